@@ -1,0 +1,60 @@
+"""ringlog: a local-first, high-performance metrics store for ML experiments.
+
+Two flavours write the same task:
+
+* W&B style: ``ringlog.init(project=..., config=...)``, ``ringlog.log({...})``,
+  ``ringlog.finish()``; ``ringlog.run``, ``ringlog.config`` and
+  ``ringlog.summary`` resolve to the current run at access time.
+* ClearML style: ``Task.init(project_name=..., task_name=...)``,
+  ``task.get_logger().report_scalar(...)``, ``task.close()``.
+
+This module stays light: submodules are imported on first use, so
+``import ringlog`` pulls in neither flask nor any numba compilation.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it
+_LAZY = {
+    "init": "ringlog.wandb_api",
+    "log": "ringlog.wandb_api",
+    "finish": "ringlog.wandb_api",
+    "define_metric": "ringlog.wandb_api",
+    "Run": "ringlog.run",
+    "Task": "ringlog.task",
+    "Logger": "ringlog.logger",
+    "Settings": "ringlog.settings",
+    "LoggingError": "ringlog.errors",
+    "RingFullError": "ringlog.errors",
+}
+
+# resolved against the current run on every access (never cached as globals)
+_CURRENT = ("run", "config", "summary")
+
+__all__ = sorted([*_LAZY, *_CURRENT, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CURRENT:
+        from .context import current_run
+
+        run = current_run()
+        if name == "run":
+            return run
+        return None if run is None else getattr(run, name)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ringlog' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    if name not in _CURRENT:
+        globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

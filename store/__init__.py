@@ -1,0 +1,1 @@
+"""ringlog.store: the on-disk format (see FORMAT.md beside this file)."""

@@ -1,0 +1,1 @@
+"""ringlog.viewer: the Flask web app that shows tasks, charts and media."""
