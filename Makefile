@@ -14,7 +14,7 @@ PORT   ?= 8765
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	# torch is pinned to the CPU build (a test extra); an unpinned torch would pull GBs of CUDA wheels
+	# torch is pinned (==2.13.0, a test extra) so pip takes the CPU wheel, not GBs of CUDA ones
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
