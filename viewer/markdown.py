@@ -1,0 +1,139 @@
+"""Report Markdown -> safe HTML.
+
+Parsing is markdown-it-py (CommonMark) with tables, strikethrough and task lists
+(mdit-py-plugins); raw HTML is parsed too, because reports use ``<details>`` sections and
+``<iframe>`` widget embeds. Everything then goes through nh3 (ammonia) with a short allow-list,
+so no report can run script in a reader's browser:
+
+* tags: text structure, tables, lists, code, links, images, ``details``/``summary``, and
+  ``iframe`` only when its ``src`` is one of our own widget URLs (``/widgets/?...``, relative, no
+  other path); every kept iframe gets a fixed ``sandbox`` and ``loading="lazy"``;
+* no event handlers, no ``style`` except ``text-align`` (table alignment), links and images only
+  with http(s)/mailto or relative URLs (``javascript:`` and ``data:`` are dropped);
+* task-list checkboxes are forced ``disabled``.
+
+Fenced code is highlighted with Pygments when it is installed (CSS classes only; the stylesheet
+is static/reports-pygments.css), otherwise shown as escaped text.
+
+Cost: one parse plus one sanitize pass, linear in the document; ~1 ms for a typical report.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+try:
+    from mdit_py_plugins.tasklists import tasklists_plugin
+except ImportError:  # pragma: no cover - declared dependency; task lists then show as "[x]" text
+    tasklists_plugin = None
+
+# Our widgets read data from this origin and open the source task in the top window on a click,
+# hence scripts + same-origin + top navigation on user action. That is safe because the src is
+# pinned to our own /widgets/ page (never author-controlled HTML).
+IFRAME_SANDBOX = ("allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox "
+                  "allow-top-navigation-by-user-activation")
+_WIDGET_SRC = re.compile(r"^/widgets/(\?[^\s\"'<>\\]*)?$")
+
+TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "input", "ins", "kbd", "li", "mark",
+    "ol", "p", "pre", "s", "samp", "span", "strike", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "iframe": {"src", "width", "height", "title"},
+    "input": {"type", "checked"},
+    "td": {"style", "colspan", "rowspan"},
+    "th": {"style", "colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "li": {"class"},
+    "ul": {"class"},
+    "code": {"class"},
+    "pre": {"class"},
+    "span": {"class"},
+    "div": {"class"},
+    "details": {"open"},
+}
+_CLASS_RE = re.compile(r"^[A-Za-z0-9_\- ]{0,200}$")
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if tag == "iframe" and attr == "src":
+        return value if _WIDGET_SRC.match(value) else None
+    if tag == "input" and attr == "type":
+        return value if value == "checkbox" else None
+    if attr == "class":
+        return value if _CLASS_RE.match(value) else None
+    if attr in ("width", "height"):
+        return value if re.fullmatch(r"\d{1,5}%?", value) else None
+    return value
+
+
+def _highlight(code: str, lang: str, _attrs) -> str:
+    lang = (lang or "").strip().split()[0] if lang else ""
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
+    except ImportError:
+        return ""  # markdown-it escapes the code itself
+    try:
+        lexer = get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""
+    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    safe_lang = re.sub(r"[^A-Za-z0-9_+-]", "", lang)
+    return f'<pre class="highlight"><code class="language-{safe_lang}">{body}</code></pre>\n'
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight}).enable(["table", "strikethrough"])
+    if tasklists_plugin is not None:
+        md.use(tasklists_plugin)
+    return md
+
+
+def sanitize(fragment: str) -> str:
+    """Clean an HTML fragment with the report allow-list (see module docstring)."""
+    cleaned = nh3.clean(
+        fragment,
+        tags=TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ATTRIBUTES,
+        attribute_filter=_attribute_filter,
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"text-align"},
+        set_tag_attribute_values={
+            "iframe": {"sandbox": IFRAME_SANDBOX, "loading": "lazy", "frameborder": "0"},
+            "input": {"disabled": "disabled"},
+        },
+        link_rel="noopener noreferrer",
+    )
+    # an iframe whose src was refused would stay as an empty frame: drop it
+    return re.sub(r"<iframe(?![^>]*\ssrc=)[^>]*>\s*</iframe>", "", cleaned)
+
+
+def render(markdown: str) -> str:
+    """Markdown text -> sanitized HTML fragment."""
+    if not isinstance(markdown, str):
+        raise TypeError(f"markdown must be a string, got {type(markdown).__name__}")
+    return sanitize(_parser().render(markdown))
+
+
+def first_heading(markdown: str) -> str | None:
+    """Text of the first heading (used for titles and tests); None when the report has none."""
+    for token_index, token in enumerate(tokens := _parser().parse(markdown)):
+        if token.type == "heading_open" and token_index + 1 < len(tokens):
+            return html.unescape(tokens[token_index + 1].content)
+    return None
