@@ -1,0 +1,220 @@
+"""The two background threads of a run: a light clock and the flusher.
+
+``Clock`` wakes every ``clock_period`` (10 ms), records time marks in the
+staging (see ``staging.py``), closes the fast path when too many points wait,
+and wakes the flusher when half the staging limit is reached. It imports
+nothing heavy, so it runs from the first microsecond of a run.
+
+``Flusher`` does everything slow, off the user's thread: it imports the store
+and the numba core (so ``init()`` returns fast and no logging call ever waits
+for a compile), creates the task, warms the kernels up, then every
+``flush_interval`` (or when woken) harvests the staging into the ring, drains
+the ring into the ``TaskWriter``, syncs it (durable: a ``kill -9`` loses at most
+one interval), and writes changed metadata and console records. Any failure
+of the store is reported once as a warning; points that cannot be written are
+counted, never allowed to crash or hang the training job.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from typing import TYPE_CHECKING, Optional
+
+import numpy as np
+
+from .errors import LoggingWarning
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .runcore import RunCore
+
+
+class Clock(threading.Thread):
+    """Reads the clock for point wall times; O(series) per period."""
+
+    def __init__(self, core: "RunCore") -> None:
+        super().__init__(name=f"ringlog-clock-{core.id[:8]}", daemon=True)
+        self.core = core
+        self.stop_event = threading.Event()
+
+    def run(self) -> None:
+        core = self.core
+        staging, flusher = core.staging, core.flusher
+        period = core.settings.clock_period
+        half = core.settings.staging_limit // 2
+        while not self.stop_event.wait(period):
+            try:
+                if staging.sample(time.time()) >= half:
+                    flusher.wake()
+            except Exception as exc:  # never die silently: the timestamps would freeze
+                core.warn_once("clock", f"ringlog clock thread error: {exc!r}")
+
+
+class Flusher(threading.Thread):
+    """Moves staged points to disk; the only thread that touches the ring and the writer."""
+
+    def __init__(self, core: "RunCore") -> None:
+        super().__init__(name=f"ringlog-flusher-{core.id[:8]}", daemon=True)
+        self.core = core
+        self.ready = threading.Event()  # the task exists on disk (or the store failed)
+        self._wake = threading.Event()
+        self._stopping = False
+        self._final_status: Optional[str] = None
+        self._cond = threading.Condition()
+        self._requested = 0
+        self._done = 0
+        self.writer = None
+        self.ring = None
+        self.store_error: Optional[BaseException] = None
+        self.written = 0
+        self.dropped = 0
+        self.cycles = 0
+        self._sids: list[int] = []  # local series id -> store series id
+        self._last_summary = 0.0
+
+    # --- called from other threads -------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+
+    def flush(self, wait: bool = True, timeout: Optional[float] = None) -> bool:
+        """Ask for a full cycle; with ``wait`` block until it ran. Returns False on timeout."""
+        with self._cond:
+            self._requested += 1
+            target = self._requested
+        self._wake.set()
+        if not wait:
+            return True
+        if not self.is_alive():
+            return False
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self._done < target and self.is_alive():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cond.wait(0.25 if left is None else min(0.25, left))
+        return self._done >= target
+
+    def stop(self, status: str) -> None:
+        self._final_status = status
+        self._stopping = True
+        self._wake.set()
+
+    # --- the thread ------------------------------------------------------------
+    def run(self) -> None:
+        core = self.core
+        self._setup()
+        interval = core.settings.flush_interval
+        while True:
+            self._wake.wait(interval)
+            self._wake.clear()
+            stopping = self._stopping
+            with self._cond:
+                target = self._requested
+            self._cycle(final=stopping)
+            with self._cond:
+                self._done = max(self._done, target)
+                self._cond.notify_all()
+            if stopping:
+                break
+        self._close()
+
+    def _setup(self) -> None:
+        core = self.core
+        try:
+            from ringlog.core.ring import Ring
+            from ringlog.store import Store
+
+            self.ring = Ring(capacity=core.settings.ring_capacity)
+            store = Store(core.settings.root)
+            self.writer = store.create_task(project=core.project, name=core.name, tags=tuple(core.tags),
+                                            task_id=core.id)
+            self.writer.set_meta(status="running", **core.meta_snapshot())
+        except Exception as exc:
+            self.store_error = exc
+            core.warn_once("store", f"ringlog cannot write to {core.settings.root}: {exc!r}; "
+                                    "logging goes on but nothing is stored")
+        finally:
+            self.ready.set()
+        if self.writer is not None:
+            try:
+                from ringlog.core import warmup
+
+                warmup()
+            except Exception as exc:
+                core.warn_once("warmup", f"ringlog could not precompile its kernels: {exc!r}")
+            core.collect_environment()
+
+    def _cycle(self, final: bool) -> None:
+        core = self.core
+        try:
+            batches = core.staging.harvest(time.time())
+            core.staging.unblock()
+            if batches:
+                self._write(batches)
+            if self.writer is not None:
+                core.write_side_records(self.writer)
+                if final or core.meta_dirty or (batches and time.monotonic() - self._last_summary > 2.0):
+                    self._last_summary = time.monotonic()
+                    self.writer.set_meta(**core.meta_snapshot(summary=True))
+        except Exception as exc:
+            core.warn_once("flush", f"ringlog could not write to the store: {exc!r}; will retry")
+        self.cycles += 1
+
+    def _write(self, batches) -> None:
+        core = self.core
+        for b in batches:
+            b.buf.stats.update(b.step, b.value)
+            core.apply_nonfinite(b)
+        if self.writer is None:
+            self.dropped += sum(len(b.step) for b in batches)
+            return
+        ring, writer = self.ring, self.writer
+        for b in batches:
+            sid = self._sid(b.buf)
+            at, n = 0, len(b.step)
+            while at < n:
+                took = ring.push(sid, b.step[at:], b.value[at:], b.time[at:])
+                at += took
+                if at < n:
+                    self._drain()
+        self._drain()
+        writer.sync()
+
+    def _drain(self) -> None:
+        d = self.ring.drain()
+        if len(d):
+            self.writer.append_drained(d)
+            self.written += len(d)
+
+    def _sid(self, buf) -> int:
+        sids = self._sids
+        while len(sids) <= buf.lid:
+            sids.append(-1)
+        sid = sids[buf.lid]
+        if sid < 0:
+            sid = sids[buf.lid] = int(self.writer.series_id(buf.title, buf.series))
+        return sid
+
+    def _close(self) -> None:
+        core = self.core
+        if self.writer is None:
+            return
+        try:
+            self.writer.close(status=self._final_status or "completed")
+        except Exception as exc:
+            core.warn_once("close", f"ringlog could not close task {core.id}: {exc!r}")
+
+
+def nonfinite_replace(values: np.ndarray, nan_value: Optional[float], inf_value: Optional[float]) -> np.ndarray:
+    """ClearML's ``set_reporting_nan_value``/``inf_value``: replace NaN / +-Inf (vectorised)."""
+    if nan_value is not None:
+        values = np.where(np.isnan(values), float(nan_value), values)
+    if inf_value is not None:
+        values = np.where(np.isinf(values), np.copysign(float(inf_value), values), values)
+    return values
+
+
+def warn(message: str) -> None:
+    warnings.warn(message, LoggingWarning, stacklevel=3)

@@ -1,0 +1,127 @@
+"""Process-exit handling: nothing logged is lost however the script ends.
+
+* normal exit -> ``atexit`` finishes every open run as ``completed``;
+* an unhandled exception -> a ``sys.excepthook`` wrapper marks open runs
+  ``failed`` (``KeyboardInterrupt``: ``aborted``), finishes them, then calls the
+  previous hook;
+* SIGTERM -> a handler (installed only from the main thread, only over the
+  default or a Python handler, restored when the last run finishes) marks open
+  runs ``aborted`` and raises ``SystemExit(143)`` in the main thread, so the
+  stack unwinds normally (no lock is held mid-update) and ``atexit`` writes the
+  rest; a previous Python handler is called first.
+* ``kill -9`` cannot be caught: the flusher's periodic sync bounds the loss to
+  one ``flush_interval``.
+
+The registry of open runs is the only process-wide state besides the current-run
+``ContextVar``; it exists because these hooks are process-wide too.
+"""
+
+from __future__ import annotations
+
+import atexit
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .runcore import RunCore
+
+_open: list = []
+_state: dict[str, Any] = {"atexit": False, "excepthook": None, "sigterm_prev": None, "sigterm": False}
+_lock = threading.Lock()
+
+
+def register(core: "RunCore") -> None:
+    with _lock:
+        _open.append(core)
+        if not _state["atexit"]:
+            atexit.register(_at_exit)
+            _state["atexit"] = True
+        if _state["excepthook"] is None:
+            _state["excepthook"] = sys.excepthook
+            sys.excepthook = _excepthook
+    if core.settings.handle_signals:
+        _install_sigterm()
+
+
+def unregister(core: "RunCore") -> None:
+    with _lock:
+        if core in _open:
+            _open.remove(core)
+        last = not _open
+    if last:
+        _restore_sigterm()
+
+
+def open_runs() -> list:
+    with _lock:
+        return list(_open)
+
+
+def _finish_all(status: str) -> None:
+    for core in reversed(open_runs()):
+        try:
+            core.finish(core.exit_status or status)
+        except Exception as exc:  # one broken run must not keep the others from closing
+            print(f"ringlog: could not finish run {core.id}: {exc!r}", file=sys.stderr)
+
+
+def _at_exit() -> None:
+    _finish_all("aborted" if _state["sigterm"] else "completed")
+
+
+def _excepthook(etype, value, tb) -> None:
+    status = "aborted" if issubclass(etype, KeyboardInterrupt) else "failed"
+    if issubclass(etype, SystemExit):
+        status = "aborted" if _state["sigterm"] else ("completed" if value.code in (None, 0) else "failed")
+    for core in open_runs():
+        core.exit_status = core.exit_status or status
+    _finish_all(status)
+    prev = _state["excepthook"] or sys.__excepthook__
+    prev(etype, value, tb)
+
+
+def _on_sigterm(signum, frame) -> None:
+    _state["sigterm"] = True
+    for core in open_runs():
+        core.exit_status = "aborted"
+    prev = _state["sigterm_prev"]
+    if callable(prev) and prev is not _on_sigterm:
+        prev(signum, frame)
+        return  # the previous handler chose to keep running; atexit still marks the runs aborted
+    raise SystemExit(128 + signal.SIGTERM)
+
+
+def _install_sigterm() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    with _lock:
+        if _state["sigterm_prev"] is not None:
+            return
+        try:
+            prev = signal.getsignal(signal.SIGTERM)
+        except (ValueError, OSError):
+            return
+        if prev is signal.SIG_IGN or prev is None or prev is _on_sigterm:
+            return  # ignored on purpose, or installed by C code we cannot chain
+        try:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        except (ValueError, OSError):
+            return
+        _state["sigterm_prev"] = prev
+
+
+def _restore_sigterm() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    with _lock:
+        prev = _state["sigterm_prev"]
+        if prev is None:
+            return
+        try:
+            if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+                signal.signal(signal.SIGTERM, prev)
+        except (ValueError, OSError):
+            return
+        _state["sigterm_prev"] = None

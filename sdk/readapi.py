@@ -1,0 +1,118 @@
+"""Read-only view of a stored task with ClearML's read methods.
+
+``Task.get_task(task_id=...)`` (or by project and name) returns a
+:class:`TaskView`: ``get_reported_scalars()`` gives title -> series ->
+``{"x": [...], "y": [...]}`` and ``get_last_scalar_metrics()`` gives title ->
+series -> ``{"last", "min", "max"}``. For numpy speed use ``.reader``
+(a ``ringlog.store`` TaskReader) directly: ``.reader.scalar(title, series)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from .errors import LoggingValueError, type_error
+
+
+class TaskView:
+    """A stored task, opened for reading (it may still be running elsewhere)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    @property
+    def id(self) -> str:
+        return self.reader.id
+
+    @property
+    def info(self) -> dict:
+        return self.reader.info
+
+    @property
+    def name(self) -> str:
+        return self.info.get("name", "")
+
+    @property
+    def project(self) -> str:
+        return self.info.get("project", "")
+
+    @property
+    def status(self) -> str:
+        return self.info.get("status", "")
+
+    def get_status(self) -> str:
+        return self.status
+
+    @property
+    def tags(self) -> list:
+        return list(self.info.get("tags") or [])
+
+    def get_tags(self) -> list:
+        return self.tags
+
+    @property
+    def summary(self) -> dict:
+        return dict(self.reader.summary or {})
+
+    def get_parameters_as_dict(self) -> dict:
+        return dict(self.info.get("config") or {})
+
+    def get_reported_scalars(self, max_samples: int = 0, x_axis: str = "iter") -> dict:
+        """title -> series -> {"x": steps (or unix times with x_axis="timestamp"), "y": values}."""
+        return reported_scalars(self.reader, max_samples, x_axis)
+
+    def get_last_scalar_metrics(self) -> dict:
+        """title -> series -> {"last", "min", "max"} (ClearML's shape), from the store's index."""
+        return last_scalar_metrics(self.reader)
+
+    def __repr__(self) -> str:
+        return f"<ringlog.TaskView {self.id} {self.project}/{self.name} {self.status}>"
+
+
+def reported_scalars(reader: Any, max_samples: int = 0, x_axis: str = "iter") -> dict:
+    if x_axis not in ("iter", "timestamp"):
+        raise LoggingValueError(f"x_axis: must be 'iter' or 'timestamp' (given: {x_axis!r})")
+    out: dict = {}
+    for title, series in reader.series():
+        s = reader.scalar(title, series)
+        x = s.step if x_axis == "iter" else s.time
+        y = s.value
+        if max_samples and len(y) > max_samples:
+            idx = _even(len(y), max_samples)
+            x, y = x[idx], y[idx]
+        out.setdefault(title, {})[series] = {"x": x.tolist(), "y": y.tolist()}
+    return out
+
+
+def last_scalar_metrics(reader: Any) -> dict:
+    out: dict = {}
+    for (title, series), m in reader.last_metrics().items():
+        out.setdefault(title, {})[series] = {"last": m["last"], "min": m["min"], "max": m["max"]}
+    return out
+
+
+def _even(n: int, k: int):
+    import numpy as np
+
+    return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
+
+
+def open_task(root: Path, task_id: Optional[str] = None, project_name: Optional[str] = None,
+              task_name: Optional[str] = None) -> TaskView:
+    """Find a task by id, or the most recently updated one with this project and/or name."""
+    from ringlog.store import Store
+
+    st = Store(root)
+    if task_id is not None:
+        if not isinstance(task_id, str) or not task_id:
+            raise type_error("task_id", "must be a non-empty str", task_id)
+        return TaskView(st.task(task_id))
+    if project_name is None and task_name is None:
+        raise LoggingValueError("get_task: give task_id, or project_name and/or task_name (given: none)")
+    rows = [r for r in st.tasks(project=project_name) if task_name is None or r.get("name") == task_name]
+    if not rows:
+        raise LoggingValueError(f"get_task: no task with project_name={project_name!r} task_name={task_name!r} "
+                                f"under {root}")
+    rows.sort(key=lambda r: (r.get("updated") or 0, r.get("created") or 0))
+    return TaskView(st.task(rows[-1]["id"]))

@@ -1,0 +1,449 @@
+"""The W&B flavour: ``Run`` with its ``config``, ``summary`` and legacy ``history``.
+
+Step rules (W&B's): every ``log`` call is a new step unless ``step`` is given;
+``commit=False`` (legacy ``complete=False``) accumulates into the current step;
+an explicit ``step`` accumulates until a later step arrives (or ``commit=True``);
+a step lower than the current one is reported once and its data dropped.
+A key ``k`` is stored as title ``k``, series ``k``; nested dicts become
+``"outer/inner"`` keys. Non-numeric values go to ``ringlog.media.log_value``.
+
+Cost: ``log({k: v, ...})`` with only numbers and no ``step``/``commit`` is one
+dict lookup and two C appends per key (see ``staging.py``); anything else takes
+the checked path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any, Iterator, Optional
+
+from . import context
+from .errors import type_error, value_error
+from .runcore import RunCore, _as_number, _as_step
+
+_NOKEY = object()
+
+
+class Run:
+    """One W&B-style run; ``ringlog.init`` returns it. Thin over :class:`RunCore`."""
+
+    def __init__(self, core: RunCore) -> None:
+        self._core = core
+        self._fast = core.staging.wfast
+        self._step = 0
+        self._pending: Optional[dict] = None
+        self.config = Config(core)
+        self.summary = Summary(core)
+        self.history = History(self)
+        core.run_facade = self
+
+    # --- identity ---------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._core.id
+
+    @property
+    def name(self) -> str:
+        return self._core.name
+
+    @property
+    def project(self) -> str:
+        return self._core.project
+
+    @property
+    def tags(self) -> tuple:
+        return tuple(self._core.tags)
+
+    @tags.setter
+    def tags(self, tags) -> None:
+        self._core.tags[:] = [str(t) for t in tags]
+        self._core.touch_meta()
+
+    @property
+    def dir(self) -> str:
+        """The store root this run writes under."""
+        return str(self._core.settings.root)
+
+    @property
+    def step(self) -> int:
+        """The step the next ``log`` call without ``step=`` writes to."""
+        return self._step
+
+    @property
+    def settings(self):
+        return self._core.settings
+
+    def stats(self) -> dict:
+        """Counters: ring-full waits, points written/dropped/pending, flush cycles."""
+        return self._core.stats()
+
+    # --- logging ----------------------------------------------------------------
+    def log(self, data: Any = None, step: Any = None, commit: Optional[bool] = None, sync: Any = None,
+            complete: Optional[bool] = None) -> None:
+        """Log a dict of metrics for one step (see the module docstring for the rules)."""
+        if step is None and commit is None and complete is None and self._pending is None:
+            st = self._step
+            k = _NOKEY
+            try:
+                for k, v in data.items():
+                    va, sa = self._fast[k]
+                    va(v)
+                    sa(st)
+            except Exception:
+                self._rest(data, k, st)
+            self._step = st + 1
+            return
+        self._log_checked(data, step, commit if commit is not None else complete)
+
+    def _rest(self, data: Any, failed: Any, step: int) -> None:
+        """Finish a fast-path call from the key that missed, via the checked path."""
+        core = self._core
+        if core.finished:
+            core.closed_input("log")
+            return
+        if not isinstance(data, Mapping):
+            core.bad_input("data", str(type_error("data", "must be a dict of key -> value", data)), kind="type")
+            return
+        seen = failed is _NOKEY
+        for k, v in list(data.items()):
+            if not seen:
+                if k is failed or k == failed:
+                    seen = True
+                else:
+                    continue
+            self._put(k, v, step)
+
+    def _log_checked(self, data: Any, step: Any, commit: Optional[bool]) -> None:
+        core = self._core
+        if core.finished:
+            core.closed_input("log")
+            return
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            core.bad_input("data", str(type_error("data", "must be a dict of key -> value", data)), kind="type")
+            return
+        if step is not None:
+            s = _as_step(step)
+            if s is None or isinstance(step, bool):
+                core.bad_input("step", str(type_error("step", "must be an integer", step)), kind="type")
+                return
+            if s < self._step:
+                core.bad_input("step", str(value_error(
+                    "step", f"must not be lower than the current step {self._step}; W&B only writes the "
+                    "current or a later step, so this data was dropped", s)), key="step-lower")
+                return
+            if s > self._step:
+                self._commit()
+                self._step = s
+            self._accumulate(data)
+            if commit:
+                self._commit()
+                self._step = s + 1
+            return
+        self._accumulate(data)
+        if commit is False:
+            return
+        self._commit()
+        self._step += 1
+
+    def _accumulate(self, data: Mapping) -> None:
+        if self._pending is None:
+            self._pending = {}
+        self._pending.update(data)
+
+    def _commit(self) -> None:
+        """Write the accumulated row at the current step."""
+        row, self._pending = self._pending, None
+        if row:
+            for k, v in row.items():
+                self._put(k, v, self._step)
+
+    def _put(self, key: Any, value: Any, step: int) -> None:
+        core = self._core
+        if not isinstance(key, str):
+            core.bad_input("data", str(type_error("data", "keys must be str", key)), kind="type")
+            return
+        if not key or key.isspace():
+            core.bad_input("data", str(value_error("data", "keys must be non-empty strings", key)))
+            return
+        x = value if type(value) is float else _as_number(value)
+        if x is not None:
+            buf = core.series(key, key, "data key", "data key")
+            if buf is not None:
+                core.append(buf, x, step, value_arg=f"data[{key!r}]", step_arg="step")
+            return
+        if isinstance(value, Mapping):
+            for k2, v2 in value.items():
+                self._put(f"{key}/{k2}", v2, step)
+            return
+        try:
+            from .media import log_value
+        except ImportError:
+            core.bad_input(f"data[{key!r}]", str(type_error(f"data[{key!r}]", "must be a real number "
+                                                             "(media support is not installed)", value)),
+                           kind="type", key="media-missing")
+            return
+        try:
+            log_value(self, key, value, step)
+        except Exception as exc:
+            if core.strict:
+                raise
+            core.bad_input(f"data[{key!r}]", f"data[{key!r}]: could not log {type(value).__name__}: {exc}",
+                           key="media:" + type(value).__name__)
+
+    # --- metrics, summary, config -----------------------------------------------
+    def define_metric(self, name: str, step_metric: Optional[str] = None, summary: Optional[str] = None,
+                      goal: Optional[str] = None, hidden: Optional[bool] = None, **_ignored: Any) -> dict:
+        """Declare how a metric is summarised (min/max/mean/last) and which metric is its x axis.
+
+        ``name`` may be a glob (``"val/*"``). Stored in the task metadata
+        (``metrics``) so the viewer can plot ``name`` against ``step_metric``.
+        """
+        core = self._core
+        if not isinstance(name, str) or not name:
+            core.bad_input("name", str(type_error("name", "must be a non-empty str", name)), kind="type")
+            return {}
+        spec: dict = {}
+        if step_metric is not None:
+            if not isinstance(step_metric, str) or not step_metric:
+                core.bad_input("step_metric", str(type_error("step_metric", "must be a metric name", step_metric)),
+                               kind="type")
+                return {}
+            spec["step_metric"] = step_metric
+        if summary is not None:
+            kinds = [s.strip() for s in str(summary).split(",") if s.strip()]
+            bad = [s for s in kinds if s not in ("min", "max", "mean", "last", "best", "none")]
+            if bad or not kinds:
+                core.bad_input("summary", str(value_error("summary", "must be one of min, max, mean, last",
+                                                          summary)))
+                return {}
+            first = kinds[0]
+            if first == "best":
+                first = "max" if goal in ("maximize", "max") else "min"
+            spec["summary"] = None if first == "none" else first
+        if goal is not None:
+            spec["goal"] = goal
+        if hidden is not None:
+            spec["hidden"] = bool(hidden)
+        with core._lock:
+            core.metric_defs[name] = spec
+            core.meta_dirty = True
+        return dict(spec, name=name)
+
+    # --- end --------------------------------------------------------------------
+    def finish(self, exit_code: Optional[int] = None, quiet: Any = None) -> None:
+        """Write everything and close the task (``exit_code`` non-zero -> ``failed``)."""
+        if self._pending:
+            self._commit()
+        status = "completed" if not exit_code else "failed"
+        self._core.finish(status)
+        context.clear_if_current(self)
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """Block until everything logged so far is on disk (bounded by ``finish_timeout``)."""
+        return self._core.flush(wait=True, timeout=timeout)
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, etype, exc, tb) -> None:
+        if etype is None:
+            status = "completed"
+        elif issubclass(etype, KeyboardInterrupt):
+            status = "aborted"
+        elif issubclass(etype, SystemExit):
+            code = getattr(exc, "code", None)
+            status = "aborted" if code == 143 else ("completed" if code in (None, 0) else "failed")
+        else:
+            status = "failed"
+        if self._pending:
+            self._commit()
+        self._core.finish(self._core.exit_status or status)
+        context.clear_if_current(self)
+
+    def __repr__(self) -> str:
+        return f"<ringlog.Run {self.id} {self.project}/{self.name} step={self._step}>"
+
+
+class Config:
+    """``run.config``: dict-like with attribute access; every change is stored with the task."""
+
+    def __init__(self, core: RunCore) -> None:
+        object.__setattr__(self, "_core", core)
+
+    def _set(self, key: str, value: Any) -> None:
+        core = self._core
+        with core._lock:
+            core.config[key] = value
+            core.meta_dirty = True
+
+    def update(self, d: Any = None, allow_val_change: Any = None, **kw: Any) -> None:
+        """Merge a dict, argparse Namespace, absl FLAGS or any object with ``__dict__``."""
+        items = dict(_as_mapping(d, self._core)) if d is not None else {}
+        items.update(kw)
+        core = self._core
+        with core._lock:
+            core.config.update(items)
+            core.meta_dirty = True
+
+    def setdefaults(self, d: Any) -> None:
+        for k, v in _as_mapping(d, self._core).items():
+            if k not in self._core.config:
+                self._set(k, v)
+
+    def as_dict(self) -> dict:
+        return dict(self._core.config)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._core.config[name]
+        except KeyError:
+            raise AttributeError(f"config has no key {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._set(name, value)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._core.config[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._set(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        with self._core._lock:
+            del self._core.config[key]
+            self._core.meta_dirty = True
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._core.config
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._core.config))
+
+    def __len__(self) -> int:
+        return len(self._core.config)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._core.config.get(key, default)
+
+    def keys(self):
+        return self.as_dict().keys()
+
+    def items(self):
+        return self.as_dict().items()
+
+    def values(self):
+        return self.as_dict().values()
+
+    def __repr__(self) -> str:
+        return f"Config({self._core.config!r})"
+
+
+class Summary:
+    """``run.summary``: each key defaults to its last logged value (or its define_metric
+    aggregate); values the user sets stick and win over logged ones."""
+
+    def __init__(self, core: RunCore) -> None:
+        object.__setattr__(self, "_core", core)
+
+    def as_dict(self) -> dict:
+        return self._core.summary_values()
+
+    def __getitem__(self, key: str) -> Any:
+        return self.as_dict()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        core = self._core
+        if not isinstance(key, str) or not key:
+            core.bad_input("key", str(type_error("key", "must be a non-empty str", key)), kind="type")
+            return
+        with core._lock:
+            core.user_summary[key] = value
+            core.meta_dirty = True
+
+    def __delitem__(self, key: str) -> None:
+        with self._core._lock:
+            self._core.user_summary.pop(key, None)
+            self._core.meta_dirty = True
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.as_dict()[name]
+        except KeyError:
+            raise AttributeError(f"summary has no key {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    def update(self, d: Any = None, **kw: Any) -> None:
+        for k, v in {**dict(d or {}), **kw}.items():
+            self[k] = v
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.as_dict().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.as_dict()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_dict())
+
+    def __len__(self) -> int:
+        return len(self.as_dict())
+
+    def keys(self):
+        return self.as_dict().keys()
+
+    def items(self):
+        return self.as_dict().items()
+
+    def values(self):
+        return self.as_dict().values()
+
+    def __repr__(self) -> str:
+        return f"Summary({self.as_dict()!r})"
+
+
+class History:
+    """Legacy ``run.history``: ``row`` (a dict), ``add()``, ``with step(cond):``, ``compute``."""
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+        self.row: dict = {}
+        self.compute = True
+
+    def add(self, row: Optional[Mapping] = None) -> None:
+        """Write ``self.row`` (merged with ``row``) as one step and start a new row."""
+        data = dict(self.row)
+        if row:
+            data.update(row)
+        self.row = {}
+        self._run.log(data, commit=True)
+
+    @contextlib.contextmanager
+    def step(self, compute: bool = True):
+        """Build a row in the block; it is added on exit. ``compute`` tells the block whether
+        expensive metrics are wanted this step (read back as ``history.compute``)."""
+        prev = self.compute
+        self.compute = bool(compute)
+        try:
+            yield self
+        finally:
+            self.compute = prev
+        self.add()
+
+
+def _as_mapping(d: Any, core: RunCore) -> Mapping:
+    """Config sources W&B accepts: dict, argparse.Namespace, absl FLAGS, objects."""
+    if isinstance(d, Mapping):
+        return d
+    fv = getattr(d, "flag_values_dict", None)
+    if callable(fv):
+        return fv()
+    if hasattr(d, "__dict__"):
+        return {k: v for k, v in vars(d).items() if not k.startswith("_")}
+    core.bad_input("config", str(type_error("config", "must be a dict, argparse.Namespace or object", d)),
+                   kind="type")
+    return {}

@@ -1,0 +1,426 @@
+"""RunCore: the engine under both flavours (W&B ``Run`` and ClearML ``Task``).
+
+Owns the id (uuid4 hex, known before anything touches the disk), the staging,
+the clock and flusher threads, the metadata waiting to be written, and the
+hooks other SDK modules use (``bad_input``, ``report_scalar``,
+``console_write``, ``media_writer``, ``set_meta``). It never imports numba or
+zarr on the caller's thread: the flusher does.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import os
+import platform
+import sys
+import threading
+import time
+import uuid
+import warnings
+from typing import Any, Optional
+
+import numpy as np
+
+from . import lifecycle
+from .errors import LoggingWarning, RunFinishedError, short, type_error, value_error
+from .flusher import Clock, Flusher, nonfinite_replace
+from .settings import Settings
+from .staging import SeriesStats, Staging
+
+SUMMARY_KINDS = ("min", "max", "mean", "last")
+
+
+class RunCore:
+    """State shared by every handle on one task; see the module docstring."""
+
+    def __init__(self, *, project: str, name: str, tags=(), settings: Settings, kind: str) -> None:
+        self.id = uuid.uuid4().hex
+        self.settings = settings
+        self.strict = settings.is_strict
+        self.project = project
+        self.name = name
+        self.tags: list[str] = list(tags)
+        self.kind = kind  # "wandb" or "clearml", recorded in the metadata
+        self.created = time.time()
+        self.staging = Staging(settings.staging_limit, self.created)
+        self.config: dict = {}
+        self.user_summary: dict = {}
+        self.metric_defs: dict[str, dict] = {}
+        self.extra_meta: dict = {}
+        self.meta_dirty = False
+        self.nan_value: Optional[float] = None
+        self.inf_value: Optional[float] = None
+        self.console_records: list = []
+        self.finished = False
+        self.status = "running"
+        self.exit_status: Optional[str] = None  # set by lifecycle hooks (failed / aborted)
+        self._warned: set = set()
+        self._lock = threading.Lock()
+        self._media = None
+        self.capture = None
+        self.run_facade = None  # the Run / Task objects over this core, set by them
+        self.task_facade = None
+        self.flusher = Flusher(self)
+        self.clock = Clock(self)
+
+    def start(self) -> "RunCore":
+        self.flusher.start()
+        self.clock.start()
+        lifecycle.register(self)
+        self._start_capture()
+        return self
+
+    # --- warnings and bad input -------------------------------------------------
+    def warn_once(self, kind: str, message: str) -> None:
+        """One warning per kind per run (a logging loop must not flood the console)."""
+        with self._lock:
+            if kind in self._warned:
+                return
+            self._warned.add(kind)
+        warnings.warn(message, LoggingWarning, stacklevel=4)
+
+    def bad_input(self, argument: str, message: str, kind: str = "value", key: Optional[str] = None) -> None:
+        """Report bad input: raise in strict mode, else warn once per kind and return.
+
+        ``kind`` picks the stdlib base of the raised error ("type" -> TypeError,
+        anything else -> ValueError).
+        """
+        text = message if message.startswith(argument) else f"{argument}: {message}"
+        if self.strict:
+            from .errors import LoggingTypeError, LoggingValueError
+
+            raise (LoggingTypeError if kind == "type" else LoggingValueError)(text)
+        dedupe = key or (argument + ":" + text.split("(given")[0])
+        self.warn_once("bad:" + dedupe, text + "; the point was skipped (strict=True raises instead)")
+
+    def closed_input(self, what: str) -> None:
+        if self.strict:
+            raise RunFinishedError(f"{what}: run {self.id} was finished; start a new run to log more")
+        self.warn_once("finished", f"{what}: run {self.id} was finished; the value was not logged")
+
+    # --- series and the checked path -------------------------------------------
+    def series(self, title: Any, series: Any, title_arg: str = "title", series_arg: str = "series"):
+        """The staging buffer for (title, series) after validating both names; None if rejected."""
+        if self.finished:
+            self.closed_input(title_arg)
+            return None
+        for arg, v in ((title_arg, title), (series_arg, series)):
+            if not isinstance(v, str):
+                self.bad_input(arg, str(type_error(arg, "must be a str", v)), kind="type")
+                return None
+            if not v or v.isspace():
+                self.bad_input(arg, str(value_error(arg, "must be a non-empty string", v)))
+                return None
+        self.wait_for_room()
+        return self.staging.series(title, series)
+
+    def wait_for_room(self) -> None:
+        """Block while the staging is full (``on_full="wait"``) or raise RingFullError."""
+        st = self.staging
+        if not st.blocked:
+            return
+        st.waits += 1
+        if self.settings.on_full == "raise":
+            from .errors import RingFullError
+
+            raise RingFullError(f"{st.pending():,} points wait for the flusher (staging_limit="
+                                f"{self.settings.staging_limit:,}); the point was not kept")
+        self.flusher.wake()
+        while not st.room.wait(0.5):
+            if not self.flusher.is_alive():  # never hang the training job
+                st.unblock()
+                break
+
+    def append(self, buf, value: Any, step: Any, value_arg: str = "value", step_arg: str = "iteration") -> bool:
+        """Validate and stage one point (thread-safe for distinct series). False if skipped."""
+        x = value if type(value) is float else _as_number(value)
+        if x is None:
+            self.bad_input(value_arg, str(type_error(value_arg, "must be a real number (int, float, numpy "
+                                                                "scalar, 0-d array or tensor)", value)), kind="type")
+            return False
+        s = step if type(step) is int else _as_step(step)
+        if s is None:
+            self.bad_input(step_arg, str(type_error(step_arg, "must be an integer", step)), kind="type")
+            return False
+        va, sa = buf.pair
+        va(x)
+        try:
+            sa(s)
+        except OverflowError:
+            buf.v.pop()
+            self.bad_input(step_arg, str(value_error(step_arg, "must fit in a signed 64-bit integer", step)))
+            return False
+        return True
+
+    def report_scalar(self, title: Any, series: Any, value: Any, iteration: Any) -> None:
+        """Checked single point (any thread; used by capture, media and the slow paths)."""
+        buf = self.series(title, series)
+        if buf is not None:
+            self.append(buf, value, iteration)
+
+    def report_array(self, title, series, values, iterations, times=None) -> None:
+        """Bulk path: validated numpy arrays queued in order behind staged points."""
+        buf = self.series(title, series)
+        if buf is None:
+            return
+        try:
+            v = np.asarray(values)
+            it = np.asarray(iterations)
+        except Exception as exc:
+            self.bad_input("values", f"values: must be array-like of numbers ({exc})", kind="type")
+            return
+        if v.ndim != 1 or v.dtype.kind not in "biuf":
+            self.bad_input("values", str(type_error("values", "must be a 1-D array of real numbers",
+                                                    f"{v.dtype} array of shape {v.shape}")), kind="type")
+            return
+        if it.ndim != 1 or it.dtype.kind not in "iub":
+            if it.ndim == 1 and it.dtype.kind == "f" and np.all(np.mod(it, 1) == 0):
+                it = it.astype(np.int64)
+            else:
+                self.bad_input("iterations", str(type_error("iterations", "must be a 1-D array of integers",
+                                                            f"{it.dtype} array of shape {it.shape}")), kind="type")
+                return
+        if len(it) != len(v):
+            self.bad_input("iterations", str(value_error("iterations", f"must have the same length as values "
+                                                         f"({len(v)})", f"length {len(it)}")))
+            return
+        n = len(v)
+        if times is None:
+            tm = np.full(n, time.time())
+        else:
+            tm = np.asarray(times, dtype=np.float64)
+            if tm.shape != (n,):
+                self.bad_input("times", str(value_error("times", f"must be None or 1-D of length {n} "
+                                                        "(unix seconds)", f"shape {tm.shape}")))
+                return
+        chunk = max(1024, self.settings.staging_limit // 4)
+        for at in range(0, n, chunk):  # bounded memory: wait for the flusher between chunks
+            self.wait_for_room()
+            self.staging.add_bulk(buf, np.array(it[at:at + chunk], dtype=np.int64),
+                                  np.array(v[at:at + chunk], dtype=np.float64), np.array(tm[at:at + chunk]))
+            if self.staging.bulk_pending >= self.settings.staging_limit // 2:
+                self.flusher.wake()
+            if self.staging.bulk_pending >= self.settings.staging_limit:
+                self.flusher.flush(wait=True, timeout=self.settings.finish_timeout)
+
+    # --- metadata ---------------------------------------------------------------
+    def set_meta(self, **fields: Any) -> None:
+        """Queue metadata (env=..., anything JSON-able) for the flusher's next cycle."""
+        with self._lock:
+            self.extra_meta.update(fields)
+            self.meta_dirty = True
+
+    def touch_meta(self) -> None:
+        self.meta_dirty = True
+
+    def meta_snapshot(self, summary: bool = False) -> dict:
+        with self._lock:
+            self.meta_dirty = False
+            out = dict(self.extra_meta)
+            out["config"] = _jsonable(self.config)
+            out["tags"] = list(self.tags)
+            out["metrics"] = _jsonable(self.metric_defs)
+            out["flavour"] = self.kind
+        if summary:
+            out["summary"] = _jsonable(self.summary_values(staged=False))
+        return out
+
+    def collect_environment(self) -> None:
+        """Runs on the flusher thread: CAPTURE's environment.collect, else the basics."""
+        env = {"argv": list(sys.argv), "host": platform.node(), "python": platform.python_version(),
+               "pid": os.getpid(), "cwd": os.getcwd()}
+        try:
+            from .environment import collect
+        except ImportError:
+            collect = None
+        if collect is not None:
+            try:
+                env = collect(git=self.settings.git)
+            except Exception as exc:
+                self.warn_once("env", f"ringlog could not collect the environment: {exc!r}")
+        self.set_meta(env=env)
+
+    # --- summaries --------------------------------------------------------------
+    def summary_how(self, key: str) -> str:
+        spec = self.metric_defs.get(key)
+        if spec is None:
+            for pattern, s in self.metric_defs.items():
+                if any(c in pattern for c in "*?[") and fnmatch.fnmatchcase(key, pattern):
+                    spec = s
+                    break
+        return (spec or {}).get("summary") or "last"
+
+    def summary_values(self, staged: bool = True) -> dict:
+        """W&B-style summary: user-set values, else each key's last (or min/max/mean) value."""
+        out = {}
+        for buf in list(self.staging.bufs):
+            if buf.title != buf.series:
+                continue
+            stats = buf.stats
+            if staged:
+                st, va = self.staging.latest(buf)
+                if len(st):
+                    stats = SeriesStats(**vars(buf.stats))
+                    stats.update(st, va)
+            value = stats.summary(self.summary_how(buf.title))
+            if value is not None:
+                out[buf.title] = value
+        out.update(self.user_summary)
+        return out
+
+    # --- hooks for MEDIA and CAPTURE -----------------------------------------------
+    def console_write(self, stream: str, text: str, level: str = "info") -> None:
+        self.console_records.append((time.time(), stream, level, text))
+
+    def media_writer(self):
+        """The task's MediaWriter behind a lock (waits until the task exists on disk)."""
+        if self._media is None:
+            self.flusher.ready.wait(self.settings.finish_timeout)
+            w = self.flusher.writer
+            if w is None:
+                raise RunFinishedError(f"run {self.id}: the store is not available "
+                                       f"({self.flusher.store_error!r})")
+            with self._lock:
+                if self._media is None:
+                    self._media = _Locked(w.media, threading.RLock())
+        return self._media
+
+    def write_side_records(self, writer) -> None:
+        """Flusher thread: console records go to the media writer."""
+        recs = self.console_records
+        n = len(recs)
+        if n:
+            chunk = recs[:n]
+            del recs[:n]
+            self.media_writer().add_console(chunk)
+        if self._media is not None:
+            self._media.sync()
+
+    def apply_nonfinite(self, batch) -> None:
+        if self.nan_value is not None or self.inf_value is not None:
+            batch.value = nonfinite_replace(batch.value, self.nan_value, self.inf_value)
+
+    # --- capture ----------------------------------------------------------------
+    def _start_capture(self) -> None:
+        if not self.settings.capture:
+            return
+        try:
+            from .capture import start_capture
+        except ImportError:
+            return
+        try:
+            self.capture = start_capture(self, self.settings)
+        except Exception as exc:
+            self.warn_once("capture", f"ringlog could not start auto-capture: {exc!r}")
+
+    # --- the end ----------------------------------------------------------------
+    def flush(self, wait: bool = True, timeout: Optional[float] = None) -> bool:
+        if self.finished:
+            return True
+        return self.flusher.flush(wait=wait, timeout=self.settings.finish_timeout if timeout is None else timeout)
+
+    def finish(self, status: str = "completed") -> None:
+        """Stop capture, write everything staged, close the task with ``status``; bounded wait."""
+        with self._lock:
+            if self.finished:
+                return
+            self.finished = True
+        status = self.exit_status or status
+        self.status = status
+        if self.capture is not None:
+            try:
+                self.capture.stop()
+            except Exception as exc:
+                self.warn_once("capture-stop", f"ringlog could not stop auto-capture cleanly: {exc!r}")
+        self.staging.close()
+        self.flusher.stop(status)
+        timeout = self.settings.finish_timeout
+        if self.flusher.is_alive():
+            self.flusher.join(timeout)
+        self.clock.stop_event.set()
+        if self.clock.is_alive():
+            self.clock.join(1.0)
+        lifecycle.unregister(self)
+        if self.flusher.is_alive():
+            warnings.warn(f"ringlog: run {self.id} could not flush {self.staging.pending():,} points within "
+                          f"{timeout:g} s (finish_timeout); they are lost", LoggingWarning, stacklevel=3)
+        elif self.flusher.dropped:
+            warnings.warn(f"ringlog: run {self.id}: {self.flusher.dropped:,} points could not be written "
+                          f"({self.flusher.store_error!r})", LoggingWarning, stacklevel=3)
+
+    def stats(self) -> dict:
+        """Counters for tests and benchmarks."""
+        return {"waits": self.staging.waits, "written": self.flusher.written, "dropped": self.flusher.dropped,
+                "pending": self.staging.pending(), "cycles": self.flusher.cycles, "series": len(self.staging.bufs)}
+
+
+class _Locked:
+    """Proxy that runs every method of ``obj`` under ``lock`` (MediaWriter is not thread-safe)."""
+
+    def __init__(self, obj, lock) -> None:
+        self._obj, self._lk = obj, lock
+
+    def __getattr__(self, name):
+        attr = getattr(self._obj, name)
+        if not callable(attr):
+            return attr
+
+        def call(*a, **k):
+            with self._lk:
+                return attr(*a, **k)
+
+        return call
+
+
+def _as_number(v: Any) -> Optional[float]:
+    """float(v) for real numbers incl. numpy scalars, 0-d arrays and torch scalars; else None."""
+    if isinstance(v, (str, bytes)) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    item = getattr(v, "item", None)
+    shape = getattr(v, "shape", None)
+    if item is not None and (shape == () or shape is None or (hasattr(v, "numel") and v.numel() == 1 and
+                                                              len(shape) == 0)):
+        try:
+            x = item()
+        except Exception:
+            return None
+        return float(x) if isinstance(x, (int, float)) and not isinstance(x, complex) else None
+    if isinstance(v, np.generic) and v.dtype.kind in "biuf":
+        return float(v)
+    return None
+
+
+def _as_step(v: Any) -> Optional[int]:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, np.integer):
+        return int(v)
+    if getattr(v, "shape", None) == () and getattr(getattr(v, "dtype", None), "kind", "") in "iu":
+        return int(v)
+    return None
+
+
+def _jsonable(obj: Any, depth: int = 0) -> Any:
+    """A JSON-safe copy: containers walked, numpy scalars unwrapped, the rest ``repr``-ed."""
+    if depth > 20:
+        return short(obj)
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else repr(obj)
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v, depth + 1) for k, v in list(obj.items())}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [_jsonable(v, depth + 1) for v in list(obj)]
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item(), depth + 1)
+    if isinstance(obj, np.ndarray) and obj.size <= 1000:
+        return _jsonable(obj.tolist(), depth + 1)
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    return short(obj, 200)

@@ -1,0 +1,114 @@
+"""Settings: resolved once at ``init()`` / ``Task.init()`` and passed down.
+
+Where data goes: the ``dir`` argument, else the environment variable
+``RINGLOG_DIR``, else ``./ringlog_data`` in the working directory.
+Strict mode: ``strict=True`` or ``RINGLOG_STRICT=1``.
+
+Capture switches (``console``, ``tensorboard``, ``matplotlib``,
+``system_metrics``, ``system_interval``, ``git``) are read by the capture
+module (``ringlog.capture.start_capture``); ``capture=False`` turns them all off.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Optional
+
+from .errors import type_error, value_error
+
+DEFAULT_DIR = "ringlog_data"
+
+
+def _env_flag(name: str) -> Optional[bool]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return raw.strip().lower() not in ("0", "false", "no", "off")
+
+
+@dataclass
+class Settings:
+    """How a run logs. Every field has a safe default; see the module docstring.
+
+    ``flush_interval``: seconds between flushes to disk (a ``kill -9`` loses at
+    most this much). ``staging_limit``: points held in Python before the
+    logging call waits (``on_full="wait"``) or raises :class:`RingFullError`
+    (``on_full="raise"``); about 16 bytes each. ``ring_capacity``: points the
+    numba ring holds between the staging and the store (28 bytes each).
+    ``finish_timeout``: the bound on how long ``finish()`` waits for the last
+    flush. ``clock_period``: how often a light thread reads the clock for point
+    wall times (the time resolution kept; see ``staging.py``).
+    """
+
+    dir: Optional[str] = None
+    strict: Optional[bool] = None
+    flush_interval: float = 1.0
+    staging_limit: int = 1 << 20
+    ring_capacity: int = 1 << 20
+    on_full: str = "wait"
+    finish_timeout: float = 60.0
+    clock_period: float = 0.01
+    handle_signals: bool = True
+    capture: bool = True
+    console: bool = True
+    tensorboard: bool = True
+    matplotlib: bool = True
+    system_metrics: bool = True
+    system_interval: float = 2.0
+    git: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.on_full not in ("wait", "raise"):
+            raise value_error("on_full", "must be 'wait' or 'raise'", self.on_full)
+        for name in ("flush_interval", "finish_timeout", "clock_period", "system_interval"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                raise value_error(name, "must be a positive number of seconds", v)
+        for name in ("staging_limit", "ring_capacity"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1024:
+                raise value_error(name, "must be an int >= 1024 (points)", v)
+        if self.dir is not None and not isinstance(self.dir, (str, os.PathLike)):
+            raise type_error("dir", "must be a str or os.PathLike folder", self.dir)
+
+    # --- resolution -------------------------------------------------------
+    @property
+    def root(self) -> Path:
+        """The store root: ``dir`` argument, else ``$RINGLOG_DIR``, else ``./ringlog_data``."""
+        if self.dir is not None:
+            return Path(self.dir)
+        env = os.environ.get("RINGLOG_DIR")
+        return Path(env) if env else Path.cwd() / DEFAULT_DIR
+
+    @property
+    def is_strict(self) -> bool:
+        if self.strict is not None:
+            return bool(self.strict)
+        return bool(_env_flag("RINGLOG_STRICT"))
+
+    def with_capture(self, capture: Any) -> "Settings":
+        """Apply ``init(capture=...)``: a bool switches every capture off/on, a dict sets fields."""
+        if capture is None:
+            return self
+        if isinstance(capture, bool):
+            if capture:
+                return self
+            return replace(self, capture=False, console=False, tensorboard=False, matplotlib=False,
+                           system_metrics=False, git=False)
+        if isinstance(capture, dict):
+            names = {f.name for f in fields(self)}
+            unknown = [k for k in capture if k not in names]
+            if unknown:
+                raise value_error("capture", f"keys must be among {sorted(_CAPTURE_KEYS)}", unknown)
+            return replace(self, **capture)
+        raise type_error("capture", "must be a bool or a dict of capture switches", capture)
+
+    def updated(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` applied (None values ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_CAPTURE_KEYS = ("console", "tensorboard", "matplotlib", "system_metrics", "system_interval", "git")

@@ -1,0 +1,257 @@
+"""Python-side staging in front of the numba ring: what a logging call touches.
+
+Cost model (the reason for this design): a numba call costs ~0.5-1 us to
+dispatch and ``time.time()`` ~45 ns, while the whole budget of a per-call
+``report_scalar`` is ~2x a bare ``list.append``. So the hot path is one dict
+lookup plus two C-level appends and nothing else::
+
+    va, sa = fast[title, series]   # bound array('d').append / array('q').append
+    va(value); sa(iteration)       # C type checks double as validation
+
+* Each series has its own buffer (``SeriesBuf``: ``array('d')`` values,
+  ``array('q')`` steps). ``array.append`` rejects a str/None value or a float
+  iteration with ``TypeError``, so bad input costs nothing until it happens.
+* Wall times are not read per call. A light clock thread (``flusher.Clock``)
+  records, every ``clock_period`` (10 ms), a mark ``(points so far, time)`` for
+  each series that grew; a point's time is interpolated between the marks
+  around it. Kept resolution: one clock period (plus GIL latency, usually
+  < 5 ms); exact ordering is kept. Bulk arrays carry their own times.
+* Only the flusher thread moves points out (``harvest``): it copies the first
+  ``n = len(steps)`` points with a slice (no buffer export, so a concurrent
+  ``append`` never fails) and deletes them with ``del a[:n]``; each of those is
+  one atomic operation under the GIL and appends only add at the end, so the
+  hot path needs no lock. Signals and Ctrl-C run in the main thread and never
+  interrupt a harvest.
+* When more than ``limit`` points wait (the flusher cannot keep up), the clock
+  thread empties the fast dicts: the next call misses, takes the slow path and
+  waits for the flusher (or raises ``RingFullError``), then the flusher refills
+  them. So fullness costs the hot path nothing either.
+
+Assumption: one series is logged from one thread at a time (the usual case;
+other threads logging *other* series is fine). Two threads appending to the
+same series at the same instant may pair one thread's step with the other's
+value.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+
+class SeriesBuf:
+    """Points of one (title, series) waiting for the flusher, with clock marks."""
+
+    __slots__ = ("lid", "title", "series", "v", "s", "base", "marks", "bulks", "pair", "stats")
+
+    def __init__(self, lid: int, title: str, series: str, t0: float) -> None:
+        self.lid = lid
+        self.title = title
+        self.series = series
+        self.v = array("d")
+        self.s = array("q")
+        self.base = 0  # points already harvested
+        self.marks = [(0, t0)]  # (points appended so far, wall time); first is the anchor
+        self.bulks: list = []  # (count_at, steps, values, times) queued by report_scalar_array
+        self.pair = (self.v.append, self.s.append)
+        self.stats = SeriesStats()
+
+
+@dataclass
+class SeriesStats:
+    """Running figures over everything harvested (for summaries); NaN/Inf excluded from min/max/mean."""
+
+    count: int = 0
+    finite: int = 0
+    total: float = 0.0
+    min: float = float("nan")
+    max: float = float("nan")
+    last: float = float("nan")
+    last_step: int = -1
+
+    def update(self, steps: np.ndarray, values: np.ndarray) -> None:
+        if len(values) == 0:
+            return
+        self.count += len(values)
+        self.last = float(values[-1])
+        self.last_step = int(steps[-1])
+        fin = values[np.isfinite(values)]
+        if len(fin):
+            lo, hi = float(fin.min()), float(fin.max())
+            self.min = lo if self.finite == 0 else min(self.min, lo)
+            self.max = hi if self.finite == 0 else max(self.max, hi)
+            self.finite += len(fin)
+            self.total += float(fin.sum())
+
+    def summary(self, how: str) -> Optional[float]:
+        if self.count == 0:
+            return None
+        if how == "min":
+            return self.min if self.finite else None
+        if how == "max":
+            return self.max if self.finite else None
+        if how == "mean":
+            return self.total / self.finite if self.finite else None
+        return self.last
+
+
+@dataclass
+class Batch:
+    """One series' harvested points, in log order."""
+
+    buf: SeriesBuf
+    step: np.ndarray
+    value: np.ndarray
+    time: np.ndarray
+
+
+class Staging:
+    """All series buffers of one run, the fast-path dicts, and the fullness gate."""
+
+    def __init__(self, limit: int, t0: float) -> None:
+        self.lock = threading.Lock()
+        self.limit = limit
+        self.t0 = t0
+        self.bufs: list[SeriesBuf] = []
+        self.by_key: dict[tuple[str, str], SeriesBuf] = {}
+        self.fast: dict = {}   # (title, series) -> (values.append, steps.append)
+        self.wfast: dict = {}  # W&B key -> same pair (title == series == key)
+        self.blocked = False
+        self.closed = False
+        self.room = threading.Event()
+        self.room.set()
+        self.waits = 0  # logging calls that found the staging full
+        self.bulk_pending = 0
+
+    # --- registration (slow path, any thread) --------------------------------
+    def series(self, title: str, series: str) -> SeriesBuf:
+        """The buffer of (title, series), created on first use; refills the fast dicts."""
+        with self.lock:
+            buf = self.by_key.get((title, series))
+            if buf is None:
+                buf = SeriesBuf(len(self.bufs), title, series, self.t0)
+                self.bufs.append(buf)
+                self.by_key[(title, series)] = buf
+            if not self.blocked and not self.closed:
+                self.fast[(title, series)] = buf.pair
+                if title == series:
+                    self.wfast[title] = buf.pair
+            return buf
+
+    def add_bulk(self, buf: SeriesBuf, steps: np.ndarray, values: np.ndarray, times: np.ndarray) -> None:
+        """Queue arrays for ``buf`` after the points staged so far (order kept)."""
+        with self.lock:
+            buf.bulks.append((buf.base + len(buf.s), steps, values, times))
+            self.bulk_pending += len(steps)
+
+    # --- clock thread -----------------------------------------------------------
+    def sample(self, now: float) -> int:
+        """Record a clock mark for every series that grew; return the points waiting.
+
+        Cost: O(number of series) under the lock, every clock period.
+        """
+        total = self.bulk_pending
+        with self.lock:
+            for buf in self.bufs:
+                n = len(buf.s)
+                if n:
+                    total += n
+                    c = buf.base + n
+                    if buf.marks[-1][0] != c:
+                        buf.marks.append((c, now))
+            if total >= self.limit and not self.blocked and not self.closed:
+                self.blocked = True
+                self.room.clear()
+                self.fast.clear()
+                self.wfast.clear()
+        return total
+
+    # --- flusher thread ---------------------------------------------------------
+    def harvest(self, now: float) -> list[Batch]:
+        """Take every complete point (and queued bulk) out of the staging, in log order."""
+        out = []
+        with self.lock:
+            for buf in self.bufs:
+                s = buf.s
+                n = len(s)
+                if n == 0 and not buf.bulks:
+                    continue
+                steps = s[:n]
+                del s[:n]
+                vals = buf.v[:n]
+                del buf.v[:n]
+                marks = buf.marks
+                end = buf.base + n
+                if marks[-1][0] != end:
+                    marks.append((end, now))
+                base = buf.base
+                buf.base = end
+                buf.marks = [marks[-1]]
+                bulks = buf.bulks
+                buf.bulks = []
+                out.append((buf, base, steps, vals, marks, bulks))
+            self.bulk_pending = 0
+        return [self._batch(*item) for item in out]
+
+    @staticmethod
+    def _batch(buf: SeriesBuf, base: int, steps, vals, marks, bulks) -> Batch:
+        st = np.frombuffer(steps, dtype=np.int64)
+        va = np.frombuffer(vals, dtype=np.float64)
+        n = len(st)
+        if n:
+            mc = np.fromiter((m[0] for m in marks), dtype=np.float64, count=len(marks))
+            mt = np.fromiter((m[1] for m in marks), dtype=np.float64, count=len(marks))
+            tm = np.interp(np.arange(base + 1, base + n + 1, dtype=np.float64), mc, mt)
+        else:
+            tm = np.empty(0, np.float64)
+        if bulks:
+            ps, pv, pt = [], [], []
+            at = 0
+            for count_at, bs, bv, bt in bulks:
+                k = count_at - base
+                ps += [st[at:k], bs]
+                pv += [va[at:k], bv]
+                pt += [tm[at:k], bt]
+                at = k
+            ps.append(st[at:])
+            pv.append(va[at:])
+            pt.append(tm[at:])
+            st, va, tm = np.concatenate(ps), np.concatenate(pv), np.concatenate(pt)
+        return Batch(buf, st, va, tm)
+
+    def unblock(self) -> None:
+        """After a harvest: refill the fast dicts and release waiting callers."""
+        with self.lock:
+            if self.blocked and not self.closed:
+                self.blocked = False
+                self._refill()
+            self.room.set()
+
+    def _refill(self) -> None:
+        for buf in self.bufs:
+            self.fast[(buf.title, buf.series)] = buf.pair
+            if buf.title == buf.series:
+                self.wfast[buf.title] = buf.pair
+
+    def close(self) -> None:
+        """No more logging: the fast dicts miss from now on (the slow path reports it)."""
+        with self.lock:
+            self.closed = True
+            self.fast.clear()
+            self.wfast.clear()
+            self.room.set()
+
+    def pending(self) -> int:
+        """Points still waiting in the staging (approximate while others log)."""
+        return sum(len(b.s) for b in self.bufs) + self.bulk_pending
+
+    # --- summary peek (any thread) ------------------------------------------------
+    def latest(self, buf: SeriesBuf) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the staged (not yet harvested) steps and values of ``buf``."""
+        with self.lock:
+            n = len(buf.s)
+            return (np.frombuffer(buf.s[:n], dtype=np.int64), np.frombuffer(buf.v[:n], dtype=np.float64))

@@ -1,0 +1,270 @@
+"""The ClearML flavour: ``Task.init(...)``, ``task.get_logger()``, ``task.connect(...)``.
+
+``from ringlog import Task`` stands in for ``from clearml import Task``. A Task
+and a W&B :class:`~ringlog.run.Run` started in the same process write the same
+kind of task; ``ringlog.log`` works inside a ClearML task too (it writes to it).
+Reading: ``Task.get_task(task_id=...)`` or ``(project_name=, task_name=)``
+returns a read-only :class:`~ringlog.readapi.TaskView`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Optional, Sequence
+
+from . import context
+from .errors import type_error
+from .logger import Logger
+from .readapi import TaskView, last_scalar_metrics, open_task, reported_scalars
+from .runcore import RunCore
+from .settings import Settings
+
+_FRAMEWORK_SWITCHES = {"matplotlib": "matplotlib", "tensorboard": "tensorboard", "tensorboardx": "tensorboard"}
+
+
+class Task:
+    """One experiment (ClearML naming). Create with :meth:`Task.init`."""
+
+    def __init__(self, core: RunCore) -> None:
+        self._core = core
+        self._logger: Optional[Logger] = None
+        self._connected: list[tuple[str, Any]] = []
+        core.task_facade = self
+
+    # --- creation ---------------------------------------------------------------
+    @classmethod
+    def init(cls, project_name: Optional[str] = None, task_name: Optional[str] = None,
+             task_type: Any = None, tags: Optional[Sequence[str]] = None, reuse_last_task_id: Any = None,
+             continue_last_task: Any = None, output_uri: Optional[str] = None,
+             auto_connect_arg_parser: Any = True, auto_connect_frameworks: Any = True,
+             auto_resource_monitoring: Any = True, auto_connect_streams: Any = True,
+             dir: Optional[str] = None, settings: Optional[Settings] = None, strict: Optional[bool] = None,
+             **kwargs: Any) -> "Task":
+        """Start a task and make it current (an open current task is returned as is, like ClearML).
+
+        ``auto_connect_frameworks`` (bool or dict like ``{"matplotlib": False}``),
+        ``auto_resource_monitoring`` and ``auto_connect_streams`` map onto the
+        capture switches. Data goes to ``dir``, else ``$RINGLOG_DIR``, else
+        ``./ringlog_data``.
+        """
+        current = cls.current_task()
+        if current is not None:
+            return current
+        if kwargs:
+            raise TypeError(f"Task.init() got unexpected keyword argument(s) {sorted(kwargs)}")
+        for arg, v in (("project_name", project_name), ("task_name", task_name)):
+            if v is not None and (not isinstance(v, str) or not v.strip()):
+                raise type_error(arg, "must be a non-empty str or None", v)
+        if tags is not None and (isinstance(tags, str) or not all(isinstance(t, str) for t in tags)):
+            raise type_error("tags", "must be a list of str", tags)
+        s = (settings or Settings()).updated(dir=dir, strict=strict)
+        s = s.with_capture(_capture_switches(auto_connect_frameworks, auto_resource_monitoring,
+                                             auto_connect_streams))
+        core = RunCore(project=project_name or "default", name=task_name or "", tags=tags or (), settings=s,
+                       kind="clearml")
+        if not core.name:
+            core.name = f"task-{core.id[:8]}"
+        extra = {k: str(v) for k, v in (("task_type", task_type), ("output_uri", output_uri)) if v is not None}
+        if extra:
+            core.extra_meta["init_args"] = extra
+        task = cls(core)
+        from .run import Run
+
+        run = Run(core)  # ringlog.log / ringlog.run work inside a ClearML task
+        core.start()
+        context.set_current(run)
+        return task
+
+    @classmethod
+    def current_task(cls) -> Optional["Task"]:
+        """The open task of this process (also for a run started with ``ringlog.init``), or None."""
+        run = context.current_run()
+        if run is None:
+            return None
+        core = run._core
+        return core.task_facade if core.task_facade is not None else cls(core)
+
+    @classmethod
+    def get_task(cls, task_id: Optional[str] = None, project_name: Optional[str] = None,
+                 task_name: Optional[str] = None, dir: Optional[str] = None) -> TaskView:
+        """Open a stored task read-only (a task still open in this process is flushed first)."""
+        run = context.current_run()
+        if run is not None and (task_id is None or task_id == run.id):
+            run._core.flush(wait=True)
+        root = Settings(dir=dir).root if dir is not None else (
+            run._core.settings.root if run is not None else Settings().root)
+        return open_task(root, task_id=task_id, project_name=project_name, task_name=task_name)
+
+    # --- identity ---------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._core.id
+
+    @property
+    def name(self) -> str:
+        return self._core.name
+
+    @property
+    def project(self) -> str:
+        return self._core.project
+
+    def get_project_name(self) -> str:
+        return self._core.project
+
+    def get_tags(self) -> list:
+        return list(self._core.tags)
+
+    def get_status(self) -> str:
+        return self._core.status
+
+    @property
+    def status(self) -> str:
+        return self._core.status
+
+    # --- reporting --------------------------------------------------------------
+    def get_logger(self) -> Logger:
+        if self._logger is None:
+            self._logger = Logger(self)
+        return self._logger
+
+    @property
+    def logger(self) -> Logger:
+        return self.get_logger()
+
+    def connect(self, mutable: Any, name: Optional[str] = None) -> Any:
+        """Record hyperparameters (dict, argparse.Namespace or object) under section ``name``.
+
+        Sections follow ClearML: ``"General"`` for dicts/objects, ``"Args"`` for
+        argparse. Returns the same object; its values are read again at close,
+        so later edits are kept.
+        """
+        if name is not None and (not isinstance(name, str) or not name):
+            raise type_error("name", "must be a non-empty str or None", name)
+        section = name or ("Args" if isinstance(mutable, argparse.Namespace) else "General")
+        values = _params(mutable)
+        if values is None:
+            raise type_error("mutable", "must be a dict, argparse.Namespace or an object with attributes", mutable)
+        self._connected.append((section, mutable))
+        self._store_section(section, values)
+        return mutable
+
+    def connect_configuration(self, configuration: Any, name: Optional[str] = None,
+                              description: Optional[str] = None) -> Any:
+        """Record a configuration dict (or a file path, stored as its text) under ``name``."""
+        section = name or "General"
+        if isinstance(configuration, Mapping):
+            self._store_section(section, dict(configuration))
+        else:
+            from pathlib import Path
+
+            p = Path(configuration)
+            self._store_section(section, {"file": str(p), "text": p.read_text(errors="replace")[:1_000_000]})
+        return configuration
+
+    def _store_section(self, section: str, values: dict) -> None:
+        core = self._core
+        with core._lock:
+            core.config[section] = dict(values)
+            core.meta_dirty = True
+
+    def get_parameters_as_dict(self) -> dict:
+        return dict(self._core.config)
+
+    def add_tags(self, tags: Any) -> None:
+        tags = [tags] if isinstance(tags, str) else list(tags)
+        if not all(isinstance(t, str) and t for t in tags):
+            raise type_error("tags", "must be a str or a list of non-empty str", tags)
+        core = self._core
+        with core._lock:
+            for t in tags:
+                if t not in core.tags:
+                    core.tags.append(t)
+            core.meta_dirty = True
+
+    def set_parameter(self, name: str, value: Any) -> None:
+        section, _, key = name.rpartition("/")
+        core = self._core
+        with core._lock:
+            core.config.setdefault(section or "General", {})[key] = value
+            core.meta_dirty = True
+
+    # --- reading back (the live task) --------------------------------------------
+    def get_reported_scalars(self, max_samples: int = 0, x_axis: str = "iter") -> dict:
+        """Flush, then read every scalar of this task back: title -> series -> {"x", "y"}."""
+        return reported_scalars(self._reader(), max_samples, x_axis)
+
+    def get_last_scalar_metrics(self) -> dict:
+        """Flush, then title -> series -> {"last", "min", "max"}."""
+        return last_scalar_metrics(self._reader())
+
+    def _reader(self):
+        from ringlog.store import Store
+
+        self._core.flush(wait=True)
+        return Store(self._core.settings.root).task(self.id)
+
+    # --- the end ----------------------------------------------------------------
+    def flush(self, wait_for_uploads: bool = False) -> bool:
+        return self._core.flush(wait=True)
+
+    def close(self) -> None:
+        """Write everything and mark the task completed (failed/aborted if the process is ending so)."""
+        self._finish("completed")
+
+    def mark_completed(self, ignore_errors: bool = True, force: bool = False, status_message: Any = None) -> None:
+        self._finish("completed")
+
+    def mark_failed(self, ignore_errors: bool = True, status_reason: Any = None, status_message: Any = None,
+                    force: bool = False) -> None:
+        self._finish("failed")
+
+    def mark_stopped(self, force: bool = False, status_message: Any = None) -> None:
+        self._finish("aborted")
+
+    def _finish(self, status: str) -> None:
+        for section, obj in self._connected:
+            values = _params(obj)
+            if values is not None:
+                self._store_section(section, values)
+        self._core.finish(status)
+        if self._core.run_facade is not None:
+            context.clear_if_current(self._core.run_facade)
+
+    def __enter__(self) -> "Task":
+        return self
+
+    def __exit__(self, etype, exc, tb) -> None:
+        if etype is None:
+            self._finish("completed")
+        else:
+            self._finish("aborted" if issubclass(etype, KeyboardInterrupt) else "failed")
+
+    def __repr__(self) -> str:
+        return f"<ringlog.Task {self.id} {self.project}/{self.name} {self.status}>"
+
+
+def _params(obj: Any) -> Optional[dict]:
+    if isinstance(obj, (Mapping, MutableMapping)):
+        return dict(obj)
+    if isinstance(obj, argparse.Namespace):
+        return dict(vars(obj))
+    if hasattr(obj, "__dict__"):
+        return {k: v for k, v in vars(obj).items() if not k.startswith("_") and not callable(v)}
+    return None
+
+
+def _capture_switches(frameworks: Any, resources: Any, streams: Any) -> dict:
+    out: dict = {}
+    if frameworks is False:
+        out.update(tensorboard=False, matplotlib=False)
+    elif isinstance(frameworks, Mapping):
+        for k, v in frameworks.items():
+            field = _FRAMEWORK_SWITCHES.get(str(k).lower())
+            if field is not None:
+                out[field] = bool(v)
+    if resources is False:
+        out["system_metrics"] = False
+    if streams is False:
+        out["console"] = False
+    return out

@@ -1,0 +1,96 @@
+"""Module-level W&B-style functions: ``ringlog.init / log / finish / define_metric``.
+
+``import ringlog as wandb`` keeps W&B scripts working: ``wandb.init(config=args)``,
+``wandb.log({...})``, ``wandb.run.summary[...]``, ``wandb.config.x``. Each function
+is a thin wrapper over the current :class:`~ringlog.run.Run`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Optional, Sequence
+
+from . import context
+from .errors import LoggingWarning, type_error
+from .run import Run, _as_mapping
+from .runcore import RunCore
+from .settings import Settings
+
+# W&B arguments accepted for compatibility; recorded in the metadata, not acted on
+_RECORDED = ("notes", "group", "job_type", "entity", "resume", "mode", "save_code", "anonymous",
+             "sync_tensorboard", "monitor_gym", "magic", "force", "allow_val_change", "config_exclude_keys",
+             "config_include_keys")
+
+
+def init(project: Optional[str] = None, name: Optional[str] = None, config: Any = None,
+         tags: Optional[Sequence[str]] = None, dir: Optional[str] = None, settings: Optional[Settings] = None,
+         strict: Optional[bool] = None, capture: Any = None, reinit: Any = None, id: Optional[str] = None,
+         **kwargs: Any) -> Run:
+    """Start a run and make it current; returns the :class:`Run` (usable as a context manager).
+
+    A run already open in this context is finished first. Data goes to ``dir``,
+    else ``$RINGLOG_DIR``, else ``./ringlog_data``. ``strict=True`` raises on
+    bad input instead of warning once. ``capture`` (bool or dict) switches the
+    auto-capture of console, TensorBoard, matplotlib, system metrics, git.
+    """
+    unknown = [k for k in kwargs if k not in _RECORDED]
+    if unknown:
+        raise TypeError(f"init() got unexpected keyword argument(s) {unknown}; accepted: project, name, config, "
+                        f"tags, dir, settings, strict, capture, reinit, id and the W&B arguments {list(_RECORDED)}")
+    if settings is not None and not isinstance(settings, Settings):
+        raise type_error("settings", "must be a ringlog.Settings", settings)
+    s = (settings or Settings()).updated(dir=dir, strict=strict).with_capture(capture)
+    _check_name("project", project)
+    _check_name("name", name)
+    if tags is not None and (isinstance(tags, str) or not all(isinstance(t, str) for t in tags)):
+        raise type_error("tags", "must be a list of str", tags)
+    prev = context.current_run()
+    if prev is not None:
+        prev.finish()
+    core = RunCore(project=project or "uncategorized", name=name or "", tags=tags or (), settings=s,
+                   kind="wandb")
+    if not core.name:
+        core.name = f"run-{core.id[:8]}"
+    recorded = {k: v for k, v in kwargs.items() if v is not None}
+    if id is not None:
+        recorded["wandb_id"] = str(id)
+    if recorded:
+        core.extra_meta["init_args"] = recorded
+    run = Run(core)
+    if config is not None:
+        core.config.update(_as_mapping(config, core))
+    core.start()
+    context.set_current(run)
+    return run
+
+
+def log(data: Any = None, step: Any = None, commit: Optional[bool] = None, sync: Any = None,
+        complete: Optional[bool] = None) -> None:
+    """``run.log`` on the current run (see :meth:`Run.log`); a warning if none is open."""
+    run = context.current_run()
+    if run is None:
+        warnings.warn("ringlog.log() called with no open run; call ringlog.init() first (nothing was logged)",
+                      LoggingWarning, stacklevel=2)
+        return
+    run.log(data, step=step, commit=commit, complete=complete)
+
+
+def finish(exit_code: Optional[int] = None, quiet: Any = None) -> None:
+    """Finish the current run (no-op when none is open)."""
+    run = context.current_run()
+    if run is not None:
+        run.finish(exit_code=exit_code)
+
+
+def define_metric(name: str, step_metric: Optional[str] = None, summary: Optional[str] = None,
+                  **kwargs: Any) -> dict:
+    """``run.define_metric`` on the current run."""
+    run = context.current_run()
+    if run is None:
+        raise RuntimeError("ringlog.define_metric() needs an open run; call ringlog.init() first")
+    return run.define_metric(name, step_metric=step_metric, summary=summary, **kwargs)
+
+
+def _check_name(arg: str, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise type_error(arg, "must be a non-empty str or None", value)
