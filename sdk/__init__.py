@@ -31,12 +31,27 @@ _LAZY = {
     "Settings": "ringlog.settings",
     "LoggingError": "ringlog.errors",
     "RingFullError": "ringlog.errors",
+    # rich media for ringlog.log({...}), as W&B's
+    "Image": "ringlog.media",
+    "Audio": "ringlog.media",
+    "Video": "ringlog.media",
+    "Html": "ringlog.media",
+    "Histogram": "ringlog.media",
+    "Table": "ringlog.media",
+    # model watching (torch imported only when used)
+    "watch": "ringlog.watch",
+    "unwatch": "ringlog.watch",
+    # Markdown reports, written from Python
+    "Report": "ringlog.report",
 }
+
+# public submodules reachable as attributes (``ringlog.plot.line(...)``)
+_SUBMODULES = ("plot",)
 
 # resolved against the current run on every access (never cached as globals)
 _CURRENT = ("run", "config", "summary")
 
-__all__ = sorted([*_LAZY, *_CURRENT, "__version__"])
+__all__ = sorted([*_LAZY, *_CURRENT, *_SUBMODULES, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
@@ -47,6 +62,8 @@ def __getattr__(name: str) -> Any:
         if name == "run":
             return run
         return None if run is None else getattr(run, name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"ringlog.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ringlog' has no attribute {name!r}")
