@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .run import Run
+    from .wandb_run import Run
 
 _current: ContextVar[Optional["Run"]] = ContextVar("ringlog_current_run", default=None)
 # threads started before/after init do not inherit the ContextVar; they see the process-wide one

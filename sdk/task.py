@@ -69,7 +69,7 @@ class Task:
         if extra:
             core.extra_meta["init_args"] = extra
         task = cls(core)
-        from .run import Run
+        from .wandb_run import Run
 
         run = Run(core)  # ringlog.log / ringlog.run work inside a ClearML task
         core.start()

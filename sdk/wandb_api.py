@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence
 
 from . import context
 from .errors import LoggingWarning, type_error
-from .run import Run, _as_mapping
+from .wandb_run import Run, _as_mapping
 from .runcore import RunCore
 from .settings import Settings
 
