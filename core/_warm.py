@@ -1,4 +1,8 @@
-"""Run every core kernel on tiny inputs so numba compiles or loads each specialization."""
+"""Run every core kernel on tiny inputs so numba compiles or loads each specialization.
+
+The dtypes here are exactly those the dispatch layers pass: the ring's arrays;
+float32/float64 y (as int32/int64 bit views); int64/float64/index x for LTTB.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,14 @@ import numpy as np
 
 
 def warm_all() -> None:
+    from . import decimate
     from .ring import Ring
 
     ring = Ring(4)
     ring.push(np.array([1, 0, 1], np.int32), np.arange(3, dtype=np.int64), np.ones(3), 0.0)
     ring.drain()
+    y64 = np.array([0.0, 3.0, np.nan, 1.0, 2.0, 5.0, 4.0, 0.5])
+    for y in (y64, y64.astype(np.float32)):
+        for x in (None, np.arange(8, dtype=np.int64), np.arange(8, dtype=np.float64)):
+            decimate.bucket_extrema(x, y, [0.0, 4.0, 7.0])
+            decimate.lttb(x, y, 4)
