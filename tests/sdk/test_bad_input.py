@@ -1,0 +1,135 @@
+"""Bad input: one warning per kind and the point skipped (default), or an error naming the
+argument (strict). Nothing already logged is harmed either way."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ringlog
+from ringlog import Task
+from ringlog.errors import LoggingError, LoggingTypeError, LoggingValueError, LoggingWarning, RunFinishedError
+
+BAD_CLEARML = [
+    (("loss", "s", "abc", 1), "value", TypeError),
+    (("loss", "s", None, 1), "value", TypeError),
+    (("loss", "s", [1.0, 2.0], 1), "value", TypeError),
+    (("", "s", 1.0, 1), "title", ValueError),
+    (("loss", "  ", 1.0, 1), "series", ValueError),
+    ((3, "s", 1.0, 1), "title", TypeError),
+    ((["l"], "s", 1.0, 1), "title", TypeError),
+    (("loss", "s", 1.0, 1.5), "iteration", TypeError),
+    (("loss", "s", 1.0, "7"), "iteration", TypeError),
+    (("loss", "s", 1.0, 2**70), "iteration", ValueError),
+]
+
+
+def read(root, task_id, title, series=None):
+    from ringlog.store import Store
+
+    s = Store(root).task(task_id).scalar(title, series)
+    return s.step.tolist(), s.value.tolist()
+
+
+@pytest.mark.parametrize("args, argument, base", BAD_CLEARML)
+def test_strict_report_scalar_raises_naming_the_argument(store_root, fast, args, argument, base):
+    task = Task.init(project_name="b", task_name="strict", dir=store_root, settings=fast, strict=True)
+    lg = task.get_logger()
+    lg.report_scalar("loss", "s", 0.5, 0)
+    with pytest.raises(LoggingError, match=argument) as info:
+        lg.report_scalar(*args)
+    assert isinstance(info.value, base)
+    assert "given" in str(info.value)
+    lg.report_scalar("loss", "s", 0.25, 2)
+    task.close()
+    assert read(store_root, task.id, "loss", "s") == ([0, 2], [0.5, 0.25])
+
+
+def test_lenient_warns_once_per_kind_and_skips(store_root, fast):
+    task = Task.init(project_name="b", task_name="lenient", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    lg.report_scalar("loss", "s", 0.5, 0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for args, _, _ in BAD_CLEARML:
+            lg.report_scalar(*args)
+        for args, _, _ in BAD_CLEARML:  # the same kinds again: no new warnings
+            lg.report_scalar(*args)
+    messages = [str(w.message) for w in caught if issubclass(w.category, LoggingWarning)]
+    # kinds: value not a number, empty title, empty series, title not a str, iteration not an int,
+    # iteration too large -- the repeats of a kind (e.g. None after "abc") stay silent
+    assert len(messages) == 6
+    assert all("skipped" in m for m in messages)
+    assert sorted(m.split(":")[0] for m in messages) == ["iteration", "iteration", "series", "title", "title",
+                                                         "value"]
+    lg.report_scalar("loss", "s", 0.25, 2)
+    task.close()
+    assert read(store_root, task.id, "loss", "s") == ([0, 2], [0.5, 0.25])
+    from ringlog.store import Store
+
+    assert Store(store_root).task(task.id).series() == [("loss", "s")]
+
+
+def test_wandb_bad_keys_and_values(store_root, fast):
+    run = ringlog.init(project="b", dir=store_root, settings=fast)
+    run.log({"ok": 1.0})
+    with pytest.warns(LoggingWarning) as rec:
+        run.log({"ok": 2.0, "": 1.0, 5: 2.0, "obj": object()})
+        run.log(["not", "a", "dict"])
+        run.log({"ok": 3.0}, step="x")
+    text = " | ".join(str(w.message) for w in rec)
+    assert "keys must be non-empty" in text and "keys must be str" in text and "data: must be a dict" in text
+    assert "step: must be an integer" in text and "data['obj']" in text
+    run.log({"ok": 4.0})
+    run.finish()
+    assert read(store_root, run.id, "ok") == ([0, 1, 3], [1.0, 2.0, 4.0])
+
+
+def test_strict_from_environment_and_wandb_errors(store_root, fast, monkeypatch):
+    monkeypatch.setenv("RINGLOG_STRICT", "1")
+    run = ringlog.init(project="b", dir=store_root, settings=fast)
+    with pytest.raises(LoggingTypeError, match=r"data\['x'\]"):
+        run.log({"x": "text"})
+    with pytest.raises(LoggingValueError, match="non-empty"):
+        run.log({"": 1.0})
+    with pytest.raises(LoggingTypeError, match="iterations"):
+        Task.current_task().get_logger().report_scalar_array("a", "b", [1.0], [0.5])
+    with pytest.raises(LoggingValueError, match="same length"):
+        Task.current_task().get_logger().report_scalar_array("a", "b", [1.0, 2.0], [0])
+    run.finish()
+    with pytest.raises(RunFinishedError):
+        run.log({"x": 1.0})
+
+
+def test_logging_after_finish_is_reported_not_written(store_root, fast):
+    task = Task.init(project_name="b", task_name="after", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    lg.report_scalar("a", "a", 1.0, 0)
+    task.close()
+    with pytest.warns(LoggingWarning, match="finished"):
+        lg.report_scalar("a", "a", 2.0, 1)
+    assert read(store_root, task.id, "a", "a") == ([0], [1.0])
+
+
+def test_settings_validation_names_the_field():
+    with pytest.raises(ValueError, match="on_full"):
+        ringlog.Settings(on_full="drop")
+    with pytest.raises(ValueError, match="flush_interval"):
+        ringlog.Settings(flush_interval=0)
+    with pytest.raises(ValueError, match="staging_limit"):
+        ringlog.Settings(staging_limit=10)
+    with pytest.raises(ValueError, match="capture"):
+        ringlog.Settings().with_capture({"consol": False})
+    assert ringlog.Settings().with_capture(False).system_metrics is False
+
+
+def test_unhashable_and_numpy_edge_values(store_root, fast):
+    task = Task.init(project_name="b", task_name="np", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    lg.report_scalar("a", "a", np.float64(1.5), np.int32(4))
+    with pytest.warns(LoggingWarning, match="value"):
+        lg.report_scalar("a", "a", np.array([1.0, 2.0]), 5)
+    task.close()
+    assert read(store_root, task.id, "a", "a") == ([4], [1.5])

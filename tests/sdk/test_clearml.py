@@ -1,0 +1,134 @@
+"""ClearML flavour and the read API: Task.init, Logger, connect, tags, get_task round trips."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pytest
+
+import ringlog
+from ringlog import Task
+
+
+def test_report_scalar_and_read_back_with_clearml_shapes(store_root, fast):
+    task = Task.init(project_name="cl", task_name="t1", tags=["a"], dir=store_root, settings=fast)
+    assert Task.current_task() is task and len(task.id) == 32
+    logger = task.get_logger()
+    assert task.get_logger() is logger
+    for i in range(100):
+        logger.report_scalar("loss", "train", 1.0 / (i + 1), i)
+        if i % 10 == 0:
+            logger.report_scalar("loss", "val", 2.0 / (i + 1), i)
+    logger.report_single_value("final_accuracy", 0.93)
+    task.add_tags(["b", "a"])
+    task.close()
+    assert Task.current_task() is None
+
+    view = Task.get_task(task_id=task.id, dir=store_root)
+    assert view.status == "completed" and view.name == "t1" and view.project == "cl"
+    assert view.tags == ["a", "b"]
+    scalars = view.get_reported_scalars()
+    assert scalars["loss"]["train"]["x"] == list(range(100))
+    assert scalars["loss"]["train"]["y"] == [1.0 / (i + 1) for i in range(100)]
+    assert scalars["loss"]["val"]["x"] == list(range(0, 100, 10))
+    last = view.get_last_scalar_metrics()
+    assert last["loss"]["train"] == {"last": 0.01, "min": 0.01, "max": 1.0}
+    assert last["loss"]["val"]["max"] == 2.0
+    assert view.summary["final_accuracy"] == 0.93
+    by_name = Task.get_task(project_name="cl", task_name="t1", dir=store_root)
+    assert by_name.id == task.id
+
+
+def test_live_task_reads_its_own_scalars_and_max_samples(store_root, fast):
+    task = Task.init(project_name="cl", task_name="live", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    for i in range(1000):
+        lg.report_scalar("m", "s", float(i), i)
+    got = task.get_reported_scalars(max_samples=10)["m"]["s"]
+    assert len(got["x"]) == 10 and got["x"][0] == 0 and got["x"][-1] == 999
+    assert task.get_last_scalar_metrics()["m"]["s"]["last"] == 999.0
+    task.close()
+
+
+def test_connect_sections_and_later_edits_kept(store_root, fast):
+    task = Task.init(project_name="cl", task_name="hp", dir=store_root, settings=fast)
+    params = {"lr": 0.1, "layers": [64, 64]}
+    assert task.connect(params) is params
+    task.connect(argparse.Namespace(seed=3))
+    task.connect({"momentum": 0.9}, name="optimizer")
+    params["lr"] = 0.05  # edited after connect: ClearML keeps the final value
+    task.close()
+    cfg = Task.get_task(task_id=task.id, dir=store_root).info["config"]
+    assert cfg == {"General": {"lr": 0.05, "layers": [64, 64]}, "Args": {"seed": 3},
+                   "optimizer": {"momentum": 0.9}}
+
+
+def test_bulk_array_keeps_log_order_with_single_points(store_root, fast):
+    task = Task.init(project_name="cl", task_name="bulk", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    lg.report_scalar("x", "y", -1.0, 0)
+    lg.report_scalar_array("x", "y", np.arange(1, 5001, dtype=np.float32), np.arange(1, 5001))
+    lg.report_scalar("x", "y", -2.0, 5001)
+    t = np.linspace(1e9, 1e9 + 1, 3)
+    lg.report_scalar_array("x", "z", [1.0, 2.0, 3.0], [0, 1, 2], times=t)
+    task.close()
+    from ringlog.store import Store
+
+    r = Store(store_root).task(task.id)
+    s = r.scalar("x", "y")
+    assert s.step.tolist() == list(range(5002))
+    assert s.value[0] == -1.0 and s.value[-1] == -2.0 and s.value[1:-1].tolist() == list(range(1, 5001))
+    assert np.all(np.diff(s.time) >= 0)
+    assert np.allclose(r.scalar("x", "z").time, t)
+
+
+def test_reporting_nan_and_inf_values(store_root, fast):
+    task = Task.init(project_name="cl", task_name="nan", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    lg.report_scalar("a", "kept", float("nan"), 0)
+    lg.flush()
+    lg.set_reporting_nan_value(0.0)
+    lg.set_reporting_inf_value(1e6)
+    lg.report_scalar("a", "replaced", float("nan"), 0)
+    lg.report_scalar("a", "replaced", float("-inf"), 1)
+    task.close()
+    view = Task.get_task(task_id=task.id, dir=store_root)
+    sc = view.get_reported_scalars()["a"]
+    assert np.isnan(sc["kept"]["y"][0])
+    assert sc["replaced"]["y"] == [0.0, -1e6]
+
+
+def test_wandb_log_inside_a_clearml_task_writes_the_same_task(store_root, fast):
+    task = Task.init(project_name="cl", task_name="mix", dir=store_root, settings=fast)
+    ringlog.log({"acc": 0.5})
+    task.get_logger().report_scalar("acc", "acc", 0.7, 1)
+    assert ringlog.run.id == task.id
+    task.close()
+    sc = Task.get_task(task_id=task.id, dir=store_root).get_reported_scalars()
+    assert sc["acc"]["acc"] == {"x": [0, 1], "y": [0.5, 0.7]}
+
+
+def test_get_task_errors_name_the_arguments(store_root, fast):
+    with pytest.raises(ValueError, match="task_name"):
+        Task.get_task(project_name="none", task_name="missing", dir=store_root)
+    with pytest.raises(ValueError, match="task_id"):
+        Task.get_task(dir=store_root)
+    with pytest.raises(KeyError):
+        Task.get_task(task_id="0" * 32, dir=store_root)
+
+
+def test_task_init_returns_the_open_task_and_times_are_plausible(store_root, fast):
+    t0 = time.time()
+    task = Task.init(project_name="cl", task_name="again", dir=store_root, settings=fast)
+    assert Task.init(project_name="cl", task_name="other", dir=store_root) is task
+    lg = task.get_logger()
+    for i in range(2000):
+        lg.report_scalar("t", "t", float(i), i)
+    task.close()
+    t1 = time.time()
+    from ringlog.store import Store
+
+    tm = Store(store_root).task(task.id).scalar("t", "t").time
+    assert np.all(np.diff(tm) >= 0) and tm[0] >= t0 - 0.05 and tm[-1] <= t1 + 0.05

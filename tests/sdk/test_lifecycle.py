@@ -1,0 +1,119 @@
+"""How a logging process ends: kill -9, SIGTERM, an unhandled exception, Ctrl-C, plain exit.
+
+Each test runs a small script in a subprocess and reopens the store afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import ringlog
+    from ringlog import Task
+
+    mode, root = sys.argv[1], sys.argv[2]
+    s = ringlog.Settings(flush_interval=0.05, capture=False)
+    if mode.startswith("clearml"):
+        task = Task.init(project_name="life", task_name=mode, dir=root, settings=s)
+        lg = task.get_logger()
+        put = lambda i: lg.report_scalar("x", "x", float(i), i)
+        run_id, flush = task.id, lg.flush
+    else:
+        run = ringlog.init(project="life", name=mode, dir=root, settings=s)
+        put = lambda i: ringlog.log({"x": float(i)})
+        run_id, flush = run.id, run.flush
+    print(run_id, flush=True)
+    for i in range(1000):
+        put(i)
+    flush()
+    print("flushed", flush=True)
+    for i in range(1000, 2000):
+        put(i)
+    if mode == "kill":
+        time.sleep(0.5)  # more flushes happen; then the parent kills us mid-sleep
+        for i in range(2000, 3000):
+            put(i)
+        print("more", flush=True)
+        time.sleep(60)
+    elif mode in ("term", "clearml-term"):
+        print("ready", flush=True)
+        time.sleep(60)
+    elif mode == "raise":
+        raise ValueError("boom")
+    elif mode == "interrupt":
+        raise KeyboardInterrupt
+    """
+)
+
+
+def spawn(tmp_path, mode):
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    root = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, str(script), mode, str(root)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    task_id = proc.stdout.readline().strip()
+    assert len(task_id) == 32, proc.stderr.read()
+    return proc, root, task_id
+
+
+def reopen(root, task_id):
+    from ringlog.store import Store
+
+    r = Store(root).task(task_id)
+    return r.info["status"], r.scalar("x", "x")
+
+
+def test_sigkill_loses_at_most_the_last_flush_interval(tmp_path):
+    proc, root, task_id = spawn(tmp_path, "kill")
+    assert proc.stdout.readline().strip() == "flushed"
+    assert proc.stdout.readline().strip() == "more"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    proc.stdout.close()
+    proc.stderr.close()
+    status, s = reopen(root, task_id)
+    assert status == "running"  # nobody could mark it
+    n = len(s.value)
+    # everything up to the explicit flush, plus what the 50 ms flusher wrote during the 0.5 s sleep
+    assert n >= 2000
+    assert s.step.tolist() == list(range(n)) and np.array_equal(s.value, np.arange(n, dtype=np.float64))
+
+
+@pytest.mark.parametrize("mode", ["term", "clearml-term"])
+def test_sigterm_marks_aborted_and_keeps_everything(tmp_path, mode):
+    proc, root, task_id = spawn(tmp_path, mode)
+    assert proc.stdout.readline().strip() == "flushed"
+    assert proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 143
+    proc.stdout.close()
+    proc.stderr.close()
+    status, s = reopen(root, task_id)
+    assert status == "aborted"
+    assert s.step.tolist() == list(range(2000))
+
+
+@pytest.mark.parametrize("mode, status, code", [("raise", "failed", 1), ("interrupt", "aborted", None),
+                                                ("exit", "completed", 0), ("clearml-exit", "completed", 0)])
+def test_exit_paths_set_the_status_and_keep_every_point(tmp_path, mode, status, code):
+    proc, root, task_id = spawn(tmp_path, mode)
+    out, err = proc.communicate(timeout=60)
+    if code is not None:
+        assert proc.returncode == code, err
+    else:
+        assert proc.returncode != 0
+    if mode == "raise":
+        assert "ValueError: boom" in err  # the previous excepthook still prints the traceback
+    got_status, s = reopen(root, task_id)
+    assert got_status == status
+    assert s.step.tolist() == list(range(2000))

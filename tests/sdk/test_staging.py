@@ -1,0 +1,116 @@
+"""Staging and flusher: the full-staging gate (wait counter / raise mode), harvest order and
+interpolated wall times, without going through a store where it is not needed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import ringlog
+from ringlog import Task
+from ringlog.errors import RingFullError
+from ringlog.staging import Staging
+
+
+def test_harvest_interleaves_bulk_in_log_order_and_interpolates_times():
+    st = Staging(limit=1 << 20, t0=100.0)
+    buf = st.series("a", "b")
+    va, sa = st.fast["a", "b"]
+    for i in range(3):
+        va(float(i))
+        sa(i)
+    st.sample(101.0)  # 3 points by t=101
+    st.add_bulk(buf, np.array([10, 11]), np.array([0.5, 0.6]), np.array([50.0, 51.0]))
+    va(3.0)
+    sa(3)
+    (batch,) = st.harvest(103.0)  # the 4th point by t=103
+    assert batch.step.tolist() == [0, 1, 2, 10, 11, 3]
+    assert batch.value.tolist() == [0.0, 1.0, 2.0, 0.5, 0.6, 3.0]
+    assert batch.time.tolist() == pytest.approx([100 + 1 / 3, 100 + 2 / 3, 101.0, 50.0, 51.0, 103.0])
+    assert st.harvest(104.0) == [] and st.pending() == 0
+    va(9.0)
+    sa(9)
+    (batch,) = st.harvest(105.0)  # the anchor carried over from the previous harvest
+    assert batch.step.tolist() == [9] and batch.time.tolist() == [105.0]
+
+
+def test_half_appended_point_is_left_for_the_next_harvest():
+    st = Staging(limit=1 << 20, t0=0.0)
+    st.series("a", "a")
+    va, sa = st.wfast["a"]
+    va(1.0)
+    sa(1)
+    va(2.0)  # the step of this point is not appended yet (another thread mid-call)
+    (batch,) = st.harvest(1.0)
+    assert batch.step.tolist() == [1]
+    sa(2)
+    (batch,) = st.harvest(2.0)
+    assert batch.step.tolist() == [2] and batch.value.tolist() == [2.0]
+
+
+def test_full_staging_closes_the_fast_path_until_harvested():
+    st = Staging(limit=1024, t0=0.0)
+    st.series("a", "a")
+    va, sa = st.wfast["a"]
+    for i in range(1024):
+        va(1.0)
+        sa(i)
+    assert st.sample(1.0) == 1024 and st.blocked and not st.fast and not st.wfast
+    assert not st.room.is_set()
+    st.harvest(2.0)
+    st.unblock()
+    assert not st.blocked and st.room.is_set() and ("a", "a") in st.fast
+
+
+def test_wait_mode_counts_waits_and_keeps_every_point(store_root):
+    s = ringlog.Settings(flush_interval=30, staging_limit=1024, capture=False, handle_signals=False,
+                         clock_period=0.002)
+    task = Task.init(project_name="s", task_name="wait", dir=store_root, settings=s)
+    lg = task.get_logger()
+    n = 0
+    deadline = time.monotonic() + 20
+    while task._core.staging.waits == 0 and time.monotonic() < deadline:
+        for _ in range(2000):
+            lg.report_scalar("x", "x", float(n), n)
+            n += 1
+    waits = task._core.staging.waits
+    task.close()
+    assert waits > 0
+    from ringlog.store import Store
+
+    got = Store(store_root).task(task.id).scalar("x", "x")
+    assert got.step.tolist() == list(range(n))
+    assert np.array_equal(got.value, np.arange(n, dtype=np.float64))
+
+
+def test_raise_mode_raises_and_keeps_only_accepted_points(store_root):
+    s = ringlog.Settings(flush_interval=30, staging_limit=1024, capture=False, handle_signals=False,
+                         clock_period=0.002, on_full="raise")
+    run = ringlog.init(project="s", dir=store_root, settings=s)
+    n = 0
+    deadline = time.monotonic() + 20
+    with pytest.raises(RingFullError, match="staging_limit"):
+        while time.monotonic() < deadline:
+            run.log({"x": float(n)})
+            n += 1
+    assert run.stats()["waits"] >= 1
+    run.finish()
+    from ringlog.store import Store
+
+    got = Store(store_root).task(run.id).scalar("x")
+    # the raising call's point is not kept
+    assert got.value.tolist() == [float(i) for i in range(n)]
+    assert got.step.tolist() == list(range(n))
+
+
+def test_flush_makes_points_durable_without_finish(store_root, fast):
+    run = ringlog.init(project="s", dir=store_root, settings=fast.updated(flush_interval=30))
+    for i in range(100):
+        run.log({"y": float(i)})
+    assert run.flush(timeout=30)
+    from ringlog.store import Store
+
+    assert len(Store(store_root).task(run.id).scalar("y").value) == 100
+    run.finish()
