@@ -1,0 +1,120 @@
+"""Every widget type, over exact hand-made task data, and the /widgets/ routes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from urllib.parse import parse_qsl
+
+import numpy as np
+import pytest
+from PIL import Image
+from werkzeug.datastructures import MultiDict
+
+from ringlog.viewer.errors import BadRequestError
+from ringlog.viewer.widgets import widget_impl
+
+
+def md5(s: str) -> str:
+    return hashlib.md5(s.encode("utf-8")).hexdigest()
+
+
+@pytest.fixture
+def store(fakes, tmp_path):
+    T = fakes.FakeTask
+    media_dir = tmp_path / "t1"
+    (media_dir / "media").mkdir(parents=True)
+    for it in (0, 5):
+        Image.new("RGB", (2, 2), (it * 40, 0, 0)).save(media_dir / "media" / f"img_{it}.png")
+    n = 5000
+    steps = np.arange(n)
+    values = np.sin(steps / 100.0)
+    values[1234] = 50.0  # a spike decimation must keep
+    t1 = T(id="t1", name="baseline", status="running", tags=("best",), created=1000.0, updated=30,
+           config={"General": {"lr": 0.1, "opt": "adam"}},
+           scalars={("loss", "train"): (steps, values, 1000.0 + steps * 0.5),
+                    ("loss", "val"): ([0, 10], [1.0, float("nan")], [1000.0, 1005.0]),
+                    ("Summary", "best_acc"): ([0], [0.93], [1010.0])},
+           plots_=[{"title": "conf", "series": "matrix", "iteration": 1, "figure": {"data": [{"type": "heatmap", "z": [[1]]}]}},
+                   {"title": "conf", "series": "matrix", "iteration": 7, "figure": {"data": [{"type": "heatmap", "z": [[7]]}]}}],
+           media_=[{"title": "images", "series": "pred", "iteration": it, "path": f"media/img_{it}.png", "kind": "image",
+                    "ext": "png", "caption": None, "time": 1.0} for it in (0, 5)],
+           path=media_dir)
+    t2 = T(id="t2", name="wider", status="completed", tags=("best",), updated=20, config={"General": {"lr": 0.01, "opt": "sgd"}},
+           scalars={("loss", "train"): ([0, 1], [2.0, 1.5], [1.0, 2.0]), ("Summary", "best_acc"): ([0], [0.95], [3.0])})
+    return fakes.FakeStore([t1, t2])
+
+
+def data(store, qs):
+    return widget_impl(store, MultiDict(parse_qsl(qs, keep_blank_values=True)))
+
+
+def test_scalar_widget_one_chart_per_metric_keeps_spikes(store):
+    d = data(store, "type=scalar&objectType=task&objects=t1&metrics=loss&xaxis=iter")
+    assert d["live"] is True and d["source"] == "/tasks/t1" and [t["name"] for t in d["tasks"]] == ["baseline"]
+    assert [c["title"] for c in d["charts"]] == ["loss"]
+    traces = {t["series"]: t for t in d["charts"][0]["traces"]}
+    assert set(traces) == {"train", "val"}
+    train = traces["train"]
+    assert len(train["x"]) <= 1500 and max(train["y"]) == 50.0 and 1234 in train["x"]
+    assert traces["val"]["y"] == [1.0, None]  # NaN travels as null
+    assert all(c["title"] != "Summary" for c in d["charts"])
+
+
+def test_scalar_widget_variants_md5_and_x_axes(store):
+    d = data(store, f"type=scalar&objects=t1&objects=t2&metrics={md5('loss')}&variants=train&xaxis=timestamp")
+    traces = d["charts"][0]["traces"]
+    assert [t["name"] for t in traces] == ["baseline · train", "wider · train"]
+    assert traces[0]["x"][0] == 0.0 and traces[0]["x"][-1] == pytest.approx(4999 * 0.5)  # seconds from the start
+    assert d["source"] == "/compare?ids=t1,t2"
+    iso = data(store, "type=scalar&objects=t2&metrics=loss&xaxis=iso_time")
+    assert iso["charts"][0]["traces"][0]["x"] == [1000.0, 2000.0]  # epoch milliseconds
+
+
+def test_plot_widget_shows_latest_figure(store):
+    d = data(store, "type=plot&objects=t1&metrics=conf&variants=matrix")
+    assert len(d["plots"]) == 1 and d["plots"][0]["iteration"] == 7
+    assert d["plots"][0]["figure"]["data"][0]["z"] == [[7]]
+    assert data(store, "type=plot&objects=t1&metrics=nothing")["plots"] == []
+
+
+def test_sample_widget_lists_every_kept_iteration_with_urls(store):
+    d = data(store, "type=sample&objects=t1&metrics=images&variants=pred")
+    (group,) = d["samples"]
+    assert [it["iteration"] for it in group["items"]] == [0, 5]
+    assert group["items"][-1]["url"] == "/media/t1/media/img_5.png" and group["task"] == "t1"
+
+
+def test_single_widget_table(store):
+    d = data(store, "type=single&tags[]=best&order_by[]=name")
+    assert d["columns"] == ["best_acc"]
+    assert [(r["name"], r["values"]["best_acc"]) for r in d["rows"]] == [("baseline", 0.93), ("wider", 0.95)]
+    assert d["rows"][0]["url"] == "/tasks/t1"
+
+
+def test_parcoords_widget(store):
+    mv = f"{md5('loss')}.{md5('train')}"
+    d = data(store, f"type=parcoords&objects=t1&objects=t2&metrics={mv}&variants=General.lr&variants=General.opt"
+                    "&value_type=min_value")
+    assert d["metric"] == "loss/train" and d["values"] == [pytest.approx(np.sin(np.arange(5000) / 100).min()), 1.5]
+    lr, opt = d["dimensions"]
+    assert lr == {"label": "General.lr", "values": [0.1, 0.01]}
+    assert opt["ticktext"] == ["adam", "sgd"] and opt["values"] == [0, 1]
+    with pytest.raises(BadRequestError, match="metrics"):
+        data(store, "type=parcoords&objects=t1&metrics=loss")
+
+
+def test_dynamic_queries_through_the_routes(app_factory, store):
+    client = app_factory(store).test_client()
+    mid, vid = md5("Summary"), md5("best_acc")
+    resp = client.get(f"/widgets/data?type=single&tags[]=__$or,best&order_by[]=-last_metrics.{mid}.{vid}.value&page_size=1")
+    assert resp.status_code == 200
+    assert [r["name"] for r in resp.get_json()["rows"]] == ["wider"]
+    page = client.get("/widgets/?type=scalar&objectType=task&objects=t1&metrics=loss&light")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "rl-light" in html and "/static/plotly.min.js" in html
+    assert 'data-query="type=scalar&amp;objectType=task&amp;objects=t1&amp;metrics=loss&amp;light"' in html
+    assert "<script>" not in html
+    bad = client.get("/widgets/?type=nope")
+    assert bad.status_code == 400 and "type" in bad.get_data(as_text=True)
+    assert client.get("/widgets/data?type=scalar&xaxis=bad").get_json()["error"]["code"] == 400

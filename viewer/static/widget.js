@@ -1,0 +1,205 @@
+/* Draws one embedded widget from /widgets/data (same query string as the page). Re-polls while
+   a shown task is running (every 3 s; every 30 s otherwise, so dynamic queries pick up new
+   tasks). A click on a trace or the header arrow opens the source task in the top window. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var box = document.getElementById("rl-w-body");
+  var titleEl = document.getElementById("rl-w-title");
+  var liveEl = document.getElementById("rl-w-live");
+  var sourceEl = document.getElementById("rl-w-source");
+  var light = body.classList.contains("rl-light");
+  var fg = light ? "#1d2330" : "#dfe3ea";
+  var grid = light ? "#e6e8ee" : "#2d323c";
+  var timer = null;
+  var lastJson = null;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+  function message(text, cls) { box.replaceChildren(el("p", cls || "rl-w-msg", text)); }
+  function go(url) {
+    try { window.top.location.href = url; } catch (e) { window.open(url, "_blank", "noopener"); }
+  }
+  function layoutBase(extra) {
+    var l = { paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: fg, size: 11 },
+              margin: { l: 50, r: 12, t: 28, b: 36 }, showlegend: true, legend: { orientation: "h", y: -0.18 },
+              xaxis: { gridcolor: grid, zerolinecolor: grid }, yaxis: { gridcolor: grid, zerolinecolor: grid },
+              uirevision: "keep" };
+    Object.keys(extra || {}).forEach(function (k) { l[k] = extra[k]; });
+    return l;
+  }
+  var config = { displaylogo: false, responsive: true };
+  function chartDiv(key) {
+    var id = "rl-w-c-" + key;
+    var div = document.getElementById(id);
+    if (!div) { div = el("div", "rl-w-chart"); div.id = id; }
+    return div;
+  }
+  function onClickGo(div, urlOf) {
+    if (div.dataset.bound) { return; }
+    div.dataset.bound = "1";
+    div.on("plotly_click", function (ev) {
+      var url = ev.points && ev.points.length ? urlOf(ev.points[0]) : null;
+      if (url) { go(url); }
+    });
+  }
+
+  function drawScalar(d) {
+    if (!d.charts.length) { message("No scalar matches this query yet."); return; }
+    box.classList.toggle("rl-w-multi", d.charts.length > 1);
+    var divs = d.charts.map(function (c, i) {
+      var div = chartDiv("s" + i);
+      var traces = c.traces.map(function (t) {
+        return { type: "scattergl", mode: t.x.length > 1 ? "lines" : "markers", name: t.name, x: t.x, y: t.y,
+                 meta: t.task, connectgaps: false };
+      });
+      var xaxis = { gridcolor: grid, zerolinecolor: grid,
+                    title: { text: d.xaxis === "iter" ? "iteration" : d.xaxis === "timestamp" ? "seconds from start" : "" } };
+      if (d.xaxis === "iso_time") { xaxis.type = "date"; }
+      Plotly.react(div, traces, layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis }), config);
+      onClickGo(div, function (p) { return "/tasks/" + encodeURIComponent(p.data.meta); });
+      return div;
+    });
+    if (box.children.length !== divs.length || divs.some(function (dv, i) { return box.children[i] !== dv; })) {
+      box.replaceChildren.apply(box, divs);
+    }
+  }
+
+  function drawPlot(d) {
+    if (!d.plots.length) { message("No plot matches this query yet."); return; }
+    box.classList.toggle("rl-w-multi", d.plots.length > 1);
+    var divs = d.plots.map(function (p, i) {
+      var div = chartDiv("p" + i);
+      var fig = p.figure || {};
+      var layout = layoutBase(fig.layout || {});
+      layout.paper_bgcolor = "rgba(0,0,0,0)";
+      layout.font = { color: fg, size: 11 };
+      if (!fig.layout || !fig.layout.title) {
+        layout.title = { text: p.title + " / " + p.series + (d.tasks.length > 1 ? " · " + (p.task_name || p.task) : ""), font: { size: 13 } };
+      }
+      Plotly.react(div, fig.data || [], layout, config);
+      onClickGo(div, function () { return "/tasks/" + encodeURIComponent(p.task); });
+      return div;
+    });
+    box.replaceChildren.apply(box, divs);
+  }
+
+  function drawSamples(d) {
+    if (!d.samples.length) { message("No debug sample matches this query yet."); return; }
+    var wrap = el("div", "rl-w-samples");
+    d.samples.forEach(function (g) {
+      var card = el("div", "rl-w-sample");
+      var head = el("a", null, g.title + " / " + g.series + (d.tasks.length > 1 ? " · " + (g.task_name || g.task) : ""));
+      head.href = "/tasks/" + encodeURIComponent(g.task);
+      head.target = "_top";
+      var fig = el("figure");
+      var cap = el("figcaption");
+      var slider = el("input");
+      slider.type = "range";
+      slider.min = 0;
+      slider.max = g.items.length - 1;
+      slider.value = g.items.length - 1;
+      function show(i) {
+        var it = g.items[i];
+        var media;
+        if (!it.url) { media = el("p", "rl-w-msg", it.uri ? "remote: " + it.uri : "file not available"); }
+        else if (it.kind === "image") { media = el("img"); media.src = it.url; media.alt = g.title; }
+        else if (it.kind === "video") { media = el("video"); media.src = it.url; media.controls = true; }
+        else if (it.kind === "audio") { media = el("audio"); media.src = it.url; media.controls = true; }
+        else { media = el("a", null, "open " + (it.ext || "file")); media.href = it.url; media.target = "_blank"; }
+        fig.replaceChildren(media, cap);
+        cap.textContent = "iteration " + it.iteration + (it.caption ? " · " + it.caption : "");
+      }
+      slider.addEventListener("input", function () { show(+slider.value); });
+      show(g.items.length - 1);
+      card.append(head, fig);
+      if (g.items.length > 1) { card.append(slider); }
+      wrap.append(card);
+    });
+    box.replaceChildren(wrap);
+  }
+
+  function fmt(v) {
+    if (v === null || v === undefined) { return "–"; }
+    return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(4) : String(+v.toPrecision(6));
+  }
+
+  function drawSingle(d) {
+    if (!d.rows.length) { message("No task matches this query."); return; }
+    if (!d.columns.length) { message("These tasks have no single values (report_single_value) yet."); return; }
+    var table = el("table", "rl-w-table");
+    var tr = el("tr");
+    tr.append(el("th", null, "task"));
+    d.columns.forEach(function (c) { tr.append(el("th", null, c)); });
+    var thead = el("thead");
+    thead.append(tr);
+    var tbody = el("tbody");
+    d.rows.forEach(function (r) {
+      var row = el("tr");
+      var cell = el("td");
+      var a = el("a", null, r.name || r.task);
+      a.href = r.url;
+      a.target = "_top";
+      cell.append(a);
+      row.append(cell);
+      d.columns.forEach(function (c) { row.append(el("td", null, fmt(r.values[c]))); });
+      tbody.append(row);
+    });
+    table.append(thead, tbody);
+    box.replaceChildren(table);
+  }
+
+  function drawParcoords(d) {
+    if (!d.values.length) { message("No task has the metric " + d.metric + " yet."); return; }
+    var div = chartDiv("pc");
+    var dims = d.dimensions.map(function (x) {
+      var dim = { label: x.label, values: x.values };
+      if (x.ticktext) { dim.tickvals = x.tickvals; dim.ticktext = x.ticktext; }
+      return dim;
+    });
+    dims.push({ label: d.metric + " (" + d.value_type + ")", values: d.values });
+    Plotly.react(div, [{ type: "parcoords", dimensions: dims,
+                         line: { color: d.values, colorscale: "Viridis", showscale: true } }],
+                 layoutBase({ margin: { l: 60, r: 60, t: 40, b: 20 } }), config);
+    if (box.firstChild !== div) { box.replaceChildren(div); }
+  }
+
+  var draw = { scalar: drawScalar, plot: drawPlot, sample: drawSamples, single: drawSingle, parcoords: drawParcoords };
+
+  function refresh() {
+    fetch("/widgets/data?" + body.dataset.query, { credentials: "same-origin", cache: "no-store" })
+      .then(function (resp) {
+        return resp.json().then(function (d) {
+          if (!resp.ok) { throw new Error((d.error && d.error.message) || ("HTTP " + resp.status)); }
+          return d;
+        });
+      })
+      .then(function (d) {
+        var text = JSON.stringify(d);
+        if (text !== lastJson) {
+          lastJson = text;
+          var names = d.tasks.map(function (t) { return t.name; });
+          titleEl.textContent = d.type + (names.length ? " · " + (names.length > 3 ? names.length + " tasks" : names.join(", ")) : "");
+          sourceEl.href = d.source;
+          liveEl.hidden = !d.live;
+          if (typeof Plotly === "undefined" && d.type !== "single" && d.type !== "sample") {
+            message("plotly.js did not load", "rl-w-error");
+          } else {
+            draw[d.type](d);
+          }
+          body.dataset.ready = "1";
+        }
+        timer = setTimeout(refresh, d.live ? 3000 : 30000);
+      })
+      .catch(function (err) {
+        message(err.message, "rl-w-error");
+        timer = setTimeout(refresh, 30000);
+      });
+  }
+  sourceEl.addEventListener("click", function (ev) { ev.preventDefault(); go(sourceEl.href); });
+  refresh();
+}());

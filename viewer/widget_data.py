@@ -1,0 +1,209 @@
+"""What each widget type shows, as JSON for static/widget.js (pure functions over the Store).
+
+* ``scalar``: one chart per metric (title); one trace per (task, variant); x is the iteration,
+  seconds from the task's start, or wall time (epoch ms); decimated server-side by the store
+  (min/max preserving), so a spike never disappears.
+* ``plot``: the latest stored plotly figure of each (task, metric, variant).
+* ``sample``: debug samples of each (task, metric, variant), every kept iteration (the widget
+  shows the latest with an iteration slider).
+* ``single``: a table, one row per task, one column per single value (``report_single_value``,
+  stored as the scalar title ``Summary``).
+* ``parcoords``: parallel coordinates of hyperparameters (``<section>.<name>``) against one
+  metric (``<md5 metric>.<md5 variant>``) taking its last, min or max value.
+
+``metrics``/``variants`` filter by name or by MD5 id. Costs: one store read per task and series
+shown; scalar traces are capped at ``points`` points each.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .widget_query import WidgetQuery, last_metrics_by_id, md5
+
+SINGLE_TITLE = "Summary"
+_STAT_OF = {"value": "last", "min_value": "min", "max_value": "max"}
+CONFIG_SECTIONS = ("General", "Args", "config", "Config", "hyperparameters", "Hyperparameters")
+
+
+def task_url(task_id: str) -> str:
+    return f"/tasks/{task_id}"
+
+
+def _matches(name: str, wanted: list[str]) -> bool:
+    return not wanted or name in wanted or md5(name) in wanted
+
+
+def _floats(a: Any) -> list[float | None]:
+    arr = np.asarray(a, dtype=np.float64)
+    return [None if not math.isfinite(v) else v for v in arr.tolist()]
+
+
+def _xy(reader, title: str, series: str, xaxis: str, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of one series, decimated by the store when it can; x in steps or unix seconds."""
+    axis = "step" if xaxis == "iter" else "time"
+    decimate = getattr(reader, "decimate", None)
+    if decimate is not None:
+        try:
+            d = decimate(title, series, points=points, x=axis)
+            return np.asarray(d.x, dtype=np.float64), np.asarray(d.y, dtype=np.float64)
+        except (NotImplementedError, TypeError, AttributeError):
+            pass  # an older store without time-axis decimation: fall back to the raw points
+    s = reader.scalar(title, series)
+    x = np.asarray(s.step if axis == "step" else s.time, dtype=np.float64)
+    y = np.asarray(s.value, dtype=np.float64)
+    if len(x) > points:
+        # keep each bucket's min and max so extremes survive
+        edges = np.linspace(0, len(x), points // 2 + 1).astype(np.int64)
+        keep = set()
+        for a, b in zip(edges[:-1], edges[1:]):
+            if b > a:
+                seg = y[a:b]
+                finite = np.isfinite(seg)
+                if finite.any():
+                    idx = np.flatnonzero(finite)
+                    keep.add(a + idx[np.argmin(seg[idx])])
+                    keep.add(a + idx[np.argmax(seg[idx])])
+                else:
+                    keep.add(a)
+        order = np.array(sorted(keep), dtype=np.int64)
+        x, y = x[order], y[order]
+    return x, y
+
+
+def task_entry(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "name": row.get("name") or row["id"], "project": row.get("project"),
+            "status": row.get("status"), "url": task_url(row["id"])}
+
+
+def scalar_data(store, rows: list[dict], q: WidgetQuery, points: int) -> dict[str, Any]:
+    charts: dict[str, dict[str, Any]] = {}
+    multi = len(rows) > 1
+    for row in rows:
+        reader = store.task(row["id"])
+        start = None
+        for title, series in reader.series():
+            if title == SINGLE_TITLE or not _matches(title, q.metrics) or not _matches(series, q.variants):
+                continue
+            x, y = _xy(reader, title, series, q.xaxis, points)
+            if q.xaxis == "timestamp":
+                if start is None:
+                    created = row.get("created")
+                    start = float(created) if created else (float(x[0]) if len(x) else 0.0)
+                x = x - start
+            elif q.xaxis == "iso_time":
+                x = x * 1000.0
+            label = f"{row.get('name') or row['id']} · {series}" if multi else series
+            charts.setdefault(title, {"title": title, "traces": []})["traces"].append(
+                {"task": row["id"], "series": series, "name": label, "x": _floats(x), "y": _floats(y)})
+    return {"charts": [charts[t] for t in sorted(charts)]}
+
+
+def plot_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
+    plots = []
+    for row in rows:
+        latest: dict[tuple[str, str], dict] = {}
+        for rec in store.task(row["id"]).plots():
+            title, series = str(rec.get("title")), str(rec.get("series"))
+            if not _matches(title, q.metrics) or not _matches(series, q.variants):
+                continue
+            key = (title, series)
+            it = rec.get("iteration") or 0
+            if key not in latest or it >= (latest[key].get("iteration") or 0):
+                latest[key] = rec
+        for (title, series), rec in sorted(latest.items()):
+            plots.append({"task": row["id"], "task_name": row.get("name"), "title": title, "series": series,
+                          "iteration": rec.get("iteration"), "figure": rec.get("figure") or {}})
+    return {"plots": plots}
+
+
+def sample_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
+    from .media import media_impl  # the viewer's media listing: URLs served by /media/<task>/...
+
+    groups = []
+    for row in rows:
+        for g in media_impl(store.task(row["id"]))["groups"]:
+            if _matches(g["title"], q.metrics) and _matches(g["series"], q.variants):
+                groups.append({**g, "task": row["id"], "task_name": row.get("name")})
+    return {"samples": groups}
+
+
+def single_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
+    columns: dict[str, None] = {}
+    table = []
+    for row in rows:
+        values = {}
+        for (title, series), stats in store.task(row["id"]).last_metrics().items():
+            if title == SINGLE_TITLE and _matches(series, q.variants or q.metrics):
+                values[series] = stats.get("last")
+                columns.setdefault(series)
+        table.append({"task": row["id"], "name": row.get("name"), "url": task_url(row["id"]),
+                      "values": {k: (v if isinstance(v, (int, float)) and math.isfinite(v) else None)
+                                 for k, v in values.items()}})
+    return {"columns": sorted(columns), "rows": table}
+
+
+def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(d, Mapping):
+        for k, v in d.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif prefix:
+        out[prefix] = d
+    return out
+
+
+def config_value(config: Any, path: str) -> Any:
+    """``<section>.<parameter>`` in a task's config: nested sections, ClearML ``Section/name`` keys,
+    or a flat W&B config (where the section is one of CONFIG_SECTIONS)."""
+    flat = _flatten(config or {})
+    if path in flat:
+        return flat[path]
+    section, _, name = path.partition(".")
+    for key in (f"{section}/{name}", f"{section}.{name}".replace("/", ".")):
+        if key in flat:
+            return flat[key]
+    if section in CONFIG_SECTIONS and name in flat:
+        return flat[name]
+    return None
+
+
+def parcoords_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
+    if len(q.metrics) != 1 or q.metrics[0].count(".") != 1:
+        from .errors import BadRequestError
+
+        raise BadRequestError("metrics", "must be one '<md5 metric>.<md5 variant>' id for parcoords",
+                              q.metrics or None)
+    metric_id, variant_id = q.metrics[0].split(".")
+    params = list(dict.fromkeys(q.variants))
+    metric_name = None
+    out_rows = []
+    skipped = []
+    for row in rows:
+        reader = store.task(row["id"])
+        stats = last_metrics_by_id(reader).get((metric_id, variant_id))
+        value = stats.get(_STAT_OF[q.value_type]) if stats else None
+        if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+            skipped.append(row["id"])
+            continue
+        metric_name = metric_name or f"{stats['title']}/{stats['series']}"
+        config = (reader.info or {}).get("config") or {}
+        out_rows.append({"task": row["id"], "name": row.get("name"), "value": float(value),
+                         "params": {p: config_value(config, p) for p in params}})
+    dims = []
+    for p in params:
+        vals = [r["params"][p] for r in out_rows]
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in vals)
+        if numeric:
+            dims.append({"label": p, "values": [float(v) for v in vals]})
+        else:
+            cats = sorted({str(v) for v in vals})
+            dims.append({"label": p, "values": [cats.index(str(v)) for v in vals], "tickvals": list(range(len(cats))),
+                         "ticktext": cats})
+    return {"metric": metric_name or q.metrics[0], "value_type": q.value_type, "dimensions": dims,
+            "values": [r["value"] for r in out_rows], "tasks": [{"id": r["task"], "name": r["name"]} for r in out_rows],
+            "skipped": skipped}
