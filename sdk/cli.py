@@ -1,0 +1,65 @@
+"""The ``ringlog`` command line.
+
+* ``ringlog view [--root DIR] [--host 127.0.0.1] [--port N]`` serves the viewer (waitress,
+  loopback by default);
+* ``ringlog import-tensorboard LOGDIR [--root DIR] [--project NAME]`` turns existing
+  TensorBoard event files into tasks (the capture area's ``ringlog.tb_import.import_logdir``).
+
+Heavy modules (flask, waitress, tensorboard) are imported only by the subcommand that needs
+them, so ``ringlog --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ringlog", description="ringlog: local-first metrics for ML experiments")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    view = sub.add_parser("view", help="serve the web viewer", description="Serve the ringlog viewer.")
+    view.add_argument("--root", default=None, help="store root folder (default: $RINGLOG_DIR or ./ringlog_data)")
+    view.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    view.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+
+    tb = sub.add_parser("import-tensorboard", help="import TensorBoard event files as tasks",
+                        description="Read TensorBoard event files under LOGDIR into ringlog tasks.")
+    tb.add_argument("logdir", help="folder holding event files (searched recursively)")
+    tb.add_argument("--root", default=None, help="store root folder (default: $RINGLOG_DIR or ./ringlog_data)")
+    tb.add_argument("--project", default=None, help="project for the imported tasks")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "view":
+        from ringlog.viewer.serve import serve
+
+        try:
+            serve(args.root, host=args.host, port=args.port)
+        except KeyboardInterrupt:
+            return 0
+        except (OSError, ValueError) as e:
+            print(f"ringlog view: {e}", file=sys.stderr)
+            return 2
+        return 0
+    if args.command == "import-tensorboard":
+        from ringlog.tb_import import import_logdir
+
+        kwargs = {k: v for k, v in (("root", args.root), ("project", args.project)) if v is not None}
+        result = import_logdir(args.logdir, **kwargs)
+        if isinstance(result, (list, tuple)):
+            print(f"imported {len(result)} task(s) from {args.logdir}")
+            for r in result:
+                print(f"  {r}")
+        elif result is not None:
+            print(result)
+        return 0
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""HTML pages. Templates carry no data-dependent script: each page embeds its parameters as
+escaped JSON in a non-executed ``<script type="application/json">`` block and the static JS
+fetches everything else from the JSON API (so the API is what the pages themselves use).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from . import params, provider
+from .errors import BadRequestError
+from .tasks import task_impl
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("index.html", page={"view": "projects"})
+
+
+@bp.get("/projects/<path:project>")
+def project(project: str):
+    return render_template("table.html", project=project, page={"view": "table", "project": project})
+
+
+@bp.get("/tasks")
+def all_tasks():
+    return render_template("table.html", project=None, page={"view": "table", "project": None})
+
+
+@bp.get("/tasks/<task_id>")
+def task(task_id: str):
+    t = task_impl(provider.reader(task_id))
+    return render_template("task.html", task=t, page={"view": "task", "task": t["id"], "status": t["status"],
+                                                       "project": t["project"]})
+
+
+@bp.get("/compare")
+def compare():
+    ids = params.get_list(request.args, "ids")
+    if not ids:
+        raise BadRequestError("ids", "must list at least one task id (comma-separated)")
+    if len(ids) > 20:
+        raise BadRequestError("ids", "may list at most 20 tasks", len(ids))
+    tasks = [task_impl(provider.reader(i)) for i in ids]
+    return render_template("compare.html", tasks=tasks,
+                           page={"view": "compare", "tasks": [{"id": t["id"], "name": t["name"]} for t in tasks]})

@@ -1,0 +1,220 @@
+"""Pure functions behind the scalar routes: series listing, decimated charts, CSV export.
+
+They take a TaskReader (see ``/work/CONTRACTS.md``) and plain arguments already validated by
+``params.py``, and return plain dicts/iterators, so tests call them without HTTP.
+
+Costs: :func:`scalar_impl` costs one ``TaskReader.decimate`` query (independent of series
+length) plus O(points) numpy work for the envelope band and non-finite markers. With
+``x="metric:<key>"`` it costs a second decimate query of the metric series. :func:`csv_chunks`
+streams every raw point in chunks, never holding more than one chunk of text.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import numpy as np
+
+from .errors import BadRequestError, NotFoundError
+
+METHODS = ("m4", "minmax", "lttb", "minmaxlttb")
+X_KINDS = ("step", "time", "wall")
+CSV_CHUNK = 1 << 18
+
+
+def series_key(title: str, series: str) -> str:
+    """The W&B-style key: ``title`` when the series has the title's name, else ``title/series``."""
+    return title if series == title else f"{title}/{series}"
+
+
+def section_of(title: str) -> str:
+    """W&B groups keys containing ``/`` into sections named by the prefix; others go to "Charts"."""
+    return title.split("/", 1)[0] if "/" in title else ""
+
+
+def series_impl(reader) -> dict:
+    """Every (title, series) of the task with its last/min/max/count, grouped by chart title."""
+    try:
+        stats = reader.last_metrics()
+    except Exception:  # a brand-new task may have no metrics file yet
+        stats = {}
+    charts: dict[str, dict] = {}
+    for title, series in reader.series():
+        st = stats.get((title, series), {})
+        chart = charts.setdefault(title, {"title": title, "section": section_of(title), "series": []})
+        chart["series"].append({
+            "series": series, "key": series_key(title, series),
+            "last": st.get("last"), "min": st.get("min"), "max": st.get("max"),
+            "count": st.get("count"), "last_step": st.get("last_step"),
+        })
+    ordered = sorted(charts.values(), key=lambda c: (c["section"], c["title"]))
+    return {"task": reader.id, "charts": ordered}
+
+
+def _known_series(reader, title: str, series: str | None) -> tuple[str, str]:
+    series = title if series is None else series
+    if (title, series) not in set(map(tuple, reader.series())):
+        raise NotFoundError(f"task {reader.id!r} has no scalar series title={title!r} series={series!r}")
+    return title, series
+
+
+def parse_x(x: str, reader) -> tuple[str, tuple[str, str] | None]:
+    """``step``/``time``/``wall``, or ``metric:<key>`` naming another logged series (W&B step_metric)."""
+    if x in X_KINDS:
+        return x, None
+    if x.startswith("metric:") and len(x) > len("metric:"):
+        key = x[len("metric:"):]
+        pairs = [tuple(p) for p in reader.series()]
+        for title, series in pairs:
+            if series_key(title, series) == key:
+                return "metric", (title, series)
+        raise BadRequestError("x", "must name a logged metric after 'metric:'", x)
+    raise BadRequestError("x", "must be step, time, wall or metric:<key>", x)
+
+
+def scalar_impl(reader, title: str, series: str | None = None, *, x: str = "step",
+                x_min: float | None = None, x_max: float | None = None, points: int = 2000,
+                method: str = "m4") -> dict:
+    """One series decimated to ``points`` buckets over ``[x_min, x_max]`` (whole series if None)."""
+    title, series = _known_series(reader, title, series)
+    x_kind, metric = parse_x(x, reader)
+    if x_kind == "metric":
+        return _scalar_vs_metric(reader, title, series, metric, x_min, x_max, points, method)
+    d = reader.decimate(title, series, x_min=x_min, x_max=x_max, points=points, x=x_kind, method=method)
+    xs = np.asarray(d.x, dtype=np.float64)
+    ys = np.asarray(d.y, dtype=np.float64)
+    raw_count = int(getattr(d, "raw_count", len(xs)))
+    exact = raw_count <= len(xs)
+    return {
+        "task": reader.id, "title": title, "series": series, "key": series_key(title, series),
+        "x_kind": x_kind, "x_metric": None, "method": method, "points": points,
+        "level": int(getattr(d, "level", 0)), "raw_count": raw_count, "exact": exact,
+        "range": {"x_min": x_min, "x_max": x_max},
+        "x": xs, "y": ys,
+        "band": None if exact else band_of(d, xs, ys, points),
+        "nonfinite": nonfinite_markers(d, xs, ys),
+    }
+
+
+def band_of(d, xs: np.ndarray, ys: np.ndarray, points: int) -> dict | None:
+    """The min/max envelope per bucket: the store's band arrays if it gives them, else computed.
+
+    M4/MinMax results contain each bucket's true min and max, so grouping the returned points by
+    the query's bucket edges recovers the exact envelope in O(len(xs)).
+    """
+    for lo_name, hi_name, x_name in (("band_lo", "band_hi", "band_x"), ("lo", "hi", "band_x"),
+                                     ("ymin", "ymax", "bucket_x")):
+        lo, hi, bx = getattr(d, lo_name, None), getattr(d, hi_name, None), getattr(d, x_name, None)
+        if lo is not None and hi is not None and bx is not None and len(bx) == len(lo) == len(hi):
+            return {"x": np.asarray(bx, np.float64), "lo": np.asarray(lo, np.float64),
+                    "hi": np.asarray(hi, np.float64)}
+    if len(xs) == 0:
+        return None
+    edges = getattr(d, "bucket_edges", None)
+    if edges is None or len(edges) < 2:
+        edges = np.linspace(xs.min(), xs.max(), points + 1) if np.isfinite(xs).all() else None
+    if edges is None:
+        return None
+    edges = np.asarray(edges, np.float64)
+    b = np.clip(np.searchsorted(edges, xs, side="right") - 1, 0, len(edges) - 2)
+    order = np.argsort(b, kind="stable")
+    b_sorted = b[order]
+    y_sorted = ys[order]
+    x_sorted = xs[order]
+    starts = np.flatnonzero(np.r_[True, b_sorted[1:] != b_sorted[:-1]])
+    finite = np.isfinite(y_sorted)
+    lo = np.minimum.reduceat(np.where(finite, y_sorted, np.inf), starts)
+    hi = np.maximum.reduceat(np.where(finite, y_sorted, -np.inf), starts)
+    cnt = np.add.reduceat(np.ones_like(x_sorted), starts)
+    bx = np.add.reduceat(x_sorted, starts) / cnt
+    keep = np.isfinite(lo) & np.isfinite(hi)
+    return {"x": bx[keep], "lo": lo[keep], "hi": hi[keep]}
+
+
+def nonfinite_markers(d, xs: np.ndarray, ys: np.ndarray) -> dict:
+    """Positions and kinds (``nan``, ``+inf``, ``-inf``) of non-finite values in the range.
+
+    Uses the store's ``nonfinite_x``/``nonfinite_y`` when present (they cover points the
+    decimation did not pick), plus any non-finite values among the returned points.
+    """
+    mx = [xs[~np.isfinite(ys)]]
+    my = [ys[~np.isfinite(ys)]]
+    nx, ny = getattr(d, "nonfinite_x", None), getattr(d, "nonfinite_y", None)
+    if nx is not None and ny is not None and len(nx) == len(ny):
+        mx.append(np.asarray(nx, np.float64))
+        my.append(np.asarray(ny, np.float64))
+    allx = np.concatenate(mx)
+    ally = np.concatenate(my)
+    if len(allx):
+        kinds = np.where(np.isnan(ally), 0, np.where(ally > 0, 1, 2))
+        key = np.unique(np.stack([allx, kinds.astype(np.float64)], axis=1), axis=0)
+        allx, kinds = key[:, 0], key[:, 1].astype(np.int64)
+    else:
+        kinds = np.zeros(0, np.int64)
+    names = np.array(["nan", "+inf", "-inf"])
+    return {"x": allx, "kind": names[kinds].tolist()}
+
+
+def _scalar_vs_metric(reader, title, series, metric, x_min, x_max, points, method) -> dict:
+    """Chart ``title/series`` against another logged metric (W&B ``define_metric(step_metric=)``).
+
+    Both series are decimated by step; each point's x is the metric's value at that step,
+    interpolated linearly between the metric's decimated points (exact when the metric's range
+    holds fewer raw points than the budget). ``x_min``/``x_max`` are in metric units; they are
+    mapped back to a step range when the metric is non-decreasing, else the whole series is used.
+    """
+    mt, ms = metric
+    m = reader.decimate(mt, ms, points=max(points * 4, 8000), x="step", method="m4")
+    m_x = np.asarray(m.x, np.float64)
+    m_y = np.asarray(m.y, np.float64)
+    ok = np.isfinite(m_y)
+    m_x, m_y = m_x[ok], m_y[ok]
+    s_min = s_max = None
+    if len(m_y) and np.all(np.diff(m_y) >= 0):
+        if x_min is not None:
+            s_min = float(np.interp(x_min, m_y, m_x))
+        if x_max is not None:
+            s_max = float(np.interp(x_max, m_y, m_x))
+    d = reader.decimate(title, series, x_min=s_min, x_max=s_max, points=points, x="step", method=method)
+    steps = np.asarray(d.x, np.float64)
+    ys = np.asarray(d.y, np.float64)
+    if len(m_x):
+        inside = (steps >= m_x[0]) & (steps <= m_x[-1])
+        xs = np.interp(steps, m_x, m_y)
+        steps, ys, xs = steps[inside], ys[inside], xs[inside]
+    else:
+        steps, ys, xs = steps[:0], ys[:0], steps[:0]
+    raw_count = int(getattr(d, "raw_count", len(steps)))
+    order = np.argsort(xs, kind="stable") if len(xs) and not np.all(np.diff(xs) >= 0) else None
+    if order is not None:
+        xs, ys = xs[order], ys[order]
+    bad = ~np.isfinite(ys)
+    return {
+        "task": reader.id, "title": title, "series": series, "key": series_key(title, series),
+        "x_kind": "metric", "x_metric": series_key(mt, ms), "method": method, "points": points,
+        "level": int(getattr(d, "level", 0)), "raw_count": raw_count, "exact": raw_count <= len(steps),
+        "range": {"x_min": x_min, "x_max": x_max},
+        "x": xs, "y": ys, "band": None,
+        "nonfinite": {"x": xs[bad], "kind": ["nan" if np.isnan(v) else ("+inf" if v > 0 else "-inf")
+                                             for v in ys[bad]]},
+    }
+
+
+def csv_chunks(reader, title: str, series: str | None = None) -> Iterator[str]:
+    """Every logged point of one series as CSV text (``step,value,wall_time``), in chunks.
+
+    Full resolution, never sampled (steps beyond 2**53 would lose precision). Values are written with 17 significant digits (round-trip
+    exact); NaN/Inf as ``nan``/``inf``/``-inf``.
+    """
+    title, series = _known_series(reader, title, series)
+    s = reader.scalar(title, series)
+    yield "step,value,wall_time\n"
+    n = len(s.step)
+    for start in range(0, n, CSV_CHUNK):
+        stop = min(n, start + CSV_CHUNK)
+        buf = io.StringIO()
+        np.savetxt(buf, np.column_stack([s.step[start:stop].astype(np.float64),
+                                         s.value[start:stop], s.time[start:stop]]),
+                   fmt=("%d", "%.17g", "%.17g"), delimiter=",")
+        yield buf.getvalue()

@@ -1,0 +1,41 @@
+"""Run the viewer under waitress (a production WSGI server), loopback by default.
+
+Binding a non-loopback host exposes every logged metric, file and console line to that
+network; the viewer has no authentication, so :func:`serve` logs a warning when asked to.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+log = logging.getLogger("ringlog.viewer")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def default_root() -> Path:
+    """``$RINGLOG_DIR`` if set, else ``./ringlog_data`` (where the SDK writes by default)."""
+    import os
+
+    return Path(os.environ.get("RINGLOG_DIR") or "ringlog_data")
+
+
+def serve(root: str | Path | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+          threads: int = 8, app=None) -> None:
+    """Serve the viewer for the store at ``root`` until interrupted (blocks)."""
+    from waitress import serve as waitress_serve
+
+    from .app import create_app
+
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ValueError(f"argument 'port' must be an integer in 0..65535; got {port!r}")
+    root = Path(root) if root is not None else default_root()
+    app = app or create_app(root)
+    if host not in LOOPBACK:
+        log.warning("ringlog viewer bound to %s: anyone who can reach this address can read every task", host)
+    print(f"ringlog viewer: serving {root.resolve()} at http://{host if ':' not in host else f'[{host}]'}:{port}/",
+          flush=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="ringlog")

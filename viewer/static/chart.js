@@ -1,0 +1,200 @@
+/* RingChart: one plotly chart of one or more series, always drawn from decimated data.
+
+   - asks /api/tasks/<id>/scalar for about one point per pixel of the chart's width;
+   - on zoom/pan (plotly_relayout) re-queries only the visible x range, so finer data arrive;
+   - draws the min/max envelope as a filled band (spikes always show, even when smoothed);
+   - marks NaN/+Inf/-Inf on a hidden 0..1 overlay axis (top: +Inf, middle: NaN, bottom: -Inf);
+   - smoothing (TensorBoard debiased EMA) is applied client-side to the line only;
+   - refresh() re-asks the current range with If-None-Match: an unchanged series costs a 304.
+   State for tests lives in data-* attributes of the container: data-loads, data-level,
+   data-points (points drawn), data-raw (raw points in range), data-state (loading|ready|error). */
+"use strict";
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf"];
+
+class RingChart {
+  /* lines: [{task, title, series, name, color}] ; opts: {smoothing, logy, x, method, height} */
+  constructor(container, title, lines, opts) {
+    this.box = container;
+    this.title = title;
+    this.lines = lines;
+    this.opts = Object.assign({smoothing: 0, logy: false, x: "step", method: "m4", height: 300}, opts || {});
+    this.range = null;        // [x_min, x_max] in API units, null = everything
+    this.results = [];        // last API payloads, one per line
+    this.loads = 0;
+    this.seq = 0;
+    this.plotEl = RL.el("div", {class: "plot"});
+    this.footer = RL.el("div", {class: "chart-foot"});
+    this.box.appendChild(RL.el("h3", {class: "chart-title", text: title}));
+    this.box.appendChild(this.plotEl);
+    this.box.appendChild(this.footer);
+    this.box.dataset.state = "loading";
+    this.drawn = false;
+    this.relayoutTimer = null;
+  }
+
+  pointsBudget() {
+    const w = this.plotEl.clientWidth || this.box.clientWidth || 600;
+    return Math.max(100, Math.min(8000, Math.round(w)));
+  }
+
+  urlFor(line) {
+    const p = {title: line.title, series: line.series, x: this.opts.x, points: this.pointsBudget(),
+               method: this.opts.method};
+    if (this.range) { p.x_min = this.range[0]; p.x_max = this.range[1]; }
+    return `/api/tasks/${encodeURIComponent(line.task)}/scalar?` + RL.qs(p);
+  }
+
+  async load(useCache) {
+    const my = ++this.seq;
+    this.box.dataset.state = "loading";
+    try {
+      const answers = await Promise.all(this.lines.map(l => RL.getJSON(this.urlFor(l), useCache)));
+      if (my !== this.seq) return;           // a newer request superseded this one
+      if (useCache && this.drawn && answers.every(a => !a.changed)) { this.box.dataset.state = "ready"; return; }
+      this.results = answers.map(a => a.data);
+      this.loads++;
+      this.render();
+    } catch (e) {
+      if (my !== this.seq) return;
+      this.box.dataset.state = "error";
+      this.footer.textContent = "";
+      this.footer.appendChild(RL.el("span", {class: "error", text: "could not load: " + e.message}));
+    }
+  }
+
+  refresh() { return this.load(true); }
+
+  toPlotX(xs) {
+    if (this.opts.x !== "wall") return xs;
+    return xs.map(v => (v === null ? null : new Date(v * 1000).toISOString()));
+  }
+
+  fromPlotX(v) {
+    if (this.opts.x !== "wall") return Number(v);
+    const s = String(v);
+    const t = Date.parse(s.includes("T") || s.endsWith("Z") ? s : s.replace(" ", "T") + "Z");
+    return t / 1000;
+  }
+
+  traces() {
+    const out = [];
+    const sm = this.opts.smoothing;
+    this.results.forEach((r, i) => {
+      const line = this.lines[i];
+      const color = line.color || PALETTE[i % PALETTE.length];
+      const group = `g${i}`;
+      const xs = this.toPlotX(r.x);
+      if (r.band && r.band.x.length) {
+        const bx = this.toPlotX(r.band.x);
+        out.push({x: bx, y: r.band.lo, type: "scatter", mode: "lines", line: {width: 0, color},
+                  legendgroup: group, showlegend: false, hoverinfo: "skip", name: line.name + " min"});
+        out.push({x: bx, y: r.band.hi, type: "scatter", mode: "lines", line: {width: 0, color},
+                  fill: "tonexty", fillcolor: hexAlpha(color, 0.18), legendgroup: group,
+                  showlegend: false, hoverinfo: "skip", name: line.name + " max"});
+      }
+      if (sm > 0) {
+        out.push({x: xs, y: r.y, type: "scatter", mode: "lines", line: {width: 1, color},
+                  opacity: 0.3, legendgroup: group, showlegend: false, hoverinfo: "skip",
+                  name: line.name + " raw"});
+      }
+      out.push({x: xs, y: sm > 0 ? RL.ema(r.y, sm) : r.y, type: "scatter",
+                mode: r.x.length < 60 ? "lines+markers" : "lines", line: {width: 1.5, color},
+                legendgroup: group, name: escapeHover(line.name), connectgaps: false,
+                hovertemplate: "%{x}: %{y}<extra>" + escapeHover(line.name) + "</extra>"});
+      const nf = r.nonfinite;
+      if (nf && nf.x.length) {
+        const pos = {"nan": 0.5, "+inf": 0.97, "-inf": 0.03};
+        const sym = {"nan": "x", "+inf": "triangle-up", "-inf": "triangle-down"};
+        out.push({x: this.toPlotX(nf.x), y: nf.kind.map(k => pos[k]), yaxis: "y2", type: "scatter",
+                  mode: "markers", marker: {color: "#d62728", size: 8, symbol: nf.kind.map(k => sym[k])},
+                  text: nf.kind, legendgroup: group, showlegend: false, name: line.name + " non-finite",
+                  hovertemplate: "%{x}: %{text}<extra>" + escapeHover(line.name) + "</extra>"});
+      }
+    });
+    return out;
+  }
+
+  layout() {
+    const xTitle = {step: "step", time: "seconds since start", wall: "wall time"}[this.opts.x] ||
+                   this.opts.x.replace(/^metric:/, "");
+    const lay = {
+      height: this.opts.height, margin: {l: 55, r: 15, t: 10, b: 40}, showlegend: this.lines.length > 1,
+      legend: {orientation: "h", y: -0.2}, hovermode: "closest", uirevision: "keep",
+      xaxis: {title: {text: xTitle}, type: this.opts.x === "wall" ? "date" : "linear"},
+      yaxis: {type: this.opts.logy ? "log" : "linear", exponentformat: "e"},
+      yaxis2: {overlaying: "y", range: [0, 1], visible: false, fixedrange: true},
+    };
+    if (this.range) lay.xaxis.range = this.toPlotX(this.range);
+    else lay.xaxis.autorange = true;
+    return lay;
+  }
+
+  render() {
+    const config = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"]};
+    const first = !this.drawn;
+    Plotly.react(this.plotEl, this.traces(), this.layout(), config);
+    this.drawn = true;
+    if (first) this.plotEl.on("plotly_relayout", ev => this.onRelayout(ev));
+    const r0 = this.results[0] || {};
+    this.box.dataset.loads = String(this.loads);
+    this.box.dataset.level = String(Math.max(...this.results.map(r => r.level || 0)));
+    this.box.dataset.points = String(this.results.reduce((n, r) => n + r.x.length, 0));
+    this.box.dataset.raw = String(this.results.reduce((n, r) => n + (r.raw_count || 0), 0));
+    this.box.dataset.state = "ready";
+    this.renderFooter(r0);
+  }
+
+  renderFooter() {
+    this.footer.textContent = "";
+    const parts = this.results.map(r =>
+      `${r.raw_count.toLocaleString()} pts${r.exact ? " (all)" : `, level ${r.level}`}`);
+    this.footer.appendChild(RL.el("span", {class: "muted", text: parts.join(" · ")}));
+    this.lines.forEach(l => {
+      const href = `/api/tasks/${encodeURIComponent(l.task)}/export.csv?` + RL.qs({title: l.title, series: l.series});
+      this.footer.appendChild(RL.el("a", {href, class: "csv", download: "", text: "CSV " + l.name}));
+    });
+  }
+
+  onRelayout(ev) {
+    let range;
+    if (ev["xaxis.autorange"] || ev["autosize"]) range = null;
+    else if (ev["xaxis.range[0]"] !== undefined) range = [ev["xaxis.range[0]"], ev["xaxis.range[1]"]];
+    else if (ev["xaxis.range"]) range = ev["xaxis.range"];
+    else return;                       // y-only zoom or a style change: nothing new to fetch
+    if (range) range = [this.fromPlotX(range[0]), this.fromPlotX(range[1])];
+    if (ev["autosize"] && !ev["xaxis.autorange"]) return;
+    this.range = range;
+    clearTimeout(this.relayoutTimer);
+    this.relayoutTimer = setTimeout(() => this.load(false), 120);
+  }
+
+  set(opts) {
+    const reload = ("x" in opts && opts.x !== this.opts.x) || ("method" in opts && opts.method !== this.opts.method);
+    Object.assign(this.opts, opts);
+    if (reload) { this.range = null; this.load(false); }
+    else if (this.drawn) this.render();
+  }
+}
+
+function hexAlpha(hex, a) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
+}
+function escapeHover(s) {
+  /* plotly renders hover templates as a tiny HTML subset: escape what it would interpret */
+  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/* Lazily loads charts as they scroll into view, so a page of 200 charts stays responsive. */
+function observeCharts(charts) {
+  const io = new IntersectionObserver(entries => {
+    for (const e of entries) if (e.isIntersecting) {
+      const c = e.target._chart;
+      io.unobserve(e.target);
+      if (c && !c.started) { c.started = true; c.load(false); }
+    }
+  }, {rootMargin: "400px"});
+  charts.forEach(c => { c.box._chart = c; io.observe(c.box); });
+  return io;
+}

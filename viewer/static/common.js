@@ -1,0 +1,93 @@
+/* ringlog viewer: small shared helpers (no framework). Builds DOM with textContent only,
+   so nothing from the store is ever parsed as HTML. */
+"use strict";
+const RL = (function () {
+  const pageEl = document.getElementById("page-data");
+  const page = pageEl ? JSON.parse(pageEl.textContent) : {};
+  const etags = new Map(); // url -> {etag, data}
+
+  /* GET JSON; with cache=true sends If-None-Match and returns {data, changed}. */
+  async function getJSON(url, cache) {
+    const headers = {"Accept": "application/json"};
+    const prev = cache ? etags.get(url) : undefined;
+    if (prev) headers["If-None-Match"] = prev.etag;
+    const resp = await fetch(url, {headers, cache: "no-store"});
+    if (resp.status === 304 && prev) return {data: prev.data, changed: false};
+    let body;
+    try { body = await resp.json(); } catch (e) { body = null; }
+    if (!resp.ok) {
+      const msg = body && body.error ? body.error.message : resp.statusText;
+      const err = new Error(msg); err.status = resp.status; throw err;
+    }
+    const et = resp.headers.get("ETag");
+    if (cache && et) etags.set(url, {etag: et, data: body});
+    return {data: body, changed: true};
+  }
+
+  function el(tag, attrs, children) {
+    const e = document.createElement(tag);
+    if (attrs) for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "text") e.textContent = v;
+      else if (k === "class") e.className = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of [].concat(children || [])) {
+      if (c === null || c === undefined) continue;
+      e.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+    }
+    return e;
+  }
+
+  function fmtTime(ts) {
+    if (ts === null || ts === undefined || ts === "") return "";
+    const d = new Date(Number(ts) * 1000);
+    return isNaN(d) ? String(ts) : d.toLocaleString();
+  }
+  function fmtDuration(s) {
+    if (s === null || s === undefined) return "";
+    s = Math.round(s);
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    return h ? `${h}h ${m}m` : m ? `${m}m ${sec}s` : `${sec}s`;
+  }
+  function fmtNum(v) {
+    if (v === null || v === undefined) return "";
+    if (typeof v !== "number") return typeof v === "object" ? JSON.stringify(v) : String(v);
+    if (Number.isInteger(v)) return String(v);
+    const a = Math.abs(v);
+    return (a !== 0 && (a < 1e-3 || a >= 1e6)) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
+  }
+
+  /* TensorBoard's debiased exponential moving average; non-finite values pass through. */
+  function ema(ys, weight) {
+    if (!(weight > 0)) return ys.slice();
+    const out = new Array(ys.length);
+    let last = 0, n = 0;
+    for (let i = 0; i < ys.length; i++) {
+      const y = ys[i];
+      if (y === null || !isFinite(y)) { out[i] = y; continue; }
+      last = last * weight + (1 - weight) * y;
+      n++;
+      out[i] = last / (1 - Math.pow(weight, n));
+    }
+    return out;
+  }
+
+  function qs(params) {
+    const u = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (v === undefined || v === null || v === "") continue;
+      if (Array.isArray(v)) v.forEach(x => u.append(k, x)); else u.append(k, v);
+    }
+    return u.toString();
+  }
+
+  function showError(box, err) {
+    if (!box) return;
+    box.hidden = false;
+    box.textContent = String(err && err.message ? err.message : err);
+  }
+
+  return {page, getJSON, el, fmtTime, fmtDuration, fmtNum, ema, qs, showError};
+})();

@@ -1,0 +1,102 @@
+/* Plots and Debug samples tabs: one card per (title, series) with an iteration slider.
+   Plots are plotly figures as stored; groups of single bar/histogram traces also get a
+   "distribution over steps" heatmap (as TensorBoard's histograms). Images, audio and video use
+   the browser's own elements; HTML samples go into an iframe with sandbox="allow-scripts"
+   (opaque origin: cannot touch the viewer), served with a CSP that blocks remote loads. */
+"use strict";
+const RLSamples = (function () {
+  const sigs = {};
+
+  function slider(items, onPick) {
+    const label = RL.el("span", {class: "iter"});
+    const input = RL.el("input", {type: "range", min: 0, max: Math.max(0, items.length - 1), step: 1,
+                                  value: items.length - 1, "aria-label": "iteration"});
+    const pick = () => { const it = items[Number(input.value)]; label.textContent = `iteration ${it.iteration}`; onPick(it); };
+    input.addEventListener("input", pick);
+    return {node: RL.el("div", {class: "slider"}, [input, label]), pick, input};
+  }
+
+  function card(g) {
+    return RL.el("div", {class: "sample-card", "data-title": g.title, "data-series": g.series}, [
+      RL.el("h3", {text: g.series && g.series !== g.title ? `${g.title} / ${g.series}` : g.title})]);
+  }
+
+  function figureLayout(fig) {
+    return Object.assign({margin: {l: 50, r: 20, t: 30, b: 40}, height: 360}, fig.layout || {});
+  }
+
+  function histogramOverSteps(g, box) {
+    /* z[i][j] = count of bin j at iteration i; bins taken from each bar trace's x */
+    const rows = g.items.map(it => it.figure.data[0]);
+    const xs = rows[0].x || [];
+    const z = rows.map(t => (t.y || []));
+    const y = g.items.map(it => it.iteration);
+    Plotly.react(box, [{type: "heatmap", x: xs, y, z, colorscale: "Viridis",
+                        hovertemplate: "bin %{x}<br>iteration %{y}<br>count %{z}<extra></extra>"}],
+                 {height: 360, margin: {l: 60, r: 20, t: 30, b: 40}, title: {text: "over iterations"},
+                  yaxis: {title: {text: "iteration"}}}, {displaylogo: false, responsive: true});
+  }
+
+  async function loadPlots(task, root, live) {
+    const {data, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/plots`, true);
+    if (live && !changed) return;
+    const sig = JSON.stringify(data.groups.map(g => [g.title, g.series, g.items.length]));
+    if (live && sigs.plots === sig) return;
+    sigs.plots = sig;
+    root.textContent = "";
+    if (!data.groups.length) { root.appendChild(RL.el("p", {class: "muted", text: "No plots reported."})); return; }
+    for (const g of data.groups) {
+      const c = card(g);
+      const plot = RL.el("div", {class: "plot"});
+      c.appendChild(plot);
+      const s = slider(g.items, it => {
+        const fig = it.figure || {};
+        Plotly.react(plot, fig.data || [], figureLayout(fig), {displaylogo: false, responsive: true});
+      });
+      if (g.items.length > 1) c.appendChild(s.node);
+      if (g.histogram) {
+        const h = RL.el("div", {class: "plot"});
+        c.appendChild(h);
+        root.appendChild(c);
+        histogramOverSteps(g, h);
+      } else root.appendChild(c);
+      s.pick();
+    }
+  }
+
+  function mediaNode(it) {
+    if (!it.url) return RL.el("p", {class: "muted", text: "stored remotely: " + (it.uri || "unknown location")});
+    switch (it.kind) {
+      case "image": return RL.el("img", {src: it.url, alt: it.caption || "", loading: "lazy"});
+      case "audio": return RL.el("audio", {src: it.url, controls: true, preload: "metadata"});
+      case "video": return RL.el("video", {src: it.url, controls: true, preload: "metadata"});
+      case "html": return RL.el("iframe", {src: it.url, sandbox: "allow-scripts", referrerpolicy: "no-referrer",
+                                           class: "html-sample", title: it.caption || "HTML sample"});
+      default: return RL.el("a", {href: it.url, download: "", text: "download file"});
+    }
+  }
+
+  async function loadMedia(task, root, live) {
+    const {data, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/media`, true);
+    if (live && !changed) return;
+    root.textContent = "";
+    if (!data.groups.length) { root.appendChild(RL.el("p", {class: "muted", text: "No debug samples reported."})); return; }
+    for (const g of data.groups) {
+      const c = card(g);
+      const holder = RL.el("div", {class: "sample"});
+      const cap = RL.el("p", {class: "caption"});
+      c.appendChild(holder);
+      c.appendChild(cap);
+      const s = slider(g.items, it => {
+        holder.textContent = "";
+        holder.appendChild(mediaNode(it));
+        cap.textContent = it.caption || "";
+      });
+      if (g.items.length > 1) c.appendChild(s.node);
+      root.appendChild(c);
+      s.pick();
+    }
+  }
+
+  return {loadPlots, loadMedia};
+})();

@@ -1,0 +1,149 @@
+/* Task page: tabs, Scalars charts grouped in sections, Summary, Console, live polling. */
+"use strict";
+(function () {
+  const page = RL.page;
+  const task = page.task;
+  const state = {charts: [], status: page.status, consoleNext: 0, loaded: {}, seriesSig: ""};
+  const POLL_MS = 2000;
+
+  // ---- tabs ---------------------------------------------------------------------------
+  const tabs = document.querySelectorAll("nav.tabs button");
+  function show(name) {
+    tabs.forEach(b => b.classList.toggle("active", b.dataset.tab === name));
+    document.querySelectorAll("section.tab").forEach(s => { s.hidden = s.id !== "tab-" + name; });
+    if (history.replaceState) history.replaceState(null, "", "#" + name);
+    if (!state.loaded[name]) { state.loaded[name] = true; loaders[name] && loaders[name](); }
+    if (name === "scalars") state.charts.forEach(c => c.drawn && Plotly.Plots.resize(c.plotEl));
+  }
+  tabs.forEach(b => b.addEventListener("click", () => show(b.dataset.tab)));
+
+  // ---- scalars ------------------------------------------------------------------------
+  const opts = () => ({
+    smoothing: Number(document.getElementById("smoothing").value),
+    logy: document.getElementById("logy").checked,
+    x: document.getElementById("xaxis").value,
+    method: document.getElementById("method").value,
+  });
+
+  async function loadScalars() {
+    const box = document.getElementById("charts");
+    let data;
+    try { ({data} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`)); }
+    catch (e) { box.textContent = ""; box.appendChild(RL.el("p", {class: "error", text: e.message})); return; }
+    state.seriesSig = JSON.stringify(data.charts.map(c => [c.title, c.series.map(s => s.series)]));
+    box.textContent = "";
+    state.charts = [];
+    if (!data.charts.length) { box.appendChild(RL.el("p", {class: "muted", text: "No scalars logged yet."})); }
+    // x-axis choices: every logged metric can serve as x (W&B step_metric)
+    const xsel = document.getElementById("xaxis");
+    xsel.querySelectorAll("option[data-metric]").forEach(o => o.remove());
+    data.charts.forEach(c => c.series.forEach(s => xsel.appendChild(
+      RL.el("option", {value: "metric:" + s.key, "data-metric": "1", text: "metric: " + s.key}))));
+    let section = null, grid = null;
+    for (const c of data.charts) {
+      if (grid === null || c.section !== section) {
+        section = c.section;
+        const details = RL.el("details", {class: "section", open: true}, [
+          RL.el("summary", {text: section || "Charts"})]);
+        grid = RL.el("div", {class: "chart-grid"});
+        details.appendChild(grid);
+        box.appendChild(details);
+      }
+      const cbox = RL.el("div", {class: "chart-box", "data-title": c.title});
+      grid.appendChild(cbox);
+      const lines = c.series.map(s => ({task, title: c.title, series: s.series, name: s.series}));
+      state.charts.push(new RingChart(cbox, c.title, lines, opts()));
+    }
+    observeCharts(state.charts);
+  }
+
+  document.getElementById("smoothing").addEventListener("input", e => {
+    document.getElementById("smoothing-out").textContent = e.target.value;
+    state.charts.forEach(c => c.set({smoothing: Number(e.target.value)}));
+  });
+  document.getElementById("logy").addEventListener("change", e => state.charts.forEach(c => c.set({logy: e.target.checked})));
+  document.getElementById("xaxis").addEventListener("change", e => state.charts.forEach(c => c.set({x: e.target.value})));
+  document.getElementById("method").addEventListener("change", e => state.charts.forEach(c => c.set({method: e.target.value})));
+  document.getElementById("chart-filter").addEventListener("input", e => {
+    const q = e.target.value.toLowerCase();
+    state.charts.forEach(c => { c.box.hidden = q !== "" && !c.title.toLowerCase().includes(q); });
+  });
+
+  // ---- summary ------------------------------------------------------------------------
+  async function loadSummary(useCache) {
+    const {data, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}`, useCache);
+    if (!changed && document.getElementById("summary").childElementCount) return data;
+    const box = document.getElementById("summary");
+    box.textContent = "";
+    const rows = Object.entries(data.summary || {});
+    if (!rows.length) box.appendChild(RL.el("p", {class: "muted", text: "No summary yet."}));
+    else box.appendChild(RL.el("table", {class: "kv"}, rows.map(([k, v]) =>
+      RL.el("tr", null, [RL.el("th", {text: k}), RL.el("td", {text: RL.fmtNum(v)})]))));
+    const st = document.getElementById("task-status");
+    st.textContent = data.status; st.className = "status status-" + data.status;
+    document.getElementById("task-times").textContent =
+      `created ${RL.fmtTime(data.created)} · updated ${RL.fmtTime(data.updated)} · ${RL.fmtDuration(data.duration)}`;
+    return data;
+  }
+
+  // ---- console ------------------------------------------------------------------------
+  const consoleEl = document.getElementById("console");
+  async function loadConsole() {
+    for (let guard = 0; guard < 50; guard++) {
+      const {data} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/console?since=${state.consoleNext}`);
+      const frag = document.createDocumentFragment();
+      for (const l of data.lines) {
+        const cls = "line " + (l.stream || "") + " lvl-" + (l.level || "");
+        frag.appendChild(RL.el("span", {class: cls, title: RL.fmtTime(l.time), text: l.text.endsWith("\n") ? l.text : l.text + "\n"}));
+      }
+      consoleEl.appendChild(frag);
+      state.consoleNext = data.next;
+      if (!data.more) break;
+    }
+    applyConsoleFilter();
+    if (document.getElementById("console-follow").checked) consoleEl.scrollTop = consoleEl.scrollHeight;
+  }
+  function applyConsoleFilter() {
+    const q = document.getElementById("console-filter").value.toLowerCase();
+    consoleEl.querySelectorAll("span.line").forEach(s => { s.hidden = q !== "" && !s.textContent.toLowerCase().includes(q); });
+  }
+  document.getElementById("console-filter").addEventListener("input", applyConsoleFilter);
+
+  // ---- timestamps rendered server-side as unix seconds --------------------------------
+  document.querySelectorAll(".ts[data-ts]").forEach(e => { if (e.dataset.ts) e.textContent = RL.fmtTime(e.dataset.ts); });
+
+  const loaders = {
+    scalars: loadScalars,
+    plots: () => RLSamples.loadPlots(task, document.getElementById("plots")),
+    media: () => RLSamples.loadMedia(task, document.getElementById("media")),
+    console: loadConsole,
+    summary: () => loadSummary(false),
+  };
+
+  // ---- live polling: only while the task runs; every request is conditional -----------
+  async function poll() {
+    try {
+      const data = await loadSummary(true);
+      const running = data.status === "running" || data.status === "created";
+      if (state.loaded.scalars) {
+        const {data: s, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`, true);
+        const sig = JSON.stringify(s.charts.map(c => [c.title, c.series.map(x => x.series)]));
+        if (changed && sig !== state.seriesSig) await loadScalars();       // a new series appeared
+        else state.charts.filter(c => c.started).forEach(c => c.refresh());
+      }
+      if (state.loaded.console) await loadConsole();
+      if (state.loaded.plots) RLSamples.loadPlots(task, document.getElementById("plots"), true);
+      if (state.loaded.media) RLSamples.loadMedia(task, document.getElementById("media"), true);
+      document.getElementById("live-note").textContent = running ? "live: updating every 2 s" : "";
+      if (running) setTimeout(poll, POLL_MS);
+    } catch (e) {
+      document.getElementById("live-note").textContent = "live update failed: " + e.message;
+      setTimeout(poll, POLL_MS * 3);
+    }
+  }
+
+  const initial = (location.hash || "#scalars").slice(1);
+  show(loaders[initial] || ["config", "info"].includes(initial) ? initial : "scalars");
+  loadSummary(false).catch(() => {});
+  if (state.status === "running" || state.status === "created") setTimeout(poll, POLL_MS);
+})();

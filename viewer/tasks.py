@@ -1,0 +1,156 @@
+"""Pure functions behind the project, task-table, task-detail and console routes.
+
+The task table is answered by ``Store.catalog.query`` (SQLite, indexed), so a page of 10,000
+tasks costs one query plus O(page) Python work here: flattening each row's summary and
+config into columns. Rows are plain dicts ready for JSON.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import BadRequestError
+
+#: sort keys answered by the catalog besides ``summary.<key>`` and ``config.<key>``
+SORT_KEYS = ("updated", "created", "name", "status", "project")
+STATUSES = ("created", "running", "completed", "failed", "aborted", "stopped", "crashed")
+MAX_COLUMNS = 40
+
+
+def projects_impl(store) -> dict:
+    """Every project with its task count and last update (from the catalog)."""
+    out = []
+    for name in store.projects():
+        rows, total = store.catalog.query(project=name, sort="updated", descending=True, offset=0, limit=1)
+        updated = rows[0].get("updated") if rows else None
+        out.append({"name": name, "tasks": total, "updated": updated})
+    return {"projects": out}
+
+
+def flatten(d: Any, prefix: str = "", depth: int = 0) -> dict:
+    """Nested dicts -> ``{"a.b": value}``; lists and other leaves kept as they are."""
+    out: dict = {}
+    if not isinstance(d, Mapping):
+        return {prefix: d} if prefix else {}
+    for k, v in d.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, Mapping) and depth < 8:
+            out.update(flatten(v, key, depth + 1))
+        else:
+            out[key] = v
+    return out
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def task_row(row: Mapping[str, Any], now: float | None = None) -> dict:
+    """One catalog row as the task table shows it (duration = updated - created)."""
+    created, updated = row.get("created"), row.get("updated")
+    status = row.get("status")
+    duration = None
+    if _number(created) and _number(updated):
+        end = (now or time.time()) if status == "running" else updated
+        duration = max(0.0, float(end) - float(created))
+    summary = flatten(row.get("summary") or {})
+    config = flatten(row.get("config") or {})
+    return {
+        "id": row.get("id"), "name": row.get("name"), "project": row.get("project"),
+        "status": status, "tags": list(row.get("tags") or ()),
+        "created": created, "updated": updated, "duration": duration,
+        "summary": {k: v for k, v in summary.items() if _number(v) or isinstance(v, (str, bool)) or v is None},
+        "config": {k: v for k, v in config.items() if not isinstance(v, (dict, list)) or len(str(v)) < 200},
+    }
+
+
+def parse_metric_filter(raw: str) -> tuple[str, float | None, float | None]:
+    """``summary.loss:0.1:0.5`` (either bound may be empty) -> ``("loss", 0.1, 0.5)``."""
+    parts = raw.rsplit(":", 2)
+    if len(parts) != 3 or not parts[0]:
+        raise BadRequestError("metric", "must look like KEY:MIN:MAX (bounds may be empty)", raw)
+    key, lo_s, hi_s = parts
+    bounds = []
+    for s in (lo_s, hi_s):
+        if s.strip() == "":
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(float(s))
+        except ValueError:
+            raise BadRequestError("metric", "bounds must be numbers", raw) from None
+    if bounds[0] is not None and bounds[1] is not None and bounds[1] < bounds[0]:
+        raise BadRequestError("metric", "needs MIN <= MAX", raw)
+    if key.startswith("summary."):
+        key = key[len("summary."):]
+    return key, bounds[0], bounds[1]
+
+
+def check_sort(sort: str) -> str:
+    if sort in SORT_KEYS or sort in ("duration",):
+        return sort
+    for prefix in ("summary.", "config."):
+        if sort.startswith(prefix) and len(sort) > len(prefix):
+            return sort
+    raise BadRequestError("sort", f"must be one of {', '.join(SORT_KEYS)}, summary.<key> or config.<key>", sort)
+
+
+def tasks_impl(store, *, project: str | None = None, text: str | None = None, tags: tuple[str, ...] = (),
+               status: str | None = None, sort: str = "updated", descending: bool = True,
+               offset: int = 0, limit: int = 50, metric_filters: tuple = ()) -> dict:
+    """One page of the task table plus the summary/config columns present on that page."""
+    try:
+        rows, total = store.catalog.query(project=project, text=text, tags=tuple(tags), status=status,
+                                          sort=sort, descending=descending, offset=offset, limit=limit,
+                                          metric_filters=tuple(metric_filters))
+    except (ValueError, TypeError) as e:
+        raise BadRequestError("sort" if "sort" in str(e) else "query", f"was rejected by the catalog: {e}") from e
+    now = time.time()
+    out = [task_row(r, now) for r in rows]
+    summary_cols: dict[str, None] = {}
+    config_cols: dict[str, None] = {}
+    for r in out:
+        for k in r["summary"]:
+            if not k.startswith("_"):
+                summary_cols.setdefault(k)
+        for k in r["config"]:
+            if not k.startswith("_"):
+                config_cols.setdefault(k)
+    return {
+        "total": int(total), "offset": offset, "limit": limit, "sort": sort, "descending": descending,
+        "columns": {"summary": sorted(summary_cols)[:MAX_COLUMNS], "config": sorted(config_cols)[:MAX_COLUMNS]},
+        "tasks": out,
+    }
+
+
+def task_impl(reader) -> dict:
+    """Everything the task page header, Configuration, Info and Summary tabs show."""
+    info = dict(reader.info)
+    row = task_row(info)
+    return {
+        **row,
+        "id": reader.id,
+        "summary": info.get("summary") or {},
+        "config": info.get("config") or {},
+        "config_flat": flatten(info.get("config") or {}),
+        "env": info.get("env") or {},
+        "extra": {k: v for k, v in info.items()
+                  if k not in ("id", "name", "project", "status", "tags", "created", "updated",
+                               "config", "env", "summary")},
+    }
+
+
+def console_impl(reader, since: int = 0, limit: int = 5000) -> dict:
+    """Console records from record number ``since`` on; ``next`` is the cursor for the next poll."""
+    try:
+        records = reader.console(since=since)
+    except FileNotFoundError:
+        records = []
+    records = list(records)
+    more = len(records) > limit
+    records = records[:limit]
+    lines = [{"time": r.get("time"), "stream": r.get("stream"), "level": r.get("level"),
+              "text": r.get("text")} for r in records]
+    return {"since": since, "next": since + len(lines), "more": more, "lines": lines}
