@@ -54,7 +54,9 @@
     var divs = d.charts.map(function (c, i) {
       var div = chartDiv("s" + i);
       var traces = c.traces.map(function (t) {
-        return { type: "scattergl", mode: t.x.length > 1 ? "lines" : "markers", name: t.name, x: t.x, y: t.y,
+        // SVG for ordinary sizes (prints to PDF, works without WebGL); WebGL only for very long traces
+        return { type: t.x.length > 5000 ? "scattergl" : "scatter", mode: t.x.length > 1 ? "lines" : "markers",
+                 name: t.name, x: t.x, y: t.y,
                  meta: t.task, connectgaps: false };
       });
       var xaxis = { gridcolor: grid, zerolinecolor: grid,

@@ -1,0 +1,107 @@
+"""Real browser and PDF: a report with an embedded scalar widget shows the chart; the PDF holds the heading.
+
+Drives Debian's headless Chromium (/usr/bin/chromium) through Playwright against the viewer served
+by a real WSGI server on 127.0.0.1 (a free port), as a user would use it.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None)
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless chromium is not installed (/usr/bin/chromium)")
+
+
+@pytest.fixture
+def scalar_store(fakes):
+    steps = list(range(200))
+    task = fakes.FakeTask(id="a1b2c3", name="baseline", status="completed",
+                          scalars={("loss", "train"): (steps, [1.0 / (1 + s) for s in steps], [1000.0 + s for s in steps])})
+    return fakes.FakeStore([task])
+
+
+@pytest.fixture
+def live_server(app_factory, scalar_store):
+    from werkzeug.serving import make_server
+
+    app = app_factory(scalar_store)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@needs_chromium
+def test_report_with_embedded_scalar_widget_shows_the_chart_and_exports_pdf(live_server):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    embed = '<iframe src="/widgets/?type=scalar&objectType=task&objects=a1b2c3&metrics=loss&variants=train&xaxis=iter" width="100%" height="400"></iframe>'
+    markdown = "# Loss study\n\nThe loss falls.\n\n" + embed + "\n"
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(live_server + "/reports")
+            page.click("#rl-new")
+            page.fill("#rl-new-form input[name=name]", "Loss study")
+            page.fill("#rl-new-form input[name=project]", "vision")
+            page.click("#rl-new-form button[type=submit]")
+            page.wait_for_url("**/reports/*/edit")
+            page.fill("#rl-source", markdown)
+            page.wait_for_selector("#rl-preview iframe")  # live preview renders the embed
+            page.click("#rl-save")
+            page.wait_for_selector("#rl-save-state:has-text('saved · version 2')")
+            report_url = page.url.rsplit("/edit", 1)[0]
+            page.goto(report_url)
+            assert page.locator("#rl-report-body h1").inner_text() == "Loss study"
+            frame = page.frame_locator("#rl-report-body iframe")
+            trace = frame.locator(".rl-w-chart .scatterlayer .trace")
+            trace.first.wait_for(timeout=20000)
+            assert trace.count() == 1
+            assert "loss" in frame.locator(".rl-w-chart .gtitle").first.text_content()
+            assert frame.locator("#rl-w-source").get_attribute("href") == "/tasks/a1b2c3"
+            assert not errors, errors
+        finally:
+            browser.close()
+    report_id = report_url.rsplit("/", 1)[1]
+    with urllib.request.urlopen(f"{live_server}/api/reports/{report_id}/pdf", timeout=120) as resp:
+        assert resp.headers["Content-Type"] == "application/pdf"
+        body = resp.read()
+    assert body.startswith(b"%PDF")
+    assert "Loss study" in pdf_text(body)
+
+
+@needs_chromium
+def test_pdf_without_a_server_prints_the_text(client):
+    doc = client.post("/api/reports", json={"name": "Offline", "project": "p",
+                                            "markdown": "# Quarterly heading\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"}).get_json()
+    resp = client.get(f"/api/reports/{doc['id']}/pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="Offline.pdf"'
+    assert "Quarterly heading" in pdf_text(resp.data)
+
+
+def test_pdf_without_chromium_is_a_clear_503(app, client):
+    app.config["RINGLOG_CHROMIUM"] = "/nonexistent/chromium"
+    doc = client.post("/api/reports", json={"name": "n", "project": "p"}).get_json()
+    resp = client.get(f"/api/reports/{doc['id']}/pdf")
+    assert resp.status_code == 503 and "needs Chromium" in resp.get_json()["error"]["message"]
