@@ -105,3 +105,34 @@ def test_pdf_without_chromium_is_a_clear_503(app, client):
     doc = client.post("/api/reports", json={"name": "n", "project": "p"}).get_json()
     resp = client.get(f"/api/reports/{doc['id']}/pdf")
     assert resp.status_code == 503 and "needs Chromium" in resp.get_json()["error"]["message"]
+
+
+@needs_chromium
+def test_widget_updates_live_while_its_task_runs(app_factory, fakes):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from werkzeug.serving import make_server
+
+    task = fakes.FakeTask(id="run1", name="live run", status="running",
+                          scalars={("acc", "train"): ([0, 1], [0.1, 0.2], [1.0, 2.0])})
+    server = make_server("127.0.0.1", 0, app_factory(fakes.FakeStore([task])), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{server.server_port}/widgets/?type=scalar&objects=run1&metrics=acc")
+                traces = page.locator(".rl-w-chart .scatterlayer .trace")
+                traces.first.wait_for(timeout=20000)
+                assert traces.count() == 1 and page.locator("#rl-w-live").is_visible()
+                task.scalars[("acc", "val")] = ([0, 1, 2], [0.1, 0.15, 0.3], [1.0, 2.0, 3.0])  # the run logs more
+                traces.nth(1).wait_for(timeout=15000)  # the next poll (3 s while running) draws it
+                assert traces.count() == 2
+                task.status = "completed"
+                page.wait_for_selector("#rl-w-live", state="hidden", timeout=15000)
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        thread.join(10)
