@@ -46,3 +46,9 @@ def compare():
     tasks = [task_impl(provider.reader(i)) for i in ids]
     return render_template("compare.html", tasks=tasks,
                            page={"view": "compare", "tasks": [{"id": t["id"], "name": t["name"]} for t in tasks]})
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """No icon: answer 204 so browsers stop asking (and logs stay free of 404s)."""
+    return "", 204

@@ -39,3 +39,38 @@ def serve(root: str | Path | None = None, host: str = DEFAULT_HOST, port: int = 
     print(f"ringlog viewer: serving {root.resolve()} at http://{host if ':' not in host else f'[{host}]'}:{port}/",
           flush=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="ringlog")
+
+
+class BackgroundServer:
+    """Waitress serving ``app`` on a thread (tests, benchmarks, notebooks); ``port=0`` picks a free one.
+
+    Use as a context manager or call :meth:`close`; ``url`` is ``http://host:port``.
+    """
+
+    def __init__(self, app, host: str = DEFAULT_HOST, port: int = 0, threads: int = 4):
+        import threading
+
+        from waitress.server import create_server
+
+        self._server = create_server(app, host=host, port=port, threads=threads, ident="ringlog")
+        self.host = host
+        self.port = int(self._server.effective_port)
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(target=self._run, name="ringlog-viewer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except OSError:  # the socket closed under the loop during close(): expected
+            pass
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._server.close()
+        self._thread.join(timeout)
+
+    def __enter__(self) -> "BackgroundServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
