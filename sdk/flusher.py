@@ -171,9 +171,18 @@ class Flusher(threading.Thread):
             self.dropped += sum(len(b.step) for b in batches)
             return
         ring, writer = self.ring, self.writer
+        direct = ring.capacity // 4
         for b in batches:
             sid = self._sid(b.buf)
-            at, n = 0, len(b.step)
+            n = len(b.step)
+            if n >= direct:
+                # a big (bulk) batch skips the ring: the ring holds no point of this series
+                # (one harvest yields a series' batches in order and they are written in order)
+                self._drain()
+                writer.append(sid, b.step, b.value, b.time)
+                self.written += n
+                continue
+            at = 0
             while at < n:
                 took = ring.push(sid, b.step[at:], b.value[at:], b.time[at:])
                 at += took

@@ -186,8 +186,9 @@ class RunCore:
                                                          f"({len(v)})", f"length {len(it)}")))
             return
         n = len(v)
+        now = time.time()
         if times is None:
-            tm = np.full(n, time.time())
+            tm = np.full(n, now)
         else:
             tm = np.asarray(times, dtype=np.float64)
             if tm.shape != (n,):
@@ -198,7 +199,7 @@ class RunCore:
         for at in range(0, n, chunk):  # bounded memory: wait for the flusher between chunks
             self.wait_for_room()
             self.staging.add_bulk(buf, np.array(it[at:at + chunk], dtype=np.int64),
-                                  np.array(v[at:at + chunk], dtype=np.float64), np.array(tm[at:at + chunk]))
+                                  np.array(v[at:at + chunk], dtype=np.float64), np.array(tm[at:at + chunk]), now)
             if self.staging.bulk_pending >= self.settings.staging_limit // 2:
                 self.flusher.wake()
             if self.staging.bulk_pending >= self.settings.staging_limit:

@@ -142,10 +142,15 @@ class Staging:
                     self.wfast[title] = buf.pair
             return buf
 
-    def add_bulk(self, buf: SeriesBuf, steps: np.ndarray, values: np.ndarray, times: np.ndarray) -> None:
-        """Queue arrays for ``buf`` after the points staged so far (order kept)."""
+    def add_bulk(self, buf: SeriesBuf, steps: np.ndarray, values: np.ndarray, times: np.ndarray,
+                 now: float) -> None:
+        """Queue arrays for ``buf`` after the points staged so far (order kept); ``now`` also
+        becomes a clock mark, so staged points before the bulk are not stamped later than it."""
         with self.lock:
-            buf.bulks.append((buf.base + len(buf.s), steps, values, times))
+            c = buf.base + len(buf.s)
+            if buf.marks[-1][0] != c:
+                buf.marks.append((c, now))
+            buf.bulks.append((c, steps, values, times))
             self.bulk_pending += len(steps)
 
     # --- clock thread -----------------------------------------------------------
@@ -195,10 +200,18 @@ class Staging:
                 buf.bulks = []
                 out.append((buf, base, steps, vals, marks, bulks))
             self.bulk_pending = 0
-        return [self._batch(*item) for item in out]
+        batches: list[Batch] = []
+        for item in out:
+            batches += self._batches(*item)
+        return batches
 
     @staticmethod
-    def _batch(buf: SeriesBuf, base: int, steps, vals, marks, bulks) -> Batch:
+    def _batches(buf: SeriesBuf, base: int, steps, vals, marks, bulks) -> list[Batch]:
+        """Staged points (times interpolated between clock marks) and queued bulks, in log order.
+
+        Bulk arrays are passed through without a copy; a series yields several
+        batches when bulks sit between staged points.
+        """
         st = np.frombuffer(steps, dtype=np.int64)
         va = np.frombuffer(vals, dtype=np.float64)
         n = len(st)
@@ -208,20 +221,19 @@ class Staging:
             tm = np.interp(np.arange(base + 1, base + n + 1, dtype=np.float64), mc, mt)
         else:
             tm = np.empty(0, np.float64)
-        if bulks:
-            ps, pv, pt = [], [], []
-            at = 0
-            for count_at, bs, bv, bt in bulks:
-                k = count_at - base
-                ps += [st[at:k], bs]
-                pv += [va[at:k], bv]
-                pt += [tm[at:k], bt]
-                at = k
-            ps.append(st[at:])
-            pv.append(va[at:])
-            pt.append(tm[at:])
-            st, va, tm = np.concatenate(ps), np.concatenate(pv), np.concatenate(pt)
-        return Batch(buf, st, va, tm)
+        if not bulks:
+            return [Batch(buf, st, va, tm)]
+        out = []
+        at = 0
+        for count_at, bs, bv, bt in bulks:
+            k = count_at - base
+            if k > at:
+                out.append(Batch(buf, st[at:k], va[at:k], tm[at:k]))
+            out.append(Batch(buf, bs, bv, bt))
+            at = k
+        if n > at:
+            out.append(Batch(buf, st[at:], va[at:], tm[at:]))
+        return out
 
     def unblock(self) -> None:
         """After a harvest: refill the fast dicts and release waiting callers."""

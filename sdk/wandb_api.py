@@ -12,9 +12,11 @@ from typing import Any, Optional, Sequence
 
 from . import context
 from .errors import LoggingWarning, type_error
-from .wandb_run import Run, _as_mapping
+from .wandb_run import _NOKEY, Run, _as_mapping
 from .runcore import RunCore
 from .settings import Settings
+
+_get_current = context._current.get
 
 # W&B arguments accepted for compatibility; recorded in the metadata, not acted on
 _RECORDED = ("notes", "group", "job_type", "entity", "resume", "mode", "save_code", "anonymous",
@@ -66,11 +68,30 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
 
 def log(data: Any = None, step: Any = None, commit: Optional[bool] = None, sync: Any = None,
         complete: Optional[bool] = None) -> None:
-    """``run.log`` on the current run (see :meth:`Run.log`); a warning if none is open."""
-    run = context.current_run()
+    """``run.log`` on the current run (see :meth:`Run.log`); a warning if none is open.
+
+    The common call (numbers only, no ``step``/``commit``) is inlined here: one
+    ``ContextVar`` read more than ``run.log`` itself.
+    """
+    run = _get_current()
     if run is None:
-        warnings.warn("ringlog.log() called with no open run; call ringlog.init() first (nothing was logged)",
-                      LoggingWarning, stacklevel=2)
+        run = context.current_run()
+        if run is None:
+            warnings.warn("ringlog.log() called with no open run; call ringlog.init() first (nothing was logged)",
+                          LoggingWarning, stacklevel=2)
+            return
+    if step is None and commit is None and complete is None and run._pending is None:
+        st = run._step
+        fast = run._fast
+        k = _NOKEY
+        try:
+            for k, v in data.items():
+                va, sa = fast[k]
+                va(v)
+                sa(st)
+        except Exception:
+            run._rest(data, k, st)
+        run._step = st + 1
         return
     run.log(data, step=step, commit=commit, complete=complete)
 

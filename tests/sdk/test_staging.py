@@ -22,13 +22,16 @@ def test_harvest_interleaves_bulk_in_log_order_and_interpolates_times():
         va(float(i))
         sa(i)
     st.sample(101.0)  # 3 points by t=101
-    st.add_bulk(buf, np.array([10, 11]), np.array([0.5, 0.6]), np.array([50.0, 51.0]))
+    st.add_bulk(buf, np.array([10, 11]), np.array([0.5, 0.6]), np.array([50.0, 51.0]), 101.0)
     va(3.0)
     sa(3)
-    (batch,) = st.harvest(103.0)  # the 4th point by t=103
-    assert batch.step.tolist() == [0, 1, 2, 10, 11, 3]
-    assert batch.value.tolist() == [0.0, 1.0, 2.0, 0.5, 0.6, 3.0]
-    assert batch.time.tolist() == pytest.approx([100 + 1 / 3, 100 + 2 / 3, 101.0, 50.0, 51.0, 103.0])
+    batches = st.harvest(103.0)  # the 4th point by t=103
+    assert [len(b.step) for b in batches] == [3, 2, 1]  # staged, bulk (not copied), staged
+    assert batches[1].value.tolist() == [0.5, 0.6]
+    step, value, tm = (np.concatenate([getattr(b, f) for b in batches]) for f in ("step", "value", "time"))
+    assert step.tolist() == [0, 1, 2, 10, 11, 3]
+    assert value.tolist() == [0.0, 1.0, 2.0, 0.5, 0.6, 3.0]
+    assert tm.tolist() == pytest.approx([100 + 1 / 3, 100 + 2 / 3, 101.0, 50.0, 51.0, 103.0])
     assert st.harvest(104.0) == [] and st.pending() == 0
     va(9.0)
     sa(9)

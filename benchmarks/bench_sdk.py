@@ -1,0 +1,230 @@
+"""SDK benchmarks: per-call and bulk logging to disk, bytes per point, read-back, memory, startup.
+
+``python -m benchmarks.run [--quick] bench_sdk``. Every throughput figure includes
+the final flush to disk (``finish``/``close`` returns only when the data is synced).
+Baselines are measured in the same run: a bare ``list.append((step, value))`` loop
+for per-call logging, a numpy copy of the same bytes (step + value + time) for
+bulk logging and read-back. Peak memory and startup are measured in fresh
+subprocesses so nothing else in this process counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._common import Row, best_of, check, print_table
+
+HERE = Path(__file__).resolve().parent
+
+
+def _settings():
+    import ringlog
+
+    return ringlog.Settings(capture=False, handle_signals=False, finish_timeout=600)
+
+
+def _list_append_rate(n: int) -> float:
+    def loop():
+        lst = []
+        v = 0.5
+        for i in range(n):
+            lst.append((i, v))
+
+    return n / best_of(loop, 3)
+
+
+def _per_call_report_scalar(root: Path, n: int) -> float:
+    from ringlog import Task
+
+    def once():
+        task = Task.init(project_name="bench", task_name="per-call", dir=str(root), settings=_settings())
+        logger = task.get_logger()
+        v = 0.5
+        t0 = time.perf_counter()
+        for i in range(n):
+            logger.report_scalar("loss", "train", v, i)
+        task.close()
+        return time.perf_counter() - t0
+
+    return n / min(once() for _ in range(3))
+
+
+def _per_call_log(root: Path, n: int) -> float:
+    import ringlog
+
+    def once():
+        run = ringlog.init(project="bench", name="per-call-log", dir=str(root), settings=_settings())
+        v = 0.5
+        t0 = time.perf_counter()
+        for _ in range(n):
+            ringlog.log({"loss": v})
+        run.finish()
+        return time.perf_counter() - t0
+
+    return n / min(once() for _ in range(3))
+
+
+def _bulk(root: Path, n: int, chunk: int = 1 << 20) -> tuple[float, float]:
+    from ringlog import Task
+
+    steps = np.arange(n, dtype=np.int64)
+    values = np.random.default_rng(0).standard_normal(n)
+    times = 1.7e9 + np.arange(n) * 1e-3
+
+    def once():
+        task = Task.init(project_name="bench", task_name="bulk", dir=str(root), settings=_settings())
+        lg = task.get_logger()
+        t0 = time.perf_counter()
+        for a in range(0, n, chunk):
+            lg.report_scalar_array("bulk", "v", values[a:a + chunk], steps[a:a + chunk], times[a:a + chunk])
+        task.close()
+        return time.perf_counter() - t0
+
+    rate = n / min(once() for _ in range(2))
+    buf = np.empty(n * 3, np.float64)
+
+    def copy():
+        buf[:n] = steps
+        buf[n:2 * n] = values
+        buf[2 * n:] = times
+
+    return rate, n / best_of(copy, 3)
+
+
+def _loss_curve(root: Path, n: int) -> tuple[float, str]:
+    """Noisy decaying loss from float32 tensors, logged every step per call; bytes on disk per point."""
+    from ringlog import Task
+
+    rng = np.random.default_rng(1)
+    x = np.arange(n)
+    loss = (2.0 * np.exp(-x / (n / 5)) + 0.1 + 0.05 * rng.standard_normal(n)).astype(np.float32)
+    values = loss.astype(np.float64).tolist()  # what float(tensor.item()) gives
+    task = Task.init(project_name="bench", task_name="loss-curve", dir=str(root), settings=_settings())
+    lg = task.get_logger()
+    for i, v in enumerate(values):
+        lg.report_scalar("loss", "train", v, i)
+    task.close()
+    path = Path(root) / "bench"
+    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and task.id in str(p))
+    return size / n, task.id
+
+
+def _read_back(root: Path, task_id: str, n: int) -> tuple[float, float]:
+    from ringlog.store import Store
+
+    r = Store(root).task(task_id)
+
+    def read():
+        s = r.scalar("loss", "train")
+        assert len(s.value) == n
+
+    rate = n / best_of(read, 3)
+    a, b, c = np.zeros(n, np.int64), np.zeros(n), np.zeros(n)
+    out = [np.empty(n, np.int64), np.empty(n), np.empty(n)]
+
+    def copy():
+        out[0][:] = a
+        out[1][:] = b
+        out[2][:] = c
+
+    return rate, n / best_of(copy, 3)
+
+
+PEAK_CHILD = textwrap.dedent(
+    """
+    import resource, sys, time
+    import ringlog
+    from ringlog import Task
+    n, root = int(sys.argv[1]), sys.argv[2]
+    s = ringlog.Settings(capture=False, handle_signals=False, finish_timeout=600)
+    task = Task.init(project_name="bench", task_name="rss", dir=root, settings=s)
+    lg = task.get_logger()
+    t0 = time.perf_counter()
+    for i in range(n):
+        lg.report_scalar("loss", "train", 0.5, i)
+    task.close()
+    dt = time.perf_counter() - t0
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, n / dt, task._core.stats()["waits"])
+    """
+)
+
+STARTUP_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    t0 = time.perf_counter()
+    import ringlog
+    t1 = time.perf_counter()
+    run = ringlog.init(project="bench", dir=sys.argv[1], capture=False)
+    t2 = time.perf_counter()
+    ringlog.log({"x": 1.0})
+    t3 = time.perf_counter()
+    run.finish()
+    print(t1 - t0, t2 - t1, t3 - t2, "numba.core" in sys.modules and "zarr" in sys.modules)
+    """
+)
+
+
+def _child(code: str, *args: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
+                         timeout=1800)
+    return out.stdout.split()
+
+
+def run(quick: bool) -> list[Row]:
+    n_call = 200_000 if quick else 2_000_000
+    n_bulk = 2_000_000 if quick else 20_000_000
+    n_curve = 200_000 if quick else 10_000_000
+    n_rss = 2_000_000 if quick else 100_000_000
+    tmp = Path(tempfile.mkdtemp(prefix="ringlog-bench-sdk-"))
+    rows: list[Row] = []
+    try:
+        base = _list_append_rate(n_call)
+        rs = _per_call_report_scalar(tmp / "a", n_call)
+        lg = _per_call_log(tmp / "b", n_call)
+        rows += [Row("list.append((step, value)) baseline", base, "calls/s"),
+                 Row("report_scalar per call, incl. final flush", rs, "points/s", ">= 2,000,000",
+                     f"{rs / base:.2f}x baseline"),
+                 Row("log({k: v}) per call, incl. final flush", lg, "points/s", ">= 2,000,000",
+                     f"{lg / base:.2f}x baseline")]
+        bulk, copy = _bulk(tmp / "c", n_bulk)
+        rows += [Row("numpy copy of step+value+time baseline", copy, "points/s"),
+                 Row("report_scalar_array to disk", bulk, "points/s", ">= 20,000,000",
+                     f"{bulk / copy:.3f}x baseline")]
+        bpp, task_id = _loss_curve(tmp / "d", n_curve)
+        rows.append(Row(f"bytes on disk per point, float32 loss curve ({n_curve:,} steps)", bpp, "bytes",
+                        "<= 4"))
+        rd, rcopy = _read_back(tmp / "d", task_id, n_curve)
+        rows += [Row(f"read back one series ({n_curve:,} points)", rd, "points/s", ">= 100,000,000",
+                     f"{rd / rcopy:.2f}x numpy copy")]
+        rss, rate, waits = _child(PEAK_CHILD, str(n_rss), str(tmp / "e"))
+        rows.append(Row(f"peak RSS logging {n_rss:,} points per call", float(rss), "MB", "< 300",
+                        f"{float(rate):,.0f} points/s, {waits} waits"))
+        t_imp, t_init, t_log, heavy = _child(STARTUP_CHILD, str(tmp / "f"))
+        rows += [Row("import ringlog (fresh process)", float(t_imp) * 1e3, "ms", "< 500"),
+                 Row("ringlog.init (fresh process)", float(t_init) * 1e3, "ms"),
+                 Row("first log call", float(t_log) * 1e6, "us", "", "no compile on the caller")]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print_table("SDK logging" + (" (quick)" if quick else ""), rows)
+    check(rs >= 0.3 * base and lg >= 0.25 * base,
+          f"per-call logging too slow vs list.append: report_scalar {rs:,.0f}, log {lg:,.0f}, base {base:,.0f}/s")
+    check(rs >= 300_000, f"report_scalar per call below the 300k points/s floor: {rs:,.0f}")
+    check(bulk >= 0.01 * copy and bulk >= 2_000_000, f"bulk logging {bulk:,.0f} points/s (copy {copy:,.0f})")
+    check(float(rss) < 600, f"peak RSS {rss} MB")
+    check(float(t_imp) < 2.0, f"import ringlog took {float(t_imp):.2f} s")
+    check(float(t_log) < 0.05, f"first log call took {float(t_log) * 1e3:.1f} ms")
+    return rows
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv)
