@@ -126,10 +126,12 @@ def band_of(d, xs: np.ndarray, ys: np.ndarray, points: int) -> dict | None:
     finite = np.isfinite(y_sorted)
     lo = np.minimum.reduceat(np.where(finite, y_sorted, np.inf), starts)
     hi = np.maximum.reduceat(np.where(finite, y_sorted, -np.inf), starts)
-    cnt = np.add.reduceat(np.ones_like(x_sorted), starts)
-    bx = np.add.reduceat(x_sorted, starts) / cnt
+    # each bucket spans from its first to its last returned x: the band is drawn as steps
+    first_x = np.minimum.reduceat(x_sorted, starts)
+    last_x = np.maximum.reduceat(x_sorted, starts)
     keep = np.isfinite(lo) & np.isfinite(hi)
-    return {"x": bx[keep], "lo": lo[keep], "hi": hi[keep]}
+    bx = np.stack([first_x[keep], last_x[keep]], axis=1).ravel()
+    return {"x": bx, "lo": np.repeat(lo[keep], 2), "hi": np.repeat(hi[keep], 2)}
 
 
 def nonfinite_markers(d, xs: np.ndarray, ys: np.ndarray) -> dict:
