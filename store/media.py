@@ -1,0 +1,425 @@
+"""Debug samples, plots and the console log of one task: files beside the zarr group.
+
+Layout inside the task folder (written down in ``store/MEDIA_FORMAT.md``)::
+
+    media/<title>/<series>/<iteration>_<n>.<ext>   sample files (names made safe, see ``safe_name``)
+    media.jsonl     append-only index of samples: "add" records and "del" tombstones
+    plots.jsonl     append-only plot records: title, series, iteration, time, kind, figure (plotly JSON)
+    console.jsonl   append-only console records: time, stream, level, text
+
+Assumptions: one writer per task (the SDK serialises calls with a lock); any number of readers,
+which never see a half-written record because a torn last line (a crash mid-write) is skipped.
+Every index line is one ``write`` of one complete JSON object ending in ``\\n``.
+
+Retention: only the last ``max_history`` samples per (title, series) are kept; an older file is
+deleted (local disk or fsspec URI) and a tombstone appended. When tombstones outnumber live records
+(and there are more than ``COMPACT_MIN``), the index is rewritten to a temp file and renamed over
+the old one, so readers see either the old or the new index, never a mix.
+
+Costs: ``add_media`` is one file write plus one index line (O(1) amortised; compaction is O(live)).
+``read_plots`` filters by title/series on the raw line prefix before parsing JSON, so reading one
+title from a large file costs a scan but parses only the matching figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, Union
+from urllib.parse import quote
+
+MEDIA_DIR = "media"
+MEDIA_INDEX = "media.jsonl"
+PLOTS_FILE = "plots.jsonl"
+CONSOLE_FILE = "console.jsonl"
+FORMAT_VERSION = 1
+COMPACT_MIN = 256  # never compact an index with fewer tombstones than this
+
+# extension -> kind; anything else is refused (bad input) so the viewer always knows how to show it
+EXTENSIONS = {
+    "png": "image", "jpg": "image", "jpeg": "image", "gif": "image", "webp": "image", "bmp": "image",
+    "svg": "image",
+    "wav": "audio", "mp3": "audio", "ogg": "audio", "flac": "audio", "m4a": "audio",
+    "mp4": "video", "webm": "video", "mov": "video", "ogv": "video",
+    "html": "html", "htm": "html",
+}
+KINDS = ("image", "audio", "video", "html")
+STREAMS = ("stdout", "stderr", "log")
+
+
+def safe_name(name: str) -> str:
+    """A file-system-safe, collision-free folder name for a title or series.
+
+    Percent-encodes everything but ``[A-Za-z0-9_-]`` (so "a/b" and "a_b" stay distinct and
+    no name can climb out with ".."); names longer than 120 characters keep a prefix plus a hash.
+    """
+    s = quote(name, safe="-_").replace(".", "%2E")
+    if not s:
+        s = "%00empty"
+    if len(s) > 120:
+        s = s[:100] + "~" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:16]
+    return s
+
+
+def check_ext(ext: Any) -> str:
+    """The extension lowercased and without a dot; ValueError naming the known ones otherwise."""
+    if not isinstance(ext, str):
+        raise TypeError(f"ext: must be a str file extension such as 'png' (given: {ext!r} of type "
+                        f"{type(ext).__name__})")
+    e = ext.lower().lstrip(".")
+    if e not in EXTENSIONS:
+        raise ValueError(f"ext: must be one of {', '.join(sorted(EXTENSIONS))} (given: {ext!r})")
+    return e
+
+
+def check_history(max_history: Any, argument: str = "max_history") -> int:
+    """A positive int history size; ValueError/TypeError naming ``argument`` otherwise."""
+    if isinstance(max_history, bool) or not isinstance(max_history, int):
+        try:
+            import numpy as np
+
+            ok = isinstance(max_history, np.integer)
+        except ImportError:  # pragma: no cover - numpy is a dependency
+            ok = False
+        if not ok:
+            raise TypeError(f"{argument}: must be an int (given: {max_history!r} of type "
+                            f"{type(max_history).__name__})")
+    n = int(max_history)
+    if n < 1:
+        raise ValueError(f"{argument}: must be at least 1 (given: {n})")
+    return n
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+def _default(obj: Any) -> Any:
+    """json.dumps hook: numpy arrays/scalars, dates, sets and plotly objects become plain JSON."""
+    tolist = getattr(obj, "tolist", None)
+    if tolist is not None and callable(tolist):  # numpy arrays and scalars
+        return tolist()
+    to_json = getattr(obj, "to_plotly_json", None)
+    if to_json is not None:
+        return to_json()
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", "replace")
+    iso = getattr(obj, "isoformat", None)
+    if iso is not None:
+        return iso()
+    raise TypeError(f"figure: value of type {type(obj).__name__} is not JSON serialisable")
+
+
+def _finite(obj: Any) -> Any:
+    """Replace NaN/Inf floats with None (plotly draws a gap) anywhere in a JSON-ready tree."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def dumps(record: dict) -> str:
+    """One index line. NaN/Inf inside figures become null (strict JSON, readable by browsers)."""
+    try:
+        return json.dumps(record, default=_default, allow_nan=False, separators=(",", ":"))
+    except ValueError:  # a non-finite float somewhere: take the slow path once
+        plain = json.loads(json.dumps(record, default=_default))
+        return json.dumps(_finite(plain), allow_nan=False, separators=(",", ":"))
+
+
+def _iter_lines(path: Path, prefix: Optional[bytes] = None) -> Iterator[dict]:
+    """Parsed records of a JSONL file; a torn or corrupt line is skipped. ``prefix`` filters raw lines."""
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        return
+    with f:
+        for raw in f:
+            if prefix is not None and not raw.startswith(prefix):
+                continue
+            if not raw.endswith(b"\n"):
+                break  # being written right now, or torn by a crash: not a record yet
+            try:
+                rec = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(rec, dict):
+                yield rec
+
+
+def _append(path: Path, lines: Iterable[str]) -> None:
+    data = "".join(line + "\n" for line in lines)
+    if not data:
+        return
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(data)
+        f.flush()
+
+
+def _head(**fields: Any) -> bytes:
+    """The raw byte prefix a record with these leading fields starts with (see ``dumps``)."""
+    return json.dumps(fields, separators=(",", ":")).encode("utf-8")[:-1] + b","
+
+
+# --- destinations ----------------------------------------------------------------------------------
+def _is_uri(dest: str) -> bool:
+    return "://" in dest and not dest.startswith("file://")
+
+
+def _local_dest(dest: str) -> Path:
+    return Path(dest[len("file://"):] if dest.startswith("file://") else dest).expanduser()
+
+
+def _fs(uri: str):
+    try:
+        import fsspec
+    except ImportError as exc:
+        raise ValueError(f"destination: {uri!r} is a URI and needs the optional package fsspec "
+                         "(pip install fsspec), or use a local folder") from exc
+    fs, path = fsspec.core.url_to_fs(uri)
+    return fs, path
+
+
+class MediaWriter:
+    """Appends samples, plots and console records to one task folder (not thread-safe: lock outside)."""
+
+    def __init__(self, task_path: Union[str, Path]) -> None:
+        self.path = Path(task_path)
+        self.task_id = self.path.name
+        self._live: Optional[dict] = None  # (title, series) -> deque of live add records
+        self._tombstones = 0
+        self._nlive = 0
+        self._seq = 0
+
+    # --- samples --------------------------------------------------------------------------------
+    def _load(self) -> dict:
+        """Rebuild the live records per (title, series) from the index (resume after a restart)."""
+        if self._live is None:
+            live: dict = {}
+            by_id: dict = {}
+            tomb = 0
+            for rec in _iter_lines(self.path / MEDIA_INDEX):
+                if rec.get("op") == "del":
+                    tomb += 1
+                    by_id.pop(rec.get("id"), None)
+                elif rec.get("op") == "add":
+                    by_id[rec.get("id")] = rec
+                    self._seq = max(self._seq, int(rec.get("id", 0)) + 1)
+            for rec in by_id.values():
+                live.setdefault((rec["title"], rec["series"]), deque()).append(rec)
+            self._live, self._tombstones, self._nlive = live, tomb, len(by_id)
+        return self._live
+
+    def add_media(self, title: str, series: str, iteration: int, data: Optional[bytes] = None,
+                  src_path: Union[str, Path, None] = None, ext: str = "png", kind: Optional[str] = None,
+                  caption: Optional[str] = None, max_history: int = 100,
+                  destination: Optional[str] = None, extra: Optional[dict] = None) -> dict:
+        """Store one sample (bytes ``data`` or a copy of ``src_path``) and return its index record.
+
+        The file goes to ``<task>/media/...`` or, with ``destination`` (a folder or an fsspec URI),
+        to ``<destination>/<task id>/<title>/<series>/...``; the record holds ``path`` (relative to
+        the task folder when inside it, else absolute) or ``uri``. Afterwards only the newest
+        ``max_history`` samples of (title, series) remain. ``extra`` (JSON-able) is kept in the record.
+        """
+        for arg, v in (("title", title), ("series", series)):
+            if not isinstance(v, str) or not v:
+                raise TypeError(f"{arg}: must be a non-empty str (given: {v!r})")
+        if isinstance(iteration, bool) or not isinstance(iteration, int):
+            raise TypeError(f"iteration: must be an int (given: {iteration!r} of type {type(iteration).__name__})")
+        ext = check_ext(ext)
+        kind = kind or EXTENSIONS[ext]
+        if kind not in KINDS:
+            raise ValueError(f"kind: must be one of {', '.join(KINDS)} (given: {kind!r})")
+        keep = check_history(max_history)
+        if (data is None) == (src_path is None):
+            raise ValueError("data/src_path: give exactly one of bytes data or a source file path")
+        if data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data: must be bytes (given: {type(data).__name__})")
+        if src_path is not None and not Path(src_path).is_file():
+            raise FileNotFoundError(f"src_path: no such file {str(src_path)!r}")
+        live = self._load()
+        q = live.setdefault((title, series), deque())
+        n = 1 + max((r["n"] for r in q if r["iteration"] == iteration), default=-1)
+        fname = f"{iteration}_{n}.{ext}"
+        rel = f"{safe_name(title)}/{safe_name(series)}/{fname}"
+        rec: dict[str, Any] = {"op": "add", "id": self._seq, "title": title, "series": series,
+                               "iteration": iteration, "n": n, "kind": kind, "ext": ext,
+                               "caption": caption, "time": time.time()}
+        if destination is None:
+            target = self.path / MEDIA_DIR / rel
+            self._write_local(target, data, src_path)
+            rec["path"] = f"{MEDIA_DIR}/{rel}"
+        elif _is_uri(destination):
+            fs, base = _fs(destination)
+            uri = destination.rstrip("/") + f"/{self.task_id}/{rel}"
+            rpath = base.rstrip("/") + f"/{self.task_id}/{rel}"
+            fs.makedirs(rpath.rsplit("/", 1)[0], exist_ok=True)
+            if data is not None:
+                with fs.open(rpath, "wb") as f:
+                    f.write(bytes(data))
+            else:
+                fs.put_file(str(src_path), rpath)
+            rec["uri"] = uri
+        else:
+            target = _local_dest(destination) / self.task_id / rel
+            self._write_local(target, data, src_path)
+            rec["path"] = str(target.resolve())
+        rec["size"] = len(data) if data is not None else Path(src_path).stat().st_size
+        if extra:
+            rec["extra"] = extra
+        self._seq += 1
+        lines = [dumps(rec)]
+        q.append(rec)
+        self._nlive += 1
+        while len(q) > keep:
+            old = q.popleft()
+            self._delete_file(old)
+            lines.append(dumps({"op": "del", "id": old["id"], "time": rec["time"]}))
+            self._tombstones += 1
+            self._nlive -= 1
+        self.path.mkdir(parents=True, exist_ok=True)
+        _append(self.path / MEDIA_INDEX, lines)
+        if self._tombstones >= COMPACT_MIN and self._tombstones > self._nlive:
+            self.compact()
+        return _public(rec, self.path)
+
+    @staticmethod
+    def _write_local(target: Path, data: Optional[bytes], src_path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        if data is not None:
+            with open(tmp, "wb") as f:
+                f.write(data)
+        else:
+            shutil.copyfile(src_path, tmp)
+        os.replace(tmp, target)  # a reader never sees a half-written sample
+
+    def _delete_file(self, rec: dict) -> None:
+        try:
+            if "uri" in rec:
+                fs, p = _fs(rec["uri"])
+                fs.rm(p)
+            else:
+                p = Path(rec["path"])
+                (p if p.is_absolute() else self.path / p).unlink()
+        except (FileNotFoundError, OSError, ValueError):
+            pass  # already gone (or unreachable): the tombstone still hides it
+
+    def compact(self) -> None:
+        """Rewrite the index with live records only (temp file + rename: readers never see a mix)."""
+        live = self._load()
+        recs = sorted((r for q in live.values() for r in q), key=lambda r: r["id"])
+        tmp = self.path / (MEDIA_INDEX + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("".join(dumps(r) + "\n" for r in recs))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path / MEDIA_INDEX)
+        self._tombstones = 0
+
+    # --- plots and console ----------------------------------------------------------------------
+    def add_plot(self, title: str, series: str, iteration: int, figure: dict, *, kind: str = "plotly",
+                 data: Optional[dict] = None) -> None:
+        """Append one plotly figure dict for (title, series, iteration).
+
+        ``kind`` is "plotly" (any figure), "histogram" (``data`` = {"bins", "counts"}) or "table"
+        (``data`` = {"columns", "data"}); the raw ``data`` lets the viewer draw distributions or
+        tables natively while ``figure`` always renders as a plain plotly chart.
+        """
+        for arg, v in (("title", title), ("series", series)):
+            if not isinstance(v, str) or not v:
+                raise TypeError(f"{arg}: must be a non-empty str (given: {v!r})")
+        if isinstance(iteration, bool) or not isinstance(iteration, int):
+            raise TypeError(f"iteration: must be an int (given: {iteration!r} of type {type(iteration).__name__})")
+        if not isinstance(figure, dict):
+            raise TypeError(f"figure: must be a plotly figure dict (given: {type(figure).__name__})")
+        rec: dict[str, Any] = {"title": title, "series": series, "iteration": iteration, "time": time.time(),
+                               "kind": kind, "figure": figure}
+        if data is not None:
+            rec["data"] = data
+        line = dumps(rec)
+        self.path.mkdir(parents=True, exist_ok=True)
+        _append(self.path / PLOTS_FILE, [line])
+
+    def add_console(self, records: Iterable[tuple]) -> None:
+        """Append (unix time, stream, level, text) records in order."""
+        lines = []
+        for t, stream, level, text in records:
+            lines.append(dumps({"time": float(t), "stream": str(stream), "level": str(level), "text": str(text)}))
+        if lines:
+            self.path.mkdir(parents=True, exist_ok=True)
+            _append(self.path / CONSOLE_FILE, lines)
+
+    def sync(self) -> None:
+        """Make every index durable (fsync); sample files were renamed into place already."""
+        for name in (MEDIA_INDEX, PLOTS_FILE, CONSOLE_FILE):
+            p = self.path / name
+            try:
+                fd = os.open(p, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _public(rec: dict, task_path: Path) -> dict:
+    out = {k: v for k, v in rec.items() if k not in ("op", "id")}
+    return out
+
+
+# --- readers --------------------------------------------------------------------------------------
+def read_media(task_path: Union[str, Path], title: Optional[str] = None,
+               series: Optional[str] = None) -> list[dict]:
+    """Kept samples, oldest first: title, series, iteration, n, kind, ext, caption, time, size and
+    ``path`` (relative to the task folder, or absolute for another local folder) or ``uri``."""
+    by_id: dict = {}
+    for rec in _iter_lines(Path(task_path) / MEDIA_INDEX):
+        op = rec.get("op")
+        if op == "del":
+            by_id.pop(rec.get("id"), None)
+        elif op == "add" and (title is None or rec.get("title") == title) and \
+                (series is None or rec.get("series") == series):
+            by_id[rec.get("id")] = rec
+    return [_public(r, Path(task_path)) for r in by_id.values()]
+
+
+def read_plots(task_path: Union[str, Path], title: Optional[str] = None, series: Optional[str] = None,
+               *, last: Optional[int] = None) -> list[dict]:
+    """Plot records in the order written: title, series, iteration, time, kind, figure (+ data).
+
+    ``last=N`` keeps only the newest N records of each (title, series) (N=1: the latest figure).
+    """
+    prefix = None
+    if title is not None:
+        prefix = _head(title=title) if series is None else _head(title=title, series=series)
+    out = [r for r in _iter_lines(Path(task_path) / PLOTS_FILE, prefix)
+           if (series is None or r.get("series") == series)]
+    if last is not None:
+        seen: dict = {}
+        keep = []
+        for r in reversed(out):
+            k = (r.get("title"), r.get("series"))
+            if seen.get(k, 0) < last:
+                seen[k] = seen.get(k, 0) + 1
+                keep.append(r)
+        out = keep[::-1]
+    return out
+
+
+def read_console(task_path: Union[str, Path], since: int = 0) -> list[dict]:
+    """Console records from record number ``since`` on (a cursor for polling), in order."""
+    out = []
+    for i, rec in enumerate(_iter_lines(Path(task_path) / CONSOLE_FILE)):
+        if i >= since:
+            out.append(rec)
+    return out
