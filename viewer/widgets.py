@@ -23,6 +23,13 @@ from .widget_query import MAX_PAGE_SIZE, parse_query, select_tasks
 bp = Blueprint("widgets", __name__)
 
 LIVE_STATUSES = ("running", "in_progress", "created", "queued")
+#: The widget page's own policy. plotly's WebGL traces (parcoords, scattergl) compile their shaders
+#: through regl, which builds functions from strings: without 'unsafe-eval' they report "WebGL is not
+#: supported". The page holds no author HTML (reports can only point an iframe at it) and draws
+#: numbers fetched from this origin, so eval is confined to plotly's own code.
+WIDGET_CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+              "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; frame-src 'none'; "
+              "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 DEFAULT_POINTS = 1500
 
 
@@ -84,7 +91,10 @@ def widget_impl(store, args, *, page_limit: int = MAX_PAGE_SIZE) -> dict:
 @bp.get("/widgets")
 def widget_page():
     q = parse_query(request.args)  # a malformed embed shows its error inside the frame
-    return render_template("widget.html", q=q, query=request.query_string.decode("latin-1"))
+    resp = Response(render_template("widget.html", q=q, query=request.query_string.decode("latin-1")),
+                    mimetype="text/html")
+    resp.headers["Content-Security-Policy"] = WIDGET_CSP
+    return resp
 
 
 @bp.get("/widgets/data")

@@ -6,6 +6,7 @@ by a real WSGI server on 127.0.0.1 (a free port), as a user would use it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import threading
@@ -23,7 +24,7 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless chromium 
 @pytest.fixture
 def scalar_store(fakes):
     steps = list(range(200))
-    task = fakes.FakeTask(id="a1b2c3", name="baseline", status="completed",
+    task = fakes.FakeTask(id="a1b2c3", name="baseline", status="completed", config={"General": {"lr": 0.1}},
                           scalars={("loss", "train"): (steps, [1.0 / (1 + s) for s in steps], [1000.0 + s for s in steps])})
     return fakes.FakeStore([task])
 
@@ -41,6 +42,9 @@ def live_server(app_factory, scalar_store):
     finally:
         server.shutdown()
         thread.join(10)
+
+
+LOSS_TRAIN = hashlib.md5(b"loss").hexdigest() + "." + hashlib.md5(b"train").hexdigest()
 
 
 def pdf_text(data: bytes) -> str:
@@ -79,6 +83,10 @@ def test_report_with_embedded_scalar_widget_shows_the_chart_and_exports_pdf(live
             assert trace.count() == 1
             assert "loss" in frame.locator(".rl-w-chart .gtitle").first.text_content()
             assert frame.locator("#rl-w-source").get_attribute("href") == "/tasks/a1b2c3"
+            # parcoords is a WebGL trace: it must draw under the widget page's CSP
+            page.goto(live_server + "/widgets/?type=parcoords&objects=a1b2c3&metrics=" + LOSS_TRAIN + "&variants=General.lr")
+            page.locator(".rl-w-chart .parcoords").first.wait_for(timeout=20000)
+            assert "WebGL is not supported" not in page.content()
             assert not errors, errors
         finally:
             browser.close()

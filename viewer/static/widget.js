@@ -26,7 +26,7 @@
   }
   function layoutBase(extra) {
     var l = { paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: fg, size: 11 },
-              margin: { l: 50, r: 12, t: 28, b: 36 }, showlegend: true, legend: { orientation: "h", y: -0.18 },
+              margin: { l: 50, r: 12, t: 28, b: 40 }, showlegend: true, legend: { orientation: "h", y: -0.28 },
               xaxis: { gridcolor: grid, zerolinecolor: grid }, yaxis: { gridcolor: grid, zerolinecolor: grid },
               uirevision: "keep" };
     Object.keys(extra || {}).forEach(function (k) { l[k] = extra[k]; });
@@ -48,46 +48,52 @@
     });
   }
 
+  /* charts are attached before plotting so plotly sizes them to the frame, not to its 700x450 default */
+  function attach(divs) {
+    if (box.children.length !== divs.length || divs.some(function (dv, i) { return box.children[i] !== dv; })) {
+      box.replaceChildren.apply(box, divs);
+    }
+  }
+
   function drawScalar(d) {
     if (!d.charts.length) { message("No scalar matches this query yet."); return; }
     box.classList.toggle("rl-w-multi", d.charts.length > 1);
-    var divs = d.charts.map(function (c, i) {
-      var div = chartDiv("s" + i);
+    var divs = d.charts.map(function (c, i) { return chartDiv("s" + i); });
+    attach(divs);
+    d.charts.forEach(function (c, i) {
+      var div = divs[i];
       var traces = c.traces.map(function (t) {
         // SVG for ordinary sizes (prints to PDF, works without WebGL); WebGL only for very long traces
         return { type: t.x.length > 5000 ? "scattergl" : "scatter", mode: t.x.length > 1 ? "lines" : "markers",
-                 name: t.name, x: t.x, y: t.y,
-                 meta: t.task, connectgaps: false };
+                 name: t.name, x: t.x, y: t.y, meta: t.task, connectgaps: false };
       });
       var xaxis = { gridcolor: grid, zerolinecolor: grid,
                     title: { text: d.xaxis === "iter" ? "iteration" : d.xaxis === "timestamp" ? "seconds from start" : "" } };
       if (d.xaxis === "iso_time") { xaxis.type = "date"; }
       Plotly.react(div, traces, layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis }), config);
       onClickGo(div, function (p) { return "/tasks/" + encodeURIComponent(p.data.meta); });
-      return div;
     });
-    if (box.children.length !== divs.length || divs.some(function (dv, i) { return box.children[i] !== dv; })) {
-      box.replaceChildren.apply(box, divs);
-    }
   }
 
   function drawPlot(d) {
     if (!d.plots.length) { message("No plot matches this query yet."); return; }
     box.classList.toggle("rl-w-multi", d.plots.length > 1);
-    var divs = d.plots.map(function (p, i) {
-      var div = chartDiv("p" + i);
+    var divs = d.plots.map(function (p, i) { return chartDiv("p" + i); });
+    attach(divs);
+    d.plots.forEach(function (p, i) {
+      var div = divs[i];
       var fig = p.figure || {};
       var layout = layoutBase(fig.layout || {});
       layout.paper_bgcolor = "rgba(0,0,0,0)";
       layout.font = { color: fg, size: 11 };
+      delete layout.width;
+      delete layout.height;
       if (!fig.layout || !fig.layout.title) {
         layout.title = { text: p.title + " / " + p.series + (d.tasks.length > 1 ? " · " + (p.task_name || p.task) : ""), font: { size: 13 } };
       }
       Plotly.react(div, fig.data || [], layout, config);
       onClickGo(div, function () { return "/tasks/" + encodeURIComponent(p.task); });
-      return div;
     });
-    box.replaceChildren.apply(box, divs);
   }
 
   function drawSamples(d) {
@@ -158,6 +164,7 @@
   function drawParcoords(d) {
     if (!d.values.length) { message("No task has the metric " + d.metric + " yet."); return; }
     var div = chartDiv("pc");
+    attach([div]);
     var dims = d.dimensions.map(function (x) {
       var dim = { label: x.label, values: x.values };
       if (x.ticktext) { dim.tickvals = x.tickvals; dim.ticktext = x.ticktext; }
@@ -167,7 +174,6 @@
     Plotly.react(div, [{ type: "parcoords", dimensions: dims,
                          line: { color: d.values, colorscale: "Viridis", showscale: true } }],
                  layoutBase({ margin: { l: 60, r: 60, t: 40, b: 20 } }), config);
-    if (box.firstChild !== div) { box.replaceChildren(div); }
   }
 
   var draw = { scalar: drawScalar, plot: drawPlot, sample: drawSamples, single: drawSingle, parcoords: drawParcoords };
