@@ -19,6 +19,7 @@ The registry of open runs is the only process-wide state besides the current-run
 from __future__ import annotations
 
 import atexit
+import os
 import signal
 import sys
 import threading
@@ -37,6 +38,8 @@ def register(core: "RunCore") -> None:
         _open.append(core)
         if not _state["atexit"]:
             atexit.register(_at_exit)
+            if hasattr(os, "register_at_fork"):
+                os.register_at_fork(after_in_child=_after_fork_in_child)
             _state["atexit"] = True
         if _state["excepthook"] is None:
             _state["excepthook"] = sys.excepthook
@@ -57,6 +60,18 @@ def unregister(core: "RunCore") -> None:
 def open_runs() -> list:
     with _lock:
         return list(_open)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (e.g. a DataLoader worker) has no flusher thread and may hold copies of
+    locked locks: its copies of the parent's runs stop accepting points (a warning says so)
+    and are never finished or written from the child."""
+    global _lock
+    _lock = threading.Lock()
+    for core in list(_open):
+        core.detach_after_fork()
+    _open.clear()
+    _state["sigterm_prev"] = None
 
 
 def _finish_all(status: str) -> None:

@@ -78,7 +78,14 @@ class RunCore:
             if kind in self._warned:
                 return
             self._warned.add(kind)
-        warnings.warn(message, LoggingWarning, stacklevel=4)
+        if threading.current_thread() in (self.flusher, self.clock):
+            # a warnings filter set to "error" must not kill the thread that writes the data
+            try:
+                warnings.warn(message, LoggingWarning, stacklevel=2)
+            except Exception:
+                print(f"ringlog warning: {message}", file=sys.stderr)
+            return
+        warnings.warn(message, LoggingWarning, stacklevel=_user_stacklevel())
 
     def bad_input(self, argument: str, message: str, kind: str = "value", key: Optional[str] = None) -> None:
         """Report bad input: raise in strict mode, else warn once per kind and return.
@@ -95,6 +102,10 @@ class RunCore:
         self.warn_once("bad:" + dedupe, text + "; the point was skipped (strict=True raises instead)")
 
     def closed_input(self, what: str) -> None:
+        if getattr(self, "forked", False):
+            self.warn_once("forked", f"{what}: run {self.id} belongs to the parent process; a forked child "
+                                     "cannot log into it (start a run in the child instead)")
+            return
         if self.strict:
             raise RunFinishedError(f"{what}: run {self.id} was finished; start a new run to log more")
         self.warn_once("finished", f"{what}: run {self.id} was finished; the value was not logged")
@@ -350,10 +361,33 @@ class RunCore:
             warnings.warn(f"ringlog: run {self.id}: {self.flusher.dropped:,} points could not be written "
                           f"({self.flusher.store_error!r})", LoggingWarning, stacklevel=3)
 
+    def detach_after_fork(self) -> None:
+        """In a forked child: no thread, no lock can be trusted; refuse further points."""
+        self._lock = threading.Lock()
+        st = self.staging
+        st.lock = threading.Lock()
+        st.closed = True
+        st.fast.clear()
+        st.wfast.clear()
+        self.finished = True
+        self.forked = True
+
     def stats(self) -> dict:
         """Counters for tests and benchmarks."""
         return {"waits": self.staging.waits, "written": self.flusher.written, "dropped": self.flusher.dropped,
                 "pending": self.staging.pending(), "cycles": self.flusher.cycles, "series": len(self.staging.bufs)}
+
+
+_SDK_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside the SDK (the user's call)."""
+    level, f = 1, sys._getframe(1)
+    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == _SDK_DIR:
+        f = f.f_back
+        level += 1
+    return level
 
 
 class _Locked:

@@ -117,3 +117,39 @@ def test_exit_paths_set_the_status_and_keep_every_point(tmp_path, mode, status, 
     got_status, s = reopen(root, task_id)
     assert got_status == status
     assert s.step.tolist() == list(range(2000))
+
+
+def test_forked_child_cannot_log_into_the_parents_run(store_root, fast):
+    import warnings
+
+    import ringlog
+
+    run = ringlog.init(project="life", name="fork", dir=store_root, settings=fast)
+    ringlog.log({"x": 1.0})
+    pid = os.fork()
+    if pid == 0:  # child: the point is refused with a warning; no thread, no deadlock at exit
+        code = 1
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                ringlog.log({"x": 99.0})
+            code = 0 if any("forked child" in str(w.message) for w in caught) else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    ringlog.log({"x": 2.0})
+    run.finish()
+    from ringlog.store import Store
+
+    assert Store(store_root).task(run.id).scalar("x").value.tolist() == [1.0, 2.0]
+
+
+def test_bad_input_warning_points_at_the_callers_line(store_root, fast):
+    import ringlog
+
+    run = ringlog.init(project="life", dir=store_root, settings=fast)
+    with pytest.warns(ringlog.errors.LoggingWarning) as rec:
+        run.log({"x": "text"})
+    assert rec[0].filename == __file__
+    run.finish()
