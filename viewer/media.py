@@ -16,6 +16,7 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+import numpy as np
 from flask import Blueprint, send_file
 from werkzeug.security import safe_join
 
@@ -92,30 +93,80 @@ def media_impl(reader, title: str | None = None, series: str | None = None) -> d
 
 
 def plots_impl(reader, title: str | None = None, series: str | None = None, latest: bool = False) -> dict:
-    """Stored plotly figures grouped by (title, series): every iteration, or only the latest."""
+    """Stored figures grouped by (title, series): every iteration, or only the latest.
+
+    Each item carries the plotly ``figure`` plus the store's ``kind`` and raw ``data`` (tables:
+    columns and rows, drawn as an HTML table; histograms: bins and counts). A group of histograms
+    over several iterations also gets ``over_steps``: the distributions resampled onto one common
+    grid, for a heatmap of distribution against iteration (as TensorBoard shows them).
+    """
     groups: dict[tuple[str, str], dict] = {}
     for rec in reader.plots(title, series):
         key = (str(rec.get("title")), str(rec.get("series")))
         g = groups.setdefault(key, {"title": key[0], "series": key[1], "items": []})
         g["items"].append({"iteration": rec.get("iteration"), "time": rec.get("time"),
-                           "figure": rec.get("figure")})
+                           "kind": rec.get("kind") or "plotly", "figure": rec.get("figure") or {},
+                           "data": rec.get("data")})
     for g in groups.values():
         g["items"].sort(key=lambda it: (it["iteration"] is None, it["iteration"] or 0))
+        g["histogram"] = _is_histogram_group(g["items"])
+        g["over_steps"] = histogram_over_steps(g["items"]) if g["histogram"] else None
         if latest:
             g["items"] = g["items"][-1:]
-        g["histogram"] = _is_histogram_group(g["items"])
     return {"task": reader.id, "groups": sorted(groups.values(), key=lambda g: (g["title"], g["series"]))}
 
 
+def _hist_arrays(it: dict) -> tuple[np.ndarray, np.ndarray] | None:
+    """(bin edges, counts) of a histogram item: the store's raw data, else a single bar trace."""
+    data = it.get("data")
+    if it.get("kind") == "histogram" and isinstance(data, dict):
+        try:
+            edges = np.asarray(data.get("bins"), dtype=np.float64)
+            counts = np.asarray(data.get("counts"), dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        if edges.ndim == 1 and counts.ndim == 1 and len(edges) == len(counts) + 1 and len(counts):
+            return edges, counts
+        return None
+    traces = (it.get("figure") or {}).get("data") or []
+    if len(traces) == 1 and traces[0].get("type") == "bar":
+        try:
+            x = np.asarray(traces[0].get("x"), dtype=np.float64)
+            y = np.asarray(traces[0].get("y"), dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        if x.ndim == 1 and len(x) == len(y) and len(x) >= 1:
+            half = (np.diff(x).min() / 2) if len(x) > 1 else 0.5
+            return np.r_[x - half, x[-1] + half], y
+    return None
+
+
 def _is_histogram_group(items: list[dict]) -> bool:
-    """A group of single bar/histogram traces over several iterations can be shown over steps."""
-    if len(items) < 2:
-        return False
-    for it in items:
-        data = (it.get("figure") or {}).get("data") or []
-        if len(data) != 1 or data[0].get("type") not in ("bar", "histogram"):
-            return False
-    return True
+    """Several iterations of one histogram (store kind "histogram", or single bar traces)."""
+    return len(items) >= 2 and all(_hist_arrays(it) is not None for it in items)
+
+
+def histogram_over_steps(items: list[dict], bins: int = 64) -> dict | None:
+    """Resample every iteration's histogram onto ``bins`` common bins (counts moved by bin centre).
+
+    Cost: O(iterations x source bins). Returns {"x": centres, "y": iterations, "z": counts[y][x]}.
+    """
+    arrays = [_hist_arrays(it) for it in items]
+    if any(a is None for a in arrays):
+        return None
+    lo = min(float(e[0]) for e, _ in arrays)
+    hi = max(float(e[-1]) for e, _ in arrays)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return None
+    if hi <= lo:
+        hi = lo + 1.0
+    grid = np.linspace(lo, hi, bins + 1)
+    z = []
+    for edges, counts in arrays:
+        centres = (edges[:-1] + edges[1:]) / 2
+        h, _ = np.histogram(centres, bins=grid, weights=np.nan_to_num(counts))
+        z.append(h)
+    return {"x": (grid[:-1] + grid[1:]) / 2, "y": [it["iteration"] for it in items], "z": np.asarray(z)}
 
 
 def _send(path: Path):

@@ -62,6 +62,14 @@ def fake(tmp_path, fakestore):
          "figure": {"data": [{"type": "bar", "x": [0, 1, 2], "y": [i, 2 * i, 1]}], "layout": {}}}
         for i in range(3)
     ]
+    t.plot_records += [
+        {"title": "weights", "series": "fc1", "iteration": i, "time": 1.7e9, "kind": "histogram",
+         "data": {"bins": [i, i + 1.0, i + 2.0], "counts": [3, 4]},
+         "figure": {"data": [{"type": "bar", "x": [i + 0.5, i + 1.5], "y": [3, 4]}]}}
+        for i in range(4)
+    ] + [{"title": "preds", "series": "table", "iteration": 7, "time": 1.7e9, "kind": "table",
+          "data": {"columns": ["id", "label <b>"], "data": [[1, "<i>cat</i>"], [2, "dog"]]},
+          "figure": {"data": [{"type": "table"}]}}]
     t.console_records += [{"time": 1.7e9 + i, "stream": "stdout", "level": "info", "text": f"line {i}"}
                           for i in range(10)]
     st.add("vision", "other", task_id="b" * 32, status="running", summary={"loss": 0.5}, config={"lr": 0.01})

@@ -176,11 +176,20 @@ def test_media_paths_cannot_escape_the_task_folder(client, path):
     assert b"root:" not in r.data
 
 
-def test_plots_with_history_and_histogram_flag(client):
+def test_plots_with_history_histograms_over_steps_and_tables(client):
     data = get_json(client, f"/api/tasks/{A}/plots")
-    (g,) = data["groups"]
-    assert [it["iteration"] for it in g["items"]] == [0, 1, 2] and g["histogram"]
-    latest = get_json(client, f"/api/tasks/{A}/plots?latest=1")
+    groups = {(g["title"], g["series"]): g for g in data["groups"]}
+    bars = groups[("hist", "w")]
+    assert [it["iteration"] for it in bars["items"]] == [0, 1, 2] and bars["histogram"]
+    w = groups[("weights", "fc1")]
+    over = w["over_steps"]
+    assert over["y"] == [0, 1, 2, 3] and len(over["x"]) == 64
+    assert [sum(row) for row in over["z"]] == [7, 7, 7, 7]      # every count lands on the common grid
+    assert over["x"][0] > 0 and over["x"][-1] < 5
+    table = groups[("preds", "table")]
+    assert table["items"][0]["kind"] == "table" and table["items"][0]["data"]["columns"] == ["id", "label <b>"]
+    assert not table["histogram"] and table["over_steps"] is None
+    latest = get_json(client, f"/api/tasks/{A}/plots?latest=1&title=hist")
     assert [it["iteration"] for it in latest["groups"][0]["items"]] == [2]
     assert "'latest'" in get_json(client, f"/api/tasks/{A}/plots?latest=maybe", 400)["error"]["message"]
 

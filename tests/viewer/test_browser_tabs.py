@@ -84,6 +84,12 @@ def test_task_tabs_show_every_kind_of_report(served):
     heat = page.evaluate("() => document.querySelectorAll('#plots .js-plotly-plot')[1].data[0].type")
     assert heat == "heatmap"
 
+    w = page.locator("#plots .sample-card[data-title=weights]")
+    assert w.locator(".js-plotly-plot").count() == 2
+    tbl = page.locator("#plots .sample-card[data-title=preds] table")
+    assert tbl.locator("th").all_inner_texts() == ["id", "label <b>"]
+    assert tbl.locator("td").all_inner_texts() == ["1", "<i>cat</i>", "2", "dog"]   # text, not markup
+
     page.click("nav.tabs button[data-tab=media]")
     page.wait_for_selector("#media img")
     assert page.locator("#media img").get_attribute("alt") == "a <cat>"

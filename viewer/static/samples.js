@@ -26,15 +26,27 @@ const RLSamples = (function () {
   }
 
   function histogramOverSteps(g, box) {
-    /* z[i][j] = count of bin j at iteration i; bins taken from each bar trace's x */
-    const rows = g.items.map(it => it.figure.data[0]);
-    const xs = rows[0].x || [];
-    const z = rows.map(t => (t.y || []));
-    const y = g.items.map(it => it.iteration);
-    Plotly.react(box, [{type: "heatmap", x: xs, y, z, colorscale: "Viridis",
-                        hovertemplate: "bin %{x}<br>iteration %{y}<br>count %{z}<extra></extra>"}],
-                 {height: 360, margin: {l: 60, r: 20, t: 30, b: 40}, title: {text: "over iterations"},
+    /* the server resampled every iteration onto one grid: z[i][j] = count of bin j at iteration i */
+    const h = g.over_steps;
+    Plotly.react(box, [{type: "heatmap", x: h.x, y: h.y, z: h.z, colorscale: "Viridis",
+                        hovertemplate: "value %{x}<br>iteration %{y}<br>count %{z}<extra></extra>"}],
+                 {height: 360, margin: {l: 60, r: 20, t: 30, b: 40}, title: {text: "distribution over iterations"},
                   yaxis: {title: {text: "iteration"}}}, {displaylogo: false, responsive: true});
+  }
+
+  function tableNode(data) {
+    /* a logged table as a real HTML table (cells as text), capped for the browser's sake */
+    const cols = data.columns || [];
+    const rows = (data.data || []).slice(0, 2000);
+    const t = RL.el("table", {class: "grid"}, [
+      RL.el("thead", null, RL.el("tr", null, cols.map(c => RL.el("th", {text: String(c)})))),
+      RL.el("tbody", null, rows.map(r => RL.el("tr", null, [].concat(r).map(v =>
+        RL.el("td", {class: typeof v === "number" ? "num" : null, text: RL.fmtNum(v)}))))),
+    ]);
+    const wrap = RL.el("div", {class: "table-wrap"}, t);
+    if ((data.data || []).length > rows.length) wrap.appendChild(RL.el("p", {class: "muted",
+      text: `showing ${rows.length} of ${data.data.length} rows`}));
+    return wrap;
   }
 
   async function loadPlots(task, root, live) {
@@ -48,13 +60,22 @@ const RLSamples = (function () {
     for (const g of data.groups) {
       const c = card(g);
       const plot = RL.el("div", {class: "plot"});
+      const table = RL.el("div", {class: "table-holder"});
       c.appendChild(plot);
+      c.appendChild(table);
       const s = slider(g.items, it => {
         const fig = it.figure || {};
+        table.textContent = "";
+        if (it.kind === "table" && it.data && Array.isArray(it.data.columns)) {
+          Plotly.purge(plot); plot.hidden = true;
+          table.appendChild(tableNode(it.data));
+          return;
+        }
+        plot.hidden = false;
         Plotly.react(plot, fig.data || [], figureLayout(fig), {displaylogo: false, responsive: true});
       });
       if (g.items.length > 1) c.appendChild(s.node);
-      if (g.histogram) {
+      if (g.over_steps) {
         const h = RL.el("div", {class: "plot"});
         c.appendChild(h);
         root.appendChild(c);
