@@ -39,10 +39,9 @@ def _resolve_root(root: str | os.PathLike[str] | None) -> Path:
     except ImportError:  # pragma: no cover - the SDK core is always there in releases
         run = None
     if run is not None:
-        for holder in (run, getattr(run, "settings", None)):
-            found = getattr(holder, "root", None)
-            if isinstance(found, (str, os.PathLike)):
-                return Path(found)
+        found = getattr(run, "dir", None)  # a W&B-style Run: the store root it writes under
+        if isinstance(found, (str, os.PathLike)) and found:
+            return Path(found)
     env = os.environ.get("RINGLOG_DIR")
     return Path(env) if env else Path.cwd() / DEFAULT_DIR
 

@@ -73,3 +73,15 @@ def test_embed_helper_and_type_errors(store_root):
         Report.create(name="n", project="p", root=3)
     with pytest.raises(AttributeError):
         Report.get(Report.create(name="n", project="p", root=store_root).id, root=store_root).nope
+
+
+def test_report_goes_to_the_current_runs_store(tmp_path, monkeypatch):
+    import ringlog.context as context
+
+    class FakeRun:  # the attribute the SDK's Run exposes: the store root it writes under
+        dir = str(tmp_path / "run_root")
+
+    monkeypatch.setenv("RINGLOG_DIR", str(tmp_path / "env_root"))
+    monkeypatch.setattr(context, "current_run", lambda: FakeRun())
+    r = Report.create(name="end of run", project="p", markdown="# Done")
+    assert (tmp_path / "run_root" / ".reports" / r.id / "report.json").is_file()
