@@ -59,6 +59,13 @@
       if (name === null || !name.trim()) { return; }
       api("POST", base(id) + "/rename", { name: name, version: +card.dataset.version }).then(reload, fail);
     },
+    "describe": function (card, id) {
+      api("GET", base(id)).then(function (doc) {
+        var text = window.prompt("Description (shown on the report card, searchable)", doc.description || "");
+        if (text === null) { return null; }
+        return api("PATCH", base(id), { description: text, version: doc.version }).then(reload);
+      }).catch(fail);
+    },
     "share": function (card, id) {
       api("GET", base(id) + "/share").then(function (d) {
         return copyText(d.url).then(function () { flash("Link copied: " + d.url); });
