@@ -144,3 +144,43 @@ def test_widget_updates_live_while_its_task_runs(app_factory, fakes):
     finally:
         server.shutdown()
         thread.join(10)
+
+
+@needs_chromium
+def test_card_actions_in_the_browser(live_server, store_root):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from ringlog.store.reports import ReportStore
+
+    rs = ReportStore(store_root)
+    doc = rs.create(name="Draft", project="p", markdown="# Draft")
+    answers = iter(["Renamed", "alpha, beta", "moved here"])
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.on("dialog", lambda d: d.accept(next(answers)) if d.type == "prompt" else d.accept())
+            page.goto(f"{live_server}/reports/{doc['id']}")
+
+            def act(name):
+                page.click("article > header details.rl-menu > summary")
+                with page.expect_navigation():
+                    page.click(f"article > header [data-action={name}]")
+
+            act("rename")
+            assert page.locator(".rl-report-name").inner_text() == "Renamed"
+            act("add-tag")
+            assert page.locator(".rl-tag").all_inner_texts() == ["alpha ×", "beta ×"]
+            act("move")
+            act("publish")
+            assert page.locator(".rl-lock").is_visible()
+            act("archive")
+            got = rs.get(doc["id"])
+            assert (got["name"], got["tags"], got["project"], got["status"], got["archived"]) == \
+                ("Renamed", ["alpha", "beta"], "moved here", "published", True)
+            page.click("article > header details.rl-menu > summary")
+            with page.expect_navigation():
+                page.click("article > header [data-action=delete]")
+            assert page.url.endswith("/reports")
+            assert not rs.exists(doc["id"])
+        finally:
+            browser.close()
