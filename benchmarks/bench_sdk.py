@@ -49,6 +49,7 @@ def _per_call_report_scalar(root: Path, n: int) -> float:
     def once():
         task = Task.init(project_name="bench", task_name="per-call", dir=str(root), settings=_settings())
         logger = task.get_logger()
+        task._core.flusher.ready.wait(60)  # steady state: startup is measured on its own below
         v = 0.5
         t0 = time.perf_counter()
         for i in range(n):
@@ -64,6 +65,7 @@ def _per_call_log(root: Path, n: int) -> float:
 
     def once():
         run = ringlog.init(project="bench", name="per-call-log", dir=str(root), settings=_settings())
+        run._core.flusher.ready.wait(60)
         v = 0.5
         t0 = time.perf_counter()
         for _ in range(n):
@@ -84,6 +86,7 @@ def _bulk(root: Path, n: int, chunk: int = 1 << 20) -> tuple[float, float]:
     def once():
         task = Task.init(project_name="bench", task_name="bulk", dir=str(root), settings=_settings())
         lg = task.get_logger()
+        task._core.flusher.ready.wait(60)
         t0 = time.perf_counter()
         for a in range(0, n, chunk):
             lg.report_scalar_array("bulk", "v", values[a:a + chunk], steps[a:a + chunk], times[a:a + chunk])

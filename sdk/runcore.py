@@ -295,7 +295,12 @@ class RunCore:
                                        f"({self.flusher.store_error!r})")
             with self._lock:
                 if self._media is None:
-                    self._media = _Locked(w.media, threading.RLock())
+                    media = getattr(w, "media", None)
+                    if media is None:
+                        from ringlog.store.media import MediaWriter
+
+                        media = MediaWriter(w.path)
+                    self._media = _Locked(media, threading.RLock())
         return self._media
 
     def write_side_records(self, writer) -> None:

@@ -153,3 +153,20 @@ def test_bad_input_warning_points_at_the_callers_line(store_root, fast):
         run.log({"x": "text"})
     assert rec[0].filename == __file__
     run.finish()
+
+
+def test_sigterm_handler_installed_for_the_run_and_restored_after(store_root, fast):
+    import ringlog
+    from ringlog import lifecycle
+
+    def mine(signum, frame):  # a user's handler installed before init
+        pass
+
+    before = signal.signal(signal.SIGTERM, mine)
+    try:
+        run = ringlog.init(project="life", dir=store_root, settings=fast.updated(handle_signals=True))
+        assert signal.getsignal(signal.SIGTERM) is lifecycle._on_sigterm
+        run.finish()
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, before)
