@@ -123,6 +123,8 @@ def test_compare_page_overlays_tasks_and_draws_parallel_coordinates(served, fake
                           ".filter(t => t.showlegend !== false).map(t => t.name)")
     assert names == ["resnet &lt;b&gt;50&lt;/b&gt;", "other"]
     assert page.evaluate("() => document.querySelector('#parcoords').data[0].type") == "parcoords"
+    page.wait_for_selector("#parcoords canvas")
+    assert "WebGL is not supported" not in page.locator("#parcoords").inner_text()
 
 
 def test_running_task_updates_live(served, fake):

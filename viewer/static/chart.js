@@ -119,8 +119,9 @@ class RingChart {
     const xTitle = {step: "step", time: "seconds since start", wall: "wall time"}[this.opts.x] ||
                    this.opts.x.replace(/^metric:/, "");
     const lay = {
-      height: this.opts.height, margin: {l: 55, r: 15, t: 10, b: 40}, showlegend: this.lines.length > 1,
-      legend: {orientation: "h", y: -0.2}, hovermode: "closest", uirevision: "keep",
+      height: this.opts.height, margin: {l: 55, r: 15, t: this.lines.length > 1 ? 30 : 10, b: 40},
+      showlegend: this.lines.length > 1, legend: {orientation: "h", x: 0, y: 1.02, yanchor: "bottom"},
+      hovermode: "closest", uirevision: "keep",
       xaxis: {title: {text: xTitle}, type: this.opts.x === "wall" ? "date" : "linear"},
       yaxis: {type: this.opts.logy ? "log" : "linear", exponentformat: "e"},
       yaxis2: {overlaying: "y", range: [0, 1], visible: false, fixedrange: true},

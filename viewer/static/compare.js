@@ -55,7 +55,8 @@
       } else {
         const cats = [...new Set(vals.map(v => JSON.stringify(v === undefined ? null : v)))].sort();
         dims.push({label: p, values: vals.map(v => cats.indexOf(JSON.stringify(v === undefined ? null : v))),
-                   tickvals: cats.map((_, i) => i), ticktext: cats});
+                   tickvals: cats.map((_, i) => i),
+                   ticktext: cats.map(c => { const v = JSON.parse(c); return escapeHover(typeof v === "string" ? v : c); })});
       }
     }
     const box = document.getElementById("parcoords");
