@@ -197,9 +197,12 @@ class ReportStore:
             return False
 
     def list(self, project: str | None = None, *, archived: bool | None = False, text: str | None = None,
-             tags: Iterable[str] = (), status: str | None = None) -> list[dict[str, Any]]:
+             tags: Iterable[str] = (), status: str | None = None,
+             subprojects: bool = False) -> list[dict[str, Any]]:
         """Reports, most recently updated first.
 
+        ``subprojects``: with ``project="a"`` also list reports of ``a/b``, ``a/b/c`` (nested projects
+        are written with ``/``).
         ``archived``: False (default) active only, True archived only, None both. ``text`` matches
         name or description, case-insensitive. ``tags``: a report must carry every tag given.
         """
@@ -215,7 +218,8 @@ class ReportStore:
                 doc = self._read(entry.name)
             except (ReportNotFoundError, ValueError):  # being deleted, or a foreign file
                 continue
-            if project is not None and doc["project"] != project:
+            if project is not None and doc["project"] != project and not (
+                    subprojects and doc["project"].startswith(project.rstrip("/") + "/")):
                 continue
             if archived is not None and bool(doc.get("archived")) != archived:
                 continue
@@ -229,17 +233,29 @@ class ReportStore:
         out.sort(key=lambda d: (d.get("updated", 0), d["id"]), reverse=True)
         return out
 
-    def projects(self, *, archived: bool | None = False) -> list[dict[str, Any]]:
-        """Projects holding reports: name, count, last update, users; sorted by name."""
+    def projects(self, *, archived: bool | None = False, parent: str | None = None) -> list[dict[str, Any]]:
+        """Project cards: name, count, published, last update, users; sorted by name.
+
+        Top-level projects by default (a card for ``a`` counts the reports of ``a/b`` too); with
+        ``parent="a"``, the projects one level below ``a``.
+        """
         groups: dict[str, dict[str, Any]] = {}
+        prefix = parent.rstrip("/") + "/" if parent else ""
         for doc in self.list(archived=archived):
-            g = groups.setdefault(doc["project"], {"project": doc["project"], "count": 0, "updated": 0.0,
-                                                   "users": set(), "published": 0})
+            if prefix and not doc["project"].startswith(prefix):
+                continue
+            name = prefix + doc["project"][len(prefix):].split("/", 1)[0]
+            g = groups.setdefault(name, {"project": name, "count": 0, "updated": 0.0, "users": set(),
+                                         "published": 0})
             g["count"] += 1
             g["published"] += doc["status"] == "published"
             g["updated"] = max(g["updated"], doc.get("updated", 0.0))
             g["users"].add(doc.get("user", ""))
         return [{**g, "users": sorted(g["users"])} for _, g in sorted(groups.items())]
+
+    def project_names(self, *, archived: bool | None = None) -> list[str]:
+        """Every full project name that holds a report (for filters and pickers)."""
+        return sorted({d["project"] for d in self.list(archived=archived)})
 
     def all_tags(self) -> list[str]:
         return sorted({t for d in self.list(archived=None) for t in d.get("tags", ())})

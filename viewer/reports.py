@@ -129,9 +129,10 @@ def api_list():
     args = _list_args()
     rs = report_store()
     docs = rs.list(args["project"], archived=args["archived"], text=args["text"], tags=args["tags"],
-                   status=args["status"])
-    return jsonify({"reports": [_summary(d) for d in docs], "projects": rs.projects(archived=args["archived"]),
-                    "tags": rs.all_tags()})
+                   status=args["status"], subprojects=True)
+    return jsonify({"reports": [_summary(d) for d in docs],
+                    "projects": rs.projects(archived=args["archived"], parent=args["project"]),
+                    "project_names": rs.project_names(), "tags": rs.all_tags()})
 
 
 @bp.post("/api/reports")
@@ -290,14 +291,15 @@ def _filename(name: str) -> str:
 @bp.get("/reports/")
 def reports_page():
     args = _list_args()
-    view = request.args.get("view", "list" if args["project"] or args["text"] or args["tags"] else "project")
+    view = request.args.get("view", "list" if args["text"] or args["tags"] else "project")
     if view not in ("list", "project"):
         view = "list"
     rs = report_store()
     docs = rs.list(args["project"], archived=args["archived"], text=args["text"], tags=args["tags"],
-                   status=args["status"])
-    return render_template("reports.html", view=view, reports=docs, projects=rs.projects(archived=args["archived"]),
-                           all_tags=rs.all_tags(), args=args, q=args["text"] or "")
+                   status=args["status"], subprojects=True)
+    cards = rs.projects(archived=args["archived"], parent=args["project"])
+    return render_template("reports.html", view=view, reports=docs, projects=cards,
+                           project_names=rs.project_names(), all_tags=rs.all_tags(), args=args, q=args["text"] or "")
 
 
 @bp.get("/reports/<report_id>")

@@ -166,3 +166,15 @@ def test_embed_code_and_metric_ids():
     assert "metrics=train&variants=loss&page_size=1&order_by%5B%5D=-last_update&light=true" in code
     with pytest.raises(ReportValueError, match="type must be one of"):
         embed_code("chart")
+
+
+def test_nested_projects_group_under_their_top_level(rs):
+    rs.create(name="a", project="vision")
+    rs.create(name="b", project="vision/detection")
+    rs.create(name="c", project="vision/detection/yolo")
+    rs.create(name="d", project="nlp")
+    assert [(p["project"], p["count"]) for p in rs.projects()] == [("nlp", 1), ("vision", 3)]
+    assert [(p["project"], p["count"]) for p in rs.projects(parent="vision")] == [("vision/detection", 2)]
+    assert sorted(d["name"] for d in rs.list("vision", subprojects=True)) == ["a", "b", "c"]
+    assert [d["name"] for d in rs.list("vision")] == ["a"]
+    assert rs.project_names() == ["nlp", "vision", "vision/detection", "vision/detection/yolo"]
