@@ -80,14 +80,27 @@ def ref_m4(x, y, n_out):
     return np.unique(sel[sel >= 0]).astype(np.int64)
 
 
+def _lane_sum(vals: np.ndarray, pos: np.ndarray) -> float:
+    """Sum ``vals`` as the kernel does: value at offset ``pos`` goes to lane ``pos % 8``,
+    each lane summed in order, then ``0.0 + lane0 + ... + lane7``."""
+    total = 0.0
+    for k in range(8):
+        lane = vals[pos % 8 == k]
+        total = total + (float(np.cumsum(lane)[-1]) if lane.size else 0.0)
+    return total
+
+
 def ref_lttb(x, y, n_out):
     y = np.asarray(y)
     n = y.shape[0]
     if n_out >= n:
         return np.arange(n, dtype=np.int64)
     xs = _xs(x, n).astype(np.float64)
+    int_x = x is None or np.asarray(x).dtype.kind in "iu"
+    xi = np.arange(n, dtype=np.int64) if x is None else np.asarray(x)
     yf = y.astype(np.float64)
-    fin = np.flatnonzero(np.isfinite(yf))
+    finite = np.isfinite(yf)
+    fin = np.flatnonzero(finite)
     if fin.size == 0:
         return np.zeros(0, np.int64)
     p0, pl = int(fin[0]), int(fin[-1])
@@ -96,20 +109,29 @@ def ref_lttb(x, y, n_out):
     from .decimate import equal_width_edges
 
     edges = equal_width_edges(xs[p0], xs[pl], n_out - 2)
-    inner = fin[(fin > p0) & (fin < pl)]
-    memb = ref_membership(xs[inner] if x is not None else inner, inner.size, edges)
-    buckets = [inner[memb == j] for j in range(n_out - 2)]
+    raw = np.arange(p0 + 1, pl, dtype=np.int64)
+    memb = ref_membership(xs[raw] if x is not None else raw, raw.size, edges)
+    means = []
+    for j in range(n_out - 2):
+        r = raw[memb == j]  # the raw bucket, non-finite y included (they set the lanes)
+        f = r[finite[r]]
+        if not f.size:
+            means.append(None)
+            continue
+        pos = f - r[0]
+        if int_x:
+            sx = float(np.sum(xi[f].astype(np.int64) - np.int64(xi[p0])))
+        else:
+            sx = _lane_sum(xs[f] - xs[p0], pos)
+        means.append((f, xs[p0] + sx / f.size, _lane_sum(yf[f], pos) / f.size))
     out = [p0]
     ax, ay = xs[p0], yf[p0]
-    for j, b in enumerate(buckets):
-        if not b.size:
+    for j, m in enumerate(means):
+        if m is None:
             continue
-        nxt = next((c for c in buckets[j + 1:] if c.size), None)
-        if nxt is None:
-            cx, cy = xs[pl], yf[pl]
-        else:  # sequential sums (np.cumsum), like the kernel's loop
-            cx = np.cumsum(xs[nxt])[-1] / nxt.size
-            cy = np.cumsum(yf[nxt])[-1] / nxt.size
+        b = m[0]
+        nxt = next((c for c in means[j + 1:] if c is not None), None)
+        cx, cy = (xs[pl], yf[pl]) if nxt is None else (nxt[1], nxt[2])
         area = np.abs((ax - cx) * (yf[b] - ay) - (ax - xs[b]) * (cy - ay))
         area = np.where(np.isnan(area), -0.5, area)
         pick = int(b[int(np.argmax(area))])

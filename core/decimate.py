@@ -199,12 +199,19 @@ def m4(x, y, n_out: int, *, assume_sorted: bool = False) -> np.ndarray:
     starts = _even_starts(x, n, n_out // 4)
     imin, imax, _ = _extrema(y, starts)
     nonempty = starts[1:] > starts[:-1]
-    return _merge(starts[:-1][nonempty], starts[1:][nonempty] - 1, imin, imax)
+    return _merge(np.where(nonempty, starts[:-1], -1), np.where(nonempty, starts[1:] - 1, -1), imin, imax)
 
 
-def _merge(*parts) -> np.ndarray:
-    sel = np.concatenate(parts)
-    return np.unique(sel[sel >= 0]).astype(np.int64, copy=False)
+def _merge(*cols) -> np.ndarray:
+    """Sorted unique indices from per-bucket columns (-1 = none). Buckets are ordered
+    and disjoint, so sorting each bucket's row is enough: O(buckets), no global sort."""
+    rows = np.stack(cols, axis=1)
+    rows.sort(axis=1)
+    flat = rows.ravel()
+    flat = flat[flat >= 0]
+    if flat.size:
+        flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]
+    return flat.astype(np.int64, copy=False)
 
 
 def _first_last_finite(y: np.ndarray) -> tuple[int, int]:
@@ -238,8 +245,8 @@ def _lttb(x, y, n_out: int) -> np.ndarray:
         return np.zeros(0, np.int64)
     xp0, xpl = (p0, pl) if x is None else (x[p0], x[pl])
     starts = _starts(x, p0 + 1, max(pl, p0 + 1), equal_width_edges(xp0, xpl, n_out - 2))
-    xk = np.zeros(0, np.float64) if x is None else x
-    return lttb_kernel(xk, y, x is None, starts, p0, pl, n_out)
+    xk = np.zeros(0, np.int64) if x is None else x
+    return lttb_kernel(xk, y, x is None, x is not None and x.dtype == np.int64, starts, p0, pl, n_out)
 
 
 def lttb(x, y, n_out: int, *, assume_sorted: bool = False) -> np.ndarray:
