@@ -311,7 +311,8 @@ class RunCore:
             chunk = recs[:n]
             del recs[:n]
             self.media_writer().add_console(chunk)
-        if self._media is not None:
+        if self._media is not None and self._media.dirty:
+            self._media.dirty = False
             self._media.sync()
 
     def apply_nonfinite(self, batch) -> None:
@@ -400,14 +401,18 @@ class _Locked:
 
     def __init__(self, obj, lock) -> None:
         self._obj, self._lk = obj, lock
+        self.dirty = False  # something was written since the flusher's last sync
 
     def __getattr__(self, name):
         attr = getattr(self._obj, name)
         if not callable(attr):
             return attr
+        writes = name != "sync" and not name.startswith(("read", "get"))
 
         def call(*a, **k):
             with self._lk:
+                if writes:
+                    self.dirty = True
                 return attr(*a, **k)
 
         return call

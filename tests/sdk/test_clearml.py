@@ -132,3 +132,17 @@ def test_task_init_returns_the_open_task_and_times_are_plausible(store_root, fas
 
     tm = Store(store_root).task(task.id).scalar("t", "t").time
     assert np.all(np.diff(tm) >= 0) and tm[0] >= t0 - 0.05 and tm[-1] <= t1 + 0.05
+
+
+def test_console_records_reach_the_media_store(store_root, fast):
+    from ringlog.store.media import read_console
+
+    task = Task.init(project_name="cl", task_name="console", dir=store_root, settings=fast)
+    core = task._core
+    core.console_write("stdout", "hello\n")
+    core.console_write("stderr", "oops\n", level="error")
+    task.close()
+    recs = read_console(core.flusher.writer.path)
+    assert [(r["stream"], r["level"], r["text"]) for r in recs] == [("stdout", "info", "hello\n"),
+                                                                    ("stderr", "error", "oops\n")]
+    assert recs[0]["time"] <= recs[1]["time"]

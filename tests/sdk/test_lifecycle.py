@@ -150,7 +150,7 @@ def test_bad_input_warning_points_at_the_callers_line(store_root, fast):
 
     run = ringlog.init(project="life", dir=store_root, settings=fast)
     with pytest.warns(ringlog.errors.LoggingWarning) as rec:
-        run.log({"x": "text"})
+        run.log({"x": object()})
     assert rec[0].filename == __file__
     run.finish()
 
