@@ -1,0 +1,184 @@
+"""Viewer benchmarks (issue 4 targets), all through the real HTTP server (waitress on a thread).
+
+1. Decimated-series request, 2,000 points, random ranges of a long series (100M points; quick:
+   1M): median end to end over HTTP, against ``TaskReader.decimate`` called directly in the same
+   run (the HTTP layer's overhead = the ratio). Target <= 50 ms.
+2. Task table: first page of N tasks (10,000; quick: 500) sorted by a summary metric, over HTTP,
+   against ``catalog.query`` directly. Target <= 300 ms.
+3. Task page with 20 charts in headless chromium: navigation until every chart is drawn.
+   Target <= 2 s. Skipped (row says why) without chromium + playwright.
+
+Data is written through ``ringlog.store``'s TaskWriter into ``bench_data/viewer`` (removed at
+the end). ``python -m benchmarks.run bench_viewer [--quick]``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+
+from benchmarks._common import Row, check, median_of, print_table
+
+CHROMIUM = os.environ.get("RINGLOG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _write_long_series(st, n: int) -> str:
+    w = st.create_task(project="bench-viewer", name="long", tags=("bench",))
+    sid = w.series_id("loss", "loss")
+    chunk = 1 << 22
+    rng = np.random.default_rng(0)
+    for i in range(0, n, chunk):
+        m = min(chunk, n - i)
+        step = np.arange(i, i + m, dtype=np.int64)
+        value = np.cumsum(rng.standard_normal(m)) * 1e-3
+        w.append(sid, step, value, 1.7e9 + step * 1e-3)
+    for k in range(19):  # the 20-chart page: 19 small charts beside the long one
+        sid = w.series_id(f"charts/c{k:02d}", f"charts/c{k:02d}")
+        s = np.arange(20_000, dtype=np.int64)
+        w.append(sid, s, np.sin(s / (50.0 + k)) + rng.standard_normal(len(s)) * 0.1, 1.7e9 + s * 0.1)
+    w.close(status="completed")
+    return w.id
+
+
+def _write_tasks(st, n: int) -> None:
+    rng = np.random.default_rng(1)
+    for i in range(n):
+        w = st.create_task(project="bench-table", name=f"run-{i:05d}", tags=("sweep", f"g{i % 7}"))
+        w.set_meta(config={"lr": float(10 ** rng.uniform(-5, -1)), "batch": int(2 ** rng.integers(4, 10))},
+                   summary={"loss": float(rng.uniform(0, 2)), "acc": float(rng.uniform(0.5, 1))})
+        w.close(status="completed")
+
+
+class _Client:
+    """One keep-alive HTTP connection, like a browser tab's."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def get(self, path: str) -> bytes:
+        self.conn.request("GET", path)
+        resp = self.conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise AssertionError(f"GET {path} -> {resp.status}: {body[:200]!r}")
+        return body
+
+
+def _page_time(url: str, repeat: int) -> float | str:
+    """Median seconds from navigation until every chart is drawn, or why it was skipped."""
+    if not os.path.exists(CHROMIUM):
+        return f"skipped: no chromium at {CHROMIUM}"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return "skipped: playwright not installed"
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url.split("/tasks/")[0] + "/static/plotly.min.js")   # warm the HTTP cache like a returning user
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                page.goto(url, wait_until="domcontentloaded")
+                page.wait_for_function(
+                    "() => { const b = [...document.querySelectorAll('.chart-box')];"
+                    " return b.length >= 20 && b.every(x => x.dataset.state === 'ready' && x.querySelector('.main-svg')); }",
+                    timeout=60_000)
+                times.append(time.perf_counter() - t0)
+        finally:
+            browser.close()
+    return statistics.median(times)
+
+
+def run(quick: bool = False) -> list[Row]:
+    from ringlog.store import Store
+    from ringlog.viewer import create_app
+    from ringlog.viewer.serve import BackgroundServer
+
+    n_points = 1_000_000 if quick else 100_000_000
+    n_tasks = 500 if quick else 10_000
+    root = Path("bench_data") / "viewer"
+    shutil.rmtree(root, ignore_errors=True)
+    rows: list[Row] = []
+    try:
+        st = Store(root)
+        t0 = time.perf_counter()
+        task_id = _write_long_series(st, n_points)
+        write_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        _write_tasks(st, n_tasks)
+        tasks_s = time.perf_counter() - t0
+        st = Store(root)                     # a fresh reader, as the viewer process would have
+        reader = st.task(task_id)
+        app = create_app(root, config={"RINGLOG_STORE": st})
+        rng = np.random.default_rng(7)
+        ranges = []
+        for _ in range(64):
+            a, b = np.sort(rng.uniform(0, n_points - 1, 2))
+            ranges.append((float(a), float(b)) if b - a > 10 else (None, None))
+        ranges[0] = (None, None)
+        with BackgroundServer(app, threads=4) as srv:
+            client = _Client(srv.port)
+            it = iter(range(10 ** 9))
+
+            def direct():
+                lo, hi = ranges[next(it) % len(ranges)]
+                reader.decimate("loss", "loss", x_min=lo, x_max=hi, points=2000)
+
+            def over_http():
+                lo, hi = ranges[next(it) % len(ranges)]
+                q = {"title": "loss", "points": 2000}
+                if lo is not None:
+                    q.update(x_min=lo, x_max=hi)
+                json.loads(client.get(f"/api/tasks/{task_id}/scalar?{urlencode(q)}"))
+
+            over_http(); direct()            # warm caches and numba
+            d_direct = median_of(direct, 41)
+            d_http = median_of(over_http, 41)
+            rows += [Row(f"decimate direct ({n_points:,} pts, 2,000 buckets)", d_direct * 1e3, "ms"),
+                     Row("decimate over HTTP (waitress, JSON)", d_http * 1e3, "ms", "<= 50 ms",
+                         f"{d_http / d_direct:.1f}x direct")]
+
+            q = urlencode({"project": "bench-table", "sort": "summary.loss", "order": "asc", "limit": 50})
+            client.get(f"/api/tasks?{q}")
+            t_direct = median_of(lambda: st.catalog.query(project="bench-table", sort="summary.loss",
+                                                          descending=False, limit=50), 21)
+            t_http = median_of(lambda: client.get(f"/api/tasks?{q}"), 21)
+            rows += [Row(f"task table direct ({n_tasks:,} tasks, by summary.loss)", t_direct * 1e3, "ms"),
+                     Row("task table over HTTP, first page of 50", t_http * 1e3, "ms", "<= 300 ms",
+                         f"{t_http / t_direct:.1f}x direct")]
+
+            page_s = _page_time(f"{srv.url}/tasks/{task_id}", 3 if quick else 5)
+            if isinstance(page_s, str):
+                rows.append(Row("20-chart task page in headless chromium", float("nan"), "s", "<= 2 s", page_s))
+            else:
+                rows.append(Row("20-chart task page in headless chromium", page_s, "s", "<= 2 s",
+                                "navigation until every chart drawn"))
+        rows.append(Row("setup: write long series", write_s, "s", note=f"{n_points:,} points"))
+        rows.append(Row("setup: write tasks", tasks_s, "s", note=f"{n_tasks:,} tasks"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print_table("viewer" + (" (quick)" if quick else ""), rows)
+    # ratios vs the same-run baselines, with generous absolute floors (2 shared cores)
+    check(d_http <= max(0.050, d_direct * 3 + 0.020),
+          f"decimated request over HTTP {d_http * 1e3:.1f} ms vs direct {d_direct * 1e3:.1f} ms")
+    check(t_http <= max(0.300, t_direct * 3 + 0.050),
+          f"task table over HTTP {t_http * 1e3:.1f} ms vs catalog {t_direct * 1e3:.1f} ms")
+    if not isinstance(page_s, str):
+        check(page_s <= 2.0 * (2 if quick else 1.5), f"20-chart page drawn in {page_s:.2f} s")
+    return rows
+
+
+if __name__ == "__main__":
+    run(quick=True)
