@@ -53,6 +53,7 @@ class RunCore:
         self.inf_value: Optional[float] = None
         self.console_records: list = []
         self.finished = False
+        self._finishing = False
         self.status = "running"
         self.exit_status: Optional[str] = None  # set by lifecycle hooks (failed / aborted)
         self._warned: set = set()
@@ -61,6 +62,7 @@ class RunCore:
         self.capture = None
         self.run_facade = None  # the Run / Task objects over this core, set by them
         self.task_facade = None
+        self.before_finish: list = []  # callables run (once) at the start of finish()
         self.flusher = Flusher(self)
         self.clock = Clock(self)
 
@@ -341,9 +343,15 @@ class RunCore:
     def finish(self, status: str = "completed") -> None:
         """Stop capture, write everything staged, close the task with ``status``; bounded wait."""
         with self._lock:
-            if self.finished:
+            if self.finished or self._finishing:
                 return
-            self.finished = True
+            self._finishing = True
+        for hook in self.before_finish:  # e.g. the W&B row still accumulating, connected dicts
+            try:
+                hook()
+            except Exception as exc:
+                self.warn_once("before-finish", f"ringlog: {exc!r} while finishing run {self.id}")
+        self.finished = True
         status = self.exit_status or status
         self.status = status
         if self.capture is not None:

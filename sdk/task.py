@@ -31,6 +31,7 @@ class Task:
         self._logger: Optional[Logger] = None
         self._connected: list[tuple[str, Any]] = []
         core.task_facade = self
+        core.before_finish.append(self._reread_connected)
 
     # --- creation ---------------------------------------------------------------
     @classmethod
@@ -222,11 +223,14 @@ class Task:
     def mark_stopped(self, force: bool = False, status_message: Any = None) -> None:
         self._finish("aborted")
 
-    def _finish(self, status: str) -> None:
+    def _reread_connected(self) -> None:
+        """Connected dicts/objects are read again at the end, so later edits are kept."""
         for section, obj in self._connected:
             values = _params(obj)
             if values is not None:
                 self._store_section(section, values)
+
+    def _finish(self, status: str) -> None:
         self._core.finish(status)
         if self._core.run_facade is not None:
             context.clear_if_current(self._core.run_facade)

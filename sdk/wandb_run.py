@@ -37,6 +37,7 @@ class Run:
         self.summary = Summary(core)
         self.history = History(self)
         core.run_facade = self
+        core.before_finish.append(self._commit)  # a commit=False row is written at any finish
 
     # --- identity ---------------------------------------------------------------
     @property

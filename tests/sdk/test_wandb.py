@@ -224,3 +224,11 @@ def test_data_root_argument_env_and_default(tmp_path, fast, monkeypatch):
     monkeypatch.setenv("RINGLOG_DIR", str(tmp_path / "env"))
     assert ringlog.Settings().root == tmp_path / "env"
     assert ringlog.Settings(dir=str(tmp_path / "arg")).root == tmp_path / "arg"
+
+
+def test_pending_commit_false_row_is_written_by_any_finish(store_root, fast):
+    run = ringlog.init(project="p", dir=store_root, settings=fast)
+    run.log({"a": 1.0})
+    run.log({"a": 2.0}, commit=False)
+    run._core.finish()  # what atexit does: no Run.finish call
+    assert read(store_root, run.id, "a") == ([0, 1], [1.0, 2.0])
