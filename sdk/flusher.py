@@ -104,6 +104,10 @@ class Flusher(threading.Thread):
                 self._cond.wait(0.25 if left is None else min(0.25, left))
         return self._done >= target
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
     def stop(self, status: str) -> None:
         self._final_status = status
         self._stopping = True

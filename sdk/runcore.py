@@ -343,9 +343,13 @@ class RunCore:
     def finish(self, status: str = "completed") -> None:
         """Stop capture, write everything staged, close the task with ``status``; bounded wait."""
         with self._lock:
-            if self.finished or self._finishing:
-                return
+            again = self.finished or self._finishing
             self._finishing = True
+        if again:
+            # e.g. atexit after a signal interrupted the first finish(): let the last flush end
+            if self.flusher.is_alive() and self.flusher.stopping:
+                self.flusher.join(self.settings.finish_timeout)
+            return
         for hook in self.before_finish:  # e.g. the W&B row still accumulating, connected dicts
             try:
                 hook()
