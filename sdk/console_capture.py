@@ -1,0 +1,448 @@
+"""Console capture: copy stdout/stderr into the task's console log (the terminal still shows all).
+
+Two levels, chosen per stream at start:
+
+* **File-descriptor level** (POSIX, when fd 1/2 is open): the fd is pointed at a
+  pipe with ``os.dup2``; a reader thread copies every byte to the original fd
+  (so the terminal / file sees it unchanged) and queues a copy for the log. This
+  catches ``print``, ``logging`` handlers created before ``init()``, C/C++
+  extensions writing to ``stdout``/``stderr``, and child processes that inherit
+  the fds (``subprocess.run``, ``os.system``, multiprocessing workers).
+* **Python level** (everything else: Windows, notebooks, a test runner that
+  swapped ``sys.stdout`` for an in-memory stream, a closed fd): ``sys.stdout`` /
+  ``sys.stderr`` are replaced by a thin tee that calls the original ``write``
+  first, then queues ``(time, text)``. Only writes through ``sys.stdout`` /
+  ``sys.stderr`` are seen; output of C code or children is not.
+
+Both levels may be active at once without duplicates: the Python tee is only
+installed on a stream that does *not* already write to a captured fd.
+
+Not captured: output written to ``/dev/tty`` directly, output of a child that
+was given its own stdout (``stdout=PIPE`` / a file), and bytes written by a
+detached child after the run finished (they still reach the terminal: the
+reader keeps forwarding until the last writer closes the pipe).
+
+Cost on the user's thread: the Python tee adds one ``time.time()`` and one list
+append per ``write`` (``print`` calls ``write`` twice); see
+``benchmarks/bench_capture.py``. At fd level the user's ``write`` goes to a pipe
+instead of the terminal (the same syscall). All text processing happens on a
+pump thread every ``period`` seconds: lines are assembled, carriage-return
+progress bars (tqdm) are folded to the state they show (the last non-empty
+segment after a ``\\r``; a bar still running is logged once per
+``partial_period`` so long jobs show progress), then handed to :class:`ConsoleSink`.
+Block-buffered Python output (stdout not a terminal) is flushed by the pump each
+period so lines arrive in the log within about one period.
+
+Bound: :class:`ConsoleSink` logs at most ``cap_bytes`` (default 32 MiB) of text
+per run: the first ``cap - tail`` bytes as they come, then only the last
+``tail_bytes`` (default 4 MiB) are kept in memory and written at stop behind a
+line saying how much was dropped. A ``kill -9`` loses that tail.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import selectors
+import sys
+import threading
+import time
+from collections import deque
+from typing import Callable, Optional
+
+DEFAULT_CAP = 32 << 20
+DEFAULT_TAIL = 4 << 20
+MAX_LINE = 64 << 10  # a partial line longer than this is logged without waiting for its newline
+
+
+def fold_cr(text: str) -> str:
+    """What a terminal shows for one line containing carriage returns: the last
+    non-empty ``\\r`` segment (progress bars rewrite the whole line, so this is
+    the bar's final state)."""
+    if "\r" not in text:
+        return text
+    for seg in reversed(text.split("\r")):
+        if seg:
+            return seg
+    return ""
+
+
+class LineFolder:
+    """Assembles one stream's chunks into complete lines, folding ``\\r`` rewrites.
+
+    ``feed(text, t)`` returns ``[(t, line), ...]`` for every line the chunk
+    completed (without the newline); the time is that of the completing chunk.
+    """
+
+    __slots__ = ("buf", "since", "last_partial")
+
+    def __init__(self) -> None:
+        self.buf = ""
+        self.since = 0.0  # time the pending partial line started
+        self.last_partial = 0.0  # last time a running bar was logged
+
+    def feed(self, text: str, t: float) -> list:
+        if not self.buf:
+            self.since = t
+        data = self.buf + text if self.buf else text
+        if "\n" not in data:
+            if len(data) > MAX_LINE:
+                self.buf = ""
+                return [(t, fold_cr(data))]
+            self.buf = data
+            return []
+        parts = data.split("\n")
+        rest = parts.pop()
+        self.buf = rest
+        if rest:
+            self.since = t
+        self.last_partial = 0.0
+        return [(t, fold_cr(p) if "\r" in p else p) for p in parts]
+
+    def partial(self, now: float, period: float) -> Optional[str]:
+        """The running progress bar's current state, at most once per ``period``."""
+        if "\r" not in self.buf:
+            return None
+        if now - max(self.since, self.last_partial) < period:
+            return None
+        self.last_partial = now
+        return fold_cr(self.buf)
+
+    def flush(self) -> Optional[str]:
+        """The pending partial line (at stop), folded; None if there is none."""
+        if not self.buf:
+            return None
+        out = fold_cr(self.buf)
+        self.buf = ""
+        return out
+
+
+class ConsoleSink:
+    """Bounded writer in front of ``write(stream, text, t)``: head as it comes, then a kept tail.
+
+    Memory: at most ``tail_bytes`` of text (plus per-line overhead) while over the cap.
+    """
+
+    def __init__(self, write: Callable[[str, str, float], None], cap_bytes: int = DEFAULT_CAP,
+                 tail_bytes: int = DEFAULT_TAIL) -> None:
+        if cap_bytes <= 0 or tail_bytes < 0 or tail_bytes >= cap_bytes:
+            raise ValueError(f"cap_bytes/tail_bytes: need 0 <= tail_bytes < cap_bytes (given {cap_bytes}, "
+                             f"{tail_bytes})")
+        self._write = write
+        self.head_limit = cap_bytes - tail_bytes
+        self.cap_bytes = cap_bytes
+        self.tail_bytes = tail_bytes
+        self.written = 0
+        self._tail: deque = deque()
+        self._tail_size = 0
+        self.dropped_lines = 0
+        self.dropped_bytes = 0
+        self.lines = 0
+
+    def emit(self, stream: str, text: str, t: float) -> None:
+        n = len(text) + 1
+        self.lines += 1
+        if self.written + n <= self.head_limit and not self._tail:
+            self.written += n
+            self._write(stream, text, t)
+            return
+        self._tail.append((stream, text, t, n))
+        self._tail_size += n
+        while self._tail_size > self.tail_bytes and self._tail:
+            _, _, _, m = self._tail.popleft()
+            self._tail_size -= m
+            self.dropped_lines += 1
+            self.dropped_bytes += m
+
+    def close(self) -> None:
+        """Write the kept tail (after a note of what was dropped)."""
+        if not self._tail and not self.dropped_lines:
+            return
+        if self.dropped_lines:
+            t = self._tail[0][2] if self._tail else time.time()
+            self._write("log", f"[ringlog] {self.dropped_lines:,} console lines ({self.dropped_bytes:,} bytes) "
+                               f"were dropped to keep this log under {_size(self.cap_bytes)}; "
+                               f"the last {len(self._tail):,} lines follow", t)
+        while self._tail:
+            stream, text, t, n = self._tail.popleft()
+            self.written += n
+            self._write(stream, text, t)
+        self._tail_size = 0
+
+
+class PyTee:
+    """Stands in for ``sys.stdout``/``sys.stderr``: the original ``write`` first, then a queued copy.
+
+    Every other attribute (``fileno``, ``isatty``, ``encoding``, ``buffer``...)
+    is the original's. ``detach_copy()`` makes it a pure pass-through, for when
+    someone else has wrapped it and it cannot be unplugged at stop.
+    """
+
+    def __init__(self, original, queue: list) -> None:
+        self._ringlog_original = original
+        self._ringlog_queue = queue
+        owrite = original.write
+        append = queue.append
+        clock = time.time
+        on = self._ringlog_on = [True]  # a cell: whoever holds our bound write sees the switch
+
+        def write(s):
+            n = owrite(s)
+            if on[0] and type(s) is str:
+                append((clock(), s))
+            return n
+
+        self.write = write
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def detach_copy(self) -> None:
+        self._ringlog_on[0] = False
+
+    def __getattr__(self, name):
+        return getattr(self._ringlog_original, name)
+
+    def __iter__(self):  # pragma: no cover - file protocol completeness
+        return iter(self._ringlog_original)
+
+
+def _fd_of(stream) -> Optional[int]:
+    try:
+        return stream.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+class _FdPipe:
+    """One redirected fd: the saved original, the pipe's read end, a decoder."""
+
+    def __init__(self, fd: int, name: str) -> None:
+        self.fd = fd
+        self.name = name
+        self.saved = os.dup(fd)
+        r, w = os.pipe()
+        self.read_end = r
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.queue: list = []
+        try:
+            os.dup2(w, fd)
+        finally:
+            os.close(w)
+        self.restored = False
+
+    def restore(self) -> None:
+        if not self.restored:
+            self.restored = True
+            os.dup2(self.saved, self.fd)  # closes our write end; the reader sees EOF once children close theirs
+
+
+class ConsoleCapture:
+    """Start/stop of the console tee for one run; see the module docstring.
+
+    ``write(stream, text, t)`` receives every folded line (``stream`` is
+    ``"stdout"``/``"stderr"``, or ``"log"`` for ringlog's own notes).
+    ``fd_level``: try the fd level (default True on POSIX).
+    """
+
+    def __init__(self, write: Callable[[str, str, float], None], *, period: float = 0.5,
+                 partial_period: float = 10.0, cap_bytes: int = DEFAULT_CAP, tail_bytes: int = DEFAULT_TAIL,
+                 fd_level: bool = True) -> None:
+        self.sink = ConsoleSink(write, cap_bytes, tail_bytes)
+        self.period = period
+        self.partial_period = partial_period
+        self.fd_level = fd_level and os.name == "posix"
+        self.pipes: list[_FdPipe] = []
+        self.tees: dict[str, PyTee] = {}
+        self.originals: dict[str, object] = {}
+        self.folders = {"stdout": LineFolder(), "stderr": LineFolder()}
+        self.queues: list[tuple[str, list]] = []
+        self.errors: list = []
+        self._stop = threading.Event()
+        self._reader: Optional[threading.Thread] = None
+        self._pump: Optional[threading.Thread] = None
+        self._sel: Optional[selectors.BaseSelector] = None
+        self._logging = True
+        self._lock = threading.Lock()  # one drain at a time (pump vs stop)
+        self.started = False
+
+    @property
+    def levels(self) -> dict:
+        """How each stream is captured: {"stdout": "fd"|"python"|None, ...}."""
+        out = {"stdout": None, "stderr": None}
+        for p in self.pipes:
+            out[p.name] = "fd"
+        for name in self.tees:
+            out[name] = out[name] or "python"
+        return out
+
+    # --- start -------------------------------------------------------------------
+    def start(self) -> "ConsoleCapture":
+        if self.started:
+            return self
+        self.started = True
+        for name, fd in (("stdout", 1), ("stderr", 2)):
+            stream = getattr(sys, name)
+            if isinstance(stream, PyTee):
+                continue  # another run already tees this stream (idempotent)
+            if self.fd_level:
+                self._try_fd(name, fd, stream)
+            if not any(p.name == name for p in self.pipes) or _fd_of(stream) != fd:
+                if stream is not None:
+                    q: list = []
+                    tee = PyTee(stream, q)
+                    self.originals[name] = stream
+                    self.tees[name] = tee
+                    self.queues.append((name, q))
+                    setattr(sys, name, tee)
+        if self.pipes:
+            self._sel = selectors.DefaultSelector()
+            for p in self.pipes:
+                self._sel.register(p.read_end, selectors.EVENT_READ, p)
+            self._reader = threading.Thread(target=self._read_loop, name="ringlog-console-reader", daemon=True)
+            self._reader.start()
+        self._pump = threading.Thread(target=self._pump_loop, name="ringlog-console", daemon=True)
+        self._pump.start()
+        return self
+
+    def _try_fd(self, name: str, fd: int, stream) -> None:
+        try:
+            os.fstat(fd)
+        except OSError:
+            return
+        try:
+            if stream is not None and _fd_of(stream) == fd:
+                stream.flush()  # what was printed before start goes where it was going
+        except Exception:
+            pass
+        try:
+            p = _FdPipe(fd, name)
+        except OSError as exc:
+            self.errors.append(f"fd {fd}: {exc!r}")
+            return
+        self.pipes.append(p)
+        self.queues.append((name, p.queue))
+
+    # --- threads -----------------------------------------------------------------
+    def _read_loop(self) -> None:
+        """Copy pipe bytes to the original fds and queue decoded text. Never writes to fd 1/2."""
+        sel = self._sel
+        open_pipes = len(self.pipes)
+        while open_pipes:
+            for key, _ in sel.select(timeout=1.0):
+                p: _FdPipe = key.data
+                try:
+                    data = os.read(p.read_end, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    sel.unregister(p.read_end)
+                    os.close(p.read_end)
+                    open_pipes -= 1
+                    continue
+                _write_all(p.saved, data)
+                if self._logging:
+                    text = p.decoder.decode(data)
+                    if text:
+                        p.queue.append((time.time(), text))
+        sel.close()
+        for p in self.pipes:
+            try:
+                os.close(p.saved)
+            except OSError:
+                pass
+
+    def _pump_loop(self) -> None:
+        while not self._stop.wait(self.period):
+            self._flush_python()
+            try:
+                self.drain()
+            except Exception as exc:  # never print from here: stderr may be our own pipe
+                self.errors.append(repr(exc))
+
+    def _flush_python(self) -> None:
+        for p in self.pipes:
+            stream = self.originals.get(p.name) or getattr(sys, p.name, None)
+            if stream is not None and _fd_of(stream) == p.fd:
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+
+    def drain(self, final: bool = False) -> None:
+        """Move queued chunks through the line folders into the sink (time order across streams)."""
+        with self._lock:
+            out = []
+            for name, q in self.queues:
+                n = len(q)
+                if not n:
+                    continue
+                chunk = q[:n]
+                del q[:n]
+                folder = self.folders[name]
+                for t, text in chunk:
+                    for t2, line in folder.feed(text, t):
+                        out.append((t2, name, line))
+            now = time.time()
+            for name, folder in self.folders.items():
+                line = folder.flush() if final else folder.partial(now, self.partial_period)
+                if line is not None:
+                    out.append((now, name, line))
+            if len(out) > 1:
+                out.sort(key=_first)
+            emit = self.sink.emit
+            for t, name, line in out:
+                emit(name, line, t)
+            if final:
+                self.sink.close()
+
+    # --- stop --------------------------------------------------------------------
+    def stop(self, timeout: float = 2.0) -> None:
+        """Restore every stream and fd, log what is still queued, end the threads (bounded)."""
+        if not self.started:
+            return
+        self.started = False
+        for name, tee in self.tees.items():
+            if getattr(sys, name) is tee:
+                setattr(sys, name, self.originals[name])
+            else:  # someone wrapped us since: become a pass-through rather than break their chain
+                tee.detach_copy()
+        self._flush_python()
+        for p in self.pipes:
+            try:
+                p.restore()
+            except OSError as exc:
+                self.errors.append(f"restore fd {p.fd}: {exc!r}")
+        if self._reader is not None:
+            self._reader.join(min(timeout, 1.0))  # EOF unless a child still holds the pipe
+        self._logging = False  # a child still writing keeps reaching the terminal, not the log
+        self._stop.set()
+        if self._pump is not None:
+            self._pump.join(timeout)
+        for p in self.pipes:
+            text = p.decoder.decode(b"", final=True)
+            if text:
+                p.queue.append((time.time(), text))
+        self.drain(final=True)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1 << 20):g} MiB" if n >= 1 << 20 else f"{n:,} bytes"
+
+
+def _first(rec):
+    return rec[0]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except InterruptedError:
+            continue
+        except OSError:
+            return  # the original destination is gone (closed terminal): keep logging anyway
+        view = view[n:]

@@ -1,0 +1,182 @@
+"""matplotlib capture: figures shown with ``plt.show()`` / ``Figure.show()`` are reported as plots.
+
+``matplotlib.pyplot.show`` and ``matplotlib.figure.Figure.show`` are wrapped
+(now if pyplot is imported, else the moment it is). Before the original runs
+(an interactive ``show`` may block and close the figures), every open figure
+(``plt.show``) or the figure itself (``Figure.show``) is converted: to plotly
+JSON when ``plotly.tools.mpl_to_plotly`` manages (a ``plots`` record), else to a
+PNG sample; ``Logger.matplotlib_force_report_non_interactive(True)`` always uses
+the PNG. Then the original ``show`` runs and behaves as before, also under Agg
+(where it shows nothing). A figure not changed since it was last reported
+(matplotlib's ``stale`` flag is clear) is not reported again.
+
+Names: title = the figure's label, else its suptitle, else its first axes
+title, else ``"Figure <num>"``; series ``"plot"``; iteration counts the
+reports of that title (0, 1, 2, ... so a figure re-shown in a loop gets a
+slider). ``from matplotlib.pyplot import show`` done *before* the run started
+binds the unpatched function and is not seen.
+
+Cost: one render of each reported figure (tens of ms), on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import weakref
+from typing import Any, Optional
+
+from . import capture_media as cm
+from .patching import MethodPatch, PostImportHook
+
+
+class _ModulePatch:
+    """Swap a module attribute, restoring it only if ours is still there."""
+
+    def __init__(self, module: Any, name: str, wrapper: Any) -> None:
+        self.module, self.name, self.wrapper = module, name, wrapper
+        self.original = getattr(module, name)
+        wrapper.__ringlog_original__ = self.original
+        setattr(module, name, wrapper)
+
+    def undo(self) -> bool:
+        if getattr(self.module, self.name, None) is not self.wrapper:
+            return False
+        setattr(self.module, self.name, self.original)
+        return True
+
+
+def figure_title(fig: Any, num: Optional[int] = None) -> str:
+    label = fig.get_label() if hasattr(fig, "get_label") else ""
+    if label:
+        return str(label)
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        return sup.get_text()
+    for ax in fig.get_axes():
+        t = ax.get_title()
+        if t:
+            return t
+    if num is None:
+        num = getattr(fig, "number", None)
+    return f"Figure {num}" if num is not None else "Figure"
+
+
+class MplCapture:
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        self.active = False
+        self.patches: list = []
+        self.hook: Optional[PostImportHook] = None
+        self._counts: dict = {}
+        self._seen: "weakref.WeakSet" = weakref.WeakSet()
+        self._local = threading.local()
+        self.reported = 0
+
+    def start(self) -> "MplCapture":
+        if self.active:
+            return self
+        self.active = True
+        if "matplotlib.pyplot" in sys.modules:
+            self._patch(sys.modules["matplotlib.pyplot"])
+        else:
+            self.hook = PostImportHook(["matplotlib.pyplot"], self._patch).install()
+        return self
+
+    def stop(self) -> None:
+        if self.hook is not None:
+            self.hook.remove()
+            self.hook = None
+        for p in self.patches:
+            p.undo()
+        self.patches = []
+        self.active = False
+
+    def _patch(self, pyplot: Any) -> None:
+        try:
+            if hasattr(pyplot.show, "__ringlog_original__"):
+                return  # another run's capture is installed
+            from matplotlib.figure import Figure
+
+            self.patches.append(_ModulePatch(pyplot, "show", self._wrap_pyplot_show(pyplot.show)))
+            self.patches.append(MethodPatch(Figure, "show", self._wrap_figure_show(Figure.show)))
+        except Exception as exc:
+            self._failed(exc)
+
+    def _wrap_pyplot_show(self, orig):
+        cap = self
+
+        def show(*args, **kwargs):
+            if cap.active and not getattr(cap._local, "busy", False):
+                cap._report_open()
+            return orig(*args, **kwargs)
+
+        show.__doc__ = orig.__doc__
+        show.__wrapped__ = orig
+        return show
+
+    def _wrap_figure_show(self, orig):
+        cap = self
+
+        def show(fig, *args, **kwargs):
+            if cap.active and not getattr(cap._local, "busy", False):
+                cap._report_many([(fig, getattr(fig, "number", None))])
+            return orig(fig, *args, **kwargs)
+
+        show.__doc__ = orig.__doc__
+        show.__wrapped__ = orig
+        return show
+
+    def _report_open(self) -> None:
+        try:
+            from matplotlib._pylab_helpers import Gcf
+
+            figs = [(m.canvas.figure, m.num) for m in Gcf.get_all_fig_managers()]
+        except Exception as exc:
+            self._failed(exc)
+            return
+        self._report_many(figs)
+
+    def _report_many(self, figs: list) -> None:
+        self._local.busy = True  # the converter may call show-like paths; never recurse
+        try:
+            for fig, num in figs:
+                try:
+                    self.report_figure(fig, num)
+                except Exception as exc:
+                    self._failed(exc)
+        finally:
+            self._local.busy = False
+
+    def report_figure(self, fig: Any, num: Optional[int] = None) -> bool:
+        """Report ``fig`` unless it was reported and has not changed since; True if reported."""
+        if fig in self._seen and not getattr(fig, "stale", True):
+            return False
+        from .capture import CaptureLoggerMixin
+
+        if CaptureLoggerMixin._matplotlib_force_image:
+            import io
+
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=getattr(fig, "dpi", 100))
+            payload = ("png", buf.getvalue())
+        else:
+            payload = cm.figure_payload(fig)
+        title = figure_title(fig, num)
+        it = self._counts.get(title, -1) + 1
+        self._counts[title] = it
+        cm.report_payload(self.run, title, "plot", it, payload)
+        fig.stale = False
+        self._seen.add(fig)
+        self.reported += 1
+        return True
+
+    def _failed(self, exc: BaseException) -> None:
+        msg = f"ringlog matplotlib capture: a figure could not be reported ({exc!r}); plt.show() is unaffected"
+        warn = getattr(self.run, "warn_once", None)
+        if warn is not None:
+            warn("mpl", msg)
+        else:  # pragma: no cover
+            import warnings
+
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)

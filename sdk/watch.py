@@ -1,0 +1,169 @@
+"""``ringlog.watch(model)``: histograms of a PyTorch model's gradients and/or parameters over steps.
+
+``watch(models, criterion=None, log="gradients", log_freq=100, idx=None, log_graph=False)``
+follows ``wandb.watch``: ``log`` is ``"gradients"``, ``"parameters"``, ``"all"`` or
+``None``; every ``log_freq``-th backward pass (gradients) or forward pass
+(parameters) the histogram of each parameter's gradient / value is logged as a
+distribution record (title ``"gradients"`` or ``"parameters"``, series = the
+parameter's name, e.g. ``"0.weight"``; with several models the series is
+prefixed ``"<i>."``; ``idx`` overrides ``i``). The step is the count of backward
+(or forward) passes seen, so the viewer shows the distributions over steps.
+``criterion`` and ``log_graph`` are accepted for W&B compatibility and ignored.
+
+Mechanics: gradients use ``Tensor.register_hook`` on every parameter that
+requires grad (the hook only reads the gradient, it never changes it);
+parameters use a forward hook on the module. Histograms are computed with
+``torch.histc`` over the finite values, on the tensor's device (64 bins), so a
+GPU tensor is not copied whole to the host. torch is imported only here, when
+``watch`` is called. ``unwatch(model)`` (or ``unwatch()`` for every model the
+current run watches) removes the hooks; a finished run's hooks do nothing.
+Cost: one histogram per parameter every ``log_freq`` steps; nothing otherwise
+but a counter increment per parameter per backward.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Optional
+
+from . import capture_media as cm
+
+BINS = 64
+LOG_CHOICES = ("gradients", "parameters", "all", None)
+
+
+class WatchHandle:
+    """The hooks ``watch`` put on one model; ``remove()`` takes them off."""
+
+    def __init__(self, core: Any, model: Any, prefix: str, log: Optional[str], log_freq: int) -> None:
+        self.core, self.model, self.prefix, self.log, self.log_freq = core, model, prefix, log, log_freq
+        self.hooks: list = []
+        self.backward_calls: dict[str, int] = {}
+        self.forward_calls = 0
+        self.logged = 0
+
+    def install(self) -> "WatchHandle":
+        if self.log in ("gradients", "all"):
+            for name, p in self.model.named_parameters():
+                if p.requires_grad:
+                    self.hooks.append(p.register_hook(self._grad_hook(self.prefix + name)))
+        if self.log in ("parameters", "all"):
+            self.hooks.append(self.model.register_forward_hook(self._forward_hook))
+        return self
+
+    def remove(self) -> None:
+        for h in self.hooks:
+            h.remove()
+        self.hooks = []
+
+    def _grad_hook(self, name: str):
+        def hook(grad):
+            n = self.backward_calls.get(name, 0)
+            self.backward_calls[name] = n + 1
+            if n % self.log_freq == 0 and not self.core.finished:
+                self._log("gradients", name, grad, n)
+            return None
+
+        return hook
+
+    def _forward_hook(self, module, inputs, output):
+        n = self.forward_calls
+        self.forward_calls = n + 1
+        if n % self.log_freq == 0 and not self.core.finished:
+            for name, p in module.named_parameters():
+                self._log("parameters", self.prefix + name, p, n)
+
+    def _log(self, title: str, series: str, tensor: Any, step: int) -> None:
+        try:
+            counts, edges = tensor_histogram(tensor)
+            cm.report_histogram(self.core, title, series, step, counts=counts, edges=edges)
+            self.logged += 1
+        except Exception as exc:  # a training step never fails because of logging
+            self.core.warn_once("watch", f"ringlog.watch: could not log {title}/{series} ({exc!r})")
+
+
+def tensor_histogram(t: Any, bins: int = BINS):
+    """(counts int64, edges float64) numpy arrays of the finite values of a torch tensor."""
+    import numpy as np
+    import torch
+
+    with torch.no_grad():
+        x = t.detach().flatten()
+        if not x.is_floating_point():
+            x = x.float()
+        elif x.dtype in (torch.float16, torch.bfloat16):
+            x = x.float()
+        x = x[torch.isfinite(x)]
+        if x.numel() == 0:
+            return np.zeros(1, dtype=np.int64), np.array([0.0, 1.0])
+        lo, hi = float(x.min()), float(x.max())
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        counts = torch.histc(x, bins=bins, min=lo, max=hi)
+    return counts.cpu().numpy().astype(np.int64), np.linspace(lo, hi, bins + 1)
+
+
+def _core_of(run: Any) -> Any:
+    return getattr(run, "_core", run)
+
+
+def watch(models: Any, criterion: Any = None, log: Optional[str] = "gradients", log_freq: int = 100,
+          idx: Optional[int] = None, log_graph: bool = False) -> list:
+    """Hook ``models`` (a ``torch.nn.Module`` or a list of them); see the module docstring.
+
+    Returns the list of :class:`WatchHandle` (one per model).
+    """
+    from .context import current_run
+
+    run = current_run()
+    if run is None:
+        raise RuntimeError("ringlog.watch: no run is active; call ringlog.init() or Task.init() first")
+    if log not in LOG_CHOICES:
+        raise ValueError(f"log: must be one of 'gradients', 'parameters', 'all' or None (given: {log!r})")
+    if isinstance(log_freq, bool) or not isinstance(log_freq, int) or log_freq < 1:
+        raise ValueError(f"log_freq: must be a positive int (given: {log_freq!r})")
+    many = isinstance(models, (list, tuple))
+    seq = list(models) if many else [models]
+    for i, m in enumerate(seq):
+        if not (hasattr(m, "named_parameters") and hasattr(m, "register_forward_hook")):
+            raise TypeError(f"models: must be a torch.nn.Module or a list of them (given: {type(m).__name__} "
+                            f"at position {i})")
+    core = _core_of(run)
+    registry = _registry(core)
+    handles = []
+    for i, m in enumerate(seq):
+        old = registry.get(m)
+        if old is not None:  # watching again replaces the previous hooks (idempotent)
+            old.remove()
+        prefix = f"{idx if idx is not None else i}." if (many or idx is not None) else ""
+        h = WatchHandle(core, m, prefix, log, log_freq).install()
+        registry[m] = h
+        handles.append(h)
+    return handles
+
+
+def _registry(core: Any) -> "weakref.WeakKeyDictionary":
+    """model -> WatchHandle for one run (weak: a dropped model is forgotten; nothing is stored on
+    the model itself, so ``torch.save(model)`` and pickling are unaffected)."""
+    reg = core.__dict__.get("_ringlog_watched")
+    if reg is None:
+        reg = core.__dict__["_ringlog_watched"] = weakref.WeakKeyDictionary()
+    return reg
+
+
+def unwatch(models: Any = None) -> None:
+    """Remove ``watch`` hooks from ``models`` (a module or list), or from every model the current run watches."""
+    from .context import current_run
+
+    run = current_run()
+    if run is None:
+        return
+    registry = _registry(_core_of(run))
+    if models is None:
+        targets = list(registry.keys())
+    else:
+        targets = list(models) if isinstance(models, (list, tuple)) else [models]
+    for m in targets:
+        h = registry.pop(m, None)
+        if h is not None:
+            h.remove()

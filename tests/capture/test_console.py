@@ -1,0 +1,144 @@
+"""Console capture: line folding, the byte cap, the Python tee, and the fd level in a real subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ringlog.console_capture import ConsoleCapture, ConsoleSink, LineFolder, PyTee, fold_cr
+
+
+def test_fold_cr_keeps_the_last_state():
+    assert fold_cr("plain") == "plain"
+    assert fold_cr("\r 10%|#    |\r 50%|###  |\r100%|#####|") == "100%|#####|"
+    assert fold_cr("done\r") == "done"  # a trailing CR does not erase the line
+    assert fold_cr("\r\r") == ""
+
+
+def test_line_folder_across_chunks():
+    f = LineFolder()
+    assert f.feed("hel", 1.0) == []
+    assert f.feed("lo\nwor", 2.0) == [(2.0, "hello")]
+    assert f.feed("ld\n\n", 3.0) == [(3.0, "world"), (3.0, "")]
+    for i in range(5):
+        assert f.feed(f"\r{i * 25}%|bar|", 4.0 + i) == []
+    assert f.feed("\n", 10.0) == [(10.0, "100%|bar|")]
+    assert f.flush() is None
+    f.feed("tail without newline", 11.0)
+    assert f.flush() == "tail without newline"
+
+
+def test_running_bar_logged_once_per_period():
+    f = LineFolder()
+    f.feed("\r 5%|", 100.0)
+    assert f.partial(101.0, 10.0) is None
+    assert f.partial(111.0, 10.0) == " 5%|"
+    f.feed("\r 9%|", 112.0)
+    assert f.partial(115.0, 10.0) is None  # logged 4 s ago
+    assert f.partial(121.5, 10.0) == " 9%|"
+    g = LineFolder()
+    g.feed("prompt> ", 100.0)
+    assert g.partial(200.0, 10.0) is None  # a plain partial line waits for its newline
+
+
+def test_sink_caps_and_keeps_the_tail():
+    out = []
+    sink = ConsoleSink(lambda s, t, tm: out.append((s, t)), cap_bytes=1000, tail_bytes=200)
+    lines = [f"line {i:04d} " + "x" * 39 for i in range(200)]  # 50 bytes each with the newline, 10 kB in all
+    for i, line in enumerate(lines):
+        sink.emit("stdout", line, float(i))
+    sink.close()
+    texts = [t for _, t in out]
+    head = 800 // 50
+    assert texts[:head] == lines[:head]
+    note = [t for s, t in out if s == "log"]
+    assert len(note) == 1 and "dropped" in note[0]
+    assert texts[-4:] == lines[-4:]  # the tail is kept
+    assert sum(len(t) + 1 for s, t in out if s != "log") <= 1000
+    assert sink.dropped_lines == 200 - head - 4
+
+
+def test_sink_rejects_bad_bounds():
+    with pytest.raises(ValueError, match="tail_bytes"):
+        ConsoleSink(lambda *a: None, cap_bytes=10, tail_bytes=10)
+
+
+def test_pytee_copies_and_restores(monkeypatch):
+    buf = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", buf)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    got = []
+    cap = ConsoleCapture(lambda s, t, tm: got.append((s, t)), period=30, fd_level=False).start()
+    assert isinstance(sys.stdout, PyTee) and cap.levels == {"stdout": "python", "stderr": "python"}
+    print("hello", 42)
+    sys.stdout.writelines(["a\n", "b"])
+    print("oops", file=sys.stderr)
+    assert sys.stdout.getvalue() == "hello 42\na\nb"  # the original still gets everything (delegation)
+    cap.stop()
+    assert sys.stdout is buf  # exactly the object it replaced
+    assert got == [("stdout", "hello 42"), ("stdout", "a"), ("stderr", "oops"), ("stdout", "b")] or \
+        sorted(got) == sorted([("stdout", "hello 42"), ("stdout", "a"), ("stderr", "oops"), ("stdout", "b")])
+    print("after")
+    assert buf.getvalue().endswith("after\n") and ("stdout", "after") not in got
+
+
+def test_pytee_wrapped_by_someone_else_becomes_pass_through(monkeypatch):
+    buf = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", buf)
+    got = []
+    cap = ConsoleCapture(lambda s, t, tm: got.append(t), period=30, fd_level=False).start()
+    ours = sys.stdout
+    outer = PyTee(ours, [])  # another tool wraps our tee
+    monkeypatch.setattr(sys, "stdout", outer)
+    cap.stop()
+    assert sys.stdout is outer  # their wrapper is left alone
+    print("later")
+    cap.drain(final=True)
+    assert "later" not in got and buf.getvalue() == "later\n"
+
+
+SCRIPT = textwrap.dedent(r'''
+    import json, os, subprocess, sys, time
+    from ringlog.console_capture import ConsoleCapture
+    got = []
+    cap = ConsoleCapture(lambda s, t, tm: got.append([s, t]), period=0.05).start()
+    levels = cap.levels
+    print("python print")
+    print("python stderr", file=sys.stderr)
+    os.write(1, b"fd level write\n")
+    subprocess.run([sys.executable, "-c", "print('child process line')"], check=True)
+    from tqdm import tqdm
+    for _ in tqdm(range(50), file=sys.stderr, mininterval=0, ascii=True, ncols=60):
+        pass
+    print("caf\u00e9 \u2713")
+    sys.stdout.write("no newline at the end")
+    cap.stop()
+    print("after stop")
+    with open(sys.argv[1], "w") as f:
+        json.dump({"got": got, "levels": levels, "errors": cap.errors}, f)
+''')
+
+
+def test_fd_level_subprocess_tqdm_and_terminal_copy(tmp_path):
+    out = tmp_path / "got.json"
+    p = subprocess.run([sys.executable, "-c", SCRIPT, str(out)], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
+    res = json.loads(out.read_text())
+    assert res["levels"] == {"stdout": "fd", "stderr": "fd"} and res["errors"] == []
+    got = [tuple(x) for x in res["got"]]
+    for line in (("stdout", "python print"), ("stderr", "python stderr"), ("stdout", "fd level write"),
+                 ("stdout", "child process line"), ("stdout", "caf\u00e9 \u2713"),
+                 ("stdout", "no newline at the end")):
+        assert line in got, (line, got)
+    bars = [t for s, t in got if s == "stderr" and "|" in t]
+    assert len(bars) == 1 and "100%" in bars[0] and "50/50" in bars[0]  # folded to the final state
+    assert ("stdout", "after stop") not in got
+    # the terminal (here: the pipe the parent reads) still saw everything, in full
+    stdout = p.stdout.decode()
+    assert "python print" in stdout and "child process line" in stdout and stdout.endswith("after stop\n")
+    assert p.stderr.decode().count("\r") >= 10  # every bar refresh reached the terminal

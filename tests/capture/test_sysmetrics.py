@@ -1,0 +1,96 @@
+"""System sampler: psutil series after a short run, the NVML path with a fake pynvml, no-GPU path."""
+
+from __future__ import annotations
+
+import logging
+import types
+
+import pytest
+
+from ringlog.sysmetrics import TITLE, Nvml, SystemSampler
+
+
+def _fake_pynvml(n=2, fail_power=False, init_error=None):
+    m = types.ModuleType("pynvml")
+    m.NVML_TEMPERATURE_GPU = 0
+    calls = {"shutdown": 0}
+
+    def init():
+        if init_error is not None:
+            raise init_error
+
+    m.nvmlInit = init
+    m.nvmlShutdown = lambda: calls.__setitem__("shutdown", calls["shutdown"] + 1)
+    m.nvmlDeviceGetCount = lambda: n
+    m.nvmlDeviceGetHandleByIndex = lambda i: ("h", i)
+    m.nvmlDeviceGetUtilizationRates = lambda h: types.SimpleNamespace(gpu=40 + h[1], memory=10)
+    m.nvmlDeviceGetMemoryInfo = lambda h: types.SimpleNamespace(used=(h[1] + 1) << 30, total=8 << 30, free=0)
+    m.nvmlDeviceGetTemperature = lambda h, kind: 60 + h[1]
+
+    def power(h):
+        if fail_power:
+            raise RuntimeError("NVML_ERROR_NOT_SUPPORTED")
+        return 150_000
+
+    m.nvmlDeviceGetPowerUsage = power
+    m.calls = calls
+    return m
+
+
+def test_sampler_series_after_short_run(fake_run, tmp_path):
+    s = SystemSampler(fake_run, 0.1, nvml=False, disk_path=tmp_path / "not" / "yet")
+    s.start()
+    s.stop_event.wait(0.55)
+    s.stop()
+    assert not s.is_alive()
+    assert s.error is None
+    names = {series for _, series in fake_run.series(TITLE)}
+    for want in ("cpu_percent", "cpu0_percent", "memory_used_gb", "memory_percent", "process_rss_gb",
+                 "disk_used_gb", "disk_percent"):
+        assert want in names, (want, names)
+    assert any(n.startswith("net_") for n in names) or any(n.startswith("disk_read") for n in names)
+    steps = [it for it, _ in fake_run.points(TITLE, "cpu_percent")]
+    assert steps == list(range(len(steps))) and len(steps) >= 3
+    rss = fake_run.points(TITLE, "process_rss_gb")[0][1]
+    assert 0.001 < rss < 1024
+    assert all(0 <= v <= 100 for _, v in fake_run.points(TITLE, "memory_percent"))
+    assert s.cpu_seconds > 0
+
+
+def test_nvml_path_with_fake_module(fake_run, monkeypatch):
+    fake = _fake_pynvml(n=2, fail_power=True)
+    monkeypatch.setitem(__import__("sys").modules, "pynvml", fake)
+    s = SystemSampler(fake_run, 0.1)  # imports the (fake) pynvml lazily, on its own thread
+    s.start()
+    s.stop_event.wait(0.35)
+    s.stop()
+    names = {series for _, series in fake_run.series(TITLE)}
+    for i in (0, 1):
+        for suffix in ("utilization", "memory_used_gb", "memory_percent", "temperature_c"):
+            assert f"gpu{i}/{suffix}" in names
+        assert f"gpu{i}/power_w" not in names  # unsupported: dropped after its first failure
+    assert fake_run.points(TITLE, "gpu1/utilization")[0][1] == 41
+    assert fake_run.points(TITLE, "gpu0/memory_percent")[0][1] == pytest.approx(12.5)
+    assert fake_run.points(TITLE, "gpu0/memory_used_gb")[0][1] == pytest.approx(1.0)
+    assert fake.calls["shutdown"] == 1
+    assert fake_run.warnings == []
+
+
+def test_power_in_watts():
+    nv = Nvml(_fake_pynvml(n=1))
+    got = dict(nv.sample())
+    assert got["gpu0/power_w"] == pytest.approx(150.0)
+    assert got["gpu0/temperature_c"] == 60
+
+
+def test_no_driver_skips_gpu_with_one_debug_message(caplog):
+    with caplog.at_level(logging.DEBUG, logger="ringlog.sysmetrics"):
+        nv = Nvml(_fake_pynvml(init_error=OSError("libnvidia-ml.so.1: cannot open shared object file")))
+    assert nv.devices == 0 and nv.sample() == []
+    msgs = [r for r in caplog.records if "GPU" in r.getMessage()]
+    assert len(msgs) == 1 and msgs[0].levelno == logging.DEBUG
+
+
+def test_bad_interval_is_named():
+    with pytest.raises(ValueError, match="system_interval"):
+        SystemSampler(object(), 0)
