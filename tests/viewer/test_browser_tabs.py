@@ -111,6 +111,10 @@ def test_task_tabs_show_every_kind_of_report(served):
     page.fill("#smoothing", "0.9")
     page.dispatch_event("#smoothing", "input")
     assert page.locator("#xaxis option[value='metric:lr/group1']").count() == 1
+    # each chart offers a report embed snippet for exactly this task and chart
+    snippet = page.evaluate("""() => ringlogEmbedCode(JSON.parse(document.querySelector(
+        '.chart-box[data-title="lr"] button.embed').dataset.ringlogEmbed))""")
+    assert "/widgets/?type=scalar" in snippet and A in snippet and "metrics=lr" in snippet
 
 
 def test_compare_page_overlays_tasks_and_draws_parallel_coordinates(served, fake):

@@ -155,6 +155,13 @@ class RingChart {
       const href = `/api/tasks/${encodeURIComponent(l.task)}/export.csv?` + RL.qs({title: l.title, series: l.series});
       this.footer.appendChild(RL.el("a", {href, class: "csv", download: "", text: "CSV " + l.name}));
     });
+    // "embed" copies a report widget snippet (reports area's embed.js handles the click)
+    const objects = [...new Set(this.lines.map(l => l.task))];
+    const variants = [...new Set(this.lines.map(l => l.series))];
+    const xaxis = {step: "iter", time: "timestamp", wall: "iso_time"}[this.opts.x] || "iter";
+    this.footer.appendChild(RL.el("button", {type: "button", class: "embed", title: "copy embed code for a report",
+      "data-ringlog-embed": JSON.stringify({type: "scalar", objects, metrics: this.title, variants, xaxis}),
+      text: "embed"}));
   }
 
   onRelayout(ev) {

@@ -16,9 +16,12 @@ const RLSamples = (function () {
     return {node: RL.el("div", {class: "slider"}, [input, label]), pick, input};
   }
 
-  function card(g) {
+  function card(g, task, type) {
+    const embed = JSON.stringify({type, objects: [task], metrics: g.title, variants: g.series});
     return RL.el("div", {class: "sample-card", "data-title": g.title, "data-series": g.series}, [
-      RL.el("h3", {text: g.series && g.series !== g.title ? `${g.title} / ${g.series}` : g.title})]);
+      RL.el("h3", null, [g.series && g.series !== g.title ? `${g.title} / ${g.series}` : g.title, " ",
+        RL.el("button", {type: "button", class: "embed", "data-ringlog-embed": embed,
+                         title: "copy embed code for a report", text: "embed"})])]);
   }
 
   function figureLayout(fig) {
@@ -58,7 +61,7 @@ const RLSamples = (function () {
     root.textContent = "";
     if (!data.groups.length) { root.appendChild(RL.el("p", {class: "muted", text: "No plots reported."})); return; }
     for (const g of data.groups) {
-      const c = card(g);
+      const c = card(g, task, "plot");
       const plot = RL.el("div", {class: "plot"});
       const table = RL.el("div", {class: "table-holder"});
       c.appendChild(plot);
@@ -103,7 +106,7 @@ const RLSamples = (function () {
     root.textContent = "";
     if (!data.groups.length) { root.appendChild(RL.el("p", {class: "muted", text: "No debug samples reported."})); return; }
     for (const g of data.groups) {
-      const c = card(g);
+      const c = card(g, task, "sample");
       const holder = RL.el("div", {class: "sample"});
       const cap = RL.el("p", {class: "caption"});
       c.appendChild(holder);
