@@ -104,8 +104,11 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def sanitize(fragment: str) -> str:
-    """Clean an HTML fragment with the report allow-list (see module docstring)."""
+def sanitize(fragment: str, *, lazy_frames: bool = True) -> str:
+    """Clean an HTML fragment with the report allow-list (see module docstring).
+
+    ``lazy_frames=False`` loads every widget at once (print and PDF, where nothing scrolls them in).
+    """
     cleaned = nh3.clean(
         fragment,
         tags=TAGS,
@@ -115,7 +118,7 @@ def sanitize(fragment: str) -> str:
         url_schemes={"http", "https", "mailto"},
         filter_style_properties={"text-align"},
         set_tag_attribute_values={
-            "iframe": {"sandbox": IFRAME_SANDBOX, "loading": "lazy", "frameborder": "0"},
+            "iframe": {"sandbox": IFRAME_SANDBOX, "loading": "lazy" if lazy_frames else "eager", "frameborder": "0"},
             "input": {"disabled": "disabled"},
         },
         link_rel="noopener noreferrer",
@@ -124,11 +127,11 @@ def sanitize(fragment: str) -> str:
     return re.sub(r"<iframe(?![^>]*\ssrc=)[^>]*>\s*</iframe>", "", cleaned)
 
 
-def render(markdown: str) -> str:
+def render(markdown: str, *, lazy_frames: bool = True) -> str:
     """Markdown text -> sanitized HTML fragment."""
     if not isinstance(markdown, str):
         raise TypeError(f"markdown must be a string, got {type(markdown).__name__}")
-    return sanitize(_parser().render(markdown))
+    return sanitize(_parser().render(markdown), lazy_frames=lazy_frames)
 
 
 def first_heading(markdown: str) -> str | None:

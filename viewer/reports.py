@@ -263,7 +263,7 @@ def api_pdf(report_id: str):
 
     doc = report_store().get(report_id)
     try:
-        pdf = report_pdf(doc, render(doc["markdown"]))
+        pdf = report_pdf(doc, render(doc["markdown"], lazy_frames=False))
     except PdfUnavailableError as exc:
         return _error(503, str(exc), kind="pdf_unavailable")
     resp = Response(pdf, mimetype="application/pdf")
@@ -317,4 +317,4 @@ def report_editor(report_id: str):
 @bp.get("/reports/<report_id>/print")
 def report_print(report_id: str):
     doc = report_store().get(report_id)
-    return render_template("reports_print.html", report=doc, body=render(doc["markdown"]), base=None)
+    return render_template("reports_print.html", report=doc, body=render(doc["markdown"], lazy_frames=False))

@@ -82,7 +82,7 @@ def report_pdf(doc: dict[str, Any], body: str) -> bytes:
             url = base + url_for("reports.report_print", report_id=doc["id"])
         else:
             page = work / "report.html"
-            page.write_text(render_template("reports_print.html", report=doc, body=body, base=None),
+            page.write_text(render_template("reports_print.html", report=doc, body=body),
                             encoding="utf-8")
             url = page.as_uri()
         return print_to_pdf(chromium, url, work)

@@ -65,3 +65,9 @@ def test_first_heading_and_type_check():
     assert first_heading("no heading") is None
     with pytest.raises(TypeError, match="markdown must be a string"):
         render(None)
+
+
+def test_frames_are_lazy_on_screen_and_eager_for_print():
+    src = '<iframe src="/widgets/?type=scalar&objects=a"></iframe>'
+    assert 'loading="lazy"' in render(src)
+    assert 'loading="eager"' in render(src, lazy_frames=False)

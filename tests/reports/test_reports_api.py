@@ -157,3 +157,10 @@ def test_cross_site_writes_are_refused(client):
 def test_unknown_report_is_404(client, path):
     resp = client.get(path)
     assert resp.status_code == 404 and resp.get_json()["error"]["kind"] == "not_found"
+
+
+def test_reports_page_has_its_toolbar_in_both_views(client):
+    create(client)
+    for url in ("/reports", "/reports?view=list", "/reports?view=list&project=vision"):
+        html = client.get(url).get_data(as_text=True)
+        assert 'id="rl-new"' in html and "Project view" in html and "List view" in html and "Archive" in html
