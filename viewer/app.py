@@ -14,6 +14,7 @@ other sites, and no referrer leaks. Media files get a stricter, sandboxing polic
 from __future__ import annotations
 
 import logging
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ def create_app(root: str | Path | None = None, *, config: dict[str, Any] | None 
 
         app.config["RINGLOG_STORE"] = Store(app.config["RINGLOG_ROOT"])
     app.jinja_env.autoescape = True  # every template, whatever its extension
+    app.jinja_env.filters["shell_join"] = lambda argv: shlex.join(str(a) for a in argv)
 
     register_error_handlers(app)
 

@@ -38,7 +38,7 @@ def fake(tmp_path, fakestore):
     t = st.add("vision", "resnet <b>50</b>", task_id="a" * 32, tags=("baseline", "gpu"),
                config={"lr": 0.1, "optim": {"name": "sgd", "momentum": 0.9}},
                summary={"loss": 0.25, "acc": 0.91},
-               env={"command": ["train.py", "--lr", "0.1"], "host": "box1", "python": "3.11.9",
+               env={"argv": ["train.py", "--lr", "0.1", "--name", "a b"], "host": "box1", "python": "3.11.9",
                     "git": {"branch": "main", "commit": "abc123", "diff": "--- a\n+++ b\n+<script>x</script>"},
                     "packages": ["numpy==2.0.0", "torch==2.3.0"]})
     t.scalars[("loss", "loss")] = fs.series(50_000, seed=1, nan_at=(100,), inf_at=(200,), spike_at=30_000)

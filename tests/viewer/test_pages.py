@@ -43,7 +43,7 @@ def test_task_page_shows_info_config_and_tabs(client):
     html = client.get(f"/tasks/{A}").get_data(as_text=True)
     for tab in ("Scalars", "Plots", "Debug samples", "Console", "Configuration", "Info", "Summary"):
         assert f">{tab}</button>" in html
-    assert "train.py --lr 0.1" in html and "box1" in html and "numpy==2.0.0" in html
+    assert "train.py --lr 0.1 --name &#39;a b&#39;" in html and "box1" in html and "numpy==2.0.0" in html
     assert "optim.momentum" in html and "abc123" in html
 
 
