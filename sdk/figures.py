@@ -1,0 +1,209 @@
+"""Figures to plotly JSON: plotly figures/dicts as they are, matplotlib figures converted or rasterised.
+
+``plotly_dict(obj)`` accepts a plotly ``Figure`` (anything with ``to_plotly_json``/``to_dict``) or a
+dict with a "data" list; returns a plain dict with "data" and "layout".
+
+``matplotlib_to_plotly(fig)`` converts what maps faithfully onto plotly: per axes, lines
+(``Line2D``, with colour, width, dash and markers), scatter collections, bar containers, axis labels
+and limits, log scales, titles and legend labels; several axes become subplots placed where matplotlib
+put them (domains from the axes' positions). Anything else (images, contours, 3-D axes, patches outside
+bars, annotations) returns None, so the caller stores a PNG instead (``matplotlib_png``).
+Matplotlib is imported only to classify artists, and only if the figure came from it.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Optional
+
+import numpy as np
+
+from .errors import type_error
+
+_DASH = {"--": "dash", ":": "dot", "-.": "dashdot", "-": "solid"}
+_MARKER = {"o": "circle", "s": "square", "^": "triangle-up", "v": "triangle-down", "x": "x", "+": "cross",
+           "D": "diamond", "d": "diamond", "*": "star", ".": "circle", "<": "triangle-left",
+           ">": "triangle-right", "p": "pentagon", "h": "hexagon"}
+
+
+def is_matplotlib_figure(obj: Any) -> bool:
+    mod = type(obj).__module__
+    return mod.startswith("matplotlib.") and hasattr(obj, "savefig")
+
+
+def is_plotly(obj: Any) -> bool:
+    if isinstance(obj, dict):
+        return isinstance(obj.get("data"), (list, tuple))
+    return hasattr(obj, "to_plotly_json") or (type(obj).__module__.startswith("plotly.") and hasattr(obj, "to_dict"))
+
+
+def plotly_dict(obj: Any, argument: str = "figure") -> dict:
+    """Plain plotly JSON dict of a plotly figure or figure dict; TypeError naming ``argument`` otherwise."""
+    if isinstance(obj, dict):
+        if not isinstance(obj.get("data"), (list, tuple)):
+            raise type_error(argument, "must be a plotly figure or a dict with a 'data' list of traces", obj)
+        out = dict(obj)
+        out["data"] = list(obj["data"])
+        out.setdefault("layout", {})
+        return out
+    if hasattr(obj, "to_plotly_json"):
+        d = obj.to_plotly_json()
+    elif type(obj).__module__.startswith("plotly.") and hasattr(obj, "to_dict"):
+        d = obj.to_dict()
+    else:
+        raise type_error(argument, "must be a plotly figure, a plotly figure dict or a matplotlib figure", obj)
+    if not isinstance(d, dict) or not isinstance(d.get("data"), (list, tuple)):
+        raise type_error(argument, "must convert to a dict with a 'data' list of traces", obj)
+    lay = dict(d.get("layout") or {})
+    if "template" in lay and _is_default_template(lay["template"]):
+        del lay["template"]  # plotly's default template: ~10 KB per figure the viewer re-applies anyway
+    d = {**d, "layout": lay}
+    return {"data": list(d["data"]), "layout": d.get("layout") or {}, **({"frames": d["frames"]}
+                                                                     if d.get("frames") else {})}
+
+
+def _is_default_template(tpl: Any) -> bool:
+    try:
+        import plotly.io as pio
+
+        default = pio.templates[pio.templates.default]
+        return tpl == default.to_plotly_json()
+    except Exception:  # plotly missing or an odd template: keep it
+        return False
+
+
+def matplotlib_png(fig: Any, dpi: Optional[int] = None) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _color(c: Any) -> Optional[str]:
+    try:
+        from matplotlib.colors import to_rgba
+
+        r, g, b, a = to_rgba(c)
+    except (ValueError, TypeError):
+        return None
+    return f"rgba({round(r * 255)},{round(g * 255)},{round(b * 255)},{a:.3g})"
+
+
+def _label(artist: Any) -> Optional[str]:
+    lab = artist.get_label()
+    return None if not lab or lab.startswith("_") else str(lab)
+
+
+def _floats(a: Any) -> list:
+    arr = np.ma.filled(np.ma.asarray(a, dtype=np.float64), np.nan).ravel()
+    return [None if not np.isfinite(v) else float(v) for v in arr]
+
+
+def matplotlib_to_plotly(fig: Any) -> Optional[dict]:
+    """Plotly dict for simple 2-D matplotlib figures, or None when something would be lost."""
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
+    from matplotlib.container import BarContainer
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    traces: list = []
+    layout: dict = {"showlegend": False}
+    axes = [ax for ax in fig.get_axes() if ax.get_visible()]
+    if not axes:
+        return None
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        layout["title"] = {"text": suptitle.get_text()}
+    annotations = []
+    for i, ax in enumerate(axes):
+        if type(ax) is not Axes and type(ax).__name__ != "Axes":
+            return None  # 3-D, polar, geo axes
+        if ax.images or ax.tables or ax.texts:
+            return None  # images, tables and free text do not map onto plotly faithfully
+        bar_patches = {id(p) for c in ax.containers if isinstance(c, BarContainer) for p in c.patches}
+        if any(id(p) not in bar_patches for p in ax.patches):
+            return None
+        if any(not isinstance(c, PathCollection) for c in ax.collections):
+            return None
+        suffix = "" if i == 0 else str(i + 1)
+        xref, yref = "x" + suffix, "y" + suffix
+        box = ax.get_position()
+        xa = {"domain": [max(0.0, box.x0), min(1.0, box.x1)], "anchor": yref,
+              "title": {"text": ax.get_xlabel()}, "type": "log" if ax.get_xscale() == "log" else "linear",
+              "showgrid": any(gl.get_visible() for gl in ax.xaxis.get_gridlines())}
+        ya = {"domain": [max(0.0, box.y0), min(1.0, box.y1)], "anchor": xref,
+              "title": {"text": ax.get_ylabel()}, "type": "log" if ax.get_yscale() == "log" else "linear",
+              "showgrid": any(gl.get_visible() for gl in ax.yaxis.get_gridlines())}
+        if ax.get_xscale() not in ("linear", "log") or ax.get_yscale() not in ("linear", "log"):
+            return None
+        if ax.get_xscale() == "linear":
+            xa["range"] = list(ax.get_xlim())
+        if ax.get_yscale() == "linear":
+            ya["range"] = list(ax.get_ylim())
+        layout["xaxis" + suffix], layout["yaxis" + suffix] = xa, ya
+        if ax.get_title():
+            annotations.append({"text": ax.get_title(), "xref": "paper", "yref": "paper", "showarrow": False,
+                                "x": (box.x0 + box.x1) / 2, "y": min(1.0, box.y1), "yanchor": "bottom",
+                                "xanchor": "center"})
+        for line in ax.get_lines():
+            if not isinstance(line, Line2D) or not line.get_visible():
+                continue
+            ls = line.get_linestyle()
+            mk = line.get_marker()
+            has_line = ls not in ("None", " ", "", "none")
+            has_marker = mk not in (None, "None", " ", "", "none")
+            mode = "+".join([m for m, on in (("lines", has_line), ("markers", has_marker)) if on]) or "lines"
+            tr = {"type": "scatter", "mode": mode, "x": _floats(line.get_xdata()), "y": _floats(line.get_ydata()),
+                  "xaxis": xref, "yaxis": yref, "name": _label(line) or "", "showlegend": _label(line) is not None,
+                  "line": {"color": _color(line.get_color()), "width": line.get_linewidth() * 1.33,
+                           "dash": _DASH.get(ls, "solid")}}
+            if has_marker:
+                tr["marker"] = {"symbol": _MARKER.get(str(mk), "circle"),
+                                "size": line.get_markersize() * 1.33, "color": _color(line.get_markerfacecolor())}
+            traces.append(tr)
+        for coll in ax.collections:
+            off = np.asarray(coll.get_offsets())
+            if off.ndim != 2 or off.shape[1] != 2:
+                return None
+            fc = coll.get_facecolors()
+            sizes = coll.get_sizes()
+            tr = {"type": "scatter", "mode": "markers", "x": _floats(off[:, 0]), "y": _floats(off[:, 1]),
+                  "xaxis": xref, "yaxis": yref, "name": _label(coll) or "", "showlegend": _label(coll) is not None,
+                  "marker": {}}
+            if len(fc) == 1:
+                tr["marker"]["color"] = _color(fc[0])
+            elif len(fc) == len(off):
+                tr["marker"]["color"] = [_color(c) for c in fc]
+            if len(sizes):
+                tr["marker"]["size"] = float(np.sqrt(sizes[0])) * 1.33 if len(sizes) == 1 else \
+                    [float(s) for s in np.sqrt(sizes) * 1.33]
+            traces.append(tr)
+        for cont in ax.containers:
+            if not isinstance(cont, BarContainer) or not cont.patches:
+                continue
+            rects = [p for p in cont.patches if isinstance(p, Rectangle)]
+            horizontal = getattr(cont, "orientation", "vertical") == "horizontal"
+            if horizontal:
+                pos = [r.get_y() + r.get_height() / 2 for r in rects]
+                val = [r.get_width() for r in rects]
+                width = [r.get_height() for r in rects]
+                base = [r.get_x() for r in rects]
+            else:
+                pos = [r.get_x() + r.get_width() / 2 for r in rects]
+                val = [r.get_height() for r in rects]
+                width = [r.get_width() for r in rects]
+                base = [r.get_y() for r in rects]
+            label = _label(cont)
+            tr = {"type": "bar", "orientation": "h" if horizontal else "v", "xaxis": xref, "yaxis": yref,
+                  "x": val if horizontal else pos, "y": pos if horizontal else val, "width": width, "base": base,
+                  "name": label or "", "showlegend": label is not None,
+                  "marker": {"color": _color(rects[0].get_facecolor())}}
+            traces.append(tr)
+        if ax.get_legend() is not None:
+            layout["showlegend"] = True
+    if annotations:
+        layout["annotations"] = annotations
+    layout["barmode"] = "overlay"
+    w, h = fig.get_size_inches() * fig.dpi
+    layout["width"], layout["height"] = int(w), int(h)
+    return {"data": traces, "layout": layout}
