@@ -145,3 +145,39 @@ def test_running_task_updates_live(served, fake):
                            timeout=10_000)
     t.scalars[("new_metric", "new_metric")] = s
     page.wait_for_selector(".chart-box[data-title=new_metric]", timeout=10_000)
+
+
+def test_x_axis_modes_zoom_and_smoothing(served):
+    srv, page, _ = served
+    page.goto(f"{srv.url}/tasks/{A}")
+    box = '.chart-box[data-title="loss"]'
+    ready = f"() => document.querySelector('{box}').dataset.state === 'ready'"
+    page.wait_for_function(ready)
+    for mode in ("wall", "time", "metric:train/acc"):
+        loads = int(page.locator(box).get_attribute("data-loads"))
+        page.select_option("#xaxis", mode)
+        page.wait_for_function(f"() => +document.querySelector('{box}').dataset.loads > {loads}"
+                               f" && document.querySelector('{box}').dataset.state === 'ready'")
+        xtype = page.evaluate(f"() => document.querySelector('{box} .js-plotly-plot').layout.xaxis.type")
+        assert xtype == ("date" if mode == "wall" else "linear")
+    # wall-clock zoom: plotly hands back date strings, the chart turns them into unix seconds
+    page.select_option("#xaxis", "wall")
+    page.wait_for_function(f"() => document.querySelector('{box} .js-plotly-plot').layout.xaxis.type === 'date'"
+                           f" && document.querySelector('{box}').dataset.state === 'ready'")
+    loads = int(page.locator(box).get_attribute("data-loads"))
+    page.evaluate(f"""() => Plotly.relayout(document.querySelector('{box} .js-plotly-plot'),
+        {{'xaxis.range[0]': new Date(1.7e12 + 100000).toISOString(), 'xaxis.range[1]': new Date(1.7e12 + 101000).toISOString()}})""")
+    page.wait_for_function(f"() => +document.querySelector('{box}').dataset.loads > {loads}"
+                           f" && document.querySelector('{box}').dataset.state === 'ready'")
+    assert page.locator(box).get_attribute("data-raw") == "101"    # 1 s of points logged every 10 ms
+    # smoothing adds a smoothed line over a faint raw line; the envelope band is untouched
+    page.select_option("#xaxis", "step")
+    page.wait_for_function(f"() => document.querySelector('{box} .js-plotly-plot').layout.xaxis.type === 'linear'"
+                           f" && document.querySelector('{box}').dataset.state === 'ready'")
+    before = page.evaluate(f"() => document.querySelector('{box} .js-plotly-plot').data.length")
+    page.fill("#smoothing", "0.6")
+    page.dispatch_event("#smoothing", "input")
+    after = page.evaluate(f"() => document.querySelector('{box} .js-plotly-plot').data.map(t => t.name)")
+    assert len(after) == before + 1 and "loss raw" in after
+    page.check("#logy")
+    assert page.evaluate(f"() => document.querySelector('{box} .js-plotly-plot').layout.yaxis.type") == "log"
