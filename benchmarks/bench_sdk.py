@@ -49,7 +49,7 @@ def _per_call_report_scalar(root: Path, n: int) -> float:
     def once():
         task = Task.init(project_name="bench", task_name="per-call", dir=str(root), settings=_settings())
         logger = task.get_logger()
-        task._core.flusher.ready.wait(60)  # steady state: startup is measured on its own below
+        task._core.flusher.warm.wait(120)  # steady state: startup is measured on its own below
         v = 0.5
         t0 = time.perf_counter()
         for i in range(n):
@@ -65,7 +65,7 @@ def _per_call_log(root: Path, n: int) -> float:
 
     def once():
         run = ringlog.init(project="bench", name="per-call-log", dir=str(root), settings=_settings())
-        run._core.flusher.ready.wait(60)
+        run._core.flusher.warm.wait(120)
         v = 0.5
         t0 = time.perf_counter()
         for _ in range(n):
@@ -86,7 +86,7 @@ def _bulk(root: Path, n: int, chunk: int = 1 << 20) -> tuple[float, float]:
     def once():
         task = Task.init(project_name="bench", task_name="bulk", dir=str(root), settings=_settings())
         lg = task.get_logger()
-        task._core.flusher.ready.wait(60)
+        task._core.flusher.warm.wait(120)
         t0 = time.perf_counter()
         for a in range(0, n, chunk):
             lg.report_scalar_array("bulk", "v", values[a:a + chunk], steps[a:a + chunk], times[a:a + chunk])

@@ -66,6 +66,7 @@ class Flusher(threading.Thread):
         super().__init__(name=f"ringlog-flusher-{core.id[:8]}", daemon=True)
         self.core = core
         self.ready = threading.Event()  # the task exists on disk (or the store failed)
+        self.warm = threading.Event()  # kernels compiled/loaded and environment collected
         self._wake = threading.Event()
         self._stopping = False
         self._final_status: Optional[str] = None
@@ -149,6 +150,9 @@ class Flusher(threading.Thread):
                                     "logging goes on but nothing is stored")
         finally:
             self.ready.set()
+        if self.writer is None:
+            self.warm.set()
+            return
         if self.writer is not None:
             try:
                 from ringlog.core import warmup
@@ -157,6 +161,7 @@ class Flusher(threading.Thread):
             except Exception as exc:
                 core.warn_once("warmup", f"ringlog could not precompile its kernels: {exc!r}")
             core.collect_environment()
+        self.warm.set()
 
     def _cycle(self, final: bool) -> None:
         core = self.core

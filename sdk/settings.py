@@ -12,7 +12,7 @@ module (``ringlog.capture.start_capture``); ``capture=False`` turns them all off
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -58,7 +58,6 @@ class Settings:
     system_metrics: bool = True
     system_interval: float = 2.0
     git: bool = True
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.on_full not in ("wait", "raise"):
