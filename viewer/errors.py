@@ -6,6 +6,10 @@ Raised when:
   the message names the parameter, the rule and what was given.
 * :class:`NotFoundError` -- an unknown task, series, media file or page (404).
 
+The store's own errors map the same way: ``TaskNotFoundError``/``SeriesNotFoundError`` -> 404,
+``StoreValueError``/``StoreTypeError`` (an argument passed through) -> 400,
+``CorruptStoreError`` -> 500 naming the damaged data.
+
 :func:`register_error_handlers` maps these, the store's "not found" errors (``KeyError``
 subclasses), werkzeug's HTTP exceptions and any other exception to a JSON body
 ``{"error": {"code": ..., "message": ...}}`` (or a small escaped HTML page for browser
@@ -49,18 +53,20 @@ class NotFoundError(ViewerError, LookupError):
     code = 404
 
 
-def _store_not_found_types() -> tuple[type[BaseException], ...]:
-    """The store's "not found" errors, resolved lazily so the viewer imports before store lands."""
-    types: list[type[BaseException]] = []
+def _store_error_types() -> dict[str, tuple[type[BaseException], ...]]:
+    """The store's errors by HTTP meaning, resolved lazily (the viewer imports before store lands)."""
     try:
         from ringlog.store import errors as store_errors
     except Exception:  # pragma: no cover - store layer not importable
-        return ()
-    for name in ("TaskNotFoundError", "SeriesNotFoundError", "NotFoundError"):
-        t = getattr(store_errors, name, None)
-        if isinstance(t, type) and issubclass(t, BaseException):
-            types.append(t)
-    return tuple(types)
+        return {}
+
+    def pick(*names: str) -> tuple[type[BaseException], ...]:
+        found = (getattr(store_errors, n, None) for n in names)
+        return tuple(t for t in found if isinstance(t, type) and issubclass(t, BaseException))
+
+    return {"404": pick("TaskNotFoundError", "SeriesNotFoundError", "NotFoundError"),
+            "400": pick("StoreValueError", "StoreTypeError"),
+            "corrupt": pick("CorruptStoreError")}
 
 
 def _wants_json() -> bool:
@@ -88,7 +94,10 @@ def error_response(code: int, message: str) -> Response:
 
 def register_error_handlers(app: Flask) -> None:
     """Install the mapping exception -> HTTP status on ``app`` (called once by ``create_app``)."""
-    not_found = _store_not_found_types()
+    store_errors = _store_error_types()
+    not_found = store_errors.get("404", ())
+    bad_request = store_errors.get("400", ())
+    corrupt = store_errors.get("corrupt", ())
 
     @app.errorhandler(ViewerError)
     def _viewer_error(e: ViewerError):
@@ -102,6 +111,11 @@ def register_error_handlers(app: Flask) -> None:
     def _any_error(e: Exception):
         if not_found and isinstance(e, not_found):
             return error_response(404, _message_of(e))
+        if bad_request and isinstance(e, bad_request):  # an argument passed through to the store
+            return error_response(400, _message_of(e))
+        if corrupt and isinstance(e, corrupt):
+            log.error("damaged data while serving %s: %s", request.path, e)
+            return error_response(500, f"stored data could not be read: {_message_of(e)}")
         log.exception("unhandled error while serving %s", request.path)
         return error_response(500, "internal error while serving this request (details are in the server log)")
 

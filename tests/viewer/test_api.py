@@ -205,3 +205,18 @@ def test_unexpected_errors_are_a_json_500_without_traceback(app, client, fake, m
     assert "secret" not in body and "Traceback" not in body
     assert json.loads(body)["error"]["code"] == 500
     assert "secret internal detail" in caplog.text   # logged on the server
+
+
+def test_store_errors_map_to_http_codes(client, fake, monkeypatch):
+    from ringlog.store import errors as se
+
+    reader_type = type(fake.task(A))
+    for exc, code in ((se.SeriesNotFoundError("title: no series 'x'"), 404),
+                      (se.bad_value("points", "must be >= 2", 1), 400),
+                      (se.CorruptStoreError("chunk 3 of loss is damaged"), 500)):
+        def boom(*a, _e=exc, **k):
+            raise _e
+
+        monkeypatch.setattr(reader_type, "decimate", boom)
+        data = get_json(client, f"/api/tasks/{A}/scalar?title=loss", status=code)
+        assert str(exc) in data["error"]["message"]
