@@ -35,17 +35,17 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def histogram(values: Any, bins: Any = DEFAULT_BINS) -> tuple[np.ndarray, np.ndarray]:
-    """(counts, edges) of the finite values; TensorBoard's bin names ("tensorflow", "auto", ...)
-    fall back to ``DEFAULT_BINS`` equal-width bins (or numpy's rule for names numpy knows)."""
+def histogram(values: Any, bins: Any = DEFAULT_BINS) -> tuple[np.ndarray, np.ndarray, int]:
+    """(counts, edges, non-finite count) of the values; TensorBoard's bin names ("tensorflow", ...)
+    fall back to ``DEFAULT_BINS`` equal-width bins (names numpy knows keep numpy's rule)."""
     a = to_numpy(values).astype(np.float64, copy=False).ravel()
-    a = a[np.isfinite(a)]
+    fin = a[np.isfinite(a)]
     if isinstance(bins, str) and bins not in ("auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt"):
         bins = DEFAULT_BINS
-    if a.size == 0:
-        return np.zeros(1, dtype=np.int64), np.array([0.0, 1.0])
-    counts, edges = np.histogram(a, bins=bins)
-    return counts.astype(np.int64), edges
+    if fin.size == 0:
+        return np.zeros(1, dtype=np.int64), np.array([0.0, 1.0]), int(a.size)
+    counts, edges = np.histogram(fin, bins=bins)
+    return counts.astype(np.int64), edges, int(a.size - fin.size)
 
 
 def histogram_figure(counts: np.ndarray, edges: np.ndarray, name: str) -> dict:
@@ -56,13 +56,25 @@ def histogram_figure(counts: np.ndarray, edges: np.ndarray, name: str) -> dict:
 
 
 def report_histogram(run: Any, title: str, series: str, step: int, values: Any = None, *,
-                     counts: Any = None, edges: Any = None, bins: Any = DEFAULT_BINS) -> None:
+                     counts: Any = None, edges: Any = None, bins: Any = DEFAULT_BINS, nonfinite: int = 0) -> None:
+    """One distribution record, the same record ``ringlog.log({k: ringlog.Histogram(...)})`` writes
+    (MEDIA's ``Histogram`` when present, else an equivalent plot record of kind "histogram")."""
     if counts is None:
-        counts, edges = histogram(values, bins)
-    counts = np.asarray(counts, dtype=np.int64)
+        counts, edges, nonfinite = histogram(values, bins)
+    counts = np.asarray(counts)
     edges = np.asarray(edges, dtype=np.float64)
-    run.media_writer().add_plot(title, series, int(step), histogram_figure(counts, edges, series),
-                                kind="histogram", data={"bins": edges.tolist(), "counts": counts.tolist()})
+    mw = run.media_writer()
+    try:
+        from .plotdata import Histogram
+    except ImportError:
+        Histogram = None
+    if Histogram is not None:
+        h = Histogram(np_histogram=(counts, edges))
+        h.nonfinite = int(nonfinite)
+        h._write(mw, title, series, int(step))
+        return
+    mw.add_plot(title, series, int(step), histogram_figure(counts, edges, series), kind="histogram",
+                data={"bins": edges.tolist(), "counts": counts.tolist(), "nonfinite": int(nonfinite)})
 
 
 def image_to_uint8(img: Any, dataformats: str = "CHW") -> np.ndarray:

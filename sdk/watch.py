@@ -75,15 +75,15 @@ class WatchHandle:
 
     def _log(self, title: str, series: str, tensor: Any, step: int) -> None:
         try:
-            counts, edges = tensor_histogram(tensor)
-            cm.report_histogram(self.core, title, series, step, counts=counts, edges=edges)
+            counts, edges, nonfinite = tensor_histogram(tensor)
+            cm.report_histogram(self.core, title, series, step, counts=counts, edges=edges, nonfinite=nonfinite)
             self.logged += 1
         except Exception as exc:  # a training step never fails because of logging
             self.core.warn_once("watch", f"ringlog.watch: could not log {title}/{series} ({exc!r})")
 
 
 def tensor_histogram(t: Any, bins: int = BINS):
-    """(counts int64, edges float64) numpy arrays of the finite values of a torch tensor."""
+    """(counts int64, edges float64, non-finite count) of the finite values of a torch tensor."""
     import numpy as np
     import torch
 
@@ -93,14 +93,16 @@ def tensor_histogram(t: Any, bins: int = BINS):
             x = x.float()
         elif x.dtype in (torch.float16, torch.bfloat16):
             x = x.float()
+        total = x.numel()
         x = x[torch.isfinite(x)]
+        nonfinite = total - x.numel()
         if x.numel() == 0:
-            return np.zeros(1, dtype=np.int64), np.array([0.0, 1.0])
+            return np.zeros(1, dtype=np.int64), np.array([0.0, 1.0]), nonfinite
         lo, hi = float(x.min()), float(x.max())
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         counts = torch.histc(x, bins=bins, min=lo, max=hi)
-    return counts.cpu().numpy().astype(np.int64), np.linspace(lo, hi, bins + 1)
+    return counts.cpu().numpy().astype(np.int64), np.linspace(lo, hi, bins + 1), nonfinite
 
 
 def _core_of(run: Any) -> Any:

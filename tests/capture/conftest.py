@@ -55,3 +55,9 @@ class FakeRun:
 @pytest.fixture
 def fake_run(tmp_path):
     return FakeRun(tmp_path / "task")
+
+
+@pytest.fixture
+def make_run(tmp_path):
+    """Factory for more fake runs in one test."""
+    return lambda name: FakeRun(tmp_path / name)

@@ -1,0 +1,81 @@
+"""matplotlib capture under Agg: plt.show() reports figures as plots and behaves as before."""
+
+from __future__ import annotations
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ringlog.capture import CaptureLoggerMixin  # noqa: E402
+from ringlog.mpl_capture import MplCapture, figure_title  # noqa: E402
+from ringlog.store.media import read_media, read_plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_show_reports_a_plotly_plot_and_restores(fake_run):
+    show, fshow = plt.show, Figure.__dict__["show"]
+    cap = MplCapture(fake_run).start()
+    assert plt.show is not show
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [4, 1, 9], label="loss")
+    ax.set_title("training curve")
+    plt.show()
+    plt.show()  # unchanged since: not reported again
+    ax.plot([1, 2, 3], [1, 1, 1])
+    plt.show()  # changed: a second iteration
+    cap.stop()
+    assert plt.show is show and Figure.__dict__["show"] is fshow
+    plots = read_plots(fake_run.path, "training curve")
+    assert [p["iteration"] for p in plots] == [0, 1] and {p["series"] for p in plots} == {"plot"}
+    trace = plots[0]["figure"]["data"][0]
+    assert list(trace["y"]) == [4, 1, 9]
+    assert fake_run.warnings == []
+    plt.show()  # after stop: nothing reported
+    assert len(read_plots(fake_run.path)) == 2
+
+
+def test_force_non_interactive_reports_png(fake_run):
+    cap = MplCapture(fake_run).start()
+    try:
+        CaptureLoggerMixin.matplotlib_force_report_non_interactive(True)
+        fig = plt.figure("confusion")
+        fig.add_subplot().imshow([[1, 2], [3, 4]])
+        plt.show()
+    finally:
+        CaptureLoggerMixin.matplotlib_force_report_non_interactive(False)
+        cap.stop()
+    media = read_media(fake_run.path, "confusion")
+    assert [(m["series"], m["kind"], m["ext"]) for m in media] == [("plot", "image", "png")]
+    assert read_plots(fake_run.path) == []
+
+
+def test_figure_titles():
+    fig = plt.figure()
+    assert figure_title(fig, fig.number) == f"Figure {fig.number}"
+    fig.suptitle("Sup")
+    assert figure_title(fig) == "Sup"
+    assert figure_title(plt.figure("named")) == "named"
+
+
+def test_conversion_failure_warns_and_show_still_runs(fake_run, monkeypatch):
+    import ringlog.capture_media as cm
+
+    def broken(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cm, "report_payload", broken)
+    called = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: called.append(1))
+    cap = MplCapture(fake_run).start()
+    plt.figure()
+    plt.show()
+    cap.stop()
+    assert called == [1] and len(fake_run.warnings) == 1 and "disk full" in fake_run.warnings[0][1]

@@ -1,0 +1,179 @@
+"""TensorBoard capture with the real torch.utils.tensorboard and tensorboardX writers."""
+
+from __future__ import annotations
+
+import glob
+import importlib
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from ringlog.capture import CaptureLoggerMixin
+from ringlog.patching import PostImportHook
+from ringlog.store.media import read_media, read_plots
+from ringlog.tb_capture import METHODS, TBCapture, split_tag
+
+torch = pytest.importorskip("torch")
+
+
+def _writers():
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+    from tensorboardX import SummaryWriter as XWriter
+
+    return [TorchWriter, XWriter]
+
+
+def _event_scalars(logdir):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(logdir))
+    acc.Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+def test_split_tag_follows_clearml():
+    assert split_tag("Loss/train") == ("Loss", "train")
+    assert split_tag("a/b/c") == ("a/b", "c")
+    assert split_tag("loss") == ("loss", "loss")
+    assert split_tag("loss", group=True) == ("Scalars", "loss")
+    assert split_tag("/x") == ("/x", "/x") and split_tag("x/") == ("x/", "x/")
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["torch", "tensorboardX"])
+def test_writer_calls_land_in_the_task(fake_run, tmp_path, which):
+    Writer = _writers()[which]
+    originals = {m: Writer.__dict__[m] for m in METHODS if m in Writer.__dict__}
+    cap = TBCapture(fake_run).start()
+    assert Writer.__dict__["add_scalar"] is not originals["add_scalar"]
+    logdir = tmp_path / "tb"
+    w = Writer(str(logdir))
+    for step in range(5):
+        w.add_scalar("Loss/train", 1.0 / (step + 1), step)
+        w.add_scalar("lr", torch.tensor(0.1 * step), global_step=step)
+    w.add_scalars("Acc", {"train": 0.9, "val": 0.8}, 3)
+    w.add_histogram("weights/fc1", np.random.default_rng(0).normal(size=1000), 7)
+    w.add_histogram("weights/fc1", torch.randn(500), 8)
+    w.add_image("samples/digit", np.random.default_rng(1).random((3, 8, 10)), 2)
+    w.add_images("samples/batch", np.zeros((4, 1, 6, 6), dtype=np.uint8) + 200, 4)
+    w.add_text("notes", "hello **tb**", 1)
+    w.add_hparams({"lr": 0.1, "opt": "adam"}, {"hparam/acc": 0.75})
+    w.close()
+    cap.stop()
+    for m, fn in originals.items():
+        assert Writer.__dict__[m] is fn  # exactly what was replaced
+    assert fake_run.warnings == []
+    assert fake_run.points("Loss", "train") == [(s, 1.0 / (s + 1)) for s in range(5)]
+    assert [it for it, _ in fake_run.points("lr", "lr")] == list(range(5))
+    assert fake_run.points("lr", "lr")[2][1] == pytest.approx(0.2)
+    assert fake_run.points("Acc", "train") == [(3, 0.9)] and fake_run.points("Acc", "val") == [(3, 0.8)]
+    assert fake_run.points("hparam", "acc") == [(0, 0.75)]
+    assert fake_run.config["hparams"] == {"lr": 0.1, "opt": "adam"}
+    hists = read_plots(fake_run.path, "weights", "fc1")
+    assert [h["iteration"] for h in hists] == [7, 8] and {h["kind"] for h in hists} == {"histogram"}
+    assert sum(hists[0]["data"]["counts"]) == 1000 and sum(hists[1]["data"]["counts"]) == 500
+    imgs = read_media(fake_run.path, "samples")
+    assert [(r["series"], r["iteration"], r["kind"]) for r in imgs] == [("digit", 2, "image"), ("batch", 4, "image")]
+    assert ("log", "[notes @ 1] hello **tb**") in fake_run.console
+    # the writer still wrote its own event file, with the same data
+    assert glob.glob(str(logdir / "events.out.tfevents.*"))
+    ev = _event_scalars(logdir)
+    assert [s for s, _ in ev["Loss/train"]] == list(range(5))
+
+
+def test_add_figure_is_reported_once_as_a_plot(fake_run, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from torch.utils.tensorboard import SummaryWriter
+
+    cap = TBCapture(fake_run).start()
+    w = SummaryWriter(str(tmp_path / "tb"))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [2, 1, 3])
+    w.add_figure("charts/curve", fig, 5)  # closes the figure; add_image inside is not mirrored twice
+    w.close()
+    cap.stop()
+    plots = read_plots(fake_run.path, "charts", "curve")
+    images = read_media(fake_run.path, "charts")
+    assert len(plots) + len(images) == 1
+    assert (plots or images)[0]["iteration"] == 5
+    assert fake_run.warnings == []
+
+
+def test_group_scalars_switch(fake_run, tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    cap = TBCapture(fake_run).start()
+    w = SummaryWriter(str(tmp_path / "tb"))
+    try:
+        CaptureLoggerMixin.tensorboard_auto_group_scalars(True)
+        w.add_scalar("loss", 1.0, 0)
+    finally:
+        CaptureLoggerMixin.tensorboard_auto_group_scalars(False)
+    w.add_scalar("loss", 2.0, 1)
+    w.add_scalar("nostep", 5.0)
+    w.add_scalar("nostep", 6.0)
+    w.close()
+    cap.stop()
+    assert fake_run.points("Scalars", "loss") == [(0, 1.0)]
+    assert fake_run.points("loss", "loss") == [(1, 2.0)]
+    assert fake_run.points("nostep", "nostep") == [(0, 5.0), (1, 6.0)]
+
+
+def test_user_errors_propagate_and_mirror_failures_warn_once(fake_run, tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    cap = TBCapture(fake_run).start()
+    w = SummaryWriter(str(tmp_path / "tb"))
+    with pytest.raises(Exception):
+        w.add_image("bad", np.zeros((2, 2, 2, 2)), 0)  # the writer itself rejects it: the user sees its error
+    assert read_media(fake_run.path) == []
+
+    def boom(*a, **k):
+        raise RuntimeError("store down")
+
+    fake_run.report_scalar = boom
+    w.add_scalar("x", 1.0, 0)
+    w.add_scalar("x", 2.0, 1)  # the program goes on
+    w.close()
+    cap.stop()
+    assert {k for k, _ in fake_run.warnings} == {"tb:add_scalar"}  # one kind (RunCore warns once per kind)
+    assert "event file is unaffected" in fake_run.warnings[0][1]
+
+
+def test_post_import_hook_patches_a_module_on_first_import(tmp_path, monkeypatch):
+    pkg = tmp_path / "hooked_pkg_for_test.py"
+    pkg.write_text("class SummaryWriter:\n    def add_scalar(self, tag, v, step=None):\n        return 'orig'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    seen = []
+    hook = PostImportHook(["hooked_pkg_for_test"], lambda m: seen.append(m.SummaryWriter)).install()
+    try:
+        mod = importlib.import_module("hooked_pkg_for_test")
+    finally:
+        hook.remove()
+        sys.modules.pop("hooked_pkg_for_test", None)
+    assert seen == [mod.SummaryWriter] and hook not in sys.meta_path
+
+
+def test_import_after_start_is_patched(fake_run, monkeypatch):
+    mod = types.ModuleType("tensorboardX.writer")
+
+    class SummaryWriter:
+        def add_scalar(self, tag, scalar_value, global_step=None, walltime=None):
+            return "written"
+
+    mod.SummaryWriter = SummaryWriter
+    monkeypatch.delitem(sys.modules, "tensorboardX.writer", raising=False)
+    monkeypatch.delitem(sys.modules, "torch.utils.tensorboard.writer", raising=False)
+    cap = TBCapture(fake_run).start()
+    assert cap.hook is not None and cap.hook in sys.meta_path
+    cap._patch_module(mod)  # what the hook calls once the real module executed
+    assert SummaryWriter().add_scalar("a/b", 3.0, 9) == "written"
+    cap.stop()
+    assert cap.hook is None and "add_scalar" in SummaryWriter.__dict__
+    assert SummaryWriter.add_scalar.__name__ == "add_scalar" and not hasattr(SummaryWriter.add_scalar,
+                                                                             "__ringlog_original__")
+    assert fake_run.points("a", "b") == [(9, 3.0)]

@@ -1,0 +1,89 @@
+"""ringlog.watch on a small torch model trained for a few steps (gradient/parameter histograms)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ringlog.store.media import read_plots
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture
+def current(fake_run, monkeypatch):
+    """Make the fake run the current run (watch looks it up like the SDK does)."""
+    from ringlog import context
+
+    monkeypatch.setattr(context, "current_run", lambda: fake_run)
+    return fake_run
+
+
+def _train(model, steps):
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    torch.manual_seed(0)
+    for _ in range(steps):
+        x = torch.randn(16, 4)
+        loss = (model(x) - 1).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def test_gradient_histograms_over_steps(current):
+    import ringlog.watch as rw
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    handles = rw.watch(model, log="gradients", log_freq=2)
+    _train(model, 5)
+    rw.unwatch(model)
+    _train(model, 3)  # no more records after unwatch
+    plots = read_plots(current.path, "gradients")
+    names = sorted({p["series"] for p in plots})
+    assert names == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    for name in names:
+        steps = [p["iteration"] for p in plots if p["series"] == name]
+        assert steps == [0, 2, 4]
+    w = [p for p in plots if p["series"] == "0.weight"][0]
+    assert w["kind"] == "histogram" and sum(w["data"]["counts"]) == 32
+    assert len(w["data"]["bins"]) == len(w["data"]["counts"]) + 1
+    assert handles[0].hooks == [] and current.warnings == []
+
+
+def test_parameters_and_all(current):
+    import ringlog.watch as rw
+
+    a, b = torch.nn.Linear(4, 1), torch.nn.Linear(4, 1)
+    rw.watch([a, b], log="all", log_freq=3)
+    rw.watch([a, b], log="all", log_freq=3)  # again: replaces, does not double
+    for m in (a, b):
+        _train(m, 4)
+    rw.unwatch()
+    params = read_plots(current.path, "parameters")
+    assert sorted({p["series"] for p in params}) == ["0.bias", "0.weight", "1.bias", "1.weight"]
+    assert [p["iteration"] for p in params if p["series"] == "1.weight"] == [0, 3]
+    grads = read_plots(current.path, "gradients")
+    assert [p["iteration"] for p in grads if p["series"] == "0.weight"] == [0, 3]
+    import pickle
+
+    pickle.dumps(a)  # nothing unpicklable was left on the model
+
+
+def test_bad_arguments_are_named(current):
+    import ringlog.watch as rw
+
+    m = torch.nn.Linear(2, 2)
+    with pytest.raises(ValueError, match="log:"):
+        rw.watch(m, log="grads")
+    with pytest.raises(ValueError, match="log_freq"):
+        rw.watch(m, log_freq=0)
+    with pytest.raises(TypeError, match="models"):
+        rw.watch("not a model")
+
+
+def test_no_run(monkeypatch):
+    import ringlog.watch as rw
+    from ringlog import context
+
+    monkeypatch.setattr(context, "current_run", lambda: None)
+    with pytest.raises(RuntimeError, match="init"):
+        rw.watch(torch.nn.Linear(2, 2))
