@@ -330,9 +330,11 @@ class ReportStore:
         self._write(folder, doc)
         return doc
 
-    def _change(self, report_id: str, version: int | None, content: bool, apply) -> dict[str, Any]:
+    def _change(self, report_id: str, version: int | None, content: bool, apply, *,
+                bump: bool = True) -> dict[str, Any]:
         """Read-check-modify-write under the report's lock. ``content``: the change alters what the
-        report says (refused once published)."""
+        report says (refused once published). ``bump=False`` for bookkeeping that must not make an
+        open editor's version stale (recording an uploaded image)."""
         if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
             raise ReportValueError(f"version must be an integer (the version last read), got {version!r}")
         with self._locked(report_id) as folder:
@@ -349,8 +351,9 @@ class ReportStore:
             changed = apply(doc)
             if changed is False:
                 return doc
-            doc["version"] += 1
-            doc["updated"] = _now()
+            if bump:
+                doc["version"] += 1
+                doc["updated"] = _now()
             self._write(folder, doc)
             return doc
 
@@ -448,7 +451,7 @@ class ReportStore:
             if name not in doc["assets"]:
                 doc["assets"].append(name)
 
-        self._change(report_id, None, True, put)
+        self._change(report_id, None, True, put, bump=False)  # the editor inserts the link and saves next
         return name
 
     def image_path(self, report_id: str, name: str) -> Path:

@@ -184,3 +184,33 @@ def test_card_actions_in_the_browser(live_server, store_root):
             assert not rs.exists(doc["id"])
         finally:
             browser.close()
+
+
+@needs_chromium
+def test_editor_uploads_an_image_and_refuses_a_stale_save(live_server, store_root, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from PIL import Image
+
+    from ringlog.store.reports import ReportStore
+
+    rs = ReportStore(store_root)
+    doc = rs.create(name="Pics", project="p", markdown="# Pics\n")
+    png = tmp_path / "chart.png"
+    Image.new("RGB", (8, 8), "green").save(png)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server}/reports/{doc['id']}/edit")
+            page.set_input_files("#rl-image", str(png))
+            page.wait_for_selector("#rl-preview img[alt=chart]")
+            assert "![chart](/api/reports/" in page.input_value("#rl-source")
+            page.click("#rl-save")
+            page.wait_for_selector("#rl-save-state:has-text('saved · version 2')")  # an upload keeps the version
+            rs.update(doc["id"], markdown="# Changed in another tab\n")  # version 3
+            page.fill("#rl-source", "# Mine\n")
+            page.click("#rl-save")
+            page.wait_for_selector("#rl-editor-error:has-text('changed elsewhere')")
+            assert rs.get(doc["id"])["markdown"] == "# Changed in another tab\n"
+        finally:
+            browser.close()

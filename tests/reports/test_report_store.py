@@ -148,6 +148,7 @@ def test_images_are_validated_and_stored_by_hash(rs):
     doc = rs.create(name="n", project="p")
     name = rs.add_image(doc["id"], png_bytes())
     assert name.endswith(".png")
+    assert rs.get(doc["id"])["version"] == 1 and rs.get(doc["id"])["assets"] == [name]  # an open editor stays current
     assert rs.image_path(doc["id"], name).read_bytes() == png_bytes()
     assert rs.add_image(doc["id"], png_bytes()) == name
     with pytest.raises(ReportValueError, match="valid PNG, JPEG"):

@@ -61,12 +61,12 @@
     if (dirty()) { ev.preventDefault(); ev.returnValue = ""; }
   });
 
-  document.getElementById("rl-image").addEventListener("change", function (ev) {
-    var file = ev.target.files[0];
-    if (!file) { return; }
+  /* upload one image file into the report's storage and insert its Markdown at the cursor */
+  function upload(file) {
     var form = new FormData();
-    form.append("file", file);
-    fetch("/api/reports/" + encodeURIComponent(id) + "/assets", { method: "POST", body: form, credentials: "same-origin" })
+    form.append("file", file, file.name || "pasted.png");
+    state.textContent = "uploading " + (file.name || "image") + "…";
+    return fetch("/api/reports/" + encodeURIComponent(id) + "/assets", { method: "POST", body: form, credentials: "same-origin" })
       .then(function (resp) {
         return resp.json().then(function (d) {
           if (!resp.ok) { throw new Error((d.error && d.error.message) || ("HTTP " + resp.status)); }
@@ -76,8 +76,26 @@
         var at = source.selectionStart || source.value.length;
         source.setRangeText("\n" + d.markdown + "\n", at, at, "end");
         source.dispatchEvent(new Event("input"));
-      }).catch(function (err) { showError(err.message); })
-      .finally(function () { ev.target.value = ""; });
+      }).catch(function (err) { showError(err.message); showState(); });
+  }
+  function imagesOf(list) {
+    return Array.prototype.filter.call(list || [], function (f) { return f && /^image\//.test(f.type); });
+  }
+
+  document.getElementById("rl-image").addEventListener("change", function (ev) {
+    var file = ev.target.files[0];
+    if (file) { upload(file).finally(function () { ev.target.value = ""; }); }
+  });
+  source.addEventListener("paste", function (ev) {
+    var files = imagesOf(ev.clipboardData && ev.clipboardData.files);
+    if (files.length) { ev.preventDefault(); files.forEach(upload); }
+  });
+  source.addEventListener("dragover", function (ev) {
+    if (ev.dataTransfer && Array.prototype.indexOf.call(ev.dataTransfer.types, "Files") >= 0) { ev.preventDefault(); }
+  });
+  source.addEventListener("drop", function (ev) {
+    var files = imagesOf(ev.dataTransfer && ev.dataTransfer.files);
+    if (files.length) { ev.preventDefault(); files.forEach(upload); }
   });
 
   if (root.dataset.status === "published") {
