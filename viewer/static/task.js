@@ -3,7 +3,7 @@
 (function () {
   const page = RL.page;
   const task = page.task;
-  const state = {charts: [], status: page.status, consoleNext: 0, loaded: {}, seriesSig: ""};
+  const state = {charts: [], status: page.status, consoleNext: 0, loaded: {}, seriesSig: "", counts: new Map()};
   const POLL_MS = 2000;
 
   // ---- tabs ---------------------------------------------------------------------------
@@ -31,6 +31,7 @@
     try { ({data} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`)); }
     catch (e) { box.textContent = ""; box.appendChild(RL.el("p", {class: "error", text: e.message})); return; }
     state.seriesSig = JSON.stringify(data.charts.map(c => [c.title, c.series.map(s => s.series)]));
+    state.counts = new Map(data.charts.map(c => [c.title, c.series.map(x => `${x.count}:${x.last_step}`).join(",")]));
     box.textContent = "";
     state.charts = [];
     if (!data.charts.length) { box.appendChild(RL.el("p", {class: "muted", text: "No scalars logged yet."})); }
@@ -129,7 +130,13 @@
         const {data: s, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`, true);
         const sig = JSON.stringify(s.charts.map(c => [c.title, c.series.map(x => x.series)]));
         if (changed && sig !== state.seriesSig) await loadScalars();       // a new series appeared
-        else state.charts.filter(c => c.started).forEach(c => c.refresh());
+        else if (changed) {
+          // refresh only the charts whose series gained points since the last poll
+          const counts = new Map(s.charts.map(c => [c.title, c.series.map(x => `${x.count}:${x.last_step}`).join(",")]));
+          state.charts.filter(c => c.started && counts.get(c.title) !== state.counts.get(c.title))
+                      .forEach(c => c.refresh());
+          state.counts = counts;
+        }
       }
       if (state.loaded.console) await loadConsole();
       if (state.loaded.plots) RLSamples.loadPlots(task, document.getElementById("plots"), true);
