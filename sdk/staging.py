@@ -225,14 +225,17 @@ class Staging:
             return [Batch(buf, st, va, tm)]
         out = []
         at = 0
+        floor = -np.inf  # staged points after a bulk are not stamped before it
         for count_at, bs, bv, bt in bulks:
             k = count_at - base
             if k > at:
-                out.append(Batch(buf, st[at:k], va[at:k], tm[at:k]))
+                out.append(Batch(buf, st[at:k], va[at:k], np.maximum(tm[at:k], floor)))
             out.append(Batch(buf, bs, bv, bt))
+            if len(bt):
+                floor = max(floor, float(bt[-1]))
             at = k
         if n > at:
-            out.append(Batch(buf, st[at:], va[at:], tm[at:]))
+            out.append(Batch(buf, st[at:], va[at:], np.maximum(tm[at:], floor)))
         return out
 
     def unblock(self) -> None:

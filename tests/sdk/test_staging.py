@@ -117,3 +117,49 @@ def test_flush_makes_points_durable_without_finish(store_root, fast):
 
     assert len(Store(store_root).task(run.id).scalar("y").value) == 100
     run.finish()
+
+
+from hypothesis import given, settings as hsettings, strategies as hst  # noqa: E402
+
+
+@hsettings(max_examples=50, deadline=None)
+@given(hst.lists(hst.tuples(hst.sampled_from(["point", "bulk", "sample", "harvest"]), hst.integers(1, 40)),
+                 max_size=40))
+def test_harvest_matches_a_plain_log_of_the_calls(ops):
+    """Any mix of single points, bulks, clock samples and harvests gives back exactly the logged
+    sequence, in order, with non-decreasing times bounded by the clock readings around each point."""
+    st = Staging(limit=1 << 30, t0=0.0)
+    buf = st.series("t", "s")
+    va, sa = st.fast["t", "s"]
+    clock = 0.0
+    expected, got = [], []
+    step = 0
+
+    def harvest():
+        nonlocal clock
+        clock += 1.0
+        for b in st.harvest(clock):
+            got.extend(zip(b.step.tolist(), b.value.tolist(), b.time.tolist()))
+
+    for op, k in ops:
+        if op == "point":
+            for _ in range(k):
+                va(step * 0.5)
+                sa(step)
+                expected.append((step, step * 0.5))
+                step += 1
+        elif op == "bulk":
+            clock += 1.0
+            steps = np.arange(step, step + k)
+            st.add_bulk(buf, steps, steps * 0.5, np.full(k, clock), clock)
+            expected += [(int(s), s * 0.5) for s in steps]
+            step += k
+        elif op == "sample":
+            clock += 1.0
+            st.sample(clock)
+        else:
+            harvest()
+    harvest()
+    assert [(s, v) for s, v, _ in got] == expected
+    times = [t for _, _, t in got]
+    assert times == sorted(times) and (not times or (times[0] >= 0.0 and times[-1] <= clock))
