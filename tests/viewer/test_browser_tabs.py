@@ -67,6 +67,11 @@ def test_task_table_sorts_filters_and_links(served):
     page.select_option("select[name=status]", "running")
     page.click("button[type=submit]")
     page.wait_for_function("() => document.querySelector('#tasks tbody td:nth-child(2)').innerText === 'other'")
+    # the filter state is in the URL: a reload shows the same page
+    assert "status=running" in page.url
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#tasks').dataset.total === '1'")
+    assert page.locator("select[name=status]").input_value() == "running"
     page.goto(f"{srv.url}/")
     page.wait_for_selector("#projects a")
     assert page.locator("#projects a").all_inner_texts() == ["nlp", "vision"]

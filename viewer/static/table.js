@@ -67,7 +67,7 @@
     b.textContent = `Compare selected (${selected.size})`;
   }
 
-  async function load() {
+  async function fetchPage() {
     errBox.hidden = true;
     try {
       const {data} = await RL.getJSON("/api/tasks?" + RL.qs(params()));
@@ -76,11 +76,29 @@
     } catch (e) { RL.showError(errBox, e); }
   }
 
+  function load() { saveState(); return fetchPage(); }
+
+  // the table's state lives in the URL hash, so reload, back and shared links keep it
+  function saveState() {
+    const f = new FormData(form);
+    const h = RL.qs({q: f.get("q"), tag: f.get("tag"), status: f.get("status"), metric: f.get("metric"),
+                     limit: f.get("limit") !== "50" ? f.get("limit") : "", sort: st.sort !== "updated" ? st.sort : "",
+                     order: st.order !== "desc" ? st.order : "", offset: st.offset || ""});
+    history.replaceState(null, "", h ? "#" + h : location.pathname + location.search);
+  }
+  function restoreState() {
+    const h = new URLSearchParams(location.hash.slice(1));
+    for (const k of ["q", "tag", "status", "metric", "limit"]) if (h.get(k) !== null && form[k]) form[k].value = h.get(k);
+    st.sort = h.get("sort") || "updated";
+    st.order = h.get("order") === "asc" ? "asc" : "desc";
+    st.offset = Math.max(0, parseInt(h.get("offset") || "0", 10) || 0);
+  }
   form.addEventListener("submit", e => { e.preventDefault(); st.offset = 0; load(); });
   document.getElementById("prev").addEventListener("click", () => { st.offset = Math.max(0, st.offset - Number(form.limit.value)); load(); });
   document.getElementById("next").addEventListener("click", () => { st.offset += Number(form.limit.value); load(); });
   document.getElementById("compare-btn").addEventListener("click", () => {
     location.href = "/compare?" + RL.qs({ids: [...selected].join(",")});
   });
+  restoreState();
   load();
 })();
