@@ -27,8 +27,8 @@ def numeric(values: Any, argument: str, ndim: Sequence[int] = (1,), last: Option
     if arr.dtype.kind not in "biuf":
         raise type_error(argument, "must hold real numbers", f"array of dtype {arr.dtype}")
     if arr.ndim not in ndim or (last is not None and arr.shape[-1] != last) or arr.size == 0:
-        want = " or ".join(f"{d}-D" for d in ndim) + (f" with last dimension {last}" if last else "")
-        raise value_error(argument, f"must be a non-empty {want} array", f"shape {arr.shape}")
+        want = " or ".join(f"{d}-D" for d in ndim) + " array" + (f" with last dimension {last}" if last else "")
+        raise value_error(argument, f"must be a non-empty {want}", f"shape {arr.shape}")
     return arr.astype(np.float64)
 
 

@@ -1,0 +1,194 @@
+"""W&B conversion rules: Image, Audio, Video, Html, Histogram, Table, ringlog.plot, figures."""
+
+from __future__ import annotations
+
+import io
+import wave
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from PIL import Image as PILImage
+
+import ringlog.plot as rplot
+from ringlog.errors import LoggingTypeError, LoggingValueError
+from ringlog.media import Audio, Html, Histogram, Image, Table, Video, to_uint8
+
+
+def _pil(img: Image) -> PILImage.Image:
+    return PILImage.open(io.BytesIO(img.data))
+
+
+@pytest.mark.parametrize("shape, mode", [
+    ((5, 7), "L"), ((5, 7, 1), "L"), ((5, 7, 3), "RGB"), ((5, 7, 4), "RGBA"),
+    ((3, 5, 7), "RGB"), ((1, 5, 7), "L"),  # channels first, as a torch tensor
+])
+def test_image_shapes_and_modes(shape, mode):
+    img = Image(np.zeros(shape, dtype=np.uint8), caption="c")
+    pil = _pil(img)
+    assert pil.mode == mode and pil.size == (7, 5) and img.caption == "c" and img.ext == "png"
+
+
+def test_image_float_rules():
+    unit = np.array([[0.0, 0.5], [1.0, 0.25]])
+    assert to_uint8(unit, "x").tolist() == [[0, 128], [255, 64]]  # [0, 1] -> x255
+    big = np.array([[0.0, 100.0], [255.0, 300.0]])
+    assert to_uint8(big, "x").tolist() == [[0, 100], [255, 255]]  # already 0..255: clipped only
+    neg = np.array([[-1.0, 0.0], [1.0, np.nan]])
+    assert to_uint8(neg, "x").tolist() == [[0, 128], [255, 128]]  # negative -> min-max scaled; NaN -> 0 first
+    assert to_uint8(np.array([[True, False]]), "x").tolist() == [[255, 0]]
+    assert to_uint8(np.array([[-5, 300]], dtype=np.int32), "x").tolist() == [[0, 255]]
+
+
+@settings(max_examples=30, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6),
+                  elements=st.floats(-1e6, 1e6)))
+def test_to_uint8_is_in_range_and_monotone(a):
+    u = to_uint8(a, "x")
+    assert u.dtype == np.uint8 and u.shape == a.shape
+    order = np.argsort(a, axis=None, kind="stable")
+    assert np.all(np.diff(u.ravel()[order].astype(int)) >= 0)  # brighter input never gets darker
+
+
+def test_image_pixels_round_trip_exactly():
+    rng = np.random.default_rng(0)
+    arr = rng.integers(0, 256, (6, 9, 3), dtype=np.uint8)
+    assert np.array_equal(np.asarray(_pil(Image(arr))), arr)
+
+
+def test_image_from_torch_tensor_without_import():
+    torch = pytest.importorskip("torch")
+    t = torch.ones((3, 4, 5))
+    assert _pil(Image(t)).size == (5, 4)
+
+
+def test_image_from_pil_mode_and_path(tmp_path):
+    pil = PILImage.new("RGB", (4, 3), (10, 20, 30))
+    img = Image(pil, mode="L")
+    assert _pil(img).mode == "L"
+    p = tmp_path / "x.jpg"
+    pil.save(p)
+    fimg = Image(str(p))
+    assert fimg.path == p and fimg.ext == "jpg" and fimg.data is None
+    assert _pil(Image(pil, file_type="jpg")).format == "JPEG"
+
+
+@pytest.mark.parametrize("bad, exc, words", [
+    (np.zeros((2, 3, 5)), LoggingValueError, "must have shape"),
+    (np.zeros((2, 3, 4, 5)), LoggingValueError, "must have shape"),
+    (np.zeros((0, 3)), LoggingValueError, "must not be empty"),
+    (np.array([["a", "b"]]), LoggingTypeError, "must hold numbers"),
+    (42, LoggingTypeError, "data_or_path: must be a numpy array"),
+    ("missing.png", LoggingValueError, "must be an existing file"),
+    ("photo.exe", LoggingValueError, "file extension must be one of"),
+])
+def test_image_bad_input(bad, exc, words):
+    with pytest.raises(exc, match=words):
+        Image(bad)
+
+
+def test_audio_wav_round_trip():
+    sr = 8000
+    sig = np.sin(np.linspace(0, 20, 400))
+    a = Audio(sig, sample_rate=sr, caption="tone")
+    with wave.open(io.BytesIO(a.data)) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()) == (sr, 1, 2, 400)
+        pcm = np.frombuffer(w.readframes(400), dtype="<i2")
+    assert np.allclose(pcm / 32767, sig, atol=1e-4)
+    stereo = Audio(np.zeros((100, 2), dtype=np.int16), sample_rate=sr)
+    with wave.open(io.BytesIO(stereo.data)) as w:
+        assert w.getnchannels() == 2 and w.getnframes() == 100
+    assert a.caption == "tone" and a.ext == "wav"
+
+
+def test_audio_bad_input():
+    with pytest.raises(LoggingValueError, match="sample_rate"):
+        Audio(np.zeros(10))
+    with pytest.raises(LoggingValueError, match="must have shape"):
+        Audio(np.zeros((2, 3, 4)), sample_rate=10)
+
+
+def test_video_gif_frames():
+    frames = np.random.default_rng(1).random((6, 3, 8, 10))
+    v = Video(frames, fps=5, format="gif", caption="v")
+    gif = PILImage.open(io.BytesIO(v.data))
+    assert v.ext == "gif" and gif.n_frames == 6 and gif.size == (10, 8)
+    assert gif.info["duration"] == 200
+    batch = Video(np.zeros((3, 2, 1, 4, 4), dtype=np.uint8))  # a batch of 3 tiles into a 2x2 grid
+    assert PILImage.open(io.BytesIO(batch.data)).size == (8, 8)
+
+
+def test_video_mp4_with_imageio():
+    pytest.importorskip("imageio_ffmpeg")
+    v = Video(np.zeros((4, 3, 7, 9), dtype=np.uint8), fps=10, format="mp4")
+    assert v.ext == "mp4" and v.data[4:8] == b"ftyp"
+
+
+def test_video_bad_input():
+    with pytest.raises(LoggingValueError, match=r"\(time, channel"):
+        Video(np.zeros((4, 5, 8, 8)))
+    with pytest.raises(LoggingValueError, match="format"):
+        Video(np.zeros((4, 3, 8, 8)), format="avi")
+    with pytest.raises(LoggingValueError, match="fps"):
+        Video(np.zeros((4, 3, 8, 8)), fps=0)
+
+
+def test_html(tmp_path):
+    h = Html("<b>hi</b>")
+    assert h.ext == "html" and b"<b>hi</b>" in h.data and b"<html" in h.data
+    assert Html("<b>hi</b>", inject=False).data == b"<b>hi</b>"
+    p = tmp_path / "page.html"
+    p.write_text("<html><body>x</body></html>")
+    assert Html(str(p)).data == b"<html><body>x</body></html>"
+    with pytest.raises(LoggingTypeError, match="data"):
+        Html(3)
+
+
+def test_histogram_sequence_and_np_histogram():
+    vals = np.concatenate([np.arange(10.0), [np.nan, np.inf]])
+    h = Histogram(vals, num_bins=5)
+    assert h.counts.sum() == 10 and len(h.bins) == 6 and h.nonfinite == 2
+    counts, edges = np.histogram(np.arange(10), bins=3)
+    h2 = Histogram(np_histogram=(counts, edges))
+    assert h2.counts.tolist() == counts.tolist() and h2.bins.tolist() == edges.tolist()
+    fig = h2.figure("t")
+    assert fig["data"][0]["type"] == "bar" and fig["data"][0]["y"] == counts.tolist()
+    with pytest.raises(LoggingValueError, match="num_bins"):
+        Histogram([1, 2], num_bins=0)
+    with pytest.raises(LoggingValueError, match="np_histogram"):
+        Histogram(np_histogram=([1, 2], [0, 1]))
+    with pytest.raises(LoggingTypeError, match="sequence"):
+        Histogram(["a", "b"])
+
+
+def test_table_rows_dataframe_and_columns():
+    t = Table(columns=["a", "b"], data=[[1, np.float32(2.5)], [3, "x"]])
+    assert t.data == [[1, 2.5], [3, "x"]] and isinstance(t.data[0][1], float)
+    t.add_data(5, None)
+    t.add_column("c", [1, 2, 3])
+    assert t.get_column("c") == [1, 2, 3] and len(t) == 3
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"x": [1, 2], "y": ["p", "q"]})
+    t2 = Table(dataframe=df)
+    assert t2.columns == ["x", "y"] and t2.data == [[1, "p"], [2, "q"]]
+    with pytest.raises(LoggingValueError, match="row 0 must have 2 cells"):
+        Table(columns=["a", "b"], data=[[1]])
+
+
+def test_plot_presets():
+    t = Table(columns=["x", "y", "k"], data=[[0, 1.0, "a"], [1, 2.0, "b"], [2, 3.0, "a"]])
+    line = rplot.line(t, "x", "y", title="T")
+    assert line.figure["data"][0]["x"] == [0, 1, 2] and line.figure["layout"]["title"]["text"] == "T"
+    strokes = rplot.line(t, "x", "y", stroke="k")
+    assert [d["name"] for d in strokes.figure["data"]] == ["a", "b"]
+    assert rplot.scatter(t, "x", "y").figure["data"][0]["mode"] == "markers"
+    assert rplot.bar(t, "k", "y").figure["data"][0]["x"] == ["a", "b", "a"]
+    assert rplot.histogram(t, "y").figure["data"][0] == {"type": "histogram", "x": [1.0, 2.0, 3.0]}
+    ls = rplot.line_series([0, 1], [[1, 2], [3, 4]], keys=["u", "v"])
+    assert [d["name"] for d in ls.figure["data"]] == ["u", "v"]
+    with pytest.raises(LoggingValueError, match="x: must name a column"):
+        rplot.line(t, "nope", "y")
+    with pytest.raises(LoggingTypeError, match="table"):
+        rplot.line([[1, 2]], "x", "y")

@@ -1,0 +1,242 @@
+"""ReportingMixin (ClearML names) and log_value (W&B flavour) over a fake run: each type round-trips."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from ringlog.errors import LoggingError, LoggingTypeError, LoggingValueError, LoggingWarning
+from ringlog.media import Audio, Histogram, Html, Image, Table, Video, log_value
+from ringlog.reporting import SeriesInfo
+from ringlog.store.media import read_console, read_media, read_plots
+import ringlog.plot as rplot
+
+
+def _plot(path, title, series=None):
+    [rec] = read_plots(path, title, series)
+    return rec
+
+
+def test_report_text_levels_and_echo(logger, run, capsys):
+    logger.report_text("first")
+    logger.report_text("careful", level=logging.WARNING, print_console=False)
+    logger.report_text(42, level=logging.ERROR)
+    recs = read_console(run.path)
+    assert [(r["stream"], r["level"], r["text"]) for r in recs] == [
+        ("log", "info", "first"), ("log", "warning", "careful"), ("log", "error", "42")]
+    assert capsys.readouterr().out == "first\n42\n"
+
+
+def test_clearml_plots_round_trip(logger, run):
+    p = run.path
+    logger.report_histogram("hist", "s", [3, 1, 2], iteration=4, xlabels=["a", "b", "c"], xaxis="k", yaxis="n")
+    h = _plot(p, "hist")
+    assert h["iteration"] == 4 and h["figure"]["data"][0]["y"] == [3.0, 1.0, 2.0]
+    assert h["figure"]["data"][0]["x"] == ["a", "b", "c"] and h["figure"]["layout"]["xaxis"]["title"]["text"] == "k"
+    logger.report_vector("vec", "s", np.arange(3), iteration=1)
+    assert _plot(p, "vec")["figure"]["data"][0]["x"] == [0, 1, 2]
+    logger.report_line_plot("lines", [SeriesInfo("a", np.array([[0, 1], [1, 2]])), ("b", [[0, 5], [1, 6]])],
+                            iteration=2, xaxis="x", yaxis="y", reverse_xaxis=True)
+    lp = _plot(p, "lines")
+    assert lp["series"] == "plot" and [t["name"] for t in lp["figure"]["data"]] == ["a", "b"]
+    assert lp["figure"]["layout"]["xaxis"]["autorange"] == "reversed"
+    logger.report_scatter2d("sc", "s", [[0, 1], [2, 3]], iteration=3, mode="markers", labels=["p", "q"])
+    sc = _plot(p, "sc")["figure"]["data"][0]
+    assert sc["x"] == [0.0, 2.0] and sc["y"] == [1.0, 3.0] and sc["text"] == ["p", "q"]
+    logger.report_scatter3d("s3", "s", np.ones((4, 3)), iteration=3, zaxis="z")
+    s3 = _plot(p, "s3")["figure"]
+    assert s3["data"][0]["type"] == "scatter3d" and s3["layout"]["scene"]["zaxis"]["title"]["text"] == "z"
+    logger.report_confusion_matrix("cm", "s", np.array([[5, 1], [0, 7]]), iteration=9, xlabels=["n", "p"],
+                                   ylabels=["n", "p"], yaxis_reversed=True)
+    cm = _plot(p, "cm")["figure"]
+    assert cm["data"][0]["z"] == [[5.0, 1.0], [0.0, 7.0]] and cm["layout"]["yaxis"]["autorange"] == "reversed"
+    logger.report_surface("surf", "s", np.arange(6).reshape(2, 3), iteration=1, camera=(1, 1, 2))
+    sf = _plot(p, "surf")["figure"]
+    assert sf["data"][0]["type"] == "surface" and sf["layout"]["scene"]["camera"]["eye"]["z"] == 2.0
+    logger.report_histogram("hist", "s", [1, 1, 1], extra_layout={"xaxis": {"type": "category"}})
+    later = read_plots(p, "hist")
+    assert [r["iteration"] for r in later] == [4, 0]  # history kept; iteration None means 0
+    assert later[1]["figure"]["layout"]["xaxis"] == {"title": {"text": ""}, "type": "category"}
+
+
+def test_report_table_sources(logger, run, tmp_path):
+    pd = pytest.importorskip("pandas")
+    logger.report_table("t", "df", iteration=1, table_plot=pd.DataFrame({"a": [1, 2]}, index=["r1", "r2"]))
+    rec = _plot(run.path, "t", "df")
+    assert rec["kind"] == "table" and rec["data"] == {"columns": ["index", "a"], "data": [["r1", 1], ["r2", 2]]}
+    assert rec["figure"]["data"][0]["type"] == "table"
+    csv = tmp_path / "t.csv"
+    csv.write_text("name,score\nx,1.5\ny,2\n")
+    logger.report_table("t", "csv", iteration=1, csv=str(csv))
+    assert _plot(run.path, "t", "csv")["data"]["data"] == [["x", 1.5], ["y", 2]]
+    logger.report_table("t", "rows", iteration=1, table_plot=[["k", "v"], ["a", 1]])
+    assert _plot(run.path, "t", "rows")["data"] == {"columns": ["k", "v"], "data": [["a", 1]]}
+
+
+def test_report_plotly_and_matplotlib(logger, run):
+    go = pytest.importorskip("plotly.graph_objects")
+    logger.report_plotly("pl", "s", go.Figure(go.Scatter(y=[1, 2])), iteration=5)
+    assert _plot(run.path, "pl")["figure"]["data"][0]["y"] == [1, 2]
+    logger.report_plotly("pl", "d", {"data": [{"type": "bar", "y": [1]}]})
+    assert _plot(run.path, "pl", "d")["iteration"] == 0
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    logger.report_matplotlib_figure("mpl", "s", f, iteration=2)
+    assert _plot(run.path, "mpl")["figure"]["data"][0]["y"] == [1.0, 2.0, 3.0]
+    logger.report_matplotlib_figure("mpl", "img", f, iteration=2, report_image=True)
+    [rec] = read_media(run.path, "mpl", "img")
+    assert rec["kind"] == "image" and (run.path / rec["path"]).read_bytes()[:4] == b"\x89PNG"
+    plt.close(f)
+
+
+def test_report_image_retention_and_sources(logger, run, tmp_path):
+    for i in range(8):
+        rec = logger.report_image("img", "s", iteration=i, image=np.full((4, 4), i * 30, dtype=np.uint8),
+                                  max_image_history=3)
+    assert rec["iteration"] == 7
+    kept = read_media(run.path, "img", "s")
+    assert [r["iteration"] for r in kept] == [5, 6, 7]
+    assert sorted(f.name for f in (run.path / "media" / "img" / "s").iterdir()) == ["5_0.png", "6_0.png", "7_0.png"]
+    src = tmp_path / "pic.png"
+    src.write_bytes((run.path / kept[0]["path"]).read_bytes())
+    logger.report_image("img", "file", iteration=1, local_path=str(src), delete_after_upload=True)
+    assert not src.exists() and read_media(run.path, "img", "file")[0]["ext"] == "png"
+    logger.report_image("img", "matrix", iteration=1, matrix=np.zeros((2, 2, 3)))
+    assert len(read_media(run.path, "img", "matrix")) == 1
+
+
+def test_report_media_stream_and_file(logger, run, tmp_path):
+    audio = Audio(np.zeros(100), sample_rate=1000)
+    import io
+
+    logger.report_media("m", "audio", iteration=3, stream=io.BytesIO(audio.data), file_extension=".wav")
+    logger.report_media("m", "html", iteration=3, stream="<p>x</p>", file_extension="html")
+    vid = tmp_path / "v.mp4"
+    vid.write_bytes(b"....ftyp")
+    logger.report_media("m", "video", iteration=4, local_path=str(vid), max_history=1)
+    kinds = {(r["series"], r["kind"], r["ext"]) for r in read_media(run.path, "m")}
+    assert kinds == {("audio", "audio", "wav"), ("html", "html", "html"), ("video", "video", "mp4")}
+
+
+def test_upload_destination(logger, run, tmp_path):
+    dest = tmp_path / "bucket"
+    logger.set_default_upload_destination(str(dest))
+    assert logger.get_default_upload_destination() == str(dest)
+    rec = logger.report_image("img", "s", iteration=0, image=np.zeros((2, 2)))
+    assert rec["path"].startswith(str(dest.resolve())) and read_media(run.path)[0]["path"] == rec["path"]
+    pytest.importorskip("fsspec")
+    logger.set_default_upload_destination("memory://ringlog-dest")
+    rec = logger.report_image("img", "s", iteration=1, image=np.zeros((2, 2)))
+    assert rec["uri"].startswith("memory://ringlog-dest/")
+
+
+def test_nan_inf_settings(logger, run):
+    assert run.nan_value is None and run.inf_value is None  # stored as logged by default
+    logger.set_reporting_nan_value(-1)
+    logger.set_reporting_inf_value(1e9)
+    assert run.nan_value == -1.0 and run.inf_value == 1e9
+
+
+BAD_CALLS = [
+    ("report_image", dict(title="t", series="s", iteration=0, image=np.zeros((2, 3, 5))), LoggingValueError,
+     "data_or_path: must have shape"),
+    ("report_image", dict(title="t", series="s", iteration=0, image=np.zeros((2, 2)), max_image_history=-1),
+     LoggingValueError, "max_image_history: must be at least 1"),
+    ("report_image", dict(title="t", series="s", iteration=0), LoggingValueError, "give exactly one"),
+    ("report_media", dict(title="t", series="s", iteration=0, stream=b"x", file_extension=".xyz"),
+     LoggingValueError, "ext: must be one of"),
+    ("report_media", dict(title="t", series="s", iteration=0, stream=b"x"), LoggingValueError, "file_extension"),
+    ("report_plotly", dict(title="t", series="s", figure=object()), LoggingTypeError, "figure: must be a plotly"),
+    ("report_matplotlib_figure", dict(title="t", series="s", figure="nope"), LoggingTypeError,
+     "figure: must be a matplotlib"),
+    ("report_histogram", dict(title="t", series="s", values=["a"]), LoggingTypeError, "values: must"),
+    ("report_scatter2d", dict(title="t", series="s", scatter=np.zeros((3, 3))), LoggingValueError,
+     "scatter: must be a non-empty 2-D array with last dimension 2"),
+    ("report_histogram", dict(title="", series="s", values=[1]), LoggingValueError, "title: must be a non-empty"),
+    ("report_histogram", dict(title="t", series="s", values=[1], iteration="x"), LoggingTypeError, "iteration"),
+    ("report_table", dict(title="t", series="s", url="https://example.com/x.csv"), LoggingValueError,
+     "does not download"),
+    ("set_default_upload_destination", dict(uri=5), LoggingTypeError, "uri"),
+]
+
+
+@pytest.mark.parametrize("method, kwargs, exc, words", BAD_CALLS, ids=[f"{m}-{i}" for i, (m, *_r) in
+                                                                        enumerate(BAD_CALLS)])
+def test_bad_input_strict_raises(strict_logger, strict_run, method, kwargs, exc, words):
+    with pytest.raises(exc, match=words):
+        getattr(strict_logger, method)(**kwargs)
+    assert read_media(strict_run.path) == [] and read_plots(strict_run.path) == []
+
+
+@pytest.mark.parametrize("method, kwargs, exc, words", BAD_CALLS, ids=[f"{m}-{i}" for i, (m, *_r) in
+                                                                        enumerate(BAD_CALLS)])
+def test_bad_input_lenient_warns_once_and_writes_nothing(logger, run, method, kwargs, exc, words):
+    logger.report_histogram("good", "s", [1, 2], iteration=1)  # already logged data must not be harmed
+    with pytest.warns(LoggingWarning, match=words):
+        getattr(logger, method)(**kwargs)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(logger, method)(**kwargs)  # the same mistake again: silent
+    assert read_media(run.path) == []
+    assert [r["title"] for r in read_plots(run.path)] == ["good"]
+
+
+def test_finished_run_refuses(strict_logger, strict_run):
+    strict_run.finished = True
+    with pytest.raises(LoggingError):
+        strict_logger.report_text("late")
+
+
+# --- W&B flavour: log_value ----------------------------------------------------------------------------
+def test_log_value_media_types(run):
+    log_value(run, "imgs", [Image(np.zeros((4, 4))), Image(np.ones((4, 4, 3)), caption="second")], 3)
+    log_value(run, "sound", Audio(np.zeros(50), sample_rate=100, caption="quiet"), 3)
+    log_value(run, "clip", Video(np.zeros((2, 3, 4, 4), dtype=np.uint8)), 4)
+    log_value(run, "page", Html("<i>x</i>"), 5)
+    recs = read_media(run.path)
+    assert [(r["title"], r["series"], r["iteration"], r["n"], r["kind"], r["caption"]) for r in recs] == [
+        ("imgs", "imgs", 3, 0, "image", None), ("imgs", "imgs", 3, 1, "image", "second"),
+        ("sound", "sound", 3, 0, "audio", "quiet"), ("clip", "clip", 4, 0, "video", None),
+        ("page", "page", 5, 0, "html", None)]
+
+
+def test_log_value_image_list_keeps_100_steps(run):
+    for step in range(102):
+        log_value(run, "grid", [Image(np.zeros((2, 2))), Image(np.zeros((2, 2)))], step)
+    recs = read_media(run.path, "grid")
+    assert len(recs) == 200 and recs[0]["iteration"] == 2
+
+
+def test_log_value_plots(run):
+    log_value(run, "dist", Histogram(np.arange(100), num_bins=10), 1)
+    log_value(run, "dist", Histogram(np.arange(100) * 2, num_bins=10), 2)
+    hs = read_plots(run.path, "dist")
+    assert [h["iteration"] for h in hs] == [1, 2] and hs[1]["kind"] == "histogram"
+    assert sum(hs[1]["data"]["counts"]) == 100 and len(hs[1]["data"]["bins"]) == 11
+    t = Table(columns=["a", "b"], data=[[1, 2]])
+    log_value(run, "tab", t, 1)
+    log_value(run, "chart", rplot.line(t, "a", "b"), 1)
+    log_value(run, "raw", np.array([1.0, 2.0, 2.0]), 1)  # a numeric array becomes a histogram, as W&B
+    log_value(run, "note", "epoch done", 1)
+    assert _plot(run.path, "tab")["data"] == {"columns": ["a", "b"], "data": [[1, 2]]}
+    assert _plot(run.path, "chart")["figure"]["data"][0]["type"] == "scatter"
+    assert _plot(run.path, "raw")["kind"] == "histogram"
+    assert read_console(run.path)[0]["text"] == "note: epoch done"
+    go = pytest.importorskip("plotly.graph_objects")
+    log_value(run, "fig", go.Figure(go.Bar(y=[1])), 2)
+    assert _plot(run.path, "fig")["figure"]["data"][0]["type"] == "bar"
+
+
+def test_log_value_unknown_type(run):
+    with pytest.raises(LoggingTypeError, match=r"data\['thing'\]: must be a number, str"):
+        log_value(run, "thing", object(), 0)
+    with pytest.raises(LoggingTypeError, match="one type"):
+        log_value(run, "mixed", [Image(np.zeros((2, 2))), Html("x")], 0)
