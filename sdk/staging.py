@@ -195,7 +195,7 @@ class Staging:
                     marks.append((end, now))
                 base = buf.base
                 buf.base = end
-                buf.marks = [marks[-1]]
+                buf.marks = [(end, now)]  # later points were appended after this harvest
                 bulks = buf.bulks
                 buf.bulks = []
                 out.append((buf, base, steps, vals, marks, bulks))
