@@ -1,0 +1,53 @@
+"""import-tensorboard: event files written by the real writers become tasks, nothing sampled away."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ringlog.tb_import import find_runs, read_run
+
+pytest.importorskip("torch")
+
+
+def _write_logdir(path):
+    from tensorboardX import SummaryWriter as XWriter
+    from torch.utils.tensorboard import SummaryWriter
+
+    w = SummaryWriter(str(path / "torch_run"))
+    for step in range(1500):  # more than EventAccumulator's default reservoir of 1000 scalars
+        w.add_scalar("Loss/train", 1.0 / (step + 1), step)
+    w.add_histogram("weights", np.arange(100, dtype=np.float64), 3)
+    w.add_image("img", np.zeros((3, 4, 5), dtype=np.float32), 2)
+    w.add_text("notes", "hello", 1)
+    w.add_hparams({"lr": 0.01, "opt": "sgd"}, {"hp/acc": 0.5}, run_name="hp")
+    w.close()
+    x = XWriter(str(path / "x" / "nested"))
+    x.add_scalar("acc", 0.5, 10)
+    x.add_scalar("acc", 0.7, 20)
+    x.close()
+
+
+def test_read_runs_keeps_every_point(tmp_path):
+    _write_logdir(tmp_path)
+    runs = find_runs(tmp_path)
+    rel = [r.relative_to(tmp_path).as_posix() for r in runs]
+    assert rel == ["torch_run", "torch_run/hp", "x/nested"]
+    d = read_run(runs[0])
+    steps, values, times = d.scalars["Loss/train"]
+    assert steps == list(range(1500)) and values[10] == pytest.approx(1 / 11)
+    assert all(t > 1e9 for t in times)
+    (tag, step, counts, edges), = d.histograms
+    assert (tag, step) == ("weights", 3) and counts.sum() == 100 and len(edges) == len(counts) + 1
+    (itag, istep, blobs), = d.images
+    assert (itag, istep) == ("img", 2) and blobs[0].startswith(b"\x89PNG")
+    assert d.text[0][:2] == ("notes", 1) and "hello" in d.text[0][3]
+    hp = read_run(runs[1])
+    assert hp.hparams == {"lr": 0.01, "opt": "sgd"} and hp.scalars["hp/acc"][1] == [0.5]
+    x = read_run(runs[2])
+    assert x.scalars["acc"][0] == [10, 20] and x.scalars["acc"][1] == pytest.approx([0.5, 0.7])  # float32 on disk
+
+
+def test_missing_logdir_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="logdir"):
+        find_runs(tmp_path / "nope")
