@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (Blueprint, Response, current_app, jsonify, render_template, request, send_file,
                    url_for)
@@ -223,7 +223,7 @@ def api_markdown(report_id: str):
     doc = report_store().get(report_id)
     resp = Response(doc["markdown"], mimetype="text/markdown")
     if request.args.get("download"):
-        resp.headers["Content-Disposition"] = f'attachment; filename="{_filename(doc["name"])}.md"'
+        resp.headers["Content-Disposition"] = _disposition(doc["name"], "md")
     return resp
 
 
@@ -267,7 +267,7 @@ def api_pdf(report_id: str):
     except PdfUnavailableError as exc:
         return _error(503, str(exc), kind="pdf_unavailable")
     resp = Response(pdf, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{_filename(doc["name"])}.pdf"'
+    resp.headers["Content-Disposition"] = _disposition(doc["name"], "pdf")
     return resp
 
 
@@ -281,9 +281,11 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts or 0, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _filename(name: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_ ." else "_" for c in name).strip() or "report"
-    return safe[:100]
+def _disposition(name: str, ext: str) -> str:
+    """``attachment`` header value: an ASCII fallback name plus the UTF-8 name (RFC 6266/5987)."""
+    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in "-_ ." else "_" for c in name).strip()
+    ascii_name = (ascii_name or "report")[:100]
+    return f'attachment; filename="{ascii_name}.{ext}"; filename*=UTF-8\'\'{quote(name[:100] + "." + ext)}'
 
 
 # ---------------------------------------------------------------------------------------- pages

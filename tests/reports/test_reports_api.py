@@ -76,7 +76,10 @@ def test_rename_tags_move_share_copy(client):
     md = client.get(url + "/markdown")
     assert md.mimetype == "text/markdown" and md.get_data(as_text=True) == "# Findings\n\ntext"
     dl = client.get(url + "/markdown?download=1")
-    assert dl.headers["Content-Disposition"] == 'attachment; filename="Renamed.md"'
+    assert dl.headers["Content-Disposition"] == "attachment; filename=\"Renamed.md\"; filename*=UTF-8''Renamed.md"
+    client.post(url + "/rename", json={"name": "实验 report"})
+    cd = client.get(url + "/markdown?download=1").headers["Content-Disposition"]
+    assert cd == "attachment; filename=\"__ report.md\"; filename*=UTF-8''%E5%AE%9E%E9%AA%8C%20report.md"
 
 
 def test_archive_before_delete(client):
