@@ -147,9 +147,12 @@ def _is_histogram_group(items: list[dict]) -> bool:
 
 
 def histogram_over_steps(items: list[dict], bins: int = 64) -> dict | None:
-    """Resample every iteration's histogram onto ``bins`` common bins (counts moved by bin centre).
+    """Resample every iteration's histogram onto ``bins`` common bins.
 
-    Cost: O(iterations x source bins). Returns {"x": centres, "y": iterations, "z": counts[y][x]}.
+    Counts are spread over the common bins in proportion to overlap (uniform within a source
+    bin), through the piecewise-linear cumulative count, so no grid bin is left artificially empty
+    and totals are kept. Cost: O(iterations x (source bins + bins)).
+    Returns {"x": centres, "y": iterations, "z": counts[y][x]}.
     """
     arrays = [_hist_arrays(it) for it in items]
     if any(a is None for a in arrays):
@@ -163,9 +166,9 @@ def histogram_over_steps(items: list[dict], bins: int = 64) -> dict | None:
     grid = np.linspace(lo, hi, bins + 1)
     z = []
     for edges, counts in arrays:
-        centres = (edges[:-1] + edges[1:]) / 2
-        h, _ = np.histogram(centres, bins=grid, weights=np.nan_to_num(counts))
-        z.append(h)
+        order = np.argsort(edges, kind="stable")
+        cum = np.r_[0.0, np.cumsum(np.nan_to_num(counts))]
+        z.append(np.diff(np.interp(grid, edges[order], cum[order])))
     return {"x": (grid[:-1] + grid[1:]) / 2, "y": [it["iteration"] for it in items], "z": np.asarray(z)}
 
 

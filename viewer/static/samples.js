@@ -91,7 +91,15 @@ const RLSamples = (function () {
   function mediaNode(it) {
     if (!it.url) return RL.el("p", {class: "muted", text: "stored remotely: " + (it.uri || "unknown location")});
     switch (it.kind) {
-      case "image": return RL.el("img", {src: it.url, alt: it.caption || "", loading: "lazy"});
+      case "image": {
+        const img = RL.el("img", {src: it.url, alt: it.caption || "", loading: "lazy"});
+        // small images (e.g. 28x28 digits) are scaled up by an integer factor, pixels kept sharp
+        img.addEventListener("load", () => {
+          const w = img.naturalWidth;
+          if (w > 0 && w < 256) img.style.width = Math.min(8, Math.floor(256 / w)) * w + "px";
+        });
+        return img;
+      }
       case "audio": return RL.el("audio", {src: it.url, controls: true, preload: "metadata"});
       case "video": return RL.el("video", {src: it.url, controls: true, preload: "metadata"});
       case "html": return RL.el("iframe", {src: it.url, sandbox: "allow-scripts", referrerpolicy: "no-referrer",

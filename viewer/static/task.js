@@ -149,6 +149,10 @@
     }
   }
 
+  window.addEventListener("hashchange", () => {
+    const name = location.hash.slice(1);
+    if (document.getElementById("tab-" + name)) show(name);
+  });
   const initial = (location.hash || "#scalars").slice(1);
   show(loaders[initial] || ["config", "info"].includes(initial) ? initial : "scalars");
   loadSummary(false).catch(() => {});
