@@ -35,13 +35,17 @@ class Logger(_Base):
         """One point of series ``series`` in graph ``title`` at ``iteration``."""
         try:
             va, sa = self._fast[title, series]
-            va(value)
         except Exception:
             return self._checked(title, series, value, iteration)
         try:
+            va(value)
             sa(iteration)
-        except Exception:
-            self._run.staging.by_key[title, series].v.pop()  # undo the value appended above
+        except BaseException as exc:
+            # a bad iteration, or Ctrl-C / a signal landing between the two appends:
+            # drop the half-appended point so values and steps stay paired
+            self._run.staging.repair(title, series)
+            if not isinstance(exc, Exception):
+                raise
             self._checked(title, series, value, iteration)
 
     def _checked(self, title: Any, series: Any, value: Any, iteration: Any) -> None:

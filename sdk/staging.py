@@ -142,6 +142,15 @@ class Staging:
                     self.wfast[title] = buf.pair
             return buf
 
+    def repair(self, title: str, series: str) -> None:
+        """Drop a value appended without its step (the call was interrupted between the two)."""
+        buf = self.by_key.get((title, series))
+        if buf is not None:
+            with self.lock:
+                n = len(buf.s)
+                if len(buf.v) > n:
+                    del buf.v[n:]
+
     def add_bulk(self, buf: SeriesBuf, steps: np.ndarray, values: np.ndarray, times: np.ndarray,
                  now: float) -> None:
         """Queue arrays for ``buf`` after the points staged so far (order kept); ``now`` also

@@ -89,7 +89,10 @@ def log(data: Any = None, step: Any = None, commit: Optional[bool] = None, sync:
                 va, sa = fast[k]
                 va(v)
                 sa(st)
-        except Exception:
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # Ctrl-C / a signal between two appends
+                run._core.staging.repair(k, k)
+                raise
             run._rest(data, k, st)
         run._step = st + 1
         return

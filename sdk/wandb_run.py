@@ -91,7 +91,10 @@ class Run:
                     va, sa = self._fast[k]
                     va(v)
                     sa(st)
-            except Exception:
+            except BaseException as exc:
+                if not isinstance(exc, Exception):  # Ctrl-C / a signal between two appends
+                    self._core.staging.repair(k, k)
+                    raise
                 self._rest(data, k, st)
             self._step = st + 1
             return

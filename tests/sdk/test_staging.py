@@ -163,3 +163,25 @@ def test_harvest_matches_a_plain_log_of_the_calls(ops):
     assert [(s, v) for s, v, _ in got] == expected
     times = [t for _, _, t in got]
     assert times == sorted(times) and (not times or (times[0] >= 0.0 and times[-1] <= clock))
+
+
+
+
+def test_interrupt_between_the_two_appends_leaves_values_and_steps_paired(store_root, fast):
+    run = ringlog.init(project="s", dir=store_root, settings=fast)
+    run.log({"a": 1.0})
+    va, sa = run._core.staging.wfast["a"]
+
+    def interrupted_step(step):  # stands in for a signal landing right after the value append
+        raise KeyboardInterrupt
+
+    run._core.staging.wfast["a"] = (va, interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        run.log({"a": 2.0})
+    run._core.staging.wfast["a"] = (va, sa)
+    run.log({"a": 3.0})
+    run.finish()
+    from ringlog.store import Store
+
+    got = Store(store_root).task(run.id).scalar("a")
+    assert got.step.tolist() == [0, 1] and got.value.tolist() == [1.0, 3.0]
