@@ -240,3 +240,53 @@ def test_log_value_unknown_type(run):
         log_value(run, "thing", object(), 0)
     with pytest.raises(LoggingTypeError, match="one type"):
         log_value(run, "mixed", [Image(np.zeros((2, 2))), Html("x")], 0)
+
+
+class _Tee:
+    """Stands in for the console capture's Python-level tee: everything written here would be logged."""
+
+    def __init__(self, original):
+        self._ringlog_original = original
+        self.logged = []
+
+    def write(self, s):
+        self.logged.append(s)
+        return self._ringlog_original.write(s)
+
+    def flush(self):
+        self._ringlog_original.flush()
+
+
+class _Capture:
+    def __init__(self, pipes=(), tees=None):
+        self.started = True
+        self.pipes = list(pipes)
+        self.tees = tees or {}
+
+
+def test_report_text_echo_bypasses_python_tee(logger, run, capsys, monkeypatch):
+    import sys
+    from types import SimpleNamespace
+
+    tee = _Tee(sys.stdout)
+    monkeypatch.setattr(sys, "stdout", tee)
+    run.capture = SimpleNamespace(console=_Capture(tees={"stdout": tee}))
+    logger.report_text("once")
+    assert tee.logged == []  # the capture did not see it: no second console record
+    assert capsys.readouterr().out == "once\n"  # but the user still sees it
+    assert [r["text"] for r in read_console(run.path)] == ["once"]
+
+
+def test_report_text_echo_bypasses_fd_capture(logger, run):
+    import os
+    from types import SimpleNamespace
+
+    r, w = os.pipe()
+    try:
+        pipe = SimpleNamespace(name="stdout", restored=False, saved=w)
+        run.capture = SimpleNamespace(console=_Capture(pipes=[pipe]))
+        logger.report_text("to the terminal")
+        assert os.read(r, 100) == b"to the terminal\n"
+    finally:
+        os.close(r)
+        os.close(w)
