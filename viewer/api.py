@@ -13,7 +13,7 @@ from . import params, provider
 from .jsonsafe import dumps
 from .media import media_impl, plots_impl
 from .scalars import METHODS, csv_chunks, scalar_impl, series_impl
-from .tasks import STATUSES, check_sort, console_impl, parse_metric_filter, projects_impl, task_impl, tasks_impl
+from .tasks import STATUS_RE, STATUSES, check_sort, console_impl, parse_metric_filter, projects_impl, task_impl, tasks_impl
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,8 +37,8 @@ def projects():
 def tasks():
     a = request.args
     status = params.get_str(a, "status")
-    if status is not None and status not in STATUSES:
-        raise params.BadRequestError("status", f"must be one of {', '.join(STATUSES)}", status)
+    if status is not None and not STATUS_RE.match(status):
+        raise params.BadRequestError("status", "must be a status word such as " + ", ".join(STATUSES), status)
     sort = check_sort(params.get_str(a, "sort", "updated"))
     order = params.get_choice(a, "order", ("desc", "asc"), "desc")
     limit = params.get_int(a, "limit", 50, lo=1, hi=current_app.config["RINGLOG_PAGE_LIMIT"])

@@ -7,6 +7,7 @@ config into columns. Rows are plain dicts ready for JSON.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -14,8 +15,10 @@ from typing import Any
 from .errors import BadRequestError
 
 #: sort keys answered by the catalog besides ``summary.<key>`` and ``config.<key>``
-SORT_KEYS = ("updated", "created", "name", "status", "project")
-STATUSES = ("created", "running", "completed", "failed", "aborted", "stopped", "crashed")
+SORT_KEYS = ("updated", "created", "name", "status", "project", "id")
+#: statuses the SDK writes (ClearML adds e.g. "published"); any lowercase word is accepted as a filter
+STATUSES = ("created", "running", "completed", "failed", "aborted", "stopped", "published")
+STATUS_RE = re.compile(r"^[a-z_]{1,32}$")
 MAX_COLUMNS = 40
 
 
