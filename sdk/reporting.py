@@ -289,7 +289,15 @@ class ReportingMixin:
             src = given[0]
             if url is not None:
                 src = _local_url(url)
-            img = Image(src) if local_path is None and url is None else _file_image(src)
+            arg = "local_path" if local_path is not None else "url" if url is not None else \
+                "image" if image is not None else "matrix"
+            try:
+                img = Image(src) if local_path is None and url is None else _file_image(src)
+            except LoggingError as exc:  # name the argument the caller used, not Image's
+                msg = str(exc)
+                if msg.startswith("data_or_path"):
+                    raise type(exc)(arg + msg[len("data_or_path"):]) from None
+                raise
             recs = self._samples(title, series, iteration, [img], hist)
             if delete_after_upload and local_path is not None:
                 os.unlink(local_path)

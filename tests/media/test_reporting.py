@@ -145,7 +145,9 @@ def test_nan_inf_settings(logger, run):
 
 BAD_CALLS = [
     ("report_image", dict(title="t", series="s", iteration=0, image=np.zeros((2, 3, 5))), LoggingValueError,
-     "data_or_path: must have shape"),
+     "image: must have shape"),
+    ("report_image", dict(title="t", series="s", iteration=0, local_path="nope.png"), LoggingValueError,
+     "local_path: must be an existing file"),
     ("report_image", dict(title="t", series="s", iteration=0, image=np.zeros((2, 2)), max_image_history=-1),
      LoggingValueError, "max_image_history: must be at least 1"),
     ("report_image", dict(title="t", series="s", iteration=0), LoggingValueError, "give exactly one"),
