@@ -31,11 +31,18 @@ import threading
 from typing import Any, Optional
 
 from . import capture_media as cm
+from .capture import CaptureLoggerMixin
 from .patching import MethodPatch, PostImportHook
 
 TARGETS = {"torch.utils.tensorboard.writer": "SummaryWriter", "tensorboardX.writer": "SummaryWriter"}
 METHODS = ("add_scalar", "add_scalars", "add_histogram", "add_image", "add_images", "add_figure", "add_text",
            "add_hparams")
+
+
+class _Depth(threading.local):
+    """Per-thread nesting depth of patched calls (class default 0: no AttributeError path)."""
+
+    depth = 0
 
 
 def split_tag(tag: str, group: bool = False) -> tuple[str, str]:
@@ -55,9 +62,11 @@ class TBCapture:
         self.active = False
         self.patches: list[MethodPatch] = []
         self.hook: Optional[PostImportHook] = None
-        self._local = threading.local()
-        self._tags: dict = {}
+        self._local = _Depth()
+        self._tags: dict = {False: {}, True: {}}
         self._auto: dict = {}
+        staging = getattr(run, "staging", None)
+        self._fast = getattr(staging, "fast", None) if hasattr(staging, "by_key") else None
         self.patched_modules: list[str] = []
 
     # --- install / remove --------------------------------------------------------
@@ -105,28 +114,40 @@ class TBCapture:
         mirror = getattr(self, "_on_" + name)
         pre = getattr(self, "_pre_" + name, None)
 
-        def wrapper(writer, *args, **kwargs):
-            if not cap.active or getattr(local, "depth", 0):
-                return orig(writer, *args, **kwargs)
-            prepared = None
-            if pre is not None:
+        if pre is None:
+            def wrapper(writer, *args, **kwargs):
+                if local.depth or not cap.active:
+                    return orig(writer, *args, **kwargs)
+                local.depth = 1
                 try:
-                    prepared = pre(*args, **kwargs)
+                    result = orig(writer, *args, **kwargs)
+                finally:
+                    local.depth = 0
+                try:
+                    mirror(*args, **kwargs)
                 except Exception as exc:
                     cap._failed(name, exc)
-            local.depth = 1
-            try:
-                result = orig(writer, *args, **kwargs)
-            finally:
-                local.depth = 0
-            try:
-                if pre is None:
-                    mirror(*args, **kwargs)
-                elif prepared is not None:
-                    mirror(prepared, *args, **kwargs)
-            except Exception as exc:
-                cap._failed(name, exc)
-            return result
+                return result
+        else:
+            def wrapper(writer, *args, **kwargs):
+                if local.depth or not cap.active:
+                    return orig(writer, *args, **kwargs)
+                prepared = None
+                try:
+                    prepared = pre(*args, **kwargs)  # before the original (add_figure closes the figure)
+                except Exception as exc:
+                    cap._failed(name, exc)
+                local.depth = 1
+                try:
+                    result = orig(writer, *args, **kwargs)
+                finally:
+                    local.depth = 0
+                if prepared is not None:
+                    try:
+                        mirror(prepared, *args, **kwargs)
+                    except Exception as exc:
+                        cap._failed(name, exc)
+                return result
 
         wrapper.__name__ = getattr(orig, "__name__", name)
         wrapper.__qualname__ = getattr(orig, "__qualname__", name)
@@ -147,32 +168,45 @@ class TBCapture:
 
     # --- helpers -----------------------------------------------------------------
     def _split(self, tag: Any) -> tuple[str, str]:
-        from .capture import CaptureLoggerMixin
-
         group = CaptureLoggerMixin._tensorboard_auto_group
-        key = (tag, group)
-        ts = self._tags.get(key)
+        cache = self._tags[group]
+        ts = cache.get(tag)
         if ts is None:
-            ts = self._tags[key] = split_tag(tag, group)
+            ts = cache[tag] = split_tag(tag, group)
         return ts
 
     def _step(self, title: str, series: str, step: Any) -> int:
+        """``global_step`` as an int; None counts 0, 1, 2, ... per series."""
         if step is None:
             n = self._auto.get((title, series), -1) + 1
             self._auto[title, series] = n
             return n
-        step = int(step.item()) if hasattr(step, "item") else int(step)
-        self._auto[title, series] = step
-        return step
+        if type(step) is int:
+            return step
+        return int(step.item()) if hasattr(step, "item") else int(step)
 
     # --- mirrors (signatures follow SummaryWriter's; extra arguments are ignored) -
     def _on_add_scalar(self, tag, scalar_value, global_step=None, walltime=None, *_, **__):
         title, series = self._split(tag)
-        step = self._step(title, series, global_step)
+        step = global_step if type(global_step) is int else self._step(title, series, global_step)
         if walltime is not None:
             self.run.report_array(title, series, [cm.to_numpy(scalar_value).item()], [step], [float(walltime)])
-        else:
-            self.run.report_scalar(title, series, scalar_value, step)
+            return
+        fast = self._fast
+        if fast is not None:  # the SDK's own hot path (as Logger.report_scalar): two C appends
+            pair = fast.get((title, series))
+            if pair is not None:
+                try:
+                    pair[0](scalar_value)
+                except Exception:
+                    pass
+                else:
+                    try:
+                        pair[1](step)
+                        return
+                    except Exception:
+                        self.run.staging.by_key[title, series].v.pop()  # undo the value appended above
+        self.run.report_scalar(title, series, scalar_value, step)
 
     def _on_add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None, *_, **__):
         for k, v in tag_scalar_dict.items():

@@ -145,9 +145,17 @@ def _image_ext(blob: bytes) -> Optional[str]:
     return None
 
 
-def import_logdir(logdir: Union[str, Path], root: Union[str, Path], project: Optional[str] = None) -> list[str]:
-    """Create one task per run folder under ``logdir`` in the store at ``root``; returns the task ids."""
+def import_logdir(logdir: Union[str, Path], root: Union[str, Path, None] = None,
+                  project: Optional[str] = None) -> list[str]:
+    """Create one task per run folder under ``logdir`` in the store at ``root`` (default: the SDK's,
+    ``$RINGLOG_DIR`` or ``./ringlog_data``); returns the task ids. ``project`` defaults to the
+    logdir's folder name."""
     from ringlog.store import Store
+
+    if root is None:
+        from .settings import Settings
+
+        root = Settings().root
 
     logdir = Path(logdir)
     runs = find_runs(logdir)
