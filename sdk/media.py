@@ -125,7 +125,8 @@ class Media:
 
 
 class Image(Media):
-    """An image from a numpy array / tensor, a PIL image or an image file (see the module docstring)."""
+    """An image from a numpy array / tensor, a PIL image, a matplotlib figure (rendered to PNG) or an
+    image file (see the module docstring)."""
 
     kind = "image"
 
@@ -138,6 +139,12 @@ class Image(Media):
             raise value_error("file_type", "must be one of png, jpg, jpeg, gif, webp, bmp", file_type)
         if _is_pil(data_or_path):
             img = data_or_path
+        elif type(data_or_path).__module__.startswith("matplotlib.") and hasattr(data_or_path, "savefig"):
+            from PIL import Image as PILImage
+
+            from .figures import matplotlib_png
+
+            img = PILImage.open(io.BytesIO(matplotlib_png(data_or_path)))
         elif isinstance(data_or_path, Image):
             self.data, self.path, self.ext = data_or_path.data, data_or_path.path, data_or_path.ext
             self.caption = self.caption or data_or_path.caption

@@ -192,3 +192,17 @@ def test_plot_presets():
         rplot.line(t, "nope", "y")
     with pytest.raises(LoggingTypeError, match="table"):
         rplot.line([[1, 2]], "x", "y")
+
+
+def test_image_from_matplotlib_figure():
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f, ax = plt.subplots(figsize=(2, 1), dpi=50)
+    ax.plot([1, 2])
+    try:
+        pil = _pil(Image(f))
+        assert pil.format == "PNG" and pil.size[0] > pil.size[1] > 0
+    finally:
+        plt.close(f)
