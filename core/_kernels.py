@@ -21,6 +21,32 @@ _COUNTING_SPAN_CONST = 1 << 16
 
 
 @njit(cache=True, nogil=True)
+def _id_range(sid, smin, smax):
+    for i in range(sid.shape[0]):
+        s = np.int64(sid[i])
+        smin = min(smin, s)
+        smax = max(smax, s)
+    return smin, smax
+
+
+@njit(cache=True, nogil=True)
+def _count_ids(sid, smin, counts):
+    for i in range(sid.shape[0]):
+        counts[np.int64(sid[i]) - smin] += 1
+
+
+@njit(cache=True, nogil=True)
+def _scatter(sid, step, value, time, smin, pos, out_step, out_value, out_time):
+    for i in range(sid.shape[0]):
+        j = np.int64(sid[i]) - smin
+        p = pos[j]
+        out_step[p] = step[i]
+        out_value[p] = value[i]
+        out_time[p] = time[i]
+        pos[j] = p + 1
+
+
+@njit(cache=True, nogil=True)
 def group_ring(sid, step, value, time, head, size):
     """Group the ``size`` points held in a ring starting at ``head`` by series id.
 
@@ -31,7 +57,8 @@ def group_ring(sid, step, value, time, head, size):
 
     Cost: one pass for the id range, one counting pass, one scatter pass —
     O(size + id span) when the ids span at most ~4x the point count, else a
-    stable merge argsort, O(size log size).
+    stable merge argsort, O(size log size). The two ring segments are handled
+    as slices (loops from 0 avoid numba's per-access wrap-around check).
     """
     cap = sid.shape[0]
     n1 = min(size, cap - head)
@@ -41,23 +68,16 @@ def group_ring(sid, step, value, time, head, size):
     out_time = np.empty(size, np.float64)
     if size == 0:
         return np.empty(0, np.int32), np.zeros(1, np.int64), out_step, out_value, out_time
+    e1 = head + n1
     smin = np.int64(sid[head])
     smax = smin
-    for i in range(head, head + n1):
-        s = np.int64(sid[i])
-        smin = min(smin, s)
-        smax = max(smax, s)
-    for i in range(n2):
-        s = np.int64(sid[i])
-        smin = min(smin, s)
-        smax = max(smax, s)
+    smin, smax = _id_range(sid[head:e1], smin, smax)
+    smin, smax = _id_range(sid[:n2], smin, smax)
     span = smax - smin + 1
     if span <= _COUNTING_SPAN_FACTOR * size + _COUNTING_SPAN_CONST:
         counts = np.zeros(span, np.int64)
-        for i in range(head, head + n1):
-            counts[np.int64(sid[i]) - smin] += 1
-        for i in range(n2):
-            counts[np.int64(sid[i]) - smin] += 1
+        _count_ids(sid[head:e1], smin, counts)
+        _count_ids(sid[:n2], smin, counts)
         k = 0
         for j in range(span):
             if counts[j] > 0:
@@ -76,20 +96,8 @@ def group_ring(sid, step, value, time, head, size):
             pos[j] = acc
             acc += c
         offsets[k] = acc
-        for i in range(head, head + n1):
-            j = np.int64(sid[i]) - smin
-            p = pos[j]
-            out_step[p] = step[i]
-            out_value[p] = value[i]
-            out_time[p] = time[i]
-            pos[j] = p + 1
-        for i in range(n2):
-            j = np.int64(sid[i]) - smin
-            p = pos[j]
-            out_step[p] = step[i]
-            out_value[p] = value[i]
-            out_time[p] = time[i]
-            pos[j] = p + 1
+        _scatter(sid[head:e1], step[head:e1], value[head:e1], time[head:e1], smin, pos, out_step, out_value, out_time)
+        _scatter(sid[:n2], step[:n2], value[:n2], time[:n2], smin, pos, out_step, out_value, out_time)
         return sids, offsets, out_step, out_value, out_time
     # Sparse ids: stable merge argsort of the logical sequence.
     logical = np.empty(size, np.int64)
@@ -315,274 +323,32 @@ def extrema_f64(bits, starts):
     return imin, imax, nnf
 
 
-# LTTB sums: y (and float x) are summed in 8 interleaved lanes — element a + 8m + k
-# goes to lane k, each lane in order, then 0.0 + s0 + ... + s7 — so the loop
-# vectorizes and the NumPy reference reproduces the rounding exactly. Non-finite
-# y add 0.0 (an exact no-op: a lane starting at +0.0 never holds -0.0).
-
-
 @njit(cache=True, nogil=True)
-def _lane_sum_y(y, a, e):
-    """(sum, count) of the finite values of ``y[a:e]``, 8-lane order."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    c = np.int64(0)
-    m = a + ((e - a) // 8) * 8
-    for i in range(a, m, 8):
-        v = np.float64(y[i + 0])
-        f = v - v == 0.0
-        s0 += v if f else 0.0
-        c += f
-        v = np.float64(y[i + 1])
-        f = v - v == 0.0
-        s1 += v if f else 0.0
-        c += f
-        v = np.float64(y[i + 2])
-        f = v - v == 0.0
-        s2 += v if f else 0.0
-        c += f
-        v = np.float64(y[i + 3])
-        f = v - v == 0.0
-        s3 += v if f else 0.0
-        c += f
-        v = np.float64(y[i + 4])
-        f = v - v == 0.0
-        s4 += v if f else 0.0
-        c += f
-        v = np.float64(y[i + 5])
-        f = v - v == 0.0
-        s5 += v if f else 0.0
-        c += f
-        v = np.float64(y[i + 6])
-        f = v - v == 0.0
-        s6 += v if f else 0.0
-        c += f
-        v = np.float64(y[i + 7])
-        f = v - v == 0.0
-        s7 += v if f else 0.0
-        c += f
-    if m + 0 < e:
-        v = np.float64(y[m + 0])
-        f = v - v == 0.0
-        s0 += v if f else 0.0
-        c += f
-    if m + 1 < e:
-        v = np.float64(y[m + 1])
-        f = v - v == 0.0
-        s1 += v if f else 0.0
-        c += f
-    if m + 2 < e:
-        v = np.float64(y[m + 2])
-        f = v - v == 0.0
-        s2 += v if f else 0.0
-        c += f
-    if m + 3 < e:
-        v = np.float64(y[m + 3])
-        f = v - v == 0.0
-        s3 += v if f else 0.0
-        c += f
-    if m + 4 < e:
-        v = np.float64(y[m + 4])
-        f = v - v == 0.0
-        s4 += v if f else 0.0
-        c += f
-    if m + 5 < e:
-        v = np.float64(y[m + 5])
-        f = v - v == 0.0
-        s5 += v if f else 0.0
-        c += f
-    if m + 6 < e:
-        v = np.float64(y[m + 6])
-        f = v - v == 0.0
-        s6 += v if f else 0.0
-        c += f
-    return 0.0 + s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7, c
-
-
-@njit(cache=True, nogil=True)
-def _lane_sum_x(x, y, a, e, x0):
-    """Sum of ``x[i] - x0`` over the finite y of ``[a, e)``, 8-lane order (float x)."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    m = a + ((e - a) // 8) * 8
-    for i in range(a, m, 8):
-        v = np.float64(y[i + 0])
-        s0 += (np.float64(x[i + 0]) - x0) if v - v == 0.0 else 0.0
-        v = np.float64(y[i + 1])
-        s1 += (np.float64(x[i + 1]) - x0) if v - v == 0.0 else 0.0
-        v = np.float64(y[i + 2])
-        s2 += (np.float64(x[i + 2]) - x0) if v - v == 0.0 else 0.0
-        v = np.float64(y[i + 3])
-        s3 += (np.float64(x[i + 3]) - x0) if v - v == 0.0 else 0.0
-        v = np.float64(y[i + 4])
-        s4 += (np.float64(x[i + 4]) - x0) if v - v == 0.0 else 0.0
-        v = np.float64(y[i + 5])
-        s5 += (np.float64(x[i + 5]) - x0) if v - v == 0.0 else 0.0
-        v = np.float64(y[i + 6])
-        s6 += (np.float64(x[i + 6]) - x0) if v - v == 0.0 else 0.0
-        v = np.float64(y[i + 7])
-        s7 += (np.float64(x[i + 7]) - x0) if v - v == 0.0 else 0.0
-    if m + 0 < e:
-        v = np.float64(y[m + 0])
-        s0 += (np.float64(x[m + 0]) - x0) if v - v == 0.0 else 0.0
-    if m + 1 < e:
-        v = np.float64(y[m + 1])
-        s1 += (np.float64(x[m + 1]) - x0) if v - v == 0.0 else 0.0
-    if m + 2 < e:
-        v = np.float64(y[m + 2])
-        s2 += (np.float64(x[m + 2]) - x0) if v - v == 0.0 else 0.0
-    if m + 3 < e:
-        v = np.float64(y[m + 3])
-        s3 += (np.float64(x[m + 3]) - x0) if v - v == 0.0 else 0.0
-    if m + 4 < e:
-        v = np.float64(y[m + 4])
-        s4 += (np.float64(x[m + 4]) - x0) if v - v == 0.0 else 0.0
-    if m + 5 < e:
-        v = np.float64(y[m + 5])
-        s5 += (np.float64(x[m + 5]) - x0) if v - v == 0.0 else 0.0
-    if m + 6 < e:
-        v = np.float64(y[m + 6])
-        s6 += (np.float64(x[m + 6]) - x0) if v - v == 0.0 else 0.0
-    return 0.0 + s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
-
-
-@njit(cache=True, nogil=True)
-def _int_sum_x(x, y, use_index, a, e, x0):
-    """Exact int64 sum of ``x[i] - x0`` (``i - x0`` for the index) over the finite y of ``[a, e)``."""
-    acc = np.int64(0)
-    if use_index:
-        for i in range(a, e):
-            v = np.float64(y[i])
-            acc += (i - x0) if v - v == 0.0 else 0
-    else:
-        for i in range(a, e):
-            v = np.float64(y[i])
-            acc += (np.int64(x[i]) - x0) if v - v == 0.0 else 0
-    return acc
-
-
-@njit(cache=True, nogil=True)
-def _area_keys(x, y, use_index, a, e, ax, ay, dx, dy, out):
-    """Write the triangle areas of ``[a, e)`` into ``out[:e-a]`` (float64 bits) and
-    return their largest order key (see the extrema kernels). Area:
-    |dx*(y-ay) - (ax-x)*dy|; a NaN area ranks as -1.0 (below any
-    real area), a non-finite y as -2.0 (never chosen while a finite y exists)."""
-    mag = np.int64(0x7FFFFFFFFFFFFFFF)
-    fout = out.view(np.float64)
-    for i in range(a, e):
-        v = np.float64(y[i])
-        xb = np.float64(i) if use_index else np.float64(x[i])
-        area = abs(dx * (v - ay) - (ax - xb) * dy)
-        area = area if area == area else -1.0
-        fout[i - a] = area if v - v == 0.0 else -2.0
-    n = e - a
-    best = np.int64(-0x8000000000000000)
-    for i in range(n):
-        u = out[i]
-        s = u >> 63
-        best = max(best, (u ^ (s & mag)) - s)
-    return best
-
-
-@njit(cache=True, nogil=True)
-def lttb_kernel(x, y, use_index, xsum_int, starts, p0, pl, n_out):
-    """Largest-Triangle-Three-Buckets over the finite values of ``y``.
-
-    ``p0``/``pl`` are the first/last finite points (always kept); the middle
-    buckets are ``[starts[j], starts[j+1])`` (equal-width in x, computed by the
-    caller). Non-finite y are skipped everywhere; empty buckets are skipped.
-    When at most ``n_out`` finite points exist in ``[p0, pl]``, all of them are
-    returned. x is ``float(i)`` when ``use_index``; ``xsum_int`` says x holds
-    integers (bucket means of x are then computed from exact int64 sums).
-    Per bucket the chosen point maximizes ``|(ax-cx)*(yb-ay) - (ax-xb)*(cy-ay)|``
-    (first on ties), where a is the previous choice and c the mean of the next
-    non-empty bucket (or the last point). Cost: two vectorized passes, O(n).
-    """
-    nb = starts.shape[0] - 1
-    x0 = np.float64(p0) if use_index else np.float64(x[p0])
-    x0i = np.int64(p0) if use_index else (np.int64(x[p0]) if xsum_int else np.int64(0))
-    mx = np.zeros(nb, np.float64)
-    my = np.zeros(nb, np.float64)
-    cnt = np.zeros(nb, np.int64)
-    total = 0
-    for j in range(nb):
-        a = starts[j]
-        e = starts[j + 1]
-        sy, c = _lane_sum_y(y, a, e)
-        cnt[j] = c
-        total += c
-        if c == 0:
-            continue
-        if use_index or xsum_int:
-            sx = np.float64(_int_sum_x(x, y, use_index, a, e, x0i))
-        else:
-            sx = _lane_sum_x(x, y, a, e, x0)
-        mx[j] = x0 + sx / c
-        my[j] = sy / c
-    if total + 2 <= n_out or p0 == pl:
-        out = np.empty(total + 2, np.int64)
-        k = 0
-        for i in range(p0, pl + 1):
-            v = np.float64(y[i])
-            if v - v == 0.0:
-                out[k] = i
-                k += 1
-        return out[:k]
-    buf = np.empty(_BLOCK, np.int64)
-    out = np.empty(nb + 2, np.int64)
-    out[0] = p0
-    k = 1
-    ax = x0
-    ay = np.float64(y[p0])
-    xl = np.float64(pl) if use_index else np.float64(x[pl])
-    cx = xl
-    cy = np.float64(y[pl])
-    nxt = -1  # next non-empty bucket after j, found scanning backwards
-    nexts = np.full(nb, -1, np.int64)
-    for j in range(nb - 1, -1, -1):
-        nexts[j] = nxt
-        if cnt[j] > 0:
-            nxt = j
-    for j in range(nb):
-        if cnt[j] == 0:
-            continue
-        j2 = nexts[j]
-        if j2 >= 0:
-            cx = mx[j2]
-            cy = my[j2]
-        else:
-            cx = xl
-            cy = np.float64(y[pl])
-        dx = ax - cx
-        dy = cy - ay
-        a = starts[j]
-        e = starts[j + 1]
-        best = np.int64(-0x8000000000000000)
-        bblk = a
-        for s in range(a, e, _BLOCK):
-            t = min(s + _BLOCK, e)
-            kb = _area_keys(x, y, use_index, s, t, ax, ay, dx, dy, buf)
-            if kb > best:
-                best = kb
-                bblk = s
-        t = min(bblk + _BLOCK, e)
-        _area_keys(x, y, use_index, bblk, t, ax, ay, dx, dy, buf)
-        bi = bblk + _first_key_i64(buf[: t - bblk], best)
-        out[k] = bi
-        k += 1
-        ax = np.float64(bi) if use_index else np.float64(x[bi])
-        ay = np.float64(y[bi])
-    out[k] = pl
-    return out[: k + 1]
+def _count_unsorted(cur, prev):
+    """Number of i with ``cur[i] < prev[i]`` or ``cur[i]`` not finite (vectorizes)."""
+    bad = 0
+    for i in range(cur.shape[0]):
+        v = np.float64(cur[i])
+        bad += (cur[i] < prev[i]) | (not (v - v == 0.0))
+    return bad
 
 
 @njit(cache=True, nogil=True)
 def first_unsorted(x):
     """Index of the first element of ``x`` that is not finite or is smaller than
-    its predecessor, or -1 when ``x`` is sorted non-decreasing and finite. O(n)."""
+    its predecessor, or -1 when ``x`` is sorted non-decreasing and finite.
+    One vectorized pass per 4096-value block; a scalar scan only in a bad block."""
     n = x.shape[0]
-    for i in range(n):
-        v = np.float64(x[i])
-        if not (v - v == 0.0):
-            return i
-        if i > 0 and x[i] < x[i - 1]:
-            return i
+    if n == 0:
+        return -1
+    v = np.float64(x[0])
+    if not (v - v == 0.0):
+        return 0
+    for s in range(1, n, 4096):
+        t = min(s + 4096, n)
+        if _count_unsorted(x[s:t], x[s - 1:t - 1]) > 0:
+            for i in range(s, t):
+                v = np.float64(x[i])
+                if not (v - v == 0.0) or x[i] < x[i - 1]:
+                    return i
     return -1

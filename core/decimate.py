@@ -237,7 +237,7 @@ def _first_last_finite(y: np.ndarray) -> tuple[int, int]:
 
 
 def _lttb(x, y, n_out: int) -> np.ndarray:
-    from ._kernels import lttb_kernel
+    from ._lttb import lttb_kernel
 
     n = y.shape[0]
     p0, pl = _first_last_finite(y)
@@ -273,10 +273,15 @@ def minmaxlttb(x, y, n_out: int, minmax_ratio: int = 4, *, assume_sorted: bool =
     if n_out >= n:
         return np.arange(n, dtype=np.int64)
     pre_n = 2 * ((n_out * int(minmax_ratio) + 1) // 2)
+    if pre_n >= n:  # the preselection would keep every point
+        return _lttb(x, y, n_out)
     pre = minmax(x, y, pre_n, assume_sorted=True)
     p0, pl = _first_last_finite(y)
-    if p0 >= 0:
-        pre = np.unique(np.concatenate([pre, [p0, pl]])).astype(np.int64)
+    if p0 >= 0:  # pre is sorted and holds only finite points, so p0 <= pre[0], pre[-1] <= pl
+        head = [p0] if not pre.size or pre[0] != p0 else []
+        tail = [pl] if pl != p0 and (not pre.size or pre[-1] != pl) else []
+        if head or tail:
+            pre = np.concatenate([np.asarray(head, np.int64), pre, np.asarray(tail, np.int64)])
     if pre.shape[0] <= n_out:
         return pre
     xs = pre if x is None else x[pre]
