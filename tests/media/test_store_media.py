@@ -189,3 +189,16 @@ def test_sync_is_harmless(task_path):
     mw.sync()
     assert len(read_plots(task_path)) == 1
     assert math.isfinite(read_plots(task_path)[0]["time"])
+
+
+def test_console_cursor_across_blocks(task_path):
+    """The cursor skips lines by counting newlines in 1 MiB blocks; check lines cut by a block edge."""
+    mw = MediaWriter(task_path)
+    text = "x" * 997
+    n = 3000  # ~3 MiB: several blocks, lines straddle their edges
+    mw.add_console([(float(i), "stdout", "info", f"{i}:{text}") for i in range(n)])
+    for since in (0, 1, 1040, 1041, 2100, n - 1, n, n + 5):
+        recs = read_console(task_path, since=since, limit=3)
+        want = list(range(since, min(n, since + 3)))
+        assert [int(r["text"].split(":")[0]) for r in recs] == want, since
+    assert len(read_console(task_path, since=10)) == n - 10
