@@ -11,8 +11,9 @@ Assumptions: one writer per task (the SDK serialises calls with a lock); any num
 which never see a half-written record because a torn last line (a crash mid-write) is skipped.
 Every index line is one ``write`` of one complete JSON object ending in ``\\n``.
 
-Retention: only the last ``max_history`` samples per (title, series) are kept; an older file is
-deleted (local disk or fsspec URI) and a tombstone appended. When tombstones outnumber live records
+Retention: only the last ``max_history`` samples per (title, series) are kept; a tombstone is
+appended for an older sample, then its file is deleted (local disk or fsspec URI); a crash between
+the two leaves an unlisted file behind, never a listed file that is missing. When tombstones outnumber live records
 (and there are more than ``COMPACT_MIN``), the index is rewritten to a temp file and renamed over
 the old one, so readers see either the old or the new index, never a mix.
 
@@ -279,14 +280,17 @@ class MediaWriter:
         lines = [dumps(rec)]
         q.append(rec)
         self._nlive += 1
+        dropped = []
         while len(q) > keep:
             old = q.popleft()
-            self._delete_file(old)
+            dropped.append(old)
             lines.append(dumps({"op": "del", "id": old["id"], "time": rec["time"]}))
             self._tombstones += 1
             self._nlive -= 1
         self.path.mkdir(parents=True, exist_ok=True)
         _append(self.path / MEDIA_INDEX, lines)
+        for old in dropped:  # after the tombstones: a reader never lists a file that is already gone
+            self._delete_file(old)
         if self._tombstones >= COMPACT_MIN and self._tombstones > self._nlive:
             self.compact()
         return _public(rec, self.path)
