@@ -1,0 +1,214 @@
+"""The catalog: an SQLite index of every task's metadata in the store root.
+
+An index only: every row is rebuilt from the task folders' ``zarr.json`` by
+:meth:`Catalog.rebuild`. WAL mode and one short transaction per write, so
+several processes may write at once (sqlite serialises them; ``timeout`` waits
+out a busy writer). Numeric summary values also go to ``metrics(task_id, key,
+value)`` (indexed on key, value) for range filters and sorting by a metric.
+Cost: a query is one SELECT with LIMIT/OFFSET plus a COUNT; 10,000 tasks sort
+and page in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from pathlib import Path
+
+from .errors import bad_type, bad_value
+from .layout import CATALOG
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tasks(
+  id TEXT PRIMARY KEY, project TEXT NOT NULL, name TEXT NOT NULL, status TEXT, tags TEXT,
+  created REAL, updated REAL, summary TEXT, config TEXT, path TEXT);
+CREATE INDEX IF NOT EXISTS tasks_updated ON tasks(updated);
+CREATE INDEX IF NOT EXISTS tasks_created ON tasks(created);
+CREATE INDEX IF NOT EXISTS tasks_project ON tasks(project, updated);
+CREATE TABLE IF NOT EXISTS metrics(task_id TEXT NOT NULL, key TEXT NOT NULL, value REAL,
+  PRIMARY KEY(task_id, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS metrics_key ON metrics(key, value);
+"""
+_COLUMNS = ("id", "name", "project", "status", "created", "updated")
+
+
+def _number(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+class Catalog:
+    """SQLite catalog at ``<root>/catalog.sqlite``; created on first write."""
+
+    def __init__(self, root: Path, timeout: float = 10.0):
+        self.root = Path(root)
+        self.path = self.root / CATALOG
+        self._timeout = timeout
+        self._ready = False
+
+    def _connect(self, create: bool) -> sqlite3.Connection | None:
+        if not create and not self.path.exists():
+            return None
+        if create:
+            self.root.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+        if create and not self._ready:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(_SCHEMA)
+            self._ready = True
+        con.execute("PRAGMA synchronous=NORMAL")
+        return con
+
+    # --- writing -------------------------------------------------------------------
+    def upsert(self, rows) -> None:
+        """Insert or replace tasks given as ``(meta dict, task path)`` pairs, in one transaction."""
+        con = self._connect(create=True)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            for meta, path in rows:
+                self._upsert_one(con, meta, path)
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    @staticmethod
+    def _upsert_one(con, meta: dict, path) -> None:
+        tid = meta["id"]
+        summary = meta.get("summary") or {}
+        con.execute(
+            "INSERT OR REPLACE INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (tid, meta.get("project", ""), meta.get("name", ""), meta.get("status"),
+             json.dumps(list(meta.get("tags") or [])), meta.get("created"), meta.get("updated"),
+             json.dumps(summary, default=str), json.dumps(meta.get("config") or {}, default=str), str(path)))
+        con.execute("DELETE FROM metrics WHERE task_id=?", (tid,))
+        vals = [(tid, k, _number(v)) for k, v in summary.items() if _number(v) is not None]
+        if vals:
+            con.executemany("INSERT INTO metrics VALUES (?,?,?)", vals)
+
+    def remove_missing(self, keep_ids) -> None:
+        con = self._connect(create=True)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("CREATE TEMP TABLE keep(id TEXT PRIMARY KEY)")
+            con.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(i,) for i in keep_ids])
+            con.execute("DELETE FROM metrics WHERE task_id NOT IN (SELECT id FROM keep)")
+            con.execute("DELETE FROM tasks WHERE id NOT IN (SELECT id FROM keep)")
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    # --- reading -------------------------------------------------------------------
+    def path_of(self, task_id: str) -> str | None:
+        con = self._connect(create=False)
+        if con is None:
+            return None
+        try:
+            row = con.execute("SELECT path FROM tasks WHERE id=?", (task_id,)).fetchone()
+        finally:
+            con.close()
+        return row[0] if row else None
+
+    def projects(self) -> list[str]:
+        con = self._connect(create=False)
+        if con is None:
+            return []
+        try:
+            return [r[0] for r in con.execute("SELECT DISTINCT project FROM tasks ORDER BY project")]
+        finally:
+            con.close()
+
+    def query(self, project=None, text=None, tags=(), status=None, sort="updated", descending=True,
+              offset=0, limit=50, metric_filters=()):
+        """Filter, sort and page tasks; returns ``(rows, total)``.
+
+        ``sort``: a column (updated, created, name, status, project, id), ``duration``,
+        ``summary.<key>`` or ``config.<key>`` (tasks without the key come last).
+        ``metric_filters``: ``(key, lo, hi)`` triples on numeric summary values, bounds
+        inclusive, ``None`` for open. ``text`` matches name or id (case-insensitive).
+        ``limit=None`` returns every row.
+        """
+        where, args = [], []
+        if project is not None:
+            where.append("t.project = ?")
+            args.append(project)
+        if status is not None:
+            where.append("t.status = ?")
+            args.append(status)
+        if text:
+            if not isinstance(text, str):
+                raise bad_type("text", "must be a str", text)
+            where.append("(t.name LIKE ? ESCAPE '\\' OR t.id LIKE ? ESCAPE '\\')")
+            pat = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            args += [pat, pat]
+        if isinstance(tags, str):
+            tags = (tags,)
+        for tag in tags or ():
+            where.append("EXISTS (SELECT 1 FROM json_each(t.tags) WHERE json_each.value = ?)")
+            args.append(tag)
+        for f in metric_filters or ():
+            try:
+                key, lo, hi = f
+            except (TypeError, ValueError):
+                raise bad_value("metric_filters", "must hold (key, lo, hi) triples", f) from None
+            cond = ["m.task_id = t.id", "m.key = ?"]
+            fargs = [key]
+            if lo is not None:
+                cond.append("m.value >= ?")
+                fargs.append(float(lo))
+            if hi is not None:
+                cond.append("m.value <= ?")
+                fargs.append(float(hi))
+            where.append(f"EXISTS (SELECT 1 FROM metrics m WHERE {' AND '.join(cond)})")
+            args += fargs
+        join, join_args, order_args = "", [], []
+        if not isinstance(sort, str):
+            raise bad_type("sort", "must be a str", sort)
+        if sort in _COLUMNS:
+            key_sql = f"t.{sort}"
+        elif sort == "duration":
+            key_sql = "(t.updated - t.created)"
+        elif sort.startswith("summary.") and len(sort) > 8:
+            join = "LEFT JOIN metrics s ON s.task_id = t.id AND s.key = ?"
+            join_args.append(sort[8:])
+            key_sql = "s.value"
+        elif sort.startswith("config.") and len(sort) > 7:
+            key_sql = "json_extract(t.config, ?)"
+            path = '$."' + sort[7:].replace('"', '\\"') + '"'
+            order_args += [path, path]
+        else:
+            raise bad_value("sort", "must be a column (updated, created, name, status, project, id), 'duration', "
+                            "'summary.<key>' or 'config.<key>'", sort)
+        direction = "DESC" if descending else "ASC"
+        wsql = (" WHERE " + " AND ".join(where)) if where else ""
+        con = self._connect(create=False)
+        if con is None:
+            return [], 0
+        try:
+            total = con.execute(f"SELECT COUNT(*) FROM tasks t{wsql}", args).fetchone()[0]
+            sql = (f"SELECT t.id, t.name, t.project, t.status, t.tags, t.created, t.updated, t.summary, "
+                   f"t.config, t.path FROM tasks t {join}{wsql} ORDER BY ({key_sql}) IS NULL, {key_sql} "
+                   f"{direction}, t.id {direction}")
+            qargs = join_args + args + order_args
+            if limit is not None:
+                sql += " LIMIT ? OFFSET ?"
+                qargs += [int(limit), int(offset)]
+            elif offset:
+                sql += " LIMIT -1 OFFSET ?"
+                qargs.append(int(offset))
+            rows = con.execute(sql, qargs).fetchall()
+        finally:
+            con.close()
+        return [_row(r) for r in rows], total
+
+
+def _row(r) -> dict:
+    return {"id": r[0], "name": r[1], "project": r[2], "status": r[3], "tags": json.loads(r[4] or "[]"),
+            "created": r[5], "updated": r[6], "summary": json.loads(r[7] or "{}"),
+            "config": json.loads(r[8] or "{}"), "path": r[9]}

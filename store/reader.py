@@ -1,0 +1,171 @@
+"""TaskReader: the numpy read API of one task (metadata, series, full export, decimate).
+
+A reader is a snapshot: series.json and the tail files as they were when it was
+opened (``refresh()`` takes a new one). Reads never sample: ``scalar()`` returns
+every point of the range exactly as logged (time at 1 ms resolution).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import _fs
+from .errors import CorruptStoreError, SeriesNotFoundError, bad_type
+from .layout import SERIES_INDEX, TASK_META, TIME_RES
+from .query import Decimated, _Axis, _check, decimate
+from .series_reader import ChunkCache, SeriesReader, StaleIndex
+
+_INFO_KEYS = ("id", "name", "project", "status", "tags", "created", "updated", "config", "env", "summary")
+
+
+@dataclass
+class Scalar:
+    """Every point of one series (or a range of it): ``step`` int64, ``value`` float64,
+    ``time`` float64 unix seconds (1 ms resolution)."""
+
+    step: np.ndarray
+    value: np.ndarray
+    time: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.step.shape[0])
+
+
+class TaskReader:
+    """Read one task. Open through :meth:`ringlog.store.Store.task`."""
+
+    def __init__(self, path: Path, cache: ChunkCache | None = None):
+        self.path = Path(path)
+        self._cache = cache or ChunkCache()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Take a new snapshot of the task (a live task's newest synced points)."""
+        try:
+            self._meta = _fs.read_json(self.path / TASK_META).get("attributes", {})
+        except (OSError, ValueError) as exc:
+            raise CorruptStoreError(f"task folder {self.path}: metadata cannot be read ({exc})") from exc
+        self._entries = self._read_index()
+        self._readers: dict[int, SeriesReader] = {}
+
+    def _read_index(self) -> dict:
+        try:
+            idx = _fs.read_json(self.path / SERIES_INDEX)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise CorruptStoreError(f"task folder {self.path}: series.json cannot be read ({exc})") from exc
+        return {(e["title"], e["series"]): e for e in idx.get("series", [])}
+
+    # --- metadata ----------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._meta.get("id", self.path.name)
+
+    @property
+    def info(self) -> dict:
+        """id, name, project, status, tags, created, updated, config, env, summary, plus extra keys."""
+        m = dict(self._meta)
+        for k in _INFO_KEYS:
+            m.setdefault(k, {} if k in ("config", "env", "summary") else ([] if k == "tags" else None))
+        return m
+
+    @property
+    def summary(self) -> dict:
+        return dict(self._meta.get("summary") or {})
+
+    def series(self) -> list[tuple[str, str]]:
+        """Every (title, series) the task holds, sorted."""
+        return sorted(self._entries)
+
+    def last_metrics(self) -> dict:
+        """``{(title, series): {"last", "min", "max", "count", "last_step"}}`` as of the last sync
+        (min/max over finite values; None when there is none)."""
+        return {k: dict(e.get("stats") or {}) for k, e in sorted(self._entries.items())}
+
+    # --- series -------------------------------------------------------------------
+    def _series_reader(self, title, series) -> SeriesReader:
+        if not isinstance(title, str):
+            raise bad_type("title", "must be a str", title)
+        if series is None:
+            series = title
+        elif not isinstance(series, str):
+            raise bad_type("series", "must be a str or None (None: the same as title)", series)
+        key = (title, series)
+        e = self._entries.get(key)
+        if e is None:
+            raise SeriesNotFoundError(f"title={title!r}, series={series!r}: no such series in task {self.id} "
+                                      f"(it has {len(self._entries)} series)")
+        sr = self._readers.get(e["sid"])
+        if sr is None:
+            for _ in range(5):
+                try:
+                    sr = SeriesReader(self.path, e, self._cache)
+                    break
+                except StaleIndex:  # the writer compacted the tail after we read series.json
+                    self._entries = self._read_index()
+                    e = self._entries[key]
+            else:
+                raise CorruptStoreError(f"series {key} of task {self.id}: tail and series.json disagree")
+            self._readers[e["sid"]] = sr
+        return sr
+
+    def count(self, title: str, series: str | None = None) -> int:
+        """Number of points of a series."""
+        return self._series_reader(title, series).n
+
+    def scalar(self, title: str, series: str | None = None, start: int | None = None,
+               stop: int | None = None) -> Scalar:
+        """Points ``[start, stop)`` (Python slice rules, negative counts from the end) of a series.
+
+        Never sampled. Cost: decodes the chunks overlapping the range.
+        """
+        sr = self._series_reader(title, series)
+        for name, v in (("start", start), ("stop", stop)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+                raise bad_type(name, "must be None or an int", v)
+        lo, hi, _ = slice(start, stop).indices(sr.n)
+        hi = max(hi, lo)
+        origin = float(self._meta.get("time_origin", 0.0))
+        t = sr.raw("time", lo, hi).astype(np.float64)
+        t *= TIME_RES
+        t += origin
+        return Scalar(sr.raw("step", lo, hi), sr.raw("value", lo, hi), t)
+
+    def decimate(self, title: str, series: str | None = None, x_min=None, x_max=None, points: int = 2000,
+                 x: str = "step", method: str = "m4") -> Decimated:
+        """A few points of ``[x_min, x_max]`` that keep every bucket's true first/last/min/max.
+
+        ``x``: "step", "time" (seconds since the task started) or "wall" (unix seconds).
+        See :mod:`ringlog.store.query` and FORMAT.md for the bucket rules. x must be
+        non-decreasing within the series (steps and times from one run are).
+        Cost: independent of the series length (a few small pyramid reads).
+        """
+        _check(points, x, method, x_min, x_max)
+        sr = self._series_reader(title, series)
+        origin = float(self._meta.get("time_origin", 0.0))
+        created = float(self._meta.get("created", origin))
+        return decimate(sr, _Axis(x, origin, created), x_min, x_max, int(points), method)
+
+    # --- media, plots, console (MEDIA's store/media.py) -----------------------------------
+    def media(self, title=None, series=None) -> list[dict]:
+        from .media import read_media
+
+        return read_media(self.path, title=title, series=series)
+
+    def plots(self, title=None, series=None) -> list[dict]:
+        from .media import read_plots
+
+        return read_plots(self.path, title=title, series=series)
+
+    def console(self, since=0) -> list[dict]:
+        from .media import read_console
+
+        return read_console(self.path, since=since)
+
+    def __repr__(self) -> str:
+        return f"TaskReader({self.id!r}, project={self._meta.get('project')!r}, series={len(self._entries)})"
+

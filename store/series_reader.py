@@ -1,0 +1,172 @@
+"""Reads one series of a task: raw ranges (Zarr chunks + tail) and pyramid records.
+
+A SeriesReader is a snapshot of ``series.json`` and the tail file taken when it
+is created; a live task's newer points appear in a new reader. Decoded chunks of
+pyramid levels and raw chunks read for small ranges go to the store's shared
+LRU cache (full chunks never change once written; keys name the array).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+import threading
+
+import numpy as np
+
+from ringlog.core import pyramid as pyr
+
+from . import codecs, tail
+from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, level_dir, level_size, series_dir, value_dir
+
+_SMALL = 1 << 15  # a read of fewer points than this goes through the chunk cache
+
+
+class StaleIndex(Exception):
+    """series.json moved on while reading (the writer compacted the tail): reload and retry."""
+
+
+class ChunkCache:
+    """A byte-bounded LRU of decoded chunks shared by every reader of a Store. Thread-safe."""
+
+    def __init__(self, max_bytes: int = 256 << 20):
+        self.max_bytes = max_bytes
+        self._d: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            a = self._d.get(key)
+            if a is not None:
+                self._d.move_to_end(key)
+            return a
+
+    def put(self, key, arr) -> None:
+        with self._lock:
+            if key in self._d:
+                return
+            self._d[key] = arr
+            self._bytes += arr.nbytes
+            while self._bytes > self.max_bytes and self._d:
+                _, old = self._d.popitem(last=False)
+                self._bytes -= old.nbytes
+
+
+class SeriesReader:
+    def __init__(self, task_path: Path, entry: dict, cache: ChunkCache):
+        self.task_path = task_path
+        self.sid = int(entry["sid"])
+        self.title, self.series = entry["title"], entry["series"]
+        self.dtype = entry.get("dtype", "f8")
+        self.chunks = int(entry.get("chunks", 0))
+        self.level_counts = [int(c) for c in entry.get("levels", [])]
+        self.stats = entry.get("stats") or {}
+        self.dir = series_dir(task_path, self.sid)
+        self._cache = cache
+        t = tail.read(self.dir / "tail.bin", self.chunks * CHUNK)
+        if t is None:
+            raise StaleIndex(self.dir)
+        self._tail = t
+        self.n = self.chunks * CHUNK + len(t[0])
+
+    # --- raw -----------------------------------------------------------------------
+    def _spec_dir(self, name: str):
+        if name == "step":
+            return codecs.STEP, self.dir / "step"
+        if name == "time":
+            return codecs.TIME, self.dir / "time"
+        return (codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8), value_dir(self.dir, self.dtype)
+
+    def _chunk(self, name: str, c: int) -> np.ndarray:
+        key = (str(self.dir), name, self.dtype, c)
+        a = self._cache.get(key)
+        if a is None:
+            spec, d = self._spec_dir(name)
+            a = codecs.decode(spec, codecs.read_chunk(d, c), CHUNK)
+            self._cache.put(key, a)
+        return a
+
+    def raw(self, name: str, lo: int, hi: int) -> np.ndarray:
+        """Raw ``step`` (int64), ``value`` (float64) or ``time`` (int64 ms) of points ``[lo, hi)``.
+
+        Cost: decodes every chunk overlapping the range (cached when the range is small).
+        """
+        lo, hi = max(0, lo), min(self.n, hi)
+        out = np.empty(max(hi - lo, 0), np.float64 if name == "value" else np.int64)
+        if hi <= lo:
+            return out
+        zend = self.chunks * CHUNK
+        spec, d = self._spec_dir(name)
+        small = hi - lo < _SMALL
+        tmp = None
+        for c in range(lo // CHUNK, (min(hi, zend) - 1) // CHUNK + 1 if lo < zend else 0):
+            a, e = max(lo, c * CHUNK), min(hi, (c + 1) * CHUNK)
+            o = a - lo
+            if small:
+                out[o:o + e - a] = self._chunk(name, c)[a - c * CHUNK:e - c * CHUNK]
+            elif e - a == CHUNK and out.dtype == np.dtype(spec.dtype):
+                codecs.decode_into(spec, codecs.read_chunk(d, c), out[o:o + CHUNK])
+            else:
+                if tmp is None:
+                    tmp = np.empty(CHUNK, spec.dtype)
+                codecs.decode_into(spec, codecs.read_chunk(d, c), tmp)
+                out[o:o + e - a] = tmp[a - c * CHUNK:e - c * CHUNK]
+        if hi > zend:
+            col = self._tail[{"step": 0, "value": 1, "time": 2}[name]]
+            a = max(lo, zend)
+            out[a - lo:] = col[a - zend:hi - zend]
+        return out
+
+    # --- pyramid -------------------------------------------------------------------
+    def complete(self, k: int) -> int:
+        """Number of complete level-``k`` buckets (persisted or computable from below)."""
+        return self.n // level_size(k)
+
+    def _persisted(self, k: int) -> int:
+        c = self.level_counts[k - 1] if k - 1 < len(self.level_counts) else 0
+        return min(c, self.complete(k))
+
+    def _level_chunk(self, k: int, c: int) -> np.ndarray:
+        full = (c + 1) * LEVEL_CHUNK <= (self.level_counts[k - 1] if k - 1 < len(self.level_counts) else 0)
+        key = (str(self.dir), f"L{k}", c) if full else None
+        a = self._cache.get(key) if full else None
+        if a is None:
+            a = codecs.decode(codecs.LEVEL, codecs.read_chunk(level_dir(self.dir, k), 0, c),
+                              pyr.NF * LEVEL_CHUNK).reshape(pyr.NF, LEVEL_CHUNK)
+            if full:
+                self._cache.put(key, a)
+        return a
+
+    def records(self, k: int, b0: int, b1: int) -> np.ndarray:
+        """Records of level-``k`` buckets ``[b0, b1)`` (all complete), shape ``(NF, b1 - b0)``.
+
+        Persisted buckets are read (one chunk read per LEVEL_CHUNK records); buckets the
+        writer had not persisted when this snapshot was taken are computed from below.
+        """
+        out = pyr.empty_records(max(b1 - b0, 0))
+        if b1 <= b0:
+            return out
+        p = self._persisted(k)
+        if b0 < p:
+            e = min(b1, p)
+            for c in range(b0 // LEVEL_CHUNK, (e - 1) // LEVEL_CHUNK + 1):
+                a, z = max(b0, c * LEVEL_CHUNK), min(e, (c + 1) * LEVEL_CHUNK)
+                out[:, a - b0:z - b0] = self._level_chunk(k, c)[:, a - c * LEVEL_CHUNK:z - c * LEVEL_CHUNK]
+        if b1 > p:
+            a = max(b0, p)
+            m = b1 - a
+            if k == 1:
+                lo, hi = a * FAN1, b1 * FAN1
+                rec = pyr.raw_records(self.raw("step", lo, hi), self.raw("value", lo, hi), self.raw("time", lo, hi),
+                                      np.arange(m + 1, dtype=np.int64) * FAN1, lo)
+            else:
+                below = self.records(k - 1, a * FAN, b1 * FAN)
+                rec = pyr.combine(below, np.arange(m + 1, dtype=np.int64) * FAN)
+            out[:, a - b0:] = rec
+        return out
+
+    def raw_record(self, lo: int, hi: int) -> np.ndarray:
+        """One record summarising raw points ``[lo, hi)`` (non-empty)."""
+        return pyr.raw_records(self.raw("step", lo, hi), self.raw("value", lo, hi), self.raw("time", lo, hi),
+                               np.array([0, hi - lo], np.int64), lo)

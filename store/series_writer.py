@@ -1,0 +1,256 @@
+"""Writes one series: whole Zarr chunks, the tail file, and the pyramid, incrementally.
+
+Owned by one TaskWriter, used from one thread at a time. Memory: the pending raw
+points (< one chunk after each append, 24 bytes each) plus each level's records
+since its last full chunk (< LEVEL_CHUNK records of 160 bytes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ringlog.core import pyramid as pyr
+
+from . import codecs, tail
+from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
+
+_SLICE = 1 << 22  # points per piece when one append brings millions (bounds memory)
+
+
+class _Grow:
+    """A growable column buffer (amortised O(1) append)."""
+
+    def __init__(self, dtype, cap=1024):
+        self.a = np.empty(cap, dtype)
+        self.n = 0
+
+    def extend(self, x):
+        m = len(x)
+        if self.n + m > len(self.a):
+            b = np.empty(max(2 * len(self.a), self.n + m), self.a.dtype)
+            b[: self.n] = self.a[: self.n]
+            self.a = b
+        self.a[self.n:self.n + m] = x
+        self.n += m
+
+    def view(self):
+        return self.a[: self.n]
+
+    def drop(self, k):
+        """Remove the first k items."""
+        rest = self.n - k
+        self.a[:rest] = self.a[k:self.n]
+        self.n = rest
+
+
+class _Level:
+    """Records of one pyramid level since its last full chunk."""
+
+    def __init__(self, k: int):
+        self.k = k
+        self.buf = np.empty((pyr.NF, LEVEL_CHUNK), np.float64)
+        self.nbuf = 0
+        self.count = 0       # records computed (complete buckets)
+        self.persisted = 0   # records on disk and announced in series.json
+        self.dirty = False
+
+    @property
+    def chunk_start(self) -> int:
+        return self.count - self.nbuf
+
+
+class SeriesWriter:
+    def __init__(self, task_path: Path, sid: int, title: str, series: str, float64: bool = False):
+        self.sid, self.title, self.series = sid, title, series
+        self.dir = series_dir(task_path, sid)
+        self.dtype = "f8" if float64 else "f4"
+        self.n_chunks = 0
+        self.step, self.value, self.time = _Grow(np.int64), _Grow(np.float64), _Grow(np.int64)
+        self.levels: list[_Level] = []
+        self.count = 0
+        self.stats = {"last": None, "min": None, "max": None, "count": 0, "last_step": None}
+        self.tail_base = 0    # base index of the tail file's content
+        self.tail_count = 0   # points written to the tail file since tail_base
+        self.unsynced: list[Path] = []
+        self.meta_dirty = True
+        self.migrated_from: Path | None = None
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    # --- appending -------------------------------------------------------------
+    def append(self, step: np.ndarray, value: np.ndarray, tms: np.ndarray) -> None:
+        """Add points (validated by the caller: int64 step, float64 value, int64 ms time)."""
+        n = len(step)
+        if n == 0:
+            return
+        for a in range(0, n, _SLICE):
+            self._append(step[a:a + _SLICE], value[a:a + _SLICE], tms[a:a + _SLICE])
+        st = self.stats
+        fin = np.isfinite(value)
+        if fin.all():
+            mn, mx = float(value.min()), float(value.max())
+        elif fin.any():
+            mn, mx = float(value[fin].min()), float(value[fin].max())
+        else:
+            mn = mx = None
+        if mn is not None:
+            st["min"] = mn if st["min"] is None else min(st["min"], mn)
+            st["max"] = mx if st["max"] is None else max(st["max"], mx)
+        st["last"] = float(value[-1])
+        st["last_step"] = int(step[-1])
+        st["count"] += n
+        self.meta_dirty = True
+
+    def _append(self, step, value, tms) -> None:
+        if self.dtype == "f4" and not _f32_exact(value):
+            self._migrate_f64()
+        self._rollup_raw(step, value, tms)
+        self.step.extend(step)
+        self.value.extend(value)
+        self.time.extend(tms)
+        self.count += len(step)
+        full = self.step.n // CHUNK
+        if full:
+            for c in range(full):
+                sl = slice(c * CHUNK, (c + 1) * CHUNK)
+                self._write_raw_chunk(self.n_chunks, self.step.a[sl], self.value.a[sl], self.time.a[sl])
+                self.n_chunks += 1
+            k = full * CHUNK
+            for g in (self.step, self.value, self.time):
+                g.drop(k)
+            self.meta_dirty = True
+
+    def _write_raw_chunk(self, c, step, value, tms) -> None:
+        vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
+        self.unsynced.append(codecs.write_chunk(self.dir / "step", codecs.encode(codecs.STEP, step), c))
+        self.unsynced.append(codecs.write_chunk(value_dir(self.dir, self.dtype), codecs.encode(vspec, value), c))
+        self.unsynced.append(codecs.write_chunk(self.dir / "time", codecs.encode(codecs.TIME, tms), c))
+
+    def _migrate_f64(self) -> None:
+        """A value is not exactly a float32: rewrite the value chunks as float64, once."""
+        old, new = value_dir(self.dir, "f4"), value_dir(self.dir, "f8")
+        for c in range(self.n_chunks):
+            v = codecs.decode(codecs.VALUE_F4, codecs.read_chunk(old, c), CHUNK).astype(np.float64)
+            self.unsynced.append(codecs.write_chunk(new, codecs.encode(codecs.VALUE_F8, v), c))
+        codecs.write_array_meta(new, codecs.VALUE_F8, [self.n_chunks * CHUNK], [CHUNK])
+        self.dtype = "f8"
+        self.meta_dirty = True
+        self.migrated_from = old  # removed by the TaskWriter once series.json names the new array
+
+    # --- pyramid ---------------------------------------------------------------
+    def _rollup_raw(self, step, value, tms) -> None:
+        """Level-1 records of every bucket completed by these new points."""
+        lv1 = self._level(1)
+        done = lv1.count * FAN1           # raw index covered by level 1
+        pend0 = self.n_chunks * CHUNK     # raw index of pending[0]
+        have = self.count - done          # points not yet in a level-1 bucket (< FAN1)
+        m = len(step)
+        if have + m < FAN1:
+            return
+        recs = []
+        at = 0
+        if have:
+            k = FAN1 - have
+            o = done - pend0
+            s = np.concatenate([self.step.view()[o:], step[:k]])
+            v = np.concatenate([self.value.view()[o:], value[:k]])
+            t = np.concatenate([self.time.view()[o:], tms[:k]])
+            recs.append(pyr.raw_records(s, v, t, np.array([0, FAN1]), done))
+            at = k
+        nb = (m - at) // FAN1
+        if nb:
+            starts = np.arange(nb + 1, dtype=np.int64) * FAN1
+            e = at + nb * FAN1
+            recs.append(pyr.raw_records(step[at:e], value[at:e], tms[at:e], starts, self.count + at))
+        self._add_records(1, recs[0] if len(recs) == 1 else np.concatenate(recs, axis=1))
+
+    def _level(self, k: int) -> _Level:
+        while len(self.levels) < k:
+            self.levels.append(_Level(len(self.levels) + 1))
+        return self.levels[k - 1]
+
+    def _add_records(self, k: int, rec: np.ndarray) -> None:
+        lv = self._level(k)
+        m = rec.shape[1]
+        if lv.nbuf + m > lv.buf.shape[1]:
+            b = np.empty((pyr.NF, max(2 * lv.buf.shape[1], lv.nbuf + m)), np.float64)
+            b[:, : lv.nbuf] = lv.buf[:, : lv.nbuf]
+            lv.buf = b
+        lv.buf[:, lv.nbuf:lv.nbuf + m] = rec
+        lv.nbuf += m
+        lv.count += m
+        lv.dirty = True
+        if k < MAX_LEVELS:
+            up = self._level(k + 1) if lv.count >= FAN else None
+            if up is not None:
+                g0 = up.count * FAN - lv.chunk_start
+                ng = (lv.count - up.count * FAN) // FAN
+                if ng:
+                    starts = g0 + np.arange(ng + 1, dtype=np.int64) * FAN
+                    self._add_records(k + 1, pyr.combine(lv.buf[:, g0:starts[-1]], starts - g0))
+        full = lv.nbuf // LEVEL_CHUNK
+        for c in range(full):
+            chunk = lv.buf[:, c * LEVEL_CHUNK:(c + 1) * LEVEL_CHUNK]
+            idx = lv.chunk_start // LEVEL_CHUNK + c
+            self.unsynced.append(codecs.write_chunk(level_dir(self.dir, k), codecs.encode(codecs.LEVEL, chunk),
+                                                    0, idx, replace=True))
+        if full:
+            rest = lv.nbuf - full * LEVEL_CHUNK
+            lv.buf[:, :rest] = lv.buf[:, full * LEVEL_CHUNK:lv.nbuf]
+            lv.nbuf = rest
+
+    # --- durability --------------------------------------------------------------
+    def sync_files(self) -> None:
+        """Write partial level chunks and array metadata; fsync what was written since the last sync."""
+        for lv in self.levels:
+            if not lv.dirty:
+                continue
+            d = level_dir(self.dir, lv.k)
+            if lv.nbuf:
+                chunk = np.zeros((pyr.NF, LEVEL_CHUNK), np.float64)
+                chunk[:, : lv.nbuf] = lv.buf[:, : lv.nbuf]
+                self.unsynced.append(codecs.write_chunk(d, codecs.encode(codecs.LEVEL, chunk), 0,
+                                                        lv.chunk_start // LEVEL_CHUNK, replace=True))
+            codecs.write_array_meta(d, codecs.LEVEL, [pyr.NF, lv.count], [pyr.NF, LEVEL_CHUNK],
+                                    {"bucket_points": FAN1 * FAN ** (lv.k - 1)})
+            lv.dirty = False
+            lv.persisted = lv.count
+        if self.meta_dirty:
+            shape = [self.n_chunks * CHUNK]
+            codecs.write_array_meta(self.dir / "step", codecs.STEP, shape, [CHUNK])
+            vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
+            codecs.write_array_meta(value_dir(self.dir, self.dtype), vspec, shape, [CHUNK])
+            codecs.write_array_meta(self.dir / "time", codecs.TIME, shape, [CHUNK],
+                                    {"units": "ms since the task's time_origin"})
+
+    def fsync(self) -> None:
+        codecs.fsync_paths(self.unsynced)
+        self.unsynced.clear()
+
+    def entry(self) -> dict:
+        """This series' record in series.json."""
+        return {"sid": self.sid, "title": self.title, "series": self.series, "dtype": self.dtype,
+                "chunks": self.n_chunks, "levels": [lv.persisted for lv in self.levels],
+                "stats": dict(self.stats)}
+
+    def write_tail(self, durable: bool) -> None:
+        """Make the pending points durable: append a record, or rewrite after chunks moved to Zarr."""
+        base = self.n_chunks * CHUNK
+        path = self.dir / "tail.bin"
+        if base != self.tail_base:
+            tail.rewrite(path, tail.encode_record(base, self.step.view(), self.value.view(), self.time.view()),
+                         durable)
+            self.tail_base, self.tail_count = base, self.step.n
+        elif self.step.n > self.tail_count:
+            k = self.tail_count
+            rec = tail.encode_record(base + k, self.step.view()[k:], self.value.view()[k:], self.time.view()[k:])
+            tail.append(path, rec, durable)
+            self.tail_count = self.step.n
+
+
+def _f32_exact(value: np.ndarray) -> bool:
+    """True when every value survives a float32 round trip (NaN counts as exact)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        v32 = value.astype(np.float32)
+        return bool(np.array_equal(v32.astype(np.float64), value, equal_nan=True))

@@ -1,0 +1,131 @@
+"""Store: the root folder holding every task, and the catalog that indexes them.
+
+Layout (FORMAT.md): ``<root>/<project dir>/<task id>/`` is a Zarr v3 group per
+task; ``<root>/catalog.sqlite`` indexes their metadata. Nothing is created until
+the first write. A Store may be shared by threads; several processes may write
+different tasks of one root at the same time.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+import warnings
+from pathlib import Path
+
+from . import _fs
+from .catalog import Catalog
+from .errors import StoreValueError, TaskNotFoundError, bad_type, bad_value
+from .layout import FORMAT_VERSION, TASK_META
+from .reader import TaskReader
+from .series_reader import ChunkCache
+from .writer import TaskWriter
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Store:
+    """A ringlog store rooted at ``root`` (str or Path).
+
+    ``durable=False`` skips fsync (tests, benchmarks of the compressor); ``cache_bytes``
+    bounds the decoded-chunk cache shared by this store's readers.
+    """
+
+    def __init__(self, root, *, durable: bool = True, cache_bytes: int = 256 << 20):
+        if not isinstance(root, (str, Path)):
+            raise bad_type("root", "must be a str or pathlib.Path", root)
+        self.root = Path(root).expanduser()
+        self.durable = durable
+        self.catalog = Catalog(self.root)
+        self.cache = ChunkCache(cache_bytes)
+        self._warned = False
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # --- writing ------------------------------------------------------------------
+    def create_task(self, project: str, name: str, tags=(), task_id: str | None = None, *,
+                    config: dict | None = None, created: float | None = None) -> TaskWriter:
+        """Create a task folder and return its writer (status "running")."""
+        for arg, v in (("project", project), ("name", name)):
+            if not isinstance(v, str) or not v.strip():
+                raise bad_value(arg, "must be a non-empty str", v)
+        if isinstance(tags, str) or not all(isinstance(t, str) for t in tags or ()):
+            raise bad_type("tags", "must be a sequence of str", tags)
+        if task_id is None:
+            task_id = uuid.uuid4().hex
+        elif not isinstance(task_id, str) or not _ID.match(task_id):
+            raise bad_value("task_id", "must be 1-64 letters, digits, '_' or '-'", task_id)
+        if config is not None and not isinstance(config, dict):
+            raise bad_type("config", "must be a dict", config)
+        path = self.root / _fs.project_dir_name(project) / task_id
+        if self._find(task_id) is not None:
+            raise StoreValueError(f"task_id: must be new; task {task_id!r} already exists under {self.root}")
+        path.mkdir(parents=True)
+        now = time.time() if created is None else float(created)
+        meta = {"format": FORMAT_VERSION, "id": task_id, "name": name, "project": project, "status": "running",
+                "created": now, "updated": now, "time_origin": now, "tags": list(dict.fromkeys(tags or ())),
+                "config": config or {}, "summary": {}, "env": {}}
+        return TaskWriter(self, path, meta, durable=self.durable)
+
+    def _catalog_upsert(self, path: Path, meta: dict) -> None:
+        try:
+            self.catalog.upsert([(meta, path)])
+        except Exception as exc:  # the catalog is an index: the task's own files hold the truth
+            if not self._warned:
+                self._warned = True
+                warnings.warn(f"ringlog: catalog {self.catalog.path} not updated ({exc!r}); the task data is "
+                              "safe, run Store.rebuild_catalog() later", RuntimeWarning, stacklevel=3)
+
+    # --- reading ------------------------------------------------------------------
+    def _find(self, task_id: str) -> Path | None:
+        p = self.catalog.path_of(task_id)
+        if p is not None and (Path(p) / TASK_META).exists():
+            return Path(p)
+        if not self.root.is_dir():
+            return None
+        for d in self.root.iterdir():
+            q = d / task_id
+            if d.is_dir() and (q / TASK_META).exists():
+                return q
+        return None
+
+    def task(self, task_id: str) -> TaskReader:
+        """Reader of a task; :class:`TaskNotFoundError` (a KeyError) when there is none."""
+        if not isinstance(task_id, str) or not _ID.match(task_id):
+            raise TaskNotFoundError(f"task_id: must be 1-64 letters, digits, '_' or '-' (given: {task_id!r})")
+        path = self._find(task_id)
+        if path is None:
+            raise TaskNotFoundError(f"task_id: no task {task_id!r} under {self.root}")
+        return TaskReader(path, self.cache)
+
+    def _ensure_catalog(self) -> None:
+        if not self.catalog.path.exists() and self.root.is_dir():
+            self.rebuild_catalog()
+
+    def tasks(self, project: str | None = None) -> list[dict]:
+        """Every task (catalog rows: id, name, project, status, tags, created, updated, summary,
+        config, path), most recently updated first."""
+        self._ensure_catalog()
+        rows, _ = self.catalog.query(project=project, limit=None)
+        return rows
+
+    def projects(self) -> list[str]:
+        self._ensure_catalog()
+        return self.catalog.projects()
+
+    def rebuild_catalog(self) -> int:
+        """Rebuild the catalog from every task's ``zarr.json``; returns the number of tasks."""
+        rows = []
+        if self.root.is_dir():
+            for meta_path in self.root.glob(f"*/*/{TASK_META}"):
+                try:
+                    meta = _fs.read_json(meta_path).get("attributes", {})
+                except (OSError, ValueError):
+                    continue
+                if isinstance(meta, dict) and meta.get("id") == meta_path.parent.name:
+                    rows.append((meta, meta_path.parent))
+        self.catalog.upsert(rows)
+        self.catalog.remove_missing([m["id"] for m, _ in rows])
+        return len(rows)

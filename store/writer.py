@@ -1,0 +1,234 @@
+"""TaskWriter: appends series points and metadata of one task.
+
+Durability model (FORMAT.md): whole chunks go straight into Zarr arrays; each
+series' partial chunk lives in its tail file, appended and fsynced at every
+:meth:`TaskWriter.sync`; ``series.json`` and the task's ``zarr.json`` are
+replaced atomically. A crash loses at most what was appended since the last
+sync. One writer per task; methods are serialised by a lock (the SDK calls them
+from its flusher thread).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time as _time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from . import _fs
+from .errors import TaskClosedError, bad_type, bad_value
+from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
+from .series_writer import SeriesWriter
+
+STATUSES = ("running", "completed", "failed", "aborted")
+_CORE_KEYS = ("id", "name", "project", "status", "created", "updated", "time_origin", "tags", "config",
+              "summary", "env", "format")
+
+
+def write_task_meta(path: Path, meta: dict, durable: bool = True) -> None:
+    """Replace the task group's ``zarr.json`` (attributes = metadata) atomically."""
+    _fs.write_json_atomic(path / TASK_META, {"zarr_format": 3, "node_type": "group", "attributes": meta}, durable)
+
+
+class TaskWriter:
+    """Writes one task. Create through :meth:`ringlog.store.Store.create_task`."""
+
+    def __init__(self, store, path: Path, meta: dict, durable: bool = True):
+        self._store = store
+        self.path = Path(path)
+        self._meta = meta
+        self._durable = durable
+        self._lock = threading.RLock()
+        self._series: list[SeriesWriter] = []
+        self._ids: dict[tuple[str, str], int] = {}
+        self._index_dirty = True
+        self._closed = False
+        self._media = None
+        self._origin = float(meta["time_origin"])
+        write_task_meta(self.path, meta, durable)
+        self._write_index()
+        store._catalog_upsert(self.path, meta)
+
+    @property
+    def id(self) -> str:
+        return self._meta["id"]
+
+    @property
+    def project(self) -> str:
+        return self._meta["project"]
+
+    @property
+    def name(self) -> str:
+        return self._meta["name"]
+
+    @property
+    def meta(self) -> dict:
+        """A copy of the current metadata (the group attributes)."""
+        with self._lock:
+            return dict(self._meta)
+
+    @property
+    def media(self):
+        """MediaWriter for this task's folder (created on first use)."""
+        if self._media is None:
+            from .media import MediaWriter
+
+            self._media = MediaWriter(self.path)
+        return self._media
+
+    # --- series ----------------------------------------------------------------
+    def series_id(self, title: str, series: str | None = None, *, float64: bool = False) -> int:
+        """Stable int id of (title, series) in this task; ``series=None`` means ``series == title``.
+
+        ``float64=True`` stores values as float64 from the start (default: float32
+        while every value is exactly a float32, float64 from the first that is not).
+        """
+        if not isinstance(title, str) or not title:
+            raise bad_value("title", "must be a non-empty str", title)
+        series = title if series is None else series
+        if not isinstance(series, str) or not series:
+            raise bad_value("series", "must be a non-empty str or None", series)
+        key = (title, series)
+        with self._lock:
+            sid = self._ids.get(key)
+            if sid is None:
+                self._check_open()
+                sid = len(self._series)
+                self._series.append(SeriesWriter(self.path, sid, title, series, float64=float64))
+                self._ids[key] = sid
+                self._index_dirty = True
+            return sid
+
+    def append(self, sid: int, step, value, time) -> None:
+        """Append one series' points in log order.
+
+        ``step``: integers; ``value``: real numbers; ``time``: unix seconds (an array of
+        the same length, or one number for all). Times are kept at 1 ms resolution.
+        Cost: O(n); whole chunks are compressed and written here, the rest at sync().
+        """
+        if isinstance(sid, bool) or not isinstance(sid, (int, np.integer)):
+            raise bad_type("sid", "must be an int from series_id()", sid)
+        step = np.asarray(step)
+        value = np.asarray(value)
+        if step.ndim != 1:
+            raise bad_value("step", "must be a 1-D array", f"shape {step.shape}")
+        n = step.shape[0]
+        if n and step.dtype.kind not in "iu":
+            raise bad_type("step", "must hold integers", f"dtype {step.dtype}")
+        if value.shape != (n,):
+            raise bad_value("value", f"must be 1-D with len(step)={n} items", f"shape {value.shape}")
+        if n and value.dtype.kind not in "biuf":
+            raise bad_type("value", "must hold real numbers", f"dtype {value.dtype}")
+        t = np.asarray(time, dtype=np.float64)
+        if t.ndim == 0:
+            t = np.full(n, float(t))
+        elif t.shape != (n,):
+            raise bad_value("time", f"must be a number or 1-D with len(step)={n} items", f"shape {t.shape}")
+        if n == 0:
+            return
+        if not np.all(np.isfinite(t)):
+            raise bad_value("time", "must be finite unix seconds", t[~np.isfinite(t)][:3])
+        tms = np.rint((t - self._origin) * (1.0 / TIME_RES)).astype(np.int64)
+        with self._lock:
+            self._check_open()
+            if not 0 <= int(sid) < len(self._series):
+                raise bad_value("sid", f"must be an id from series_id() (0..{len(self._series) - 1})", sid)
+            self._series[int(sid)].append(step.astype(np.int64, copy=False),
+                                          value.astype(np.float64, copy=False), tms)
+
+    def append_drained(self, drained) -> None:
+        """Append every series of a ``Ring.drain()`` result."""
+        for sid, step, value, time in drained.series():
+            self.append(sid, step, value, time)
+
+    def sync(self) -> None:
+        """Make everything appended so far durable (see the module docstring for the order)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._sync()
+
+    def _sync(self) -> None:
+        changed = self._index_dirty
+        for s in self._series:
+            if s.meta_dirty or any(lv.dirty for lv in s.levels):
+                s.sync_files()
+                changed = True
+            if self._durable:
+                s.fsync()
+            else:
+                s.unsynced.clear()
+        if changed:
+            self._write_index()
+        for s in self._series:
+            s.write_tail(self._durable)
+            if s.migrated_from is not None:
+                shutil.rmtree(s.migrated_from, ignore_errors=True)
+                s.migrated_from = None
+
+    def _write_index(self) -> None:
+        entries = []
+        for s in self._series:
+            entries.append(s.entry())
+            s.meta_dirty = False
+        _fs.write_json_atomic(self.path / SERIES_INDEX, {"format": FORMAT_VERSION, "series": entries},
+                              self._durable)
+        self._index_dirty = False
+
+    # --- metadata ------------------------------------------------------------------
+    def set_meta(self, status=None, tags=None, config=None, summary=None, env=None, **extra) -> None:
+        """Replace metadata fields (atomic rewrite of the group attributes) and update the catalog.
+
+        ``None`` leaves a field unchanged. Extra keys (e.g. command, host, python) are
+        stored as given (JSON-serialisable values). A catalog failure only warns.
+        """
+        if status is not None and status not in STATUSES:
+            raise bad_value("status", f"must be one of {STATUSES}", status)
+        if tags is not None:
+            if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
+                raise bad_type("tags", "must be a sequence of str", tags)
+        for name, val in (("config", config), ("summary", summary), ("env", env)):
+            if val is not None and not isinstance(val, dict):
+                raise bad_type(name, "must be a dict", val)
+        for k in extra:
+            if k in ("id", "project", "created", "time_origin", "format"):
+                raise bad_value(k, "is fixed at task creation", extra[k])
+        with self._lock:
+            m = dict(self._meta)
+            for k, v in (("status", status), ("config", config), ("summary", summary), ("env", env)):
+                if v is not None:
+                    m[k] = v
+            if tags is not None:
+                m["tags"] = list(dict.fromkeys(tags))
+            m.update(extra)
+            m["updated"] = _time.time()
+            write_task_meta(self.path, m, self._durable)
+            self._meta = m
+        self._store._catalog_upsert(self.path, m)
+
+    def close(self, status: str = "completed") -> None:
+        """Sync, set the final status and updated time. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._sync()
+            if self._media is not None:
+                try:
+                    self._media.sync()
+                except Exception as exc:  # media must never cost the scalars
+                    warnings.warn(f"ringlog: media of task {self.id} could not be synced: {exc!r}", stacklevel=2)
+            self.set_meta(status=status)
+            self._closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        self.close("completed" if et is None else "failed")
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise TaskClosedError(f"task {self.id}: is closed; create a new task to write more")
