@@ -177,3 +177,39 @@ def test_import_after_start_is_patched(fake_run, monkeypatch):
     assert SummaryWriter.add_scalar.__name__ == "add_scalar" and not hasattr(SummaryWriter.add_scalar,
                                                                              "__ringlog_original__")
     assert fake_run.points("a", "b") == [(9, 3.0)]
+
+
+HOOK_SCRIPT = r'''
+import json, sys, tempfile
+from ringlog.tb_capture import TBCapture
+from ringlog.mpl_capture import MplCapture
+class R:
+    pts = []
+    def report_scalar(self, *a): self.pts.append(list(a))
+    def warn_once(self, kind, msg): raise AssertionError(msg)
+r = R()
+assert "torch" not in sys.modules and "matplotlib.pyplot" not in sys.modules
+tb, mpl = TBCapture(r).start(), MplCapture(r).start()
+from torch.utils.tensorboard import SummaryWriter   # imported after the capture started
+from tensorboardX import SummaryWriter as XWriter
+import matplotlib.pyplot as plt
+patched = [tb.patched_modules, hasattr(plt.show, "__ringlog_original__")]
+SummaryWriter(tempfile.mkdtemp()).add_scalar("a/b", 1.0, 3)
+XWriter(tempfile.mkdtemp()).add_scalar("c", 2.0, 4)
+tb.stop(); mpl.stop()
+restored = [hasattr(SummaryWriter.add_scalar, "__ringlog_original__"), hasattr(plt.show, "__ringlog_original__"),
+            any(type(f).__name__ == "PostImportHook" for f in sys.meta_path)]
+print(json.dumps({"patched": patched, "pts": r.pts, "restored": restored}))
+'''
+
+
+def test_real_modules_imported_after_start_are_patched():
+    import json
+    import subprocess
+
+    p = subprocess.run([sys.executable, "-c", HOOK_SCRIPT], capture_output=True, timeout=120)
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    res = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    assert res["patched"] == [["torch.utils.tensorboard.writer", "tensorboardX.writer"], True]
+    assert res["pts"] == [["a", "b", 1.0, 3], ["c", "c", 2.0, 4]]
+    assert res["restored"] == [False, False, False]
