@@ -126,7 +126,8 @@ class Media:
 
 class Image(Media):
     """An image from a numpy array / tensor, a PIL image, a matplotlib figure (rendered to PNG) or an
-    image file (see the module docstring)."""
+    image file (see the module docstring). W&B's ``boxes``, ``masks``, ``classes`` and ``grouping``
+    are accepted so W&B code runs unchanged, but not stored or drawn."""
 
     kind = "image"
 

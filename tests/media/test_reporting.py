@@ -165,6 +165,8 @@ BAD_CALLS = [
     ("report_table", dict(title="t", series="s", url="https://example.com/x.csv"), LoggingValueError,
      "does not download"),
     ("set_default_upload_destination", dict(uri=5), LoggingTypeError, "uri"),
+    ("set_default_upload_destination", dict(uri="nosuchproto://bucket"), LoggingValueError,
+     "uri: must be a URI fsspec can open"),
 ]
 
 
