@@ -25,3 +25,13 @@ def test_warmup_returns_seconds_and_kernels_are_compiled_after():
     # a second call has nothing left to compile
     assert warmup() < max(seconds, 0.05)
     assert np.isfinite(seconds)
+
+
+def test_warmup_parts_and_bad_part():
+    import pytest
+
+    from ringlog.core import warmup
+
+    assert warmup(("ring",)) >= 0.0
+    with pytest.raises(ValueError, match="parts"):
+        warmup(("rings",))
