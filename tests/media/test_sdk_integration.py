@@ -1,0 +1,107 @@
+"""End to end: both SDK flavours write media, plots and text; Store(root).task(id) reads them back."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+import ringlog
+from ringlog import context, lifecycle
+
+
+@pytest.fixture
+def settings():
+    return ringlog.Settings(flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_runs():
+    yield
+    for core in lifecycle.open_runs():
+        core.finish("aborted")
+    context.set_current(None)
+
+
+def _reader(root, task_id):
+    from ringlog.store import Store
+
+    return Store(root).task(task_id)
+
+
+def test_wandb_flavour_round_trip(store_root, settings):
+    run = ringlog.init(project="media", name="wandb", dir=str(store_root), settings=settings)
+    table = ringlog.Table(columns=["x", "y"], data=[[0, 1.0], [1, 0.5]])
+    for step in range(3):
+        ringlog.log({
+            "loss": 1.0 / (step + 1),
+            "samples": [ringlog.Image(np.full((4, 5, 3), step * 50, dtype=np.uint8), caption=f"s{step}"),
+                        ringlog.Image(np.zeros((4, 5)))],
+            "weights": ringlog.Histogram(np.arange(10) * (step + 1), num_bins=4),
+            "beep": ringlog.Audio(np.zeros(80), sample_rate=800),
+        })
+    ringlog.log({"curve": ringlog.plot.line(table, "x", "y", title="curve"), "page": ringlog.Html("<p>hi</p>"),
+                 "table": table})
+    task_id = run.id
+    ringlog.finish()
+    r = _reader(store_root, task_id)
+    imgs = r.media("samples")
+    assert [(m["iteration"], m["n"], m["caption"]) for m in imgs] == [
+        (0, 0, "s0"), (0, 1, None), (1, 0, "s1"), (1, 1, None), (2, 0, "s2"), (2, 1, None)]
+    assert all((r.path / m["path"]).is_file() for m in imgs)
+    hist = r.plots("weights")
+    assert [h["iteration"] for h in hist] == [0, 1, 2] and hist[2]["kind"] == "histogram"
+    assert hist[2]["data"]["bins"][-1] == 27.0
+    assert r.media("beep")[0]["kind"] == "audio" and r.media("page")[0]["kind"] == "html"
+    assert r.plots("curve")[0]["iteration"] == 3 and r.plots("table")[0]["kind"] == "table"
+    assert list(r.scalar("loss").value) == [1.0, 0.5, 1.0 / 3]
+
+
+def test_clearml_flavour_round_trip(store_root, settings):
+    from ringlog import Task
+
+    task = Task.init(project_name="media", task_name="clearml", dir=str(store_root), settings=settings)
+    lg = task.get_logger()
+    lg.report_text("starting", level=logging.WARNING, print_console=False)
+    for i in range(6):
+        lg.report_image("debug", "input", iteration=i, image=np.zeros((3, 3, 3)), max_image_history=4)
+    lg.report_confusion_matrix("cm", "val", np.eye(2), iteration=5)
+    lg.report_scalar("loss", "train", float("nan"), 0)
+    lg.report_scalar("loss", "train", float("inf"), 1)
+    task_id = task.id
+    task.close()
+    r = _reader(store_root, task_id)
+    assert [m["iteration"] for m in r.media("debug", "input")] == [2, 3, 4, 5]
+    assert len(list((r.path / "media" / "debug" / "input").iterdir())) == 4
+    assert r.plots("cm", "val")[0]["figure"]["data"][0]["z"] == [[1.0, 0.0], [0.0, 1.0]]
+    texts = [(c["level"], c["text"]) for c in r.console()]
+    assert ("warning", "starting") in texts
+    v = r.scalar("loss", "train").value
+    assert np.isnan(v[0]) and np.isinf(v[1])  # NaN/Inf kept as logged by default
+
+
+def test_nan_inf_replacement_settings(store_root, settings):
+    from ringlog import Task
+
+    task = Task.init(project_name="media", task_name="nan", dir=str(store_root), settings=settings)
+    lg = task.get_logger()
+    lg.set_reporting_nan_value(-1.0)
+    lg.set_reporting_inf_value(1e6)
+    lg.report_scalar("m", "s", float("nan"), 0)
+    lg.report_scalar("m", "s", float("-inf"), 1)
+    task_id = task.id
+    task.close()
+    assert list(_reader(store_root, task_id).scalar("m", "s").value) == [-1.0, -1e6]
+
+
+def test_lenient_bad_media_does_not_harm_the_run(store_root, settings):
+    run = ringlog.init(project="media", name="bad", dir=str(store_root), settings=settings)
+    from ringlog.errors import LoggingWarning
+
+    with pytest.warns(LoggingWarning, match="weird"):
+        ringlog.log({"weird": object(), "ok": 1.0})
+    task_id = run.id
+    ringlog.finish()
+    r = _reader(store_root, task_id)
+    assert list(r.scalar("ok").value) == [1.0] and r.media() == [] and r.plots() == []
