@@ -51,3 +51,31 @@ def test_read_runs_keeps_every_point(tmp_path):
 def test_missing_logdir_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="logdir"):
         find_runs(tmp_path / "nope")
+
+
+def test_import_logdir_into_the_store_and_cli(tmp_path):
+    from ringlog.cli import main
+    from ringlog.store import Store
+
+    logdir = tmp_path / "runs"
+    _write_logdir(logdir)
+    root = tmp_path / "store"
+    from ringlog.tb_import import import_logdir
+
+    ids = import_logdir(logdir, root, project="imported")
+    st = Store(root)
+    tasks = {st.task(i).info["name"]: st.task(i) for i in ids}
+    assert sorted(tasks) == ["torch_run", "torch_run/hp", "x/nested"]
+    r = tasks["torch_run"]
+    assert r.info["project"] == "imported" and r.info["status"] == "completed" and "tensorboard" in r.info["tags"]
+    s = r.scalar("Loss", "train")
+    assert len(s.step) == 1500 and list(s.step[:3]) == [0, 1, 2] and s.value[10] == pytest.approx(1 / 11)
+    assert s.time[0] > 1e9  # the event's own wall time
+    assert [h["iteration"] for h in r.plots("weights")] == [3]
+    assert [m["iteration"] for m in r.media("img")] == [2]
+    assert any("hello" in c["text"] for c in r.console())
+    assert tasks["torch_run/hp"].info["config"]["hparams"] == {"lr": 0.01, "opt": "sgd"}
+    assert list(tasks["x/nested"].scalar("acc").step) == [10, 20]
+    # the CLI subcommand calls the same function
+    assert main(["import-tensorboard", str(logdir / "x"), "--root", str(root), "--project", "cli"]) == 0
+    assert len(Store(root).tasks(project="cli")) == 1
