@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import operator
 import os
 import shutil
 import time
@@ -34,6 +35,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Union
 from urllib.parse import quote
+
+from .errors import StoreTypeError, StoreValueError
 
 MEDIA_DIR = "media"
 MEDIA_INDEX = "media.jsonl"
@@ -71,11 +74,11 @@ def safe_name(name: str) -> str:
 def check_ext(ext: Any) -> str:
     """The extension lowercased and without a dot; ValueError naming the known ones otherwise."""
     if not isinstance(ext, str):
-        raise TypeError(f"ext: must be a str file extension such as 'png' (given: {ext!r} of type "
+        raise StoreTypeError(f"ext: must be a str file extension such as 'png' (given: {ext!r} of type "
                         f"{type(ext).__name__})")
     e = ext.lower().lstrip(".")
     if e not in EXTENSIONS:
-        raise ValueError(f"ext: must be one of {', '.join(sorted(EXTENSIONS))} (given: {ext!r})")
+        raise StoreValueError(f"ext: must be one of {', '.join(sorted(EXTENSIONS))} (given: {ext!r})")
     return e
 
 
@@ -89,12 +92,22 @@ def check_history(max_history: Any, argument: str = "max_history") -> int:
         except ImportError:  # pragma: no cover - numpy is a dependency
             ok = False
         if not ok:
-            raise TypeError(f"{argument}: must be an int (given: {max_history!r} of type "
+            raise StoreTypeError(f"{argument}: must be an int (given: {max_history!r} of type "
                             f"{type(max_history).__name__})")
     n = int(max_history)
     if n < 1:
-        raise ValueError(f"{argument}: must be at least 1 (given: {n})")
+        raise StoreValueError(f"{argument}: must be at least 1 (given: {n})")
     return n
+
+
+def _check_iteration(iteration: Any) -> int:
+    """A Python int from any integer (numpy ints included); StoreTypeError naming ``iteration`` else."""
+    if not isinstance(iteration, bool):
+        try:
+            return operator.index(iteration)
+        except TypeError:
+            pass
+    raise StoreTypeError(f"iteration: must be an int (given: {iteration!r} of type {type(iteration).__name__})")
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -113,7 +126,7 @@ def _default(obj: Any) -> Any:
     iso = getattr(obj, "isoformat", None)
     if iso is not None:
         return iso()
-    raise TypeError(f"figure: value of type {type(obj).__name__} is not JSON serialisable")
+    raise StoreTypeError(f"figure: value of type {type(obj).__name__} is not JSON serialisable")
 
 
 def _finite(obj: Any) -> Any:
@@ -183,7 +196,7 @@ def _fs(uri: str):
     try:
         import fsspec
     except ImportError as exc:
-        raise ValueError(f"destination: {uri!r} is a URI and needs the optional package fsspec "
+        raise StoreValueError(f"destination: {uri!r} is a URI and needs the optional package fsspec "
                          "(pip install fsspec), or use a local folder") from exc
     fs, path = fsspec.core.url_to_fs(uri)
     return fs, path
@@ -232,18 +245,17 @@ class MediaWriter:
         """
         for arg, v in (("title", title), ("series", series)):
             if not isinstance(v, str) or not v:
-                raise TypeError(f"{arg}: must be a non-empty str (given: {v!r})")
-        if isinstance(iteration, bool) or not isinstance(iteration, int):
-            raise TypeError(f"iteration: must be an int (given: {iteration!r} of type {type(iteration).__name__})")
+                raise StoreTypeError(f"{arg}: must be a non-empty str (given: {v!r})")
+        iteration = _check_iteration(iteration)
         ext = check_ext(ext)
         kind = kind or EXTENSIONS[ext]
         if kind not in KINDS:
-            raise ValueError(f"kind: must be one of {', '.join(KINDS)} (given: {kind!r})")
+            raise StoreValueError(f"kind: must be one of {', '.join(KINDS)} (given: {kind!r})")
         keep = check_history(max_history)
         if (data is None) == (src_path is None):
-            raise ValueError("data/src_path: give exactly one of bytes data or a source file path")
+            raise StoreValueError("data/src_path: give exactly one of bytes data or a source file path")
         if data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data: must be bytes (given: {type(data).__name__})")
+            raise StoreTypeError(f"data: must be bytes (given: {type(data).__name__})")
         if src_path is not None and not Path(src_path).is_file():
             raise FileNotFoundError(f"src_path: no such file {str(src_path)!r}")
         live = self._load()
@@ -340,11 +352,10 @@ class MediaWriter:
         """
         for arg, v in (("title", title), ("series", series)):
             if not isinstance(v, str) or not v:
-                raise TypeError(f"{arg}: must be a non-empty str (given: {v!r})")
-        if isinstance(iteration, bool) or not isinstance(iteration, int):
-            raise TypeError(f"iteration: must be an int (given: {iteration!r} of type {type(iteration).__name__})")
+                raise StoreTypeError(f"{arg}: must be a non-empty str (given: {v!r})")
+        iteration = _check_iteration(iteration)
         if not isinstance(figure, dict):
-            raise TypeError(f"figure: must be a plotly figure dict (given: {type(figure).__name__})")
+            raise StoreTypeError(f"figure: must be a plotly figure dict (given: {type(figure).__name__})")
         rec: dict[str, Any] = {"title": title, "series": series, "iteration": iteration, "time": time.time(),
                                "kind": kind, "figure": figure}
         if data is not None:

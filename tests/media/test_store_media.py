@@ -202,3 +202,14 @@ def test_console_cursor_across_blocks(task_path):
         want = list(range(since, min(n, since + 3)))
         assert [int(r["text"].split(":")[0]) for r in recs] == want, since
     assert len(read_console(task_path, since=10)) == n - 10
+
+
+def test_iteration_accepts_numpy_ints_only(task_path):
+    np = pytest.importorskip("numpy")
+    mw = MediaWriter(task_path)
+    mw.add_media("t", "s", np.int64(4), data=b"x", ext="png")
+    mw.add_plot("t", "s", np.int32(5), {"data": []})
+    assert read_media(task_path)[0]["iteration"] == 4 and read_plots(task_path)[0]["iteration"] == 5
+    for bad in (1.5, True, "3"):
+        with pytest.raises(TypeError, match="iteration: must be an int"):
+            mw.add_plot("t", "s", bad, {"data": []})
