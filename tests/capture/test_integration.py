@@ -92,3 +92,32 @@ def test_script_end_to_end(tmp_path):
     env = r.info["env"]
     assert env["git"]["dirty"] and "+# tuned" in env["git"]["diff"]
     assert env["argv"][0].endswith("train.py") and any(x.startswith("numpy==") for x in env["packages"])
+
+
+def _parts(core):
+    return set(core.capture.parts) if core.capture is not None else set()
+
+
+def test_switches_from_task_init_and_ringlog_init(tmp_path):
+    import ringlog
+
+    s = ringlog.Settings(handle_signals=False, flush_interval=0.05)
+    task = ringlog.Task.init(project_name="p", task_name="t", dir=str(tmp_path), settings=s,
+                             auto_connect_frameworks={"tensorboard": False}, auto_resource_monitoring=False,
+                             auto_connect_streams=False)
+    try:
+        assert _parts(task._core) == {"matplotlib"}
+    finally:
+        task.close()
+    assert task._core.capture.stopped
+    run = ringlog.init(project="p", dir=str(tmp_path), settings=s,
+                       capture={"console": False, "matplotlib": False, "system_interval": 0.05})
+    try:
+        core = run._core
+        assert _parts(core) == {"tensorboard", "system"} and core.capture.sampler.interval == 0.05
+    finally:
+        run.finish()
+    assert not core.capture.sampler.is_alive()
+    run = ringlog.init(project="p", dir=str(tmp_path), settings=s, capture=False)
+    assert _parts(run._core) == set()
+    run.finish()
