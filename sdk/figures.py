@@ -4,9 +4,10 @@
 dict with a "data" list; returns a plain dict with "data" and "layout".
 
 ``matplotlib_to_plotly(fig)`` converts what maps faithfully onto plotly: per axes, lines
-(``Line2D``, with colour, width, dash and markers), scatter collections, bar containers, axis labels
-and limits, log scales, titles and legend labels; several axes become subplots placed where matplotlib
-put them (domains from the axes' positions). Anything else (images, contours, 3-D axes, patches outside
+(``Line2D``, with colour, width, dash, step style and markers), scatter collections, bar containers,
+axis labels and limits, log scales, fixed or categorical tick labels, titles and legend labels;
+several axes become subplots placed where matplotlib put them (domains from the axes' positions),
+and twin axes overlay their partner with the axis on the other side. Anything else (images, contours, 3-D axes, patches outside
 bars, annotations) returns None, so the caller stores a PNG instead (``matplotlib_png``).
 Matplotlib is imported only to classify artists, and only if the figure came from it.
 """
@@ -21,6 +22,7 @@ import numpy as np
 from .errors import type_error
 
 _DASH = {"--": "dash", ":": "dot", "-.": "dashdot", "-": "solid"}
+_STEPS = {"steps": "vh", "steps-pre": "vh", "steps-post": "hv", "steps-mid": "hvh"}
 _MARKER = {"o": "circle", "s": "square", "^": "triangle-up", "v": "triangle-down", "x": "x", "+": "cross",
            "D": "diamond", "d": "diamond", "*": "star", ".": "circle", "<": "triangle-left",
            ">": "triangle-right", "p": "pentagon", "h": "hexagon"}
@@ -94,8 +96,25 @@ def _label(artist: Any) -> Optional[str]:
 
 
 def _floats(a: Any) -> list:
-    arr = np.ma.filled(np.ma.asarray(a, dtype=np.float64), np.nan).ravel()
+    """Numbers as floats (NaN/Inf/masked -> None); categorical data (strings) as str."""
+    try:
+        arr = np.ma.filled(np.ma.asarray(a, dtype=np.float64), np.nan).ravel()
+    except (TypeError, ValueError):
+        return [str(v) for v in np.asarray(a, dtype=object).ravel()]
     return [None if not np.isfinite(v) else float(v) for v in arr]
+
+
+def _ticks(axis: Any) -> dict:
+    """Fixed or categorical tick labels as plotly tickvals/ticktext (numeric ticks are left to plotly)."""
+    fmt = axis.get_major_formatter()
+    if type(fmt).__name__ not in ("FixedFormatter", "StrCategoryFormatter"):
+        return {}
+    locs = list(axis.get_majorticklocs())
+    try:
+        text = [str(fmt(v, i)) for i, v in enumerate(locs)]
+    except Exception:  # a formatter that needs a drawn figure: keep plotly's numeric ticks
+        return {}
+    return {"tickmode": "array", "tickvals": [float(v) for v in locs], "ticktext": text}
 
 
 def matplotlib_to_plotly(fig: Any) -> Optional[dict]:
@@ -137,9 +156,21 @@ def matplotlib_to_plotly(fig: Any) -> Optional[dict]:
         if ax.get_xscale() not in ("linear", "log") or ax.get_yscale() not in ("linear", "log"):
             return None
         if ax.get_xscale() == "linear":
-            xa["range"] = list(ax.get_xlim())
+            xa["range"] = [float(v) for v in ax.get_xlim()]
         if ax.get_yscale() == "linear":
-            ya["range"] = list(ax.get_ylim())
+            ya["range"] = [float(v) for v in ax.get_ylim()]
+        xa.update(_ticks(ax.xaxis))
+        ya.update(_ticks(ax.yaxis))
+        for j in range(i):  # twinx/twiny: same box as an earlier axes -> overlay it, axis on the other side
+            if axes[j].get_position().bounds == box.bounds:
+                other = "" if j == 0 else str(j + 1)
+                if ax.get_shared_x_axes().joined(ax, axes[j]):
+                    ya.update({"overlaying": "y" + other, "side": "right", "anchor": "x" + suffix})
+                    xa.update({"overlaying": "x" + other, "visible": False})
+                else:
+                    xa.update({"overlaying": "x" + other, "side": "top", "anchor": "y" + suffix})
+                    ya.update({"overlaying": "y" + other, "visible": False})
+                break
         layout["xaxis" + suffix], layout["yaxis" + suffix] = xa, ya
         if ax.get_title():
             annotations.append({"text": ax.get_title(), "xref": "paper", "yref": "paper", "showarrow": False,
@@ -153,10 +184,11 @@ def matplotlib_to_plotly(fig: Any) -> Optional[dict]:
             has_line = ls not in ("None", " ", "", "none")
             has_marker = mk not in (None, "None", " ", "", "none")
             mode = "+".join([m for m, on in (("lines", has_line), ("markers", has_marker)) if on]) or "lines"
-            tr = {"type": "scatter", "mode": mode, "x": _floats(line.get_xdata()), "y": _floats(line.get_ydata()),
+            tr = {"type": "scatter", "mode": mode, "x": _floats(line.get_xdata(orig=False)),
+                  "y": _floats(line.get_ydata(orig=False)),
                   "xaxis": xref, "yaxis": yref, "name": _label(line) or "", "showlegend": _label(line) is not None,
                   "line": {"color": _color(line.get_color()), "width": line.get_linewidth() * 1.33,
-                           "dash": _DASH.get(ls, "solid")}}
+                           "dash": _DASH.get(ls, "solid"), "shape": _STEPS.get(line.get_drawstyle(), "linear")}}
             if has_marker:
                 tr["marker"] = {"symbol": _MARKER.get(str(mk), "circle"),
                                 "size": line.get_markersize() * 1.33, "color": _color(line.get_markerfacecolor())}

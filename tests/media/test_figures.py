@@ -84,3 +84,20 @@ def test_annotations_and_3d_fall_back():
     f3.add_subplot(projection="3d").plot([1], [2], [3])
     assert matplotlib_to_plotly(f3) is None
     plt.close(f3)
+
+
+def test_steps_categories_and_twin_axes():
+    f, ax = plt.subplots()
+    try:
+        ax.step([0, 1, 2], [1, 2, 3], where="post")
+        ax.plot(["a", "b", "c"], [3, 1, 2])
+        tw = ax.twinx()
+        tw.plot([0, 1, 2], [100, 200, 300])
+        out = matplotlib_to_plotly(f)
+        step, cat, twin = out["data"]
+        assert step["line"]["shape"] == "hv" and cat["line"]["shape"] == "linear"
+        assert cat["x"] == [0.0, 1.0, 2.0] and out["layout"]["xaxis"]["ticktext"] == ["a", "b", "c"]
+        assert twin["yaxis"] == "y2" and out["layout"]["yaxis2"]["overlaying"] == "y"
+        assert out["layout"]["yaxis2"]["side"] == "right"
+    finally:
+        plt.close(f)
