@@ -185,7 +185,7 @@ def minmax(x, y, n_out: int, *, assume_sorted: bool = False) -> np.ndarray:
     if n_out >= n:
         return np.arange(n, dtype=np.int64)
     imin, imax, _ = _extrema(y, _even_starts(x, n, n_out // 2))
-    return _merge(imin, imax)
+    return _merge(np.minimum(imin, imax), np.maximum(imin, imax))
 
 
 def m4(x, y, n_out: int, *, assume_sorted: bool = False) -> np.ndarray:
@@ -199,19 +199,26 @@ def m4(x, y, n_out: int, *, assume_sorted: bool = False) -> np.ndarray:
     starts = _even_starts(x, n, n_out // 4)
     imin, imax, _ = _extrema(y, starts)
     nonempty = starts[1:] > starts[:-1]
-    return _merge(np.where(nonempty, starts[:-1], -1), np.where(nonempty, starts[1:] - 1, -1), imin, imax)
+    # first <= min(imin, imax) <= max(imin, imax) <= last within a bucket
+    lo, hi = np.minimum(imin, imax), np.maximum(imin, imax)
+    return _merge(np.where(nonempty, starts[:-1], -1), lo, hi, np.where(nonempty, starts[1:] - 1, -1))
 
 
 def _merge(*cols) -> np.ndarray:
-    """Sorted unique indices from per-bucket columns (-1 = none). Buckets are ordered
-    and disjoint, so sorting each bucket's row is enough: O(buckets), no global sort."""
-    rows = np.stack(cols, axis=1)
-    rows.sort(axis=1)
+    """Sorted unique indices from per-bucket columns (-1 = none) whose non-negative
+    entries are already in order within each row. Buckets are ordered and disjoint,
+    so the row-major flattening is sorted: O(buckets), no sort."""
+    rows = np.empty((cols[0].shape[0], len(cols)), np.int64)
+    for k, c in enumerate(cols):
+        rows[:, k] = c
     flat = rows.ravel()
     flat = flat[flat >= 0]
-    if flat.size:
-        flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]
-    return flat.astype(np.int64, copy=False)
+    if flat.size > 1:
+        keep = np.empty(flat.size, bool)
+        keep[0] = True
+        np.not_equal(flat[1:], flat[:-1], out=keep[1:])
+        flat = flat[keep]
+    return flat
 
 
 def _first_last_finite(y: np.ndarray) -> tuple[int, int]:
