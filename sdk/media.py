@@ -34,10 +34,9 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .errors import LoggingError, type_error, value_error
+from .errors import type_error, value_error
 
 DEFAULT_HISTORY = 100  # samples kept per (title, series), as ClearML's file_history_size
-MAX_BINS = 512
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -305,7 +305,7 @@ class MediaWriter:
             self._delete_file(old)
         if self._tombstones >= COMPACT_MIN and self._tombstones > self._nlive:
             self.compact()
-        return _public(rec, self.path)
+        return _public(rec)
 
     @staticmethod
     def _write_local(target: Path, data: Optional[bytes], src_path) -> None:
@@ -387,9 +387,9 @@ class MediaWriter:
                 os.close(fd)
 
 
-def _public(rec: dict, task_path: Path) -> dict:
-    out = {k: v for k, v in rec.items() if k not in ("op", "id")}
-    return out
+def _public(rec: dict) -> dict:
+    """An index record as readers get it (without the index's own ``op`` and ``id``)."""
+    return {k: v for k, v in rec.items() if k not in ("op", "id")}
 
 
 # --- readers --------------------------------------------------------------------------------------
@@ -405,7 +405,7 @@ def read_media(task_path: Union[str, Path], title: Optional[str] = None,
         elif op == "add" and (title is None or rec.get("title") == title) and \
                 (series is None or rec.get("series") == series):
             by_id[rec.get("id")] = rec
-    return [_public(r, Path(task_path)) for r in by_id.values()]
+    return [_public(r) for r in by_id.values()]
 
 
 def read_plots(task_path: Union[str, Path], title: Optional[str] = None, series: Optional[str] = None,
