@@ -80,6 +80,7 @@ class Flusher(threading.Thread):
         self.dropped = 0
         self.cycles = 0
         self._sids: list[int] = []  # local series id -> store series id
+        self._kernels = False  # numba kernels compiled: until then the ring drains with numpy
         self._last_summary = 0.0
 
     # --- called from other threads -------------------------------------------------
@@ -119,13 +120,19 @@ class Flusher(threading.Thread):
         core = self.core
         self._setup()
         interval = core.settings.flush_interval
+        due = time.monotonic() + interval
         while True:
-            self._wake.wait(interval)
+            self._wake.wait(max(0.0, due - time.monotonic()))
             self._wake.clear()
             stopping = self._stopping
             with self._cond:
                 target = self._requested
-            self._cycle(final=stopping)
+            # a wake because the staging is half full moves points on; the sync that makes them
+            # durable (fsync) runs once per interval, on request, and at the end
+            durable = stopping or target > self._done or time.monotonic() >= due
+            self._cycle(final=stopping, durable=durable)
+            if durable:
+                due = time.monotonic() + interval
             with self._cond:
                 self._done = max(self._done, target)
                 self._cond.notify_all()
@@ -153,23 +160,34 @@ class Flusher(threading.Thread):
         if self.writer is None:
             self.warm.set()
             return
-        if self.writer is not None:
-            try:
-                from ringlog.core import warmup
+        # compiling kernels (seconds when numba's cache is cold) and collecting the environment
+        # (git, package list) must not delay the first flushes: a helper thread does both while
+        # this thread drains the ring with numpy
+        threading.Thread(target=self._warm_up, name=f"ringlog-warmup-{core.id[:8]}", daemon=True).start()
 
-                warmup()
-            except Exception as exc:
-                core.warn_once("warmup", f"ringlog could not precompile its kernels: {exc!r}")
+    def _warm_up(self) -> None:
+        core = self.core
+        try:
+            from ringlog.core import warmup
+
+            warmup()
+            self._kernels = True
+        except Exception as exc:
+            core.warn_once("warmup", f"ringlog could not precompile its kernels: {exc!r}")
+        try:
             core.collect_environment()
-        self.warm.set()
+        finally:
+            self.warm.set()
 
-    def _cycle(self, final: bool) -> None:
+    def _cycle(self, final: bool, durable: bool = True) -> None:
         core = self.core
         try:
             batches = core.staging.harvest(time.time())
             core.staging.unblock()
             if batches:
                 self._write(batches)
+            if self.writer is not None and durable:
+                self.writer.sync()
             if self.writer is not None:
                 core.write_side_records(self.writer)
                 if final or core.meta_dirty or (batches and time.monotonic() - self._last_summary > 2.0):
@@ -206,10 +224,9 @@ class Flusher(threading.Thread):
                 if at < n:
                     self._drain()
         self._drain()
-        writer.sync()
 
     def _drain(self) -> None:
-        d = self.ring.drain()
+        d = self.ring.drain(use_kernel=self._kernels)
         if len(d):
             self.writer.append_drained(d)
             self.written += len(d)

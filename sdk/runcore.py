@@ -80,7 +80,7 @@ class RunCore:
             if kind in self._warned:
                 return
             self._warned.add(kind)
-        if threading.current_thread() in (self.flusher, self.clock):
+        if threading.current_thread().name.startswith("ringlog-"):
             # a warnings filter set to "error" must not kill the thread that writes the data
             try:
                 warnings.warn(message, LoggingWarning, stacklevel=2)

@@ -45,8 +45,8 @@ class Settings:
     dir: Optional[str] = None
     strict: Optional[bool] = None
     flush_interval: float = 1.0
-    staging_limit: int = 1 << 20
-    ring_capacity: int = 1 << 20
+    staging_limit: int = 1 << 19
+    ring_capacity: int = 1 << 19
     on_full: str = "wait"
     finish_timeout: float = 60.0
     clock_period: float = 0.01
