@@ -216,7 +216,7 @@ def _ref_one(idx, step, value, time):
     fin = np.isfinite(v)
     r = np.full(NF, -1.0)
     r[FIRST_V], r[LAST_V] = v[0], v[-1]
-    r[SUM] = float(np.sum(v[fin])) if fin.any() else 0.0
+    r[SUM] = float(np.cumsum(v[fin])[-1]) if fin.any() else 0.0  # sequential, as the kernel adds
     r[NNAN] = np.isnan(v).sum()
     r[NPINF] = (v == np.inf).sum()
     r[NNINF] = (v == -np.inf).sum()
@@ -264,7 +264,7 @@ def ref_combine(rec, starts) -> np.ndarray:
         r[FIRST_S], r[LAST_S] = g[FIRST_S, 0], g[LAST_S, -1]
         r[FIRST_T], r[LAST_T] = g[FIRST_T, 0], g[LAST_T, -1]
         r[I0], r[COUNT] = g[I0, 0], g[COUNT].sum()
-        r[SUM] = g[SUM].sum()
+        r[SUM] = np.cumsum(g[SUM])[-1]
         r[NNAN], r[NPINF], r[NNINF] = g[NNAN].sum(), g[NPINF].sum(), g[NNINF].sum()
         has = g[IMIN] >= 0
         if has.any():

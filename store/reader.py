@@ -1,7 +1,7 @@
 """TaskReader: the numpy read API of one task (metadata, series, full export, decimate).
 
-A reader is a snapshot: series.json and the tail files as they were when it was
-opened (``refresh()`` takes a new one). Reads never sample: ``scalar()`` returns
+A reader is a snapshot: series.json as it was when the reader was opened, and each
+series' tail file as it was at that series' first read (``refresh()`` starts over). Reads never sample: ``scalar()`` returns
 every point of the range exactly as logged (time at 1 ms resolution).
 """
 

@@ -9,6 +9,7 @@ different tasks of one root at the same time.
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 import uuid
 import warnings
@@ -80,7 +81,10 @@ class Store:
 
     # --- reading ------------------------------------------------------------------
     def _find(self, task_id: str) -> Path | None:
-        p = self.catalog.path_of(task_id)
+        try:
+            p = self.catalog.path_of(task_id)
+        except sqlite3.Error:  # a damaged index never hides a task: fall back to the folders
+            p = None
         if p is not None and (Path(p) / TASK_META).exists():
             return Path(p)
         if not self.root.is_dir():

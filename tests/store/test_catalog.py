@@ -1,0 +1,83 @@
+"""The SQLite catalog: filters, sorting by a summary metric, paging 10k tasks fast, rebuild."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from ringlog.store import Store, StoreValueError
+from ringlog.store.catalog import Catalog
+
+
+def _metas(n):
+    for i in range(n):
+        yield ({"id": f"t{i:05d}", "name": f"run-{i}", "project": f"proj{i % 7}",
+                "status": ("running", "completed", "failed")[i % 3], "tags": ["even"] if i % 2 == 0 else ["odd"],
+                "created": 1000.0 + i, "updated": 2000.0 + (i * 7919) % n,
+                "summary": {"loss": (i * 37) % 1000 / 10, "name": "x"} if i % 5 else {}, "config": {"lr": i % 13}},
+               f"/nowhere/{i}")
+
+
+def test_10k_tasks_query_sort_page_fast(tmp_path):
+    cat = Catalog(tmp_path)
+    cat.upsert(_metas(10_000))
+    cat.query(limit=1)  # connection warm-up
+    t0 = time.perf_counter()
+    rows, total = cat.query(sort="updated", offset=100, limit=50)
+    rows2, total2 = cat.query(project="proj3", sort="summary.loss", descending=False, limit=50,
+                              metric_filters=[("loss", 10, 50)])
+    rows3, total3 = cat.query(text="run-99", tags=("odd",), status="completed", sort="config.lr", limit=20)
+    elapsed = time.perf_counter() - t0
+    assert total == 10_000 and len(rows) == 50
+    assert [r["updated"] for r in rows] == sorted((r["updated"] for r in rows), reverse=True)
+    assert rows[0]["updated"] == 2000.0 + 10_000 - 101
+    assert total2 > 0 and all(r["project"] == "proj3" and 10 <= r["summary"]["loss"] <= 50 for r in rows2)
+    assert [r["summary"]["loss"] for r in rows2] == sorted(r["summary"]["loss"] for r in rows2)
+    assert all("99" in r["name"] and r["tags"] == ["odd"] and r["status"] == "completed" for r in rows3)
+    assert total3 == len([i for i in range(10_000) if "run-99" in f"run-{i}" and i % 2 and i % 3 == 1])
+    assert elapsed < 0.5, elapsed
+
+
+def test_missing_metric_sorts_last_and_bad_sort_is_named(tmp_path):
+    cat = Catalog(tmp_path)
+    cat.upsert(_metas(20))
+    rows, _ = cat.query(sort="summary.loss", limit=None)
+    has = [("loss" in r["summary"]) for r in rows]
+    assert has == sorted(has, reverse=True)
+    with pytest.raises(StoreValueError, match="sort: must be a column"):
+        cat.query(sort="drop table")
+    rows, total = cat.query(text="%", limit=None)
+    assert total == 0
+
+
+def test_rebuild_from_task_attributes(store):
+    ws = [store.create_task(project=f"p{i % 2}", name=f"n{i}") for i in range(5)]
+    for i, w in enumerate(ws):
+        w.set_meta(summary={"acc": i / 10})
+        w.close()
+    store.catalog.path.unlink()
+    for suffix in ("-wal", "-shm"):
+        p = store.catalog.path.with_name(store.catalog.path.name + suffix)
+        if p.exists():
+            p.unlink()
+    st2 = Store(store.root)
+    assert sorted(r["id"] for r in st2.tasks()) == sorted(w.id for w in ws)  # rebuilt on demand
+    assert st2.projects() == ["p0", "p1"]
+    rows, total = st2.catalog.query(sort="summary.acc", limit=2)
+    assert total == 5 and rows[0]["summary"]["acc"] == 0.4 and rows[0]["status"] == "completed"
+    assert st2.rebuild_catalog() == 5
+    assert [r["name"] for r in st2.tasks(project="p1")] and all(r["project"] == "p1" for r in st2.tasks("p1"))
+
+
+def test_catalog_failure_warns_and_keeps_data(store):
+    w = store.create_task(project="p", name="n")
+    con = sqlite3.connect(store.catalog.path)
+    con.execute("DROP TABLE tasks")
+    con.close()
+    sid = w.series_id("x")
+    w.append(sid, [1], [2.0], 1.7e9)
+    with pytest.warns(RuntimeWarning, match="catalog"):
+        w.close()
+    assert store.task(w.id).scalar("x").value.tolist() == [2.0]

@@ -1,0 +1,161 @@
+"""Write then read: every point comes back exactly (time at 1 ms), from chunks and tail alike."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import zarr
+
+from ringlog.store import SeriesNotFoundError, Store, StoreValueError, TaskClosedError, TaskNotFoundError
+from ringlog.store.layout import CHUNK
+
+from .conftest import make_series
+
+
+def _write(w, sid, step, v, t, sizes, sync_every=1):
+    a = 0
+    k = 0
+    while a < len(step):
+        b = a + sizes[k % len(sizes)]
+        w.append(sid, step[a:b], v[a:b], t[a:b])
+        k += 1
+        if k % sync_every == 0:
+            w.sync()
+        a = b
+
+
+def _check(r, title, series, step, v, t):
+    s = r.scalar(title, series)
+    assert s.step.dtype == np.int64 and s.value.dtype == np.float64 and s.time.dtype == np.float64
+    np.testing.assert_array_equal(s.step, step)
+    np.testing.assert_array_equal(s.value, v)
+    assert np.max(np.abs(s.time - t)) <= 0.0005 + 1e-6
+
+
+@pytest.mark.parametrize("sizes", [[1000], [1, 7, 65535, 3], [CHUNK * 2 + 11]])
+def test_round_trip_chunks_and_tail(store, sizes):
+    n = 2 * CHUNK + 12345
+    step, v, t = make_series(n, specials=20)
+    w = store.create_task(project="p", name="rt")
+    sid = w.series_id("train/loss")
+    _write(w, sid, step, v, t, sizes)
+    r = store.task(w.id)  # live: most points in chunks, the rest in the tail
+    _check(r, "train/loss", None, step, v, t)
+    w.close()
+    r = store.task(w.id)
+    _check(r, "train/loss", "train/loss", step, v, t)
+    s = r.scalar("train/loss", start=CHUNK - 5, stop=CHUNK + 5)
+    np.testing.assert_array_equal(s.step, step[CHUNK - 5:CHUNK + 5])
+    s = r.scalar("train/loss", start=-3)
+    np.testing.assert_array_equal(s.value, v[-3:])
+    assert r.count("train/loss") == n
+
+
+def test_series_ids_stable_and_listed(store):
+    w = store.create_task(project="p", name="ids")
+    a = w.series_id("loss", "train")
+    b = w.series_id("loss", "val")
+    assert w.series_id("loss", "train") == a != b
+    assert w.series_id("acc") == w.series_id("acc", "acc")
+    for sid in (a, b):
+        w.append(sid, [1, 2], [0.5, 0.25], [1.7e9, 1.7e9 + 1])
+    w.close()
+    r = store.task(w.id)
+    assert r.series() == [("acc", "acc"), ("loss", "train"), ("loss", "val")]
+    assert len(r.scalar("acc")) == 0
+    with pytest.raises(SeriesNotFoundError, match="title='nope'"):
+        r.scalar("nope")
+
+
+def test_float32_then_float64_migration(store):
+    n = CHUNK + 500
+    step, v, t = make_series(n)
+    w = store.create_task(project="p", name="mig")
+    sid = w.series_id("x")
+    w.append(sid, step[:n - 10], v[:n - 10], t[:n - 10])
+    w.sync()
+    idx = json.loads((w.path / "series.json").read_text())["series"][0]
+    assert idx["dtype"] == "f4"
+    v = v.copy()
+    v[n - 5] = 0.1  # not a float32
+    w.append(sid, step[n - 10:], v[n - 10:], t[n - 10:])
+    w.close()
+    idx = json.loads((w.path / "series.json").read_text())["series"][0]
+    assert idx["dtype"] == "f8"
+    assert not (w.path / "s0" / "value").exists()
+    _check(store.task(w.id), "x", None, step, v, t)
+
+
+def test_float64_on_request(store):
+    w = store.create_task(project="p", name="f64")
+    sid = w.series_id("x", float64=True)
+    w.append(sid, [0, 1], [1.0, 2.0], 1.7e9)
+    w.close()
+    assert json.loads((w.path / "series.json").read_text())["series"][0]["dtype"] == "f8"
+
+
+def test_zarr_python_reads_the_arrays(store):
+    n = CHUNK * 2 + 7
+    step, v, t = make_series(n)
+    w = store.create_task(project="p", name="zarr")
+    sid = w.series_id("loss")
+    w.append(sid, step, v, t)
+    w.close()
+    g = zarr.open_group(w.path, mode="r")
+    assert g.attrs["id"] == w.id and g.attrs["status"] == "completed"
+    np.testing.assert_array_equal(zarr.open_array(w.path / "s0" / "step", mode="r")[:], step[:2 * CHUNK])
+    np.testing.assert_array_equal(zarr.open_array(w.path / "s0" / "value", mode="r")[:], v[:2 * CHUNK])
+    tz = zarr.open_array(w.path / "s0" / "time", mode="r")[:]
+    origin = g.attrs["time_origin"]
+    assert np.max(np.abs(tz / 1000 + origin - t[:2 * CHUNK])) < 0.0006
+    lv = zarr.open_array(w.path / "s0" / "L1", mode="r")
+    assert lv.shape == (20, n // 256)
+
+
+def test_meta_info_and_last_metrics(store):
+    w = store.create_task(project="proj", name="meta", tags=("a", "b"))
+    sid = w.series_id("loss")
+    w.append(sid, [0, 1, 2], [3.0, np.nan, 1.0], 1.7e9)
+    w.set_meta(config={"lr": 0.1}, summary={"loss": 1.0}, env={"host": "h"}, command="train.py")
+    w.close(status="failed")
+    r = store.task(w.id)
+    info = r.info
+    assert (info["name"], info["project"], info["status"], info["tags"]) == ("meta", "proj", "failed", ["a", "b"])
+    assert info["config"] == {"lr": 0.1} and info["env"] == {"host": "h"} and info["command"] == "train.py"
+    assert r.summary == {"loss": 1.0} and info["updated"] >= info["created"]
+    m = r.last_metrics()[("loss", "loss")]
+    assert m == {"last": 1.0, "min": 1.0, "max": 3.0, "count": 3, "last_step": 2}
+
+
+def test_bad_input_is_named(store):
+    w = store.create_task(project="p", name="bad")
+    sid = w.series_id("x")
+    with pytest.raises(StoreValueError, match="value: must be 1-D with len"):
+        w.append(sid, [1, 2], [1.0], 0.0)
+    with pytest.raises(TypeError, match="step: must hold integers"):
+        w.append(sid, [1.5], [1.0], 0.0)
+    with pytest.raises(StoreValueError, match="sid: must be an id"):
+        w.append(99, [1], [1.0], 0.0)
+    with pytest.raises(StoreValueError, match="status: must be one of"):
+        w.set_meta(status="done")
+    with pytest.raises(StoreValueError, match="title: must be a non-empty str"):
+        w.series_id("")
+    with pytest.raises(StoreValueError, match="task_id"):
+        store.create_task(project="p", name="n", task_id="../x")
+    with pytest.raises(StoreValueError, match="already exists"):
+        store.create_task(project="p", name="n", task_id=w.id)
+    w.close()
+    with pytest.raises(TaskClosedError):
+        w.append(sid, [1], [1.0], 0.0)
+    with pytest.raises(TaskNotFoundError):
+        store.task("0" * 32)
+    with pytest.raises(KeyError):
+        store.task("0" * 32)
+
+
+def test_empty_root_creates_nothing(tmp_path):
+    st = Store(tmp_path / "none")
+    assert st.tasks() == [] and st.projects() == []
+    assert not (tmp_path / "none").exists()
