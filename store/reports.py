@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 from urllib.parse import urlencode
 
+from .errors import StoreError
+
 try:  # POSIX advisory locks; on other systems writes are atomic but the version check is per call
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -56,8 +58,8 @@ _ASSET_RE = re.compile(r"^[0-9a-f]{16,64}\.(png|jpg|gif|webp)$")
 WIDGET_TYPES = ("scalar", "plot", "single", "sample", "parcoords")
 
 
-class ReportError(Exception):
-    """Base class of every report error."""
+class ReportError(StoreError):
+    """Base class of every report error (a :class:`~ringlog.store.errors.StoreError`)."""
 
 
 class ReportNotFoundError(ReportError, KeyError):
