@@ -275,7 +275,8 @@ class ReportingMixin:
                      max_image_history: Optional[int] = None, delete_after_upload: bool = False,
                      url: Optional[str] = None) -> Optional[dict]:
         """An image from ``local_path`` (a file), ``image`` (numpy array, tensor or PIL image) or the
-        older ``matrix`` argument; keeps the newest ``max_image_history`` per title/series.
+        older ``matrix`` argument, or a reference to an image already stored at ``url`` (not copied);
+        keeps the newest ``max_image_history`` per title/series.
         Returns the stored record (path or uri, iteration, caption), or None if skipped."""
 
         def go():
@@ -288,11 +289,10 @@ class ReportingMixin:
             hist = _history(max_image_history, "max_image_history")
             src = given[0]
             if url is not None:
-                src = _local_url(url)
-            arg = "local_path" if local_path is not None else "url" if url is not None else \
-                "image" if image is not None else "matrix"
+                return self._reference(title, series, iteration, url, ("image",), hist)
+            arg = "local_path" if local_path is not None else "image" if image is not None else "matrix"
             try:
-                img = Image(src) if local_path is None and url is None else _file_image(src)
+                img = Image(src) if local_path is None else _file_image(src)
             except LoggingError as exc:  # name the argument the caller used, not Image's
                 msg = str(exc)
                 if msg.startswith("data_or_path"):
@@ -310,7 +310,8 @@ class ReportingMixin:
                      max_history: Optional[int] = None, delete_after_upload: bool = False,
                      url: Optional[str] = None) -> Optional[dict]:
         """Audio, video, image or HTML from ``local_path`` or a binary/text ``stream`` (then
-        ``file_extension`` is required, e.g. ".wav", ".mp4", ".html"); keeps the newest ``max_history``."""
+        ``file_extension`` is required, e.g. ".wav", ".mp4", ".html"), or a reference to a file already
+        stored at ``url`` (not copied); keeps the newest ``max_history``."""
 
         def go():
             from ringlog.store.media import check_ext
@@ -320,6 +321,9 @@ class ReportingMixin:
                 raise value_error("local_path", "give exactly one of local_path, stream or url",
                                   f"{len(given)} of them")
             hist = _history(max_history, "max_history")
+            if url is not None:
+                return self._reference(title, series, iteration, url, ("image", "audio", "video", "html"), hist,
+                                       file_extension)
             from .media import Media
 
             m = Media()
@@ -334,7 +338,7 @@ class ReportingMixin:
                     raise type_error("stream", "must be a file object or bytes", stream)
                 m.data = bytes(data)
             else:
-                p = Path(local_path if local_path is not None else _local_url(url))
+                p = Path(local_path)
                 m.ext = check_ext(file_extension or p.suffix or "")
                 if not p.is_file():
                     raise value_error("local_path", "must be an existing file", str(p))
@@ -348,6 +352,22 @@ class ReportingMixin:
             return recs[0]
 
         return self._guarded("report_media", go)
+
+    def _reference(self, title: str, series: str, iteration: Any, url: Any, kinds: tuple, hist: int,
+                   file_extension: Optional[str] = None) -> dict:
+        """Record a sample already stored at ``url`` (ClearML's pre-uploaded ``url=``): nothing is copied."""
+        from urllib.parse import urlparse
+
+        from ringlog.store.media import EXTENSIONS, check_ext
+
+        if not isinstance(url, str) or not url.strip():
+            raise type_error("url", "must be a non-empty URL or path string", url)
+        ext = check_ext(file_extension or Path(urlparse(url).path).suffix or "")
+        if EXTENSIONS[ext] not in kinds:
+            raise value_error("url", f"must point to a file of kind {' or '.join(kinds)}", url)
+        writer = self._run.media_writer()
+        return writer.add_media(_name(title, "title"), _name(series, "series"), _iteration(iteration), uri=url,
+                                ext=ext, kind=EXTENSIONS[ext], max_history=hist)
 
     # --- settings ------------------------------------------------------------------------------
     def set_default_upload_destination(self, uri: str) -> None:
@@ -383,16 +403,6 @@ class ReportingMixin:
     def set_reporting_inf_value(self, value: float, warn_period: int = 1000) -> None:
         """Store +Inf scalars as ``value`` and -Inf as ``-value`` from now on (default: kept as logged)."""
         self._run.inf_value = float(value)
-
-
-def _local_url(url: str) -> str:
-    if not isinstance(url, str):
-        raise type_error("url", "must be a str", url)
-    if url.startswith("file://"):
-        return url[len("file://"):]
-    if "://" in url:
-        raise value_error("url", "must be a local path or file:// URL (ringlog does not download)", url)
-    return url
 
 
 def _file_image(path: Any):

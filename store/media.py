@@ -235,13 +235,16 @@ class MediaWriter:
     def add_media(self, title: str, series: str, iteration: int, data: Optional[bytes] = None,
                   src_path: Union[str, Path, None] = None, ext: str = "png", kind: Optional[str] = None,
                   caption: Optional[str] = None, max_history: int = 100,
-                  destination: Optional[str] = None, extra: Optional[dict] = None) -> dict:
+                  destination: Optional[str] = None, extra: Optional[dict] = None,
+                  uri: Optional[str] = None) -> dict:
         """Store one sample (bytes ``data`` or a copy of ``src_path``) and return its index record.
 
         The file goes to ``<task>/media/...`` or, with ``destination`` (a folder or an fsspec URI),
         to ``<destination>/<task id>/<title>/<series>/...``; the record holds ``path`` (relative to
         the task folder when inside it, else absolute) or ``uri``. Afterwards only the newest
         ``max_history`` samples of (title, series) remain. ``extra`` (JSON-able) is kept in the record.
+        ``uri`` instead of data registers a file stored elsewhere already (ClearML's ``url=``): it is
+        recorded as ``uri`` with ``external: true`` and never copied or deleted by retention.
         """
         for arg, v in (("title", title), ("series", series)):
             if not isinstance(v, str) or not v:
@@ -252,8 +255,8 @@ class MediaWriter:
         if kind not in KINDS:
             raise StoreValueError(f"kind: must be one of {', '.join(KINDS)} (given: {kind!r})")
         keep = check_history(max_history)
-        if (data is None) == (src_path is None):
-            raise StoreValueError("data/src_path: give exactly one of bytes data or a source file path")
+        if sum(x is not None for x in (data, src_path, uri)) != 1:
+            raise StoreValueError("data/src_path/uri: give exactly one of bytes data, a source file path or a uri")
         if data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
             raise StoreTypeError(f"data: must be bytes (given: {type(data).__name__})")
         if src_path is not None and not Path(src_path).is_file():
@@ -266,7 +269,11 @@ class MediaWriter:
         rec: dict[str, Any] = {"op": "add", "id": self._seq, "title": title, "series": series,
                                "iteration": iteration, "n": n, "kind": kind, "ext": ext,
                                "caption": caption, "time": time.time()}
-        if destination is None:
+        if uri is not None:
+            if not isinstance(uri, str) or not uri:
+                raise StoreTypeError(f"uri: must be a non-empty str (given: {uri!r})")
+            rec["uri"], rec["external"] = uri, True
+        elif destination is None:
             target = self.path / MEDIA_DIR / rel
             self._write_local(target, data, src_path)
             rec["path"] = f"{MEDIA_DIR}/{rel}"
@@ -285,7 +292,8 @@ class MediaWriter:
             target = _local_dest(destination) / self.task_id / rel
             self._write_local(target, data, src_path)
             rec["path"] = str(target.resolve())
-        rec["size"] = len(data) if data is not None else Path(src_path).stat().st_size
+        if uri is None:
+            rec["size"] = len(data) if data is not None else Path(src_path).stat().st_size
         if extra:
             rec["extra"] = extra
         self._seq += 1
@@ -319,6 +327,8 @@ class MediaWriter:
         os.replace(tmp, target)  # a reader never sees a half-written sample
 
     def _delete_file(self, rec: dict) -> None:
+        if rec.get("external"):
+            return  # registered by reference: not ours to delete
         try:
             if "uri" in rec:
                 fs, p = _fs(rec["uri"])

@@ -124,6 +124,22 @@ def test_report_media_stream_and_file(logger, run, tmp_path):
     assert kinds == {("audio", "audio", "wav"), ("html", "html", "html"), ("video", "video", "mp4")}
 
 
+def test_url_references_are_recorded_not_copied(logger, run, tmp_path):
+    local = tmp_path / "kept.png"
+    local.write_bytes(b"png")
+    for i in range(3):
+        logger.report_image("ref", "s", iteration=i, url=f"https://cdn.example/{i}.png", max_image_history=2)
+    logger.report_image("ref", "local", iteration=0, url=local.as_uri(), max_image_history=1)
+    logger.report_image("ref", "local", iteration=1, url="https://cdn.example/x.jpg", max_image_history=1)
+    logger.report_media("ref", "clip", iteration=0, url="s3://bucket/run/clip.mp4")
+    recs = read_media(run.path, "ref", "s")
+    assert [(r["uri"], r["external"]) for r in recs] == [("https://cdn.example/1.png", True),
+                                                         ("https://cdn.example/2.png", True)]
+    assert local.exists()  # retention never deletes a file it did not store
+    assert read_media(run.path, "ref", "clip")[0]["kind"] == "video"
+    assert not (run.path / "media").exists()
+
+
 def test_upload_destination(logger, run, tmp_path):
     dest = tmp_path / "bucket"
     logger.set_default_upload_destination(str(dest))
@@ -162,6 +178,10 @@ BAD_CALLS = [
      "scatter: must be a non-empty 2-D array with last dimension 2"),
     ("report_histogram", dict(title="", series="s", values=[1]), LoggingValueError, "title: must be a non-empty"),
     ("report_histogram", dict(title="t", series="s", values=[1], iteration="x"), LoggingTypeError, "iteration"),
+    ("report_image", dict(title="t", series="s", url="https://host/picture"), LoggingValueError,
+     "ext: must be one of"),
+    ("report_image", dict(title="t", series="s", url="https://host/a.wav"), LoggingValueError,
+     "url: must point to a file of kind image"),
     ("report_table", dict(title="t", series="s", url="https://example.com/x.csv"), LoggingValueError,
      "does not download"),
     ("set_default_upload_destination", dict(uri=5), LoggingTypeError, "uri"),
