@@ -128,12 +128,12 @@ def _starts(x, lo: int, hi: int, edges: np.ndarray) -> np.ndarray:
     return starts
 
 
-def _extrema(y: np.ndarray, starts: np.ndarray):
+def _extrema(y: np.ndarray, starts: np.ndarray, count: bool = False):
     from ._kernels import extrema_f32, extrema_f64
 
     if y.dtype == np.float32:
-        return extrema_f32(y.view(np.int32), starts)
-    return extrema_f64(y.view(np.int64), starts)
+        return extrema_f32(y.view(np.int32), starts, count)
+    return extrema_f64(y.view(np.int64), starts, count)
 
 
 def _even_starts(x, n: int, nb: int) -> np.ndarray:
@@ -172,7 +172,7 @@ def bucket_extrema(x, y, edges, *, assume_sorted: bool = False):
     nonempty = count > 0
     first = np.where(nonempty, starts[:-1], -1)
     last = np.where(nonempty, starts[1:] - 1, -1)
-    imin, imax, nnf = _extrema(y, starts)
+    imin, imax, nnf = _extrema(y, starts, count=True)
     return first, last, imin, imax, count, nnf
 
 
