@@ -7,7 +7,8 @@ line, naming the argument), and knows how to write itself into a task through ``
 Conversion rules (as W&B documents them):
 
 * Image from numpy: 2-D -> grayscale "L"; 3-D with last dimension 1/3/4 -> L/RGB/RGBA; a 3-D array
-  whose *first* dimension is 1/3/4 and last is not (channels-first, as torch) is transposed. Floats:
+  whose *first* dimension is 1/3/4 and last is not (channels-first, as torch) is transposed; a 4-D
+  batch (N, C, H, W) or (N, H, W, C) is tiled into a grid of up to 8 per row (as W&B does). Floats:
   if any value is negative the array is min-max scaled to [0, 1]; if the maximum is <= 1 values are
   multiplied by 255; then everything is clipped to 0..255 and rounded to uint8 (NaN -> 0).
   Torch tensors are read through ``.detach().cpu().numpy()`` without importing torch.
@@ -177,18 +178,36 @@ class Image(Media):
         self.ext = fmt
 
 
+def image_grid(batch: np.ndarray, ncols: int = 8, pad: int = 2) -> np.ndarray:
+    """A batch (N, C, H, W) or (N, H, W, C) tiled into one (H', W', C) image, up to ``ncols`` per row
+    with ``pad`` pixels of 0 between (as torchvision's ``make_grid``, which W&B uses for batches)."""
+    if batch.shape[1] in (1, 3, 4) and batch.shape[-1] not in (1, 3, 4):
+        batch = np.transpose(batch, (0, 2, 3, 1))
+    n, h, w, c = batch.shape
+    cols = min(ncols, n)
+    rows = -(-n // cols)
+    grid = np.zeros((pad + rows * (h + pad), pad + cols * (w + pad), c), dtype=batch.dtype)
+    for i in range(n):
+        r, q = divmod(i, cols)
+        y, x = pad + r * (h + pad), pad + q * (w + pad)
+        grid[y:y + h, x:x + w] = batch[i]
+    return grid
+
+
 def array_to_pil(arr: np.ndarray, mode: Optional[str], argument: str):
     """numpy array -> PIL image by the W&B shape rules; errors name ``argument``."""
     from PIL import Image as PILImage
 
     if arr.dtype.kind not in "biuf":
         raise type_error(argument, "must hold numbers (bool, int or float pixels)", f"array of dtype {arr.dtype}")
+    if arr.ndim == 4 and min(arr.shape) > 0:
+        arr = image_grid(arr)
     if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4) and arr.shape[0] in (1, 3, 4):
         arr = np.transpose(arr, (1, 2, 0))  # channels-first (C, H, W)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] in (3, 4))):
-        raise value_error(argument, "must have shape (H, W), (H, W, 1|3|4) or (1|3|4, H, W)",
+        raise value_error(argument, "must have shape (H, W), (H, W, 1|3|4), (1|3|4, H, W) or a batch of those",
                           f"array of shape {arr.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise value_error(argument, "must not be empty", f"array of shape {arr.shape}")

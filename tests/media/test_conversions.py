@@ -77,7 +77,8 @@ def test_image_from_pil_mode_and_path(tmp_path):
 
 @pytest.mark.parametrize("bad, exc, words", [
     (np.zeros((2, 3, 5)), LoggingValueError, "must have shape"),
-    (np.zeros((2, 3, 4, 5)), LoggingValueError, "must have shape"),
+    (np.zeros((2, 5, 4, 6)), LoggingValueError, "must have shape"),
+    (np.zeros((2, 3, 4, 5, 6)), LoggingValueError, "must have shape"),
     (np.zeros((0, 3)), LoggingValueError, "must not be empty"),
     (np.array([["a", "b"]]), LoggingTypeError, "must hold numbers"),
     (42, LoggingTypeError, "data_or_path: must be a numpy array"),
@@ -206,3 +207,15 @@ def test_image_from_matplotlib_figure():
         assert pil.format == "PNG" and pil.size[0] > pil.size[1] > 0
     finally:
         plt.close(f)
+
+
+def test_image_batch_becomes_a_grid():
+    batch = np.zeros((10, 3, 4, 5), dtype=np.uint8)  # NCHW, 10 images -> 8 + 2 on two rows
+    batch[9] = 255
+    pil = _pil(Image(batch))
+    assert pil.size == (2 + 8 * (5 + 2), 2 + 2 * (4 + 2)) and pil.mode == "RGB"
+    arr = np.asarray(pil)
+    assert arr[2 + 6 + 1, 2 + 7 + 1].tolist() == [255, 255, 255]  # the 10th image: row 1, column 1
+    assert arr[0, 0].tolist() == [0, 0, 0]
+    nhwc = _pil(Image(np.ones((2, 4, 5, 1))))
+    assert nhwc.size == (2 + 2 * 7, 2 + 6) and nhwc.mode == "L"
