@@ -22,11 +22,19 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless chromium 
 
 
 @pytest.fixture
-def scalar_store(fakes):
-    steps = list(range(200))
-    task = fakes.FakeTask(id="a1b2c3", name="baseline", status="completed", config={"General": {"lr": 0.1}},
-                          scalars={("loss", "train"): (steps, [1.0 / (1 + s) for s in steps], [1000.0 + s for s in steps])})
-    return fakes.FakeStore([task])
+def scalar_store(store_root):
+    """A real store holding one completed task with a loss curve and one hyperparameter."""
+    import numpy as np
+
+    from ringlog.store import Store
+
+    st = Store(store_root)
+    w = st.create_task(project="vision", name="baseline", task_id="a1b2c3")
+    steps = np.arange(200, dtype=np.int64)
+    w.append(w.series_id("loss", "train"), steps, 1.0 / (1.0 + steps), 1000.0 + steps.astype(np.float64))
+    w.set_meta(config={"General": {"lr": 0.1}})
+    w.close(status="completed")
+    return st
 
 
 @pytest.fixture
@@ -116,13 +124,20 @@ def test_pdf_without_chromium_is_a_clear_503(app, client):
 
 
 @needs_chromium
-def test_widget_updates_live_while_its_task_runs(app_factory, fakes):
+def test_widget_updates_live_while_its_task_runs(app_factory, store_root):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     from werkzeug.serving import make_server
 
-    task = fakes.FakeTask(id="run1", name="live run", status="running",
-                          scalars={("acc", "train"): ([0, 1], [0.1, 0.2], [1.0, 2.0])})
-    server = make_server("127.0.0.1", 0, app_factory(fakes.FakeStore([task])), threaded=True)
+    import numpy as np
+
+    from ringlog.store import Store
+
+    st = Store(store_root)
+    w = st.create_task(project="p", name="live run", task_id="run1")
+    w.set_meta(status="running")
+    w.append(w.series_id("acc", "train"), np.array([0, 1]), np.array([0.1, 0.2]), np.array([1.0, 2.0]))
+    w.sync()
+    server = make_server("127.0.0.1", 0, app_factory(st), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -134,10 +149,12 @@ def test_widget_updates_live_while_its_task_runs(app_factory, fakes):
                 traces = page.locator(".rl-w-chart .scatterlayer .trace")
                 traces.first.wait_for(timeout=20000)
                 assert traces.count() == 1 and page.locator("#rl-w-live").is_visible()
-                task.scalars[("acc", "val")] = ([0, 1, 2], [0.1, 0.15, 0.3], [1.0, 2.0, 3.0])  # the run logs more
+                w.append(w.series_id("acc", "val"), np.array([0, 1, 2]), np.array([0.1, 0.15, 0.3]),
+                         np.array([1.0, 2.0, 3.0]))  # the run logs a new series
+                w.sync()
                 traces.nth(1).wait_for(timeout=15000)  # the next poll (3 s while running) draws it
                 assert traces.count() == 2
-                task.status = "completed"
+                w.close(status="completed")
                 page.wait_for_selector("#rl-w-live", state="hidden", timeout=15000)
             finally:
                 browser.close()
