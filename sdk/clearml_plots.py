@@ -71,7 +71,8 @@ def histogram(title: str, series: str, values: Any, labels=None, xlabels=None, x
     hover = _labels(labels, n, "labels")
     data = []
     for j in range(cols.shape[1]):
-        tr = {"type": "bar", "x": x, "y": cols[:, j].tolist(), "name": series if cols.shape[1] == 1 else f"{series}/{j}"}
+        name = series if cols.shape[1] == 1 else f"{series}/{j}"
+        tr = {"type": "bar", "x": x, "y": cols[:, j].tolist(), "name": name}
         if hover:
             tr["text"] = hover
         if data_args is not None:

@@ -7,8 +7,9 @@ dict with a "data" list; returns a plain dict with "data" and "layout".
 (``Line2D``, with colour, width, dash, step style and markers), scatter collections, bar containers,
 axis labels and limits, log scales, fixed or categorical tick labels, titles and legend labels;
 several axes become subplots placed where matplotlib put them (domains from the axes' positions),
-and twin axes overlay their partner with the axis on the other side. Anything else (images, contours, 3-D axes, patches outside
-bars, annotations) returns None, so the caller stores a PNG instead (``matplotlib_png``).
+and twin axes overlay their partner with the axis on the other side.
+Anything else (images, contours, 3-D axes, patches outside bars, annotations) returns None, so
+the caller stores a PNG instead (``matplotlib_png``).
 Matplotlib is imported only to classify artists, and only if the figure came from it.
 """
 
