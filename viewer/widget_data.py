@@ -43,19 +43,28 @@ def _floats(a: Any) -> list[float | None]:
     return [None if not math.isfinite(v) else v for v in arr.tolist()]
 
 
-def _xy(reader, title: str, series: str, xaxis: str, points: int) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) of one series, decimated by the store when it can; x in steps or unix seconds."""
-    axis = "step" if xaxis == "iter" else "time"
+_DECIMATE_AXIS = {"iter": "step", "timestamp": "time", "iso_time": "wall"}
+
+
+def _xy(reader, title: str, series: str, xaxis: str, points: int, created: float | None
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of one series, decimated by the store (min/max kept per bucket).
+
+    x is the step (``iter``), seconds since the task started (``timestamp``) or unix seconds
+    (``iso_time``): the store's ``decimate`` axes "step", "time" and "wall".
+    """
     decimate = getattr(reader, "decimate", None)
     if decimate is not None:
         try:
-            d = decimate(title, series, points=points, x=axis)
+            d = decimate(title, series, points=points, x=_DECIMATE_AXIS[xaxis])
             return np.asarray(d.x, dtype=np.float64), np.asarray(d.y, dtype=np.float64)
         except (NotImplementedError, TypeError, AttributeError):
-            pass  # an older store without time-axis decimation: fall back to the raw points
+            pass  # a reader without decimation: fall back to the raw points below
     s = reader.scalar(title, series)
-    x = np.asarray(s.step if axis == "step" else s.time, dtype=np.float64)
+    x = np.asarray(s.step if xaxis == "iter" else s.time, dtype=np.float64)
     y = np.asarray(s.value, dtype=np.float64)
+    if xaxis == "timestamp":
+        x = x - (float(created) if created else (float(x[0]) if len(x) else 0.0))
     if len(x) > points:
         # keep each bucket's min and max so extremes survive
         edges = np.linspace(0, len(x), points // 2 + 1).astype(np.int64)
@@ -85,18 +94,12 @@ def scalar_data(store, rows: list[dict], q: WidgetQuery, points: int) -> dict[st
     multi = len(rows) > 1
     for row in rows:
         reader = store.task(row["id"])
-        start = None
         for title, series in reader.series():
             if title == SINGLE_TITLE or not _matches(title, q.metrics) or not _matches(series, q.variants):
                 continue
-            x, y = _xy(reader, title, series, q.xaxis, points)
-            if q.xaxis == "timestamp":
-                if start is None:
-                    created = row.get("created")
-                    start = float(created) if created else (float(x[0]) if len(x) else 0.0)
-                x = x - start
-            elif q.xaxis == "iso_time":
-                x = x * 1000.0
+            x, y = _xy(reader, title, series, q.xaxis, points, row.get("created"))
+            if q.xaxis == "iso_time":
+                x = x * 1000.0  # plotly date axes take epoch milliseconds
             label = f"{row.get('name') or row['id']} · {series}" if multi else series
             charts.setdefault(title, {"title": title, "traces": []})["traces"].append(
                 {"task": row["id"], "series": series, "name": label, "x": _floats(x), "y": _floats(y)})

@@ -65,3 +65,25 @@ def test_report_from_python_embeds_widgets_over_real_runs(logged, store_root, ap
     assert {d["label"] for d in pc["dimensions"]} == {"General.lr", "General.width"}
     tagged = client.get("/widgets/data?type=single&tags[]=-sweep").get_json()
     assert [r["task"] for r in tagged["rows"]] == [clearml]
+
+
+@pytest.mark.parametrize("xaxis", ["iter", "timestamp", "iso_time"])
+def test_scalar_widget_x_axes_over_the_real_store(store_root, xaxis):
+    import numpy as np
+    from werkzeug.datastructures import MultiDict
+
+    from ringlog.store import Store
+    from ringlog.viewer.widgets import widget_impl
+
+    st = Store(store_root)
+    w = st.create_task(project="p", name="n", task_id="tx")
+    created = st.task("tx").info["created"]
+    steps = np.arange(100, dtype=np.int64)
+    w.append(w.series_id("loss", "loss"), steps, np.linspace(1, 0, 100), created + 10.0 + steps)
+    w.close()
+    (trace,) = widget_impl(st, MultiDict([("objects", "tx"), ("xaxis", xaxis)]))["charts"][0]["traces"]
+    first, last = trace["x"][0], trace["x"][-1]
+    expected = {"iter": (0, 99), "timestamp": (10.0, 109.0),
+                "iso_time": ((created + 10.0) * 1000, (created + 109.0) * 1000)}[xaxis]
+    assert (first, last) == pytest.approx(expected, abs=1e-3 if xaxis != "iso_time" else 1.0)
+    assert trace["y"][0] == 1.0 and trace["y"][-1] == 0.0
