@@ -314,8 +314,6 @@ class ReportingMixin:
         stored at ``url`` (not copied); keeps the newest ``max_history``."""
 
         def go():
-            from ringlog.store.media import check_ext
-
             given = [a for a in (local_path, stream, url) if a is not None]
             if len(given) != 1:
                 raise value_error("local_path", "give exactly one of local_path, stream or url",
@@ -330,7 +328,7 @@ class ReportingMixin:
             if stream is not None:
                 if file_extension is None:
                     raise value_error("file_extension", "is required with stream (e.g. '.wav')", None)
-                m.ext = check_ext(file_extension)
+                m.ext = _ext(file_extension, "file_extension")
                 data = stream.read() if hasattr(stream, "read") else stream
                 if isinstance(data, str):
                     data = data.encode("utf-8")
@@ -339,7 +337,7 @@ class ReportingMixin:
                 m.data = bytes(data)
             else:
                 p = Path(local_path)
-                m.ext = check_ext(file_extension or p.suffix or "")
+                m.ext = _ext(file_extension or p.suffix or "", "file_extension" if file_extension else "local_path")
                 if not p.is_file():
                     raise value_error("local_path", "must be an existing file", str(p))
                 m.path = p
@@ -358,11 +356,12 @@ class ReportingMixin:
         """Record a sample already stored at ``url`` (ClearML's pre-uploaded ``url=``): nothing is copied."""
         from urllib.parse import urlparse
 
-        from ringlog.store.media import EXTENSIONS, check_ext
+        from ringlog.store.media import EXTENSIONS
 
         if not isinstance(url, str) or not url.strip():
             raise type_error("url", "must be a non-empty URL or path string", url)
-        ext = check_ext(file_extension or Path(urlparse(url).path).suffix or "")
+        ext = _ext(file_extension or Path(urlparse(url).path).suffix or "", "file_extension" if file_extension
+                   else "url")
         if EXTENSIONS[ext] not in kinds:
             raise value_error("url", f"must point to a file of kind {' or '.join(kinds)}", url)
         writer = self._run.media_writer()
@@ -403,6 +402,17 @@ class ReportingMixin:
     def set_reporting_inf_value(self, value: float, warn_period: int = 1000) -> None:
         """Store +Inf scalars as ``value`` and -Inf as ``-value`` from now on (default: kept as logged)."""
         self._run.inf_value = float(value)
+
+
+def _ext(ext: Any, argument: str) -> str:
+    """The known extension of a sample, or bad input naming the caller's ``argument``."""
+    from ringlog.store.media import EXTENSIONS, check_ext
+
+    try:
+        return check_ext(ext)
+    except (TypeError, ValueError):
+        raise value_error(argument, f"file extension must be one of {', '.join(sorted(EXTENSIONS))}",
+                          ext) from None
 
 
 def _file_image(path: Any):
