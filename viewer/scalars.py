@@ -134,28 +134,33 @@ def band_of(d, xs: np.ndarray, ys: np.ndarray, points: int) -> dict | None:
     return {"x": bx, "lo": np.repeat(lo[keep], 2), "hi": np.repeat(hi[keep], 2)}
 
 
-def nonfinite_markers(d, xs: np.ndarray, ys: np.ndarray) -> dict:
-    """Positions and kinds (``nan``, ``+inf``, ``-inf``) of non-finite values in the range.
+def _kind(v: float) -> str:
+    return "nan" if np.isnan(v) else ("+inf" if v > 0 else "-inf")
 
-    Uses the store's ``nonfinite_x``/``nonfinite_y`` when present (they cover points the
-    decimation did not pick), plus any non-finite values among the returned points.
+
+def nonfinite_markers(d, xs: np.ndarray, ys: np.ndarray) -> dict:
+    """Positions, kinds (``nan``, ``+inf``, ``-inf``) and counts of non-finite values in the range.
+
+    The store's ``nonfinite_x``/``nonfinite_y``/``nonfinite_count`` cover points the decimation
+    did not pick (exact positions from raw data; at coarse levels one marker per kind at the
+    first x of each bucket holding some, ``count`` saying how many). Non-finite values among the
+    returned points are added with count 1 unless a store marker already sits there.
+    Cost: O(markers log markers), markers <= 3 per bucket.
     """
-    mx = [xs[~np.isfinite(ys)]]
-    my = [ys[~np.isfinite(ys)]]
+    marks: dict[tuple[float, str], int] = {}
     nx, ny = getattr(d, "nonfinite_x", None), getattr(d, "nonfinite_y", None)
     if nx is not None and ny is not None and len(nx) == len(ny):
-        mx.append(np.asarray(nx, np.float64))
-        my.append(np.asarray(ny, np.float64))
-    allx = np.concatenate(mx)
-    ally = np.concatenate(my)
-    if len(allx):
-        kinds = np.where(np.isnan(ally), 0, np.where(ally > 0, 1, 2))
-        key = np.unique(np.stack([allx, kinds.astype(np.float64)], axis=1), axis=0)
-        allx, kinds = key[:, 0], key[:, 1].astype(np.int64)
-    else:
-        kinds = np.zeros(0, np.int64)
-    names = np.array(["nan", "+inf", "-inf"])
-    return {"x": allx, "kind": names[kinds].tolist()}
+        cnt = getattr(d, "nonfinite_count", None)
+        cnt = np.asarray(cnt, np.int64) if cnt is not None and len(cnt) == len(nx) else np.ones(len(nx), np.int64)
+        for x, y, c in zip(np.asarray(nx, np.float64).tolist(), np.asarray(ny, np.float64).tolist(), cnt.tolist()):
+            key = (x, _kind(y))
+            marks[key] = marks.get(key, 0) + int(c)
+    bad = ~np.isfinite(ys)
+    for x, y in zip(xs[bad].tolist(), ys[bad].tolist()):
+        marks.setdefault((x, _kind(y)), 1)
+    order = sorted(marks, key=lambda k: (k[0], ("nan", "+inf", "-inf").index(k[1])))
+    return {"x": np.asarray([k[0] for k in order], np.float64), "kind": [k[1] for k in order],
+            "count": np.asarray([marks[k] for k in order], np.int64)}
 
 
 def _scalar_vs_metric(reader, title, series, metric, x_min, x_max, points, method) -> dict:
@@ -210,11 +215,16 @@ def csv_chunks(reader, title: str, series: str | None = None) -> Iterator[str]:
     exact); NaN/Inf as ``nan``/``inf``/``-inf``.
     """
     title, series = _known_series(reader, title, series)
-    s = reader.scalar(title, series)
+    count = getattr(reader, "count", None)
     yield "step,value,wall_time\n"
-    n = len(s.step)
-    for start in range(0, n, CSV_CHUNK):
-        stop = min(n, start + CSV_CHUNK)
+    if count is None:  # a reader without count(): one read, still streamed as text chunks
+        s = reader.scalar(title, series)
+        blocks = ((s, a, min(len(s.step), a + CSV_CHUNK)) for a in range(0, len(s.step), CSV_CHUNK))
+    else:              # read CSV_CHUNK points at a time: memory stays bounded for 100M points
+        n = int(count(title, series))
+        blocks = ((reader.scalar(title, series, a, min(n, a + CSV_CHUNK)), 0, min(n, a + CSV_CHUNK) - a)
+                  for a in range(0, n, CSV_CHUNK))
+    for s, start, stop in blocks:
         buf = io.StringIO()
         np.savetxt(buf, np.column_stack([s.step[start:stop].astype(np.float64),
                                          s.value[start:stop], s.time[start:stop]]),

@@ -104,6 +104,9 @@ def tasks_impl(store, *, project: str | None = None, text: str | None = None, ta
                status: str | None = None, sort: str = "updated", descending: bool = True,
                offset: int = 0, limit: int = 50, metric_filters: tuple = ()) -> dict:
     """One page of the task table plus the summary/config columns present on that page."""
+    cat_path = getattr(store.catalog, "path", None)
+    if cat_path is not None and not cat_path.exists():
+        store.projects()  # the store rebuilds a missing catalog from the task folders
     try:
         rows, total = store.catalog.query(project=project, text=text, tags=tuple(tags), status=status,
                                           sort=sort, descending=descending, offset=offset, limit=limit,

@@ -29,7 +29,7 @@ def real(tmp_path_factory):
     value[[1234, 150_000]] = [1e9, -1e9]
     value[777] = np.nan
     value[888] = np.inf
-    sid = w.series_id("loss", "loss")
+    sid = w.series_id("loss", "loss", float64=True)   # exact values for the CSV comparison
     w.append(sid, step[: N // 2], value[: N // 2], 1.7e9 + step[: N // 2] * 0.01)
     w.sync()
     w.append(sid, step[N // 2:], value[N // 2:], 1.7e9 + step[N // 2:] * 0.01)
@@ -68,21 +68,26 @@ def test_envelope_is_exact_for_every_bucket(real, rclient):
         if d["exact"]:
             assert x.tolist() == list(map(float, range(a, b + 1)))
             continue
-        edges = np.linspace(a, b, 501)
-        bucket_of = np.clip(np.searchsorted(edges, step[a:b + 1], side="right") - 1, 0, 499)
-        got = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, 499)
-        for k in range(500):
-            seg = value[a:b + 1][bucket_of == k]
+        # the band holds each bucket as (first x, last x): buckets tile the range, and each
+        # bucket's band must be the true finite min/max of the raw points it spans
+        band = d["band"]
+        bx = np.asarray(band["x"], np.float64).reshape(-1, 2)
+        assert 400 <= len(bx) <= 500 + 2 and bx[0, 0] == a and bx[-1, 1] == b
+        assert np.all(bx[1:, 0] > bx[:-1, 1])
+        finite_y = set(y[np.isfinite(y)].tolist())
+        for (x0, x1), lo_v, hi_v in zip(bx, band["lo"][::2], band["hi"][::2]):
+            seg = value[int(x0):int(x1) + 1]
             fin = seg[np.isfinite(seg)]
-            if not len(fin):
-                continue
-            mine = y[(got == k) & np.isfinite(y)]
-            assert fin.max() in mine and fin.min() in mine, (lo, hi, k)
+            assert (lo_v, hi_v) == (fin.min(), fin.max()), (lo, hi, x0, x1)
+            assert lo_v in finite_y and hi_v in finite_y          # the line itself passes through them
     full = json.loads(rclient.get(f"/api/tasks/{tid}/scalar?title=loss&points=300").data)
     assert max(v for v in full["y"] if v is not None) == 1e9
     assert min(v for v in full["y"] if v is not None) == -1e9
-    kinds = dict(zip(full["nonfinite"]["x"], full["nonfinite"]["kind"]))
-    assert kinds.get(777.0) == "nan" and kinds.get(888.0) == "+inf"
+    # at a coarse level one marker per kind sits at the first x of the bucket holding them
+    marks = set(zip(full["nonfinite"]["x"], full["nonfinite"]["kind"]))
+    assert {k for _, k in marks} == {"nan", "+inf"} and all(x <= 777 for x, _ in marks)
+    zoom = json.loads(rclient.get(f"/api/tasks/{tid}/scalar?title=loss&points=300&x_min=700&x_max=900").data)
+    assert set(zip(zoom["nonfinite"]["x"], zoom["nonfinite"]["kind"])) == {(777.0, "nan"), (888.0, "+inf")}
 
 
 def test_csv_export_is_every_point(real, rclient):
@@ -116,3 +121,15 @@ def test_media_plots_console_from_the_media_store(real, rclient):
     assert p["groups"][0]["items"][0]["figure"]["data"][0]["type"] == "heatmap"
     c = json.loads(rclient.get(f"/api/tasks/{tid}/console?since=1").data)
     assert [l["text"] for l in c["lines"]] == ["oops"] and c["next"] == 2
+
+
+def test_a_deleted_catalog_is_rebuilt_for_the_table(tmp_path):
+    from ringlog.store import Store
+    from ringlog.viewer import create_app
+
+    st = Store(tmp_path)
+    st.create_task(project="p", name="kept").close()
+    st.catalog.path.unlink()
+    client = create_app(tmp_path).test_client()
+    d = json.loads(client.get("/api/tasks").data)
+    assert [t["name"] for t in d["tasks"]] == ["kept"]

@@ -41,9 +41,11 @@ def test_band_is_the_exact_per_bucket_envelope(values, points):
 
 
 def test_nonfinite_markers_merge_store_and_returned_points():
-    d = SimpleNamespace(nonfinite_x=np.array([5.0, 9.0]), nonfinite_y=np.array([np.inf, -np.inf]))
+    d = SimpleNamespace(nonfinite_x=np.array([5.0, 9.0, 9.0]), nonfinite_y=np.array([np.inf, -np.inf, np.nan]),
+                        nonfinite_count=np.array([3, 2, 1]))
     m = scalars.nonfinite_markers(d, np.array([1.0, 5.0, 7.0]), np.array([0.0, np.inf, np.nan]))
-    assert m["x"].tolist() == [5.0, 7.0, 9.0] and m["kind"] == ["+inf", "nan", "-inf"]
+    assert m["x"].tolist() == [5.0, 7.0, 9.0, 9.0] and m["kind"] == ["+inf", "nan", "nan", "-inf"]
+    assert m["count"].tolist() == [3, 1, 1, 2]
 
 
 def test_series_key_and_section_follow_wandb():

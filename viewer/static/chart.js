@@ -108,7 +108,8 @@ class RingChart {
         const sym = {"nan": "x", "+inf": "triangle-up", "-inf": "triangle-down"};
         out.push({x: this.toPlotX(nf.x), y: nf.kind.map(k => pos[k]), yaxis: "y2", type: "scatter",
                   mode: "markers", marker: {color: "#d62728", size: 8, symbol: nf.kind.map(k => sym[k])},
-                  text: nf.kind, legendgroup: group, showlegend: false, name: line.name + " non-finite",
+                  text: nf.kind.map((k, j) => (nf.count && nf.count[j] > 1 ? `${nf.count[j]} × ${k}` : k)),
+                  legendgroup: group, showlegend: false, name: line.name + " non-finite",
                   hovertemplate: "%{x}: %{text}<extra>" + escapeHover(line.name) + "</extra>"});
       }
     });
