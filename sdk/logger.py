@@ -64,9 +64,9 @@ class Logger(_Base):
 
             core.bad_input("name", str(type_error("name", "must be a non-empty str", name)), kind="type")
             return
-        from .runcore import _as_number
+        from .values import as_number
 
-        x = _as_number(value)
+        x = as_number(value)
         if x is None:
             from .errors import type_error
 

@@ -10,7 +10,6 @@ zarr on the caller's thread: the flusher does.
 from __future__ import annotations
 
 import fnmatch
-import math
 import os
 import platform
 import sys
@@ -23,10 +22,11 @@ from typing import Any, Optional
 import numpy as np
 
 from . import lifecycle
-from .errors import LoggingWarning, RunFinishedError, short, type_error, value_error
+from .errors import LoggingWarning, RunFinishedError, type_error, value_error
 from .flusher import Clock, Flusher, nonfinite_replace
 from .settings import Settings
 from .staging import SeriesStats, Staging
+from .values import as_number, as_step, jsonable
 
 SUMMARY_KINDS = ("min", "max", "mean", "last")
 
@@ -147,12 +147,12 @@ class RunCore:
 
     def append(self, buf, value: Any, step: Any, value_arg: str = "value", step_arg: str = "iteration") -> bool:
         """Validate and stage one point (thread-safe for distinct series). False if skipped."""
-        x = value if type(value) is float else _as_number(value)
+        x = value if type(value) is float else as_number(value)
         if x is None:
             self.bad_input(value_arg, str(type_error(value_arg, "must be a real number (int, float, numpy "
                                                                 "scalar, 0-d array or tensor)", value)), kind="type")
             return False
-        s = step if type(step) is int else _as_step(step)
+        s = step if type(step) is int else as_step(step)
         if s is None:
             self.bad_input(step_arg, str(type_error(step_arg, "must be an integer", step)), kind="type")
             return False
@@ -232,12 +232,12 @@ class RunCore:
         with self._lock:
             self.meta_dirty = False
             out = dict(self.extra_meta)
-            out["config"] = _jsonable(self.config)
+            out["config"] = jsonable(self.config)
             out["tags"] = list(self.tags)
-            out["metrics"] = _jsonable(self.metric_defs)
+            out["metrics"] = jsonable(self.metric_defs)
             out["flavour"] = self.kind
         if summary:
-            out["summary"] = _jsonable(self.summary_values(staged=False))
+            out["summary"] = jsonable(self.summary_values(staged=False))
         return out
 
     def collect_environment(self) -> None:
@@ -428,56 +428,3 @@ class _Locked:
                 return attr(*a, **k)
 
         return call
-
-
-def _as_number(v: Any) -> Optional[float]:
-    """float(v) for real numbers incl. numpy scalars, 0-d arrays and torch scalars; else None."""
-    if isinstance(v, (str, bytes)) or v is None:
-        return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    item = getattr(v, "item", None)
-    shape = getattr(v, "shape", None)
-    if item is not None and (shape == () or shape is None or (hasattr(v, "numel") and v.numel() == 1 and
-                                                              len(shape) == 0)):
-        try:
-            x = item()
-        except Exception:
-            return None
-        return float(x) if isinstance(x, (int, float)) and not isinstance(x, complex) else None
-    if isinstance(v, np.generic) and v.dtype.kind in "biuf":
-        return float(v)
-    return None
-
-
-def _as_step(v: Any) -> Optional[int]:
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, int):
-        return v
-    if isinstance(v, np.integer):
-        return int(v)
-    if getattr(v, "shape", None) == () and getattr(getattr(v, "dtype", None), "kind", "") in "iu":
-        return int(v)
-    return None
-
-
-def _jsonable(obj: Any, depth: int = 0) -> Any:
-    """A JSON-safe copy: containers walked, numpy scalars unwrapped, the rest ``repr``-ed."""
-    if depth > 20:
-        return short(obj)
-    if obj is None or isinstance(obj, (bool, int, str)):
-        return obj
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else repr(obj)
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v, depth + 1) for k, v in list(obj.items())}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [_jsonable(v, depth + 1) for v in list(obj)]
-    if isinstance(obj, np.generic):
-        return _jsonable(obj.item(), depth + 1)
-    if isinstance(obj, np.ndarray) and obj.size <= 1000:
-        return _jsonable(obj.tolist(), depth + 1)
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    return short(obj, 200)

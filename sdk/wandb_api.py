@@ -12,7 +12,8 @@ from typing import Any, Optional, Sequence
 
 from . import context
 from .errors import LoggingWarning, type_error
-from .wandb_run import _NOKEY, Run, _as_mapping
+from .wandb_run import _NOKEY, Run
+from .wandb_state import as_mapping
 from .runcore import RunCore
 from .settings import Settings
 
@@ -60,7 +61,7 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
         core.extra_meta["init_args"] = recorded
     run = Run(core)
     if config is not None:
-        core.config.update(_as_mapping(config, core))
+        core.config.update(as_mapping(config, core))
     core.start()
     context.set_current(run)
     return run

@@ -14,13 +14,14 @@ the checked path.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from . import context
 from .errors import type_error, value_error
-from .runcore import RunCore, _as_number, _as_step
+from .runcore import RunCore
+from .values import as_number, as_step
+from .wandb_state import Config, History, Summary
 
 _NOKEY = object()
 
@@ -129,7 +130,7 @@ class Run:
             core.bad_input("data", str(type_error("data", "must be a dict of key -> value", data)), kind="type")
             return
         if step is not None:
-            s = _as_step(step)
+            s = as_step(step)
             if s is None or isinstance(step, bool):
                 core.bad_input("step", str(type_error("step", "must be an integer", step)), kind="type")
                 return
@@ -172,7 +173,7 @@ class Run:
         if not key or key.isspace():
             core.bad_input("data", str(value_error("data", "keys must be non-empty strings", key)))
             return
-        x = value if type(value) is float else _as_number(value)
+        x = value if type(value) is float else as_number(value)
         if x is not None:
             buf = core.series(key, key, "data key", "data key")
             if buf is not None:
@@ -269,185 +270,3 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<ringlog.Run {self.id} {self.project}/{self.name} step={self._step}>"
-
-
-class Config:
-    """``run.config``: dict-like with attribute access; every change is stored with the task."""
-
-    def __init__(self, core: RunCore) -> None:
-        object.__setattr__(self, "_core", core)
-
-    def _set(self, key: str, value: Any) -> None:
-        core = self._core
-        with core._lock:
-            core.config[key] = value
-            core.meta_dirty = True
-
-    def update(self, d: Any = None, allow_val_change: Any = None, **kw: Any) -> None:
-        """Merge a dict, argparse Namespace, absl FLAGS or any object with ``__dict__``."""
-        items = dict(_as_mapping(d, self._core)) if d is not None else {}
-        items.update(kw)
-        core = self._core
-        with core._lock:
-            core.config.update(items)
-            core.meta_dirty = True
-
-    def setdefaults(self, d: Any) -> None:
-        for k, v in _as_mapping(d, self._core).items():
-            if k not in self._core.config:
-                self._set(k, v)
-
-    def as_dict(self) -> dict:
-        return dict(self._core.config)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._core.config[name]
-        except KeyError:
-            raise AttributeError(f"config has no key {name!r}") from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self._set(name, value)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._core.config[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._set(key, value)
-
-    def __delitem__(self, key: str) -> None:
-        with self._core._lock:
-            del self._core.config[key]
-            self._core.meta_dirty = True
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._core.config
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self._core.config))
-
-    def __len__(self) -> int:
-        return len(self._core.config)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._core.config.get(key, default)
-
-    def keys(self):
-        return self.as_dict().keys()
-
-    def items(self):
-        return self.as_dict().items()
-
-    def values(self):
-        return self.as_dict().values()
-
-    def __repr__(self) -> str:
-        return f"Config({self._core.config!r})"
-
-
-class Summary:
-    """``run.summary``: each key defaults to its last logged value (or its define_metric
-    aggregate); values the user sets stick and win over logged ones."""
-
-    def __init__(self, core: RunCore) -> None:
-        object.__setattr__(self, "_core", core)
-
-    def as_dict(self) -> dict:
-        return self._core.summary_values()
-
-    def __getitem__(self, key: str) -> Any:
-        return self.as_dict()[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        core = self._core
-        if not isinstance(key, str) or not key:
-            core.bad_input("key", str(type_error("key", "must be a non-empty str", key)), kind="type")
-            return
-        with core._lock:
-            core.user_summary[key] = value
-            core.meta_dirty = True
-
-    def __delitem__(self, key: str) -> None:
-        with self._core._lock:
-            self._core.user_summary.pop(key, None)
-            self._core.meta_dirty = True
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.as_dict()[name]
-        except KeyError:
-            raise AttributeError(f"summary has no key {name!r}") from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self[name] = value
-
-    def update(self, d: Any = None, **kw: Any) -> None:
-        for k, v in {**dict(d or {}), **kw}.items():
-            self[k] = v
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.as_dict().get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.as_dict()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.as_dict())
-
-    def __len__(self) -> int:
-        return len(self.as_dict())
-
-    def keys(self):
-        return self.as_dict().keys()
-
-    def items(self):
-        return self.as_dict().items()
-
-    def values(self):
-        return self.as_dict().values()
-
-    def __repr__(self) -> str:
-        return f"Summary({self.as_dict()!r})"
-
-
-class History:
-    """Legacy ``run.history``: ``row`` (a dict), ``add()``, ``with step(cond):``, ``compute``."""
-
-    def __init__(self, run: Run) -> None:
-        self._run = run
-        self.row: dict = {}
-        self.compute = True
-
-    def add(self, row: Optional[Mapping] = None) -> None:
-        """Write ``self.row`` (merged with ``row``) as one step and start a new row."""
-        data = dict(self.row)
-        if row:
-            data.update(row)
-        self.row = {}
-        self._run.log(data, commit=True)
-
-    @contextlib.contextmanager
-    def step(self, compute: bool = True):
-        """Build a row in the block; it is added on exit. ``compute`` tells the block whether
-        expensive metrics are wanted this step (read back as ``history.compute``)."""
-        prev = self.compute
-        self.compute = bool(compute)
-        try:
-            yield self
-        finally:
-            self.compute = prev
-        self.add()
-
-
-def _as_mapping(d: Any, core: RunCore) -> Mapping:
-    """Config sources W&B accepts: dict, argparse.Namespace, absl FLAGS, objects."""
-    if isinstance(d, Mapping):
-        return d
-    fv = getattr(d, "flag_values_dict", None)
-    if callable(fv):
-        return fv()
-    if hasattr(d, "__dict__"):
-        return {k: v for k, v in vars(d).items() if not k.startswith("_")}
-    core.bad_input("config", str(type_error("config", "must be a dict, argparse.Namespace or object", d)),
-                   kind="type")
-    return {}
