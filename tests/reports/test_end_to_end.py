@@ -87,3 +87,30 @@ def test_scalar_widget_x_axes_over_the_real_store(store_root, xaxis):
                 "iso_time": ((created + 10.0) * 1000, (created + 109.0) * 1000)}[xaxis]
     assert (first, last) == pytest.approx(expected, abs=1e-3 if xaxis != "iso_time" else 1.0)
     assert trace["y"][0] == 1.0 and trace["y"][-1] == 0.0
+
+
+def test_plot_and_sample_widgets_over_the_real_store(store_root, app_factory):
+    import io
+
+    from PIL import Image
+
+    from ringlog.store import Store
+
+    st = Store(store_root)
+    w = st.create_task(project="p", name="media run", task_id="tm")
+    for it in (1, 2):
+        buf = io.BytesIO()
+        Image.new("RGB", (4, 4), (it * 100, 0, 0)).save(buf, format="PNG")
+        w.media.add_media("preds", "val", it, buf.getvalue(), ext="png")
+        w.media.add_plot("confusion", "val", it, {"data": [{"type": "heatmap", "z": [[it]]}], "layout": {}})
+    w.media.sync()
+    w.close()
+    client = app_factory(st).test_client()
+    plot = client.get("/widgets/data?type=plot&objects=tm&metrics=confusion").get_json()
+    assert [(p["iteration"], p["figure"]["data"][0]["z"]) for p in plot["plots"]] == [(2, [[2]])]
+    sample = client.get("/widgets/data?type=sample&objects=tm&metrics=preds&variants=val").get_json()
+    (group,) = sample["samples"]
+    assert [it["iteration"] for it in group["items"]] == [1, 2]
+    with client.get(group["items"][-1]["url"]) as img:
+        assert img.status_code == 200 and img.mimetype == "image/png"
+        assert Image.open(io.BytesIO(img.data)).getpixel((0, 0)) == (200, 0, 0)
