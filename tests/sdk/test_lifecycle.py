@@ -170,3 +170,15 @@ def test_sigterm_handler_installed_for_the_run_and_restored_after(store_root, fa
         assert signal.getsignal(signal.SIGTERM) is mine
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def test_sdk_imports_stay_light():
+    """The SDK's modules import neither numba, zarr, flask nor matplotlib (the flusher does the
+    heavy imports on its own thread once a run starts)."""
+    code = ("import sys, ringlog\n"
+            "from ringlog import Task, Logger, Settings, init, log, finish, define_metric\n"
+            "from ringlog import wandb_run, runcore, staging, flusher, readapi\n"
+            "heavy = [m for m in ('numba', 'zarr', 'flask', 'matplotlib') if m in sys.modules]\n"
+            "print(heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
