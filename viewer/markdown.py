@@ -38,6 +38,10 @@ except ImportError:  # pragma: no cover - declared dependency; task lists then s
 IFRAME_SANDBOX = ("allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox "
                   "allow-top-navigation-by-user-activation")
 _WIDGET_SRC = re.compile(r"^/widgets/(\?[^\s\"'<>\\]*)?$")
+# a full URL of a viewer on this machine (pasted from the address bar) is kept as the relative path
+_LOCAL_WIDGET = re.compile(r"^https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?(/widgets/.*)$", re.IGNORECASE)
+BLOCKED_FRAME_NOTE = ('<p class="rl-blocked"><em>An embedded frame was removed: reports embed only ringlog '
+                      'widgets (src="/widgets/?…").</em></p>')
 
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
@@ -66,6 +70,9 @@ _CLASS_RE = re.compile(r"^[A-Za-z0-9_\- ]{0,200}$")
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if tag == "iframe" and attr == "src":
+        local = _LOCAL_WIDGET.match(value)
+        if local:
+            value = local.group(1)
         return value if _WIDGET_SRC.match(value) else None
     if tag == "input" and attr == "type":
         return value if value == "checkbox" else None
@@ -123,8 +130,8 @@ def sanitize(fragment: str, *, lazy_frames: bool = True) -> str:
         },
         link_rel="noopener noreferrer",
     )
-    # an iframe whose src was refused would stay as an empty frame: drop it
-    return re.sub(r"<iframe(?![^>]*\ssrc=)[^>]*>\s*</iframe>", "", cleaned)
+    # an iframe whose src was refused would stay as an empty frame: say so instead
+    return re.sub(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", BLOCKED_FRAME_NOTE, cleaned, flags=re.DOTALL)
 
 
 def render(markdown: str, *, lazy_frames: bool = True) -> str:

@@ -51,11 +51,15 @@ def test_script_onerror_and_javascript_links_render_inert():
     ("/widgets/../api/reports", False),
     ("/api/reports", False),
     ("javascript:alert(1)", False),
+    ("http://127.0.0.1:8080/widgets/?type=scalar&objects=abc", True),  # pasted from the address bar
+    ("http://localhost/widgets/../api", False),
 ])
 def test_only_widget_iframes_survive_and_are_sandboxed(src, kept):
     out = render(f'<iframe src="{src}" width="100%" height="400" onload="alert(1)"></iframe>')
     assert ("<iframe" in out) == kept, out
+    assert ("An embedded frame was removed" in out) != kept
     if kept:
+        assert 'src="/widgets/' in out
         assert f'sandbox="{IFRAME_SANDBOX}"' in out and "onload" not in out
         assert 'height="400"' in out
 
