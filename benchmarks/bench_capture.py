@@ -57,7 +57,7 @@ class _Recorder:
 
 
 def _console_python(n: int) -> tuple[float, float, float]:
-    from ringlog.console_capture import ConsoleCapture, PyTee
+    from ringlog.console_capture import ConsoleCapture, LineFolder, PyTee
 
     line = "epoch 3 step 1200 loss 0.123456 acc 0.9876"
 
@@ -80,7 +80,7 @@ def _console_python(n: int) -> tuple[float, float, float]:
     rec = _Recorder()
     cap = ConsoleCapture(lambda s, t, tm: rec.console.append(t), period=3600, fd_level=False)
     q: list = []
-    cap.queues.append(("stdout", q))
+    cap.queues.append(("stdout", q, LineFolder()))
     now = time.time()
     for _ in range(n):
         q.append((now, line))

@@ -17,6 +17,10 @@ Two levels, chosen per stream at start:
 Both levels may be active at once without duplicates: the Python tee is only
 installed on a stream that does *not* already write to a captured fd.
 
+An uncaught exception's traceback is logged too (as stderr lines) through a
+``sys.excepthook`` link installed on top of the SDK's, because the SDK finishes
+the run (stopping this capture) before the traceback is printed.
+
 Not captured: output written to ``/dev/tty`` directly, output of a child that
 was given its own stdout (``stdout=PIPE`` / a file), and bytes written by a
 detached child after the run finished (they still reach the terminal: the
@@ -257,8 +261,9 @@ class ConsoleCapture:
         self.pipes: list[_FdPipe] = []
         self.tees: dict[str, PyTee] = {}
         self.originals: dict[str, object] = {}
-        self.folders = {"stdout": LineFolder(), "stderr": LineFolder()}
-        self.queues: list[tuple[str, list]] = []
+        self.queues: list[tuple[str, list, LineFolder]] = []  # (stream, chunks, its own line folder)
+        self._hook = None
+        self._prev_hook = None
         self.errors: list = []
         self._stop = threading.Event()
         self._reader: Optional[threading.Thread] = None
@@ -295,8 +300,9 @@ class ConsoleCapture:
                     tee = PyTee(stream, q)
                     self.originals[name] = stream
                     self.tees[name] = tee
-                    self.queues.append((name, q))
+                    self.queues.append((name, q, LineFolder()))
                     setattr(sys, name, tee)
+        self._install_excepthook()
         if self.pipes:
             self._sel = selectors.DefaultSelector()
             for p in self.pipes:
@@ -323,7 +329,34 @@ class ConsoleCapture:
             self.errors.append(f"fd {fd}: {exc!r}")
             return
         self.pipes.append(p)
-        self.queues.append((name, p.queue))
+        self.queues.append((name, p.queue, LineFolder()))
+
+    def _install_excepthook(self) -> None:
+        """Queue an uncaught exception's traceback into the log as stderr lines.
+
+        Why: the SDK's own ``sys.excepthook`` finishes the runs (which stops this
+        capture) before the default hook prints the traceback, so the traceback
+        would never pass through the tee. Ours sits on top, queues the text
+        (without printing it: the chain below still prints it once) and calls
+        the previous hook.
+        """
+        q: list = []
+        self.queues.append(("stderr", q, LineFolder()))
+        prev = sys.excepthook
+        cap = self
+
+        def excepthook(etype, value, tb):
+            if cap.started:
+                try:
+                    import traceback
+
+                    q.append((time.time(), "".join(traceback.format_exception(etype, value, tb))))
+                except Exception:
+                    pass
+            return prev(etype, value, tb)
+
+        self._prev_hook, self._hook = prev, excepthook
+        sys.excepthook = excepthook
 
     # --- threads -----------------------------------------------------------------
     def _read_loop(self) -> None:
@@ -375,18 +408,17 @@ class ConsoleCapture:
         """Move queued chunks through the line folders into the sink (time order across streams)."""
         with self._lock:
             out = []
-            for name, q in self.queues:
+            for name, q, folder in self.queues:
                 n = len(q)
                 if not n:
                     continue
                 chunk = q[:n]
                 del q[:n]
-                folder = self.folders[name]
                 for t, text in chunk:
                     for t2, line in folder.feed(text, t):
                         out.append((t2, name, line))
             now = time.time()
-            for name, folder in self.folders.items():
+            for name, _, folder in self.queues:
                 line = folder.flush() if final else folder.partial(now, self.partial_period)
                 if line is not None:
                     out.append((now, name, line))
@@ -403,7 +435,9 @@ class ConsoleCapture:
         """Restore every stream and fd, log what is still queued, end the threads (bounded)."""
         if not self.started:
             return
-        self.started = False
+        self.started = False  # also turns our excepthook into a pass-through if someone wrapped it
+        if self._hook is not None and sys.excepthook is self._hook:
+            sys.excepthook = self._prev_hook
         for name, tee in self.tees.items():
             if getattr(sys, name) is tee:
                 setattr(sys, name, self.originals[name])

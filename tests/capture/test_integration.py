@@ -121,3 +121,32 @@ def test_switches_from_task_init_and_ringlog_init(tmp_path):
     run = ringlog.init(project="p", dir=str(tmp_path), settings=s, capture=False)
     assert _parts(run._core) == set()
     run.finish()
+
+
+CRASH = textwrap.dedent(r'''
+    import sys
+    import ringlog
+    run = ringlog.init(project="capture", name="crash", dir=sys.argv[1], capture={"system_metrics": False},
+                       settings=ringlog.Settings(flush_interval=0.05, handle_signals=False))
+    print("RUN_ID", run.id, flush=True)
+    print("about to fail")
+    def train():
+        raise ValueError("loss is NaN at step 7")
+    train()
+''')
+
+
+def test_crash_traceback_lands_in_the_console_log_once(tmp_path):
+    root = tmp_path / "store"
+    p = subprocess.run([sys.executable, "-c", CRASH, str(root)], capture_output=True, timeout=120)
+    assert p.returncode == 1
+    err = p.stderr.decode()
+    assert err.count("ValueError: loss is NaN at step 7") == 1  # the terminal shows it once, as usual
+    task_id = p.stdout.decode().split("RUN_ID")[1].split()[0]
+    r = ringlog.store.Store(root).task(task_id)
+    assert r.info["status"] == "failed"
+    lines = [(c["stream"], c["text"]) for c in r.console()]
+    assert ("stdout", "about to fail") in lines
+    tb = [t for s, t in lines if s == "stderr"]
+    assert tb.count("ValueError: loss is NaN at step 7") == 1 and "Traceback (most recent call last):" in tb
+    assert any('in train' in t for t in tb)
