@@ -105,3 +105,18 @@ def test_lenient_bad_media_does_not_harm_the_run(store_root, settings):
     ringlog.finish()
     r = _reader(store_root, task_id)
     assert list(r.scalar("ok").value) == [1.0] and r.media() == [] and r.plots() == []
+
+
+def test_upload_destination_through_task(store_root, settings, tmp_path):
+    from ringlog import Task
+
+    task = Task.init(project_name="media", task_name="dest", dir=str(store_root), settings=settings)
+    lg = task.get_logger()
+    dest = tmp_path / "shared-samples"
+    lg.set_default_upload_destination(str(dest))
+    lg.report_image("img", "s", iteration=1, image=np.zeros((2, 2)))
+    ringlog_id = task.id
+    task.close()
+    [rec] = _reader(store_root, ringlog_id).media("img")
+    assert rec["path"] == str((dest / ringlog_id / "img" / "s" / "1_0.png").resolve())
+    assert (dest / ringlog_id / "img" / "s" / "1_0.png").is_file()
