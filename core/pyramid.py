@@ -34,7 +34,8 @@ NF = 20
 FIELDS = ("first_v", "last_v", "min_v", "max_v", "imin", "imax", "sum", "nnan", "npinf", "nninf",
           "first_s", "last_s", "min_s", "max_s", "first_t", "last_t", "min_t", "max_t", "i0", "count")
 
-__all__ = ["NF", "FIELDS", "raw_records", "combine", "ref_raw_records", "ref_combine", "empty_records"]
+__all__ = ["NF", "FIELDS", "raw_records", "combine", "scan_values", "ref_raw_records", "ref_combine",
+           "ref_scan_values", "empty_records"]
 
 
 def empty_records(m: int = 0) -> np.ndarray:
@@ -284,3 +285,41 @@ def warm() -> None:
     s = np.arange(4, dtype=np.int64)
     rec = raw_records(s, np.array([1.0, np.nan, 3.0, 0.5]), s, np.array([0, 2, 4]))
     combine(rec, np.array([0, 2]))
+    scan_values(np.array([1.0, np.nan]))
+
+
+@njit(cache=True, nogil=True)
+def _scan_values(value):
+    exact = True
+    n_fin = 0
+    mn = np.inf
+    mx = -np.inf
+    for i in range(value.shape[0]):
+        v = value[i]
+        if v != v:
+            continue
+        if exact and np.float64(np.float32(v)) != v:
+            exact = False
+        if v != np.inf and v != -np.inf:
+            n_fin += 1
+            if v < mn:
+                mn = v
+            if v > mx:
+                mx = v
+    return exact, n_fin, mn, mx
+
+
+def scan_values(value) -> tuple[bool, int, float, float]:
+    """One pass over float64 values: (every value exactly a float32 (NaN counts as exact),
+    number of finite values, finite min, finite max). Min/max are +inf/-inf when none is finite."""
+    exact, n_fin, mn, mx = _scan_values(np.ascontiguousarray(value, dtype=np.float64))
+    return bool(exact), int(n_fin), float(mn), float(mx)
+
+
+def ref_scan_values(value) -> tuple[bool, int, float, float]:
+    """NumPy reference of :func:`scan_values`."""
+    v = np.asarray(value, np.float64)
+    with np.errstate(over="ignore"):
+        exact = bool(np.array_equal(v.astype(np.float32).astype(np.float64), v, equal_nan=True))
+    fin = v[np.isfinite(v)]
+    return exact, int(fin.size), float(fin.min()) if fin.size else np.inf, float(fin.max()) if fin.size else -np.inf

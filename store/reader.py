@@ -130,10 +130,7 @@ class TaskReader:
         lo, hi, _ = slice(start, stop).indices(sr.n)
         hi = max(hi, lo)
         origin = float(self._meta.get("time_origin", 0.0))
-        t = sr.raw("time", lo, hi).astype(np.float64)
-        t *= TIME_RES
-        t += origin
-        return Scalar(sr.raw("step", lo, hi), sr.raw("value", lo, hi), t)
+        return Scalar(*sr.export(lo, hi, origin, TIME_RES))
 
     def decimate(self, title: str, series: str | None = None, x_min=None, x_max=None, points: int = 2000,
                  x: str = "step", method: str = "m4") -> Decimated:

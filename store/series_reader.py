@@ -64,6 +64,7 @@ class SeriesReader:
         self.stats = entry.get("stats") or {}
         self.dir = series_dir(task_path, self.sid)
         self._cache = cache
+        self._partial: dict = {}
         t = tail.read(self.dir / "tail.bin", self.chunks * CHUNK)
         if t is None:
             raise StaleIndex(self.dir)
@@ -118,6 +119,53 @@ class SeriesReader:
             out[a - lo:] = col[a - zend:hi - zend]
         return out
 
+    def export(self, lo: int, hi: int, origin: float, time_res: float):
+        """Every point of ``[lo, hi)``: (step int64, value float64, time float64 unix seconds).
+
+        Chunks are decoded and converted one at a time (the data stays in cache), on two
+        threads for long ranges (Blosc and numpy release the GIL). Cost: O(hi - lo).
+        """
+        lo, hi = max(0, lo), min(self.n, hi)
+        n = max(hi - lo, 0)
+        step, value, tsec = np.empty(n, np.int64), np.empty(n, np.float64), np.empty(n, np.float64)
+        zend = self.chunks * CHUNK
+        vspec, vdir = self._spec_dir("value")
+
+        def work(cs):
+            tv = np.empty(CHUNK, vspec.dtype)
+            tt = np.empty(CHUNK, np.int64)
+            ts = np.empty(CHUNK, np.int64)
+            for c in cs:
+                a, e = max(lo, c * CHUNK), min(hi, (c + 1) * CHUNK)
+                o, m, k = a - lo, e - a, a - c * CHUNK
+                codecs.decode_into(codecs.STEP, codecs.read_chunk(self.dir / "step", c), ts)
+                step[o:o + m] = ts[k:k + m]
+                codecs.decode_into(vspec, codecs.read_chunk(vdir, c), tv)
+                value[o:o + m] = tv[k:k + m]
+                codecs.decode_into(codecs.TIME, codecs.read_chunk(self.dir / "time", c), tt)
+                dst = tsec[o:o + m]
+                np.multiply(tt[k:k + m], time_res, out=dst)
+                dst += origin
+
+        if lo < zend:
+            cs = list(range(lo // CHUNK, (min(hi, zend) - 1) // CHUNK + 1))
+            if len(cs) >= 8:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(2) as ex:
+                    list(ex.map(work, (cs[: len(cs) // 2], cs[len(cs) // 2:])))
+            else:
+                work(cs)
+        if hi > zend:
+            a = max(lo, zend)
+            o = a - lo
+            st, va, ti = self._tail
+            step[o:] = st[a - zend:hi - zend]
+            value[o:] = va[a - zend:hi - zend]
+            np.multiply(ti[a - zend:hi - zend], time_res, out=tsec[o:])
+            tsec[o:] += origin
+        return step, value, tsec
+
     # --- pyramid -------------------------------------------------------------------
     def complete(self, k: int) -> int:
         """Number of complete level-``k`` buckets (persisted or computable from below)."""
@@ -129,13 +177,15 @@ class SeriesReader:
 
     def _level_chunk(self, k: int, c: int) -> np.ndarray:
         full = (c + 1) * LEVEL_CHUNK <= (self.level_counts[k - 1] if k - 1 < len(self.level_counts) else 0)
-        key = (str(self.dir), f"L{k}", c) if full else None
-        a = self._cache.get(key) if full else None
+        key = (str(self.dir), f"L{k}", c)
+        a = self._cache.get(key) if full else self._partial.get(key)
         if a is None:
             a = codecs.decode(codecs.LEVEL, codecs.read_chunk(level_dir(self.dir, k), 0, c),
                               pyr.NF * LEVEL_CHUNK).reshape(pyr.NF, LEVEL_CHUNK)
             if full:
                 self._cache.put(key, a)
+            else:  # the last, growing chunk: cached for this snapshot only
+                self._partial[key] = a
         return a
 
     def records(self, k: int, b0: int, b1: int) -> np.ndarray:

@@ -84,17 +84,13 @@ class SeriesWriter:
         n = len(step)
         if n == 0:
             return
+        exact, n_fin, mn, mx = pyr.scan_values(value)
+        if self.dtype == "f4" and not exact:
+            self._migrate_f64()
         for a in range(0, n, _SLICE):
             self._append(step[a:a + _SLICE], value[a:a + _SLICE], tms[a:a + _SLICE])
         st = self.stats
-        fin = np.isfinite(value)
-        if fin.all():
-            mn, mx = float(value.min()), float(value.max())
-        elif fin.any():
-            mn, mx = float(value[fin].min()), float(value[fin].max())
-        else:
-            mn = mx = None
-        if mn is not None:
+        if n_fin:
             st["min"] = mn if st["min"] is None else min(st["min"], mn)
             st["max"] = mx if st["max"] is None else max(st["max"], mx)
         st["last"] = float(value[-1])
@@ -103,8 +99,6 @@ class SeriesWriter:
         self.meta_dirty = True
 
     def _append(self, step, value, tms) -> None:
-        if self.dtype == "f4" and not _f32_exact(value):
-            self._migrate_f64()
         self._rollup_raw(step, value, tms)
         self.step.extend(step)
         self.value.extend(value)
@@ -248,9 +242,3 @@ class SeriesWriter:
             tail.append(path, rec, durable)
             self.tail_count = self.step.n
 
-
-def _f32_exact(value: np.ndarray) -> bool:
-    """True when every value survives a float32 round trip (NaN counts as exact)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        v32 = value.astype(np.float32)
-        return bool(np.array_equal(v32.astype(np.float64), value, equal_nan=True))

@@ -1,0 +1,155 @@
+"""Store benchmarks: bulk write, bytes per point, read-back, pyramid cost and size, decimate latency.
+
+``python -m benchmarks.run bench_store`` (full: 20M-point write, 100M-point decimate
+series, ~1 GB under bench_data/) or ``--quick`` (1M points). Each figure is set
+against a baseline measured in the same run: a numpy copy of the same bytes for
+write/read, and "read the raw range from the store + numpy reduce" for decimate.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks._common import Row, best_of, check, print_table
+
+DATA = Path(__file__).resolve().parent.parent / "bench_data" / "store"
+
+
+def curve(a: int, b: int, n_total: int, seed: int = 0):
+    """Points [a, b) of a noisy decaying loss from float32 tensors, logged every step, ~3 ms apart."""
+    rng = np.random.default_rng(seed + a)
+    step = np.arange(a, b, dtype=np.int64)
+    loss = 2 * np.exp(-step / (n_total / 3)) + 0.05 * rng.standard_normal(b - a) * np.exp(-step / n_total) + 0.1
+    t = 1.7e9 + step * 0.003 + rng.uniform(0, 0.002, b - a)  # ~3 ms per step, jitter up to 2 ms
+    return step, loss.astype(np.float32).astype(np.float64), t
+
+
+def _dir_bytes(p: Path, pattern: str = "*") -> int:
+    return sum(f.stat().st_size for f in p.rglob(pattern) if f.is_file())
+
+
+def _write(store, name: str, n: int, batch: int):
+    w = store.create_task(project="bench", name=name, created=1.7e9)
+    sid = w.series_id("loss")
+    gen = 0.0
+    t0 = time.perf_counter()
+    for a in range(0, n, batch):
+        g0 = time.perf_counter()
+        step, v, t = curve(a, min(a + batch, n), n)
+        gen += time.perf_counter() - g0
+        w.append(sid, step, v, t)
+        w.sync()
+    w.close()
+    return w, time.perf_counter() - t0 - gen
+
+
+def _numpy_m4(x, y, points):
+    """Baseline reduce: per equal-count bucket first/last/nanmin/nanmax with numpy."""
+    nb = points // 4
+    m = (len(y) // nb) * nb
+    yy = y[:m].reshape(nb, -1)
+    with np.errstate(invalid="ignore"):
+        return np.nanmin(yy, axis=1), np.nanmax(yy, axis=1), x[:m].reshape(nb, -1)[:, 0]
+
+
+def run(quick: bool) -> list[Row]:
+    from ringlog.core import pyramid as pyr
+    from ringlog.store import Store
+
+    n_write = 1_000_000 if quick else 20_000_000
+    n_big = 1_000_000 if quick else 100_000_000
+    n_read = 1_000_000 if quick else 10_000_000
+    shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True)
+    store = Store(DATA, durable=True)
+    # warm kernels and codecs outside the timings
+    ww = store.create_task(project="bench", name="warm")
+    ww.append(ww.series_id("x"), *curve(0, 70_000, 70_000))
+    ww.close()
+    store.task(ww.id).decimate("x", points=100)
+
+    rows: list[Row] = []
+    # --- bulk write --------------------------------------------------------------
+    w, t_write = _write(store, "write", n_write, 1 << 20)
+    step, v, t = curve(0, n_write, n_write)
+    copy = best_of(lambda: (step.copy(), v.copy(), t.copy()), 3)
+    wr = n_write / t_write
+    rows += [Row("numpy copy of step+value+time baseline", n_write / copy, "points/s"),
+             Row(f"bulk write to disk ({n_write:,} points, fsync per 1M batch)", wr, "points/s", ">= 20,000,000",
+                 f"{wr * copy / n_write:.2f}x of copy")]
+    sdir = w.path / "s0"
+    raw = sum(_dir_bytes(sdir / d) for d in ("step", "value", "time")) + (sdir / "tail.bin").stat().st_size
+    lev = sum(_dir_bytes(d) for d in sdir.glob("L*"))
+    per = {d: _dir_bytes(sdir / d) / n_write for d in ("step", "value", "time")}
+    rows += [Row("bytes on disk per point (step+value+time)", raw / n_write, "bytes", "<= 4",
+                 ", ".join(f"{k} {b:.2f}" for k, b in per.items())),
+             Row("pyramid size / raw size", 100 * lev / raw, "%", "<= 15")]
+    # pyramid maintenance: the roll-up kernels alone on the same points, vs the whole ingest
+    tms = np.rint((t - 1.7e9) * 1000).astype(np.int64)
+
+    def rollups():
+        rec = pyr.raw_records(step, v, tms, np.arange(n_write // 256 + 1, dtype=np.int64) * 256)
+        while rec.shape[1] >= 8:
+            m = rec.shape[1] // 8
+            rec = pyr.combine(rec[:, : m * 8], np.arange(m + 1, dtype=np.int64) * 8)
+
+    t_pyr = best_of(rollups, 2)
+    rows.append(Row("pyramid maintenance / ingest time", 100 * t_pyr / t_write, "%", "<= 20"))
+    check(raw / n_write <= 4.0, f"bytes per point {raw / n_write:.2f} > 4")
+    check(lev <= 0.15 * raw, f"pyramid {lev} bytes > 15% of raw {raw}")
+    check(wr >= 2_000_000 and wr * copy / n_write >= 0.005, f"bulk write {wr:,.0f} points/s too slow")
+
+    # --- read back -------------------------------------------------------------------
+    r = store.task(w.id)
+    t_read = best_of(lambda: r.scalar("loss", start=0, stop=n_read), 3)
+    rd = n_read / t_read
+    rows.append(Row(f"read back one series ({n_read:,} points, step+value+time)", rd, "points/s",
+                    ">= 100,000,000"))
+    check(rd >= 10_000_000, f"read back {rd:,.0f} points/s too slow")
+
+    # --- decimate on a long series ----------------------------------------------------
+    if n_big != n_write:
+        shutil.rmtree(w.path)
+        w, _ = _write(store, "big", n_big, 10_000_000)
+    r = Store(DATA).task(w.id)
+    rng = np.random.default_rng(0)
+    ranges = [(None, None)]
+    for frac in (0.9, 0.5, 0.1, 0.02):
+        a = float(rng.uniform(0, n_big * (1 - frac)))
+        ranges.append((a, a + frac * n_big))
+    q_times, base_times, levels = [], [], []
+    for x_min, x_max in ranges:
+        for _ in range(5):
+            t0 = time.perf_counter()
+            d = r.decimate("loss", x_min=x_min, x_max=x_max, points=2000)
+            q_times.append(time.perf_counter() - t0)
+        levels.append(d.level)
+        lo = 0 if x_min is None else int(np.ceil(x_min))
+        hi = n_big if x_max is None else int(np.floor(x_max)) + 1
+
+        def baseline():
+            s = r.scalar("loss", start=lo, stop=hi)
+            _numpy_m4(s.step, s.value, 2000)
+
+        base_times.append(best_of(baseline, 1))
+    med = statistics.median(q_times)
+    base = statistics.median(base_times)
+    rows += [Row(f"decimate 2,000 points, any range of {n_big:,} (median)", med * 1e3, "ms", "<= 10",
+                 f"levels used {sorted(set(levels))}"),
+             Row("raw range read + numpy reduce baseline (median)", base * 1e3, "ms"),
+             Row("decimate speed-up vs baseline", base / med, "x", ">= 20")]
+    print_table("store", rows)
+    check(med <= (0.05 if quick else 0.02), f"decimate median {med * 1e3:.1f} ms")
+    check(base / med >= (5 if quick else 20), f"decimate only {base / med:.1f}x faster than raw read + reduce")
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+
+    run(quick="--quick" in sys.argv)
