@@ -35,25 +35,44 @@ def _count_ids(sid, smin, counts):
         counts[np.int64(sid[i]) - smin] += 1
 
 
-@njit(cache=True, nogil=True)
-def _scatter(sid, step, value, time, smin, pos, out_step, out_value, out_time):
-    for i in range(sid.shape[0]):
-        j = np.int64(sid[i]) - smin
-        p = pos[j]
-        out_step[p] = step[i]
-        out_value[p] = value[i]
-        out_time[p] = time[i]
-        pos[j] = p + 1
+_SCATTER_CHUNK = 2048
 
 
 @njit(cache=True, nogil=True)
-def group_ring(sid, step, value, time, head, size):
+def _scatter(sid, step, value, time, smin, pos, dest, out_step, out_value, out_time):
+    """Counting-sort scatter, a chunk at a time: first every point's destination
+    (the only loop-carried dependency, through ``pos`` in L1), then one independent
+    scatter loop per column — several times faster than one loop doing both."""
+    n = sid.shape[0]
+    for c in range(0, n, _SCATTER_CHUNK):
+        m = min(_SCATTER_CHUNK, n - c)
+        ids = sid[c:c + m]
+        for i in range(m):
+            j = np.int64(ids[i]) - smin
+            p = pos[j]
+            dest[i] = p
+            pos[j] = p + 1
+        src = step[c:c + m]
+        for i in range(m):
+            out_step[dest[i]] = src[i]
+        srcv = value[c:c + m]
+        for i in range(m):
+            out_value[dest[i]] = srcv[i]
+        srct = time[c:c + m]
+        for i in range(m):
+            out_time[dest[i]] = srct[i]
+
+
+@njit(cache=True, nogil=True)
+def group_ring(sid, step, value, time, head, size, out_step, out_value, out_time):
     """Group the ``size`` points held in a ring starting at ``head`` by series id.
 
     The ring is the four parallel arrays (capacity = ``sid.shape[0]``); logical
     point ``i`` lives at ``(head + i) % capacity``. Returns ``(sids, offsets,
     step, value, time)``: distinct ids ascending, and the points of ``sids[j]``
     at ``[offsets[j]:offsets[j+1]]`` in log order (the grouping is stable).
+    ``out_*`` (length ``size``) are allocated by the caller: numpy's allocator asks
+    for huge pages, so large outputs cost far fewer page faults than numba's.
 
     Cost: one pass for the id range, one counting pass, one scatter pass —
     O(size + id span) when the ids span at most ~4x the point count, else a
@@ -63,9 +82,6 @@ def group_ring(sid, step, value, time, head, size):
     cap = sid.shape[0]
     n1 = min(size, cap - head)
     n2 = size - n1
-    out_step = np.empty(size, np.int64)
-    out_value = np.empty(size, np.float64)
-    out_time = np.empty(size, np.float64)
     if size == 0:
         return np.empty(0, np.int32), np.zeros(1, np.int64), out_step, out_value, out_time
     e1 = head + n1
@@ -96,8 +112,10 @@ def group_ring(sid, step, value, time, head, size):
             pos[j] = acc
             acc += c
         offsets[k] = acc
-        _scatter(sid[head:e1], step[head:e1], value[head:e1], time[head:e1], smin, pos, out_step, out_value, out_time)
-        _scatter(sid[:n2], step[:n2], value[:n2], time[:n2], smin, pos, out_step, out_value, out_time)
+        dest = np.empty(_SCATTER_CHUNK, np.int64)
+        _scatter(sid[head:e1], step[head:e1], value[head:e1], time[head:e1], smin, pos, dest,
+                 out_step, out_value, out_time)
+        _scatter(sid[:n2], step[:n2], value[:n2], time[:n2], smin, pos, dest, out_step, out_value, out_time)
         return sids, offsets, out_step, out_value, out_time
     # Sparse ids: stable merge argsort of the logical sequence.
     logical = np.empty(size, np.int64)

@@ -171,7 +171,8 @@ class Ring:
         if use_kernel:
             from ._kernels import group_ring
 
-            out = group_ring(self._sid, self._step, self._value, self._time, head, size)
+            out = group_ring(self._sid, self._step, self._value, self._time, head, size,
+                             np.empty(size, np.int64), np.empty(size, np.float64), np.empty(size, np.float64))
         else:
             out = _group_numpy(self._sid, self._step, self._value, self._time, head, size)
         self._head = 0
