@@ -1,7 +1,10 @@
 """W&B-style rich media for ``ringlog.log({...})``: Image, Audio, Video, Html, Histogram, Table.
 
-Each type validates and converts its input when constructed (so a bad array fails at the user's
-line, naming the argument), and knows how to write itself into a task through ``_write``.
+Each type validates and converts its input when constructed, naming the argument, and knows how
+to write itself into a task through ``_write``. Bad input raises in strict mode or with no run open;
+with a lenient current run it becomes that run's one warning per kind and the object is marked
+invalid, so ``ringlog.log`` writes nothing for it (``_lenient.py``): a training job never dies for
+a malformed sample.
 ``log_value(run, key, value, step)`` is what ``ringlog.log`` calls for every non-numeric value.
 
 Conversion rules (as W&B documents them):
@@ -35,6 +38,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from ._lenient import lenient_init
 from .errors import type_error, value_error
 
 DEFAULT_HISTORY = 100  # samples kept per (title, series), as ClearML's file_history_size
@@ -108,6 +112,7 @@ class Media:
     kind = "file"
 
     def __init__(self) -> None:
+        self._invalid = getattr(self, "_invalid", None)  # set by lenient_init when the input was bad
         self.data: Optional[bytes] = None
         self.path: Optional[Path] = None
         self.ext = ""
@@ -131,6 +136,7 @@ class Image(Media):
 
     kind = "image"
 
+    @lenient_init
     def __init__(self, data_or_path: Any, mode: Optional[str] = None, caption: Optional[str] = None,
                  file_type: Optional[str] = None, **_ignored: Any) -> None:
         super().__init__()
@@ -221,6 +227,7 @@ class Audio(Media):
 
     kind = "audio"
 
+    @lenient_init
     def __init__(self, data_or_path: Any, sample_rate: Optional[int] = None,
                  caption: Optional[str] = None) -> None:
         super().__init__()
@@ -270,6 +277,7 @@ class Video(Media):
 
     kind = "video"
 
+    @lenient_init
     def __init__(self, data_or_path: Any, caption: Optional[str] = None, fps: int = 4,
                  format: Optional[str] = None) -> None:
         super().__init__()
@@ -356,6 +364,7 @@ class Html(Media):
 
     kind = "html"
 
+    @lenient_init
     def __init__(self, data: Any, inject: bool = True, caption: Optional[str] = None) -> None:
         super().__init__()
         self.caption = _caption(caption)
@@ -428,6 +437,8 @@ def log_value(run: Any, key: str, value: Any, step: int) -> None:
     """
     core = _core(run)
     argument = f"data[{key!r}]"
+    if getattr(value, "_invalid", None) is not None:
+        return  # its constructor already reported the bad input (lenient mode): nothing to write
     if isinstance(value, MEDIA_TYPES):
         write_media(core, key, key, step, [value], DEFAULT_HISTORY)
         return
@@ -435,7 +446,9 @@ def log_value(run: Any, key: str, value: Any, step: int) -> None:
         kinds = {type(v) for v in value}
         if len(kinds) > 1:
             raise type_error(argument, "a list of media must hold one type", [t.__name__ for t in kinds])
-        write_media(core, key, key, step, list(value), DEFAULT_HISTORY * len(value))
+        items = [v for v in value if v._invalid is None]
+        if items:
+            write_media(core, key, key, step, items, DEFAULT_HISTORY * len(value))
         return
     if isinstance(value, str):
         core.console_write("log", f"{key}: {value}", "info")

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from .errors import type_error, value_error
+import functools
+
+from ._lenient import absorbed
+from .errors import LoggingError, type_error, value_error
 from .plotdata import Table
 
 __all__ = ["Chart", "line", "scatter", "bar", "histogram", "line_series"]
 
 
 class Chart:
-    """A plotly figure dict (``.figure``) and the ``Table`` behind it (``.table``, may be None)."""
+    """A plotly figure dict (``.figure``) and the ``Table`` behind it (``.table``, may be None).
 
-    def __init__(self, figure: dict, table: Optional[Table] = None) -> None:
+    ``_invalid`` holds the message when a preset got bad input in lenient mode (logged as nothing).
+    """
+
+    def __init__(self, figure: dict, table: Optional[Table] = None, invalid: Optional[str] = None) -> None:
         self.figure = figure
         self.table = table
+        self._invalid = invalid
 
     def to_plotly_json(self) -> dict:
         return self.figure
@@ -30,6 +37,21 @@ class Chart:
     def __repr__(self) -> str:
         kinds = ",".join(t.get("type", "?") for t in self.figure.get("data", []))
         return f"<ringlog.plot.Chart {kinds}>"
+
+
+def _preset(fn):
+    """Bad input raises (strict mode, or no run open) or becomes the run's warning and an empty Chart."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Chart:
+        try:
+            return fn(*args, **kwargs)
+        except LoggingError as exc:
+            if not absorbed(exc, f"ringlog.plot.{fn.__name__}"):
+                raise
+            return Chart({"data": [], "layout": {}}, None, str(exc))
+
+    return wrapper
 
 
 def _table(table: Any) -> Table:
@@ -48,6 +70,7 @@ def _layout(title: str, x: str, y: str) -> dict:
     return {"title": {"text": title}, "xaxis": {"title": {"text": x}}, "yaxis": {"title": {"text": y}}}
 
 
+@_preset
 def line(table: Table, x: str, y: str, stroke: Optional[str] = None, title: str = "", **_: Any) -> Chart:
     """One line of ``y`` against ``x``; with ``stroke`` (a column) one line per distinct stroke value."""
     t = _table(table)
@@ -64,18 +87,21 @@ def line(table: Table, x: str, y: str, stroke: Optional[str] = None, title: str 
     return Chart({"data": data, "layout": _layout(title, x, y)}, t)
 
 
+@_preset
 def scatter(table: Table, x: str, y: str, title: str = "", **_: Any) -> Chart:
     t = _table(table)
     return Chart({"data": [{"type": "scatter", "mode": "markers", "x": _col(t, x, "x"), "y": _col(t, y, "y")}],
                   "layout": _layout(title, x, y)}, t)
 
 
+@_preset
 def bar(table: Table, label: str, value: str, title: str = "", **_: Any) -> Chart:
     t = _table(table)
     return Chart({"data": [{"type": "bar", "x": [str(v) for v in _col(t, label, "label")],
                             "y": _col(t, value, "value")}], "layout": _layout(title, label, value)}, t)
 
 
+@_preset
 def histogram(table: Table, value: str, title: str = "", **_: Any) -> Chart:
     """Plotly bins the column client-side (as W&B's preset does)."""
     t = _table(table)
@@ -83,6 +109,7 @@ def histogram(table: Table, value: str, title: str = "", **_: Any) -> Chart:
                   "layout": _layout(title, value, "count")}, t)
 
 
+@_preset
 def line_series(xs: Sequence[Any], ys: Sequence[Sequence[Any]], keys: Optional[Sequence[str]] = None,
                 title: str = "", xname: str = "x", **_: Any) -> Chart:
     """Several lines over shared ``xs`` (or one ``xs`` per line); ``keys`` names them."""

@@ -16,6 +16,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from ._lenient import absorbed, lenient_init
 from .errors import type_error, value_error
 
 MAX_BINS = 512
@@ -35,7 +36,9 @@ def _plain(v: Any) -> Any:
 class Histogram:
     """A distribution of values at one step."""
 
+    @lenient_init
     def __init__(self, sequence: Any = None, np_histogram: Any = None, num_bins: int = 64) -> None:
+        self.counts, self.bins = np.zeros(0), np.zeros(1)
         if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or not 1 <= num_bins <= MAX_BINS:
             raise value_error("num_bins", f"must be an int in 1..{MAX_BINS}", num_bins)
         self.nonfinite = 0
@@ -97,8 +100,10 @@ class Histogram:
 class Table:
     """Rows and named columns, as W&B's Table (``add_data``, ``add_column``, ``get_column``)."""
 
+    @lenient_init
     def __init__(self, columns: Optional[Sequence[str]] = None, data: Any = None, rows: Any = None,
                  dataframe: Any = None, **_ignored: Any) -> None:
+        self.columns, self.data = [], []
         data = rows if data is None else data
         if dataframe is not None:
             if not (hasattr(dataframe, "columns") and hasattr(dataframe, "itertuples")):
@@ -123,14 +128,22 @@ class Table:
         self.data = [[_plain(v) for v in r] for r in data]
 
     def add_data(self, *row: Any) -> None:
+        """Append one row (as many cells as columns; else bad input, the row is not added)."""
         if len(row) != len(self.columns):
-            raise value_error("row", f"must have {len(self.columns)} cells like columns", row)
+            exc = value_error("row", f"must have {len(self.columns)} cells like columns", row)
+            if absorbed(exc, "ringlog.Table.add_data"):
+                return
+            raise exc
         self.data.append([_plain(v) for v in row])
 
     def add_column(self, name: str, data: Sequence[Any]) -> None:
+        """Append a column with one value per row (else bad input, the column is not added)."""
         data = list(data)
         if self.data and len(data) != len(self.data):
-            raise value_error("data", f"must have {len(self.data)} values (one per row)", len(data))
+            exc = value_error("data", f"must have {len(self.data)} values (one per row)", len(data))
+            if absorbed(exc, "ringlog.Table.add_column"):
+                return
+            raise exc
         if not self.data:
             self.data = [[] for _ in data]
         self.columns.append(str(name))

@@ -298,6 +298,8 @@ class ReportingMixin:
                 if msg.startswith("data_or_path"):
                     raise type(exc)(arg + msg[len("data_or_path"):]) from None
                 raise
+            if img._invalid is not None:
+                return None  # reported already by the current run's lenient check
             recs = self._samples(title, series, iteration, [img], hist)
             if delete_after_upload and local_path is not None:
                 os.unlink(local_path)

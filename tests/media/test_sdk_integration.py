@@ -120,3 +120,33 @@ def test_upload_destination_through_task(store_root, settings, tmp_path):
     [rec] = _reader(store_root, ringlog_id).media("img")
     assert rec["path"] == str((dest / ringlog_id / "img" / "s" / "1_0.png").resolve())
     assert (dest / ringlog_id / "img" / "s" / "1_0.png").is_file()
+
+
+def test_bad_media_constructor_follows_the_run_mode(store_root, settings):
+    from ringlog.errors import LoggingValueError, LoggingWarning
+
+    run = ringlog.init(project="media", name="lenient", dir=str(store_root), settings=settings)
+    with pytest.warns(LoggingWarning, match="data_or_path: must have shape"):
+        bad = ringlog.Image(np.zeros((2, 3, 5)))
+    with pytest.warns(LoggingWarning, match="num_bins"):
+        bad_hist = ringlog.Histogram([1, 2], num_bins=0)
+    table = ringlog.Table(columns=["a"], data=[[1]])
+    with pytest.warns(LoggingWarning, match="x: must name a column"):
+        chart = ringlog.plot.line(table, "nope", "a")
+    with pytest.warns(LoggingWarning, match="row: must have 1 cells"):
+        table.add_data(1, 2)
+    ringlog.log({"img": bad, "imgs": [bad, ringlog.Image(np.zeros((2, 2)))], "h": bad_hist, "c": chart,
+                 "t": table})
+    task_id = run.id
+    ringlog.finish()
+    r = _reader(store_root, task_id)
+    assert [m["title"] for m in r.media()] == ["imgs"]  # only the good image of the list
+    assert [p["title"] for p in r.plots()] == ["t"] and r.plots("t")[0]["data"]["data"] == [[1]]
+    strict = ringlog.Settings(flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30,
+                              strict=True)
+    ringlog.init(project="media", name="strict", dir=str(store_root), settings=strict)
+    with pytest.raises(LoggingValueError, match="data_or_path: must have shape"):
+        ringlog.Image(np.zeros((2, 3, 5)))
+    ringlog.finish()
+    with pytest.raises(LoggingValueError):  # no run open: W&B raises too
+        ringlog.Image(np.zeros((2, 3, 5)))
