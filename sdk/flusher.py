@@ -170,8 +170,9 @@ class Flusher(threading.Thread):
         try:
             from ringlog.core import warmup
 
-            warmup()
+            warmup(("ring",))  # the drain kernel first: the ring switches to it as soon as it is ready
             self._kernels = True
+            warmup(("pyramid",))  # the store's roll-ups at each flush; decimation is the readers' business
         except Exception as exc:
             core.warn_once("warmup", f"ringlog could not precompile its kernels: {exc!r}")
         try:
