@@ -6,6 +6,8 @@ import json
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ringlog.store import media as sm
 from ringlog.store.media import MediaWriter, read_console, read_media, read_plots
@@ -213,3 +215,26 @@ def test_iteration_accepts_numpy_ints_only(task_path):
     for bad in (1.5, True, "3"):
         with pytest.raises(TypeError, match="iteration: must be an int"):
             mw.add_plot("t", "s", bad, {"data": []})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b/c"]), st.integers(0, 5), st.integers(1, 4)), max_size=40),
+       st.booleans())
+def test_retention_matches_a_reference_model(tmp_path_factory, calls, reopen):
+    """Any sequence of adds (series, iteration, history) keeps exactly what a deque model keeps, on disk too."""
+    task = tmp_path_factory.mktemp("task")
+    mw = MediaWriter(task)
+    model: dict = {}
+    for k, (series, iteration, keep) in enumerate(calls):
+        if reopen and k == len(calls) // 2:
+            mw = MediaWriter(task)  # a resumed writer rebuilds its state from the index
+        mw.add_media("t", series, iteration, data=str(k).encode(), ext="png", max_history=keep)
+        q = model.setdefault(series, [])
+        q.append((iteration, str(k).encode()))
+        del q[:-keep]
+    for series, q in model.items():
+        got = read_media(task, "t", series)
+        assert [r["iteration"] for r in got] == [it for it, _ in q]
+        assert [(task / r["path"]).read_bytes() for r in got] == [data for _, data in q]
+        folder = task / "media" / "t" / sm.safe_name(series)
+        assert len(list(folder.iterdir())) == len(q)  # no file left behind
