@@ -48,8 +48,8 @@ class ArraySpec:
         return out
 
 
-STEP = ArraySpec("<i8", "zstd", 3, Blosc.SHUFFLE)
-TIME = ArraySpec("<i8", "zstd", 3, Blosc.BITSHUFFLE, delta=True)
+STEP = ArraySpec("<i8", "lz4", 5, Blosc.SHUFFLE)
+TIME = ArraySpec("<i8", "lz4", 5, Blosc.BITSHUFFLE, delta=True)
 VALUE_F4 = ArraySpec("<f4", "lz4", 5, Blosc.BITSHUFFLE)
 VALUE_F8 = ArraySpec("<f8", "lz4", 5, Blosc.BITSHUFFLE)
 LEVEL = ArraySpec("<f8", "zstd", 3, Blosc.BITSHUFFLE)

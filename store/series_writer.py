@@ -54,6 +54,7 @@ class _Level:
         self.nbuf = 0
         self.count = 0       # records computed (complete buckets)
         self.persisted = 0   # records on disk and announced in series.json
+        self.meta_count = 0  # records in the shape of L<k>/zarr.json
         self.dirty = False
 
     @property
@@ -76,6 +77,7 @@ class SeriesWriter:
         self.unsynced: list[Path] = []
         self.meta_dirty = True
         self.migrated_from: Path | None = None
+        self.meta_chunks, self.meta_dtype = -1, self.dtype  # what the arrays' zarr.json say
         self.dir.mkdir(parents=True, exist_ok=True)
 
     # --- appending -------------------------------------------------------------
@@ -195,8 +197,9 @@ class SeriesWriter:
             lv.nbuf = rest
 
     # --- durability --------------------------------------------------------------
-    def sync_files(self) -> None:
-        """Write partial level chunks and array metadata; fsync what was written since the last sync."""
+    def sync_files(self, final: bool = False) -> None:
+        """Write partial level chunks, and array metadata where a shape grew by a chunk (every
+        shape at ``final``). series.json, not these shapes, says how much a reader may use."""
         for lv in self.levels:
             if not lv.dirty:
                 continue
@@ -206,11 +209,14 @@ class SeriesWriter:
                 chunk[:, : lv.nbuf] = lv.buf[:, : lv.nbuf]
                 self.unsynced.append(codecs.write_chunk(d, codecs.encode(codecs.LEVEL, chunk), 0,
                                                         lv.chunk_start // LEVEL_CHUNK, replace=True))
-            codecs.write_array_meta(d, codecs.LEVEL, [pyr.NF, lv.count], [pyr.NF, LEVEL_CHUNK],
-                                    {"bucket_points": FAN1 * FAN ** (lv.k - 1)})
+            if final or lv.count // LEVEL_CHUNK != lv.meta_count // LEVEL_CHUNK or not lv.meta_count:
+                codecs.write_array_meta(d, codecs.LEVEL, [pyr.NF, lv.count], [pyr.NF, LEVEL_CHUNK],
+                                        {"bucket_points": FAN1 * FAN ** (lv.k - 1)})
+                lv.meta_count = lv.count
             lv.dirty = False
             lv.persisted = lv.count
-        if self.meta_dirty:
+        if final or self.n_chunks != self.meta_chunks or self.dtype != self.meta_dtype:
+            self.meta_chunks, self.meta_dtype = self.n_chunks, self.dtype
             shape = [self.n_chunks * CHUNK]
             codecs.write_array_meta(self.dir / "step", codecs.STEP, shape, [CHUNK])
             vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8

@@ -151,11 +151,11 @@ class TaskWriter:
                 return
             self._sync()
 
-    def _sync(self) -> None:
+    def _sync(self, final: bool = False) -> None:
         changed = self._index_dirty
         for s in self._series:
-            if s.meta_dirty or any(lv.dirty for lv in s.levels):
-                s.sync_files()
+            if final or s.meta_dirty or any(lv.dirty for lv in s.levels):
+                s.sync_files(final)
                 changed = True
             if self._durable:
                 s.fsync()
@@ -214,7 +214,7 @@ class TaskWriter:
         with self._lock:
             if self._closed:
                 return
-            self._sync()
+            self._sync(final=True)
             if self._media is not None:
                 try:
                     self._media.sync()
