@@ -134,12 +134,12 @@ class RunCore:
         if not st.blocked:
             return
         st.waits += 1
+        self.flusher.wake()
         if self.settings.on_full == "raise":
             from .errors import RingFullError
 
             raise RingFullError(f"{st.pending():,} points wait for the flusher (staging_limit="
                                 f"{self.settings.staging_limit:,}); the point was not kept")
-        self.flusher.wake()
         while not st.room.wait(0.5):
             if not self.flusher.is_alive():  # never hang the training job
                 st.unblock()
@@ -157,11 +157,13 @@ class RunCore:
             self.bad_input(step_arg, str(type_error(step_arg, "must be an integer", step)), kind="type")
             return False
         va, sa = buf.pair
-        va(x)
         try:
+            va(x)
             sa(s)
-        except OverflowError:
-            buf.v.pop()
+        except BaseException as exc:  # a step beyond int64, or Ctrl-C between the two appends
+            self.staging.repair(buf.title, buf.series)
+            if not isinstance(exc, OverflowError):
+                raise
             self.bad_input(step_arg, str(value_error(step_arg, "must fit in a signed 64-bit integer", step)))
             return False
         return True
