@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from . import params, provider
 from .jsonsafe import dumps
 from .media import media_impl, plots_impl
-from .scalars import METHODS, csv_chunks, scalar_impl, series_impl
+from .scalars import ENCODINGS, METHODS, csv_chunks, encode_arrays, scalar_impl, series_impl
 from .tasks import STATUS_RE, STATUSES, check_sort, console_impl, parse_metric_filter, projects_impl, task_impl, tasks_impl
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -72,9 +72,10 @@ def scalar(task_id: str):
     params.check_range("x_min", x_min, "x_max", x_max)
     points = params.get_int(a, "points", 2000, lo=2, hi=current_app.config["RINGLOG_MAX_POINTS"])
     method = params.get_choice(a, "method", METHODS, "m4")
+    enc = params.get_choice(a, "enc", ENCODINGS, "json")
     reader = provider.reader(task_id)
-    return json_response(scalar_impl(reader, title, series_name, x=x, x_min=x_min, x_max=x_max,
-                                     points=points, method=method))
+    payload = scalar_impl(reader, title, series_name, x=x, x_min=x_min, x_max=x_max, points=points, method=method)
+    return json_response(encode_arrays(payload, enc))
 
 
 @bp.get("/tasks/<task_id>/export.csv")

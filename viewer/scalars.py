@@ -11,6 +11,7 @@ streams every raw point in chunks, never holding more than one chunk of text.
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Iterator
 
@@ -19,6 +20,7 @@ import numpy as np
 from .errors import BadRequestError, NotFoundError
 
 METHODS = ("m4", "minmax", "lttb", "minmaxlttb")
+ENCODINGS = ("json", "b64")
 X_KINDS = ("step", "time", "wall")
 CSV_CHUNK = 1 << 18
 
@@ -230,3 +232,30 @@ def csv_chunks(reader, title: str, series: str | None = None) -> Iterator[str]:
                                          s.value[start:stop], s.time[start:stop]]),
                    fmt=("%d", "%.17g", "%.17g"), delimiter=",")
         yield buf.getvalue()
+
+
+def _b64(a) -> dict:
+    return {"dtype": "<f8", "b64": base64.b64encode(np.ascontiguousarray(a, dtype="<f8").tobytes()).decode("ascii")}
+
+
+def encode_arrays(payload: dict, enc: str) -> dict:
+    """``enc="b64"``: x, y and the band's arrays as little-endian float64 in base64.
+
+    Exact (NaN and Inf included, no ``null``), about 3x smaller than JSON text and ~20x faster
+    to produce: Python's float-to-text conversion dominates a JSON answer of a few thousand
+    points. ``enc="json"``: plain lists; integral step x values are written as integers.
+    """
+    if enc == "b64":
+        out = dict(payload, x=_b64(payload["x"]), y=_b64(payload["y"]))
+        if payload.get("band"):
+            out["band"] = {k: _b64(v) for k, v in payload["band"].items()}
+        return out
+    out = dict(payload)
+    if payload.get("band"):
+        out["band"] = dict(payload["band"])
+    for key, holder in (("x", out), ("x", out.get("band") or {})):
+        xs = holder.get(key)
+        if isinstance(xs, np.ndarray) and payload.get("x_kind") == "step" and len(xs) \
+                and np.isfinite(xs).all() and np.all(xs == np.round(xs)) and np.abs(xs).max() < 2 ** 53:
+            holder[key] = xs.astype(np.int64)
+    return out

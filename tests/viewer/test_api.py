@@ -221,3 +221,21 @@ def test_store_errors_map_to_http_codes(client, fake, monkeypatch):
         monkeypatch.setattr(reader_type, "decimate", boom)
         data = get_json(client, f"/api/tasks/{A}/scalar?title=loss", status=code)
         assert str(exc) in data["error"]["message"]
+
+
+def test_scalar_base64_encoding_is_exact_including_nonfinite(client):
+    import base64
+
+    plain = get_json(client, f"/api/tasks/{A}/scalar?title=loss&points=300")
+    packed = get_json(client, f"/api/tasks/{A}/scalar?title=loss&points=300&enc=b64")
+
+    def unpack(v):
+        assert v["dtype"] == "<f8"
+        return np.frombuffer(base64.b64decode(v["b64"]), dtype="<f8")
+
+    x, y = unpack(packed["x"]), unpack(packed["y"])
+    assert x.tolist() == plain["x"] and all(isinstance(v, int) for v in plain["x"])   # steps as ints
+    ref = np.array([np.nan if v is None else v for v in plain["y"]])
+    np.testing.assert_array_equal(y, ref)
+    assert unpack(packed["band"]["hi"]).max() == 1e6
+    assert "'enc'" in get_json(client, f"/api/tasks/{A}/scalar?title=loss&enc=xml", 400)["error"]["message"]

@@ -70,7 +70,7 @@ def test_task_page_draws_charts_and_zoom_fetches_finer_data(big_store):
             assert all(c["xs"] > 0 and c["traces"] >= 1 for c in charts), charts
             # the spike at step 2,000,000 is in the drawn data even at full zoom-out
             ymax = page.evaluate("""() => { const d = document.querySelector('.chart-box[data-title="loss"] .js-plotly-plot').data;
-                                            return Math.max(...d.filter(t => t.yaxis !== 'y2').flatMap(t => t.y.filter(v => v !== null))); }""")
+                                            return Math.max(...d.filter(t => t.yaxis !== 'y2').flatMap(t => Array.from(t.y).filter(Number.isFinite))); }""")
             assert ymax == 1e6
             page.screenshot(path=str(ARTIFACTS / "task_page.png"), full_page=True)
 

@@ -40,7 +40,7 @@ class RingChart {
 
   urlFor(line) {
     const p = {title: line.title, series: line.series, x: this.opts.x, points: this.pointsBudget(),
-               method: this.opts.method};
+               method: this.opts.method, enc: "b64"};
     if (this.range) { p.x_min = this.range[0]; p.x_max = this.range[1]; }
     return `/api/tasks/${encodeURIComponent(line.task)}/scalar?` + RL.qs(p);
   }
@@ -52,7 +52,7 @@ class RingChart {
       const answers = await Promise.all(this.lines.map(l => RL.getJSON(this.urlFor(l), useCache)));
       if (my !== this.seq) return;           // a newer request superseded this one
       if (useCache && this.drawn && answers.every(a => !a.changed)) { this.box.dataset.state = "ready"; return; }
-      this.results = answers.map(a => a.data);
+      this.results = answers.map(a => decode(a.data));
       this.loads++;
       this.render();
     } catch (e) {
@@ -67,7 +67,7 @@ class RingChart {
 
   toPlotX(xs) {
     if (this.opts.x !== "wall") return xs;
-    return xs.map(v => (v === null ? null : new Date(v * 1000).toISOString()));
+    return Array.from(xs, v => (v === null || !isFinite(v) ? null : new Date(v * 1000).toISOString()));
   }
 
   fromPlotX(v) {
@@ -184,6 +184,13 @@ class RingChart {
     if (reload) { this.range = null; this.load(false); }
     else if (this.drawn) this.render();
   }
+}
+
+/* API answers with enc=b64 carry Float64Arrays (decoded once; the ETag cache keeps the raw answer) */
+function decode(r) {
+  const out = Object.assign({}, r, {x: RL.f64(r.x), y: RL.f64(r.y)});
+  if (r.band) out.band = {x: RL.f64(r.band.x), lo: RL.f64(r.band.lo), hi: RL.f64(r.band.hi)};
+  return out;
 }
 
 function hexAlpha(hex, a) {

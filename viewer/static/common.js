@@ -89,5 +89,15 @@ const RL = (function () {
     box.textContent = String(err && err.message ? err.message : err);
   }
 
-  return {page, getJSON, el, fmtTime, fmtDuration, fmtNum, ema, qs, showError};
+  /* {dtype: "<f8", b64} (the API's enc=b64) -> Float64Array; plain arrays pass through.
+     Exact, NaN/Inf kept; plotly draws typed arrays directly. */
+  function f64(v) {
+    if (!v || typeof v.b64 !== "string") return v;
+    const bin = atob(v.b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new Float64Array(bytes.buffer);
+  }
+
+  return {page, getJSON, el, fmtTime, fmtDuration, fmtNum, ema, qs, showError, f64};
 })();
