@@ -164,8 +164,8 @@ class ReportingMixin:
         self.report_histogram(title, series, values, iteration, labels, xlabels, xaxis, yaxis, mode, None,
                               extra_layout)
 
-    def report_line_plot(self, title: str, series: Any, iteration: Optional[int] = None, xaxis: str = "",
-                         yaxis: str = "", mode: str = "lines", reverse_xaxis: bool = False, comment=None,
+    def report_line_plot(self, title: str, series: Any, xaxis: str = "", yaxis: str = "", mode: str = "lines",
+                         iteration: Optional[int] = None, reverse_xaxis: bool = False, comment=None,
                          extra_layout=None) -> None:
         """Several lines in one plot: ``series`` is a list of ``SeriesInfo(name, data (N x 2), labels)``.
 

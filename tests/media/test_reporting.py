@@ -42,6 +42,10 @@ def test_clearml_plots_round_trip(logger, run):
     lp = _plot(p, "lines")
     assert lp["series"] == "plot" and [t["name"] for t in lp["figure"]["data"]] == ["a", "b"]
     assert lp["figure"]["layout"]["xaxis"]["autorange"] == "reversed"
+    logger.report_line_plot("lines2", [("c", [[0, 1]])], "x axis", "y axis", "markers", 7)  # ClearML's order
+    lp2 = _plot(p, "lines2")
+    assert lp2["iteration"] == 7 and lp2["figure"]["data"][0]["mode"] == "markers"
+    assert lp2["figure"]["layout"]["yaxis"]["title"]["text"] == "y axis"
     logger.report_scatter2d("sc", "s", [[0, 1], [2, 3]], iteration=3, mode="markers", labels=["p", "q"])
     sc = _plot(p, "sc")["figure"]["data"][0]
     assert sc["x"] == [0.0, 2.0] and sc["y"] == [1.0, 3.0] and sc["text"] == ["p", "q"]
