@@ -209,27 +209,38 @@ class Flusher(threading.Thread):
         ring, writer = self.ring, self.writer
         direct = ring.capacity // 4
         for b in batches:
-            sid = self._sid(b.buf)
             n = len(b.step)
-            if n >= direct:
-                # a big (bulk) batch skips the ring: the ring holds no point of this series
-                # (one harvest yields a series' batches in order and they are written in order)
-                self._drain()
-                writer.append(sid, b.step, b.value, b.time)
-                self.written += n
-                continue
-            at = 0
-            while at < n:
-                took = ring.push(sid, b.step[at:], b.value[at:], b.time[at:])
-                at += took
-                if at < n:
+            try:
+                sid = self._sid(b.buf)
+                if n >= direct:
+                    # a big (bulk) batch skips the ring: the ring holds no point of this series
+                    # (one harvest yields a series' batches in order and they are written in order)
                     self._drain()
+                    writer.append(sid, b.step, b.value, b.time)
+                    self.written += n
+                    continue
+                at = 0
+                while at < n:
+                    took = ring.push(sid, b.step[at:], b.value[at:], b.time[at:])
+                    at += took
+                    if at < n:
+                        self._drain()
+            except Exception as exc:  # one bad batch (or a full disk) must not take the others along
+                self.dropped += n
+                core.warn_once("write", f"ringlog could not write {n:,} points of {b.buf.title!r}/"
+                                        f"{b.buf.series!r}: {exc!r}; logging goes on")
         self._drain()
 
     def _drain(self) -> None:
         d = self.ring.drain(use_kernel=self._kernels)
         if len(d):
-            self.writer.append_drained(d)
+            try:
+                self.writer.append_drained(d)
+            except Exception as exc:
+                self.dropped += len(d)
+                self.core.warn_once("write", f"ringlog could not write {len(d):,} points: {exc!r}; "
+                                             "logging goes on")
+                return
             self.written += len(d)
 
     def _sid(self, buf) -> int:

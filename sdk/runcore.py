@@ -205,10 +205,13 @@ class RunCore:
         if times is None:
             tm = np.full(n, now)
         else:
-            tm = np.asarray(times, dtype=np.float64)
-            if tm.shape != (n,):
+            try:
+                tm = np.asarray(times, dtype=np.float64)
+            except (TypeError, ValueError):
+                tm = np.empty(0)
+            if tm.shape != (n,) or not np.all(np.isfinite(tm)):
                 self.bad_input("times", str(value_error("times", f"must be None or 1-D of length {n} "
-                                                        "(unix seconds)", f"shape {tm.shape}")))
+                                                        "holding finite unix seconds", times)))
                 return
         chunk = max(1024, self.settings.staging_limit // 4)
         for at in range(0, n, chunk):  # bounded memory: wait for the flusher between chunks

@@ -185,3 +185,38 @@ def test_interrupt_between_the_two_appends_leaves_values_and_steps_paired(store_
 
     got = Store(store_root).task(run.id).scalar("a")
     assert got.step.tolist() == [0, 1] and got.value.tolist() == [1.0, 3.0]
+
+
+def test_a_failing_write_drops_only_its_batch_and_is_reported(store_root, fast):
+    task = Task.init(project_name="s", task_name="diskfull", dir=store_root, settings=fast)
+    task._core.flusher.ready.wait(30)
+    writer = task._core.flusher.writer
+    real = writer.append_drained
+
+    def flaky(drained):  # the "bad" series fails like a full disk; every other series is written
+        bad = writer.series_id("bad", "bad")
+        if bad in drained.sids.tolist():
+            raise OSError(28, "No space left on device")
+        real(drained)
+
+    writer.append_drained = flaky
+    lg = task.get_logger()
+    lg.report_scalar("good", "good", 1.0, 0)
+    lg.flush()
+    lg.report_scalar("bad", "bad", 2.0, 0)
+    lg.flush()
+    writer.append_drained = real
+    lg.report_scalar("good", "good", 3.0, 1)
+    with pytest.warns(ringlog.errors.LoggingWarning, match="could not be written"):
+        task.close()
+    assert task._core.stats()["dropped"] == 1
+    from ringlog.store import Store
+
+    assert Store(store_root).task(task.id).scalar("good", "good").value.tolist() == [1.0, 3.0]
+
+
+def test_bulk_times_must_be_finite(store_root, fast):
+    task = Task.init(project_name="s", task_name="times", dir=store_root, settings=fast)
+    with pytest.warns(ringlog.errors.LoggingWarning, match="times"):
+        task.get_logger().report_scalar_array("a", "b", [1.0, 2.0], [0, 1], times=[1.7e9, float("nan")])
+    task.close()
