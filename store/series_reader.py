@@ -62,6 +62,7 @@ class SeriesReader:
         self.chunks = int(entry.get("chunks", 0))
         self.level_counts = [int(c) for c in entry.get("levels", [])]
         self.stats = entry.get("stats") or {}
+        self.sorted = entry.get("sorted") or {"step": True, "time": True}
         self.dir = series_dir(task_path, self.sid)
         self._cache = cache
         self._partial: dict = {}

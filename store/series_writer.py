@@ -50,7 +50,7 @@ class _Level:
 
     def __init__(self, k: int):
         self.k = k
-        self.buf = np.empty((pyr.NF, LEVEL_CHUNK), np.float64)
+        self.buf = np.empty((pyr.NF, 16), np.float64)  # grows on demand: many series stay tiny
         self.nbuf = 0
         self.count = 0       # records computed (complete buckets)
         self.persisted = 0   # records on disk and announced in series.json
@@ -72,6 +72,8 @@ class SeriesWriter:
         self.levels: list[_Level] = []
         self.count = 0
         self.stats = {"last": None, "min": None, "max": None, "count": 0, "last_step": None}
+        self.sorted = {"step": True, "time": True}  # x non-decreasing so far (decimate relies on it)
+        self._last_x = {"step": None, "time": None}
         self.tail_base = 0    # base index of the tail file's content
         self.tail_count = 0   # points written to the tail file since tail_base
         self.unsynced: list[Path] = []
@@ -87,6 +89,10 @@ class SeriesWriter:
         if n == 0:
             return
         exact, n_fin, mn, mx = pyr.scan_values(value)
+        for name, x in (("step", step), ("time", tms)):
+            if self.sorted[name]:
+                last = self._last_x[name]
+                self.sorted[name] = bool(np.all(x[1:] >= x[:-1])) and (last is None or x[0] >= last)
         if self.dtype == "f4" and not exact:
             self._migrate_f64()
         for a in range(0, n, _SLICE):
@@ -95,6 +101,7 @@ class SeriesWriter:
         if n_fin:
             st["min"] = mn if st["min"] is None else min(st["min"], mn)
             st["max"] = mx if st["max"] is None else max(st["max"], mx)
+        self._last_x = {"step": int(step[-1]), "time": int(tms[-1])}
         st["last"] = float(value[-1])
         st["last_step"] = int(step[-1])
         st["count"] += n
@@ -232,7 +239,7 @@ class SeriesWriter:
         """This series' record in series.json."""
         return {"sid": self.sid, "title": self.title, "series": self.series, "dtype": self.dtype,
                 "chunks": self.n_chunks, "levels": [lv.persisted for lv in self.levels],
-                "stats": dict(self.stats)}
+                "stats": dict(self.stats), "sorted": dict(self.sorted)}
 
     def write_tail(self, durable: bool) -> None:
         """Make the pending points durable: append a record, or rewrite after chunks moved to Zarr."""

@@ -135,3 +135,49 @@ def test_bad_arguments_are_named(task):
         r.decimate("loss", x_min=5, x_max=1)
     with pytest.raises(StoreValueError, match="points: must be >= 4"):
         r.decimate("loss", points=2)
+
+
+def test_unsorted_steps_fall_back_to_sorting(store):
+    rng = np.random.default_rng(5)
+    n = 5000
+    step = rng.permutation(n).astype(np.int64)  # iterations reported out of order
+    v = rng.standard_normal(n)
+    v[rng.integers(0, n, 20)] = np.nan
+    w = store.create_task(project="p", name="unsorted")
+    sid = w.series_id("y")
+    w.append(sid, step, v, 1.7e9 + np.arange(n) * 0.01)
+    w.close()
+    r = store.task(w.id)
+    np.testing.assert_array_equal(r.scalar("y").step, step)  # export keeps log order
+    d = r.decimate("y", points=100, x="step")
+    assert np.all(np.diff(d.x) >= 0) and d.raw_count == n
+    np.testing.assert_array_equal(d.y, v[d.index])
+    np.testing.assert_array_equal(d.x, step[d.index])
+    order = np.argsort(step, kind="stable")
+    xs, ys = step[order].astype(np.float64), v[order]
+    edges = equal_width_edges(xs[0], xs[-1], 100)
+    b = np.clip(np.searchsorted(edges, xs, "right") - 1, 0, 99)
+    got = set(d.index.tolist())
+    for j in range(100):
+        seg = np.flatnonzero((b == j) & np.isfinite(ys))
+        if len(seg):
+            assert order[seg[np.argmin(ys[seg])]] in got and order[seg[np.argmax(ys[seg])]] in got
+    d = r.decimate("y", points=100, x="time")  # time is still monotone: the pyramid path
+    assert d.level >= 0 and d.raw_count == n
+
+
+def test_scan_values_matches_reference():
+    from ringlog.core import pyramid as pyr
+
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 5, 1000):
+        for kind in ("f32", "f64", "special", "allnan"):
+            v = rng.standard_normal(n)
+            if kind == "f32":
+                v = v.astype(np.float32).astype(np.float64)
+            elif kind == "special" and n:
+                v = v.astype(np.float32).astype(np.float64)
+                v[rng.integers(0, n, max(n // 3, 1))] = rng.choice([np.nan, np.inf, -np.inf, 1e300], max(n // 3, 1))
+            elif kind == "allnan":
+                v[:] = np.nan
+            assert pyr.scan_values(v) == pyr.ref_scan_values(v)
