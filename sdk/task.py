@@ -47,7 +47,10 @@ class Task:
         ``auto_connect_frameworks`` (bool or dict like ``{"matplotlib": False}``),
         ``auto_resource_monitoring`` and ``auto_connect_streams`` map onto the
         capture switches. Data goes to ``dir``, else ``$RINGLOG_DIR``, else
-        ``./ringlog_data``.
+        ``./ringlog_data``. ``task_type`` and ``output_uri`` are recorded in the
+        metadata; ``reuse_last_task_id``, ``continue_last_task`` and
+        ``auto_connect_arg_parser`` are accepted so ClearML scripts run, but every
+        ``init`` creates a new task (connect argparse results with ``connect``).
         """
         current = cls.current_task()
         if current is not None:

@@ -1,7 +1,8 @@
 """Turning what users log into numbers and JSON: the checked (slow) path's conversions.
 
-Real numbers: ``int``/``float``/``bool``, numpy scalars, 0-d arrays and 0-d
-tensors (anything with ``.item()`` and an empty ``shape``). Steps: Python and
+Real numbers: ``int``/``float``/``bool`` (``True`` is stored as 1.0, as W&B
+charts it), numpy scalars, 0-d arrays and 0-d tensors (anything with
+``.item()`` and an empty ``shape``). Steps: Python and
 numpy integers. Metadata: containers walked, numpy unwrapped, the rest ``repr``-ed.
 """
 
