@@ -105,7 +105,7 @@
 
   document.addEventListener("click", function (ev) {
     var button = ev.target.closest("[data-action]");
-    if (!button || button.dataset.action === "pdf") { return; }
+    if (!button || button.dataset.action === "pdf") { return; }  // plain download links
     var card = button.closest("[data-report-id]");
     var run = actions[button.dataset.action];
     if (!card || !run) { return; }
