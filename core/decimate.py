@@ -20,9 +20,25 @@ its first and last point, whatever their value). LTTB skips non-finite values
 entirely (it runs on the finite points; first/last mean first/last finite).
 :func:`bucket_extrema` reports the number of non-finite values per bucket.
 
+LTTB details. The first and last finite points are kept; the ``n_out - 2``
+middle buckets split ``[x[p0], x[pl]]`` (p0/pl = first/last finite point); each
+non-empty bucket contributes the point of largest triangle area with the previous
+pick and the mean of the next non-empty bucket (the last point after the final
+one). Empty buckets are skipped, so fewer than ``n_out`` points may come back. A
+NaN area (inf - inf with huge values) ranks below every real area. Bucket means
+use a fixed summation order (see ``_lttb.py``) so the reference reproduces them
+exactly. ``minmaxlttb`` runs LTTB on the MinMax preselection with the selected
+points' own x (their indices when x is None).
+
 Dtypes. y float32/float64 are used in place; other real dtypes are converted to
 float64 (a copy). x int64/float64 in place; other integer/float dtypes are
-converted (a copy). Ties pick the first occurrence; -0.0 equals +0.0.
+converted (a copy). Bucket edges are float64, so integer x beyond 2**53 is
+bucketed at float64 precision. Ties pick the first occurrence; -0.0 equals +0.0.
+
+Costs (this 2-core machine, float32 y, 2,000 points out): MinMax/M4 about
+4-5 G points/s and LTTB about 0.8 G points/s on 10M points, within 1.5x of
+tsdownsample or faster (``benchmarks/bench_core.py``); the sortedness check adds
+one pass (~4 G points/s for int64 x). Indices are computed without copying y.
 """
 
 from __future__ import annotations
