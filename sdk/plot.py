@@ -1,4 +1,8 @@
-"""``ringlog.plot``: W&B-style preset charts over a ``ringlog.Table``, logged with ``ringlog.log``.
+"""``ringlog.plot``: W&B-style preset charts, logged with ``ringlog.log``.
+
+``line``, ``scatter``, ``bar``, ``histogram`` draw columns of a ``ringlog.Table``; ``line_series``
+draws arrays; ``confusion_matrix``, ``roc_curve`` and ``pr_curve`` take class indices and
+probabilities (one-vs-rest curves with a threshold at every distinct score; O(n log n) per class).
 
     table = ringlog.Table(columns=["x", "y"], data=[[0, 1.0], [1, 0.5]])
     ringlog.log({"curve": ringlog.plot.line(table, "x", "y", title="Loss curve")})
@@ -17,7 +21,8 @@ from ._lenient import absorbed
 from .errors import LoggingError, type_error, value_error
 from .plotdata import Table
 
-__all__ = ["Chart", "line", "scatter", "bar", "histogram", "line_series"]
+__all__ = ["Chart", "line", "scatter", "bar", "histogram", "line_series", "confusion_matrix", "roc_curve",
+           "pr_curve"]
 
 
 class Chart:
@@ -126,3 +131,98 @@ def line_series(xs: Sequence[Any], ys: Sequence[Sequence[Any]], keys: Optional[S
         data.append({"type": "scatter", "mode": "lines", "x": x, "y": y,
                      "name": str(keys[i]) if keys is not None else f"line_{i}"})
     return Chart({"data": data, "layout": _layout(title, xname, "")})
+
+
+def _labels_and_classes(y_true: Any, class_names: Optional[Sequence[str]], n_hint: int, argument: str):
+    import numpy as np
+
+    y = np.asarray(y_true)
+    if y.ndim != 1 or y.size == 0 or y.dtype.kind not in "iub":
+        raise type_error(argument, "must be a non-empty 1-D sequence of integer class indices", y_true)
+    n = len(class_names) if class_names is not None else max(int(y.max()) + 1, n_hint)
+    if y.min() < 0 or y.max() >= n:
+        raise value_error(argument, f"class indices must be in 0..{n - 1}", f"{int(y.min())}..{int(y.max())}")
+    names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(n)]
+    return y.astype(np.int64), names
+
+
+def _probas(probs: Any, n_rows: int):
+    import numpy as np
+
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim != 2 or p.shape[0] != n_rows:
+        raise value_error("probs", f"must be a 2-D array (samples, classes) with {n_rows} rows", f"shape {p.shape}")
+    return p
+
+
+@_preset
+def confusion_matrix(probs: Any = None, y_true: Any = None, preds: Any = None,
+                     class_names: Optional[Sequence[str]] = None, title: str = "", **_: Any) -> Chart:
+    """Counts of (actual, predicted) pairs as an annotated heatmap; ``preds`` or ``probs`` (argmax)."""
+    import numpy as np
+
+    if (preds is None) == (probs is None):
+        raise value_error("preds", "give exactly one of preds or probs", "both" if preds is not None else None)
+    if preds is None:
+        yn = len(np.asarray(y_true).ravel()) if y_true is not None else 0
+        preds = np.argmax(_probas(probs, yn), axis=1)
+    y, names = _labels_and_classes(y_true, class_names, 0, "y_true")
+    p = np.asarray(preds)
+    if p.shape != y.shape or p.dtype.kind not in "iub":
+        raise value_error("preds", f"must be {len(y)} integer class indices like y_true", f"shape {p.shape}")
+    n = len(names)
+    if p.min() < 0 or p.max() >= n:
+        raise value_error("preds", f"class indices must be in 0..{n - 1}", f"{int(p.min())}..{int(p.max())}")
+    m = np.zeros((n, n), dtype=np.int64)
+    np.add.at(m, (y, p.astype(np.int64)), 1)
+    fig = {"data": [{"type": "heatmap", "z": m.tolist(), "x": names, "y": names, "colorscale": "Blues",
+                     "text": m.tolist(), "texttemplate": "%{text}"}],
+           "layout": {**_layout(title, "Predicted", "Actual"),
+                      "yaxis": {"title": {"text": "Actual"}, "autorange": "reversed", "type": "category"}}}
+    fig["layout"]["xaxis"]["type"] = "category"
+    return Chart(fig)
+
+
+def _curve(y_true: Any, probs: Any, labels, classes_to_plot, kind: str, title: str) -> Chart:
+    import numpy as np
+
+    y, names = _labels_and_classes(y_true, labels, 0, "y_true")
+    p = _probas(probs, len(y))
+    if labels is None:
+        names = [str(i) for i in range(p.shape[1])]
+    if len(names) != p.shape[1]:
+        raise value_error("labels", f"must name each of the {p.shape[1]} probability columns", names)
+    wanted = range(p.shape[1]) if classes_to_plot is None else classes_to_plot
+    data = []
+    for c in wanted:
+        if not isinstance(c, (int, np.integer)) or not 0 <= c < p.shape[1]:
+            raise value_error("classes_to_plot", f"must hold column indices in 0..{p.shape[1] - 1}", c)
+        pos = y == c
+        if not pos.any():
+            continue
+        order = np.argsort(-p[:, c], kind="stable")
+        tp = np.cumsum(pos[order])
+        fp = np.cumsum(~pos[order])
+        if kind == "roc":
+            x = np.concatenate([[0.0], fp / max(1, int((~pos).sum()))])
+            yv = np.concatenate([[0.0], tp / int(pos.sum())])
+        else:
+            x = np.concatenate([[0.0], tp / int(pos.sum())])
+            yv = np.concatenate([[1.0], tp / (tp + fp)])
+        data.append({"type": "scatter", "mode": "lines", "x": x.tolist(), "y": yv.tolist(), "name": names[c]})
+    axes = ("False positive rate", "True positive rate") if kind == "roc" else ("Recall", "Precision")
+    return Chart({"data": data, "layout": _layout(title, *axes)})
+
+
+@_preset
+def roc_curve(y_true: Any, y_probas: Any, labels: Optional[Sequence[str]] = None, classes_to_plot=None,
+              title: str = "ROC", **_: Any) -> Chart:
+    """One-vs-rest ROC curve per class from true class indices and (samples, classes) probabilities."""
+    return _curve(y_true, y_probas, labels, classes_to_plot, "roc", title)
+
+
+@_preset
+def pr_curve(y_true: Any, y_probas: Any, labels: Optional[Sequence[str]] = None, classes_to_plot=None,
+             title: str = "Precision v. Recall", **_: Any) -> Chart:
+    """One-vs-rest precision-recall curve per class (thresholds at every distinct score)."""
+    return _curve(y_true, y_probas, labels, classes_to_plot, "pr", title)

@@ -219,3 +219,23 @@ def test_image_batch_becomes_a_grid():
     assert arr[0, 0].tolist() == [0, 0, 0]
     nhwc = _pil(Image(np.ones((2, 4, 5, 1))))
     assert nhwc.size == (2 + 2 * 7, 2 + 6) and nhwc.mode == "L"
+
+
+def test_confusion_matrix_roc_pr():
+    y = np.array([0, 0, 1, 1, 2])
+    preds = np.array([0, 1, 1, 1, 2])
+    cm = rplot.confusion_matrix(y_true=y, preds=preds, class_names=["a", "b", "c"]).figure
+    assert cm["data"][0]["z"] == [[1, 1, 0], [0, 2, 0], [0, 0, 1]] and cm["data"][0]["x"] == ["a", "b", "c"]
+    probs = np.eye(3)[preds] * 0.8 + 0.05
+    assert rplot.confusion_matrix(probs=probs, y_true=y).figure["data"][0]["z"] == cm["data"][0]["z"]
+    scores = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+    truth = np.array([0, 0, 1, 1])
+    roc = rplot.roc_curve(truth, scores, labels=["neg", "pos"], classes_to_plot=[1]).figure["data"][0]
+    # sorted by score for class 1: 0.7 (pos), 0.4 (pos), 0.2 (neg), 0.1 (neg): a perfect ranking
+    assert roc["name"] == "pos" and roc["x"] == [0.0, 0.0, 0.0, 0.5, 1.0] and roc["y"] == [0.0, 0.5, 1.0, 1.0, 1.0]
+    pr = rplot.pr_curve(truth, scores, classes_to_plot=[1]).figure["data"][0]
+    assert pr["x"] == [0.0, 0.5, 1.0, 1.0, 1.0] and pr["y"] == [1.0, 1.0, 1.0, 2 / 3, 0.5]
+    with pytest.raises(LoggingValueError, match="y_true: class indices"):
+        rplot.confusion_matrix(y_true=[0, 5], preds=[0, 1], class_names=["a", "b"])
+    with pytest.raises(LoggingValueError, match="probs"):
+        rplot.roc_curve(truth, scores[:2])
