@@ -239,6 +239,9 @@ def api_preview():
 @bp.post("/api/reports/<report_id>/assets")
 def api_upload(report_id: str):
     """Upload one image (multipart field ``file``); answers its URL and a Markdown snippet."""
+    if (request.content_length or 0) > MAX_IMAGE_BYTES + (1 << 20):  # refuse before spooling the body
+        return _error(413, f"image upload must be at most {MAX_IMAGE_BYTES} bytes, got a "
+                           f"{request.content_length}-byte request", kind="too_large")
     up = request.files.get("file")
     if up is None:
         raise ReportValueError("upload must be multipart/form-data with the image in field 'file'")

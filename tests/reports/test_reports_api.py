@@ -145,6 +145,9 @@ def test_image_upload_validated_and_served(client):
                       content_type="multipart/form-data")
     assert bad.status_code == 400 and "valid PNG" in bad.get_json()["error"]["message"]
     assert client.get(f"/api/reports/{doc['id']}/assets/..%2Freport.json").status_code == 404
+    huge = client.post(f"/api/reports/{doc['id']}/assets", data=b"x" * 100, content_type="multipart/form-data; boundary=x",
+                       environ_overrides={"CONTENT_LENGTH": str(50 << 20)})
+    assert huge.status_code == 413 and "at most" in huge.get_json()["error"]["message"]
 
 
 def test_cross_site_writes_are_refused(client):
