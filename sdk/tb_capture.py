@@ -114,6 +114,8 @@ class TBCapture:
         mirror = getattr(self, "_on_" + name)
         pre = getattr(self, "_pre_" + name, None)
 
+        if name == "add_scalar":
+            return self._wrap_add_scalar(orig)
         if pre is None:
             def wrapper(writer, *args, **kwargs):
                 if local.depth or not cap.active:
@@ -154,6 +156,50 @@ class TBCapture:
         wrapper.__doc__ = getattr(orig, "__doc__", None)
         wrapper.__wrapped__ = orig
         return wrapper
+
+    def _wrap_add_scalar(self, orig: Any):
+        """The hot one, with the mirror's fast path inlined (one Python call less per point)."""
+        cap = self
+        local = self._local
+        run = self.run
+        fast = self._fast
+        caches = self._tags
+        mixin = CaptureLoggerMixin
+
+        def add_scalar(writer, tag, scalar_value, global_step=None, walltime=None, *args, **kwargs):
+            # add_scalar calls no other patched method, so it needs no depth mark of its own; it only
+            # reads the mark (add_hparams' inner writer calls it)
+            if args or kwargs:
+                result = orig(writer, tag, scalar_value, global_step, walltime, *args, **kwargs)
+            else:
+                result = orig(writer, tag, scalar_value, global_step, walltime)
+            if local.depth or not cap.active:
+                return result
+            try:
+                if fast is not None and walltime is None and type(global_step) is int:
+                    ts = caches[mixin._tensorboard_auto_group].get(tag)
+                    pair = None if ts is None else fast.get(ts)
+                    if pair is not None:
+                        try:
+                            pair[0](scalar_value)
+                        except Exception:
+                            pass
+                        else:
+                            try:
+                                pair[1](global_step)
+                                return result
+                            except Exception:
+                                run.staging.by_key[ts].v.pop()  # undo the value appended above
+                cap._on_add_scalar(tag, scalar_value, global_step, walltime)
+            except Exception as exc:
+                cap._failed("add_scalar", exc)
+            return result
+
+        add_scalar.__name__ = getattr(orig, "__name__", "add_scalar")
+        add_scalar.__qualname__ = getattr(orig, "__qualname__", "add_scalar")
+        add_scalar.__doc__ = getattr(orig, "__doc__", None)
+        add_scalar.__wrapped__ = orig
+        return add_scalar
 
     def _failed(self, what: str, exc: BaseException) -> None:
         warn = getattr(self.run, "warn_once", None)
