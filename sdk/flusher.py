@@ -79,6 +79,7 @@ class Flusher(threading.Thread):
         self.written = 0
         self.dropped = 0
         self.cycles = 0
+        self.cpu_s = 0.0  # CPU seconds this thread spent in flush cycles (benchmarks report it)
         self._sids: list[int] = []  # local series id -> store series id
         self._kernels = False  # numba kernels compiled: until then the ring drains with numpy
         self._last_summary = 0.0
@@ -130,7 +131,9 @@ class Flusher(threading.Thread):
             # a wake because the staging is half full moves points on; the sync that makes them
             # durable (fsync) runs once per interval, on request, and at the end
             durable = stopping or target > self._done or time.monotonic() >= due
+            t0 = time.thread_time()
             self._cycle(final=stopping, durable=durable)
+            self.cpu_s += time.thread_time() - t0
             if durable:
                 due = time.monotonic() + interval
             with self._cond:

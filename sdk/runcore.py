@@ -398,7 +398,8 @@ class RunCore:
     def stats(self) -> dict:
         """Counters for tests and benchmarks."""
         return {"waits": self.staging.waits, "written": self.flusher.written, "dropped": self.flusher.dropped,
-                "pending": self.staging.pending(), "cycles": self.flusher.cycles, "series": len(self.staging.bufs)}
+                "pending": self.staging.pending(), "cycles": self.flusher.cycles, "series": len(self.staging.bufs),
+                "flusher_cpu_s": round(self.flusher.cpu_s, 4)}
 
 
 _SDK_DIR = os.path.dirname(os.path.abspath(__file__))
