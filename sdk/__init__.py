@@ -25,7 +25,7 @@ _LAZY = {
     "log": "ringlog.wandb_api",
     "finish": "ringlog.wandb_api",
     "define_metric": "ringlog.wandb_api",
-    "Run": "ringlog.run",
+    "Run": "ringlog.wandb_run",
     "Task": "ringlog.task",
     "Logger": "ringlog.logger",
     "Settings": "ringlog.settings",
