@@ -11,9 +11,9 @@ Choices worth knowing:
   ``set_reporting_inf_value`` restore ClearML's substitution for this task's scalars.
 * ``report_text(..., print_console=True)`` writes the console record itself (with its level) and
   echoes the text to the *terminal* past the console capture (the captured fd's saved original,
-  or the Python tee's original stream), so the console log holds one entry, not two. With fd-level
-  capture the echo can reach the terminal before earlier prints still in the capture pipe (the log's
-  own order, by time, is right).
+  or the Python tee's original stream), so the console log holds one entry, not two. Captured lines
+  reach the log up to one capture period (0.5 s) later, so a report_text record can precede a print
+  made just before it; each record's ``time`` is exact, sort by it where order matters.
 * Debug samples keep the last ``max_image_history`` / ``max_history`` files per title/series
   (default 100, ClearML's ``file_history_size``); older files are deleted from disk and index.
 * ``iteration=None`` means 0, as ClearML's single-shot plots.
