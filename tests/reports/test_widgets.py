@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from urllib.parse import parse_qsl
 
 import numpy as np
