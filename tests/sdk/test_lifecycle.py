@@ -182,3 +182,18 @@ def test_sdk_imports_stay_light():
             "print(heavy)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_ctrl_c_marks_aborted_and_keeps_everything(tmp_path):
+    proc, root, task_id = spawn(tmp_path, "term")  # the same child: it sleeps after logging
+    assert proc.stdout.readline().strip() == "flushed"
+    assert proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(60)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert code != 0 and "KeyboardInterrupt" in err
+    status, s = reopen(root, task_id)
+    assert status == "aborted"
+    assert s.step.tolist() == list(range(2000))
