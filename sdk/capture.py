@@ -129,23 +129,15 @@ def start_capture(run: Any, settings: Any) -> CaptureHandle:
         h._start("matplotlib", mpl)
     if getattr(settings, "console", False):
         def console():
-            import sys
+            from .console_capture import ConsoleCapture
 
-            from .console_capture import ConsoleCapture, PyTee
-
-            if isinstance(sys.stdout, PyTee) or isinstance(sys.stderr, PyTee) or _fd_captured():
+            if ConsoleCapture.active():
                 _log.debug("ringlog: console already captured by another run; not capturing it twice")
                 return None
             return ConsoleCapture(console_writer(run)).start()
 
         h._start("console", console)
     return h
-
-
-def _fd_captured() -> bool:
-    import threading
-
-    return any(t.name == "ringlog-console-reader" and t.is_alive() for t in threading.enumerate())
 
 
 def console_writer(run: Any):

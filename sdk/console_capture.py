@@ -251,6 +251,15 @@ class ConsoleCapture:
     ``fd_level``: try the fd level (default True on POSIX).
     """
 
+    # fds 1/2 are process-wide, so which of them a capture holds is process-wide too (the one
+    # piece of class state here): a second run must not redirect them again
+    _holding: set = set()
+
+    @classmethod
+    def active(cls) -> bool:
+        """Whether some capture holds stdout/stderr now (fd or Python level)."""
+        return bool(cls._holding) or isinstance(sys.stdout, PyTee) or isinstance(sys.stderr, PyTee)
+
     def __init__(self, write: Callable[[str, str, float], None], *, period: float = 0.5,
                  partial_period: float = 10.0, cap_bytes: int = DEFAULT_CAP, tail_bytes: int = DEFAULT_TAIL,
                  fd_level: bool = True) -> None:
@@ -288,6 +297,7 @@ class ConsoleCapture:
         if self.started:
             return self
         self.started = True
+        ConsoleCapture._holding.add(id(self))
         for name, fd in (("stdout", 1), ("stderr", 2)):
             stream = getattr(sys, name)
             if isinstance(stream, PyTee):
@@ -459,7 +469,10 @@ class ConsoleCapture:
             text = p.decoder.decode(b"", final=True)
             if text:
                 p.queue.append((time.time(), text))
-        self.drain(final=True)
+        try:
+            self.drain(final=True)
+        finally:
+            ConsoleCapture._holding.discard(id(self))
 
 
 def _size(n: int) -> str:

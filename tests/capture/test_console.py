@@ -117,10 +117,13 @@ SCRIPT = textwrap.dedent(r'''
         pass
     print("caf\u00e9 \u2713")
     sys.stdout.write("no newline at the end")
-    cap.stop()
+    late = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5); print('late child')"])
+    cap.stop()  # the child still holds the pipe: the reader keeps forwarding to the terminal
+    active_after = ConsoleCapture.active()
     print("after stop")
+    late.wait()
     with open(sys.argv[1], "w") as f:
-        json.dump({"got": got, "levels": levels, "errors": cap.errors}, f)
+        json.dump({"got": got, "levels": levels, "errors": cap.errors, "active_after": active_after}, f)
 ''')
 
 
@@ -137,8 +140,10 @@ def test_fd_level_subprocess_tqdm_and_terminal_copy(tmp_path):
         assert line in got, (line, got)
     bars = [t for s, t in got if s == "stderr" and "|" in t]
     assert len(bars) == 1 and "100%" in bars[0] and "50/50" in bars[0]  # folded to the final state
-    assert ("stdout", "after stop") not in got
+    assert ("stdout", "after stop") not in got and ("stdout", "late child") not in got
+    assert res["active_after"] is False  # a next run may capture again
     # the terminal (here: the pipe the parent reads) still saw everything, in full
     stdout = p.stdout.decode()
-    assert "python print" in stdout and "child process line" in stdout and stdout.endswith("after stop\n")
+    assert "python print" in stdout and "child process line" in stdout and "after stop\n" in stdout
+    assert stdout.endswith("late child\n")  # a detached child's output after stop still reaches the terminal
     assert p.stderr.decode().count("\r") >= 10  # every bar refresh reached the terminal
