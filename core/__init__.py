@@ -21,8 +21,10 @@ def warmup(parts=("ring", "pyramid", "decimate")) -> float:
     kernel runs once on tiny inputs of every dtype the dispatch layers pass, so
     later calls never wait for a compile. Safe to call from a background thread
     and more than once (later calls are nearly free).
-    Cost: cold (first run on a machine, empty cache) about 3 s for the ring and
-    10-20 s for everything on a busy 2-core machine; from the cache ~0.3 s.
+    Cost, measured on this shared 2-core machine: cold (empty numba cache, once
+    per machine) 3.5-10 s for the ring, 40-60 s for everything (LTTB's four
+    dtype specializations are most of it); from the cache 0.3-0.55 s for
+    everything, plus ~0.3-0.5 s to import numba itself.
     """
     t0 = _time.perf_counter()
     from ._warm import warm
