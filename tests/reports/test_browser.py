@@ -103,7 +103,9 @@ def test_report_with_embedded_scalar_widget_shows_the_chart_and_exports_pdf(live
         assert resp.headers["Content-Type"] == "application/pdf"
         body = resp.read()
     assert body.startswith(b"%PDF")
-    assert "Loss study" in pdf_text(body)
+    text = pdf_text(body)
+    assert "Loss study" in text
+    assert "iteration" in text  # the embedded chart's x-axis title: widgets are drawn into the PDF too
 
 
 @needs_chromium
