@@ -82,6 +82,10 @@ def run(quick: bool) -> list[Row]:
     rows += [Row("numpy copy of step+value+time baseline", n_write / copy, "points/s"),
              Row(f"bulk write to disk ({n_write:,} points, fsync per 1M batch)", wr, "points/s", ">= 20,000,000",
                  f"{wr * copy / n_write:.2f}x of copy")]
+    fast = Store(DATA / "nofsync", durable=False)
+    _, t_fast = _write(fast, "write-nofsync", n_write, 1 << 20)
+    rows.append(Row("bulk write, durable=False (no fsync)", n_write / t_fast, "points/s", "",
+                    "the same without fsync: what the disk flush costs"))
     sdir = w.path / "s0"
     raw = sum(_dir_bytes(sdir / d) for d in ("step", "value", "time")) + (sdir / "tail.bin").stat().st_size
     lev = sum(_dir_bytes(d) for d in sdir.glob("L*"))

@@ -65,13 +65,15 @@ def encode(spec: ArraySpec, arr: np.ndarray) -> bytes:
     return bytes(spec.blosc.encode(a))
 
 
-def decode_into(spec: ArraySpec, data: bytes, out: np.ndarray) -> None:
-    """Decode one chunk into ``out`` (a contiguous array of the chunk's size and dtype)."""
+def decode_into(spec: ArraySpec, data: bytes, out: np.ndarray, undelta: bool = True) -> None:
+    """Decode one chunk into ``out`` (a contiguous array of the chunk's size and dtype).
+
+    ``undelta=False`` leaves a delta-filtered chunk as deltas (the caller fuses the sum)."""
     try:
         spec.blosc.decode(data, out=out)
     except Exception as exc:  # numcodecs raises RuntimeError on a damaged buffer
         raise CorruptStoreError(f"chunk: cannot be decoded ({exc})") from exc
-    if spec.delta:
+    if spec.delta and undelta:
         np.cumsum(out, out=out)
 
 

@@ -33,6 +33,9 @@ from .errors import bad_type, bad_value
 from .layout import FAN, FAN1, MAX_LEVELS, TIME_RES, level_size
 
 METHODS = ("m4", "minmax", "lttb", "minmaxlttb")
+# the raw path may read up to (points + 2) * 256 points: this bounds its memory (~400 MB); use
+# TaskReader.scalar() for full-resolution reads
+MAX_POINTS = 50_000
 X_KINDS = ("step", "time", "wall")
 
 
@@ -96,8 +99,8 @@ class _Axis:
 def _check(points, x, method, x_min, x_max):
     if isinstance(points, bool) or not isinstance(points, (int, np.integer)):
         raise bad_type("points", "must be an int", points)
-    if points < 4:
-        raise bad_value("points", "must be >= 4", points)
+    if not 4 <= points <= MAX_POINTS:
+        raise bad_value("points", f"must be between 4 and {MAX_POINTS:,}", points)
     if x not in X_KINDS:
         raise bad_value("x", f"must be one of {X_KINDS}", x)
     if method not in METHODS:

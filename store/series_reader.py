@@ -135,18 +135,21 @@ class SeriesReader:
         def work(cs):
             tv = np.empty(CHUNK, vspec.dtype)
             tt = np.empty(CHUNK, np.int64)
-            ts = np.empty(CHUNK, np.int64)
             for c in cs:
                 a, e = max(lo, c * CHUNK), min(hi, (c + 1) * CHUNK)
                 o, m, k = a - lo, e - a, a - c * CHUNK
-                codecs.decode_into(codecs.STEP, codecs.read_chunk(self.dir / "step", c), ts)
-                step[o:o + m] = ts[k:k + m]
-                codecs.decode_into(vspec, codecs.read_chunk(vdir, c), tv)
-                value[o:o + m] = tv[k:k + m]
-                codecs.decode_into(codecs.TIME, codecs.read_chunk(self.dir / "time", c), tt)
-                dst = tsec[o:o + m]
-                np.multiply(tt[k:k + m], time_res, out=dst)
-                dst += origin
+                if m == CHUNK:  # whole chunk: decode straight into the result
+                    codecs.decode_into(codecs.STEP, codecs.read_chunk(self.dir / "step", c), step[o:o + m])
+                else:
+                    codecs.decode_into(codecs.STEP, codecs.read_chunk(self.dir / "step", c), tt)
+                    step[o:o + m] = tt[k:k + m]
+                if m == CHUNK and vspec.dtype == "<f8":
+                    codecs.decode_into(vspec, codecs.read_chunk(vdir, c), value[o:o + m])
+                else:
+                    codecs.decode_into(vspec, codecs.read_chunk(vdir, c), tv)
+                    value[o:o + m] = tv[k:k + m]
+                codecs.decode_into(codecs.TIME, codecs.read_chunk(self.dir / "time", c), tt, undelta=False)
+                pyr.undelta_seconds(tt, k, m, origin, time_res, tsec[o:o + m])
 
         if lo < zend:
             cs = list(range(lo // CHUNK, (min(hi, zend) - 1) // CHUNK + 1))

@@ -38,12 +38,6 @@ class _Grow:
     def view(self):
         return self.a[: self.n]
 
-    def drop(self, k):
-        """Remove the first k items."""
-        rest = self.n - k
-        self.a[:rest] = self.a[k:self.n]
-        self.n = rest
-
 
 class _Level:
     """Records of one pyramid level since its last full chunk."""
@@ -109,20 +103,29 @@ class SeriesWriter:
 
     def _append(self, step, value, tms) -> None:
         self._rollup_raw(step, value, tms)
-        self.step.extend(step)
-        self.value.extend(value)
-        self.time.extend(tms)
-        self.count += len(step)
-        full = self.step.n // CHUNK
-        if full:
-            for c in range(full):
-                sl = slice(c * CHUNK, (c + 1) * CHUNK)
-                self._write_raw_chunk(self.n_chunks, self.step.a[sl], self.value.a[sl], self.time.a[sl])
+        m = len(step)
+        at = 0
+        p = self.step.n
+        if p + m >= CHUNK:
+            if p:  # complete the pending chunk
+                at = CHUNK - p
+                for g, x in ((self.step, step), (self.value, value), (self.time, tms)):
+                    g.extend(x[:at])
+                self._write_raw_chunk(self.n_chunks, self.step.view(), self.value.view(), self.time.view())
                 self.n_chunks += 1
-            k = full * CHUNK
-            for g in (self.step, self.value, self.time):
-                g.drop(k)
+                for g in (self.step, self.value, self.time):
+                    g.n = 0
+            while m - at >= CHUNK:  # whole chunks straight from the caller's arrays (no copy)
+                sl = slice(at, at + CHUNK)
+                self._write_raw_chunk(self.n_chunks, step[sl], value[sl], tms[sl])
+                self.n_chunks += 1
+                at += CHUNK
             self.meta_dirty = True
+        if at < m:
+            self.step.extend(step[at:])
+            self.value.extend(value[at:])
+            self.time.extend(tms[at:])
+        self.count += m
 
     def _write_raw_chunk(self, c, step, value, tms) -> None:
         vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8

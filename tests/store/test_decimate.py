@@ -133,8 +133,10 @@ def test_bad_arguments_are_named(task):
         r.decimate("loss", x="epoch")
     with pytest.raises(StoreValueError, match="x_max: must be >= x_min"):
         r.decimate("loss", x_min=5, x_max=1)
-    with pytest.raises(StoreValueError, match="points: must be >= 4"):
+    with pytest.raises(StoreValueError, match="points: must be between 4 and 50,000"):
         r.decimate("loss", points=2)
+    with pytest.raises(StoreValueError, match="points: must be between"):
+        r.decimate("loss", points=10**7)
 
 
 def test_unsorted_steps_fall_back_to_sorting(store):
