@@ -46,12 +46,14 @@ line saying how much was dropped. A ``kill -9`` loses that tail.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import os
 import selectors
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Callable, Optional
 
@@ -313,6 +315,8 @@ class ConsoleCapture:
                     self.queues.append((name, q, LineFolder()))
                     setattr(sys, name, tee)
         self._install_excepthook()
+        if self.tees and hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=functools.partial(_off_in_child, weakref.ref(self)))
         if self.pipes:
             self._sel = selectors.DefaultSelector()
             for p in self.pipes:
@@ -473,6 +477,15 @@ class ConsoleCapture:
             self.drain(final=True)
         finally:
             ConsoleCapture._holding.discard(id(self))
+
+
+def _off_in_child(ref) -> None:
+    """A forked child has no pump thread: its copy of the Python tee must stop queueing (its
+    output still reaches the parent's log through the inherited fds when those are captured)."""
+    cap = ref()
+    if cap is not None:
+        for tee in cap.tees.values():
+            tee.detach_copy()
 
 
 def _size(n: int) -> str:

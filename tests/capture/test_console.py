@@ -147,3 +147,25 @@ def test_fd_level_subprocess_tqdm_and_terminal_copy(tmp_path):
     assert "python print" in stdout and "child process line" in stdout and "after stop\n" in stdout
     assert stdout.endswith("late child\n")  # a detached child's output after stop still reaches the terminal
     assert p.stderr.decode().count("\r") >= 10  # every bar refresh reached the terminal
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_forked_child_stops_queueing(monkeypatch):
+    import os
+
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    cap = ConsoleCapture(lambda s, t, tm: None, period=30, fd_level=False).start()
+    try:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: the tee must be a pass-through now
+            on = sys.stdout._ringlog_on[0]
+            os.write(w, b"1" if on else b"0")
+            os._exit(0)
+        os.close(w)
+        child_on = os.read(r, 1)
+        os.close(r)
+        os.waitpid(pid, 0)
+        assert child_on == b"0" and sys.stdout._ringlog_on[0] is True
+    finally:
+        cap.stop()
