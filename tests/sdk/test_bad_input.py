@@ -133,3 +133,15 @@ def test_unhashable_and_numpy_edge_values(store_root, fast):
         lg.report_scalar("a", "a", np.array([1.0, 2.0]), 5)
     task.close()
     assert read(store_root, task.id, "a", "a") == ([4], [1.5])
+
+
+def test_unwritable_store_warns_and_never_breaks_the_job(tmp_path, fast):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the store root should be")
+    run = ringlog.init(project="b", dir=blocker / "root", settings=fast)
+    run._core.flusher.ready.wait(30)
+    for i in range(10):
+        run.log({"x": float(i)})
+    with pytest.warns(LoggingWarning, match="could not be written"):
+        run.finish()
+    assert run._core.stats()["dropped"] == 10
