@@ -16,7 +16,6 @@ from ringlog.core import pyramid as pyr
 from . import codecs, tail
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
 
-_SLICE = 1 << 22  # points per piece when one append brings millions (bounds memory)
 
 
 class _Grow:
@@ -89,8 +88,7 @@ class SeriesWriter:
                 self.sorted[name] = bool(np.all(x[1:] >= x[:-1])) and (last is None or x[0] >= last)
         if self.dtype == "f4" and not exact:
             self._migrate_f64()
-        for a in range(0, n, _SLICE):
-            self._append(step[a:a + _SLICE], value[a:a + _SLICE], tms[a:a + _SLICE])
+        self._append(step, value, tms)
         st = self.stats
         if n_fin:
             st["min"] = mn if st["min"] is None else min(st["min"], mn)
@@ -102,30 +100,35 @@ class SeriesWriter:
         self.meta_dirty = True
 
     def _append(self, step, value, tms) -> None:
-        self._rollup_raw(step, value, tms)
+        """Commit the points piece by piece (up to each chunk boundary). A piece is committed only
+        after its chunk is written, so an IO error leaves a consistent writer holding every earlier
+        point; the error propagates and the rest of this call is not stored."""
         m = len(step)
         at = 0
-        p = self.step.n
-        if p + m >= CHUNK:
-            if p:  # complete the pending chunk
-                at = CHUNK - p
-                for g, x in ((self.step, step), (self.value, value), (self.time, tms)):
-                    g.extend(x[:at])
-                self._write_raw_chunk(self.n_chunks, self.step.view(), self.value.view(), self.time.view())
+        while at < m:
+            p = self.step.n
+            take = min(m - at, CHUNK - p)
+            s, v, t = step[at:at + take], value[at:at + take], tms[at:at + take]
+            if p + take == CHUNK:
+                if p:
+                    self._write_raw_chunk(self.n_chunks, np.concatenate([self.step.view(), s]),
+                                          np.concatenate([self.value.view(), v]),
+                                          np.concatenate([self.time.view(), t]))
+                else:  # a whole chunk straight from the caller's arrays
+                    self._write_raw_chunk(self.n_chunks, s, v, t)
+                self._rollup_raw(s, v, t)
                 self.n_chunks += 1
                 for g in (self.step, self.value, self.time):
                     g.n = 0
-            while m - at >= CHUNK:  # whole chunks straight from the caller's arrays (no copy)
-                sl = slice(at, at + CHUNK)
-                self._write_raw_chunk(self.n_chunks, step[sl], value[sl], tms[sl])
-                self.n_chunks += 1
-                at += CHUNK
-            self.meta_dirty = True
-        if at < m:
-            self.step.extend(step[at:])
-            self.value.extend(value[at:])
-            self.time.extend(tms[at:])
-        self.count += m
+                self.meta_dirty = True
+            else:
+                self._rollup_raw(s, v, t)
+                self.step.extend(s)
+                self.value.extend(v)
+                self.time.extend(t)
+            self.count += take
+            at += take
+            self._flush_level_chunks()
 
     def _write_raw_chunk(self, c, step, value, tms) -> None:
         vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
@@ -195,21 +198,26 @@ class SeriesWriter:
                 if ng:
                     starts = g0 + np.arange(ng + 1, dtype=np.int64) * FAN
                     self._add_records(k + 1, pyr.combine(lv.buf[:, g0:starts[-1]], starts - g0))
-        full = lv.nbuf // LEVEL_CHUNK
-        for c in range(full):
-            chunk = lv.buf[:, c * LEVEL_CHUNK:(c + 1) * LEVEL_CHUNK]
-            idx = lv.chunk_start // LEVEL_CHUNK + c
-            self.unsynced.append(codecs.write_chunk(level_dir(self.dir, k), codecs.encode(codecs.LEVEL, chunk),
-                                                    0, idx, replace=True))
-        if full:
-            rest = lv.nbuf - full * LEVEL_CHUNK
-            lv.buf[:, :rest] = lv.buf[:, full * LEVEL_CHUNK:lv.nbuf]
-            lv.nbuf = rest
+
+    def _flush_level_chunks(self) -> None:
+        """Write every level's full chunks (each once) and drop them from the buffers."""
+        for lv in self.levels:
+            full = lv.nbuf // LEVEL_CHUNK
+            for c in range(full):
+                chunk = lv.buf[:, c * LEVEL_CHUNK:(c + 1) * LEVEL_CHUNK]
+                idx = lv.chunk_start // LEVEL_CHUNK + c
+                self.unsynced.append(codecs.write_chunk(level_dir(self.dir, lv.k),
+                                                        codecs.encode(codecs.LEVEL, chunk), 0, idx, replace=True))
+            if full:
+                rest = lv.nbuf - full * LEVEL_CHUNK
+                lv.buf[:, :rest] = lv.buf[:, full * LEVEL_CHUNK:lv.nbuf]
+                lv.nbuf = rest
 
     # --- durability --------------------------------------------------------------
     def sync_files(self, final: bool = False) -> None:
         """Write partial level chunks, and array metadata where a shape grew by a chunk (every
         shape at ``final``). series.json, not these shapes, says how much a reader may use."""
+        self._flush_level_chunks()
         for lv in self.levels:
             if not lv.dirty:
                 continue

@@ -159,3 +159,48 @@ def test_empty_root_creates_nothing(tmp_path):
     st = Store(tmp_path / "none")
     assert st.tasks() == [] and st.projects() == []
     assert not (tmp_path / "none").exists()
+
+
+def test_io_error_mid_append_leaves_a_consistent_writer(store, monkeypatch):
+    from ringlog.core import pyramid as pyr
+    from ringlog.store import codecs
+
+    n = 3 * CHUNK + 100
+    step, v, t = make_series(n, specials=10)
+    w = store.create_task(project="p", name="ioerr", created=1.7e9)
+    sid = w.series_id("y")
+    real = codecs.write_chunk
+    calls = {"n": 0}
+
+    def flaky(folder, data, *index, replace=False):
+        calls["n"] += 1
+        if calls["n"] == 5:  # the second raw chunk's value array
+            raise OSError(28, "No space left on device")
+        return real(folder, data, *index, replace=replace)
+
+    monkeypatch.setattr(codecs, "write_chunk", flaky)
+    with pytest.raises(OSError, match="No space"):
+        w.append(sid, step, v, t)
+    monkeypatch.setattr(codecs, "write_chunk", real)
+    w.sync()
+    assert store.task(w.id).count("y") == CHUNK  # every point before the failed chunk, nothing after
+    w.append(sid, step[CHUNK:], v[CHUNK:], t[CHUNK:])
+    w.close()
+    r = store.task(w.id)
+    _check(r, "y", None, step, v, t)
+    sr = r._series_reader("y", None)
+    got = sr.records(1, 0, sr.complete(1))
+    ref = pyr.ref_raw_records(step, v, sr.raw("time", 0, n), np.arange(n // 256 + 1) * 256)
+    keep = np.arange(pyr.NF) != pyr.SUM
+    np.testing.assert_array_equal(got[keep], ref[keep])
+
+
+def test_undelta_seconds_matches_numpy():
+    from ringlog.core import pyramid as pyr
+
+    rng = np.random.default_rng(1)
+    d = rng.integers(0, 5000, 1000).astype(np.int64)
+    for k, m in ((0, 1000), (10, 5), (999, 1), (3, 0)):
+        out = np.empty(m)
+        pyr.undelta_seconds(d, k, m, 1.7e9, 1e-3, out)
+        np.testing.assert_array_equal(out, 1.7e9 + np.cumsum(d)[k:k + m] * 1e-3)
