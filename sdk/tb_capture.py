@@ -5,7 +5,7 @@ Patched, on ``torch.utils.tensorboard.writer.SummaryWriter`` and
 ``tensorboardX.writer.SummaryWriter`` (now if imported, else the moment they are
 imported, through :class:`~ringlog.patching.PostImportHook`): ``add_scalar``,
 ``add_scalars``, ``add_histogram``, ``add_image``, ``add_images``,
-``add_figure``, ``add_text``, ``add_hparams``. The original method runs first;
+``add_figure``, ``add_text``, ``add_hparams`` and ``add_audio``. The original method runs first;
 its exceptions reach the caller untouched and then nothing is mirrored. A
 mirroring failure warns once (``run.warn_once``) and the program goes on.
 Calls made *inside* a patched call (``add_figure`` calls ``add_image``,
@@ -18,7 +18,9 @@ is title ``main``, series ``k``. A missing ``global_step`` counts 0, 1, 2, ... p
 series. Histograms go to ``kind="histogram"`` plot records (distributions over
 steps), images and image batches (as an 8-wide grid, TensorBoard's layout) to PNG
 samples, figures to plotly (else PNG), text to the console log (stream ``"log"``),
-hparams to the run's config under ``"hparams"`` and their metrics to scalars.
+hparams to the run's config under ``"hparams"`` and their metrics to scalars, audio to
+WAV samples. Not mirrored (the event file still has them): graphs, embeddings, PR
+curves, meshes, videos, custom scalar layouts.
 
 Cost of a captured ``add_scalar``: one cached tag split and one checked
 ``report_scalar`` (~1-2 us on top of the writer's own ~20-40 us).
@@ -36,7 +38,7 @@ from .patching import MethodPatch, PostImportHook
 
 TARGETS = {"torch.utils.tensorboard.writer": "SummaryWriter", "tensorboardX.writer": "SummaryWriter"}
 METHODS = ("add_scalar", "add_scalars", "add_histogram", "add_image", "add_images", "add_figure", "add_text",
-           "add_hparams")
+           "add_hparams", "add_audio")
 
 
 class _Depth(threading.local):
@@ -287,6 +289,17 @@ class TBCapture:
         title, series = self._split(tag)
         step = self._step(title, series, global_step)
         self.run.console_write("log", f"[{tag} @ {step}] {text_string}")
+
+    def _on_add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None, *_, **__):
+        from .media import wav_bytes
+
+        title, series = self._split(tag)
+        arr = cm.to_numpy(snd_tensor)
+        if arr.ndim == 2 and arr.shape[0] == 1:
+            arr = arr[0]  # TensorBoard's (1, L) mono layout
+        self.run.media_writer().add_media(title, series, self._step(title, series, global_step),
+                                          data=wav_bytes(arr, int(sample_rate), "snd_tensor"), ext="wav",
+                                          kind="audio")
 
     def _on_add_hparams(self, hparam_dict, metric_dict, *rest, **kwargs):
         run = self.run

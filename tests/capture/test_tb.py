@@ -59,6 +59,8 @@ def test_writer_calls_land_in_the_task(fake_run, tmp_path, which):
     w.add_images("samples/batch", np.zeros((4, 1, 6, 6), dtype=np.uint8) + 200, 4)
     w.add_text("notes", "hello **tb**", 1)
     w.add_hparams({"lr": 0.1, "opt": "adam"}, {"hparam/acc": 0.75})
+    if which == 0:  # tensorboardX's add_audio needs the soundfile package
+        w.add_audio("sound/beep", np.sin(np.linspace(0, 100, 8000))[None, :].astype(np.float32), 6, sample_rate=8000)
     w.close()
     cap.stop()
     for m, fn in originals.items():
@@ -76,6 +78,9 @@ def test_writer_calls_land_in_the_task(fake_run, tmp_path, which):
     imgs = read_media(fake_run.path, "samples")
     assert [(r["series"], r["iteration"], r["kind"]) for r in imgs] == [("digit", 2, "image"), ("batch", 4, "image")]
     assert ("log", "[notes @ 1] hello **tb**") in fake_run.console
+    if which == 0:
+        (audio,) = read_media(fake_run.path, "sound", "beep")
+        assert (audio["kind"], audio["ext"], audio["iteration"]) == ("audio", "wav", 6)
     # the writer still wrote its own event file, with the same data
     assert glob.glob(str(logdir / "events.out.tfevents.*"))
     ev = _event_scalars(logdir)
