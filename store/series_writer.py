@@ -56,7 +56,8 @@ class _Level:
 
 
 class SeriesWriter:
-    def __init__(self, task_path: Path, sid: int, title: str, series: str, float64: bool = False):
+    def __init__(self, task_path: Path, sid: int, title: str, series: str, float64: bool = False, pool=None):
+        self.pool = pool
         self.sid, self.title, self.series = sid, title, series
         self.dir = series_dir(task_path, sid)
         self.dtype = "f8" if float64 else "f4"
@@ -132,9 +133,13 @@ class SeriesWriter:
 
     def _write_raw_chunk(self, c, step, value, tms) -> None:
         vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
-        self.unsynced.append(codecs.write_chunk(self.dir / "step", codecs.encode(codecs.STEP, step), c))
-        self.unsynced.append(codecs.write_chunk(value_dir(self.dir, self.dtype), codecs.encode(vspec, value), c))
-        self.unsynced.append(codecs.write_chunk(self.dir / "time", codecs.encode(codecs.TIME, tms), c))
+        jobs = ((codecs.STEP, step), (vspec, value), (codecs.TIME, tms))
+        if self.pool is not None:  # Blosc releases the GIL: the three arrays compress in parallel
+            blobs = list(self.pool.map(lambda j: codecs.encode(*j), jobs))
+        else:
+            blobs = [codecs.encode(*j) for j in jobs]
+        for d, b in zip((self.dir / "step", value_dir(self.dir, self.dtype), self.dir / "time"), blobs):
+            self.unsynced.append(codecs.write_chunk(d, b, c))
 
     def _migrate_f64(self) -> None:
         """A value is not exactly a float32: rewrite the value chunks as float64, once."""

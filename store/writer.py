@@ -10,7 +10,9 @@ from its flusher thread).
 
 from __future__ import annotations
 
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 import threading
 import time as _time
 import warnings
@@ -48,6 +50,9 @@ class TaskWriter:
         self._closed = False
         self._media = None
         self._origin = float(meta["time_origin"])
+        # compresses the three arrays of a chunk in parallel (Blosc releases the GIL)
+        self._pool = ThreadPoolExecutor(3, thread_name_prefix="ringlog-encode") if (os.cpu_count() or 1) > 1 \
+            else None
         write_task_meta(self.path, meta, durable)
         self._write_index()
         store._catalog_upsert(self.path, meta)
@@ -97,7 +102,8 @@ class TaskWriter:
             if sid is None:
                 self._check_open()
                 sid = len(self._series)
-                self._series.append(SeriesWriter(self.path, sid, title, series, float64=float64))
+                self._series.append(SeriesWriter(self.path, sid, title, series, float64=float64,
+                                                 pool=self._pool))
                 self._ids[key] = sid
                 self._index_dirty = True
             return sid
@@ -222,6 +228,8 @@ class TaskWriter:
                     warnings.warn(f"ringlog: media of task {self.id} could not be synced: {exc!r}", stacklevel=2)
             self.set_meta(status=status)
             self._closed = True
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
 
     def __enter__(self):
         return self
