@@ -205,6 +205,9 @@ class PyTee:
         for line in lines:
             self.write(line)
 
+    def flush(self):  # print(..., flush=True) calls it per line: skip the __getattr__ detour
+        return self._ringlog_original.flush()
+
     def detach_copy(self) -> None:
         self._ringlog_on[0] = False
 
