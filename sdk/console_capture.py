@@ -299,10 +299,19 @@ class ConsoleCapture:
 
     # --- start -------------------------------------------------------------------
     def start(self) -> "ConsoleCapture":
+        """Redirect/tee both streams and start the threads; on any failure undo what was done and raise."""
         if self.started:
             return self
         self.started = True
         ConsoleCapture._holding.add(id(self))
+        try:
+            self._start()
+        except BaseException:
+            self.stop(timeout=0.5)
+            raise
+        return self
+
+    def _start(self) -> None:
         for name, fd in (("stdout", 1), ("stderr", 2)):
             stream = getattr(sys, name)
             if isinstance(stream, PyTee):
@@ -328,7 +337,6 @@ class ConsoleCapture:
             self._reader.start()
         self._pump = threading.Thread(target=self._pump_loop, name="ringlog-console", daemon=True)
         self._pump.start()
-        return self
 
     def _try_fd(self, name: str, fd: int, stream) -> None:
         try:
@@ -466,11 +474,18 @@ class ConsoleCapture:
                 p.restore()
             except OSError as exc:
                 self.errors.append(f"restore fd {p.fd}: {exc!r}")
-        if self._reader is not None:
+        if self._reader is not None and self._reader.is_alive():
             self._reader.join(min(timeout, 1.0))  # EOF unless a child still holds the pipe
+        elif self._reader is None:  # start failed before the reader ran: close what it would have
+            for p in self.pipes:
+                for fd in (p.read_end, p.saved):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
         self._logging = False  # a child still writing keeps reaching the terminal, not the log
         self._stop.set()
-        if self._pump is not None:
+        if self._pump is not None and self._pump.is_alive():
             self._pump.join(timeout)
         for p in self.pipes:
             text = p.decoder.decode(b"", final=True)

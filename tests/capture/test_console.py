@@ -169,3 +169,26 @@ def test_forked_child_stops_queueing(monkeypatch):
         assert child_on == b"0" and sys.stdout._ringlog_on[0] is True
     finally:
         cap.stop()
+
+
+def test_failed_start_undoes_everything(monkeypatch):
+    import os
+
+    def st(fd):
+        s = os.fstat(fd)
+        return s.st_dev, s.st_ino
+
+    before = (sys.stdout, sys.stderr, sys.excepthook, st(1), st(2))
+    nfds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+
+    def boom(self):
+        raise RuntimeError("no threads left")
+
+    monkeypatch.setattr(ConsoleCapture, "_install_excepthook", boom)
+    cap = ConsoleCapture(lambda *a: None)
+    with pytest.raises(RuntimeError, match="no threads left"):
+        cap.start()
+    assert (sys.stdout, sys.stderr, sys.excepthook, st(1), st(2)) == before
+    assert not ConsoleCapture.active()
+    if nfds is not None:
+        assert len(os.listdir("/proc/self/fd")) == nfds  # no pipe or saved fd leaked
