@@ -218,3 +218,18 @@ def test_real_modules_imported_after_start_are_patched():
     assert res["patched"] == [["torch.utils.tensorboard.writer", "tensorboardX.writer"], True]
     assert res["pts"] == [["a", "b", 1.0, 3], ["c", "c", 2.0, 4]]
     assert res["restored"] == [False, False, False]
+
+
+def test_logger_classmethods_steer_the_capture():
+    from ringlog.logger import Logger
+
+    if not hasattr(Logger, "tensorboard_auto_group_scalars"):  # pragma: no cover - until the SDK mixes it in
+        pytest.skip("the SDK's Logger does not inherit CaptureLoggerMixin yet")
+    try:
+        Logger.tensorboard_auto_group_scalars(True)
+        Logger.matplotlib_force_report_non_interactive(True)
+        assert CaptureLoggerMixin._tensorboard_auto_group and CaptureLoggerMixin._matplotlib_force_image
+    finally:
+        Logger.tensorboard_auto_group_scalars(False)
+        Logger.matplotlib_force_report_non_interactive(False)
+    assert not CaptureLoggerMixin._tensorboard_auto_group and not CaptureLoggerMixin._matplotlib_force_image
