@@ -66,11 +66,18 @@ class SeriesReader:
         self.dir = series_dir(task_path, self.sid)
         self._cache = cache
         self._partial: dict = {}
+        sealed = entry.get("count")
+        if sealed is not None:  # closed: every point is in Zarr (the last chunk partial), no tail
+            self.n = self.zend = int(sealed)
+            e = np.zeros(0, np.int64)
+            self._tail = (e, np.zeros(0, np.float64), e)
+            return
         t = tail.read(self.dir / "tail.bin", self.chunks * CHUNK)
         if t is None:
             raise StaleIndex(self.dir)
         self._tail = t
-        self.n = self.chunks * CHUNK + len(t[0])
+        self.zend = self.chunks * CHUNK
+        self.n = self.zend + len(t[0])
 
     # --- raw -----------------------------------------------------------------------
     def _spec_dir(self, name: str):
@@ -98,7 +105,7 @@ class SeriesReader:
         out = np.empty(max(hi - lo, 0), np.float64 if name == "value" else np.int64)
         if hi <= lo:
             return out
-        zend = self.chunks * CHUNK
+        zend = self.zend
         spec, d = self._spec_dir(name)
         small = hi - lo < _SMALL
         tmp = None
@@ -129,7 +136,7 @@ class SeriesReader:
         lo, hi = max(0, lo), min(self.n, hi)
         n = max(hi - lo, 0)
         step, value, tsec = np.empty(n, np.int64), np.empty(n, np.float64), np.empty(n, np.float64)
-        zend = self.chunks * CHUNK
+        zend = self.zend
         vspec, vdir = self._spec_dir("value")
 
         def work(cs):

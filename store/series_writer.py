@@ -68,6 +68,7 @@ class SeriesWriter:
         self.stats = {"last": None, "min": None, "max": None, "count": 0, "last_step": None}
         self.sorted = {"step": True, "time": True}  # x non-decreasing so far (decimate relies on it)
         self._last_x = {"step": None, "time": None}
+        self.sealed = False   # closed: the partial chunk went into Zarr, the tail is gone
         self.tail_base = 0    # base index of the tail file's content
         self.tail_count = 0   # points written to the tail file since tail_base
         self.unsynced: list[Path] = []
@@ -134,9 +135,13 @@ class SeriesWriter:
     def _write_raw_chunk(self, c, step, value, tms) -> None:
         vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
         jobs = ((codecs.STEP, step), (vspec, value), (codecs.TIME, tms))
+        blobs = None
         if self.pool is not None:  # Blosc releases the GIL: the three arrays compress in parallel
-            blobs = list(self.pool.map(lambda j: codecs.encode(*j), jobs))
-        else:
+            try:
+                blobs = list(self.pool.map(lambda j: codecs.encode(*j), jobs))
+            except RuntimeError:  # interpreter shutting down (atexit, SIGTERM): no new threads
+                self.pool = None
+        if blobs is None:
             blobs = [codecs.encode(*j) for j in jobs]
         for d, b in zip((self.dir / "step", value_dir(self.dir, self.dtype), self.dir / "time"), blobs):
             self.unsynced.append(codecs.write_chunk(d, b, c))
@@ -219,6 +224,19 @@ class SeriesWriter:
                 lv.nbuf = rest
 
     # --- durability --------------------------------------------------------------
+    def seal(self) -> None:
+        """At close: write the pending points as the last (partial, zero-padded) Zarr chunk, so a
+        closed series lives wholly in Zarr (arrays' shape = point count) and its tail can go."""
+        if self.sealed:
+            return
+        p = self.step.n
+        if p:
+            pad = CHUNK - p
+            self._write_raw_chunk(self.n_chunks, np.concatenate([self.step.view(), np.zeros(pad, np.int64)]),
+                                  np.concatenate([self.value.view(), np.zeros(pad)]),
+                                  np.concatenate([self.time.view(), np.full(pad, self.time.view()[-1])]))
+        self.sealed = True
+        self.meta_dirty = True
     def sync_files(self, final: bool = False) -> None:
         """Write partial level chunks, and array metadata where a shape grew by a chunk (every
         shape at ``final``). series.json, not these shapes, says how much a reader may use."""
@@ -240,7 +258,7 @@ class SeriesWriter:
             lv.persisted = lv.count
         if final or self.n_chunks != self.meta_chunks or self.dtype != self.meta_dtype:
             self.meta_chunks, self.meta_dtype = self.n_chunks, self.dtype
-            shape = [self.n_chunks * CHUNK]
+            shape = [self.count if self.sealed else self.n_chunks * CHUNK]
             codecs.write_array_meta(self.dir / "step", codecs.STEP, shape, [CHUNK])
             vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
             codecs.write_array_meta(value_dir(self.dir, self.dtype), vspec, shape, [CHUNK])
@@ -253,14 +271,18 @@ class SeriesWriter:
 
     def entry(self) -> dict:
         """This series' record in series.json."""
+        sealed = {"count": self.count} if self.sealed else {}
         return {"sid": self.sid, "title": self.title, "series": self.series, "dtype": self.dtype,
-                "chunks": self.n_chunks, "levels": [lv.persisted for lv in self.levels],
+                "chunks": -(-self.count // CHUNK) if self.sealed else self.n_chunks, **sealed, "levels": [lv.persisted for lv in self.levels],
                 "stats": dict(self.stats), "sorted": dict(self.sorted)}
 
     def write_tail(self, durable: bool) -> None:
         """Make the pending points durable: append a record, or rewrite after chunks moved to Zarr."""
-        base = self.n_chunks * CHUNK
         path = self.dir / "tail.bin"
+        if self.sealed:  # series.json (written before this) already counts every point
+            path.unlink(missing_ok=True)
+            return
+        base = self.n_chunks * CHUNK
         if base != self.tail_base:
             tail.rewrite(path, tail.encode_record(base, self.step.view(), self.value.view(), self.time.view()),
                          durable)

@@ -160,6 +160,8 @@ class TaskWriter:
     def _sync(self, final: bool = False) -> None:
         changed = self._index_dirty
         for s in self._series:
+            if final:
+                s.seal()
             if final or s.meta_dirty or any(lv.dirty for lv in s.levels):
                 s.sync_files(final)
                 changed = True
