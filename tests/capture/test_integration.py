@@ -46,7 +46,11 @@ SCRIPT = textwrap.dedent(r'''
     ringlog.watch(model, log_freq=1)
     for _ in range(2):
         model(torch.randn(4, 3)).sum().backward()
-    threading.Event().wait(0.5)  # a few system samples
+    sampler, wait = run._core.capture.sampler, threading.Event()
+    for _ in range(400):  # a few system samples (bounded: 20 s on a loaded box)
+        if sampler.samples >= 3:
+            break
+        wait.wait(0.05)
     ringlog.finish()
     print("RUN_ID", run.id)
 ''')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import types
 
 import pytest
@@ -37,11 +38,18 @@ def _fake_pynvml(n=2, fail_power=False, init_error=None):
     return m
 
 
+def _run_until(s, samples, limit=20.0):
+    """Start ``s`` and stop it once it took ``samples`` samples (bounded: a loaded box is slow)."""
+    s.start()
+    deadline = time.monotonic() + limit
+    while s.samples < samples and time.monotonic() < deadline and s.is_alive():
+        s.stop_event.wait(0.05)  # never set here: a bounded wait between checks
+    s.stop()
+
+
 def test_sampler_series_after_short_run(fake_run, tmp_path):
     s = SystemSampler(fake_run, 0.1, nvml=False, disk_path=tmp_path / "not" / "yet")
-    s.start()
-    s.stop_event.wait(0.55)
-    s.stop()
+    _run_until(s, 3)
     assert not s.is_alive()
     assert s.error is None
     names = {series for _, series in fake_run.series(TITLE)}
@@ -61,9 +69,7 @@ def test_nvml_path_with_fake_module(fake_run, monkeypatch):
     fake = _fake_pynvml(n=2, fail_power=True)
     monkeypatch.setitem(__import__("sys").modules, "pynvml", fake)
     s = SystemSampler(fake_run, 0.1)  # imports the (fake) pynvml lazily, on its own thread
-    s.start()
-    s.stop_event.wait(0.35)
-    s.stop()
+    _run_until(s, 2)
     names = {series for _, series in fake_run.series(TITLE)}
     for i in (0, 1):
         for suffix in ("utilization", "memory_used_gb", "memory_percent", "temperature_c"):
