@@ -36,7 +36,10 @@ def test_everything_restored_after_stop(fake_run):
     h = start_capture(fake_run, _settings())
     assert set(h.parts) == {"console", "tensorboard", "matplotlib", "system"} and h.failed == {}
     assert _snapshot() != before
-    h.sampler.stop_event.wait(0.2)
+    for _ in range(400):  # bounded wait for a first system sample
+        if h.sampler.samples:
+            break
+        h.sampler.stop_event.wait(0.05)
     print("captured line")
     h.stop()
     h.stop()  # idempotent
