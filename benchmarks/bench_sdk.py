@@ -177,18 +177,30 @@ PEAK_CHILD = textwrap.dedent(
     import resource, sys, time
     import ringlog
     from ringlog import Task
+
+    def peak_mb():
+        # VmHWM: this process's own high-water mark. ru_maxrss is not usable here: Linux carries
+        # the parent's peak into a child started with vfork+exec (what subprocess does)
+        try:
+            for line in open("/proc/self/status"):
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
     n, root = int(sys.argv[1]), sys.argv[2]
     s = ringlog.Settings(capture=False, handle_signals=False, finish_timeout=600)
     task = Task.init(project_name="bench", task_name="rss", dir=root, settings=s)
     task._core.flusher.warm.wait(300)
-    warm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # imports + kernels (+ a cold compile)
+    warm = peak_mb()  # imports + kernels (+ a cold compile)
     lg = task.get_logger()
     t0 = time.perf_counter()
     for i in range(n):
         lg.report_scalar("loss", "train", 0.5, i)
     task.close()
     dt = time.perf_counter() - t0
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, n / dt, task._core.stats()["waits"], warm)
+    print(peak_mb(), n / dt, task._core.stats()["waits"], warm)
     """
 )
 

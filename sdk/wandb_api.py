@@ -94,7 +94,11 @@ def log(data: Any = None, step: Any = None, commit: Optional[bool] = None, sync:
             if not isinstance(exc, Exception):  # Ctrl-C / a signal between two appends
                 run._core.staging.repair(k, k)
                 raise
-            run._rest(data, k, st)
+            try:
+                run._rest(data, k, st)
+            finally:  # even if the checked path raises (strict mode, raise-on-full): keys before stay at st
+                run._step = st + 1
+            return
         run._step = st + 1
         return
     run.log(data, step=step, commit=commit, complete=complete)

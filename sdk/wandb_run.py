@@ -96,7 +96,11 @@ class Run:
                 if not isinstance(exc, Exception):  # Ctrl-C / a signal between two appends
                     self._core.staging.repair(k, k)
                     raise
-                self._rest(data, k, st)
+                try:
+                    self._rest(data, k, st)
+                finally:  # even if the checked path raises (strict mode, raise-on-full): keys before stay at st
+                    self._step = st + 1
+                return
             self._step = st + 1
             return
         self._log_checked(data, step, commit if commit is not None else complete)
