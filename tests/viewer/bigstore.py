@@ -22,11 +22,16 @@ def _fake():
     return mod
 
 
+SPIKE = 10.0
+
+
 def big_series(n: int, seed: int = 0):
+    """A training-loss-like curve: decay plus noise, one spike no chart may hide, one NaN."""
     rng = np.random.default_rng(seed)
     step = np.arange(n, dtype=np.int64)
-    value = np.cumsum(rng.standard_normal(n).astype(np.float64)) * 0.001
-    value[n * 2 // 3] = 1e6            # a single spike no chart may hide
+    u = step / n
+    value = 2.0 * np.exp(-5.0 * u) + 0.3 + 0.08 * rng.standard_normal(n) * (1.2 - u)
+    value[n * 2 // 3] = SPIKE
     value[n // 3] = np.nan
     t = 1.7e9 + step * 0.001
     return step, value, t

@@ -71,8 +71,17 @@ def test_task_page_draws_charts_and_zoom_fetches_finer_data(big_store):
             # the spike at step 2,000,000 is in the drawn data even at full zoom-out
             ymax = page.evaluate("""() => { const d = document.querySelector('.chart-box[data-title="loss"] .js-plotly-plot').data;
                                             return Math.max(...d.filter(t => t.yaxis !== 'y2').flatMap(t => Array.from(t.y).filter(Number.isFinite))); }""")
-            assert ymax == 1e6
+            assert ymax == sys.modules["ringlog_viewer_tests_bigstore"].SPIKE
             page.screenshot(path=str(ARTIFACTS / "task_page.png"), full_page=True)
+            # smoothing: a smoothed line over the faint raw one, inside the untouched min/max band
+            page.fill("#smoothing", "0.95")
+            page.dispatch_event("#smoothing", "input")
+            names = page.evaluate("""() => document.querySelector('.chart-box[data-title="loss"] .js-plotly-plot')
+                                              .data.map(t => t.name)""")
+            assert {"loss min", "loss max", "loss raw", "loss"} <= set(names), names
+            page.screenshot(path=str(ARTIFACTS / "task_page_smoothed.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 640})
+            page.fill("#smoothing", "0")
+            page.dispatch_event("#smoothing", "input")
 
             # zoom on the big chart: the page re-queries the visible range and finer data arrive
             page.evaluate("""() => Plotly.relayout(document.querySelector('.chart-box[data-title="loss"] .js-plotly-plot'),
