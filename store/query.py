@@ -267,8 +267,9 @@ def _from_raw(sr, axis, lo, hi, x_min, x_max, points, method) -> Decimated:
         keep = fn(xr, y, points if method == "lttb" else max(points - points % 4, 4), assume_sorted=True)
         out.index, out.x, out.y = keep + lo, axis.to_user(xr[keep]), y[keep]
     bad = ~np.isfinite(y)
-    out.nonfinite_x, out.nonfinite_y = axis.to_user(xr[bad]), y[bad]
-    out.nonfinite_count = np.ones(int(bad.sum()), np.int64)
+    if int(bad.sum()) <= 4 * points:  # exact positions; more would swamp a chart: keep per-bucket markers
+        out.nonfinite_x, out.nonfinite_y = axis.to_user(xr[bad]), y[bad]
+        out.nonfinite_count = np.ones(int(bad.sum()), np.int64)
     return out
 
 
