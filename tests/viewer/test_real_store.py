@@ -133,3 +133,31 @@ def test_a_deleted_catalog_is_rebuilt_for_the_table(tmp_path):
     client = create_app(tmp_path).test_client()
     d = json.loads(client.get("/api/tasks").data)
     assert [t["name"] for t in d["tasks"]] == ["kept"]
+
+
+def test_running_task_polls_see_new_synced_points(tmp_path):
+    from ringlog.store import Store
+    from ringlog.viewer import create_app
+
+    st = Store(tmp_path)
+    w = st.create_task(project="live", name="run")
+    sid = w.series_id("acc")
+    w.append(sid, np.arange(10, dtype=np.int64), np.linspace(0, 1, 10), 1.7e9 + np.arange(10.0))
+    w.media.add_console([(1.7e9, "stdout", "info", "epoch 1")])
+    w.sync()
+    client = create_app(tmp_path).test_client()
+    url = f"/api/tasks/{w.id}/scalar?title=acc"
+    first = client.get(url)
+    assert json.loads(first.data)["raw_count"] == 10
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert json.loads(client.get(f"/api/tasks/{w.id}").data)["status"] == "running"
+    w.append(sid, np.arange(10, 25, dtype=np.int64), np.linspace(1, 2, 15), 1.7e9 + np.arange(10.0, 25.0))
+    w.media.add_console([(1.7e9 + 1, "stdout", "info", "epoch 2")])
+    w.set_meta(summary={"acc": 2.0})
+    w.sync()
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and json.loads(again.data)["raw_count"] == 25
+    assert [l["text"] for l in json.loads(client.get(f"/api/tasks/{w.id}/console?since=1").data)["lines"]] == ["epoch 2"]
+    assert json.loads(client.get(f"/api/tasks/{w.id}").data)["summary"] == {"acc": 2.0}
+    w.close()
+    assert json.loads(client.get(f"/api/tasks/{w.id}").data)["status"] == "completed"
