@@ -3,7 +3,8 @@
 Two levels, chosen per stream at start:
 
 * **File-descriptor level** (POSIX, when fd 1/2 is open): the fd is pointed at a
-  pipe with ``os.dup2``; a reader thread copies every byte to the original fd
+  pipe with ``os.dup2`` (a pseudo-terminal when it was a terminal, so ``isatty()``,
+  colours and the terminal size stay as they were); a reader thread copies every byte to the original fd
   (so the terminal / file sees it unchanged) and queues a copy for the log. This
   catches ``print``, ``logging`` handlers created before ``init()``, C/C++
   extensions writing to ``stdout``/``stderr``, and child processes that inherit
@@ -226,26 +227,67 @@ def _fd_of(stream) -> Optional[int]:
 
 
 class _FdPipe:
-    """One redirected fd: the saved original, the pipe's read end, a decoder."""
+    """One redirected fd: the saved original, the read end of a pipe (or of a pseudo-terminal when
+    the fd is a terminal), a decoder.
+
+    Why a pseudo-terminal: with a plain pipe ``isatty()`` turns false during the run and
+    libraries (rich, click, colorama, tqdm's dynamic width) change their output; a pty keeps it
+    a terminal with the real one's size. Output post-processing is switched off on it (no
+    ``\n`` -> ``\r\n``): the bytes reach the real terminal exactly as written.
+    """
 
     def __init__(self, fd: int, name: str) -> None:
         self.fd = fd
         self.name = name
-        self.saved = os.dup(fd)
-        r, w = os.pipe()
-        self.read_end = r
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.queue: list = []
+        self.restored = False
+        self.saved = os.dup(fd)
+        try:
+            r, w, self.kind = _channel(fd)
+        except BaseException:
+            os.close(self.saved)
+            raise
+        self.read_end = r
         try:
             os.dup2(w, fd)
+        except BaseException:
+            os.close(r)
+            os.close(self.saved)
+            raise
         finally:
             os.close(w)
-        self.restored = False
 
     def restore(self) -> None:
         if not self.restored:
             self.restored = True
             os.dup2(self.saved, self.fd)  # closes our write end; the reader sees EOF once children close theirs
+
+
+def _channel(fd: int) -> tuple[int, int, str]:
+    """(read end, write end, "pty"|"pipe") for the fd's new destination."""
+    if hasattr(os, "openpty") and os.isatty(fd):
+        try:
+            import fcntl
+            import termios
+        except ImportError:
+            pass
+        else:
+            master, slave = os.openpty()
+            try:
+                attrs = termios.tcgetattr(slave)
+                attrs[1] &= ~termios.OPOST
+                termios.tcsetattr(slave, termios.TCSANOW, attrs)
+                try:
+                    fcntl.ioctl(slave, termios.TIOCSWINSZ, fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))
+                except OSError:
+                    pass  # size unknown: the pty keeps its default
+                return master, slave, "pty"
+            except (OSError, termios.error):
+                os.close(master)
+                os.close(slave)
+    r, w = os.pipe()
+    return r, w, "pipe"
 
 
 class ConsoleCapture:
@@ -393,7 +435,7 @@ class ConsoleCapture:
                 p: _FdPipe = key.data
                 try:
                     data = os.read(p.read_end, 65536)
-                except OSError:
+                except OSError:  # EIO: a pty whose last writer closed (Linux's way of saying EOF)
                     data = b""
                 if not data:
                     sel.unregister(p.read_end)

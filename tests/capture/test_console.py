@@ -192,3 +192,48 @@ def test_failed_start_undoes_everything(monkeypatch):
     assert not ConsoleCapture.active()
     if nfds is not None:
         assert len(os.listdir("/proc/self/fd")) == nfds  # no pipe or saved fd leaked
+
+
+TTY_SCRIPT = textwrap.dedent(r'''
+    import json, os, shutil, sys
+    from ringlog.console_capture import ConsoleCapture
+    got = []
+    cap = ConsoleCapture(lambda s, t, tm: got.append([s, t]), period=0.05).start()
+    facts = {"isatty": sys.stdout.isatty(), "cols": os.get_terminal_size(1).columns,
+             "kinds": [p.kind for p in cap.pipes]}
+    print("\x1b[32mgreen\x1b[0m line")
+    cap.stop()
+    with open(sys.argv[1], "w") as f:
+        json.dump({"got": got, "facts": facts}, f)
+''')
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a pseudo-terminal")
+def test_terminal_stays_a_terminal(tmp_path):
+    import fcntl
+    import os
+    import struct
+    import termios
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 123, 0, 0))
+    out = tmp_path / "got.json"
+    try:
+        p = subprocess.Popen([sys.executable, "-c", TTY_SCRIPT, str(out)], stdout=slave, stderr=slave)
+        os.close(slave)
+        seen = b""
+        while True:  # drain the terminal until the child is gone
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert p.wait(60) == 0, seen.decode(errors="replace")
+    finally:
+        os.close(master)
+    res = json.loads(out.read_text())
+    assert res["facts"] == {"isatty": True, "cols": 123, "kinds": ["pty", "pty"]}
+    assert ["stdout", "\x1b[32mgreen\x1b[0m line"] in res["got"]
+    assert b"\x1b[32mgreen\x1b[0m line\r\n" in seen  # exactly one CR added, by the real terminal
