@@ -232,8 +232,9 @@ class _FdPipe:
 
     Why a pseudo-terminal: with a plain pipe ``isatty()`` turns false during the run and
     libraries (rich, click, colorama, tqdm's dynamic width) change their output; a pty keeps it
-    a terminal with the real one's size. Output post-processing is switched off on it (no
-    ``\n`` -> ``\r\n``): the bytes reach the real terminal exactly as written.
+    a terminal with the real one's size (taken at start: a later resize of the real terminal is
+    not passed on). Output post-processing is switched off on it (no ``\n`` -> ``\r\n``): the
+    bytes reach the real terminal exactly as written.
     """
 
     def __init__(self, fd: int, name: str) -> None:
