@@ -14,6 +14,7 @@ import numpy as np
 from ringlog.core import pyramid as pyr
 
 from . import codecs, tail
+from ._fs import fsync_dir
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
 
 
@@ -266,7 +267,10 @@ class SeriesWriter:
                                     {"units": "ms since the task's time_origin"})
 
     def fsync(self) -> None:
+        """fsync the files written since the last sync, then their folders (new names must last too)."""
         codecs.fsync_paths(self.unsynced)
+        for d in {p.parent for p in self.unsynced}:
+            fsync_dir(d)
         self.unsynced.clear()
 
     def entry(self) -> dict:

@@ -184,6 +184,8 @@ class TaskWriter:
             s.meta_dirty = False
         _fs.write_json_atomic(self.path / SERIES_INDEX, {"format": FORMAT_VERSION, "series": entries},
                               self._durable)
+        if self._durable:
+            _fs.fsync_dir(self.path)
         self._index_dirty = False
 
     # --- metadata ------------------------------------------------------------------

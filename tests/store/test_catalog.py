@@ -81,3 +81,31 @@ def test_catalog_failure_warns_and_keeps_data(store):
     with pytest.warns(RuntimeWarning, match="catalog"):
         w.close()
     assert store.task(w.id).scalar("x").value.tolist() == [2.0]
+
+
+WRITER = """
+import sys
+from ringlog.store import Store
+st = Store(sys.argv[1], durable=False)
+for i in range(40):
+    w = st.create_task(project="multi", name=f"{sys.argv[2]}-{i}")
+    w.set_meta(summary={"i": i})
+    w.close()
+"""
+
+
+def test_several_processes_write_one_catalog(tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "root"
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(root), f"p{k}"], stderr=subprocess.PIPE)
+             for k in range(3)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+        assert b"Warning" not in err, err.decode()
+    st = Store(root)
+    rows, total = st.catalog.query(project="multi", limit=None)
+    assert total == 120 and all(r["status"] == "completed" for r in rows)
+    assert st.rebuild_catalog() == 120
