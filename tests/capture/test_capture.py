@@ -87,3 +87,21 @@ def test_user_exception_inside_capture_is_not_swallowed(fake_run):
             print(1 / 0)
     finally:
         h.stop()
+
+
+def test_console_writer_passes_the_line_time_when_the_sdk_takes_it():
+    from ringlog.capture import console_writer
+
+    got = []
+
+    class WithTime:
+        def console_write(self, stream, text, level="info", time=None):
+            got.append((stream, text, level, time))
+
+    class Without:
+        def console_write(self, stream, text, level="info"):
+            got.append((stream, text, level))
+
+    console_writer(WithTime())("stdout", "a", 12.5)
+    console_writer(Without())("stderr", "b", 13.5)
+    assert got == [("stdout", "a", "info", 12.5), ("stderr", "b", "info")]
