@@ -2,6 +2,7 @@
 
 Keys: ``argv``, ``executable``, ``cwd``, ``python`` (version), ``implementation``,
 ``host``, ``platform``, ``os``, ``machine``, ``pid``, ``user`` (when known),
+``hardware`` (``cpu_count``, ``memory_gb``, and with an NVIDIA driver ``gpus`` and ``driver``),
 ``packages`` (a requirements list ``["name==version", ...]`` sorted by name, from
 ``importlib.metadata``), and, when ``git`` is true and the script (else the
 working directory) is inside a git repository, ``git``: ``root``, ``remote``
@@ -35,6 +36,7 @@ def collect(git: bool = True, *, path: Any = None, timeout: float = 5.0) -> dict
     env: dict = {}
     errors: list = []
     _try(env, errors, "basics", lambda: env.update(_basics()))
+    _try(env, errors, "hardware", lambda: env.__setitem__("hardware", hardware()))
     _try(env, errors, "packages", lambda: env.__setitem__("packages", packages()))
     if git:
         where = path if path is not None else _script_dir()
@@ -76,6 +78,42 @@ def _basics() -> dict:
         out["user"] = getpass.getuser()
     except Exception:
         pass
+    return out
+
+
+def hardware(nvml=None) -> dict:
+    """CPU count, total memory (GiB) and, when NVML answers, each GPU's name and memory (GiB) and
+    the driver version. ``nvml``: a ``pynvml``-like module (tests); default imports it lazily."""
+    out: dict = {"cpu_count": os.cpu_count()}
+    try:
+        import psutil
+
+        out["memory_gb"] = round(psutil.virtual_memory().total / (1 << 30), 2)
+    except Exception:
+        pass
+    try:
+        if nvml is None:
+            import pynvml as nvml
+        nvml.nvmlInit()
+    except Exception:
+        return out
+    try:
+        gpus = []
+        for i in range(int(nvml.nvmlDeviceGetCount())):
+            h = nvml.nvmlDeviceGetHandleByIndex(i)
+            name = nvml.nvmlDeviceGetName(h)
+            gpus.append({"name": name.decode() if isinstance(name, bytes) else str(name),
+                         "memory_gb": round(nvml.nvmlDeviceGetMemoryInfo(h).total / (1 << 30), 2)})
+        out["gpus"] = gpus
+        driver = nvml.nvmlSystemGetDriverVersion()
+        out["driver"] = driver.decode() if isinstance(driver, bytes) else str(driver)
+    except Exception:
+        pass
+    finally:
+        try:
+            nvml.nvmlShutdown()
+        except Exception:
+            pass
     return out
 
 

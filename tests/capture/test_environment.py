@@ -75,3 +75,20 @@ def test_strip_credentials():
     assert strip_credentials("https://u:p@host/x.git") == "https://host/x.git"
     assert strip_credentials("ssh://git@host/x.git") == "ssh://host/x.git"
     assert strip_credentials("git@github.com:a/b.git") == "git@github.com:a/b.git"  # scp-like: no secret
+
+
+def test_hardware_with_a_fake_nvml():
+    import types
+
+    from ringlog.environment import hardware
+
+    nv = types.SimpleNamespace(nvmlInit=lambda: None, nvmlShutdown=lambda: None, nvmlDeviceGetCount=lambda: 1,
+                               nvmlDeviceGetHandleByIndex=lambda i: i,
+                               nvmlDeviceGetName=lambda h: b"NVIDIA H100 80GB HBM3",
+                               nvmlDeviceGetMemoryInfo=lambda h: types.SimpleNamespace(total=80 << 30),
+                               nvmlSystemGetDriverVersion=lambda: "550.54")
+    hw = hardware(nv)
+    assert hw["gpus"] == [{"name": "NVIDIA H100 80GB HBM3", "memory_gb": 80.0}] and hw["driver"] == "550.54"
+    assert hw["cpu_count"] >= 1 and hw["memory_gb"] > 0
+    real = collect(git=False)["hardware"]  # this machine: no driver, so no "gpus" key (one with GPUs lists them)
+    assert real["cpu_count"] == hw["cpu_count"] and ("gpus" not in real or len(real["gpus"]) >= 1)
