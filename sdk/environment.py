@@ -2,7 +2,7 @@
 
 Keys: ``argv``, ``executable``, ``cwd``, ``python`` (version), ``implementation``,
 ``host``, ``platform``, ``os``, ``machine``, ``pid``, ``user`` (when known),
-``hardware`` (``cpu_count``, ``memory_gb``, and with an NVIDIA driver ``gpus`` and ``driver``),
+``cpu_count``, ``memory_gb``, and with an NVIDIA driver ``gpus`` (name, memory_gb) and ``gpu_driver``,
 ``packages`` (a requirements list ``["name==version", ...]`` sorted by name, from
 ``importlib.metadata``), and, when ``git`` is true and the script (else the
 working directory) is inside a git repository, ``git``: ``root``, ``remote``
@@ -36,7 +36,7 @@ def collect(git: bool = True, *, path: Any = None, timeout: float = 5.0) -> dict
     env: dict = {}
     errors: list = []
     _try(env, errors, "basics", lambda: env.update(_basics()))
-    _try(env, errors, "hardware", lambda: env.__setitem__("hardware", hardware()))
+    _try(env, errors, "hardware", lambda: env.update(hardware()))
     _try(env, errors, "packages", lambda: env.__setitem__("packages", packages()))
     if git:
         where = path if path is not None else _script_dir()
@@ -106,7 +106,7 @@ def hardware(nvml=None) -> dict:
                          "memory_gb": round(nvml.nvmlDeviceGetMemoryInfo(h).total / (1 << 30), 2)})
         out["gpus"] = gpus
         driver = nvml.nvmlSystemGetDriverVersion()
-        out["driver"] = driver.decode() if isinstance(driver, bytes) else str(driver)
+        out["gpu_driver"] = driver.decode() if isinstance(driver, bytes) else str(driver)
     except Exception:
         pass
     finally:

@@ -88,7 +88,7 @@ def test_hardware_with_a_fake_nvml():
                                nvmlDeviceGetMemoryInfo=lambda h: types.SimpleNamespace(total=80 << 30),
                                nvmlSystemGetDriverVersion=lambda: "550.54")
     hw = hardware(nv)
-    assert hw["gpus"] == [{"name": "NVIDIA H100 80GB HBM3", "memory_gb": 80.0}] and hw["driver"] == "550.54"
+    assert hw["gpus"] == [{"name": "NVIDIA H100 80GB HBM3", "memory_gb": 80.0}] and hw["gpu_driver"] == "550.54"
     assert hw["cpu_count"] >= 1 and hw["memory_gb"] > 0
-    real = collect(git=False)["hardware"]  # this machine: no driver, so no "gpus" key (one with GPUs lists them)
+    real = collect(git=False)  # this machine: no driver, so no "gpus" key (one with GPUs lists them)
     assert real["cpu_count"] == hw["cpu_count"] and ("gpus" not in real or len(real["gpus"]) >= 1)
