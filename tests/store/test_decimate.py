@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ringlog.core.decimate import equal_width_edges
 from ringlog.store import StoreValueError
@@ -52,7 +54,9 @@ def check(d, x, v, x_min, x_max, points, method="m4"):
     x0 = x[lo] if x_min is None else x_min
     x1 = x[hi - 1] if x_max is None else x_max
     eq = equal_width_edges(x0, x1, points)
-    g = np.clip(np.searchsorted(eq, x[bs[:-1]], "right") - 1, 0, points - 1)
+    # the store buckets in integer ms; seconds (and unix seconds ~1.7e9) round at the edges
+    tol = 1e-9 * max(1.0, abs(x1 - x0)) + 8 * float(np.spacing(np.abs(x[lo:hi]).max()))
+    g = np.clip(np.searchsorted(eq, x[bs[:-1]] + tol, "right") - 1, 0, points - 1)
     assert np.all(np.diff(g) > 0)
     np.testing.assert_allclose(d.bucket_edges[:-1], x[bs[:-1]])
     idx = set(d.index.tolist())
@@ -183,3 +187,31 @@ def test_scan_values_matches_reference():
             elif kind == "allnan":
                 v[:] = np.nan
             assert pyr.scan_values(v) == pyr.ref_scan_values(v)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(1, 40_000), points=st.integers(4, 64), seed=st.integers(0, 2**31),
+       kind=st.sampled_from(["step", "time", "wall"]), dups=st.booleans(), cut=st.integers(0, 3))
+def test_envelope_property(store, n, points, seed, kind, dups, cut):
+    """Small series + small budgets reach the pyramid path too (levels 1-3): the guarantees hold."""
+    rng = np.random.default_rng(seed)
+    step = np.cumsum(rng.integers(0 if dups else 1, 3, n)).astype(np.int64)
+    v = rng.standard_normal(n)
+    k = int(rng.integers(0, max(n // 20, 1)))
+    v[rng.integers(0, n, k)] = rng.choice([np.nan, np.inf, -np.inf], k)
+    t = 1.7e9 + np.cumsum(rng.integers(0, 4, n)) * 1e-3
+    w = store.create_task(project="p", name="prop", created=1.7e9)
+    sid = w.series_id("y", float64=True)
+    w.append(sid, step[: n - cut * n // 4], v[: n - cut * n // 4], t[: n - cut * n // 4])
+    w.sync()
+    w.append(sid, step[n - cut * n // 4:], v[n - cut * n // 4:], t[n - cut * n // 4:])
+    if cut % 2:
+        w.sync()  # the last part only in the tail, not yet in any level
+    else:
+        w.close()
+    r = store.task(w.id)
+    x = _xs(kind, step, t)
+    a, b = np.sort(rng.uniform(x[0] - 1, x[-1] + 1, 2))
+    for x_min, x_max in ((None, None), (float(a), float(b))):
+        d = r.decimate("y", x_min=x_min, x_max=x_max, points=points, x=kind)
+        check(d, x, v, x_min, x_max, points)
