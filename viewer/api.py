@@ -70,7 +70,7 @@ def scalar(task_id: str):
     x_min = params.get_float(a, "x_min")
     x_max = params.get_float(a, "x_max")
     params.check_range("x_min", x_min, "x_max", x_max)
-    points = params.get_int(a, "points", 2000, lo=2, hi=current_app.config["RINGLOG_MAX_POINTS"])
+    points = params.get_int(a, "points", 2000, lo=4, hi=current_app.config["RINGLOG_MAX_POINTS"])
     method = params.get_choice(a, "method", METHODS, "m4")
     enc = params.get_choice(a, "enc", ENCODINGS, "json")
     reader = provider.reader(task_id)

@@ -23,6 +23,7 @@ METHODS = ("m4", "minmax", "lttb", "minmaxlttb")
 ENCODINGS = ("json", "b64")
 X_KINDS = ("step", "time", "wall")
 CSV_CHUNK = 1 << 18
+METRIC_POINTS = 20_000  # budget of the x metric's own decimation when charting against a metric
 
 
 def series_key(title: str, series: str) -> str:
@@ -174,7 +175,7 @@ def _scalar_vs_metric(reader, title, series, metric, x_min, x_max, points, metho
     mapped back to a step range when the metric is non-decreasing, else the whole series is used.
     """
     mt, ms = metric
-    m = reader.decimate(mt, ms, points=max(points * 4, 8000), x="step", method="m4")
+    m = reader.decimate(mt, ms, points=min(max(points * 4, 8000), METRIC_POINTS), x="step", method="m4")
     m_x = np.asarray(m.x, np.float64)
     m_y = np.asarray(m.y, np.float64)
     ok = np.isfinite(m_y)
