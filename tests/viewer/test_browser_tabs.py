@@ -131,6 +131,8 @@ def test_compare_page_overlays_tasks_and_draws_parallel_coordinates(served, fake
     names = page.evaluate("() => document.querySelector('.chart-box[data-title=\"loss\"] .js-plotly-plot').data"
                           ".filter(t => t.showlegend !== false).map(t => t.name)")
     assert names == ["resnet &lt;b&gt;50&lt;/b&gt;", "other"]
+    sections = page.locator("#charts details.section > summary").all_inner_texts()
+    assert sections == ["Charts", "train"]            # train/acc goes to its W&B section
     assert page.evaluate("() => document.querySelector('#parcoords').data[0].type") == "parcoords"
     page.wait_for_selector("#parcoords canvas")
     assert "WebGL is not supported" not in page.locator("#parcoords").inner_text()

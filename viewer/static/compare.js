@@ -23,9 +23,19 @@
                                  color: PALETTE[i % PALETTE.length]});
     })));
     box.textContent = "";
-    const grid = RL.el("div", {class: "chart-grid"});
-    box.appendChild(grid);
-    for (const title of [...byTitle.keys()].sort()) {
+    // W&B sections: keys with a "/" are grouped by their prefix, the rest under "Charts"
+    const sectionOf = t => (t.includes("/") ? t.split("/")[0] : "");
+    const titles = [...byTitle.keys()].sort((a, b) =>
+      sectionOf(a).localeCompare(sectionOf(b)) || a.localeCompare(b));
+    let section = null, grid = null;
+    for (const title of titles) {
+      if (grid === null || sectionOf(title) !== section) {
+        section = sectionOf(title);
+        const details = RL.el("details", {class: "section", open: true}, [RL.el("summary", {text: section || "Charts"})]);
+        grid = RL.el("div", {class: "chart-grid"});
+        details.appendChild(grid);
+        box.appendChild(details);
+      }
       const cbox = RL.el("div", {class: "chart-box", "data-title": title});
       grid.appendChild(cbox);
       const c = new RingChart(cbox, title, byTitle.get(title), opts());
