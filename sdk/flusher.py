@@ -79,6 +79,7 @@ class Flusher(threading.Thread):
         self.written = 0
         self.dropped = 0
         self.cycles = 0
+        self.harvests = 0
         self.cpu_s = 0.0  # CPU seconds this thread spent in flush cycles (benchmarks report it)
         self._sids: list[int] = []  # local series id -> store series id
         self._kernels = False  # numba kernels compiled: until then the ring drains with numpy
@@ -110,6 +111,12 @@ class Flusher(threading.Thread):
     @property
     def stopping(self) -> bool:
         return self._stopping
+
+    def wait_harvest(self, timeout: float) -> None:
+        """Block until the next harvest took the staging's points (or ``timeout``)."""
+        with self._cond:
+            seen = self.harvests
+            self._cond.wait_for(lambda: self.harvests != seen, timeout)
 
     def stop(self, status: str) -> None:
         self._final_status = status
@@ -188,6 +195,9 @@ class Flusher(threading.Thread):
         try:
             batches = core.staging.harvest(time.time())
             core.staging.unblock()
+            with self._cond:
+                self.harvests += 1
+                self._cond.notify_all()
             if batches:
                 self._write(batches)
             if self.writer is not None and durable:

@@ -168,7 +168,7 @@ class Staging:
 
         Cost: O(number of series) under the lock, every clock period.
         """
-        total = self.bulk_pending
+        total = 0  # bulks have their own bound (report_array waits for the harvest)
         with self.lock:
             for buf in self.bufs:
                 n = len(buf.s)
@@ -182,7 +182,7 @@ class Staging:
                 self.room.clear()
                 self.fast.clear()
                 self.wfast.clear()
-        return total
+        return total + self.bulk_pending
 
     # --- flusher thread ---------------------------------------------------------
     def harvest(self, now: float) -> list[Batch]:
