@@ -15,7 +15,9 @@ Mapping (ClearML's rules): a tag ``"a/b/c"`` becomes title ``"a/b"`` and series
 ``"c"``; a tag without ``/`` becomes title = series = tag, or title ``"Scalars"``
 after ``Logger.tensorboard_auto_group_scalars(True)``. ``add_scalars(main, {k: v})``
 is title ``main``, series ``k``. A missing ``global_step`` counts 0, 1, 2, ... per
-series. Histograms go to ``kind="histogram"`` plot records (distributions over
+series. A second log folder writing a tag the first one already uses (train and val
+writers both logging ``"loss"``) gets the series ``"<series> (<folder name>)"``, so the
+two never interleave (TensorBoard shows them as two runs). Histograms go to ``kind="histogram"`` plot records (distributions over
 steps), images and image batches (as an 8-wide grid, TensorBoard's layout) to PNG
 samples, figures to plotly (else PNG), text to the console log (stream ``"log"``),
 hparams to the run's config under ``"hparams"`` and their metrics to scalars, audio to
@@ -28,8 +30,10 @@ Cost of a captured ``add_scalar``: one cached tag split and one checked
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import weakref
 from typing import Any, Optional
 
 from . import capture_media as cm
@@ -45,6 +49,28 @@ class _Depth(threading.local):
     """Per-thread nesting depth of patched calls (class default 0: no AttributeError path)."""
 
     depth = 0
+
+
+def _ref(writer: Any):
+    try:
+        return weakref.ref(writer)
+    except TypeError:  # not weak-referenceable (None in tests): a strong reference does
+        return lambda: writer
+
+
+def _logdir(writer: Any) -> str:
+    """The writer's log folder (torch: ``log_dir``, tensorboardX: ``logdir``)."""
+    for attr in ("log_dir", "logdir"):
+        d = getattr(writer, attr, None)
+        if isinstance(d, (str, os.PathLike)):
+            return os.fspath(d)
+    get = getattr(writer, "get_logdir", None)
+    if callable(get):
+        try:
+            return str(get())
+        except Exception:
+            pass
+    return f"writer-{id(writer):x}"
 
 
 def split_tag(tag: str, group: bool = False) -> tuple[str, str]:
@@ -65,7 +91,8 @@ class TBCapture:
         self.patches: list[MethodPatch] = []
         self.hook: Optional[PostImportHook] = None
         self._local = _Depth()
-        self._tags: dict = {False: {}, True: {}}
+        self._writers: dict = {}  # id(writer) -> (weak reference, {(tag, group): (title, series)})
+        self._owners: dict = {}  # (title, series) -> log folder of the first writer that used it
         self._auto: dict = {}
         staging = getattr(run, "staging", None)
         self._fast = getattr(staging, "fast", None) if hasattr(staging, "by_key") else None
@@ -128,7 +155,7 @@ class TBCapture:
                 finally:
                     local.depth = 0
                 try:
-                    mirror(*args, **kwargs)
+                    mirror(writer, *args, **kwargs)
                 except Exception as exc:
                     cap._failed(name, exc)
                 return result
@@ -148,7 +175,7 @@ class TBCapture:
                     local.depth = 0
                 if prepared is not None:
                     try:
-                        mirror(prepared, *args, **kwargs)
+                        mirror(writer, prepared, *args, **kwargs)
                     except Exception as exc:
                         cap._failed(name, exc)
                 return result
@@ -165,7 +192,7 @@ class TBCapture:
         local = self._local
         run = self.run
         fast = self._fast
-        caches = self._tags
+        writers = self._writers
         mixin = CaptureLoggerMixin
 
         def add_scalar(writer, tag, scalar_value, global_step=None, walltime=None, *args, **kwargs):
@@ -178,8 +205,10 @@ class TBCapture:
             if local.depth or not cap.active:
                 return result
             try:
-                if fast is not None and walltime is None and type(global_step) is int:
-                    ts = caches[mixin._tensorboard_auto_group].get(tag)
+                entry = writers.get(id(writer))
+                if fast is not None and walltime is None and type(global_step) is int and entry is not None \
+                        and entry[0]() is writer:
+                    ts = entry[1].get((tag, mixin._tensorboard_auto_group))
                     pair = None if ts is None else fast.get(ts)
                     if pair is not None:
                         try:
@@ -192,7 +221,7 @@ class TBCapture:
                                 return result
                             except Exception:
                                 run.staging.by_key[ts].v.pop()  # undo the value appended above
-                cap._on_add_scalar(tag, scalar_value, global_step, walltime)
+                cap._on_add_scalar(writer, tag, scalar_value, global_step, walltime)
             except Exception as exc:
                 cap._failed("add_scalar", exc)
             return result
@@ -215,13 +244,27 @@ class TBCapture:
             warnings.warn(msg, RuntimeWarning, stacklevel=3)
 
     # --- helpers -----------------------------------------------------------------
-    def _split(self, tag: Any) -> tuple[str, str]:
+    def _split(self, tag: Any, writer: Any = None) -> tuple[str, str]:
+        """(title, series) of ``tag`` as written by ``writer``, cached per writer."""
         group = CaptureLoggerMixin._tensorboard_auto_group
-        cache = self._tags[group]
-        ts = cache.get(tag)
+        entry = self._writers.get(id(writer))
+        if entry is None or entry[0]() is not writer:
+            entry = self._writers[id(writer)] = (_ref(writer), {})
+        ts = entry[1].get((tag, group))
         if ts is None:
-            ts = cache[tag] = split_tag(tag, group)
+            title, series = split_tag(tag, group)
+            ts = entry[1][tag, group] = self._owned(title, series, writer)
         return ts
+
+    def _owned(self, title: str, series: str, writer: Any) -> tuple[str, str]:
+        """The first writer (log folder) to use a (title, series) keeps it; another folder writing
+        the same tag (the usual train/val writers) gets ``"<series> (<folder name>)"`` so the two
+        never interleave in one series."""
+        logdir = _logdir(writer)
+        owner = self._owners.setdefault((title, series), logdir)
+        if owner == logdir:
+            return title, series
+        return title, f"{series} ({os.path.basename(logdir.rstrip('/')) or logdir})"
 
     def _step(self, title: str, series: str, step: Any) -> int:
         """``global_step`` as an int; None counts 0, 1, 2, ... per series."""
@@ -234,8 +277,8 @@ class TBCapture:
         return int(step.item()) if hasattr(step, "item") else int(step)
 
     # --- mirrors (signatures follow SummaryWriter's; extra arguments are ignored) -
-    def _on_add_scalar(self, tag, scalar_value, global_step=None, walltime=None, *_, **__):
-        title, series = self._split(tag)
+    def _on_add_scalar(self, writer, tag, scalar_value, global_step=None, walltime=None, *_, **__):
+        title, series = self._split(tag, writer)
         step = global_step if type(global_step) is int else self._step(title, series, global_step)
         if walltime is not None:
             self.run.report_array(title, series, [cm.to_numpy(scalar_value).item()], [step], [float(walltime)])
@@ -256,22 +299,22 @@ class TBCapture:
                         self.run.staging.by_key[title, series].v.pop()  # undo the value appended above
         self.run.report_scalar(title, series, scalar_value, step)
 
-    def _on_add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None, *_, **__):
+    def _on_add_scalars(self, writer, main_tag, tag_scalar_dict, global_step=None, walltime=None, *_, **__):
         for k, v in tag_scalar_dict.items():
-            step = self._step(str(main_tag), str(k), global_step)
-            self.run.report_scalar(str(main_tag), str(k), v, step)
+            title, series = self._owned(str(main_tag), str(k), writer)
+            self.run.report_scalar(title, series, v, self._step(title, series, global_step))
 
-    def _on_add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None, *_, **__):
-        title, series = self._split(tag)
+    def _on_add_histogram(self, writer, tag, values, global_step=None, bins="tensorflow", walltime=None, *_, **__):
+        title, series = self._split(tag, writer)
         cm.report_histogram(self.run, title, series, self._step(title, series, global_step), values, bins=bins)
 
-    def _on_add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW", *_, **__):
-        title, series = self._split(tag)
+    def _on_add_image(self, writer, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW", *_, **__):
+        title, series = self._split(tag, writer)
         arr = cm.image_to_uint8(img_tensor, dataformats)
         cm.report_image(self.run, title, series, self._step(title, series, global_step), arr)
 
-    def _on_add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW", *_, **__):
-        title, series = self._split(tag)
+    def _on_add_images(self, writer, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW", *_, **__):
+        title, series = self._split(tag, writer)
         arr = cm.images_grid(img_tensor, dataformats)
         cm.report_image(self.run, title, series, self._step(title, series, global_step), arr)
 
@@ -279,21 +322,21 @@ class TBCapture:
         figs = figure if isinstance(figure, (list, tuple)) else [figure]
         return [cm.figure_payload(f) for f in figs]  # before the writer closes the figure
 
-    def _on_add_figure(self, payloads, tag, figure, global_step=None, *_, **__):
-        title, series = self._split(tag)
+    def _on_add_figure(self, writer, payloads, tag, figure, global_step=None, *_, **__):
+        title, series = self._split(tag, writer)
         step = self._step(title, series, global_step)
         for i, payload in enumerate(payloads):
             cm.report_payload(self.run, title, series if len(payloads) == 1 else f"{series}/{i}", step, payload)
 
-    def _on_add_text(self, tag, text_string, global_step=None, *_, **__):
-        title, series = self._split(tag)
+    def _on_add_text(self, writer, tag, text_string, global_step=None, *_, **__):
+        title, series = self._split(tag, writer)
         step = self._step(title, series, global_step)
         self.run.console_write("log", f"[{tag} @ {step}] {text_string}")
 
-    def _on_add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None, *_, **__):
+    def _on_add_audio(self, writer, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None, *_, **__):
         from .media import wav_bytes
 
-        title, series = self._split(tag)
+        title, series = self._split(tag, writer)
         arr = cm.to_numpy(snd_tensor)
         if arr.ndim == 2 and arr.shape[0] == 1:
             arr = arr[0]  # TensorBoard's (1, L) mono layout
@@ -301,7 +344,7 @@ class TBCapture:
                                           data=wav_bytes(arr, int(sample_rate), "snd_tensor"), ext="wav",
                                           kind="audio")
 
-    def _on_add_hparams(self, hparam_dict, metric_dict, *rest, **kwargs):
+    def _on_add_hparams(self, writer, hparam_dict, metric_dict, *rest, **kwargs):
         run = self.run
         hp = {str(k): (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
               for k, v in dict(hparam_dict).items()}
@@ -313,5 +356,5 @@ class TBCapture:
                 touch()
         step = kwargs.get("global_step")
         for k, v in dict(metric_dict).items():
-            title, series = self._split(k)
+            title, series = self._split(k, writer)
             run.report_scalar(title, series, v, 0 if step is None else int(step))

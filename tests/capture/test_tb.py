@@ -233,3 +233,22 @@ def test_logger_classmethods_steer_the_capture():
         Logger.tensorboard_auto_group_scalars(False)
         Logger.matplotlib_force_report_non_interactive(False)
     assert not CaptureLoggerMixin._tensorboard_auto_group and not CaptureLoggerMixin._matplotlib_force_image
+
+
+def test_train_and_val_writers_never_interleave(fake_run, tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    cap = TBCapture(fake_run).start()
+    train, val = SummaryWriter(str(tmp_path / "train")), SummaryWriter(str(tmp_path / "val"))
+    for step in range(3):
+        train.add_scalar("loss", 1.0 + step, step)
+        val.add_scalar("loss", 10.0 + step, step)
+        train.add_scalars("acc", {"top1": 0.5}, step)
+        val.add_scalars("acc", {"top1": 0.4}, step)
+    train.close()
+    val.close()
+    cap.stop()
+    assert fake_run.points("loss", "loss") == [(0, 1.0), (1, 2.0), (2, 3.0)]
+    assert fake_run.points("loss", "loss (val)") == [(0, 10.0), (1, 11.0), (2, 12.0)]
+    assert [v for _, v in fake_run.points("acc", "top1")] == [0.5] * 3
+    assert [v for _, v in fake_run.points("acc", "top1 (val)")] == [0.4] * 3
