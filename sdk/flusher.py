@@ -203,7 +203,7 @@ class Flusher(threading.Thread):
             if self.writer is not None and durable:
                 self.writer.sync()
             if self.writer is not None:
-                core.write_side_records(self.writer)
+                core.write_side_records(self.writer, final=final)
                 if final or core.meta_dirty or (batches and time.monotonic() - self._last_summary > 2.0):
                     self._last_summary = time.monotonic()
                     self.writer.set_meta(**core.meta_snapshot(summary=True))

@@ -28,7 +28,7 @@ from .settings import Settings
 from .staging import SeriesStats, Staging
 from .values import as_number, as_step, jsonable
 
-SUMMARY_KINDS = ("min", "max", "mean", "last")
+CONSOLE_HOLD = 0.6  # seconds: a little over the console capture's pump period
 
 
 class RunCore:
@@ -317,14 +317,30 @@ class RunCore:
                     self._media = _Locked(media, threading.RLock())
         return self._media
 
-    def write_side_records(self, writer) -> None:
-        """Flusher thread: console records go to the media writer."""
+    def write_side_records(self, writer, final: bool = False) -> None:
+        """Flusher thread: console records go to the media writer, in time order.
+
+        Captured stdout reaches ``console_records`` up to one capture pump period
+        (0.5 s) after it was printed, while ``report_text`` records arrive at once;
+        so records younger than ``CONSOLE_HOLD`` seconds wait for the next cycle
+        (all are written at the end) and each chunk is sorted by time (stable).
+        """
         recs = self.console_records
         n = len(recs)
         if n:
             chunk = recs[:n]
             del recs[:n]
-            self.media_writer().add_console(chunk)
+            chunk.sort(key=lambda r: r[0])
+            if not final:
+                cut = time.time() - CONSOLE_HOLD
+                k = len(chunk)
+                while k and chunk[k - 1][0] > cut:  # sorted: the young ones are a suffix
+                    k -= 1
+                if k < len(chunk):
+                    recs[:0] = chunk[k:]  # one list operation: safe against concurrent appends
+                    chunk = chunk[:k]
+            if chunk:
+                self.media_writer().add_console(chunk)
         if self._media is not None and self._media.dirty:
             self._media.dirty = False
             self._media.sync()

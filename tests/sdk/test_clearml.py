@@ -146,3 +146,16 @@ def test_console_records_reach_the_media_store(store_root, fast):
     assert [(r["stream"], r["level"], r["text"]) for r in recs] == [("stdout", "info", "hello\n"),
                                                                     ("stderr", "error", "oops\n")]
     assert recs[0]["time"] <= recs[1]["time"]
+
+
+def test_console_records_are_written_in_time_order(store_root, fast):
+    from ringlog.store.media import read_console
+
+    task = Task.init(project_name="cl", task_name="order", dir=store_root, settings=fast)
+    core = task._core
+    now = time.time()
+    core.console_write("log", "reported second", "info")  # arrives first ...
+    core.console_records.append((now - 0.2, "stdout", "info", "printed first\n"))  # ... captured later
+    task.close()
+    texts = [r["text"] for r in read_console(core.flusher.writer.path)]
+    assert texts == ["printed first\n", "reported second"]
