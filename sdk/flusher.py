@@ -67,6 +67,8 @@ class Flusher(threading.Thread):
         self.core = core
         self.ready = threading.Event()  # the task exists on disk (or the store failed)
         self.warm = threading.Event()  # kernels compiled/loaded and environment collected
+        self.env_done = threading.Event()
+        self._warm_parts: list = []
         self._wake = threading.Event()
         self._stopping = False
         self._final_status: Optional[str] = None
@@ -133,6 +135,9 @@ class Flusher(threading.Thread):
             self._wake.wait(max(0.0, due - time.monotonic()))
             self._wake.clear()
             stopping = self._stopping
+            if stopping and self.writer is not None:
+                # a short run still gets its environment (git, packages) before the task closes
+                self.env_done.wait(min(10.0, core.settings.finish_timeout))
             with self._cond:
                 target = self._requested
             # a wake because the staging is half full moves points on; the sync that makes them
@@ -174,9 +179,9 @@ class Flusher(threading.Thread):
         # (git, package list) must not delay the first flushes: a helper thread does both while
         # this thread drains the ring with numpy
         threading.Thread(target=self._warm_up, name=f"ringlog-warmup-{core.id[:8]}", daemon=True).start()
+        threading.Thread(target=self._environment, name=f"ringlog-env-{core.id[:8]}", daemon=True).start()
 
     def _warm_up(self) -> None:
-        core = self.core
         try:
             from ringlog.core import warmup
 
@@ -184,11 +189,20 @@ class Flusher(threading.Thread):
             self._kernels = True
             warmup(("pyramid",))  # the store's roll-ups at each flush; decimation is the readers' business
         except Exception as exc:
-            core.warn_once("warmup", f"ringlog could not precompile its kernels: {exc!r}")
-        try:
-            core.collect_environment()
+            self.core.warn_once("warmup", f"ringlog could not precompile its kernels: {exc!r}")
         finally:
-            self.warm.set()
+            self._warm_parts.append("kernels")
+            if len(self._warm_parts) == 2:
+                self.warm.set()
+
+    def _environment(self) -> None:
+        try:
+            self.core.collect_environment()
+        finally:
+            self.env_done.set()
+            self._warm_parts.append("env")
+            if len(self._warm_parts) == 2:
+                self.warm.set()
 
     def _cycle(self, final: bool, durable: bool = True) -> None:
         core = self.core

@@ -15,15 +15,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional
 
 try:  # MEDIA's mixin: report_image, report_plotly, report_text, ...
-    from .reporting import ReportingMixin as _Base
-except ImportError:  # media support not installed yet: scalars still work
-    _Base = object
+    from .reporting import ReportingMixin as _Reporting
+except ImportError:  # media support not present: scalars still work
+    _Reporting = object
+try:  # CAPTURE's mixin: tensorboard_auto_group_scalars, matplotlib_force_report_non_interactive
+    from .capture import CaptureLoggerMixin as _Capture
+except ImportError:
+    _Capture = object
+_BASES = tuple(dict.fromkeys(b for b in (_Reporting, _Capture) if b is not object)) or (object,)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .task import Task
 
 
-class Logger(_Base):
+class Logger(*_BASES):
     """Reports scalars (and, through the mixin, media and plots) for one task."""
 
     def __init__(self, task: "Task") -> None:
@@ -88,9 +93,6 @@ class Logger(_Base):
     def flush(self, wait: bool = True) -> bool:
         """Write everything reported so far; with ``wait`` block until it is on disk."""
         return self._run.flush(wait=wait)
-
-    def get_default_upload_destination(self) -> str:
-        return str(self._run.settings.root)
 
     def __repr__(self) -> str:
         return f"<ringlog.Logger task={self._run.id}>"

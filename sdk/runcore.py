@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import uuid
+from time import time as _now
 import warnings
 from typing import Any, Optional
 
@@ -59,6 +60,7 @@ class RunCore:
         self._warned: set = set()
         self._lock = threading.Lock()
         self._media = None
+        self.media_destination = None  # set by ReportingMixin.set_default_upload_destination
         self.capture = None
         self.run_facade = None  # the Run / Task objects over this core, set by them
         self.task_facade = None
@@ -296,8 +298,9 @@ class RunCore:
         return out
 
     # --- hooks for MEDIA and CAPTURE -----------------------------------------------
-    def console_write(self, stream: str, text: str, level: str = "info") -> None:
-        self.console_records.append((time.time(), stream, level, text))
+    def console_write(self, stream: str, text: str, level: str = "info", time: Optional[float] = None) -> None:
+        """Queue a console record (any thread); ``time``: when it was printed (default now)."""
+        self.console_records.append((_now() if time is None else float(time), stream, level, text))
 
     def media_writer(self):
         """The task's MediaWriter behind a lock (waits until the task exists on disk)."""

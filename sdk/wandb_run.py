@@ -183,7 +183,7 @@ class Run:
             if buf is not None:
                 core.append(buf, x, step, value_arg=f"data[{key!r}]", step_arg="step")
             return
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and not isinstance(value.get("data"), list):  # a plotly dict is media
             for k2, v2 in value.items():
                 self._put(f"{key}/{k2}", v2, step)
             return

@@ -232,3 +232,11 @@ def test_pending_commit_false_row_is_written_by_any_finish(store_root, fast):
     run.log({"a": 2.0}, commit=False)
     run._core.finish()  # what atexit does: no Run.finish call
     assert read(store_root, run.id, "a") == ([0, 1], [1.0, 2.0])
+
+
+def test_short_run_still_records_its_environment(store_root, fast):
+    run = ringlog.init(project="p", dir=store_root, settings=fast)
+    run.log({"x": 1.0})
+    run.finish()
+    env = info(store_root, run.id)["env"]
+    assert env and "python" in str(env) and env.get("argv") is not None
