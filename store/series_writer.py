@@ -14,7 +14,6 @@ import numpy as np
 from ringlog.core import pyramid as pyr
 
 from . import codecs, tail
-from ._fs import fsync_dir
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
 
 
@@ -57,8 +56,10 @@ class _Level:
 
 
 class SeriesWriter:
-    def __init__(self, task_path: Path, sid: int, title: str, series: str, float64: bool = False, pool=None):
+    def __init__(self, task_path: Path, sid: int, title: str, series: str, float64: bool = False, pool=None,
+                 fsync_pool=None):
         self.pool = pool
+        self.fsync_pool = fsync_pool
         self.sid, self.title, self.series = sid, title, series
         self.dir = series_dir(task_path, sid)
         self.dtype = "f8" if float64 else "f4"
@@ -268,9 +269,8 @@ class SeriesWriter:
 
     def fsync(self) -> None:
         """fsync the files written since the last sync, then their folders (new names must last too)."""
-        codecs.fsync_paths(self.unsynced)
-        for d in {p.parent for p in self.unsynced}:
-            fsync_dir(d)
+        codecs.fsync_paths(self.unsynced, self.fsync_pool)
+        codecs.fsync_paths({p.parent for p in self.unsynced}, self.fsync_pool)
         self.unsynced.clear()
 
     def entry(self) -> dict:

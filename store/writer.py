@@ -53,6 +53,8 @@ class TaskWriter:
         # compresses the three arrays of a chunk in parallel (Blosc releases the GIL)
         self._pool = ThreadPoolExecutor(3, thread_name_prefix="ringlog-encode") if (os.cpu_count() or 1) > 1 \
             else None
+        # overlaps the fsyncs of a sync (threads start on first use, so small tasks start none)
+        self._fsync_pool = ThreadPoolExecutor(8, thread_name_prefix="ringlog-fsync") if durable else None
         write_task_meta(self.path, meta, durable)
         self._write_index()
         store._catalog_upsert(self.path, meta)
@@ -103,7 +105,7 @@ class TaskWriter:
                 self._check_open()
                 sid = len(self._series)
                 self._series.append(SeriesWriter(self.path, sid, title, series, float64=float64,
-                                                 pool=self._pool))
+                                                 pool=self._pool, fsync_pool=self._fsync_pool))
                 self._ids[key] = sid
                 self._index_dirty = True
             return sid
@@ -232,8 +234,9 @@ class TaskWriter:
                     warnings.warn(f"ringlog: media of task {self.id} could not be synced: {exc!r}", stacklevel=2)
             self.set_meta(status=status)
             self._closed = True
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
+            for pool in (self._pool, self._fsync_pool):
+                if pool is not None:
+                    pool.shutdown(wait=True)
 
     def __enter__(self):
         return self
