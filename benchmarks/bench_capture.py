@@ -148,7 +148,7 @@ def _sampler(quick: bool) -> tuple[float, int, float]:
     return per_sample, s.samples, len({(t, k) for t, k, _, _ in rec.points})
 
 
-def _tensorboard(n: int) -> tuple[float, float, float, float]:
+def _tensorboard(n: int, reps: int) -> tuple[float, float, float, float]:
     import shutil
     import warnings
 
@@ -175,7 +175,7 @@ def _tensorboard(n: int) -> tuple[float, float, float, float]:
         cap = TBCapture(run._core)  # mirrors into a real run (the SDK's staging)
         base, captured, wall_base, wall_cap = [], [], [], []
         try:
-            for _ in range(5):  # alternate, so background threads weigh on both sides alike
+            for _ in range(reps):  # alternate, so background threads weigh on both sides alike
                 for on, cpu, wall in ((False, base, wall_base), (True, captured, wall_cap)):
                     if on:
                         cap.start()
@@ -208,7 +208,7 @@ def run(quick: bool = False) -> list[Row]:
     share = per_sample / 2.0
     rows.append(Row("sampler CPU per sample", per_sample * 1e3, "ms", "", f"{samples} samples, {series} series"))
     rows.append(Row("sampler share of a core at 2 s", share * 100, "%", "<= 1 %"))
-    tb_base, tb_cap, wall_base, wall_cap = _tensorboard(20_000 if quick else 100_000)
+    tb_base, tb_cap, wall_base, wall_cap = _tensorboard(20_000, 5 if quick else 15)
     over = tb_cap / tb_base - 1
     rows.append(Row("SummaryWriter.add_scalar", tb_base * 1e6, "us CPU/call", "", "caller's thread"))
     rows.append(Row("add_scalar with capture", tb_cap * 1e6, "us CPU/call", "", "caller's thread"))

@@ -91,7 +91,8 @@ class TBCapture:
         self.patches: list[MethodPatch] = []
         self.hook: Optional[PostImportHook] = None
         self._local = _Depth()
-        self._writers: dict = {}  # id(writer) -> (weak reference, {(tag, group): (title, series)})
+        self._writers: dict = {}  # id(writer) -> (weak reference, {group: {tag: (title, series)}})
+        self._last: list = [None, None]  # [writer, its caches], held until stop
         self._owners: dict = {}  # (title, series) -> log folder of the first writer that used it
         self._auto: dict = {}
         staging = getattr(run, "staging", None)
@@ -135,6 +136,7 @@ class TBCapture:
             p.undo()  # if someone wrapped us since, our wrapper stays but passes through (active=False)
         self.patches = []
         self.active = False
+        self._last[0] = self._last[1] = None
 
     # --- the wrapper -------------------------------------------------------------
     def _wrap(self, name: str, orig: Any):
@@ -193,6 +195,7 @@ class TBCapture:
         run = self.run
         fast = self._fast
         writers = self._writers
+        last = self._last  # the writer used last and its tag cache: one identity test per call
         mixin = CaptureLoggerMixin
 
         def add_scalar(writer, tag, scalar_value, global_step=None, walltime=None, *args, **kwargs):
@@ -205,10 +208,15 @@ class TBCapture:
             if local.depth or not cap.active:
                 return result
             try:
-                entry = writers.get(id(writer))
-                if fast is not None and walltime is None and type(global_step) is int and entry is not None \
-                        and entry[0]() is writer:
-                    ts = entry[1].get((tag, mixin._tensorboard_auto_group))
+                if last[0] is writer:
+                    caches = last[1]
+                else:
+                    entry = writers.get(id(writer))
+                    caches = entry[1] if entry is not None and entry[0]() is writer else None
+                    if caches is not None:
+                        last[0], last[1] = writer, caches
+                if fast is not None and caches is not None and walltime is None and type(global_step) is int:
+                    ts = caches[mixin._tensorboard_auto_group].get(tag)
                     pair = None if ts is None else fast.get(ts)
                     if pair is not None:
                         try:
@@ -249,11 +257,12 @@ class TBCapture:
         group = CaptureLoggerMixin._tensorboard_auto_group
         entry = self._writers.get(id(writer))
         if entry is None or entry[0]() is not writer:
-            entry = self._writers[id(writer)] = (_ref(writer), {})
-        ts = entry[1].get((tag, group))
+            entry = self._writers[id(writer)] = (_ref(writer), {False: {}, True: {}})
+        cache = entry[1][group]
+        ts = cache.get(tag)
         if ts is None:
             title, series = split_tag(tag, group)
-            ts = entry[1][tag, group] = self._owned(title, series, writer)
+            ts = cache[tag] = self._owned(title, series, writer)
         return ts
 
     def _owned(self, title: str, series: str, writer: Any) -> tuple[str, str]:
