@@ -104,6 +104,18 @@ class Catalog:
         finally:
             con.close()
 
+    def delete(self, task_id: str) -> None:
+        con = self._connect(create=False)
+        if con is None:
+            return
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("DELETE FROM metrics WHERE task_id=?", (task_id,))
+            con.execute("DELETE FROM tasks WHERE id=?", (task_id,))
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
     # --- reading -------------------------------------------------------------------
     def path_of(self, task_id: str) -> str | None:
         con = self._connect(create=False)

@@ -8,7 +8,9 @@ different tasks of one root at the same time.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sqlite3
 import time
 import uuid
@@ -103,6 +105,17 @@ class Store:
         if path is None:
             raise TaskNotFoundError(f"task_id: no task {task_id!r} under {self.root}")
         return TaskReader(path, self.cache)
+
+    def delete_task(self, task_id: str) -> None:
+        """Delete a task: its folder (renamed away first, so readers never see half of it) and its
+        catalog row. :class:`TaskNotFoundError` when there is none. Do not delete a running task."""
+        path = self.task(task_id).path
+        trash = path.with_name(f".deleting-{task_id}-{uuid.uuid4().hex[:8]}")
+        os.replace(path, trash)
+        try:
+            self.catalog.delete(task_id)
+        finally:
+            shutil.rmtree(trash, ignore_errors=True)
 
     def _ensure_catalog(self) -> None:
         if not self.catalog.path.exists() and self.root.is_dir():

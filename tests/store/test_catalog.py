@@ -109,3 +109,21 @@ def test_several_processes_write_one_catalog(tmp_path):
     rows, total = st.catalog.query(project="multi", limit=None)
     assert total == 120 and all(r["status"] == "completed" for r in rows)
     assert st.rebuild_catalog() == 120
+
+
+def test_delete_task(store):
+    from ringlog.store import TaskNotFoundError
+
+    a = store.create_task(project="p", name="a")
+    b = store.create_task(project="p", name="b")
+    a.set_meta(summary={"x": 1.0})
+    a.close()
+    b.close()
+    store.delete_task(a.id)
+    assert [r["id"] for r in store.tasks()] == [b.id]
+    assert not a.path.exists() and not list(a.path.parent.glob(".deleting-*"))
+    with pytest.raises(TaskNotFoundError):
+        store.task(a.id)
+    with pytest.raises(TaskNotFoundError):
+        store.delete_task(a.id)
+    assert store.rebuild_catalog() == 1
