@@ -280,12 +280,16 @@ class SeriesWriter:
                 "chunks": -(-self.count // CHUNK) if self.sealed else self.n_chunks, **sealed, "levels": [lv.persisted for lv in self.levels],
                 "stats": dict(self.stats), "sorted": dict(self.sorted)}
 
-    def write_tail(self, durable: bool) -> None:
-        """Make the pending points durable: append a record, or rewrite after chunks moved to Zarr."""
+    def write_tail(self, durable: bool):
+        """Make the pending points durable: append a record, or rewrite after chunks moved to Zarr.
+
+        Returns the tail's path when an appended record still needs an fsync (the caller
+        fsyncs every series' tail together), else None.
+        """
         path = self.dir / "tail.bin"
         if self.sealed:  # series.json (written before this) already counts every point
             path.unlink(missing_ok=True)
-            return
+            return None
         base = self.n_chunks * CHUNK
         if base != self.tail_base:
             tail.rewrite(path, tail.encode_record(base, self.step.view(), self.value.view(), self.time.view()),
@@ -294,6 +298,8 @@ class SeriesWriter:
         elif self.step.n > self.tail_count:
             k = self.tail_count
             rec = tail.encode_record(base + k, self.step.view()[k:], self.value.view()[k:], self.time.view()[k:])
-            tail.append(path, rec, durable)
+            tail.append(path, rec, durable=False)
             self.tail_count = self.step.n
+            return path if durable else None
+        return None
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _fs
+from . import _fs, codecs
 from .errors import TaskClosedError, bad_type, bad_value
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
 from .series_writer import SeriesWriter
@@ -173,8 +173,9 @@ class TaskWriter:
                 s.unsynced.clear()
         if changed:
             self._write_index()
+        to_sync = [p for p in (s.write_tail(self._durable) for s in self._series) if p is not None]
+        codecs.fsync_paths(to_sync, self._fsync_pool)  # one overlapped batch, not one fsync per series
         for s in self._series:
-            s.write_tail(self._durable)
             if s.migrated_from is not None:
                 shutil.rmtree(s.migrated_from, ignore_errors=True)
                 s.migrated_from = None
