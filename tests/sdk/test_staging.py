@@ -220,3 +220,34 @@ def test_bulk_times_must_be_finite(store_root, fast):
     with pytest.warns(ringlog.errors.LoggingWarning, match="times"):
         task.get_logger().report_scalar_array("a", "b", [1.0, 2.0], [0, 1], times=[1.7e9, float("nan")])
     task.close()
+
+
+def test_threads_logging_distinct_series_keep_every_pair(store_root):
+    """The hot path takes no lock: distinct series from distinct threads must still stay exact,
+    also while the clock blocks and the flusher harvests (small staging limit)."""
+    import threading
+
+    s = ringlog.Settings(flush_interval=0.02, staging_limit=4096, capture=False, handle_signals=False,
+                         clock_period=0.002)
+    task = Task.init(project_name="s", task_name="threads", dir=store_root, settings=s)
+    lg = task.get_logger()
+    n = 50_000
+
+    def worker(name):
+        for i in range(n):
+            lg.report_scalar(name, name, i * 0.25, i)
+
+    threads = [threading.Thread(target=worker, args=(f"t{k}",)) for k in range(3)]
+    for t in threads:
+        t.start()
+    worker("main")
+    for t in threads:
+        t.join()
+    task.close()
+    from ringlog.store import Store
+
+    r = Store(store_root).task(task.id)
+    for name in ("main", "t0", "t1", "t2"):
+        got = r.scalar(name, name)
+        assert got.step.tolist() == list(range(n))
+        assert np.array_equal(got.value, np.arange(n) * 0.25)
