@@ -6,12 +6,16 @@ and wakes the flusher when half the staging limit is reached. It imports
 nothing heavy, so it runs from the first microsecond of a run.
 
 ``Flusher`` does everything slow, off the user's thread: it imports the store
-and the numba core (so ``init()`` returns fast and no logging call ever waits
-for a compile), creates the task, warms the kernels up, then every
-``flush_interval`` (or when woken) harvests the staging into the ring, drains
-the ring into the ``TaskWriter``, syncs it (durable: a ``kill -9`` loses at most
-one interval), and writes changed metadata and console records. Any failure
-of the store is reported once as a warning; points that cannot be written are
+and the core (so ``init()`` returns fast and no logging call ever waits for a
+compile) and creates the task; two short-lived helper threads compile/load the
+numba kernels (the ring drains with numpy until they are ready) and collect
+the environment. Then, every ``flush_interval`` or when woken (staging half
+full, a bulk queued, ``flush()``), it harvests the staging into the ring,
+drains the ring into the ``TaskWriter`` (batches of a quarter of the ring or
+more go to the writer directly), and writes changed metadata and console
+records. The fsync (``TaskWriter.sync``) runs once per interval, on request
+and at the end, so a ``kill -9`` loses at most one interval. Any failure of
+the store is reported once as a warning; points that cannot be written are
 counted, never allowed to crash or hang the training job.
 """
 

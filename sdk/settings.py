@@ -36,7 +36,7 @@ class Settings:
     most this much). ``staging_limit``: points held in Python before the
     logging call waits (``on_full="wait"``) or raises :class:`RingFullError`
     (``on_full="raise"``); about 16 bytes each. ``ring_capacity``: points the
-    numba ring holds between the staging and the store (28 bytes each).
+    numba ring holds between the staging and the store (24 bytes each).
     ``finish_timeout``: the bound on how long ``finish()`` waits for the last
     flush. ``clock_period``: how often a light thread reads the clock for point
     wall times (the time resolution kept; see ``staging.py``).
