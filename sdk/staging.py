@@ -25,7 +25,9 @@ lookup plus two C-level appends and nothing else::
 * When more than ``limit`` points wait (the flusher cannot keep up), the clock
   thread empties the fast dicts: the next call misses, takes the slow path and
   waits for the flusher (or raises ``RingFullError``), then the flusher refills
-  them. So fullness costs the hot path nothing either.
+  them. So fullness costs the hot path nothing either. Bulk arrays queue behind
+  the staged points of their series (order kept, no copy at harvest) under
+  their own bound: ``report_array`` keeps at most two 1M-point chunks queued.
 
 Assumption: one series is logged from one thread at a time (the usual case;
 other threads logging *other* series is fine). Two threads appending to the
