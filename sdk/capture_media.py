@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import warnings
 from typing import Any, Optional
 
@@ -134,8 +135,24 @@ def report_image(run: Any, title: str, series: str, step: int, arr: np.ndarray, 
                                         caption=caption)
 
 
+_converting = threading.local()
+
+
+def converting() -> bool:
+    """True on a thread that is inside :func:`figure_payload` (its own savefig is not a user's)."""
+    return getattr(_converting, "on", False)
+
+
 def figure_payload(fig: Any) -> tuple[str, Any]:
     """("plotly", figure dict) when the figure converts, else ("png", bytes). Renders once."""
+    _converting.on = True
+    try:
+        return _figure_payload(fig)
+    finally:
+        _converting.on = False
+
+
+def _figure_payload(fig: Any) -> tuple[str, Any]:
     try:
         from . import figures as media_figures  # MEDIA's converter, when present
 

@@ -1,6 +1,7 @@
-"""matplotlib capture: figures shown with ``plt.show()`` / ``Figure.show()`` are reported as plots.
+"""matplotlib capture: figures shown with ``plt.show()`` / ``Figure.show()`` or saved with
+``savefig`` are reported as plots.
 
-``matplotlib.pyplot.show`` and ``matplotlib.figure.Figure.show`` are wrapped
+``matplotlib.pyplot.show``, ``matplotlib.figure.Figure.show`` and ``Figure.savefig`` are wrapped
 (now if pyplot is imported, else the moment it is). Before the original runs
 (an interactive ``show`` may block and close the figures), every open figure
 (``plt.show``) or the figure itself (``Figure.show``) is converted: to plotly
@@ -21,6 +22,7 @@ Cost: one render of each reported figure (tens of ms), on the caller's thread.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import weakref
@@ -100,6 +102,7 @@ class MplCapture:
 
             self.patches.append(_ModulePatch(pyplot, "show", self._wrap_pyplot_show(pyplot.show)))
             self.patches.append(MethodPatch(Figure, "show", self._wrap_figure_show(Figure.show)))
+            self.patches.append(MethodPatch(Figure, "savefig", self._wrap_savefig(Figure.savefig)))
         except Exception as exc:
             self._failed(exc)
 
@@ -127,6 +130,28 @@ class MplCapture:
         show.__wrapped__ = orig
         return show
 
+    def _wrap_savefig(self, orig):
+        """``Figure.savefig`` (``plt.savefig`` calls it): the usual way under Agg. Reported after the
+        save succeeded, if the figure changed since it was last reported (checked before the save
+        clears matplotlib's stale flag); a figure without a title is named after the file."""
+        cap = self
+
+        def savefig(fig, fname, *args, **kwargs):
+            if not cap.active or getattr(cap._local, "busy", False) or cm.converting():
+                return orig(fig, fname, *args, **kwargs)
+            changed = fig not in cap._seen or getattr(fig, "stale", True)
+            result = orig(fig, fname, *args, **kwargs)
+            if changed:
+                name = None
+                if isinstance(fname, (str, os.PathLike)):
+                    name = os.path.splitext(os.path.basename(os.fspath(fname)))[0] or None
+                cap._report_many([(fig, getattr(fig, "number", None))], name=name, force=True)
+            return result
+
+        savefig.__doc__ = orig.__doc__
+        savefig.__wrapped__ = orig
+        return savefig
+
     def _report_open(self) -> None:
         try:
             from matplotlib._pylab_helpers import Gcf
@@ -137,21 +162,31 @@ class MplCapture:
             return
         self._report_many(figs)
 
-    def _report_many(self, figs: list) -> None:
-        self._local.busy = True  # the converter may call show-like paths; never recurse
+    def _report_many(self, figs: list, name: Optional[str] = None, force: bool = False) -> None:
+        self._local.busy = True  # the converter renders (savefig): never recurse
         try:
             for fig, num in figs:
                 try:
-                    self.report_figure(fig, num)
+                    self.report_figure(fig, num, name=name, force=force)
                 except Exception as exc:
                     self._failed(exc)
         finally:
             self._local.busy = False
 
-    def report_figure(self, fig: Any, num: Optional[int] = None) -> bool:
-        """Report ``fig`` unless it was reported and has not changed since; True if reported."""
-        if fig in self._seen and not getattr(fig, "stale", True):
+    def report_figure(self, fig: Any, num: Optional[int] = None, name: Optional[str] = None,
+                      force: bool = False) -> bool:
+        """Report ``fig`` unless it was reported and has not changed since (``force``: the caller
+        checked); ``name``: the title when the figure has none of its own. True if reported."""
+        if not force and fig in self._seen and not getattr(fig, "stale", True):
             return False
+        busy = getattr(self._local, "busy", False)
+        self._local.busy = True  # our own savefig below is not a user's
+        try:
+            return self._report(fig, num, name)
+        finally:
+            self._local.busy = busy
+
+    def _report(self, fig: Any, num: Optional[int], name: Optional[str]) -> bool:
         from .capture import CaptureLoggerMixin
 
         if CaptureLoggerMixin._matplotlib_force_image:
@@ -163,6 +198,8 @@ class MplCapture:
         else:
             payload = cm.figure_payload(fig)
         title = figure_title(fig, num)
+        if name and title.startswith("Figure"):
+            title = name
         it = self._counts.get(title, -1) + 1
         self._counts[title] = it
         cm.report_payload(self.run, title, "plot", it, payload)

@@ -26,7 +26,7 @@ def _snapshot():
     st1, st2 = os.fstat(1), os.fstat(2)
     return {"stdout": sys.stdout, "stderr": sys.stderr, "fd1": (st1.st_dev, st1.st_ino),
             "fd2": (st2.st_dev, st2.st_ino), "meta_path": list(sys.meta_path), "plt.show": plt.show,
-            "Figure.show": Figure.__dict__["show"],
+            "Figure.show": Figure.__dict__["show"], "Figure.savefig": Figure.__dict__["savefig"],
             "writer": {k: v for k, v in SummaryWriter.__dict__.items() if k.startswith("add_")}}
 
 

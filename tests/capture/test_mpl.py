@@ -79,3 +79,24 @@ def test_conversion_failure_warns_and_show_still_runs(fake_run, monkeypatch):
     plt.show()
     cap.stop()
     assert called == [1] and len(fake_run.warnings) == 1 and "disk full" in fake_run.warnings[0][1]
+
+
+def test_savefig_reports_changed_figures_named_after_the_file(fake_run, tmp_path):
+    cap = MplCapture(fake_run).start()
+    try:
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        plt.savefig(tmp_path / "loss_curve.png")
+        fig.savefig(tmp_path / "loss_curve.png")  # unchanged: saved, not reported again
+        ax.plot([0, 1], [0, 1])
+        fig.savefig(str(tmp_path / "loss_curve.pdf"))
+        with pytest.raises(Exception):
+            fig.savefig(tmp_path / "x.not-a-format")  # the user's error reaches the user
+        plt.show()  # nothing changed since the last save
+    finally:
+        cap.stop()
+    plots = read_plots(fake_run.path)
+    assert [(p["title"], p["iteration"]) for p in plots] == [("loss_curve", 0), ("loss_curve", 1)]
+    assert (tmp_path / "loss_curve.png").stat().st_size > 0 and (tmp_path / "loss_curve.pdf").exists()
+    assert Figure.savefig.__name__ == "savefig" and not hasattr(Figure.savefig, "__ringlog_original__")
+    assert fake_run.warnings == []
