@@ -4,8 +4,10 @@ The SDK calls ``start_capture`` when a run starts and ``stop()`` when it
 finishes (before the final flush). Each capture is switched by ``settings``:
 
 * ``console`` - stdout/stderr tee into the console log (``console_capture``);
-* ``tensorboard`` - ``SummaryWriter`` mirroring (``tb_capture``);
-* ``matplotlib`` - ``plt.show()`` reporting (``mpl_capture``);
+* ``tensorboard`` - ``SummaryWriter`` mirroring (``tb_capture``; ``tb_import`` reads old
+  event files);
+* ``matplotlib`` - figures shown (``plt.show()``) or saved (``savefig``) are reported
+  (``mpl_capture``);
 * ``system_metrics`` every ``system_interval`` s - CPU/memory/disk/network/GPU
   scalars under the title ``"system"`` (``sysmetrics``).
 
