@@ -141,7 +141,8 @@ class Catalog:
         """Filter, sort and page tasks; returns ``(rows, total)``.
 
         ``sort``: a column (updated, created, name, status, project, id), ``duration``,
-        ``summary.<key>`` or ``config.<key>`` (tasks without the key come last).
+        ``summary.<key>`` or ``config.<key>`` (``config.a.b``: the key "a.b", else nested a -> b;
+        tasks without the key come last).
         ``metric_filters``: ``(key, lo, hi)`` triples on numeric summary values, bounds
         inclusive, ``None`` for open. ``text`` matches name or id (case-insensitive).
         ``limit=None`` returns every row.
@@ -191,9 +192,14 @@ class Catalog:
             join_args.append(sort[8:])
             key_sql = "s.value"
         elif sort.startswith("config.") and len(sort) > 7:
-            key_sql = "json_extract(t.config, ?)"
-            path = '$."' + sort[7:].replace('"', '\\"') + '"'
-            order_args += [path, path]
+            # the viewer flattens nested config with dots: "config.a.b" is the top-level key
+            # "a.b" if one exists, else the nested a -> b
+            paths = ['$."' + sort[7:].replace('"', '\\"') + '"']
+            if "." in sort[7:]:
+                paths.append("$" + "".join('."' + p.replace('"', '\\"') + '"' for p in sort[7:].split(".")))
+            key_sql = "COALESCE(" + ", ".join("json_extract(t.config, ?)" for _ in paths) + ")" \
+                if len(paths) > 1 else "json_extract(t.config, ?)"
+            order_args += paths + paths
         else:
             raise bad_value("sort", "must be a column (updated, created, name, status, project, id), 'duration', "
                             "'summary.<key>' or 'config.<key>'", sort)
