@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -36,23 +37,83 @@ def section_of(title: str) -> str:
     return title.split("/", 1)[0] if "/" in title else ""
 
 
+#: ClearML's ``Logger.report_single_value(name, value)`` stores one point at step 0 under this
+#: title (series = the value's name); such values are listed in a table, not charted.
+SINGLE_VALUE_TITLE = "Summary"
+#: reserved title of the system metrics sampler (CONTRACTS.md): its series have different
+#: units, so each gets a chart of its own in a collapsed "system" section, as W&B's System panel
+SYSTEM_TITLE = "system"
+_CPU_CORE = re.compile(r"cpu\d+_percent")
+_GPU_METRIC = re.compile(r"gpu\d+/(.+)")
+
+
+def system_chart_of(series: str) -> tuple[str, str]:
+    """(chart id, chart name) for one system series: per-core CPU lines share one chart, and so
+    do the same figure of every GPU (``gpu0/utilization``, ``gpu1/utilization``: one chart)."""
+    if _CPU_CORE.fullmatch(series):
+        return "system/cpu per core", "cpu per core"
+    m = _GPU_METRIC.fullmatch(series)
+    if m:
+        return f"system/gpu/{m.group(1)}", f"gpu {m.group(1)}"
+    return f"system/{series}", series
+
+
+def _natural(s: str) -> list:
+    """Sort key putting cpu2 before cpu10."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
+
+
 def series_impl(reader) -> dict:
-    """Every (title, series) of the task with its last/min/max/count, grouped by chart title."""
+    """Every (title, series) of the task with its last/min/max/count, grouped into charts.
+
+    A chart is one title (``id`` = ``name`` = the title) except for the reserved ``system``
+    title, split by :func:`system_chart_of` into charts with ``collapsed`` true. Series of the
+    ``Summary`` title holding at most one point are ClearML single values: they are listed in
+    ``single_values`` (name, value, step) and not charted; a ``Summary`` series with more points
+    stays a chart. Cost: one ``last_metrics()`` call; O(series).
+    """
     try:
         stats = reader.last_metrics()
     except Exception:  # a brand-new task may have no metrics file yet
         stats = {}
     charts: dict[str, dict] = {}
+    singles = []
     for title, series in reader.series():
         st = stats.get((title, series), {})
-        chart = charts.setdefault(title, {"title": title, "section": section_of(title), "series": []})
+        if title == SINGLE_VALUE_TITLE and (st.get("count") or 0) <= 1:
+            singles.append(_single_value(reader, title, series, st))
+            continue
+        if title == SYSTEM_TITLE:
+            cid, name = system_chart_of(series)
+            section, collapsed = SYSTEM_TITLE, True
+        else:
+            cid = name = title
+            section, collapsed = section_of(title), False
+        chart = charts.setdefault(cid, {"id": cid, "title": title, "name": name, "section": section,
+                                        "collapsed": collapsed, "series": []})
         chart["series"].append({
             "series": series, "key": series_key(title, series),
             "last": st.get("last"), "min": st.get("min"), "max": st.get("max"),
             "count": st.get("count"), "last_step": st.get("last_step"),
         })
-    ordered = sorted(charts.values(), key=lambda c: (c["section"], c["title"]))
-    return {"task": reader.id, "charts": ordered}
+    for c in charts.values():
+        if c["collapsed"]:
+            c["series"].sort(key=lambda s: _natural(s["series"]))
+    # the system section goes last: it is about the machine, not the model
+    ordered = sorted(charts.values(), key=lambda c: (c["collapsed"], c["section"], _natural(c["name"])))
+    return {"task": reader.id, "charts": ordered, "single_values": singles}
+
+
+def _single_value(reader, title: str, series: str, st: dict) -> dict:
+    value, step = st.get("last"), st.get("last_step")
+    if value is None and st.get("count") is None:  # no stats (yet): read the one point itself
+        try:
+            s = reader.scalar(title, series)
+        except Exception:
+            s = None
+        if s is not None and len(s.value):
+            value, step = float(s.value[-1]), int(s.step[-1])
+    return {"name": series, "value": value, "step": step}
 
 
 def _known_series(reader, title: str, series: str | None) -> tuple[str, str]:

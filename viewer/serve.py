@@ -34,11 +34,39 @@ def serve(root: str | Path | None = None, host: str = DEFAULT_HOST, port: int = 
         raise ValueError(f"argument 'port' must be an integer in 0..65535; got {port!r}")
     root = Path(root) if root is not None else default_root()
     app = app or create_app(root)
+    start_warmup()
     if host not in LOOPBACK:
         log.warning("ringlog viewer bound to %s: anyone who can reach this address can read every task", host)
     print(f"ringlog viewer: serving {root.resolve()} at http://{host if ':' not in host else f'[{host}]'}:{port}/",
           flush=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="ringlog")
+
+
+WARMUP_PARTS = ("decimate", "pyramid")
+
+
+def start_warmup(parts: tuple[str, ...] = WARMUP_PARTS):
+    """Compile/load the reader's numba kernels on a daemon thread; returns the thread.
+
+    On a fresh machine (empty numba cache) the first decimate query would otherwise wait
+    seconds to a minute for compiles. Nothing waits for this thread: a request that needs a
+    kernel before it is ready compiles it on demand (numba's compiler lock makes that safe).
+    A failure is logged, never raised: the viewer works without the head start.
+    """
+    import threading
+
+    def _run() -> None:
+        try:
+            from ringlog.core import warmup
+
+            seconds = warmup(tuple(parts))
+            log.info("ringlog viewer: numba kernels %s ready in %.1f s", ", ".join(parts), seconds)
+        except Exception:
+            log.warning("ringlog viewer: kernel warm-up failed; charts compile on first use", exc_info=True)
+
+    t = threading.Thread(target=_run, name="ringlog-viewer-warmup", daemon=True)
+    t.start()
+    return t
 
 
 class BackgroundServer:

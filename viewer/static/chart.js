@@ -13,7 +13,8 @@ const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
                  "#7f7f7f", "#bcbd22", "#17becf"];
 
 class RingChart {
-  /* lines: [{task, title, series, name, color}] ; opts: {smoothing, logy, x, method, height} */
+  /* lines: [{task, title, series, name, color}] ; opts: {smoothing, logy, x, method, height, metric}
+     (metric: the store title for report embeds when the displayed title differs, e.g. system charts) */
   constructor(container, title, lines, opts) {
     this.box = container;
     this.title = title;
@@ -161,7 +162,7 @@ class RingChart {
     const variants = [...new Set(this.lines.map(l => l.series))];
     const xaxis = {step: "iter", time: "timestamp", wall: "iso_time"}[this.opts.x] || "iter";
     this.footer.appendChild(RL.el("button", {type: "button", class: "embed", title: "copy embed code for a report",
-      "data-ringlog-embed": JSON.stringify({type: "scalar", objects, metrics: this.title, variants, xaxis}),
+      "data-ringlog-embed": JSON.stringify({type: "scalar", objects, metrics: this.opts.metric || this.title, variants, xaxis}),
       text: "embed"}));
   }
 

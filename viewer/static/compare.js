@@ -14,36 +14,73 @@
   async function loadCharts() {
     const box = document.getElementById("charts");
     const lists = await Promise.all(tasks.map(t => RL.getJSON(`/api/tasks/${encodeURIComponent(t.id)}/series`)));
-    const byTitle = new Map();
+    const byChart = new Map();   // chart id -> {id, title, name, section, collapsed, lines}
     lists.forEach(({data}, i) => data.charts.forEach(c => c.series.forEach(s => {
-      if (!byTitle.has(c.title)) byTitle.set(c.title, []);
+      const id = c.id || c.title;
+      if (!byChart.has(id)) byChart.set(id, {id, title: c.title, name: c.name || c.title, section: c.section,
+                                             collapsed: !!c.collapsed, lines: []});
       const multi = c.series.length > 1;
-      byTitle.get(c.title).push({task: tasks[i].id, title: c.title, series: s.series,
-                                 name: tasks[i].name + (multi ? " · " + s.series : ""),
-                                 color: PALETTE[i % PALETTE.length]});
+      byChart.get(id).lines.push({task: tasks[i].id, title: c.title, series: s.series,
+                                  name: tasks[i].name + (multi ? " · " + s.series : ""),
+                                  color: PALETTE[i % PALETTE.length]});
     })));
+    singleValues(lists.map(({data}) => data.single_values || []));
     box.textContent = "";
-    // W&B sections: keys with a "/" are grouped by their prefix, the rest under "Charts"
-    const sectionOf = t => (t.includes("/") ? t.split("/")[0] : "");
-    const titles = [...byTitle.keys()].sort((a, b) =>
-      sectionOf(a).localeCompare(sectionOf(b)) || a.localeCompare(b));
-    let section = null, grid = null;
-    for (const title of titles) {
-      if (grid === null || sectionOf(title) !== section) {
-        section = sectionOf(title);
-        const details = RL.el("details", {class: "section", open: true}, [RL.el("summary", {text: section || "Charts"})]);
+    // W&B sections: keys with a "/" are grouped by their prefix, the rest under "Charts";
+    // the collapsed system section (one chart per system figure) comes last
+    const ordered = [...byChart.values()].sort((a, b) => (a.collapsed - b.collapsed) ||
+      a.section.localeCompare(b.section) || a.name.localeCompare(b.name, undefined, {numeric: true}));
+    let section = null, grid = null, details = null;
+    const eager = [];
+    const make = (g, c) => {
+      const cbox = RL.el("div", {class: "chart-box", "data-title": c.name, "data-chart": c.id});
+      g.appendChild(cbox);
+      const chart = new RingChart(cbox, c.name, c.lines, Object.assign(opts(), {metric: c.title}));
+      chart.opts.height = 320;
+      charts.push(chart);
+      return chart;
+    };
+    for (const c of ordered) {
+      if (grid === null || c.section !== section || details.dataset.collapsed !== String(c.collapsed)) {
+        section = c.section;
+        details = RL.el("details", {class: "section", open: !c.collapsed, "data-section": section,
+                                    "data-collapsed": String(c.collapsed)}, [RL.el("summary", {text: section || "Charts"})]);
         grid = RL.el("div", {class: "chart-grid"});
         details.appendChild(grid);
         box.appendChild(details);
+        if (c.collapsed) {   // built on first open (a hidden plot has no width to size its budget)
+          const pending = details._pending = [];
+          details.addEventListener("toggle", function onToggle() {
+            if (!this.open) return;
+            this.removeEventListener("toggle", onToggle);
+            observeCharts(pending.map(([g, ch]) => make(g, ch)));
+          });
+        }
       }
-      const cbox = RL.el("div", {class: "chart-box", "data-title": title});
-      grid.appendChild(cbox);
-      const c = new RingChart(cbox, title, byTitle.get(title), opts());
-      c.opts.height = 320;
-      charts.push(c);
+      if (details._pending) details._pending.push([grid, c]);
+      else eager.push(make(grid, c));
     }
-    if (!charts.length) box.appendChild(RL.el("p", {class: "muted", text: "These tasks logged no scalars."}));
-    observeCharts(charts);
+    if (!byChart.size) box.appendChild(RL.el("p", {class: "muted", text: "These tasks logged no scalars."}));
+    observeCharts(eager);
+  }
+
+  /* report_single_value numbers: one row per task, one column per value name */
+  function singleValues(perTask) {
+    const holder = document.getElementById("single-values");
+    holder.textContent = "";
+    const names = [...new Set(perTask.flatMap(vs => vs.map(v => v.name)))].sort();
+    if (!names.length) { holder.hidden = true; return; }
+    holder.hidden = false;
+    const head = RL.el("tr", null, [RL.el("th", {text: "task"})].concat(names.map(n => RL.el("th", {text: n}))));
+    const rows = tasks.map((t, i) => {
+      const m = new Map(perTask[i].map(v => [v.name, v.value]));
+      return RL.el("tr", null, [RL.el("td", null, [RL.el("span", {class: "swatch", style: null}), t.name])]
+        .concat(names.map(n => RL.el("td", {class: "num", text: m.has(n) ? RL.fmtNum(m.get(n)) : ""}))));
+    });
+    rows.forEach((r, i) => { r.querySelector(".swatch").style.background = PALETTE[i % PALETTE.length]; });
+    holder.appendChild(RL.el("h2", {text: "Single values"}));
+    holder.appendChild(RL.el("div", {class: "table-wrap"}, [
+      RL.el("table", {class: "grid single-values"}, [RL.el("thead", null, [head]), RL.el("tbody", null, rows)])]));
   }
 
   function numeric(v) { return typeof v === "number" && isFinite(v); }

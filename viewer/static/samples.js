@@ -88,6 +88,9 @@ const RLSamples = (function () {
     }
   }
 
+  const VIDEO_EXTS = new Set(["mp4", "webm", "ogg", "ogv", "m4v"]);
+  const ANIMATED_IMAGE_EXTS = new Set(["gif", "apng", "webp", "png"]);
+
   function mediaNode(it) {
     if (!it.url) return RL.el("p", {class: "muted", text: "stored remotely: " + (it.uri || "unknown location")});
     switch (it.kind) {
@@ -101,7 +104,13 @@ const RLSamples = (function () {
         return img;
       }
       case "audio": return RL.el("audio", {src: it.url, controls: true, preload: "metadata"});
-      case "video": return RL.el("video", {src: it.url, controls: true, preload: "metadata"});
+      case "video": {
+        // ringlog.Video defaults to GIF (as W&B): an animated image, which <video> cannot play
+        const ext = String(it.ext || "").toLowerCase().replace(/^\./, "");
+        if (VIDEO_EXTS.has(ext)) return RL.el("video", {src: it.url, controls: true, preload: "metadata"});
+        if (ANIMATED_IMAGE_EXTS.has(ext)) return RL.el("img", {src: it.url, alt: it.caption || "", class: "video-gif"});
+        return RL.el("a", {href: it.url, download: "", text: `download video (.${ext || "?"}: the browser cannot play it)`});
+      }
       case "html": return RL.el("iframe", {src: it.url, sandbox: "allow-scripts", referrerpolicy: "no-referrer",
                                            class: "html-sample", title: it.caption || "HTML sample"});
       default: return RL.el("a", {href: it.url, download: "", text: "download file"});

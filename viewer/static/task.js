@@ -30,32 +30,72 @@
     let data;
     try { ({data} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`)); }
     catch (e) { box.textContent = ""; box.appendChild(RL.el("p", {class: "error", text: e.message})); return; }
-    state.seriesSig = JSON.stringify(data.charts.map(c => [c.title, c.series.map(s => s.series)]));
-    state.counts = new Map(data.charts.map(c => [c.title, c.series.map(x => `${x.count}:${x.last_step}`).join(",")]));
+    state.seriesSig = seriesSig(data);
+    state.counts = chartCounts(data);
     box.textContent = "";
     state.charts = [];
-    if (!data.charts.length) { box.appendChild(RL.el("p", {class: "muted", text: "No scalars logged yet."})); }
+    renderSingleValues(document.getElementById("single-values"), data.single_values);
+    if (!data.charts.length && !(data.single_values || []).length) {
+      box.appendChild(RL.el("p", {class: "muted", text: "No scalars logged yet."}));
+    }
     // x-axis choices: every logged metric can serve as x (W&B step_metric)
     const xsel = document.getElementById("xaxis");
     xsel.querySelectorAll("option[data-metric]").forEach(o => o.remove());
     data.charts.forEach(c => c.series.forEach(s => xsel.appendChild(
       RL.el("option", {value: "metric:" + s.key, "data-metric": "1", text: "metric: " + s.key}))));
-    let section = null, grid = null;
+    let section = null, grid = null, details = null;
+    const eager = [];
     for (const c of data.charts) {
-      if (grid === null || c.section !== section) {
+      if (grid === null || c.section !== section || details.dataset.collapsed !== String(!!c.collapsed)) {
         section = c.section;
-        const details = RL.el("details", {class: "section", open: true}, [
+        details = RL.el("details", {class: "section", open: !c.collapsed, "data-section": section,
+                                    "data-collapsed": String(!!c.collapsed)}, [
           RL.el("summary", {text: section || "Charts"})]);
         grid = RL.el("div", {class: "chart-grid"});
         details.appendChild(grid);
         box.appendChild(details);
+        if (c.collapsed) {
+          // charts of a collapsed section are built when it is first opened: a hidden plot has
+          // no width to size its decimation budget by, and nobody may ever look at them
+          const pending = [];
+          details._pending = pending;
+          details.addEventListener("toggle", function onToggle() {
+            if (!this.open) return;
+            this.removeEventListener("toggle", onToggle);
+            const made = pending.map(([g, ch]) => makeChart(g, ch));
+            observeCharts(made);
+          });
+        }
       }
-      const cbox = RL.el("div", {class: "chart-box", "data-title": c.title});
-      grid.appendChild(cbox);
-      const lines = c.series.map(s => ({task, title: c.title, series: s.series, name: s.series}));
-      state.charts.push(new RingChart(cbox, c.title, lines, opts()));
+      if (details._pending) details._pending.push([grid, c]);
+      else eager.push(makeChart(grid, c));
     }
-    observeCharts(state.charts);
+    observeCharts(eager);
+  }
+
+  function makeChart(grid, c) {
+    const cbox = RL.el("div", {class: "chart-box", "data-title": c.name || c.title, "data-chart": c.id || c.title});
+    grid.appendChild(cbox);
+    const lines = c.series.map(s => ({task, title: c.title, series: s.series, name: s.series}));
+    const chart = new RingChart(cbox, c.name || c.title, lines, Object.assign(opts(), {metric: c.title}));
+    chart.id = c.id || c.title;
+    state.charts.push(chart);
+    return chart;
+  }
+
+  const seriesSig = d => JSON.stringify([d.charts.map(c => [c.id, c.series.map(s => s.series)]),
+                                         (d.single_values || []).map(v => [v.name, v.value])]);
+  const chartCounts = d => new Map(d.charts.map(c => [c.id || c.title,
+                                                      c.series.map(x => `${x.count}:${x.last_step}`).join(",")]));
+
+  /* ClearML's report_single_value numbers: a name/value table, not 1-point charts */
+  function renderSingleValues(holder, values) {
+    holder.textContent = "";
+    if (!values || !values.length) { holder.hidden = true; return; }
+    holder.hidden = false;
+    holder.appendChild(RL.el("h2", {text: "Single values"}));
+    holder.appendChild(RL.el("table", {class: "kv single-values"}, values.map(v =>
+      RL.el("tr", null, [RL.el("th", {text: v.name}), RL.el("td", {class: "num", text: RL.fmtNum(v.value)})]))));
   }
 
   document.getElementById("smoothing").addEventListener("input", e => {
@@ -76,6 +116,10 @@
     if (!changed && document.getElementById("summary").childElementCount) return data;
     const box = document.getElementById("summary");
     box.textContent = "";
+    const sv = RL.el("div", {class: "single-values-box"});
+    box.appendChild(sv);
+    RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`, true)
+      .then(({data: s}) => renderSingleValues(sv, s.single_values)).catch(() => {});
     const rows = Object.entries(data.summary || {});
     if (!rows.length) box.appendChild(RL.el("p", {class: "muted", text: "No summary yet."}));
     else box.appendChild(RL.el("table", {class: "kv"}, rows.map(([k, v]) =>
@@ -128,12 +172,11 @@
       const running = data.status === "running" || data.status === "created";
       if (state.loaded.scalars) {
         const {data: s, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`, true);
-        const sig = JSON.stringify(s.charts.map(c => [c.title, c.series.map(x => x.series)]));
-        if (changed && sig !== state.seriesSig) await loadScalars();       // a new series appeared
+        if (changed && seriesSig(s) !== state.seriesSig) await loadScalars();  // a new series or value
         else if (changed) {
           // refresh only the charts whose series gained points since the last poll
-          const counts = new Map(s.charts.map(c => [c.title, c.series.map(x => `${x.count}:${x.last_step}`).join(",")]));
-          state.charts.filter(c => c.started && counts.get(c.title) !== state.counts.get(c.title))
+          const counts = chartCounts(s);
+          state.charts.filter(c => c.started && counts.get(c.id) !== state.counts.get(c.id))
                       .forEach(c => c.refresh());
           state.counts = counts;
         }
