@@ -237,3 +237,32 @@ def test_terminal_stays_a_terminal(tmp_path):
     assert res["facts"] == {"isatty": True, "cols": 123, "kinds": ["pty", "pty"]}
     assert ["stdout", "\x1b[32mgreen\x1b[0m line"] in res["got"]
     assert b"\x1b[32mgreen\x1b[0m line\r\n" in seen  # exactly one CR added, by the real terminal
+
+
+FLOOD = textwrap.dedent(r'''
+    import json, sys
+    from ringlog.console_capture import ConsoleCapture
+    got = []
+    cap = ConsoleCapture(lambda s, t, tm: got.append([s, t]), period=0.05, cap_bytes=100_000,
+                         tail_bytes=20_000).start()
+    for i in range(20_000):
+        print(f"line {i:06d} " + "x" * 37)  # 50 bytes with the newline: 1 MB in all
+    cap.stop()
+    with open(sys.argv[1], "w") as f:
+        json.dump(got, f)
+''')
+
+
+def test_flood_is_capped_with_the_tail_kept(tmp_path):
+    out = tmp_path / "got.json"
+    p = subprocess.run([sys.executable, "-c", FLOOD, str(out)], capture_output=True, timeout=120)
+    assert p.returncode == 0, p.stderr.decode()
+    assert p.stdout.count(b"\n") == 20_000  # the terminal still got every line
+    got = json.loads(out.read_text())
+    texts = [t for s, t in got if s == "stdout"]
+    notes = [t for s, t in got if s == "log"]
+    assert texts[:3] == [f"line {i:06d} " + "x" * 37 for i in range(3)]
+    assert texts[-1] == "line 019999 " + "x" * 37 and len(notes) == 1 and "dropped" in notes[0]
+    assert sum(len(t) + 1 for t in texts) <= 100_000
+    kept = [int(t.split()[1]) for t in texts]
+    assert kept == sorted(kept) and kept[-400:] == list(range(19_600, 20_000))  # the last 20 kB, in order
