@@ -188,3 +188,79 @@ def test_x_axis_modes_zoom_and_smoothing(served):
     assert len(after) == before + 1 and "loss raw" in after
     page.check("#logy")
     assert page.evaluate(f"() => document.querySelector('{box} .js-plotly-plot').layout.yaxis.type") == "log"
+
+
+def _add_polish(fake):
+    """Single values, system metrics and GIF/mp4 videos on task A (single values on B too)."""
+    a, b = fake._tasks[A], fake._tasks[B]
+    S = type(a.scalars[("loss", "loss")])
+
+    def one(v):
+        return S(np.zeros(1, np.int64), np.asarray([v], np.float64), np.asarray([1.7e9]))
+
+    a.scalars[("Summary", "best_acc")] = one(0.93)
+    b.scalars[("Summary", "best_acc")] = one(0.81)
+    b.scalars[("Summary", "epochs")] = one(12.0)
+    steps = np.arange(30, dtype=np.int64)
+    for name in ("cpu_percent", "cpu0_percent", "cpu1_percent", "memory_percent", "gpu0/utilization"):
+        a.scalars[("system", name)] = S(steps, np.linspace(0, 90, 30), 1.7e9 + steps * 2.0)
+    gif = a.path / "media" / "clip.gif"      # a real 2-frame GIF the browser can decode
+    from PIL import Image
+
+    frames = [Image.new("RGB", (8, 8), c) for c in ("red", "blue")]
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    (a.path / "media" / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    a.media_records += [
+        {"title": "video", "series": "gif", "iteration": 1, "path": "media/clip.gif", "caption": "anim",
+         "kind": "video", "ext": "gif", "time": 1.7e9},
+        {"title": "video", "series": "mp4", "iteration": 1, "path": "media/clip.mp4", "caption": None,
+         "kind": "video", "ext": "mp4", "time": 1.7e9},
+    ]
+
+
+def test_single_values_system_section_and_gif_videos(served, fake):
+    _add_polish(fake)
+    srv, page, _ = served
+    page.goto(f"{srv.url}/tasks/{A}")
+    page.wait_for_selector("#single-values table")
+    assert page.locator("#single-values th").all_inner_texts() == ["best_acc"]
+    assert page.locator("#single-values td").all_inner_texts() == ["0.93"]
+    assert page.locator('.chart-box[data-title="Summary"]').count() == 0      # no 1-point chart
+    # the system section is collapsed and its charts are built only when it is opened
+    system = page.locator('#charts details.section[data-section="system"]')
+    assert system.get_attribute("open") is None
+    assert system.locator(".chart-box").count() == 0
+    assert page.locator("#charts details.section > summary").all_inner_texts()[-1] == "system"
+    system.locator("summary").click()
+    page.wait_for_function("""() => { const b = [...document.querySelectorAll(
+        '#charts details[data-section="system"] .chart-box')];
+        return b.length === 4 && b.every(x => x.dataset.state === 'ready'); }""")
+    titles = system.locator(".chart-title").all_inner_texts()
+    assert titles == ["cpu per core", "cpu_percent", "gpu utilization", "memory_percent"]
+    per_core = page.evaluate("""() => document.querySelector('.chart-box[data-title="cpu per core"] .js-plotly-plot')
+        .data.filter(t => t.showlegend !== false).map(t => t.name)""")
+    assert per_core == ["cpu0_percent", "cpu1_percent"]
+    # Summary tab: the single values table too
+    page.click("nav.tabs button[data-tab=summary]")
+    page.wait_for_selector("#summary .single-values")
+    assert "best_acc" in page.locator("#summary .single-values").inner_text()
+    # Debug samples: a GIF video is an <img>, an mp4 a <video>
+    page.click("nav.tabs button[data-tab=media]")
+    page.wait_for_selector('#media .sample-card[data-title="video"] img')
+    gif = page.locator('#media img[src$="clip.gif"]')
+    assert gif.count() == 1
+    page.wait_for_function("() => document.querySelector('#media img[src$=\"clip.gif\"]').naturalWidth === 8")
+    assert page.locator('#media video[src$="clip.mp4"]').count() == 1
+    assert page.locator('#media video[src$="clip.gif"]').count() == 0
+
+
+def test_compare_page_lists_single_values_per_task(served, fake):
+    _add_polish(fake)
+    srv, page, _ = served
+    page.goto(f"{srv.url}/compare?ids={A},{B}")
+    page.wait_for_selector("#single-values table")
+    assert page.locator("#single-values thead th").all_inner_texts() == ["task", "best_acc", "epochs"]
+    rows = [page.locator("#single-values tbody tr").nth(i).locator("td").all_inner_texts() for i in range(2)]
+    assert rows == [["resnet <b>50</b>", "0.93", ""], ["other", "0.81", "12"]]
+    assert page.locator('.chart-box[data-title="Summary"]').count() == 0
+    assert page.locator('#charts details.section[data-section="system"]').get_attribute("open") is None

@@ -121,6 +121,7 @@
     RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`, true)
       .then(({data: s}) => renderSingleValues(sv, s.single_values)).catch(() => {});
     const rows = Object.entries(data.summary || {});
+    box.appendChild(RL.el("h2", {text: "Summary metrics"}));
     if (!rows.length) box.appendChild(RL.el("p", {class: "muted", text: "No summary yet."}));
     else box.appendChild(RL.el("table", {class: "kv"}, rows.map(([k, v]) =>
       RL.el("tr", null, [RL.el("th", {text: k}), RL.el("td", {text: RL.fmtNum(v)})]))));
