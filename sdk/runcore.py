@@ -280,22 +280,44 @@ class RunCore:
         return (spec or {}).get("summary") or "last"
 
     def summary_values(self, staged: bool = True) -> dict:
-        """W&B-style summary: user-set values, else each key's last (or min/max/mean) value."""
+        """W&B-style summary: user-set values, else each key's last (or min/max/mean) value.
+
+        Cost: O(keys), plus O(points not yet flushed) for min/max/mean keys.
+        """
         out = {}
         for buf in list(self.staging.bufs):
-            if buf.title != buf.series:
-                continue
-            stats = buf.stats
-            if staged:
-                st, va = self.staging.latest(buf)
-                if len(st):
-                    stats = SeriesStats(**vars(buf.stats))
-                    stats.update(st, va)
-            value = stats.summary(self.summary_how(buf.title))
-            if value is not None:
-                out[buf.title] = value
+            if buf.title == buf.series:
+                value = self._summary_of(buf, staged)
+                if value is not None:
+                    out[buf.title] = value
         out.update(self.user_summary)
         return out
+
+    def summary_value(self, key: str, staged: bool = True) -> Any:
+        """One key of :meth:`summary_values` (KeyError if it has none)."""
+        if key in self.user_summary:
+            return self.user_summary[key]
+        buf = self.staging.by_key.get((key, key))
+        value = None if buf is None else self._summary_of(buf, staged)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def _summary_of(self, buf, staged: bool) -> Optional[float]:
+        how = self.summary_how(buf.title)
+        if staged and how == "last":
+            with self.staging.lock:  # O(1): the last staged value, if any
+                n = len(buf.s)
+                if n:
+                    return float(buf.v[n - 1])
+            return buf.stats.summary(how)
+        stats = buf.stats
+        if staged:
+            st, va = self.staging.latest(buf)
+            if len(st):
+                stats = SeriesStats(**vars(buf.stats))
+                stats.update(st, va)
+        return stats.summary(how)
 
     # --- hooks for MEDIA and CAPTURE -----------------------------------------------
     def console_write(self, stream: str, text: str, level: str = "info", time: Optional[float] = None) -> None:

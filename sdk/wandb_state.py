@@ -104,7 +104,7 @@ class Summary:
         return self._core.summary_values()
 
     def __getitem__(self, key: str) -> Any:
-        return self.as_dict()[key]
+        return self._core.summary_value(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
         core = self._core
@@ -122,7 +122,7 @@ class Summary:
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return self.as_dict()[name]
+            return self._core.summary_value(name)
         except KeyError:
             raise AttributeError(f"summary has no key {name!r}") from None
 
@@ -134,10 +134,17 @@ class Summary:
             self[k] = v
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self.as_dict().get(key, default)
+        try:
+            return self._core.summary_value(key)
+        except KeyError:
+            return default
 
     def __contains__(self, key: object) -> bool:
-        return key in self.as_dict()
+        try:
+            self._core.summary_value(key)  # type: ignore[arg-type]
+        except (KeyError, TypeError):
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.as_dict())

@@ -240,3 +240,21 @@ def test_short_run_still_records_its_environment(store_root, fast):
     run.finish()
     env = info(store_root, run.id)["env"]
     assert env and "python" in str(env) and env.get("argv") is not None
+
+
+def test_summary_mapping_behaviour_and_unflushed_last_values(store_root, fast):
+    run = ringlog.init(project="p", dir=store_root, settings=fast.updated(flush_interval=30))
+    run.define_metric("acc", summary="max")
+    for i in range(1000):
+        run.log({"loss": 1000.0 - i, "acc": float(i % 7)})
+    assert run.summary["loss"] == 1.0  # still staged: read without waiting for a flush
+    assert run.summary["acc"] == 6.0
+    assert "loss" in run.summary and "nope" not in run.summary
+    assert run.summary.get("nope", 3) == 3
+    with pytest.raises(KeyError):
+        run.summary["nope"]
+    with pytest.raises(AttributeError):
+        run.summary.nope
+    del run.summary["loss"]  # removes a user value only; the logged default stays
+    assert run.summary["loss"] == 1.0
+    run.finish()
