@@ -86,6 +86,7 @@ class Flusher(threading.Thread):
         self.dropped = 0
         self.cycles = 0
         self.harvests = 0
+        self.harvested = 0  # points taken out of the staging (written + dropped + still being written)
         self.cpu_s = 0.0  # CPU seconds this thread spent in flush cycles (benchmarks report it)
         self._sids: list[int] = []  # local series id -> store series id
         self._kernels = False  # numba kernels compiled: until then the ring drains with numpy
@@ -213,6 +214,7 @@ class Flusher(threading.Thread):
         try:
             batches = core.staging.harvest(time.time())
             core.staging.unblock()
+            self.harvested += sum(len(b.step) for b in batches)
             with self._cond:
                 self.harvests += 1
                 self._cond.notify_all()

@@ -426,8 +426,11 @@ class RunCore:
             self.clock.join(1.0)
         lifecycle.unregister(self)
         if self.flusher.is_alive():
-            warnings.warn(f"ringlog: run {self.id} could not flush {self.staging.pending():,} points within "
-                          f"{timeout:g} s (finish_timeout); they are lost", LoggingWarning, stacklevel=3)
+            f = self.flusher
+            unwritten = self.staging.pending() + max(0, f.harvested - f.written - f.dropped)
+            warnings.warn(f"ringlog: run {self.id} could not flush {unwritten:,} points within {timeout:g} s "
+                          "(finish_timeout); the flusher keeps writing while the process lives, what is "
+                          "left at exit is lost", LoggingWarning, stacklevel=3)
         elif self.flusher.dropped:
             warnings.warn(f"ringlog: run {self.id}: {self.flusher.dropped:,} points could not be written "
                           f"({self.flusher.store_error!r})", LoggingWarning, stacklevel=3)

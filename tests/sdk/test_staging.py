@@ -251,3 +251,27 @@ def test_threads_logging_distinct_series_keep_every_pair(store_root):
         got = r.scalar(name, name)
         assert got.step.tolist() == list(range(n))
         assert np.array_equal(got.value, np.arange(n) * 0.25)
+
+
+def test_finish_timeout_says_how_many_points_were_not_flushed(store_root, fast):
+    import threading
+
+    task = Task.init(project_name="s", task_name="slow", dir=store_root,
+                     settings=fast.updated(finish_timeout=0.3))
+    task._core.flusher.ready.wait(30)
+    writer = task._core.flusher.writer
+    gate = threading.Event()
+    real = writer.append_drained
+
+    def slow(drained):  # a store that hangs (e.g. a stuck network file system)
+        gate.wait(30)
+        real(drained)
+
+    writer.append_drained = slow
+    lg = task.get_logger()
+    for i in range(100):
+        lg.report_scalar("a", "a", float(i), i)
+    with pytest.warns(ringlog.errors.LoggingWarning, match="could not flush 100 points"):
+        task.close()
+    gate.set()
+    task._core.flusher.join(30)
