@@ -36,6 +36,14 @@ class Logger(*_BASES):
         self._run = task._core
         self._fast = task._core.staging.fast
 
+    @classmethod
+    def current_logger(cls) -> Optional["Logger"]:
+        """The Logger of the current task (ClearML's ``Logger.current_logger()``), or None."""
+        from .task import Task
+
+        task = Task.current_task()
+        return None if task is None else task.get_logger()
+
     def report_scalar(self, title: str, series: str, value: float, iteration: int) -> None:
         """One point of series ``series`` in graph ``title`` at ``iteration``."""
         try:

@@ -159,3 +159,15 @@ def test_console_records_are_written_in_time_order(store_root, fast):
     task.close()
     texts = [r["text"] for r in read_console(core.flusher.writer.path)]
     assert texts == ["printed first\n", "reported second"]
+
+
+def test_current_logger_classmethod(store_root, fast):
+    from ringlog import Logger
+
+    assert Logger.current_logger() is None
+    task = Task.init(project_name="cl", task_name="cur", dir=store_root, settings=fast)
+    assert Logger.current_logger() is task.get_logger()
+    Logger.current_logger().report_scalar("a", "b", 1.0, 0)
+    task.close()
+    assert Logger.current_logger() is None
+    assert Task.get_task(task_id=task.id, dir=store_root).get_reported_scalars()["a"]["b"]["y"] == [1.0]
