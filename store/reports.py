@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 from urllib.parse import urlencode
 
+from ._fs import fsync_dir
 from .errors import StoreError
 
 try:  # POSIX advisory locks; on other systems writes are atomic but the version check is per call
@@ -122,20 +123,6 @@ def embed_code(type: str = "scalar", objects: Iterable[str] = (), *, metrics: It
         pairs.append(("light", "true"))
     src = "/widgets/?" + urlencode(pairs)
     return f'<iframe src="{src}" width="100%" height="{int(height)}"></iframe>'
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - some filesystems refuse fsync on directories
-        pass
-    finally:
-        os.close(fd)
 
 
 def _now() -> float:
@@ -305,7 +292,7 @@ class ReportStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
     def create(self, name: str, project: str, markdown: str = "", description: str | None = None,
                tags: Iterable[str] | None = None, user: str | None = None) -> dict[str, Any]:
