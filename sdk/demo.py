@@ -140,6 +140,15 @@ def _report_every_kind(log, rng: np.random.Generator) -> None:
                                 matrix=rng.integers(0, 50, size=(5, 5)) + np.eye(5, dtype=int) * 200,
                                 xlabels=list("abcde"), ylabels=list("abcde"))
     log.report_scatter2d("embedding", "pca", iteration=49, scatter=rng.normal(size=(300, 2)), mode="markers")
+    log.report_vector("class sizes", "train", values=[120, 80, 60, 40, 20], iteration=49,
+                      xlabels=list("abcde"))
+    helix = np.linspace(0, 6 * math.pi, 200)
+    log.report_scatter3d("trajectory", "helix", iteration=49,
+                         scatter=np.column_stack([np.cos(helix), np.sin(helix), helix]))
+    log.report_plotly("custom plotly", "bars", iteration=49, figure={
+        "data": [{"type": "bar", "x": ["adam", "sgd", "lion"], "y": [0.93, 0.9, 0.92]}],
+        "layout": {"title": {"text": "final accuracy by optimizer"}}})
+    _report_matplotlib(log)
     log.report_line_plot("pr curve", series=[{"name": "model", "data": np.column_stack(
         [np.linspace(0, 1, 50), 1 - np.linspace(0, 1, 50) ** 2])}], iteration=49, xaxis="recall",
         yaxis="precision")
@@ -154,6 +163,26 @@ def _report_every_kind(log, rng: np.random.Generator) -> None:
                      stream="<h3>Validation notes</h3><p>Spikes at a handful of steps.</p>".encode(),
                      file_extension=".html")
     log.report_text("demo: report tour done", level=logging.INFO, print_console=False)
+
+
+def _report_matplotlib(log) -> None:
+    """A matplotlib figure, converted to an interactive plotly plot (matplotlib is optional)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("  (matplotlib not installed: the demo skips its matplotlib figure)")
+        return
+    fig, ax = plt.subplots()
+    x = np.linspace(0, 10, 200)
+    ax.plot(x, np.sin(x), label="sin")
+    ax.plot(x, np.cos(x), label="cos")
+    ax.set_title("a matplotlib figure")
+    ax.legend()
+    log.report_matplotlib_figure("matplotlib", "waves", figure=fig, iteration=49)
+    plt.close(fig)
 
 
 def _wav_bytes(signal: np.ndarray, rate: int) -> bytes:
