@@ -35,7 +35,7 @@ FIELDS = ("first_v", "last_v", "min_v", "max_v", "imin", "imax", "sum", "nnan", 
           "first_s", "last_s", "min_s", "max_s", "first_t", "last_t", "min_t", "max_t", "i0", "count")
 
 __all__ = ["NF", "FIELDS", "raw_records", "combine", "scan_values", "ref_raw_records", "ref_combine",
-           "ref_scan_values", "empty_records", "undelta_seconds"]
+           "ref_scan_values", "empty_records", "undelta_seconds", "seconds_to_ms"]
 
 
 def empty_records(m: int = 0) -> np.ndarray:
@@ -287,6 +287,7 @@ def warm() -> None:
     combine(rec, np.array([0, 2]))
     scan_values(np.array([1.0, np.nan]))
     undelta_seconds(np.array([5, 1], np.int64), 0, 2, 1.0, 1e-3, np.empty(2))
+    seconds_to_ms(np.array([1.0, 2.0]), 0.0, 1e3)
 
 
 @njit(cache=True, nogil=True)
@@ -341,3 +342,27 @@ def undelta_seconds(deltas, k: int, m: int, origin: float, res: float, out) -> N
     """``out[i] = origin + res * cumsum(deltas)[k + i]`` for ``i < m``: a delta-encoded int time
     chunk straight to float seconds in one pass (instead of cumsum, multiply, add)."""
     _undelta_seconds(deltas, int(k), int(m), float(origin), float(res), out)
+
+
+@njit(cache=True, nogil=True)
+def _seconds_to_ms(t, origin, inv_res, out):
+    srt = True
+    for i in range(t.shape[0]):
+        x = t[i]
+        if not (x - x == 0.0):  # NaN or +-Inf
+            return i, srt
+        out[i] = np.int64(np.rint((x - origin) * inv_res))
+        if i and out[i] < out[i - 1]:
+            srt = False
+    return -1, srt
+
+
+def seconds_to_ms(t, origin: float, inv_res: float):
+    """``rint((t - origin) * inv_res)`` as int64 in one pass (NumPy takes four, with temporaries).
+
+    Returns ``(out, bad, sorted)``: ``bad`` is the index of the first non-finite time
+    (``out`` is then incomplete) or -1; ``sorted`` whether ``out`` is non-decreasing."""
+    t = np.ascontiguousarray(t, dtype=np.float64)
+    out = np.empty(t.shape[0], np.int64)
+    bad, srt = _seconds_to_ms(t, float(origin), float(inv_res), out)
+    return out, int(bad), bool(srt)

@@ -106,13 +106,20 @@ def chunk_path(folder: Path, *index: int) -> Path:
 def write_chunk(folder: Path, data: bytes, *index: int, replace: bool = False) -> Path:
     """Write an encoded chunk at its Zarr key; ``replace`` goes through a temp file + rename."""
     p = chunk_path(folder, *index)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _write(p, data, replace)
+    except FileNotFoundError:  # first chunk of the folder
+        p.parent.mkdir(parents=True, exist_ok=True)
+        _write(p, data, replace)
+    return p
+
+
+def _write(p: Path, data: bytes, replace: bool) -> None:
     if replace:
         write_atomic(p, data, durable=False)
     else:
         with open(p, "wb") as f:
             f.write(data)
-    return p
 
 
 def read_chunk(folder: Path, *index: int) -> bytes:
@@ -120,7 +127,7 @@ def read_chunk(folder: Path, *index: int) -> bytes:
         return f.read()
 
 
-def _fsync_one(p) -> None:
+def fsync_one(p) -> None:
     try:
         fd = os.open(p, os.O_RDONLY)
     except FileNotFoundError:  # e.g. a float32 value chunk removed by a migration
@@ -140,9 +147,9 @@ def fsync_paths(paths, pool=None) -> None:
     paths = list(paths)
     if pool is not None and len(paths) > 4:
         try:
-            list(pool.map(_fsync_one, paths))
+            list(pool.map(fsync_one, paths))
             return
         except RuntimeError:  # interpreter shutting down: no new threads
             pass
     for p in paths:
-        _fsync_one(p)
+        fsync_one(p)

@@ -74,14 +74,18 @@ class SeriesWriter:
         self.tail_base = 0    # base index of the tail file's content
         self.tail_count = 0   # points written to the tail file since tail_base
         self.unsynced: list[Path] = []
+        self.unsynced_dirs: set[Path] = set()
+        self.eager: list = []  # futures of fsyncs started when raw chunks were written
         self.meta_dirty = True
         self.migrated_from: Path | None = None
         self.meta_chunks, self.meta_dtype = -1, self.dtype  # what the arrays' zarr.json say
         self.dir.mkdir(parents=True, exist_ok=True)
 
     # --- appending -------------------------------------------------------------
-    def append(self, step: np.ndarray, value: np.ndarray, tms: np.ndarray) -> None:
-        """Add points (validated by the caller: int64 step, float64 value, int64 ms time)."""
+    def append(self, step: np.ndarray, value: np.ndarray, tms: np.ndarray, tms_sorted: bool | None = None) -> None:
+        """Add points (validated by the caller: int64 step, float64 value, int64 ms time).
+
+        ``tms_sorted``: whether ``tms`` is non-decreasing, when the caller already knows."""
         n = len(step)
         if n == 0:
             return
@@ -89,7 +93,8 @@ class SeriesWriter:
         for name, x in (("step", step), ("time", tms)):
             if self.sorted[name]:
                 last = self._last_x[name]
-                self.sorted[name] = bool(np.all(x[1:] >= x[:-1])) and (last is None or x[0] >= last)
+                inner = tms_sorted if name == "time" and tms_sorted is not None else bool(np.all(x[1:] >= x[:-1]))
+                self.sorted[name] = inner and (last is None or x[0] >= last)
         if self.dtype == "f4" and not exact:
             self._migrate_f64()
         self._append(step, value, tms)
@@ -136,17 +141,34 @@ class SeriesWriter:
 
     def _write_raw_chunk(self, c, step, value, tms) -> None:
         vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
-        jobs = ((codecs.STEP, step), (vspec, value), (codecs.TIME, tms))
-        blobs = None
-        if self.pool is not None:  # Blosc releases the GIL: the three arrays compress in parallel
+        jobs = ((self.dir / "step", codecs.STEP, step), (value_dir(self.dir, self.dtype), vspec, value),
+                (self.dir / "time", codecs.TIME, tms))
+
+        def job(j):
+            return codecs.write_chunk(j[0], codecs.encode(j[1], j[2]), c)
+
+        paths = None
+        if self.pool is not None:  # Blosc releases the GIL: the three arrays compress (and are written) in parallel
             try:
-                blobs = list(self.pool.map(lambda j: codecs.encode(*j), jobs))
+                paths = list(self.pool.map(job, jobs))
             except RuntimeError:  # interpreter shutting down (atexit, SIGTERM): no new threads
                 self.pool = None
-        if blobs is None:
-            blobs = [codecs.encode(*j) for j in jobs]
-        for d, b in zip((self.dir / "step", value_dir(self.dir, self.dtype), self.dir / "time"), blobs):
-            self.unsynced.append(codecs.write_chunk(d, b, c))
+        if paths is None:
+            paths = [job(j) for j in jobs]
+        for p in paths:
+            self._written(p)
+
+    def _written(self, p: Path) -> None:
+        """A new chunk file: start its fsync now on the fsync pool (the disk flush overlaps the
+        compression of the next chunks; :meth:`fsync` waits for it)."""
+        if self.fsync_pool is not None:
+            try:
+                self.eager.append(self.fsync_pool.submit(codecs.fsync_one, p))
+                self.unsynced_dirs.add(p.parent)
+                return
+            except RuntimeError:  # interpreter shutting down: fsync at sync() instead
+                pass
+        self.unsynced.append(p)
 
     def _migrate_f64(self) -> None:
         """A value is not exactly a float32: rewrite the value chunks as float64, once."""
@@ -268,10 +290,23 @@ class SeriesWriter:
                                     {"units": "ms since the task's time_origin"})
 
     def fsync(self) -> None:
-        """fsync the files written since the last sync, then their folders (new names must last too)."""
+        """fsync the files written since the last sync, then their folders (new names must last too).
+
+        Raw chunk files had their fsync started when written; this waits for those (an error
+        raised there is raised here)."""
+        eager, self.eager = self.eager, []
+        for f in eager:
+            f.result()
         codecs.fsync_paths(self.unsynced, self.fsync_pool)
-        codecs.fsync_paths({p.parent for p in self.unsynced}, self.fsync_pool)
+        codecs.fsync_paths(self.unsynced_dirs | {p.parent for p in self.unsynced}, self.fsync_pool)
         self.unsynced.clear()
+        self.unsynced_dirs.clear()
+
+    def forget_unsynced(self) -> None:
+        """Not durable: drop the bookkeeping of files to fsync."""
+        self.unsynced.clear()
+        self.unsynced_dirs.clear()
+        self.eager.clear()
 
     def entry(self) -> dict:
         """This series' record in series.json."""

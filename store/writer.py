@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ringlog.core import pyramid as pyr
+
 from . import _fs, codecs
 from .errors import TaskClosedError, bad_type, bad_value
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
@@ -137,15 +139,15 @@ class TaskWriter:
             raise bad_value("time", f"must be a number or 1-D with len(step)={n} items", f"shape {t.shape}")
         if n == 0:
             return
-        if not np.all(np.isfinite(t)):
+        tms, bad, tsorted = pyr.seconds_to_ms(t, self._origin, 1.0 / TIME_RES)  # one pass, checks finiteness
+        if bad >= 0:
             raise bad_value("time", "must be finite unix seconds", t[~np.isfinite(t)][:3])
-        tms = np.rint((t - self._origin) * (1.0 / TIME_RES)).astype(np.int64)
         with self._lock:
             self._check_open()
             if not 0 <= int(sid) < len(self._series):
                 raise bad_value("sid", f"must be an id from series_id() (0..{len(self._series) - 1})", sid)
             self._series[int(sid)].append(step.astype(np.int64, copy=False),
-                                          value.astype(np.float64, copy=False), tms)
+                                          value.astype(np.float64, copy=False), tms, tms_sorted=tsorted)
 
     def append_drained(self, drained) -> None:
         """Append every series of a ``Ring.drain()`` result."""
@@ -170,7 +172,7 @@ class TaskWriter:
             if self._durable:
                 s.fsync()
             else:
-                s.unsynced.clear()
+                s.forget_unsynced()
         if changed:
             self._write_index()
         to_sync = [p for p in (s.write_tail(self._durable) for s in self._series) if p is not None]

@@ -106,3 +106,22 @@ def test_pyramid_storage_is_small(store):
     raw = sum(f.stat().st_size for d in ("step", "value", "time") for f in (sdir / d / "c").iterdir())
     lev = sum(f.stat().st_size for d in sdir.glob("L*") for f in (d / "c").rglob("*") if f.is_file())
     assert lev <= 0.15 * raw, (lev, raw)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.floats(1.6e9, 1.8e9), st.sampled_from([1.7e9, 1.7e9 + 0.0005, 1.7e9 - 0.0015])),
+                min_size=0, max_size=60),
+       st.sampled_from([None, np.nan, np.inf, -np.inf]), st.integers(0, 59))
+def test_seconds_to_ms_matches_numpy(ts, bad, where):
+    t = np.array(ts, np.float64)
+    if bad is not None and len(t):
+        t[where % len(t)] = bad
+    out, first_bad, srt = pyr.seconds_to_ms(t, 1.7e9, 1e3)
+    fin = np.isfinite(t)
+    if fin.all():
+        ref = np.rint((t - 1.7e9) * 1e3).astype(np.int64)
+        assert first_bad == -1
+        np.testing.assert_array_equal(out, ref)
+        assert srt == bool(np.all(ref[1:] >= ref[:-1]))
+    else:
+        assert first_bad == int(np.argmin(fin))
