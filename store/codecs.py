@@ -83,20 +83,31 @@ def decode(spec: ArraySpec, data: bytes, n: int) -> np.ndarray:
     return out
 
 
-def array_meta(spec: ArraySpec, shape: list[int], chunks: list[int], attrs: dict | None = None) -> dict:
-    """The ``zarr.json`` of an array whose chunks ringlog writes itself."""
+def array_meta(spec: ArraySpec, shape: list[int], chunks: list[int], attrs: dict | None = None,
+               shard: int | None = None) -> dict:
+    """The ``zarr.json`` of an array whose chunks ringlog writes itself.
+
+    ``shard``: inner chunks per shard (schema 2, see shards.py): the grid's chunks are then
+    shards of ``shard * chunks[0]`` points, each holding ``chunks``-sized inner chunks."""
     fill = 0.0 if spec.dtype[1] == "f" else 0
+    grid, codecs = list(chunks), spec.codecs_json()
+    if shard:
+        grid = [shard * chunks[0]]
+        codecs = [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": list(chunks), "codecs": codecs,
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}], "index_location": "end"}}]
     return {
         "zarr_format": 3, "node_type": "array", "shape": list(shape), "data_type": _ZARR_DTYPE[spec.dtype],
-        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(chunks)}},
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": grid}},
         "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
-        "fill_value": fill, "codecs": spec.codecs_json(), "attributes": attrs or {}, "storage_transformers": [],
+        "fill_value": fill, "codecs": codecs, "attributes": attrs or {}, "storage_transformers": [],
     }
 
 
-def write_array_meta(folder: Path, spec: ArraySpec, shape, chunks, attrs=None, durable=False) -> None:
+def write_array_meta(folder: Path, spec: ArraySpec, shape, chunks, attrs=None, durable=False,
+                     shard: int | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(folder / "zarr.json", array_meta(spec, shape, chunks, attrs), durable)
+    write_json_atomic(folder / "zarr.json", array_meta(spec, shape, chunks, attrs, shard), durable)
 
 
 def chunk_path(folder: Path, *index: int) -> Path:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-FORMAT_VERSION = 1
-CHUNK = 1 << 16          # raw points per Zarr chunk (step, value, time)
+FORMAT_VERSION = 2        # 2: raw arrays sharded (shards.py); readers still read 1
+CHUNK = 1 << 16          # raw points per Zarr (inner) chunk (step, value, time)
+SHARD = 16               # inner chunks per shard file of a raw array (1,048,576 points)
 FAN1 = 256               # raw points per level-1 pyramid bucket
 FAN = 8                  # level-(k-1) buckets per level-k bucket, k >= 2
 LEVEL_CHUNK = 4096       # records per Zarr chunk of a pyramid level (a multiple of FAN)

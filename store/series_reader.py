@@ -16,7 +16,8 @@ import numpy as np
 
 from ringlog.core import pyramid as pyr
 
-from . import codecs, tail
+from . import codecs, shards, tail
+from .errors import CorruptStoreError
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, level_dir, level_size, series_dir, value_dir
 
 _SMALL = 1 << 15  # a read of fewer points than this goes through the chunk cache
@@ -66,7 +67,11 @@ class SeriesReader:
         self.dir = series_dir(task_path, self.sid)
         self._cache = cache
         self._partial: dict = {}
+        self.shard = entry.get("shard")  # schema 2: raw arrays sharded (None: schema 1, a file per chunk)
+        self._open = entry.get("open") or {}
         sealed = entry.get("count")
+        self._complete_shards = (-(-self.chunks // self.shard) if sealed is not None else self.chunks // self.shard) \
+            if self.shard else 0
         if sealed is not None:  # closed: every point is in Zarr (the last chunk partial), no tail
             self.n = self.zend = int(sealed)
             e = np.zeros(0, np.int64)
@@ -87,12 +92,33 @@ class SeriesReader:
             return codecs.TIME, self.dir / "time"
         return (codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8), value_dir(self.dir, self.dtype)
 
+    def _read(self, d: Path, c: int) -> bytes:
+        """The encoded bytes of raw chunk ``c`` of the array in folder ``d`` (either schema)."""
+        if not self.shard:
+            return codecs.read_chunk(d, c)
+        j, i = divmod(c, self.shard)
+        if j < self._complete_shards:
+            key = (str(d), "shard-index", j)
+            idx = self._cache.get(key)
+            if idx is None:
+                idx = shards.read_index(d, j, self.shard)
+                self._cache.put(key, idx)
+            off, nb = int(idx[i, 0]), int(idx[i, 1])
+            if off == int(shards.EMPTY):
+                raise CorruptStoreError(f"{d}: chunk {c} absent from its shard")
+        else:  # the open shard: series.json vouches for these sizes
+            sizes = self._open.get(d.name, [])
+            if i >= len(sizes):
+                raise CorruptStoreError(f"{d}: chunk {c} not listed in series.json")
+            off, nb = sum(sizes[:i]), int(sizes[i])
+        return shards.read_range(d, j, off, nb)
+
     def _chunk(self, name: str, c: int) -> np.ndarray:
         key = (str(self.dir), name, self.dtype, c)
         a = self._cache.get(key)
         if a is None:
             spec, d = self._spec_dir(name)
-            a = codecs.decode(spec, codecs.read_chunk(d, c), CHUNK)
+            a = codecs.decode(spec, self._read(d, c), CHUNK)
             self._cache.put(key, a)
         return a
 
@@ -115,11 +141,11 @@ class SeriesReader:
             if small:
                 out[o:o + e - a] = self._chunk(name, c)[a - c * CHUNK:e - c * CHUNK]
             elif e - a == CHUNK and out.dtype == np.dtype(spec.dtype):
-                codecs.decode_into(spec, codecs.read_chunk(d, c), out[o:o + CHUNK])
+                codecs.decode_into(spec, self._read(d, c), out[o:o + CHUNK])
             else:
                 if tmp is None:
                     tmp = np.empty(CHUNK, spec.dtype)
-                codecs.decode_into(spec, codecs.read_chunk(d, c), tmp)
+                codecs.decode_into(spec, self._read(d, c), tmp)
                 out[o:o + e - a] = tmp[a - c * CHUNK:e - c * CHUNK]
         if hi > zend:
             col = self._tail[{"step": 0, "value": 1, "time": 2}[name]]
@@ -146,16 +172,16 @@ class SeriesReader:
                 a, e = max(lo, c * CHUNK), min(hi, (c + 1) * CHUNK)
                 o, m, k = a - lo, e - a, a - c * CHUNK
                 if m == CHUNK:  # whole chunk: decode straight into the result
-                    codecs.decode_into(codecs.STEP, codecs.read_chunk(self.dir / "step", c), step[o:o + m])
+                    codecs.decode_into(codecs.STEP, self._read(self.dir / "step", c), step[o:o + m])
                 else:
-                    codecs.decode_into(codecs.STEP, codecs.read_chunk(self.dir / "step", c), tt)
+                    codecs.decode_into(codecs.STEP, self._read(self.dir / "step", c), tt)
                     step[o:o + m] = tt[k:k + m]
                 if m == CHUNK and vspec.dtype == "<f8":
-                    codecs.decode_into(vspec, codecs.read_chunk(vdir, c), value[o:o + m])
+                    codecs.decode_into(vspec, self._read(vdir, c), value[o:o + m])
                 else:
-                    codecs.decode_into(vspec, codecs.read_chunk(vdir, c), tv)
+                    codecs.decode_into(vspec, self._read(vdir, c), tv)
                     value[o:o + m] = tv[k:k + m]
-                codecs.decode_into(codecs.TIME, codecs.read_chunk(self.dir / "time", c), tt, undelta=False)
+                codecs.decode_into(codecs.TIME, self._read(self.dir / "time", c), tt, undelta=False)
                 pyr.undelta_seconds(tt, k, m, origin, time_res, tsec[o:o + m])
 
         if lo < zend:

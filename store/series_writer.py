@@ -13,7 +13,7 @@ import numpy as np
 
 from ringlog.core import pyramid as pyr
 
-from . import codecs, tail
+from . import codecs, layout, shards, tail
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
 
 
@@ -75,10 +75,13 @@ class SeriesWriter:
         self.tail_count = 0   # points written to the tail file since tail_base
         self.unsynced: list[Path] = []
         self.unsynced_dirs: set[Path] = set()
-        self.eager: list = []  # futures of fsyncs started when raw chunks were written
+        self.eager: list = []  # futures of fsyncs started when shards were completed
+        self.eager_paths: set[Path] = set()
         self.meta_dirty = True
         self.migrated_from: Path | None = None
         self.meta_chunks, self.meta_dtype = -1, self.dtype  # what the arrays' zarr.json say
+        self.shard = layout.SHARD                 # inner chunks per shard file (schema 2)
+        self.shard_writers: dict[Path, shards.ShardWriter] = {}
         self.dir.mkdir(parents=True, exist_ok=True)
 
     # --- appending -------------------------------------------------------------
@@ -145,7 +148,7 @@ class SeriesWriter:
                 (self.dir / "time", codecs.TIME, tms))
 
         def job(j):
-            return codecs.write_chunk(j[0], codecs.encode(j[1], j[2]), c)
+            return self._shard_writer(j[0]).append(c, codecs.encode(j[1], j[2]))
 
         paths = None
         if self.pool is not None:  # Blosc releases the GIL: the three arrays compress (and are written) in parallel
@@ -155,15 +158,25 @@ class SeriesWriter:
                 self.pool = None
         if paths is None:
             paths = [job(j) for j in jobs]
-        for p in paths:
-            self._written(p)
+        for p, done in paths:
+            if done:
+                self._written(p)
+            else:
+                self.unsynced.append(p)
+
+    def _shard_writer(self, folder: Path) -> shards.ShardWriter:
+        sw = self.shard_writers.get(folder)
+        if sw is None:
+            sw = self.shard_writers[folder] = shards.ShardWriter(folder, self.shard)
+        return sw
 
     def _written(self, p: Path) -> None:
-        """A new chunk file: start its fsync now on the fsync pool (the disk flush overlaps the
+        """A completed file: start its fsync now on the fsync pool (the disk flush overlaps the
         compression of the next chunks; :meth:`fsync` waits for it)."""
         if self.fsync_pool is not None:
             try:
                 self.eager.append(self.fsync_pool.submit(codecs.fsync_one, p))
+                self.eager_paths.add(p)
                 self.unsynced_dirs.add(p.parent)
                 return
             except RuntimeError:  # interpreter shutting down: fsync at sync() instead
@@ -173,10 +186,22 @@ class SeriesWriter:
     def _migrate_f64(self) -> None:
         """A value is not exactly a float32: rewrite the value chunks as float64, once."""
         old, new = value_dir(self.dir, "f4"), value_dir(self.dir, "f8")
+        osw = self._shard_writer(old)
+        sizes = osw.open_sizes(self.n_chunks)
         for c in range(self.n_chunks):
-            v = codecs.decode(codecs.VALUE_F4, codecs.read_chunk(old, c), CHUNK).astype(np.float64)
-            self.unsynced.append(codecs.write_chunk(new, codecs.encode(codecs.VALUE_F8, v), c))
-        codecs.write_array_meta(new, codecs.VALUE_F8, [self.n_chunks * CHUNK], [CHUNK])
+            j, i = divmod(c, self.shard)
+            if j < osw.j:
+                if i == 0:
+                    idx = shards.read_index(old, j, self.shard)
+                off, nb = int(idx[i, 0]), int(idx[i, 1])
+            else:
+                off, nb = sum(sizes[:i]), sizes[i]
+            v = codecs.decode(codecs.VALUE_F4, shards.read_range(old, j, off, nb), CHUNK).astype(np.float64)
+            p, _ = self._shard_writer(new).append(c, codecs.encode(codecs.VALUE_F8, v))
+            self.unsynced.append(p)
+        codecs.write_array_meta(new, codecs.VALUE_F8, [self.n_chunks // self.shard * self.shard * CHUNK], [CHUNK],
+                                shard=self.shard)
+        del self.shard_writers[old]
         self.dtype = "f8"
         self.meta_dirty = True
         self.migrated_from = old  # removed by the TaskWriter once series.json names the new array
@@ -259,6 +284,10 @@ class SeriesWriter:
             self._write_raw_chunk(self.n_chunks, np.concatenate([self.step.view(), np.zeros(pad, np.int64)]),
                                   np.concatenate([self.value.view(), np.zeros(pad)]),
                                   np.concatenate([self.time.view(), np.full(pad, self.time.view()[-1])]))
+        for sw in self.shard_writers.values():
+            p = sw.finish()
+            if p is not None:
+                self.unsynced.append(p)
         self.sealed = True
         self.meta_dirty = True
     def sync_files(self, final: bool = False) -> None:
@@ -282,12 +311,14 @@ class SeriesWriter:
             lv.persisted = lv.count
         if final or self.n_chunks != self.meta_chunks or self.dtype != self.meta_dtype:
             self.meta_chunks, self.meta_dtype = self.n_chunks, self.dtype
-            shape = [self.count if self.sealed else self.n_chunks * CHUNK]
-            codecs.write_array_meta(self.dir / "step", codecs.STEP, shape, [CHUNK])
+            # while running, the shape covers the complete shards only (an open shard has no index yet)
+            shape = [self.count if self.sealed else self.n_chunks // self.shard * self.shard * CHUNK]
+            sh = self.shard
+            codecs.write_array_meta(self.dir / "step", codecs.STEP, shape, [CHUNK], shard=sh)
             vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
-            codecs.write_array_meta(value_dir(self.dir, self.dtype), vspec, shape, [CHUNK])
+            codecs.write_array_meta(value_dir(self.dir, self.dtype), vspec, shape, [CHUNK], shard=sh)
             codecs.write_array_meta(self.dir / "time", codecs.TIME, shape, [CHUNK],
-                                    {"units": "ms since the task's time_origin"})
+                                    {"units": "ms since the task's time_origin"}, shard=sh)
 
     def fsync(self) -> None:
         """fsync the files written since the last sync, then their folders (new names must last too).
@@ -297,8 +328,10 @@ class SeriesWriter:
         eager, self.eager = self.eager, []
         for f in eager:
             f.result()
-        codecs.fsync_paths(self.unsynced, self.fsync_pool)
-        codecs.fsync_paths(self.unsynced_dirs | {p.parent for p in self.unsynced}, self.fsync_pool)
+        files = set(self.unsynced) - self.eager_paths  # an open shard gets several chunks: one fsync
+        self.eager_paths.clear()
+        codecs.fsync_paths(files, self.fsync_pool)
+        codecs.fsync_paths(self.unsynced_dirs | {p.parent for p in files}, self.fsync_pool)
         self.unsynced.clear()
         self.unsynced_dirs.clear()
 
@@ -307,12 +340,17 @@ class SeriesWriter:
         self.unsynced.clear()
         self.unsynced_dirs.clear()
         self.eager.clear()
+        self.eager_paths.clear()
 
     def entry(self) -> dict:
         """This series' record in series.json."""
         sealed = {"count": self.count} if self.sealed else {}
+        open_ = {}
+        if not self.sealed and self.n_chunks % self.shard:
+            open_ = {"open": {f.name: sw.open_sizes(self.n_chunks) for f, sw in self.shard_writers.items()}}
         return {"sid": self.sid, "title": self.title, "series": self.series, "dtype": self.dtype,
-                "chunks": -(-self.count // CHUNK) if self.sealed else self.n_chunks, **sealed, "levels": [lv.persisted for lv in self.levels],
+                "chunks": -(-self.count // CHUNK) if self.sealed else self.n_chunks, **sealed,
+                "shard": self.shard, **open_, "levels": [lv.persisted for lv in self.levels],
                 "stats": dict(self.stats), "sorted": dict(self.sorted)}
 
     def write_tail(self, durable: bool):

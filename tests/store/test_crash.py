@@ -68,7 +68,8 @@ def test_stale_records_below_the_chunk_count_are_skipped():
 
 SCRIPT = textwrap.dedent("""
     import sys, numpy as np
-    from ringlog.store import Store
+    from ringlog.store import Store, layout
+    layout.SHARD = 2  # shards of 2 chunks: by 200,000 points one is complete and the next open
     st = Store(sys.argv[1])
     w = st.create_task(project="p", name="killed", task_id="killme")
     sid = w.series_id("loss")

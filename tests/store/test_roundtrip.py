@@ -167,25 +167,27 @@ def test_empty_root_creates_nothing(tmp_path):
 
 def test_io_error_mid_append_leaves_a_consistent_writer(store, monkeypatch):
     from ringlog.core import pyramid as pyr
-    from ringlog.store import codecs
+    from ringlog.store import layout, shards
 
+    monkeypatch.setattr(layout, "SHARD", 2)  # the failing chunk completes a shard: the retry must redo it
     n = 3 * CHUNK + 100
     step, v, t = make_series(n, specials=10)
     w = store.create_task(project="p", name="ioerr", created=1.7e9)
     sid = w.series_id("y")
-    real = codecs.write_chunk
+    real = shards.ShardWriter.append
     calls = {"n": 0}
 
-    def flaky(folder, data, *index, replace=False):
-        calls["n"] += 1
-        if calls["n"] == 5:  # the second raw chunk's value array
+    def flaky(self, c, blob):
+        if self.folder.name == "value" and c == 1:  # the second raw chunk's value array
+            calls["n"] += 1
             raise OSError(28, "No space left on device")
-        return real(folder, data, *index, replace=replace)
+        return real(self, c, blob)
 
-    monkeypatch.setattr(codecs, "write_chunk", flaky)
+    monkeypatch.setattr(shards.ShardWriter, "append", flaky)
     with pytest.raises(OSError, match="No space"):
         w.append(sid, step, v, t)
-    monkeypatch.setattr(codecs, "write_chunk", real)
+    monkeypatch.setattr(shards.ShardWriter, "append", real)
+    assert calls["n"] == 1
     w.sync()
     assert store.task(w.id).count("y") == CHUNK  # every point before the failed chunk, nothing after
     w.append(sid, step[CHUNK:], v[CHUNK:], t[CHUNK:])
