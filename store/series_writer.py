@@ -291,9 +291,12 @@ class SeriesWriter:
         self.sealed = True
         self.meta_dirty = True
     def sync_files(self, final: bool = False) -> None:
-        """Write partial level chunks, and array metadata where a shape grew by a chunk (every
-        shape at ``final``). series.json, not these shapes, says how much a reader may use."""
+        """Write partial level chunks, and array metadata where a shape grew (by a level chunk, or
+        by a raw shard; every shape at ``final``). series.json, not these shapes, says how much a
+        reader may use. The writes are independent: they run on the encode pool together (each
+        replace-by-rename waits on the filesystem journal; overlapped they share its commits)."""
         self._flush_level_chunks()
+        jobs, done = [], []
         for lv in self.levels:
             if not lv.dirty:
                 continue
@@ -301,24 +304,37 @@ class SeriesWriter:
             if lv.nbuf:
                 chunk = np.zeros((pyr.NF, LEVEL_CHUNK), np.float64)
                 chunk[:, : lv.nbuf] = lv.buf[:, : lv.nbuf]
-                self.unsynced.append(codecs.write_chunk(d, codecs.encode(codecs.LEVEL, chunk), 0,
-                                                        lv.chunk_start // LEVEL_CHUNK, replace=True))
+                jobs.append(lambda d=d, chunk=chunk, c=lv.chunk_start // LEVEL_CHUNK: self.unsynced.append(
+                    codecs.write_chunk(d, codecs.encode(codecs.LEVEL, chunk), 0, c, replace=True)))
             if final or lv.count // LEVEL_CHUNK != lv.meta_count // LEVEL_CHUNK or not lv.meta_count:
-                codecs.write_array_meta(d, codecs.LEVEL, [pyr.NF, lv.count], [pyr.NF, LEVEL_CHUNK],
-                                        {"bucket_points": FAN1 * FAN ** (lv.k - 1)})
-                lv.meta_count = lv.count
-            lv.dirty = False
-            lv.persisted = lv.count
-        if final or self.n_chunks != self.meta_chunks or self.dtype != self.meta_dtype:
-            self.meta_chunks, self.meta_dtype = self.n_chunks, self.dtype
+                jobs.append(lambda d=d, lv=lv, count=lv.count: codecs.write_array_meta(
+                    d, codecs.LEVEL, [pyr.NF, count], [pyr.NF, LEVEL_CHUNK], {"bucket_points": FAN1 * FAN ** (lv.k - 1)}))
+                done.append(lambda lv=lv, count=lv.count: setattr(lv, "meta_count", count))
+            done.append(lambda lv=lv, count=lv.count: (setattr(lv, "dirty", False), setattr(lv, "persisted", count)))
+        shards_now = self.n_chunks // self.shard
+        if final or shards_now != self.meta_chunks or self.dtype != self.meta_dtype:
             # while running, the shape covers the complete shards only (an open shard has no index yet)
-            shape = [self.count if self.sealed else self.n_chunks // self.shard * self.shard * CHUNK]
+            shape = [self.count if self.sealed else shards_now * self.shard * CHUNK]
             sh = self.shard
-            codecs.write_array_meta(self.dir / "step", codecs.STEP, shape, [CHUNK], shard=sh)
             vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
-            codecs.write_array_meta(value_dir(self.dir, self.dtype), vspec, shape, [CHUNK], shard=sh)
-            codecs.write_array_meta(self.dir / "time", codecs.TIME, shape, [CHUNK],
-                                    {"units": "ms since the task's time_origin"}, shard=sh)
+            jobs += [lambda: codecs.write_array_meta(self.dir / "step", codecs.STEP, shape, [CHUNK], shard=sh),
+                     lambda: codecs.write_array_meta(value_dir(self.dir, self.dtype), vspec, shape, [CHUNK], shard=sh),
+                     lambda: codecs.write_array_meta(self.dir / "time", codecs.TIME, shape, [CHUNK],
+                                                     {"units": "ms since the task's time_origin"}, shard=sh)]
+            done.append(lambda dt=self.dtype: (setattr(self, "meta_chunks", shards_now), setattr(self, "meta_dtype", dt)))
+        ran = False
+        if self.pool is not None and len(jobs) > 1:
+            try:
+                list(self.pool.map(lambda f: f(), jobs))
+                ran = True
+            except RuntimeError as exc:  # interpreter shutting down: no new threads
+                if "shutdown" not in str(exc) and "new futures" not in str(exc):
+                    raise
+        if not ran:
+            for f in jobs:
+                f()
+        for f in done:
+            f()
 
     def fsync(self) -> None:
         """fsync the files written since the last sync, then their folders (new names must last too).
