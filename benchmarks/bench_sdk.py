@@ -10,8 +10,6 @@ subprocesses so nothing else in this process counts.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
 import sys

@@ -262,7 +262,6 @@ def _first_last_finite(y: np.ndarray) -> tuple[int, int]:
 def _lttb(x, y, n_out: int) -> np.ndarray:
     from ._lttb import lttb_kernel
 
-    n = y.shape[0]
     p0, pl = _first_last_finite(y)
     if p0 < 0:
         return np.zeros(0, np.int64)

@@ -13,7 +13,6 @@ other sites, and no referrer leaks. Media files get a stricter, sandboxing polic
 
 from __future__ import annotations
 
-import logging
 import shlex
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from flask import Flask
 from .errors import register_error_handlers
 from .jsonsafe import SafeJSONProvider
 
-log = logging.getLogger("ringlog.viewer")
 
 #: plotly.js injects <style> elements and style attributes, hence 'unsafe-inline' for styles only
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -60,13 +58,14 @@ def create_app(root: str | Path | None = None, *, config: dict[str, Any] | None 
 
     register_error_handlers(app)
 
-    from . import api, media, pages, static_assets
+    from . import api, media, pages, reports, static_assets, widgets
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(static_assets.bp)
-    _register_reports(app)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(widgets.bp)
 
     @app.after_request
     def _security_headers(resp):
@@ -77,18 +76,3 @@ def create_app(root: str | Path | None = None, *, config: dict[str, Any] | None 
         return resp
 
     return app
-
-
-def _register_reports(app: Flask) -> None:
-    """Register the reports area's blueprints (owned by the reports engineer).
-
-    Guarded so the viewer keeps working while that area is mid-change; a failure is logged,
-    never hidden.
-    """
-    try:
-        from . import reports, widgets
-    except Exception:  # pragma: no cover - depends on another area's module
-        log.exception("reports/widgets blueprints could not be imported; /reports is unavailable")
-        return
-    app.register_blueprint(reports.bp)
-    app.register_blueprint(widgets.bp)
