@@ -102,3 +102,21 @@ def test_schema_1_tasks_still_read(store, small_shards):
     d = r.decimate("loss", points=100)
     assert d.raw_count == n
     _zarr_check(w.path / "s0", step, v, t, 1.7e9)
+
+
+def test_bytes_past_what_series_json_vouches_for_are_ignored(store, small_shards):
+    """A crash after appending to an open shard (before series.json named the chunk) leaves
+    bytes a reader must not trust; here they are garbage, and a half-written index too."""
+    n = 3 * CHUNK + 10  # shard 1 open with one chunk
+    step, v, t = make_series(n)
+    w = store.create_task(project="p", name="torn", created=1.7e9)
+    sid = w.series_id("loss")
+    w.append(sid, step, v, t)
+    w.sync()
+    for name in ("step", "value", "time"):
+        with open(w.path / "s0" / name / "c" / "1", "ab") as f:
+            f.write(b"\xff" * 300)
+    s = Store(store.root).task(w.id).scalar("loss")
+    np.testing.assert_array_equal(s.step, step)
+    np.testing.assert_array_equal(s.value, v)
+    assert np.max(np.abs(s.time - t)) < 0.0006
