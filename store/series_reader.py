@@ -9,6 +9,7 @@ LRU cache (full chunks never change once written; keys name the array).
 from __future__ import annotations
 
 from collections import OrderedDict
+from itertools import groupby
 from pathlib import Path
 import threading
 
@@ -96,6 +97,21 @@ class SeriesReader:
         """The encoded bytes of raw chunk ``c`` of the array in folder ``d`` (either schema)."""
         if not self.shard:
             return codecs.read_chunk(d, c)
+        j = c // self.shard
+        off, nb = self._where(d, c)
+        return shards.read_range(d, j, off, nb)
+
+    def _read_many(self, d: Path, cs: list[int]) -> list:
+        """Encoded bytes of chunks ``cs`` (consecutive, within one shard): one file read in schema 2."""
+        if not self.shard or len(cs) == 1:
+            return [self._read(d, c) for c in cs]
+        where = [self._where(d, c) for c in cs]
+        a = where[0][0]
+        data = memoryview(shards.read_range(d, cs[0] // self.shard, a, where[-1][0] + where[-1][1] - a))
+        return [data[o - a:o - a + nb] for o, nb in where]
+
+    def _where(self, d: Path, c: int) -> tuple[int, int]:
+        """(offset, nbytes) of raw chunk ``c`` inside its shard file (schema 2)."""
         j, i = divmod(c, self.shard)
         if j < self._complete_shards:
             key = (str(d), "shard-index", j)
@@ -111,7 +127,7 @@ class SeriesReader:
             if i >= len(sizes):
                 raise CorruptStoreError(f"{d}: chunk {c} not listed in series.json")
             off, nb = sum(sizes[:i]), int(sizes[i])
-        return shards.read_range(d, j, off, nb)
+        return off, nb
 
     def _chunk(self, name: str, c: int) -> np.ndarray:
         key = (str(self.dir), name, self.dtype, c)
@@ -168,20 +184,26 @@ class SeriesReader:
         def work(cs):
             tv = np.empty(CHUNK, vspec.dtype)
             tt = np.empty(CHUNK, np.int64)
-            for c in cs:
+            per = self.shard or 16
+            for _, grp in groupby(cs, lambda c: c // per):  # a shard at a time: one read per array
+                work_part(list(grp), tv, tt)
+
+        def work_part(cs, tv, tt):
+            sb, vb, tb = (self._read_many(d, cs) for d in (self.dir / "step", vdir, self.dir / "time"))
+            for c, bs, bv, bt in zip(cs, sb, vb, tb):
                 a, e = max(lo, c * CHUNK), min(hi, (c + 1) * CHUNK)
                 o, m, k = a - lo, e - a, a - c * CHUNK
                 if m == CHUNK:  # whole chunk: decode straight into the result
-                    codecs.decode_into(codecs.STEP, self._read(self.dir / "step", c), step[o:o + m])
+                    codecs.decode_into(codecs.STEP, bs, step[o:o + m])
                 else:
-                    codecs.decode_into(codecs.STEP, self._read(self.dir / "step", c), tt)
+                    codecs.decode_into(codecs.STEP, bs, tt)
                     step[o:o + m] = tt[k:k + m]
                 if m == CHUNK and vspec.dtype == "<f8":
-                    codecs.decode_into(vspec, self._read(vdir, c), value[o:o + m])
+                    codecs.decode_into(vspec, bv, value[o:o + m])
                 else:
-                    codecs.decode_into(vspec, self._read(vdir, c), tv)
+                    codecs.decode_into(vspec, bv, tv)
                     value[o:o + m] = tv[k:k + m]
-                codecs.decode_into(codecs.TIME, self._read(self.dir / "time", c), tt, undelta=False)
+                codecs.decode_into(codecs.TIME, bt, tt, undelta=False)
                 pyr.undelta_seconds(tt, k, m, origin, time_res, tsec[o:o + m])
 
         if lo < zend:
