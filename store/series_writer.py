@@ -114,20 +114,34 @@ class SeriesWriter:
     def _append(self, step, value, tms) -> None:
         """Commit the points piece by piece (up to each chunk boundary). A piece is committed only
         after its chunk is written, so an IO error leaves a consistent writer holding every earlier
-        point; the error propagates and the rest of this call is not stored."""
+        point; the error propagates and the rest of this call is not stored. A run of whole chunks
+        straight from the caller's arrays (up to the end of the open shard) is written as one batch:
+        one job per array on the encode pool, no hand-off per chunk."""
         m = len(step)
         at = 0
         while at < m:
             p = self.step.n
+            if p == 0 and m - at >= CHUNK:  # whole chunks straight from the caller's arrays
+                k = min((m - at) // CHUNK, self.shard - self.n_chunks % self.shard)
+                e = at + k * CHUNK
+                s, v, t = step[at:e], value[at:e], tms[at:e]
+                ok, exc = self._write_raw_chunks(self.n_chunks, s, v, t, k)
+                if ok:
+                    self._rollup_raw(s[: ok * CHUNK], v[: ok * CHUNK], t[: ok * CHUNK])
+                    self.n_chunks += ok
+                    self.count += ok * CHUNK
+                    self.meta_dirty = True
+                    at += ok * CHUNK
+                    self._flush_level_chunks()
+                if exc is not None:
+                    raise exc
+                continue
             take = min(m - at, CHUNK - p)
             s, v, t = step[at:at + take], value[at:at + take], tms[at:at + take]
             if p + take == CHUNK:
-                if p:
-                    self._write_raw_chunk(self.n_chunks, np.concatenate([self.step.view(), s]),
-                                          np.concatenate([self.value.view(), v]),
-                                          np.concatenate([self.time.view(), t]))
-                else:  # a whole chunk straight from the caller's arrays
-                    self._write_raw_chunk(self.n_chunks, s, v, t)
+                self._write_raw_chunk(self.n_chunks, np.concatenate([self.step.view(), s]),
+                                      np.concatenate([self.value.view(), v]),
+                                      np.concatenate([self.time.view(), t]))
                 self._rollup_raw(s, v, t)
                 self.n_chunks += 1
                 for g in (self.step, self.value, self.time):
@@ -143,26 +157,42 @@ class SeriesWriter:
             self._flush_level_chunks()
 
     def _write_raw_chunk(self, c, step, value, tms) -> None:
+        ok, exc = self._write_raw_chunks(c, step, value, tms, 1)
+        if exc is not None:
+            raise exc
+
+    def _write_raw_chunks(self, c0, step, value, tms, k):
+        """Encode and write chunks ``c0 .. c0+k-1`` (``k * CHUNK`` points) of the three arrays, within
+        one shard. Returns (chunks written in all three arrays, the first error or None)."""
         vspec = codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8
         jobs = ((self.dir / "step", codecs.STEP, step), (value_dir(self.dir, self.dtype), vspec, value),
                 (self.dir / "time", codecs.TIME, tms))
 
         def job(j):
-            return self._shard_writer(j[0]).append(c, codecs.encode(j[1], j[2]))
+            sw, out = self._shard_writer(j[0]), []
+            try:
+                for i in range(k):
+                    out.append(sw.append(c0 + i, codecs.encode(j[1], j[2][i * CHUNK:(i + 1) * CHUNK])))
+            except Exception as exc:  # noqa: BLE001 - handed to the caller, which commits what is whole
+                return out, exc
+            return out, None
 
-        paths = None
+        futs = []
         if self.pool is not None:  # Blosc releases the GIL: the three arrays compress (and are written) in parallel
             try:
-                paths = list(self.pool.map(job, jobs))
+                for j in jobs:
+                    futs.append(self.pool.submit(job, j))
             except RuntimeError:  # interpreter shutting down (atexit, SIGTERM): no new threads
                 self.pool = None
-        if paths is None:
-            paths = [job(j) for j in jobs]
-        for p, done in paths:
-            if done:
-                self._written(p)
-            else:
-                self.unsynced.append(p)
+        results = [f.result() for f in futs] + [job(j) for j in jobs[len(futs):]]
+        for out, _ in results:
+            for p, done in out:
+                if done:
+                    self._written(p)
+                else:
+                    self.unsynced.append(p)
+        errors = [exc for _, exc in results if exc is not None]
+        return min(len(out) for out, _ in results), (errors[0] if errors else None)
 
     def _shard_writer(self, folder: Path) -> shards.ShardWriter:
         sw = self.shard_writers.get(folder)
