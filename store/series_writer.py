@@ -16,6 +16,8 @@ from ringlog.core import pyramid as pyr
 from . import codecs, layout, shards, tail
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
 
+LEVEL_PERSIST = 512  # new records of a level that make a sync rewrite its growing chunk
+
 
 
 class _Grow:
@@ -331,7 +333,10 @@ class SeriesWriter:
             if not lv.dirty:
                 continue
             d = level_dir(self.dir, lv.k)
-            if lv.nbuf:
+            # the growing chunk is rewritten once LEVEL_PERSIST records are new (readers compute
+            # the rest from the level below): one or two level files per sync instead of one per level
+            grow = final or not lv.nbuf or lv.count - lv.persisted >= LEVEL_PERSIST
+            if lv.nbuf and grow:
                 chunk = np.zeros((pyr.NF, LEVEL_CHUNK), np.float64)
                 chunk[:, : lv.nbuf] = lv.buf[:, : lv.nbuf]
                 jobs.append(lambda d=d, chunk=chunk, c=lv.chunk_start // LEVEL_CHUNK: self.unsynced.append(
@@ -340,7 +345,10 @@ class SeriesWriter:
                 jobs.append(lambda d=d, lv=lv, count=lv.count: codecs.write_array_meta(
                     d, codecs.LEVEL, [pyr.NF, count], [pyr.NF, LEVEL_CHUNK], {"bucket_points": FAN1 * FAN ** (lv.k - 1)}))
                 done.append(lambda lv=lv, count=lv.count: setattr(lv, "meta_count", count))
-            done.append(lambda lv=lv, count=lv.count: (setattr(lv, "dirty", False), setattr(lv, "persisted", count)))
+            if grow:
+                done.append(lambda lv=lv, count=lv.count: (setattr(lv, "dirty", False), setattr(lv, "persisted", count)))
+            else:  # full chunks flushed by append are on disk (fsynced with this sync); the old growing chunk holds the rest
+                done.append(lambda lv=lv, start=lv.chunk_start: setattr(lv, "persisted", max(lv.persisted, start)))
         shards_now = self.n_chunks // self.shard
         if final or shards_now != self.meta_chunks or self.dtype != self.meta_dtype:
             # while running, the shape covers the complete shards only (an open shard has no index yet)
