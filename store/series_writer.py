@@ -16,6 +16,7 @@ from ringlog.core import pyramid as pyr
 from . import codecs, layout, shards, tail
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
 
+TAIL_COMPACT = 2 << 20  # bytes of tail file beyond which a chunk-boundary move rewrites it
 LEVEL_PERSIST = 512  # new records of a level that make a sync rewrite its growing chunk
 
 
@@ -75,6 +76,7 @@ class SeriesWriter:
         self.sealed = False   # closed: the partial chunk went into Zarr, the tail is gone
         self.tail_base = 0    # base index of the tail file's content
         self.tail_count = 0   # points written to the tail file since tail_base
+        self.tail_bytes = 0   # size of the tail file
         self.unsynced: list[Path] = []
         self.unsynced_dirs: set[Path] = set()
         self.eager: list = []  # futures of fsyncs started when shards were completed
@@ -408,8 +410,12 @@ class SeriesWriter:
                 "stats": dict(self.stats), "sorted": dict(self.sorted)}
 
     def write_tail(self, durable: bool):
-        """Make the pending points durable: append a record, or rewrite after chunks moved to Zarr.
+        """Make the pending points durable: append a record of the points new since the last sync.
 
+        After chunks moved to Zarr, the record holds every pending point from the new chunk
+        boundary (readers skip the older records, which end at or below it, or repeat the same
+        points); the file is compacted (rewritten: temp + rename) only once it exceeds
+        TAIL_COMPACT bytes, which spares a file creation and rename per series and sync.
         Returns the tail's path when an appended record still needs an fsync (the caller
         fsyncs every series' tail together), else None.
         """
@@ -419,14 +425,21 @@ class SeriesWriter:
             return None
         base = self.n_chunks * CHUNK
         if base != self.tail_base:
-            tail.rewrite(path, tail.encode_record(base, self.step.view(), self.value.view(), self.time.view()),
-                         durable)
+            rec = tail.encode_record(base, self.step.view(), self.value.view(), self.time.view())
             self.tail_base, self.tail_count = base, self.step.n
+            if not self.step.n:  # nothing pending: every older record ends at or below base already
+                return None
+            if self.tail_bytes + len(rec) > TAIL_COMPACT:
+                tail.rewrite(path, rec, durable)
+                self.tail_bytes = len(rec)
+                return None
         elif self.step.n > self.tail_count:
             k = self.tail_count
             rec = tail.encode_record(base + k, self.step.view()[k:], self.value.view()[k:], self.time.view()[k:])
-            tail.append(path, rec, durable=False)
             self.tail_count = self.step.n
-            return path if durable else None
-        return None
+        else:
+            return None
+        tail.append(path, rec, durable=False)
+        self.tail_bytes += len(rec)
+        return path if durable else None
 

@@ -106,3 +106,28 @@ def test_kill_9_keeps_everything_synced(tmp_path):
     assert r.info["status"] == "running"
     d = r.decimate("loss", points=500)
     assert d.raw_count == len(s) and d.level >= 1
+
+
+def test_tail_appends_across_chunk_moves_then_compacts(store, monkeypatch):
+    """After chunks move to Zarr the tail gets a record from the new boundary (older records are
+    skipped by readers); past TAIL_COMPACT bytes it is rewritten with the pending points only."""
+    from ringlog.store import series_writer
+
+    monkeypatch.setattr(series_writer, "TAIL_COMPACT", 1_500_000)
+    n = 4 * 65536 + 3000
+    step, v, t = make_series(n)
+    w = store.create_task(project="p", name="tails", created=1.7e9)
+    sid = w.series_id("loss")
+    path = w.path / "s0" / "tail.bin"
+    sizes = []
+    for part in np.array_split(np.arange(n), 23):
+        w.append(sid, step[part], v[part], t[part])
+        w.sync()
+        sizes.append(path.stat().st_size if path.exists() else 0)
+        s = Store(store.root).task(w.id).scalar("loss")
+        np.testing.assert_array_equal(s.step, step[: part[-1] + 1])
+        np.testing.assert_array_equal(s.value, v[: part[-1] + 1])
+    assert max(sizes) <= 1_500_000 + 24 * 65536
+    assert any(b < a for a, b in zip(sizes, sizes[1:]))  # compacted at least once
+    w.close()
+    assert not path.exists()
