@@ -73,6 +73,13 @@ class SeriesReader:
         sealed = entry.get("count")
         self._complete_shards = (-(-self.chunks // self.shard) if sealed is not None else self.chunks // self.shard) \
             if self.shard else 0
+        if sealed is not None and entry.get("tail"):  # closed short series: every point is in the tail
+            t = tail.read(self.dir / "tail.bin", 0)
+            if t is None or len(t[0]) < int(sealed):
+                raise CorruptStoreError(f"{self.dir / 'tail.bin'}: fewer than the {sealed} points series.json counts")
+            self._tail = tuple(a[: int(sealed)] for a in t)
+            self.zend, self.n = 0, int(sealed)
+            return
         if sealed is not None:  # closed: every point is in Zarr (the last chunk partial), no tail
             self.n = self.zend = int(sealed)
             e = np.zeros(0, np.int64)

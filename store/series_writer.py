@@ -74,6 +74,8 @@ class SeriesWriter:
         self.sorted = {"step": True, "time": True}  # x non-decreasing so far (decimate relies on it)
         self._last_x = {"step": None, "time": None}
         self.sealed = False   # closed: the partial chunk went into Zarr, the tail is gone
+        self.in_tail = False  # closed short series (no whole chunk): tail.bin is its final storage
+        self.new_dir = False  # write_tail created the series folder (the TaskWriter fsyncs it)
         self.tail_base = 0    # base index of the tail file's content
         self.tail_count = 0   # points written to the tail file since tail_base
         self.tail_bytes = 0   # size of the tail file
@@ -86,7 +88,16 @@ class SeriesWriter:
         self.meta_chunks, self.meta_dtype = -1, self.dtype  # what the arrays' zarr.json say
         self.shard = layout.SHARD                 # inner chunks per shard file (schema 2)
         self.shard_writers: dict[Path, shards.ShardWriter] = {}
-        self.dir.mkdir(parents=True, exist_ok=True)
+        # the folder is created by the first file written into it (many series stay tiny)
+
+    @property
+    def short(self) -> bool:
+        """No whole chunk yet: the series lives in its tail file only (no Zarr arrays, no level files)."""
+        return self.n_chunks == 0
+
+    def structure_dirty(self) -> bool:
+        """Whether :meth:`sync_files` has anything to write (a short series never has)."""
+        return not self.short and any(lv.dirty for lv in self.levels)
 
     # --- appending -------------------------------------------------------------
     def append(self, step: np.ndarray, value: np.ndarray, tms: np.ndarray, tms_sorted: bool | None = None) -> None:
@@ -220,6 +231,10 @@ class SeriesWriter:
     def _migrate_f64(self) -> None:
         """A value is not exactly a float32: rewrite the value chunks as float64, once."""
         old, new = value_dir(self.dir, "f4"), value_dir(self.dir, "f8")
+        if self.short:  # no value chunk written yet: the tail always holds float64
+            self.dtype = "f8"
+            self.meta_dirty = True
+            return
         osw = self._shard_writer(old)
         sizes = osw.open_sizes(self.n_chunks)
         for c in range(self.n_chunks):
@@ -312,6 +327,10 @@ class SeriesWriter:
         closed series lives wholly in Zarr (arrays' shape = point count) and its tail can go."""
         if self.sealed:
             return
+        if self.short:  # shorter than a chunk: tail.bin (already durable at each sync) stays its storage
+            self.sealed = self.in_tail = True
+            self.meta_dirty = True
+            return
         p = self.step.n
         if p:
             pad = CHUNK - p
@@ -324,11 +343,16 @@ class SeriesWriter:
                 self.unsynced.append(p)
         self.sealed = True
         self.meta_dirty = True
+
     def sync_files(self, final: bool = False) -> None:
         """Write partial level chunks, and array metadata where a shape grew (by a level chunk, or
         by a raw shard; every shape at ``final``). series.json, not these shapes, says how much a
         reader may use. The writes are independent: they run on the encode pool together (each
-        replace-by-rename waits on the filesystem journal; overlapped they share its commits)."""
+        replace-by-rename waits on the filesystem journal; overlapped they share its commits).
+        A short series (no whole chunk, see :attr:`short`) writes nothing: readers take its
+        points from the tail and compute its few pyramid buckets from them."""
+        if self.short:
+            return
         self._flush_level_chunks()
         jobs, done = [], []
         for lv in self.levels:
@@ -400,12 +424,12 @@ class SeriesWriter:
 
     def entry(self) -> dict:
         """This series' record in series.json."""
-        sealed = {"count": self.count} if self.sealed else {}
+        sealed = ({"count": self.count, "tail": True} if self.in_tail else {"count": self.count}) if self.sealed else {}
         open_ = {}
         if not self.sealed and self.n_chunks % self.shard:
             open_ = {"open": {f.name: sw.open_sizes(self.n_chunks) for f, sw in self.shard_writers.items()}}
         return {"sid": self.sid, "title": self.title, "series": self.series, "dtype": self.dtype,
-                "chunks": -(-self.count // CHUNK) if self.sealed else self.n_chunks, **sealed,
+                "chunks": -(-self.count // CHUNK) if self.sealed and not self.in_tail else self.n_chunks, **sealed,
                 "shard": self.shard, **open_, "levels": [lv.persisted for lv in self.levels],
                 "stats": dict(self.stats), "sorted": dict(self.sorted)}
 
@@ -420,7 +444,7 @@ class SeriesWriter:
         fsyncs every series' tail together), else None.
         """
         path = self.dir / "tail.bin"
-        if self.sealed:  # series.json (written before this) already counts every point
+        if self.sealed and not self.in_tail:  # series.json (written before this) already counts every point
             path.unlink(missing_ok=True)
             return None
         base = self.n_chunks * CHUNK
@@ -439,7 +463,12 @@ class SeriesWriter:
             self.tail_count = self.step.n
         else:
             return None
-        tail.append(path, rec, durable=False)
+        try:
+            tail.append(path, rec, durable=False)
+        except FileNotFoundError:  # first record: the series folder does not exist yet
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.new_dir = True
+            tail.append(path, rec, durable=False)
         self.tail_bytes += len(rec)
         return path if durable else None
 

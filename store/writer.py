@@ -27,6 +27,7 @@ from .errors import TaskClosedError, bad_type, bad_value
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
 from .series_writer import SeriesWriter
 
+SYNCFS_MIN = 256  # files to fsync in one batch from which one syncfs(2) replaces the fsyncs
 STATUSES = ("running", "completed", "failed", "aborted")
 _CORE_KEYS = ("id", "name", "project", "status", "created", "updated", "time_origin", "tags", "config",
               "summary", "env", "format")
@@ -166,16 +167,30 @@ class TaskWriter:
         for s in self._series:
             if final:
                 s.seal()
-            if final or s.meta_dirty or any(lv.dirty for lv in s.levels):
-                s.sync_files(final)
+            if s.meta_dirty or s.structure_dirty() or (final and not s.short):
+                s.sync_files(final)  # a short series has no Zarr arrays or level files to write
                 changed = True
             if self._durable:
                 s.fsync()
             else:
                 s.forget_unsynced()
+        if final:  # short series keep tail.bin as their storage: complete it before series.json says closed
+            self._write_tails([s for s in self._series if s.in_tail])
         if changed:
             self._write_index()
-        to_sync = [p for p in (s.write_tail(self._durable) for s in self._series) if p is not None]
+        self._write_tails([s for s in self._series if not s.in_tail] if final else self._series)
+
+    def _write_tails(self, series) -> None:
+        """Append each series' new tail record, then fsync them as one overlapped batch (and the
+        folders of series whose first record created their folder, so those names last too)."""
+        to_sync = [p for p in (s.write_tail(self._durable) for s in series) if p is not None]
+        new_dirs = [s.dir for s in series if s.new_dir]
+        for s in series:
+            s.new_dir = False
+        if self._durable and new_dirs:
+            to_sync += new_dirs + [self.path]
+        if len(to_sync) >= SYNCFS_MIN and _fs.syncfs(self.path):  # many short series: one syscall
+            return
         codecs.fsync_paths(to_sync, self._fsync_pool)  # one overlapped batch, not one fsync per series
         for s in self._series:
             if s.migrated_from is not None:
