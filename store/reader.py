@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _fs
+from . import _fs, tail
 from .errors import CorruptStoreError, SeriesNotFoundError, bad_type
 from .layout import SERIES_INDEX, TASK_META, TIME_RES
 from .query import Decimated, _Axis, _check, decimate
@@ -51,13 +51,23 @@ class TaskReader:
         self._entries = self._read_index()
         self._readers: dict[int, SeriesReader] = {}
 
+    def _shared(self) -> dict:
+        """The shared tail file's records (parsed once per snapshot)."""
+        if self._shared_recs is None:
+            self._shared_recs = tail.read_shared(self.path / self._shared_name)
+        return self._shared_recs
+
     def _read_index(self) -> dict:
+        self._shared_name, self._shared_recs = None, None
         try:
             idx = _fs.read_json(self.path / SERIES_INDEX)
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
             raise CorruptStoreError(f"task folder {self.path}: series.json cannot be read ({exc})") from exc
+        name = idx.get("shared_tail")
+        if isinstance(name, str) and name and "/" not in name and not name.startswith("."):
+            self._shared_name = name
         return {(e["title"], e["series"]): e for e in idx.get("series", [])}
 
     # --- metadata ----------------------------------------------------------------
@@ -103,7 +113,7 @@ class TaskReader:
         if sr is None:
             for _ in range(5):
                 try:
-                    sr = SeriesReader(self.path, e, self._cache)
+                    sr = SeriesReader(self.path, e, self._cache, self._shared if self._shared_name else None)
                     break
                 except StaleIndex:  # the writer compacted the tail after we read series.json
                     self._entries = self._read_index()

@@ -56,7 +56,9 @@ class ChunkCache:
 
 
 class SeriesReader:
-    def __init__(self, task_path: Path, entry: dict, cache: ChunkCache):
+    def __init__(self, task_path: Path, entry: dict, cache: ChunkCache, shared=None):
+        """``shared``: None, or a callable giving the parsed shared tail file (``{sid: records}``) where
+        series.json names one: a series with no whole chunk then has its points there."""
         self.task_path = task_path
         self.sid = int(entry["sid"])
         self.title, self.series = entry["title"], entry["series"]
@@ -73,8 +75,9 @@ class SeriesReader:
         sealed = entry.get("count")
         self._complete_shards = (-(-self.chunks // self.shard) if sealed is not None else self.chunks // self.shard) \
             if self.shard else 0
+        short = shared is not None and self.chunks == 0
         if sealed is not None and entry.get("tail"):  # closed short series: every point is in the tail
-            t = tail.read(self.dir / "tail.bin", 0)
+            t = tail.assemble(shared().get(self.sid, ()), 0) if short else tail.read(self.dir / "tail.bin", 0)
             if t is None or len(t[0]) < int(sealed):
                 raise CorruptStoreError(f"{self.dir / 'tail.bin'}: fewer than the {sealed} points series.json counts")
             self._tail = tuple(a[: int(sealed)] for a in t)
@@ -85,7 +88,14 @@ class SeriesReader:
             e = np.zeros(0, np.int64)
             self._tail = (e, np.zeros(0, np.float64), e)
             return
-        t = tail.read(self.dir / "tail.bin", self.chunks * CHUNK)
+        if short:
+            t = tail.assemble(shared().get(self.sid, ()), 0)
+            # fewer points than series.json counted, and a first chunk exists: the series left the
+            # shared file (rewritten without it) after this series.json was read
+            if t is not None and len(t[0]) < int(self.stats.get("count") or 0) and (self.dir / "step").exists():
+                t = None
+        else:
+            t = tail.read(self.dir / "tail.bin", self.chunks * CHUNK)
         if t is None:
             raise StaleIndex(self.dir)
         self._tail = t

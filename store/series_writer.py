@@ -74,7 +74,7 @@ class SeriesWriter:
         self.sorted = {"step": True, "time": True}  # x non-decreasing so far (decimate relies on it)
         self._last_x = {"step": None, "time": None}
         self.sealed = False   # closed: the partial chunk went into Zarr, the tail is gone
-        self.in_tail = False  # closed short series (no whole chunk): tail.bin is its final storage
+        self.in_tail = False  # closed short series (no whole chunk): its tail records are its final storage
         self.new_dir = False  # write_tail created the series folder (the TaskWriter fsyncs it)
         self.tail_base = 0    # base index of the tail file's content
         self.tail_count = 0   # points written to the tail file since tail_base
@@ -327,7 +327,7 @@ class SeriesWriter:
         closed series lives wholly in Zarr (arrays' shape = point count) and its tail can go."""
         if self.sealed:
             return
-        if self.short:  # shorter than a chunk: tail.bin (already durable at each sync) stays its storage
+        if self.short:  # shorter than a chunk: its records in the shared tail file stay its storage
             self.sealed = self.in_tail = True
             self.meta_dirty = True
             return
@@ -432,6 +432,17 @@ class SeriesWriter:
                 "chunks": -(-self.count // CHUNK) if self.sealed and not self.in_tail else self.n_chunks, **sealed,
                 "shard": self.shard, **open_, "levels": [lv.persisted for lv in self.levels],
                 "stats": dict(self.stats), "sorted": dict(self.sorted)}
+
+    def shared_record(self, full: bool = False) -> bytes | None:
+        """A short series' points new since the last call, as a record of the task's shared tail
+        file (``full``: every point, for a rewrite of that file). None when there is nothing new."""
+        k = 0 if full else self.tail_count
+        if self.step.n <= k:
+            return None
+        rec = tail.encode_shared_record(self.sid, k, self.step.view()[k:], self.value.view()[k:],
+                                        self.time.view()[k:])
+        self.tail_count = self.step.n
+        return rec
 
     def write_tail(self, durable: bool):
         """Make the pending points durable: append a record of the points new since the last sync.

@@ -26,6 +26,43 @@ from ._fs import write_atomic
 
 MAGIC = b"RLT1"
 HEADER = struct.Struct("<4sIqI")
+SHARED_MAGIC = b"RLS1"  # a record of the task's shared tail file (series without a whole chunk)
+SHARED_HEADER = struct.Struct("<4sIIqI")  # magic, sid, n, base, crc
+
+
+def encode_shared_record(sid: int, base: int, step, value, time) -> bytes:
+    """A record of the shared tail file: like a tail record, with the series id in the header."""
+    payload = (np.ascontiguousarray(step, np.int64).tobytes() + np.ascontiguousarray(value, np.float64).tobytes()
+               + np.ascontiguousarray(time, np.int64).tobytes())
+    return SHARED_HEADER.pack(SHARED_MAGIC, int(sid), len(step), int(base), zlib.crc32(payload)) + payload
+
+
+def parse_shared(data: bytes) -> dict:
+    """``{sid: [(base, step, value, time), ...]}`` of every valid record, stopping at the first bad one."""
+    out: dict = {}
+    pos, size, h = 0, len(data), SHARED_HEADER.size
+    while pos + h <= size:
+        magic, sid, n, base, crc = SHARED_HEADER.unpack_from(data, pos)
+        end = pos + h + 24 * n
+        if magic != SHARED_MAGIC or end > size:
+            break
+        payload = memoryview(data)[pos + h:end]
+        if zlib.crc32(payload) != crc:
+            break
+        out.setdefault(sid, []).append((base, np.frombuffer(payload, np.int64, n, 0),
+                                        np.frombuffer(payload, np.float64, n, 8 * n),
+                                        np.frombuffer(payload, np.int64, n, 16 * n)))
+        pos = end
+    return out
+
+
+def read_shared(path: Path) -> dict:
+    """Parse a shared tail file (missing: no records)."""
+    try:
+        with open(path, "rb") as f:
+            return parse_shared(f.read())
+    except FileNotFoundError:
+        return {}
 
 
 def encode_record(base: int, step: np.ndarray, value: np.ndarray, time: np.ndarray) -> bytes:
@@ -78,9 +115,15 @@ def read(path: Path, start: int):
             data = f.read()
     except FileNotFoundError:
         data = b""
+    return assemble(parse(data), start)
+
+
+def assemble(records, start: int):
+    """The points of ``records`` (``(base, step, value, time)`` in file order) from index ``start``,
+    as :func:`read` returns them."""
     parts = ([], [], [])
     at = start
-    for base, step, value, time in parse(data):
+    for base, step, value, time in records:
         end = base + len(step)
         if end <= at:
             continue

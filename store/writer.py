@@ -22,11 +22,12 @@ import numpy as np
 
 from ringlog.core import pyramid as pyr
 
-from . import _fs, codecs
+from . import _fs, codecs, tail
 from .errors import TaskClosedError, bad_type, bad_value
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
-from .series_writer import SeriesWriter
+from .series_writer import TAIL_COMPACT, SeriesWriter
 
+SHARED_TAIL = "tails.bin"  # the tail records of every series without a whole chunk (FORMAT.md)
 SYNCFS_MIN = 256  # files to fsync in one batch from which one syncfs(2) replaces the fsyncs
 STATUSES = ("running", "completed", "failed", "aborted")
 _CORE_KEYS = ("id", "name", "project", "status", "created", "updated", "time_origin", "tags", "config",
@@ -51,6 +52,7 @@ class TaskWriter:
         self._ids: dict[tuple[str, str], int] = {}
         self._index_dirty = True
         self._closed = False
+        self._shared_bytes = 0  # size of the shared tail file
         self._media = None
         self._origin = float(meta["time_origin"])
         # compresses the three arrays of a chunk in parallel (Blosc releases the GIL)
@@ -183,7 +185,18 @@ class TaskWriter:
     def _write_tails(self, series) -> None:
         """Append each series' new tail record, then fsync them as one overlapped batch (and the
         folders of series whose first record created their folder, so those names last too)."""
-        to_sync = [p for p in (s.write_tail(self._durable) for s in series) if p is not None]
+        recs, to_sync = [], []
+        for s in series:
+            if s.short:  # no whole chunk: its records go to the shared tail file
+                r = s.shared_record()
+                if r is not None:
+                    recs.append(r)
+            else:
+                p = s.write_tail(self._durable)
+                if p is not None:
+                    to_sync.append(p)
+        if recs:
+            to_sync += self._append_shared(recs)
         new_dirs = [s.dir for s in series if s.new_dir]
         for s in series:
             s.new_dir = False
@@ -197,13 +210,37 @@ class TaskWriter:
                 shutil.rmtree(s.migrated_from, ignore_errors=True)
                 s.migrated_from = None
 
+    def _append_shared(self, recs: list[bytes]) -> list:
+        """Append the records to the shared tail file in one write; returns what needs an fsync.
+
+        Once the file would exceed both TAIL_COMPACT and twice the short series' pending points,
+        it is rewritten (temp + fsync + rename) with one record per short series (series that
+        got a whole chunk since, and their old records, drop out). Cost: O(new bytes), amortised."""
+        path = self.path / SHARED_TAIL
+        data = b"".join(recs)
+        if self._shared_bytes:
+            live = sum(tail.SHARED_HEADER.size + 24 * s.step.n for s in self._series if s.short)
+            if self._shared_bytes + len(data) > max(TAIL_COMPACT, 2 * live):
+                full = b"".join(r for r in (s.shared_record(full=True) for s in self._series if s.short) if r)
+                tail.rewrite(path, full, self._durable)
+                if self._durable:
+                    _fs.fsync_dir(self.path)
+                self._shared_bytes = len(full)
+                return []
+        new = not self._shared_bytes
+        tail.append(path, data, durable=False)
+        self._shared_bytes += len(data)
+        if not self._durable:
+            return []
+        return [path, self.path] if new else [path]
+
     def _write_index(self) -> None:
         entries = []
         for s in self._series:
             entries.append(s.entry())
             s.meta_dirty = False
-        _fs.write_json_atomic(self.path / SERIES_INDEX, {"format": FORMAT_VERSION, "series": entries},
-                              self._durable)
+        _fs.write_json_atomic(self.path / SERIES_INDEX, {"format": FORMAT_VERSION, "shared_tail": SHARED_TAIL,
+                                                         "series": entries}, self._durable)
         if self._durable:
             _fs.fsync_dir(self.path)
         self._index_dirty = False

@@ -1,4 +1,5 @@
-"""Many short series (per-layer metrics): no Zarr arrays until a whole chunk, tail.bin is their storage."""
+"""Many short series (per-layer metrics): no Zarr arrays until a whole chunk, the shared tail file
+(tails.bin) is their storage."""
 
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ def test_short_series_round_trip_after_close_without_zarr_chunks(store):
     assert len(entries) == N_SERIES
     assert all(e["tail"] and e["count"] == 5 and e["chunks"] == 0 for e in entries)
     assert entries[7]["dtype"] == "f8" and entries[1]["dtype"] == "f4"
-    for i in (0, 1, 7, N_SERIES - 1):  # no arrays, no chunk, no level file: the tail is the storage
-        assert sorted(p.name for p in (w.path / f"s{i}").iterdir()) == ["tail.bin"]
+    for i in (0, 1, 7, N_SERIES - 1):  # no arrays, no chunk, no level file, no folder at all
+        assert not (w.path / f"s{i}").exists()
+    assert (w.path / "tails.bin").stat().st_size < 2 * N_SERIES * (24 + 5 * 24)  # one shared file holds them
     r = Store(store.root).task(w.id)
     assert r.info["status"] == "completed"
     _check(r, 5)
@@ -77,7 +79,7 @@ def test_short_series_that_grows_past_a_chunk_gets_zarr_arrays(store):
     w.close()
     full = np.r_[0.5, 1.5, step * 0.5]
     np.testing.assert_array_equal(zarr.open_array(w.path / "s0" / "value", mode="r")[:], full)
-    assert sorted(p.name for p in (w.path / "s1").iterdir()) == ["tail.bin"]
+    assert not (w.path / "s1").exists()
     r = Store(store.root).task(w.id)
     np.testing.assert_array_equal(r.scalar("grows").value, full)
     np.testing.assert_array_equal(r.scalar("stays").value, [0.1])
@@ -139,3 +141,42 @@ def test_kill_9_keeps_every_synced_point_of_many_short_series(tmp_path):
     r = Store(root).task("killme")
     assert r.info["status"] == "running"
     _check(r, synced, at_least=True)  # a sync cut by the kill may have reached some tails only
+
+
+def test_shared_tail_is_rewritten_and_a_stale_reader_retries(store, monkeypatch):
+    """Records of series that got a whole chunk are dead in the shared file; past its size limit it is
+    rewritten with the short series only, and a reader whose series.json still calls such a series
+    short (it left the file) re-reads series.json."""
+    from ringlog.store import writer
+
+    monkeypatch.setattr(writer, "TAIL_COMPACT", 20_000)
+    w = store.create_task(project="p", name="compact", created=1.7e9)
+    sids = [w.series_id(f"s{i}") for i in range(40)]
+    path = w.path / "tails.bin"
+
+    def rounds(ks, skip=()):
+        sizes = []
+        for k in ks:
+            for i, sid in enumerate(sids):
+                if i not in skip:
+                    w.append(sid, [k], [i + k / 4], 1.7e9 + k)
+            w.sync()
+            sizes.append(path.stat().st_size)
+        return sizes
+
+    before = rounds(range(10))
+    stale = Store(store.root).task(w.id)  # series.json: every series short
+    big = np.arange(10, 10 + CHUNK, dtype=np.int64)
+    for i in range(3, 13):  # ten series get a whole chunk: their shared records are dead
+        w.append(sids[i], big, big / 4 + i, 1.7e9 + big)
+    sizes = before[-1:] + rounds(range(10, 40), skip=range(3, 13))
+    assert any(b < a for a, b in zip(sizes, sizes[1:]))  # rewritten at least once
+    assert max(sizes) <= 20_000 + 2 * 40 * (24 + 24 * 40)
+    s = stale.scalar("s3")
+    np.testing.assert_array_equal(s.step, np.r_[np.arange(10), big])
+    np.testing.assert_array_equal(s.value, np.r_[3 + np.arange(10) / 4, big / 4 + 3])
+    w.close()
+    r = Store(store.root).task(w.id)
+    for i in (0, 3, 39):
+        assert r.count(f"s{i}") == (10 + CHUNK if i == 3 else 40)
+    np.testing.assert_array_equal(r.scalar("s39").value, 39 + np.arange(40) / 4)
