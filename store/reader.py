@@ -51,8 +51,8 @@ class TaskReader:
         self._entries = self._read_index()
         self._readers: dict[int, SeriesReader] = {}
 
-    def _shared(self) -> dict:
-        """The shared tail file's records (parsed once per snapshot)."""
+    def _shared(self):
+        """The shared tail file (read and indexed once per snapshot)."""
         if self._shared_recs is None:
             self._shared_recs = tail.read_shared(self.path / self._shared_name)
         return self._shared_recs

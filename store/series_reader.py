@@ -57,7 +57,7 @@ class ChunkCache:
 
 class SeriesReader:
     def __init__(self, task_path: Path, entry: dict, cache: ChunkCache, shared=None):
-        """``shared``: None, or a callable giving the parsed shared tail file (``{sid: records}``) where
+        """``shared``: None, or a callable giving the shared tail file (a ``tail.SharedTail``) where
         series.json names one: a series with no whole chunk then has its points there."""
         self.task_path = task_path
         self.sid = int(entry["sid"])
@@ -77,7 +77,7 @@ class SeriesReader:
             if self.shard else 0
         short = shared is not None and self.chunks == 0
         if sealed is not None and entry.get("tail"):  # closed short series: every point is in the tail
-            t = tail.assemble(shared().get(self.sid, ()), 0) if short else tail.read(self.dir / "tail.bin", 0)
+            t = tail.assemble(shared().records(self.sid), 0) if short else tail.read(self.dir / "tail.bin", 0)
             if t is None or len(t[0]) < int(sealed):
                 raise CorruptStoreError(f"{self.dir / 'tail.bin'}: fewer than the {sealed} points series.json counts")
             self._tail = tuple(a[: int(sealed)] for a in t)
@@ -89,7 +89,7 @@ class SeriesReader:
             self._tail = (e, np.zeros(0, np.float64), e)
             return
         if short:
-            t = tail.assemble(shared().get(self.sid, ()), 0)
+            t = tail.assemble(shared().records(self.sid), 0)
             # fewer points than series.json counted, and a first chunk exists: the series left the
             # shared file (rewritten without it) after this series.json was read
             if t is not None and len(t[0]) < int(self.stats.get("count") or 0) and (self.dir / "step").exists():

@@ -37,32 +37,44 @@ def encode_shared_record(sid: int, base: int, step, value, time) -> bytes:
     return SHARED_HEADER.pack(SHARED_MAGIC, int(sid), len(step), int(base), zlib.crc32(payload)) + payload
 
 
-def parse_shared(data: bytes) -> dict:
-    """``{sid: [(base, step, value, time), ...]}`` of every valid record, stopping at the first bad one."""
-    out: dict = {}
-    pos, size, h = 0, len(data), SHARED_HEADER.size
-    while pos + h <= size:
-        magic, sid, n, base, crc = SHARED_HEADER.unpack_from(data, pos)
-        end = pos + h + 24 * n
-        if magic != SHARED_MAGIC or end > size:
-            break
-        payload = memoryview(data)[pos + h:end]
-        if zlib.crc32(payload) != crc:
-            break
-        out.setdefault(sid, []).append((base, np.frombuffer(payload, np.int64, n, 0),
-                                        np.frombuffer(payload, np.float64, n, 8 * n),
-                                        np.frombuffer(payload, np.int64, n, 16 * n)))
-        pos = end
-    return out
+class SharedTail:
+    """A parsed shared tail file: an index of its records by series, payloads checked on use.
+
+    Building the index reads only the headers (stopping at the first record that is not whole or
+    has a bad magic); :meth:`records` checks the CRC of one series' records, and a series' records
+    stop at its first bad one. Cost: O(records) header reads once, then O(points) per series read.
+    """
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.index: dict = {}
+        pos, size, h = 0, len(data), SHARED_HEADER.size
+        while pos + h <= size:
+            magic, sid, n, base, crc = SHARED_HEADER.unpack_from(data, pos)
+            end = pos + h + 24 * n
+            if magic != SHARED_MAGIC or end > size:
+                break
+            self.index.setdefault(sid, []).append((base, n, pos + h, crc))
+            pos = end
+
+    def records(self, sid: int):
+        """Yield ``(base, step, value, time)`` of series ``sid``'s valid records in file order."""
+        mv = memoryview(self.data)
+        for base, n, off, crc in self.index.get(sid, ()):
+            payload = mv[off:off + 24 * n]
+            if zlib.crc32(payload) != crc:
+                return
+            yield (base, np.frombuffer(payload, np.int64, n, 0), np.frombuffer(payload, np.float64, n, 8 * n),
+                   np.frombuffer(payload, np.int64, n, 16 * n))
 
 
-def read_shared(path: Path) -> dict:
-    """Parse a shared tail file (missing: no records)."""
+def read_shared(path: Path) -> SharedTail:
+    """Read and index a shared tail file (missing: no records)."""
     try:
         with open(path, "rb") as f:
-            return parse_shared(f.read())
+            return SharedTail(f.read())
     except FileNotFoundError:
-        return {}
+        return SharedTail(b"")
 
 
 def encode_record(base: int, step: np.ndarray, value: np.ndarray, time: np.ndarray) -> bytes:

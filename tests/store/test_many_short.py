@@ -180,3 +180,25 @@ def test_shared_tail_is_rewritten_and_a_stale_reader_retries(store, monkeypatch)
     for i in (0, 3, 39):
         assert r.count(f"s{i}") == (10 + CHUNK if i == 3 else 40)
     np.testing.assert_array_equal(r.scalar("s39").value, 39 + np.arange(40) / 4)
+
+
+def test_bad_record_in_the_shared_file_stops_only_its_series(store):
+    from ringlog.store import tail as tailmod
+
+    w = store.create_task(project="p", name="crc", created=1.7e9)
+    a, b = w.series_id("a"), w.series_id("b")
+    for k in range(3):
+        w.append(a, [k], [k + 0.5], 1.7e9 + k)
+        w.append(b, [k], [k + 1.5], 1.7e9 + k)
+        w.sync()
+    path = w.path / "tails.bin"
+    data = bytearray(path.read_bytes())
+    rec = tailmod.SHARED_HEADER.size + 24
+    assert len(data) == 6 * rec
+    data[2 * rec + tailmod.SHARED_HEADER.size + 3] ^= 0xFF  # series a's second record
+    path.write_bytes(bytes(data))
+    r = Store(store.root).task(w.id)
+    np.testing.assert_array_equal(r.scalar("a").value, [0.5])
+    np.testing.assert_array_equal(r.scalar("b").value, [1.5, 2.5, 3.5])
+    path.write_bytes(bytes(data[: 5 * rec + 7]))  # a torn last record: that sync's point of b is not there
+    np.testing.assert_array_equal(Store(store.root).task(w.id).scalar("b").value, [1.5, 2.5])
