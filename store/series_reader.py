@@ -77,7 +77,7 @@ class SeriesReader:
             if self.shard else 0
         short = shared is not None and self.chunks == 0
         if sealed is not None and entry.get("tail"):  # closed short series: every point is in the tail
-            t = tail.assemble(shared().records(self.sid), 0) if short else tail.read(self.dir / "tail.bin", 0)
+            t = self._short_tail(shared) if short else tail.read(self.dir / "tail.bin", 0)
             if t is None or len(t[0]) < int(sealed):
                 raise CorruptStoreError(f"{self.dir / 'tail.bin'}: fewer than the {sealed} points series.json counts")
             self._tail = tuple(a[: int(sealed)] for a in t)
@@ -89,7 +89,7 @@ class SeriesReader:
             self._tail = (e, np.zeros(0, np.float64), e)
             return
         if short:
-            t = tail.assemble(shared().records(self.sid), 0)
+            t = self._short_tail(shared)
             # fewer points than series.json counted, and a first chunk exists: the series left the
             # shared file (rewritten without it) after this series.json was read
             if t is not None and len(t[0]) < int(self.stats.get("count") or 0) and (self.dir / "step").exists():
@@ -101,6 +101,16 @@ class SeriesReader:
         self._tail = t
         self.zend = self.chunks * CHUNK
         self.n = self.zend + len(t[0])
+
+    def _short_tail(self, shared):
+        """Points of a series without a whole chunk: its records in the shared file, or its own
+        tail.bin (from index 0) once it moved there, whichever holds more. The shared file is read
+        first: the writer drops a series from it only after its own tail holds every point."""
+        t = tail.assemble(shared().records(self.sid), 0)
+        own = tail.read(self.dir / "tail.bin", 0)
+        if own is not None and (t is None or len(own[0]) > len(t[0])):
+            t = own
+        return t
 
     # --- raw -----------------------------------------------------------------------
     def _spec_dir(self, name: str):

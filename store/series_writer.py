@@ -76,6 +76,7 @@ class SeriesWriter:
         self.sealed = False   # closed: the partial chunk went into Zarr, the tail is gone
         self.in_tail = False  # closed short series (no whole chunk): its tail records are its final storage
         self.new_dir = False  # write_tail created the series folder (the TaskWriter fsyncs it)
+        self.shared = True    # its tail records go to the task's shared tail file (see TaskWriter)
         self.tail_base = 0    # base index of the tail file's content
         self.tail_count = 0   # points written to the tail file since tail_base
         self.tail_bytes = 0   # size of the tail file
@@ -443,6 +444,13 @@ class SeriesWriter:
                                         self.time.view()[k:])
         self.tail_count = self.step.n
         return rec
+
+    def leave_shared(self) -> None:
+        """From now on the tail records go to this series' own tail.bin; the first one holds every
+        pending point (from base 0 while the series has no whole chunk)."""
+        if self.shared:
+            self.shared = False
+            self.tail_base, self.tail_count = 0, 0
 
     def write_tail(self, durable: bool):
         """Make the pending points durable: append a record of the points new since the last sync.

@@ -28,6 +28,7 @@ from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
 from .series_writer import TAIL_COMPACT, SeriesWriter
 
 SHARED_TAIL = "tails.bin"  # the tail records of every series without a whole chunk (FORMAT.md)
+SHARED_MAX = 128  # pending points from which a series without a whole chunk moves to its own tail.bin
 SYNCFS_MIN = 256  # files to fsync in one batch from which one syncfs(2) replaces the fsyncs
 STATUSES = ("running", "completed", "failed", "aborted")
 _CORE_KEYS = ("id", "name", "project", "status", "created", "updated", "time_origin", "tags", "config",
@@ -187,11 +188,12 @@ class TaskWriter:
         folders of series whose first record created their folder, so those names last too)."""
         recs, to_sync = [], []
         for s in series:
-            if s.short:  # no whole chunk: its records go to the shared tail file
+            if s.shared and s.short and s.step.n <= SHARED_MAX:  # few points: a record in the shared file
                 r = s.shared_record()
                 if r is not None:
                     recs.append(r)
             else:
+                s.leave_shared()
                 p = s.write_tail(self._durable)
                 if p is not None:
                     to_sync.append(p)
@@ -213,15 +215,15 @@ class TaskWriter:
     def _append_shared(self, recs: list[bytes]) -> list:
         """Append the records to the shared tail file in one write; returns what needs an fsync.
 
-        Once the file would exceed both TAIL_COMPACT and twice the short series' pending points,
-        it is rewritten (temp + fsync + rename) with one record per short series (series that
-        got a whole chunk since, and their old records, drop out). Cost: O(new bytes), amortised."""
+        Once the file would exceed both TAIL_COMPACT and twice the pending points of the series
+        still in it, it is rewritten (temp + fsync + rename) with one record per such series (the
+        records of series that moved to their own tail.bin, which holds all their points, drop out). Cost: O(new bytes), amortised."""
         path = self.path / SHARED_TAIL
         data = b"".join(recs)
         if self._shared_bytes:
-            live = sum(tail.SHARED_HEADER.size + 24 * s.step.n for s in self._series if s.short)
+            live = sum(tail.SHARED_HEADER.size + 24 * s.step.n for s in self._series if s.shared)
             if self._shared_bytes + len(data) > max(TAIL_COMPACT, 2 * live):
-                full = b"".join(r for r in (s.shared_record(full=True) for s in self._series if s.short) if r)
+                full = b"".join(r for r in (s.shared_record(full=True) for s in self._series if s.shared) if r)
                 tail.rewrite(path, full, self._durable)
                 if self._durable:
                     _fs.fsync_dir(self.path)

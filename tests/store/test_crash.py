@@ -28,11 +28,11 @@ def _task_with_tail(store, n=1000, syncs=4):
 
 def test_truncated_tail_record_is_ignored(store):
     w, step, v = _task_with_tail(store)
-    path = w.path / "tails.bin"  # a series without a whole chunk: the shared tail file
+    path = w.path / "s0" / "tail.bin"
     data = path.read_bytes()
-    rec = tailmod.SHARED_HEADER.size + 24 * 250
+    rec = tailmod.HEADER.size + 24 * 250
     assert len(data) == 4 * rec
-    for cut in (len(data) - 1, 3 * rec + 5, 3 * rec + tailmod.SHARED_HEADER.size + 100):
+    for cut in (len(data) - 1, 3 * rec + 5, 3 * rec + tailmod.HEADER.size + 100):
         path.write_bytes(data[:cut])
         s = Store(store.root).task(w.id).scalar("loss")
         np.testing.assert_array_equal(s.step, step[:750])
@@ -41,10 +41,10 @@ def test_truncated_tail_record_is_ignored(store):
 
 def test_corrupt_tail_payload_stops_at_bad_crc(store):
     w, step, _ = _task_with_tail(store)
-    path = w.path / "tails.bin"  # a series without a whole chunk: the shared tail file
+    path = w.path / "s0" / "tail.bin"
     data = bytearray(path.read_bytes())
-    rec = tailmod.SHARED_HEADER.size + 24 * 250
-    data[2 * rec + tailmod.SHARED_HEADER.size + 3] ^= 0xFF
+    rec = tailmod.HEADER.size + 24 * 250
+    data[2 * rec + tailmod.HEADER.size + 3] ^= 0xFF
     path.write_bytes(bytes(data))
     r = Store(store.root).task(w.id)
     np.testing.assert_array_equal(r.scalar("loss").step, step[:500])

@@ -202,3 +202,36 @@ def test_bad_record_in_the_shared_file_stops_only_its_series(store):
     np.testing.assert_array_equal(r.scalar("b").value, [1.5, 2.5, 3.5])
     path.write_bytes(bytes(data[: 5 * rec + 7]))  # a torn last record: that sync's point of b is not there
     np.testing.assert_array_equal(Store(store.root).task(w.id).scalar("b").value, [1.5, 2.5])
+
+
+def test_series_moves_from_the_shared_file_to_its_own_tail(store, monkeypatch):
+    """Past SHARED_MAX pending points a series without a whole chunk gets its own tail.bin (all its
+    points from index 0); the shared file drops it at its next rewrite; reads stay exact throughout."""
+    from ringlog.store import writer
+
+    monkeypatch.setattr(writer, "TAIL_COMPACT", 2_000)
+    w = store.create_task(project="p", name="move", created=1.7e9)
+    a, b = w.series_id("a"), w.series_id("b")
+    exp = {"a": [], "b": []}
+    old = None
+    for k in range(40):
+        for name, sid, m in (("a", a, 10), ("b", b, 1)):
+            st = np.arange(len(exp[name]), len(exp[name]) + m)
+            w.append(sid, st, st * 0.25, 1.7e9 + st)
+            exp[name] += list(st * 0.25)
+        w.sync()
+        if k == 5:
+            old = Store(store.root).task(w.id)  # a snapshot taken while "a" is in the shared file
+        r = Store(store.root).task(w.id)
+        for name in "ab":
+            np.testing.assert_array_equal(r.scalar(name).value, exp[name])
+    assert (w.path / "s0" / "tail.bin").exists() and not (w.path / "s1").exists()
+    v = old.scalar("a").value  # series readers are created on first use: they see the files as they are now
+    assert len(v) >= 60
+    np.testing.assert_array_equal(v, exp["a"][: len(v)])
+    w.close()
+    entries = json.loads((w.path / "series.json").read_text())["series"]
+    assert all(e["tail"] and e["chunks"] == 0 for e in entries)
+    r = Store(store.root).task(w.id)
+    for name in "ab":
+        np.testing.assert_array_equal(r.scalar(name).value, exp[name])
