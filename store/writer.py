@@ -1,7 +1,8 @@
 """TaskWriter: appends series points and metadata of one task.
 
 Durability model (FORMAT.md): whole chunks go straight into Zarr arrays; each
-series' partial chunk lives in its tail file, appended and fsynced at every
+series' partial chunk lives in its tail file (the task's shared ``tails.bin`` while
+the series has no whole chunk and few pending points), appended and fsynced at every
 :meth:`TaskWriter.sync`; ``series.json`` and the task's ``zarr.json`` are
 replaced atomically. A crash loses at most what was appended since the last
 sync. One writer per task; methods are serialised by a lock (the SDK calls them
