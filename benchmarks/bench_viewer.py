@@ -96,8 +96,9 @@ class _Client:
 
 def _page_time(url: str, repeat: int) -> tuple[float, float] | str:
     """(first visit, median of later visits) in seconds from navigation until every chart is
-    drawn, or why it was skipped. The first visit also parses plotly.min.js (4.6 MB) cold;
-    later visits run it from the browser's code cache, as a returning user's do."""
+    drawn, or why it was skipped. The browser is fresh and has seen only the projects page (as a
+    user arriving at a task would), so the first visit also downloads plotly.min.js (4.6 MB) and
+    compiles it cold; later visits run it from the browser's caches, as a returning user's do."""
     if not os.path.exists(CHROMIUM):
         return f"skipped: no chromium at {CHROMIUM}"
     try:
@@ -109,7 +110,7 @@ def _page_time(url: str, repeat: int) -> tuple[float, float] | str:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url.split("/tasks/")[0] + "/static/plotly.min.js")   # warm the HTTP cache like a returning user
+            page.goto(url.split("/tasks/")[0] + "/")   # the projects page: no plotly.js there
             for _ in range(repeat + 1):
                 t0 = time.perf_counter()
                 page.goto(url, wait_until="domcontentloaded")
@@ -186,7 +187,7 @@ def run(quick: bool = False) -> list[Row]:
                 rows.append(Row("20-chart task page in headless chromium", float("nan"), "s", "<= 2 s", page_s))
             else:
                 first_s, page_s = page_s
-                rows.append(Row("20-chart task page, first visit (cold plotly.js parse)", first_s, "s", "",
+                rows.append(Row("20-chart task page, first visit (plotly.js fetched + compiled cold)", first_s, "s", "<= 2 s",
                                 "navigation until every chart drawn"))
                 rows.append(Row("20-chart task page in headless chromium", page_s, "s", "<= 2 s",
                                 "median of later visits"))
@@ -202,6 +203,7 @@ def run(quick: bool = False) -> list[Row]:
           f"task table over HTTP {t_http * 1e3:.1f} ms vs catalog {t_direct * 1e3:.1f} ms")
     if not isinstance(page_s, str):
         check(page_s <= 2.0 * (2 if quick else 1.5), f"20-chart page drawn in {page_s:.2f} s")
+        check(first_s <= 2.0 * (2 if quick else 1.5), f"20-chart page first visit drawn in {first_s:.2f} s")
     return rows
 
 

@@ -86,7 +86,7 @@ def _plotly_url(client) -> str:
     import re
 
     html = client.get(f"/tasks/{A}").get_data(as_text=True)
-    m = re.search(r'<script src="(/static/plotly\.min\.js[^"]*)"', html)
+    m = re.search(r'<script async id="plotly-js" src="(/static/plotly\.min\.js[^"]*)"', html)
     assert m, "task page does not load plotly.js"
     return m.group(1).replace("&amp;", "&")
 

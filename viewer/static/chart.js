@@ -51,6 +51,7 @@ class RingChart {
     this.box.dataset.state = "loading";
     try {
       const answers = await Promise.all(this.lines.map(l => RL.getJSON(this.urlFor(l), useCache)));
+      await RL.plotly();                     // the data may arrive before plotly.js has run
       if (my !== this.seq) return;           // a newer request superseded this one
       if (useCache && this.drawn && answers.every(a => !a.changed)) { this.box.dataset.state = "ready"; return; }
       this.results = answers.map(a => decode(a.data));

@@ -99,5 +99,20 @@ const RL = (function () {
     return new Float64Array(bytes.buffer);
   }
 
-  return {page, getJSON, el, fmtTime, fmtDuration, fmtNum, ema, qs, showError, f64};
+  /* plotly.js once it has run. Pages that load it with <script async id="plotly-js"> fetch their
+     data while the browser compiles the 4.6 MB bundle; drawing code awaits this first. */
+  let plotlyWait = null;
+  function plotly() {
+    if (window.Plotly) return Promise.resolve(window.Plotly);
+    if (plotlyWait) return plotlyWait;
+    const tag = document.getElementById("plotly-js");
+    if (!tag) return Promise.reject(new Error("plotly.js is not on this page"));
+    plotlyWait = new Promise((resolve, reject) => {
+      tag.addEventListener("load", () => resolve(window.Plotly));
+      tag.addEventListener("error", () => reject(new Error("plotly.js failed to load")));
+    });
+    return plotlyWait;
+  }
+
+  return {page, getJSON, el, fmtTime, fmtDuration, fmtNum, ema, qs, showError, f64, plotly};
 })();

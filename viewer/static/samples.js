@@ -54,6 +54,7 @@ const RLSamples = (function () {
 
   async function loadPlots(task, root, live) {
     const {data, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/plots`, true);
+    await RL.plotly();
     if (live && !changed) return;
     const sig = JSON.stringify(data.groups.map(g => [g.title, g.series, g.items.length]));
     if (live && sigs.plots === sig) return;
