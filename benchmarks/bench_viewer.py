@@ -151,7 +151,7 @@ def run(quick: bool = False) -> list[Row]:
             a, b = np.sort(rng.uniform(0, n_points - 1, 2))
             ranges.append((float(a), float(b)) if b - a > 10 else (None, None))
         ranges[0] = (None, None)
-        with BackgroundServer(app, threads=4) as srv:
+        with BackgroundServer(app) as srv:   # 8 threads, as `ringlog view` runs
             client = _Client(srv.port)
             it = iter(range(10 ** 9))
 

@@ -72,10 +72,12 @@ def start_warmup(parts: tuple[str, ...] = WARMUP_PARTS):
 class BackgroundServer:
     """Waitress serving ``app`` on a thread (tests, benchmarks, notebooks); ``port=0`` picks a free one.
 
+    ``threads`` defaults to :func:`serve`'s 8: a browser opens up to 6 connections, so none queue.
+
     Use as a context manager or call :meth:`close`; ``url`` is ``http://host:port``.
     """
 
-    def __init__(self, app, host: str = DEFAULT_HOST, port: int = 0, threads: int = 4):
+    def __init__(self, app, host: str = DEFAULT_HOST, port: int = 0, threads: int = 8):
         import threading
 
         from waitress.server import create_server
