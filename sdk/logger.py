@@ -99,7 +99,8 @@ class Logger(*_BASES):
         self._run.inf_value = float(value)
 
     def flush(self, wait: bool = True) -> bool:
-        """Write everything reported so far; with ``wait`` block until it is on disk."""
+        """Write everything reported so far; with ``wait`` block until it is on disk and every debug
+        sample queued for a remote upload destination is stored."""
         return self._run.flush(wait=wait)
 
     def __repr__(self) -> str:

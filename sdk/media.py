@@ -30,6 +30,7 @@ Conversion rules (as W&B documents them):
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import wave
@@ -404,10 +405,40 @@ def _destination(core: Any) -> Optional[str]:
 
 def write_media(core: Any, title: str, series: str, iteration: int, items: Sequence[Media],
                 max_history: int) -> list[dict]:
-    """Write samples (already validated) through the task's MediaWriter; returns their records."""
+    """Write samples (already validated) through the task's MediaWriter; returns their records.
+
+    With a remote (URI) destination the files are named now and queued for the uploads thread
+    (``sdk/uploads.py``); the records returned say ``"queued": True`` and readers list them once
+    the upload is done (``flush()`` waits for that)."""
+    from ringlog.store.media import _is_uri
+
     writer = core.media_writer()
     dest = _destination(core)
-    return [m._write(writer, title, series, iteration, max_history, dest) for m in items]
+    if dest is None or not _is_uri(dest):
+        return [m._write(writer, title, series, iteration, max_history, dest) for m in items]
+    out = []
+    for m in items:
+        # read the bytes now: the caller may overwrite or delete its file right after this call
+        data = m.data if m.data is not None else Path(m.path).read_bytes()
+        rec = writer.prepare_media(title, series, iteration, ext=m.ext, kind=m.kind, caption=m.caption,
+                                   max_history=max_history, destination=dest)
+        rec["size"] = len(data)
+        core.upload(len(data), m.kind, functools.partial(_upload, writer, rec, data))
+        out.append({k: v for k, v in rec.items() if k not in ("op", "id")} | {"queued": True})
+    return out
+
+
+def _upload(writer: Any, rec: dict, data: bytes) -> None:
+    """Uploads thread: send the file with no lock held, then list it (under the writer's lock)."""
+    from ringlog.store.media import delete_sample_files, upload_sample
+
+    try:
+        upload_sample(rec["uri"], data)
+    except BaseException:
+        writer.abandon_media(rec)
+        raise
+    _, dropped = writer.commit_media(rec)
+    delete_sample_files(writer.path, dropped)
 
 
 def to_plot(value: Any, argument: str):

@@ -23,7 +23,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import lifecycle
-from .errors import LoggingWarning, RunFinishedError, type_error, value_error
+from .errors import LoggingError, LoggingWarning, RunFinishedError, type_error, value_error
 from .flusher import Clock, Flusher, nonfinite_replace
 from .settings import Settings
 from .staging import SeriesStats, Staging
@@ -61,6 +61,7 @@ class RunCore:
         self._lock = threading.Lock()
         self._media = None
         self.media_destination = None  # set by ReportingMixin.set_default_upload_destination
+        self.uploads = None  # sdk.uploads.Uploads, made by the first sample sent to a URI destination
         self.capture = None
         self.run_facade = None  # the Run / Task objects over this core, set by them
         self.task_facade = None
@@ -388,10 +389,31 @@ class RunCore:
             self.warn_once("capture", f"ringlog could not start auto-capture: {exc!r}")
 
     # --- the end ----------------------------------------------------------------
-    def flush(self, wait: bool = True, timeout: Optional[float] = None) -> bool:
+    def upload(self, nbytes: int, what: str, job) -> None:
+        """Queue ``job`` (stores one sample to the remote destination) on the uploads thread."""
+        if self.uploads is None:
+            from .uploads import Uploads
+
+            with self._lock:
+                if self.uploads is None:
+                    self.uploads = Uploads(self)
+        self.uploads.submit(nbytes, what, job)
+
+    def flush(self, wait: bool = True, timeout: Optional[float] = None, uploads: bool = True) -> bool:
+        """Write what is staged; with ``wait`` block until it is on disk and (``uploads``) until every
+        queued remote sample is stored. Strict mode raises the first failed upload here."""
         if self.finished:
             return True
-        return self.flusher.flush(wait=wait, timeout=self.settings.finish_timeout if timeout is None else timeout)
+        timeout = self.settings.finish_timeout if timeout is None else timeout
+        ok = True
+        up = self.uploads
+        if wait and uploads and up is not None:
+            ok = up.drain(timeout)
+            if self.strict and up.first_error is not None:
+                exc, up.first_error = up.first_error, None
+                raise LoggingError(f"upload: a debug sample could not be stored at {self.media_destination!r} "
+                                   f"({type(exc).__name__}: {exc})") from exc
+        return self.flusher.flush(wait=wait, timeout=timeout) and ok
 
     def finish(self, status: str = "completed") -> None:
         """Stop capture, write everything staged, close the task with ``status``; bounded wait."""
@@ -416,6 +438,10 @@ class RunCore:
                 self.capture.stop()
             except Exception as exc:
                 self.warn_once("capture-stop", f"ringlog could not stop auto-capture cleanly: {exc!r}")
+        if self.uploads is not None and not self.uploads.close(self.settings.finish_timeout):
+            self.warn_once("upload-timeout", f"ringlog: run {self.id}: {self.uploads.pending()} debug samples were "
+                           f"still uploading after {self.settings.finish_timeout:g} s (finish_timeout); the "
+                           "uploads thread keeps going while the process lives")
         self.staging.close()
         self.flusher.stop(status)
         timeout = self.settings.finish_timeout
@@ -450,7 +476,8 @@ class RunCore:
         """Counters for tests and benchmarks."""
         return {"waits": self.staging.waits, "written": self.flusher.written, "dropped": self.flusher.dropped,
                 "pending": self.staging.pending(), "cycles": self.flusher.cycles, "series": len(self.staging.bufs),
-                "flusher_cpu_s": round(self.flusher.cpu_s, 4)}
+                "flusher_cpu_s": round(self.flusher.cpu_s, 4),
+                **(self.uploads.stats() if self.uploads is not None else {})}
 
 
 _SDK_DIR = os.path.dirname(os.path.abspath(__file__))

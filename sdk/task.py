@@ -210,7 +210,9 @@ class Task:
 
     # --- the end ----------------------------------------------------------------
     def flush(self, wait_for_uploads: bool = False) -> bool:
-        return self._core.flush(wait=True)
+        """Write every reported point to disk; with ``wait_for_uploads`` also wait until the debug
+        samples queued for a remote upload destination are stored."""
+        return self._core.flush(wait=True, uploads=wait_for_uploads)
 
     def close(self) -> None:
         """Write everything and mark the task completed (failed/aborted if the process is ending so)."""

@@ -251,7 +251,8 @@ class Run:
         context.clear_if_current(self)
 
     def flush(self, timeout: Optional[float] = None) -> bool:
-        """Block until everything logged so far is on disk (bounded by ``finish_timeout``)."""
+        """Block until everything logged so far is on disk, remote media uploads included (bounded
+        by ``finish_timeout``)."""
         return self._core.flush(wait=True, timeout=timeout)
 
     def __enter__(self) -> "Run":

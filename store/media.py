@@ -212,6 +212,8 @@ class MediaWriter:
         self._tombstones = 0
         self._nlive = 0
         self._seq = 0
+        self._reserved: set = set()  # (title, series, iteration, n) prepared but not committed yet
+        self._keep: dict = {}        # the same keys -> max_history given at prepare time
 
     # --- samples --------------------------------------------------------------------------------
     def _load(self) -> dict:
@@ -245,7 +247,42 @@ class MediaWriter:
         ``max_history`` samples of (title, series) remain. ``extra`` (JSON-able) is kept in the record.
         ``uri`` instead of data registers a file stored elsewhere already (ClearML's ``url=``): it is
         recorded as ``uri`` with ``external: true`` and never copied or deleted by retention.
+
+        A caller that holds a lock around this writer and sends samples to a remote destination
+        can split this call so the network transfer runs outside its lock: :meth:`prepare_media`
+        (under the lock), :func:`upload_sample` (outside), :meth:`commit_media` (under the lock),
+        then :func:`delete_sample_files` on what retention dropped (outside).
         """
+        if sum(x is not None for x in (data, src_path, uri)) != 1:
+            raise StoreValueError("data/src_path/uri: give exactly one of bytes data, a source file path or a uri")
+        if data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
+            raise StoreTypeError(f"data: must be bytes (given: {type(data).__name__})")
+        if src_path is not None and not Path(src_path).is_file():
+            raise FileNotFoundError(f"src_path: no such file {str(src_path)!r}")
+        rec = self.prepare_media(title, series, iteration, ext=ext, kind=kind, caption=caption,
+                                 max_history=max_history, destination=destination, extra=extra, uri=uri)
+        try:
+            if uri is None:
+                if "uri" in rec:
+                    upload_sample(rec["uri"], data, src_path)
+                else:
+                    path = Path(rec["path"])
+                    self._write_local(path if path.is_absolute() else self.path / path, data, src_path)
+                rec["size"] = len(data) if data is not None else Path(src_path).stat().st_size
+        except BaseException:
+            self.abandon_media(rec)
+            raise
+        public, dropped = self.commit_media(rec)
+        delete_sample_files(self.path, dropped)
+        return public
+
+    def prepare_media(self, title: str, series: str, iteration: int, *, ext: str = "png",
+                      kind: Optional[str] = None, caption: Optional[str] = None, max_history: int = 100,
+                      destination: Optional[str] = None, extra: Optional[dict] = None,
+                      uri: Optional[str] = None) -> dict:
+        """Check the arguments and name the sample's file: the record to store the file at (its
+        ``path`` or ``uri``) and then to pass to :meth:`commit_media` (or :meth:`abandon_media`).
+        The name is reserved until then, so samples prepared meanwhile never share it."""
         for arg, v in (("title", title), ("series", series)):
             if not isinstance(v, str) or not v:
                 raise StoreTypeError(f"{arg}: must be a non-empty str (given: {v!r})")
@@ -255,47 +292,50 @@ class MediaWriter:
         if kind not in KINDS:
             raise StoreValueError(f"kind: must be one of {', '.join(KINDS)} (given: {kind!r})")
         keep = check_history(max_history)
-        if sum(x is not None for x in (data, src_path, uri)) != 1:
-            raise StoreValueError("data/src_path/uri: give exactly one of bytes data, a source file path or a uri")
-        if data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
-            raise StoreTypeError(f"data: must be bytes (given: {type(data).__name__})")
-        if src_path is not None and not Path(src_path).is_file():
-            raise FileNotFoundError(f"src_path: no such file {str(src_path)!r}")
+        if uri is not None and (not isinstance(uri, str) or not uri):
+            raise StoreTypeError(f"uri: must be a non-empty str (given: {uri!r})")
         live = self._load()
-        q = live.setdefault((title, series), deque())
-        n = 1 + max((r["n"] for r in q if r["iteration"] == iteration), default=-1)
+        q = live.get((title, series), ())
+        taken = [r["n"] for r in q if r["iteration"] == iteration]
+        taken += [n for (t, s, i, n) in self._reserved if (t, s, i) == (title, series, iteration)]
+        n = 1 + max(taken, default=-1)
         fname = f"{iteration}_{n}.{ext}"
         rel = f"{safe_name(title)}/{safe_name(series)}/{fname}"
-        rec: dict[str, Any] = {"op": "add", "id": self._seq, "title": title, "series": series,
+        rec: dict[str, Any] = {"op": "add", "id": None, "title": title, "series": series,
                                "iteration": iteration, "n": n, "kind": kind, "ext": ext,
                                "caption": caption, "time": time.time()}
         if uri is not None:
-            if not isinstance(uri, str) or not uri:
-                raise StoreTypeError(f"uri: must be a non-empty str (given: {uri!r})")
             rec["uri"], rec["external"] = uri, True
         elif destination is None:
-            target = self.path / MEDIA_DIR / rel
-            self._write_local(target, data, src_path)
             rec["path"] = f"{MEDIA_DIR}/{rel}"
         elif _is_uri(destination):
-            fs, base = _fs(destination)
-            uri = destination.rstrip("/") + f"/{self.task_id}/{rel}"
-            rpath = base.rstrip("/") + f"/{self.task_id}/{rel}"
-            fs.makedirs(rpath.rsplit("/", 1)[0], exist_ok=True)
-            if data is not None:
-                with fs.open(rpath, "wb") as f:
-                    f.write(bytes(data))
-            else:
-                fs.put_file(str(src_path), rpath)
-            rec["uri"] = uri
+            _fs(destination)  # a clear error now if fsspec (or the protocol) is missing
+            rec["uri"] = destination.rstrip("/") + f"/{self.task_id}/{rel}"
         else:
-            target = _local_dest(destination) / self.task_id / rel
-            self._write_local(target, data, src_path)
-            rec["path"] = str(target.resolve())
-        if uri is None:
-            rec["size"] = len(data) if data is not None else Path(src_path).stat().st_size
+            rec["path"] = str((_local_dest(destination) / self.task_id / rel).resolve())
         if extra:
             rec["extra"] = extra
+        self._reserved.add((title, series, iteration, n))
+        self._keep[(title, series, iteration, n)] = keep
+        return rec
+
+    def abandon_media(self, rec: dict) -> None:
+        """Give up a prepared sample (its file could not be stored): frees its name."""
+        key = (rec["title"], rec["series"], rec["iteration"], rec["n"])
+        self._reserved.discard(key)
+        self._keep.pop(key, None)
+
+    def commit_media(self, rec: dict) -> tuple[dict, list[dict]]:
+        """List a prepared sample whose file is stored: append its index line, then apply retention.
+
+        Returns (the public record, the records retention dropped): their tombstones are written,
+        so readers no longer list them; delete their files with :func:`delete_sample_files`."""
+        key = (rec["title"], rec["series"], rec["iteration"], rec["n"])
+        self._reserved.discard(key)
+        keep = self._keep.pop(key, 100)
+        live = self._load()
+        q = live.setdefault((rec["title"], rec["series"]), deque())
+        rec["id"] = self._seq
         self._seq += 1
         lines = [dumps(rec)]
         q.append(rec)
@@ -309,11 +349,9 @@ class MediaWriter:
             self._nlive -= 1
         self.path.mkdir(parents=True, exist_ok=True)
         _append(self.path / MEDIA_INDEX, lines)
-        for old in dropped:  # after the tombstones: a reader never lists a file that is already gone
-            self._delete_file(old)
         if self._tombstones >= COMPACT_MIN and self._tombstones > self._nlive:
             self.compact()
-        return _public(rec)
+        return _public(rec), dropped
 
     @staticmethod
     def _write_local(target: Path, data: Optional[bytes], src_path) -> None:
@@ -325,19 +363,6 @@ class MediaWriter:
         else:
             shutil.copyfile(src_path, tmp)
         os.replace(tmp, target)  # a reader never sees a half-written sample
-
-    def _delete_file(self, rec: dict) -> None:
-        if rec.get("external"):
-            return  # registered by reference: not ours to delete
-        try:
-            if "uri" in rec:
-                fs, p = _fs(rec["uri"])
-                fs.rm(p)
-            else:
-                p = Path(rec["path"])
-                (p if p.is_absolute() else self.path / p).unlink()
-        except (FileNotFoundError, OSError, ValueError):
-            pass  # already gone (or unreachable): the tombstone still hides it
 
     def compact(self) -> None:
         """Rewrite the index with live records only (temp file + rename: readers never see a mix)."""
@@ -395,6 +420,35 @@ class MediaWriter:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+
+
+def upload_sample(uri: str, data: Optional[bytes], src_path: Union[str, Path, None] = None) -> None:
+    """Store a sample's bytes (or a copy of ``src_path``) at an fsspec ``uri`` (no writer state:
+    callers run it outside their writer lock)."""
+    fs, rpath = _fs(uri)
+    fs.makedirs(rpath.rsplit("/", 1)[0], exist_ok=True)
+    if data is not None:
+        with fs.open(rpath, "wb") as f:
+            f.write(bytes(data))
+    else:
+        fs.put_file(str(src_path), rpath)
+
+
+def delete_sample_files(task_path: Union[str, Path], records: Iterable[dict]) -> None:
+    """Delete the files of samples retention dropped (after their tombstones: a reader never lists
+    a file that is gone). Registered references (``external``) are not ours and stay."""
+    for rec in records:
+        if rec.get("external"):
+            continue
+        try:
+            if "uri" in rec:
+                fs, p = _fs(rec["uri"])
+                fs.rm(p)
+            else:
+                p = Path(rec["path"])
+                (p if p.is_absolute() else Path(task_path) / p).unlink()
+        except (FileNotFoundError, OSError, ValueError):
+            pass  # already gone (or unreachable): the tombstone still hides it
 
 
 def _public(rec: dict) -> dict:

@@ -153,7 +153,9 @@ def test_upload_destination(logger, run, tmp_path):
     pytest.importorskip("fsspec")
     logger.set_default_upload_destination("memory://ringlog-dest")
     rec = logger.report_image("img", "s", iteration=1, image=np.zeros((2, 2)))
-    assert rec["uri"].startswith("memory://ringlog-dest/")
+    assert rec["queued"] and rec["uri"].startswith("memory://ringlog-dest/")
+    stored = read_media(run.path)[-1]
+    assert stored["iteration"] == 1 and stored["uri"] == rec["uri"]
 
 
 def test_nan_inf_settings(logger, run):
