@@ -90,6 +90,29 @@ def _per_call_log(root: Path, n: int) -> tuple[float, float]:
     return _rates(n, [once() for _ in range(3)])
 
 
+def _wide(root: Path, keys: int, steps: int) -> tuple[float, float, float]:
+    """(log time, finish time, the same points under one key: log + finish) for W&B rows of
+    ``keys`` metrics (e.g. a grad norm per layer), ``steps`` times; durable, as users run."""
+    import ringlog
+
+    rows = [{f"layer{i:04d}/grad_norm": float(step + i) for i in range(keys)} for step in range(steps)]
+    run = ringlog.init(project="bench", name="wide", dir=str(root / "wide"), settings=_settings())
+    run._core.flusher.warm.wait(120)
+    t0 = time.perf_counter()
+    for row in rows:
+        ringlog.log(row)
+    t1 = time.perf_counter()
+    run.finish()
+    t2 = time.perf_counter()
+    run = ringlog.init(project="bench", name="narrow", dir=str(root / "narrow"), settings=_settings())
+    run._core.flusher.warm.wait(120)
+    t3 = time.perf_counter()
+    for _ in range(keys * steps):
+        ringlog.log({"loss": 0.5})
+    run.finish()
+    return t1 - t0, t2 - t1, time.perf_counter() - t3
+
+
 def _bulk(root: Path, n: int, chunk: int = 1 << 20) -> tuple[float, float, float]:
     from ringlog import Task
 
@@ -229,6 +252,7 @@ def run(quick: bool) -> list[Row]:
     n_bulk = 2_000_000 if quick else 20_000_000
     n_curve = 200_000 if quick else 10_000_000
     n_rss = 2_000_000 if quick else 100_000_000
+    n_keys = 500 if quick else 5_000
     tmp = Path(tempfile.mkdtemp(prefix="ringlog-bench-sdk-"))
     rows: list[Row] = []
     try:
@@ -241,6 +265,12 @@ def run(quick: bool) -> list[Row]:
                      f"{rs / base:.2f}x baseline (wall); {rs_cpu / base_cpu:.2f}x per CPU-second, all threads"),
                  Row("log({k: v}) per call, incl. final flush", lg, "points/s", ">= 2,000,000",
                      f"{lg / base:.2f}x baseline (wall); {lg_cpu / base_cpu:.2f}x per CPU-second, all threads")]
+        w_log, w_finish, w_base = _wide(tmp / "w", n_keys, 20)
+        rows += [Row(f"log() of {n_keys:,} keys x 20 steps: the log calls", w_log, "s"),
+                 Row(f"log() of {n_keys:,} keys x 20 steps: finish()", w_finish, "s", "",
+                     f"{n_keys:,} series created, written, synced"),
+                 Row(f"same {n_keys * 20:,} points under one key, log + finish (baseline)", w_base, "s", "",
+                     f"wide run total {(w_log + w_finish) / w_base:.1f}x this")]
         bulk, copy, direct = _bulk(tmp / "c", n_bulk)
         rows += [Row("numpy copy of step+value+time baseline", copy, "points/s"),
                  Row("TaskWriter.append + close (store alone)", direct, "points/s"),
@@ -272,6 +302,8 @@ def run(quick: bool) -> list[Row]:
     check(rs >= 300_000, f"report_scalar per call below the 300k points/s floor: {rs:,.0f}")
     check(bulk >= 0.3 * direct and bulk >= 1_000_000,
           f"bulk logging {bulk:,.0f} points/s vs the store alone {direct:,.0f} (copy {copy:,.0f})")
+    check(w_log + w_finish <= max(10.0, 30 * w_base),
+          f"{n_keys:,} series x 20 steps took {w_log + w_finish:.1f} s (one series, same points: {w_base:.2f} s)")
     check(float(rss) < 600, f"peak RSS {rss} MB")
     check(float(t_imp) < 2.0, f"import ringlog took {float(t_imp):.2f} s")
     check(float(t_log) < 0.05, f"first log call took {float(t_log) * 1e3:.1f} ms")
