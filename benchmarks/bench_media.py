@@ -16,6 +16,7 @@ import io
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 from ._common import Row, best_of, check, print_table
 
 
-def _write_rate(root: Path, n: int, payload: bytes, keep: int) -> float:
+def _write_once(root: Path, n: int, payload: bytes, keep: int):
     from ringlog.store.media import MediaWriter
 
     def once():
@@ -34,10 +35,10 @@ def _write_rate(root: Path, n: int, payload: bytes, keep: int) -> float:
             mw.add_media("images", "sample", i, data=payload, ext="png", max_history=keep)
         mw.sync()
 
-    return n / best_of(once, 3)
+    return once
 
 
-def _raw_rate(root: Path, n: int, payload: bytes) -> float:
+def _raw_once(root: Path, n: int, payload: bytes):
     def once():
         d = root / "raw" / "images" / "sample"
         shutil.rmtree(root / "raw", ignore_errors=True)
@@ -46,7 +47,19 @@ def _raw_rate(root: Path, n: int, payload: bytes) -> float:
             with open(d / f"{i}_0.png", "wb") as f:
                 f.write(payload)
 
-    return n / best_of(once, 3)
+    return once
+
+
+def _interleaved_rates(n: int, fns: list, rounds: int = 5) -> list[float]:
+    """Best rate of each of ``fns`` over ``rounds`` rounds that run them in turn: this shared disk's
+    speed swings several-fold within a minute, so a baseline measured minutes apart is no baseline."""
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for k, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return [n / t for t in best]
 
 
 def _plot_read(root: Path, iterations: int) -> tuple[float, float]:
@@ -93,9 +106,9 @@ def run(quick: bool = False) -> list[Row]:
     payload = bytes(4096)
     root = Path(tempfile.mkdtemp(prefix="ringlog-bench-media-"))
     try:
-        raw = _raw_rate(root, n, payload)
-        ours_keep_all = _write_rate(root, n, payload, keep=n)
-        ours_retained = _write_rate(root, n, payload, keep=100)
+        raw, ours_keep_all, ours_retained = _interleaved_rates(n, [
+            _raw_once(root, n, payload), _write_once(root, n, payload, keep=n),
+            _write_once(root, n, payload, keep=100)])
         plot_ours, plot_base = _plot_read(root, 50 if quick else 400)
         img_ours, img_base = _image_rates(20 if quick else 200)
     finally:

@@ -212,6 +212,7 @@ class MediaWriter:
         self._tombstones = 0
         self._nlive = 0
         self._seq = 0
+        self._names: dict = {}       # (title, series, iteration) -> (live samples, highest n)
         self._reserved: set = set()  # (title, series, iteration, n) prepared but not committed yet
         self._keep: dict = {}        # the same keys -> max_history given at prepare time
 
@@ -229,10 +230,25 @@ class MediaWriter:
                 elif rec.get("op") == "add":
                     by_id[rec.get("id")] = rec
                     self._seq = max(self._seq, int(rec.get("id", 0)) + 1)
+            self._names = {}
             for rec in by_id.values():
                 live.setdefault((rec["title"], rec["series"]), deque()).append(rec)
+                self._name_taken(rec)
             self._live, self._tombstones, self._nlive = live, tomb, len(by_id)
         return self._live
+
+    def _name_taken(self, rec: dict) -> None:
+        key = (rec["title"], rec["series"], rec["iteration"])
+        count, top = self._names.get(key, (0, -1))
+        self._names[key] = (count + 1, max(top, int(rec.get("n", 0))))
+
+    def _name_freed(self, rec: dict) -> None:
+        key = (rec["title"], rec["series"], rec["iteration"])
+        count, top = self._names.get(key, (1, -1))
+        if count <= 1:
+            self._names.pop(key, None)
+        else:
+            self._names[key] = (count - 1, top)
 
     def add_media(self, title: str, series: str, iteration: int, data: Optional[bytes] = None,
                   src_path: Union[str, Path, None] = None, ext: str = "png", kind: Optional[str] = None,
@@ -295,10 +311,11 @@ class MediaWriter:
         if uri is not None and (not isinstance(uri, str) or not uri):
             raise StoreTypeError(f"uri: must be a non-empty str (given: {uri!r})")
         live = self._load()
-        q = live.get((title, series), ())
-        taken = [r["n"] for r in q if r["iteration"] == iteration]
-        taken += [n for (t, s, i, n) in self._reserved if (t, s, i) == (title, series, iteration)]
-        n = 1 + max(taken, default=-1)
+        # O(1): the highest n among live samples of this iteration (never reused while one is live)
+        top = self._names.get((title, series, iteration), (0, -1))[1]
+        if self._reserved:
+            top = max([top] + [n for (t, s, i, n) in self._reserved if (t, s, i) == (title, series, iteration)])
+        n = top + 1
         fname = f"{iteration}_{n}.{ext}"
         rel = f"{safe_name(title)}/{safe_name(series)}/{fname}"
         rec: dict[str, Any] = {"op": "add", "id": None, "title": title, "series": series,
@@ -339,10 +356,12 @@ class MediaWriter:
         self._seq += 1
         lines = [dumps(rec)]
         q.append(rec)
+        self._name_taken(rec)
         self._nlive += 1
         dropped = []
         while len(q) > keep:
             old = q.popleft()
+            self._name_freed(old)
             dropped.append(old)
             lines.append(dumps({"op": "del", "id": old["id"], "time": rec["time"]}))
             self._tombstones += 1
