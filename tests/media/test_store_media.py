@@ -33,6 +33,28 @@ def test_same_iteration_gets_distinct_files(task_path):
     assert (task_path / b["path"]).read_bytes() == b"b"
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4), st.booleans()), min_size=1, max_size=30))
+def test_live_samples_never_share_a_file(tmp_path_factory, ops):
+    """Any mix of iterations, history sizes and reopenings: every listed sample has its own file,
+    holding its own bytes (names come from a per-iteration counter, not a scan)."""
+    path = tmp_path_factory.mktemp("names") / "task"
+    mw = MediaWriter(path)
+    for k, (iteration, keep, reopen) in enumerate(ops):
+        if reopen:
+            mw = MediaWriter(path)  # resume: the counters are rebuilt from the index
+        mw.add_media("t", "s", iteration, data=str(k).encode(), ext="png", max_history=keep)
+    recs = read_media(path, "t", "s")
+    assert len({r["path"] for r in recs}) == len(recs)
+    assert 1 <= len(recs) <= ops[-1][1]
+    assert (path / recs[-1]["path"]).read_bytes() == str(len(ops) - 1).encode()  # the newest survived
+    for r in recs:
+        assert (path / r["path"]).is_file()
+        assert r["path"].rsplit("/", 1)[1] == f'{r["iteration"]}_{r["n"]}.png'
+    files = sorted(p.name for p in (path / "media" / "t" / "s").iterdir())
+    assert files == sorted(r["path"].rsplit("/", 1)[1] for r in recs)  # retention left nothing behind
+
+
 def test_retention_deletes_files_and_index_entries(task_path):
     mw = MediaWriter(task_path)
     for i in range(25):
