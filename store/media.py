@@ -310,7 +310,7 @@ class MediaWriter:
         keep = check_history(max_history)
         if uri is not None and (not isinstance(uri, str) or not uri):
             raise StoreTypeError(f"uri: must be a non-empty str (given: {uri!r})")
-        live = self._load()
+        self._load()  # reads the index once: the live samples and their name counters
         # O(1): the highest n among live samples of this iteration (never reused while one is live)
         top = self._names.get((title, series, iteration), (0, -1))[1]
         if self._reserved:
