@@ -25,10 +25,27 @@
     method: document.getElementById("method").value,
   });
 
+  /* The series list. The charts and the summary's single values both need it on page load: they
+     share one request, and an answer younger than SERIES_FRESH_MS serves both. The live poll
+     forces a (conditional) request, so what it acts on is always current. */
+  const SERIES_FRESH_MS = 1000;
+  let seriesPending = null, seriesLast = null;
+  function getSeries(force) {
+    if (!force && !seriesPending && seriesLast && performance.now() - seriesLast.at < SERIES_FRESH_MS) {
+      return Promise.resolve(seriesLast.answer);
+    }
+    if (!seriesPending) {
+      seriesPending = RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`, true)
+        .then(answer => { seriesLast = {at: performance.now(), answer}; return answer; })
+        .finally(() => { seriesPending = null; });
+    }
+    return seriesPending;
+  }
+
   async function loadScalars() {
     const box = document.getElementById("charts");
     let data;
-    try { ({data} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`)); }
+    try { ({data} = await getSeries()); }
     catch (e) { box.textContent = ""; box.appendChild(RL.el("p", {class: "error", text: e.message})); return; }
     state.seriesSig = seriesSig(data);
     state.counts = chartCounts(data);
@@ -118,8 +135,7 @@
     box.textContent = "";
     const sv = RL.el("div", {class: "single-values-box"});
     box.appendChild(sv);
-    RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`, true)
-      .then(({data: s}) => renderSingleValues(sv, s.single_values)).catch(() => {});
+    getSeries().then(({data: s}) => renderSingleValues(sv, s.single_values)).catch(() => {});
     const rows = Object.entries(data.summary || {});
     box.appendChild(RL.el("h2", {text: "Summary metrics"}));
     if (!rows.length) box.appendChild(RL.el("p", {class: "muted", text: "No summary yet."}));
@@ -172,7 +188,7 @@
       const data = await loadSummary(true);
       const running = data.status === "running" || data.status === "created";
       if (state.loaded.scalars) {
-        const {data: s, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/series`, true);
+        const {data: s, changed} = await getSeries(true);
         if (changed && seriesSig(s) !== state.seriesSig) await loadScalars();  // a new series or value
         else if (changed) {
           // refresh only the charts whose series gained points since the last poll
