@@ -223,8 +223,6 @@ def test_real_modules_imported_after_start_are_patched():
 def test_logger_classmethods_steer_the_capture():
     from ringlog.logger import Logger
 
-    if not hasattr(Logger, "tensorboard_auto_group_scalars"):  # pragma: no cover - until the SDK mixes it in
-        pytest.skip("the SDK's Logger does not inherit CaptureLoggerMixin yet")
     try:
         Logger.tensorboard_auto_group_scalars(True)
         Logger.matplotlib_force_report_non_interactive(True)

@@ -10,10 +10,6 @@ import pytest
 
 @pytest.fixture
 def served_calls(monkeypatch):
-    import ringlog.store
-
-    if not hasattr(ringlog.store, "Store"):
-        pytest.skip("ringlog.store.Store has not landed yet")
     calls = []
     import waitress
 

@@ -156,7 +156,7 @@ def test_a_failing_warmup_is_logged_not_raised(monkeypatch, caplog):
 # ---- sorting by a nested hyperparameter (real catalog) -------------------------------------
 
 def test_task_table_sorts_by_nested_config_key(tmp_path):
-    store_mod = pytest.importorskip("ringlog.store")
+    import ringlog.store as store_mod
     from ringlog.viewer import create_app
 
     st = store_mod.Store(tmp_path)
