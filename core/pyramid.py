@@ -43,6 +43,15 @@ def empty_records(m: int = 0) -> np.ndarray:
     return np.empty((NF, m), np.float64)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _no_finite(out, b):
+    """Bucket ``b`` holds no finite value: min/max NaN, their positions, steps and times -1."""
+    out[2, b] = np.nan
+    out[3, b] = np.nan
+    for f in (4, 5, 12, 13, 16, 17):
+        out[f, b] = -1.0
+
+
 @njit(cache=True, nogil=True)
 def _raw_records(step, value, time, base, starts, out):
     nb = starts.shape[0] - 1
@@ -96,14 +105,7 @@ def _raw_records(step, value, time, base, starts, out):
             out[16, b] = time[imn]
             out[17, b] = time[imx]
         else:
-            out[2, b] = np.nan
-            out[3, b] = np.nan
-            out[4, b] = -1.0
-            out[5, b] = -1.0
-            out[12, b] = -1.0
-            out[13, b] = -1.0
-            out[16, b] = -1.0
-            out[17, b] = -1.0
+            _no_finite(out, b)
 
 
 @njit(cache=True, nogil=True)
@@ -156,14 +158,7 @@ def _combine(rec, starts, out):
             out[13, b] = rec[13, jmx]
             out[17, b] = rec[17, jmx]
         else:
-            out[2, b] = np.nan
-            out[3, b] = np.nan
-            out[4, b] = -1.0
-            out[5, b] = -1.0
-            out[12, b] = -1.0
-            out[13, b] = -1.0
-            out[16, b] = -1.0
-            out[17, b] = -1.0
+            _no_finite(out, b)
 
 
 def _check_starts(starts, n: int, name: str) -> np.ndarray:
