@@ -1,15 +1,21 @@
 """ringlog.store: the on-disk format (see FORMAT.md beside this file).
 
-``Store(root)`` creates tasks (:class:`TaskWriter`) and opens them
-(:class:`TaskReader`); ``Store.catalog`` lists and sorts them.
+``Store(root)`` creates tasks (:class:`TaskWriter`) and opens them (:class:`TaskReader`);
+``Store.catalog`` lists and sorts them. Readers hand out typed results: :class:`Scalar` (every
+point of a range), :class:`Decimated` (a chart's worth, envelope exact) and :class:`MediaRecord`
+(a kept debug sample with a stable ``id``; ``TaskReader.media_file(id)`` resolves it to a file
+inside the task's media folder). ``STATUSES`` are the task statuses the store accepts.
+``ringlog.store.testing`` builds real stores for tests. ``__all__`` is pinned by a test.
 """
 
-from .errors import (CorruptStoreError, SeriesNotFoundError, StoreError, StoreTypeError, StoreValueError,
-                     TaskClosedError, TaskNotFoundError)
+from .errors import (CorruptStoreError, MediaNotFoundError, SeriesNotFoundError, StoreError, StoreTypeError,
+                     StoreValueError, TaskClosedError, TaskNotFoundError)
+from .media import MediaRecord
 from .query import Decimated
 from .reader import Scalar, TaskReader
 from .store import Store
-from .writer import TaskWriter
+from .writer import STATUSES, TaskWriter
 
-__all__ = ["Store", "TaskReader", "TaskWriter", "Scalar", "Decimated", "StoreError", "TaskNotFoundError",
-           "SeriesNotFoundError", "StoreValueError", "StoreTypeError", "CorruptStoreError", "TaskClosedError"]
+__all__ = ["Store", "TaskReader", "TaskWriter", "Scalar", "Decimated", "MediaRecord", "STATUSES", "StoreError",
+           "TaskNotFoundError", "SeriesNotFoundError", "MediaNotFoundError", "StoreValueError", "StoreTypeError",
+           "CorruptStoreError", "TaskClosedError"]

@@ -26,6 +26,11 @@ class SeriesNotFoundError(StoreError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class MediaNotFoundError(StoreError, FileNotFoundError):
+    """Raised when a media record id names no kept sample, or its file may not be served (remote,
+    outside the task's media folder, or missing)."""
+
+
 class StoreValueError(StoreError, ValueError):
     """Raised when an argument has the right type but breaks a rule (length, range, name)."""
 

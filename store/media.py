@@ -32,11 +32,12 @@ import os
 import shutil
 import time
 from collections import deque
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator, Optional, Union
 from urllib.parse import quote
 
-from .errors import StoreTypeError, StoreValueError
+from .errors import MediaNotFoundError, StoreTypeError, StoreValueError
 
 MEDIA_DIR = "media"
 MEDIA_INDEX = "media.jsonl"
@@ -476,10 +477,47 @@ def _public(rec: dict) -> dict:
 
 
 # --- readers --------------------------------------------------------------------------------------
-def read_media(task_path: Union[str, Path], title: Optional[str] = None,
-               series: Optional[str] = None) -> list[dict]:
-    """Kept samples, oldest first: title, series, iteration, n, kind, ext, caption, time, size and
-    ``path`` (relative to the task folder, or absolute for another local folder) or ``uri``."""
+@dataclass(frozen=True)
+class MediaRecord:
+    """One kept debug sample as the index lists it.
+
+    ``id`` is the index's own record number: stable for the record's whole life (retention and
+    compaction never renumber), whatever filter a listing used, so a viewer names a sample by
+    ``id`` and asks :func:`media_file` (or :meth:`TaskReader.media_file`) for its file. ``path``
+    is the stored path as written (relative to the task folder, or absolute for a sample stored in
+    another local folder), ``uri`` a remote or registered location; at most one of them is set.
+    """
+
+    id: int
+    title: str
+    series: str
+    iteration: int
+    kind: str
+    ext: str
+    n: int = 0
+    caption: str | None = None
+    time: float | None = None
+    size: int | None = None
+    path: str | None = None
+    uri: str | None = None
+    external: bool = False
+    extra: dict | None = None
+
+    @classmethod
+    def from_index(cls, rec: dict) -> "MediaRecord":
+        ext = str(rec.get("ext") or "").lower()
+        kind = rec.get("kind") if rec.get("kind") in KINDS else EXTENSIONS.get(ext, "file")
+        path, uri = rec.get("path"), rec.get("uri")
+        return cls(id=int(rec["id"]), title=str(rec.get("title")), series=str(rec.get("series")),
+                   iteration=int(rec.get("iteration") or 0), kind=kind, ext=ext, n=int(rec.get("n") or 0),
+                   caption=rec.get("caption"), time=rec.get("time"), size=rec.get("size"),
+                   path=path if isinstance(path, str) and path else None,
+                   uri=uri if isinstance(uri, str) and uri else None,
+                   external=bool(rec.get("external")), extra=rec.get("extra"))
+
+
+def _live_index(task_path: Path, title: Optional[str], series: Optional[str]) -> dict:
+    """Live "add" records of the index by id (tombstoned ones dropped), filtered by title/series."""
     by_id: dict = {}
     for rec in _iter_lines(Path(task_path) / MEDIA_INDEX):
         op = rec.get("op")
@@ -488,7 +526,45 @@ def read_media(task_path: Union[str, Path], title: Optional[str] = None,
         elif op == "add" and (title is None or rec.get("title") == title) and \
                 (series is None or rec.get("series") == series):
             by_id[rec.get("id")] = rec
-    return [_public(r) for r in by_id.values()]
+    return by_id
+
+
+def read_media_records(task_path: Union[str, Path], title: Optional[str] = None,
+                       series: Optional[str] = None) -> list[MediaRecord]:
+    """Kept samples as :class:`MediaRecord`, oldest first (records without an int id are skipped)."""
+    return [MediaRecord.from_index(r) for r in _live_index(Path(task_path), title, series).values()
+            if isinstance(r.get("id"), int) and not isinstance(r.get("id"), bool)]
+
+
+def media_file(task_path: Union[str, Path], record: MediaRecord) -> Path:
+    """The file of ``record`` if it may be served: a regular file inside ``<task>/media/``.
+
+    Raises :class:`MediaNotFoundError` for a remote or registered sample (``uri``), a path that is
+    absolute, holds ``..``, is a ``file://`` URI, or resolves (symlinks followed) outside the task's
+    media folder, and for a missing file. The index is data, not trust: a record edited to point
+    at ``zarr.json`` or ``/etc/passwd`` is never handed out.
+    """
+    where = f"media record {record.id} ({record.title!r}/{record.series!r})"
+    p = record.path
+    if p is None:
+        raise MediaNotFoundError(f"{where}: is stored at a URI, not a file of the task")
+    rel = PurePosixPath(p.replace("\\", "/"))
+    if ":" in p or rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.parts[0] != MEDIA_DIR:
+        raise MediaNotFoundError(f"{where}: path must be relative and inside {MEDIA_DIR}/ (given: {p!r})")
+    root = (Path(task_path) / MEDIA_DIR).resolve()
+    full = (Path(task_path) / rel).resolve()
+    if not full.is_relative_to(root):
+        raise MediaNotFoundError(f"{where}: path leads out of the task's {MEDIA_DIR}/ folder (given: {p!r})")
+    if not full.is_file():
+        raise MediaNotFoundError(f"{where}: file {p!r} is missing")
+    return full
+
+
+def read_media(task_path: Union[str, Path], title: Optional[str] = None,
+               series: Optional[str] = None) -> list[dict]:
+    """Kept samples, oldest first: title, series, iteration, n, kind, ext, caption, time, size and
+    ``path`` (relative to the task folder, or absolute for another local folder) or ``uri``."""
+    return [_public(r) for r in _live_index(Path(task_path), title, series).values()]
 
 
 def read_plots(task_path: Union[str, Path], title: Optional[str] = None, series: Optional[str] = None,

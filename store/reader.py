@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from . import _fs, tail
-from .errors import CorruptStoreError, SeriesNotFoundError, bad_type
+from .errors import CorruptStoreError, MediaNotFoundError, SeriesNotFoundError, bad_type
 from .layout import SERIES_INDEX, TASK_META, TIME_RES
+from .media import MediaRecord, media_file, read_console, read_media, read_media_records, read_plots
 from .query import Decimated, _Axis, _check, decimate
 from .series_reader import ChunkCache, SeriesReader, StaleIndex
 
@@ -157,21 +158,33 @@ class TaskReader:
         created = float(self._meta.get("created", origin))
         return decimate(sr, _Axis(x, origin, created), x_min, x_max, int(points), method)
 
-    # --- media, plots, console (MEDIA's store/media.py) -----------------------------------
+    # --- media, plots, console (store/media.py) ------------------------------------------
     def media(self, title=None, series=None) -> list[dict]:
-        from .media import read_media
-
+        """Kept samples as raw index dicts (see :func:`ringlog.store.media.read_media`)."""
         return read_media(self.path, title=title, series=series)
 
-    def plots(self, title=None, series=None) -> list[dict]:
-        from .media import read_plots
+    def media_records(self, title: str | None = None, series: str | None = None) -> list[MediaRecord]:
+        """Kept samples as typed :class:`MediaRecord` (each with its stable ``id``), oldest first."""
+        return read_media_records(self.path, title=title, series=series)
 
+    def media_file(self, record_id: int) -> Path:
+        """The file of the kept sample ``record_id``, checked to lie inside ``<task>/media/``.
+
+        :class:`MediaNotFoundError` when no kept sample has that id or its file may not be served
+        (see :func:`ringlog.store.media.media_file`). Cost: one scan of the media index.
+        """
+        if isinstance(record_id, bool) or not isinstance(record_id, (int, np.integer)):
+            raise bad_type("record_id", "must be an int (a MediaRecord id)", record_id)
+        for rec in self.media_records():
+            if rec.id == record_id:
+                return media_file(self.path, rec)
+        raise MediaNotFoundError(f"record_id: task {self.id} keeps no media record {int(record_id)}")
+
+    def plots(self, title=None, series=None) -> list[dict]:
         return read_plots(self.path, title=title, series=series)
 
-    def console(self, since=0) -> list[dict]:
-        from .media import read_console
-
-        return read_console(self.path, since=since)
+    def console(self, since=0, limit: int | None = None) -> list[dict]:
+        return read_console(self.path, since=since, limit=limit)
 
     def __repr__(self) -> str:
         return f"TaskReader({self.id!r}, project={self._meta.get('project')!r}, series={len(self._entries)})"
