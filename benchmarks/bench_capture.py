@@ -61,7 +61,7 @@ class _Recorder:
 
 
 def _console_python(n: int) -> tuple[float, float, float]:
-    from ringlog.console_capture import ConsoleCapture, LineFolder, PyTee
+    from ringlog.capture.console import ConsoleCapture, LineFolder, PyTee
 
     line = "epoch 3 step 1200 loss 0.123456 acc 0.9876"
 
@@ -100,7 +100,7 @@ FD_SCRIPT = textwrap.dedent('''
     import json, os, sys, time
     n, capture = int(sys.argv[1]), sys.argv[2] == "1"
     if capture:
-        from ringlog.console_capture import ConsoleCapture
+        from ringlog.capture.console import ConsoleCapture
         got = []
         cap = ConsoleCapture(lambda s, t, tm: got.append(t), period=0.5).start()
     line = "epoch 3 step 1200 loss 0.123456 acc 0.9876"
@@ -136,7 +136,7 @@ def _console_fd(n: int) -> tuple[float, float, int]:
 
 
 def _sampler(quick: bool) -> tuple[float, int, float]:
-    from ringlog.sysmetrics import SystemSampler
+    from ringlog.capture.sysmetrics import SystemSampler
 
     interval = 0.1 if quick else 2.0
     duration = 1.5 if quick else 20.0
@@ -157,7 +157,7 @@ def _tensorboard(n: int, reps: int) -> tuple[float, float, float, float]:
     import ringlog
     from torch.utils.tensorboard import SummaryWriter
 
-    from ringlog.tb_capture import TBCapture
+    from ringlog.capture.tensorboard import TBCapture
 
     tmp = tempfile.mkdtemp(prefix="ringlog-bench-tb-")
     w = SummaryWriter(os.path.join(tmp, "tb"), max_queue=100000, flush_secs=3600)

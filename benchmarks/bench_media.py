@@ -85,7 +85,7 @@ def _plot_read(root: Path, iterations: int) -> tuple[float, float]:
 def _image_rates(n: int) -> tuple[float, float]:
     from PIL import Image as PILImage
 
-    from ringlog.media import Image
+    from ringlog.media.types import Image
 
     arr = np.random.default_rng(1).integers(0, 256, (128, 128, 3), dtype=np.uint8)
 

@@ -21,32 +21,32 @@ __version__ = "0.1.0"
 
 # public name -> submodule that defines it
 _LAZY = {
-    "init": "ringlog.wandb_api",
-    "log": "ringlog.wandb_api",
-    "finish": "ringlog.wandb_api",
-    "define_metric": "ringlog.wandb_api",
-    "Run": "ringlog.wandb_run",
-    "Task": "ringlog.task",
-    "Logger": "ringlog.logger",
-    "Settings": "ringlog.settings",
+    "init": "ringlog.wandb.api",
+    "log": "ringlog.wandb.api",
+    "finish": "ringlog.wandb.api",
+    "define_metric": "ringlog.wandb.api",
+    "Run": "ringlog.wandb.run",
+    "Task": "ringlog.clearml.task",
+    "Logger": "ringlog.clearml.logger",
+    "Settings": "ringlog._engine.settings",
     "LoggingError": "ringlog.errors",
     "RingFullError": "ringlog.errors",
     # rich media for ringlog.log({...}), as W&B's
-    "Image": "ringlog.media",
-    "Audio": "ringlog.media",
-    "Video": "ringlog.media",
-    "Html": "ringlog.media",
-    "Histogram": "ringlog.media",
-    "Table": "ringlog.media",
+    "Image": "ringlog.media.types",
+    "Audio": "ringlog.media.types",
+    "Video": "ringlog.media.types",
+    "Html": "ringlog.media.types",
+    "Histogram": "ringlog.media.types",
+    "Table": "ringlog.media.types",
     # model watching (torch imported only when used)
-    "watch": "ringlog.watch",
-    "unwatch": "ringlog.watch",
+    "watch": "ringlog.capture.watch",
+    "unwatch": "ringlog.capture.watch",
     # Markdown reports, written from Python
     "Report": "ringlog.report",
 }
 
 # public submodules reachable as attributes (``ringlog.plot.line(...)``)
-_SUBMODULES = ("plot",)
+_SUBMODULES = {"plot": "ringlog.media.plot"}
 
 # resolved against the current run on every access (never cached as globals)
 _CURRENT = ("run", "config", "summary")
@@ -56,14 +56,14 @@ __all__ = sorted([*_LAZY, *_CURRENT, *_SUBMODULES, "__version__"])
 
 def __getattr__(name: str) -> Any:
     if name in _CURRENT:
-        from .context import current_run
+        from .wandb.run import current_run
 
         run = current_run()
         if name == "run":
             return run
         return None if run is None else getattr(run, name)
     if name in _SUBMODULES:
-        return importlib.import_module(f"ringlog.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ringlog' has no attribute {name!r}")

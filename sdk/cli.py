@@ -3,7 +3,7 @@
 * ``ringlog view [--root DIR] [--host 127.0.0.1] [--port N]`` serves the viewer (waitress,
   loopback by default);
 * ``ringlog import-tensorboard LOGDIR [--root DIR] [--project NAME]`` turns existing
-  TensorBoard event files into tasks (the capture area's ``ringlog.tb_import.import_logdir``).
+  TensorBoard event files into tasks (the capture area's ``ringlog.capture.tb_import.import_logdir``).
 
 Heavy modules (flask, waitress, tensorboard) are imported only by the subcommand that needs
 them, so ``ringlog --help`` is instant.
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return 0
     if args.command == "import-tensorboard":
-        from ringlog.tb_import import import_logdir
+        from ringlog.capture.tb_import import import_logdir
 
         kwargs = {k: v for k, v in (("root", args.root), ("project", args.project)) if v is not None}
         result = import_logdir(args.logdir, **kwargs)

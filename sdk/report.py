@@ -24,6 +24,8 @@ from typing import Any, Iterable
 
 from ringlog.store.reports import ReportStore, embed_code, metric_id
 
+from ._engine import context
+
 DEFAULT_DIR = "ringlog_data"
 
 
@@ -32,16 +34,9 @@ def _resolve_root(root: str | os.PathLike[str] | None) -> Path:
         if not isinstance(root, (str, os.PathLike)):
             raise TypeError(f"root must be a str or os.PathLike folder, got {type(root).__name__}")
         return Path(root)
-    try:
-        from .context import current_run
-
-        run = current_run()
-    except ImportError:  # pragma: no cover - the SDK core is always there in releases
-        run = None
-    if run is not None:
-        found = getattr(run, "dir", None)  # a W&B-style Run: the store root it writes under
-        if isinstance(found, (str, os.PathLike)) and found:
-            return Path(found)
+    core = context.current_core()
+    if core is not None:  # the store root the current run writes under
+        return Path(core.settings.root)
     env = os.environ.get("RINGLOG_DIR")
     return Path(env) if env else Path.cwd() / DEFAULT_DIR
 

@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from ringlog.capture import start_capture
+from ringlog.capture.manager import start_capture
 
 
 def _settings(**kw):
@@ -67,7 +67,7 @@ def test_a_second_run_does_not_capture_twice(fake_run, make_run):
 
 
 def test_failing_capture_warns_once_and_the_rest_runs(fake_run, monkeypatch):
-    import ringlog.tb_capture as tbc
+    import ringlog.capture.tensorboard as tbc
 
     def broken(self):
         raise RuntimeError("patch refused")
@@ -90,7 +90,7 @@ def test_user_exception_inside_capture_is_not_swallowed(fake_run):
 
 
 def test_console_writer_passes_the_line_time_when_the_sdk_takes_it():
-    from ringlog.capture import console_writer
+    from ringlog.capture.manager import console_writer
 
     got = []
 

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from ringlog.console_capture import ConsoleCapture, ConsoleSink, LineFolder, PyTee, fold_cr
+from ringlog.capture.console import ConsoleCapture, ConsoleSink, LineFolder, PyTee, fold_cr
 
 
 def test_fold_cr_keeps_the_last_state():
@@ -104,7 +104,7 @@ def test_pytee_wrapped_by_someone_else_becomes_pass_through(monkeypatch):
 
 SCRIPT = textwrap.dedent(r'''
     import json, os, subprocess, sys, time
-    from ringlog.console_capture import ConsoleCapture
+    from ringlog.capture.console import ConsoleCapture
     got = []
     cap = ConsoleCapture(lambda s, t, tm: got.append([s, t]), period=0.05).start()
     levels = cap.levels
@@ -196,7 +196,7 @@ def test_failed_start_undoes_everything(monkeypatch):
 
 TTY_SCRIPT = textwrap.dedent(r'''
     import json, os, shutil, sys
-    from ringlog.console_capture import ConsoleCapture
+    from ringlog.capture.console import ConsoleCapture
     got = []
     cap = ConsoleCapture(lambda s, t, tm: got.append([s, t]), period=0.05).start()
     facts = {"isatty": sys.stdout.isatty(), "cols": os.get_terminal_size(1).columns,
@@ -241,7 +241,7 @@ def test_terminal_stays_a_terminal(tmp_path):
 
 FLOOD = textwrap.dedent(r'''
     import json, sys
-    from ringlog.console_capture import ConsoleCapture
+    from ringlog.capture.console import ConsoleCapture
     got = []
     cap = ConsoleCapture(lambda s, t, tm: got.append([s, t]), period=0.05, cap_bytes=100_000,
                          tail_bytes=20_000).start()

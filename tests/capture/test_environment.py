@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ringlog.environment import collect, git_info, packages, strip_credentials
+from ringlog._engine.environment import collect, git_info, packages, strip_credentials
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -80,7 +80,7 @@ def test_strip_credentials():
 def test_hardware_with_a_fake_nvml():
     import types
 
-    from ringlog.environment import hardware
+    from ringlog._engine.environment import hardware
 
     nv = types.SimpleNamespace(nvmlInit=lambda: None, nvmlShutdown=lambda: None, nvmlDeviceGetCount=lambda: 1,
                                nvmlDeviceGetHandleByIndex=lambda i: i,

@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ringlog.capture import CaptureLoggerMixin  # noqa: E402
-from ringlog.mpl_capture import MplCapture, figure_title  # noqa: E402
+from ringlog.capture.options import CaptureLoggerMixin  # noqa: E402
+from ringlog.capture.mpl import MplCapture, figure_title  # noqa: E402
 from ringlog.store.media import read_media, read_plots  # noqa: E402
 
 
@@ -66,7 +66,7 @@ def test_figure_titles():
 
 
 def test_conversion_failure_warns_and_show_still_runs(fake_run, monkeypatch):
-    import ringlog.capture_media as cm
+    import ringlog.media.capture_media as cm
 
     def broken(*a, **k):
         raise OSError("disk full")

@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from ringlog.sysmetrics import TITLE, Nvml, SystemSampler
+from ringlog.capture.sysmetrics import TITLE, Nvml, SystemSampler
 
 
 def _fake_pynvml(n=2, fail_power=False, init_error=None):
@@ -90,7 +90,7 @@ def test_power_in_watts():
 
 
 def test_no_driver_skips_gpu_with_one_debug_message(caplog):
-    with caplog.at_level(logging.DEBUG, logger="ringlog.sysmetrics"):
+    with caplog.at_level(logging.DEBUG, logger="ringlog.capture.sysmetrics"):
         nv = Nvml(_fake_pynvml(init_error=OSError("libnvidia-ml.so.1: cannot open shared object file")))
     assert nv.devices == 0 and nv.sample() == []
     msgs = [r for r in caplog.records if "GPU" in r.getMessage()]

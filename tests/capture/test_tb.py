@@ -10,10 +10,10 @@ import types
 import numpy as np
 import pytest
 
-from ringlog.capture import CaptureLoggerMixin
-from ringlog.patching import PostImportHook
+from ringlog.capture.options import CaptureLoggerMixin
+from ringlog.capture.patching import PostImportHook
 from ringlog.store.media import read_media, read_plots
-from ringlog.tb_capture import METHODS, TBCapture, split_tag
+from ringlog.capture.tensorboard import METHODS, TBCapture, split_tag
 
 torch = pytest.importorskip("torch")
 
@@ -186,8 +186,8 @@ def test_import_after_start_is_patched(fake_run, monkeypatch):
 
 HOOK_SCRIPT = r'''
 import json, sys, tempfile
-from ringlog.tb_capture import TBCapture
-from ringlog.mpl_capture import MplCapture
+from ringlog.capture.tensorboard import TBCapture
+from ringlog.capture.mpl import MplCapture
 class R:
     pts = []
     def report_scalar(self, *a): self.pts.append(list(a))
@@ -221,7 +221,7 @@ def test_real_modules_imported_after_start_are_patched():
 
 
 def test_logger_classmethods_steer_the_capture():
-    from ringlog.logger import Logger
+    from ringlog.clearml.logger import Logger
 
     try:
         Logger.tensorboard_auto_group_scalars(True)

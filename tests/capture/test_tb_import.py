@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ringlog.tb_import import find_runs, read_run
+from ringlog.capture.tb_import import find_runs, read_run
 
 pytest.importorskip("torch")
 
@@ -60,7 +60,7 @@ def test_import_logdir_into_the_store_and_cli(tmp_path):
     logdir = tmp_path / "runs"
     _write_logdir(logdir)
     root = tmp_path / "store"
-    from ringlog.tb_import import import_logdir
+    from ringlog.capture.tb_import import import_logdir
 
     ids = import_logdir(logdir, root, project="imported")
     st = Store(root)

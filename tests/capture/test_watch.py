@@ -12,9 +12,9 @@ torch = pytest.importorskip("torch")
 @pytest.fixture
 def current(fake_run, monkeypatch):
     """Make the fake run the current run (watch looks it up like the SDK does)."""
-    from ringlog import context
+    from ringlog._engine import context
 
-    monkeypatch.setattr(context, "current_run", lambda: fake_run)
+    monkeypatch.setattr(context, "current_core", lambda: fake_run)
     return fake_run
 
 
@@ -30,7 +30,7 @@ def _train(model, steps):
 
 
 def test_gradient_histograms_over_steps(current):
-    import ringlog.watch as rw
+    import ringlog.capture.watch as rw
 
     model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
     handles = rw.watch(model, log="gradients", log_freq=2)
@@ -50,7 +50,7 @@ def test_gradient_histograms_over_steps(current):
 
 
 def test_parameters_and_all(current):
-    import ringlog.watch as rw
+    import ringlog.capture.watch as rw
 
     a, b = torch.nn.Linear(4, 1), torch.nn.Linear(4, 1)
     rw.watch([a, b], log="all", log_freq=3)
@@ -69,7 +69,7 @@ def test_parameters_and_all(current):
 
 
 def test_bad_arguments_are_named(current):
-    import ringlog.watch as rw
+    import ringlog.capture.watch as rw
 
     m = torch.nn.Linear(2, 2)
     with pytest.raises(ValueError, match="log:"):
@@ -81,9 +81,9 @@ def test_bad_arguments_are_named(current):
 
 
 def test_no_run(monkeypatch):
-    import ringlog.watch as rw
-    from ringlog import context
+    import ringlog.capture.watch as rw
+    from ringlog._engine import context
 
-    monkeypatch.setattr(context, "current_run", lambda: None)
+    monkeypatch.setattr(context, "current_core", lambda: None)
     with pytest.raises(RuntimeError, match="init"):
         rw.watch(torch.nn.Linear(2, 2))

@@ -9,7 +9,7 @@ import pytest
 import warnings
 
 from ringlog.errors import LoggingTypeError, LoggingValueError, LoggingWarning, RunFinishedError
-from ringlog.reporting import ReportingMixin
+from ringlog.clearml.reporting import ReportingMixin
 from ringlog.store.media import MediaWriter
 
 

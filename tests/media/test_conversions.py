@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image as PILImage
 
-import ringlog.plot as rplot
+import ringlog.media.plot as rplot
 from ringlog.errors import LoggingTypeError, LoggingValueError
-from ringlog.media import Audio, Html, Histogram, Image, Table, Video, to_uint8
+from ringlog.media.convert import to_uint8
+from ringlog.media.types import Audio, Html, Histogram, Image, Table, Video
 
 
 def _pil(img: Image) -> PILImage.Image:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ringlog.errors import LoggingTypeError
-from ringlog.figures import is_matplotlib_figure, matplotlib_png, matplotlib_to_plotly, plotly_dict
+from ringlog.media.figures import is_matplotlib_figure, matplotlib_png, matplotlib_to_plotly, plotly_dict
 
 mpl = pytest.importorskip("matplotlib")
 mpl.use("Agg")

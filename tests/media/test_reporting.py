@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from ringlog.errors import LoggingError, LoggingTypeError, LoggingValueError, LoggingWarning
-from ringlog.media import Audio, Histogram, Html, Image, Table, Video, log_value
-from ringlog.reporting import SeriesInfo
+from ringlog.media.types import Audio, Histogram, Html, Image, Table, Video, log_value
+from ringlog.clearml.reporting import SeriesInfo
 from ringlog.store.media import read_console, read_media, read_plots
-import ringlog.plot as rplot
+import ringlog.media.plot as rplot
 
 
 def _plot(path, title, series=None):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ringlog
-from ringlog import context, lifecycle
+from ringlog._engine import context, lifecycle
 
 
 @pytest.fixture

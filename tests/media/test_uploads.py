@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import ringlog
-from ringlog import context, lifecycle
+from ringlog._engine import context, lifecycle
 from ringlog.errors import LoggingError, LoggingWarning
-from ringlog.uploads import Uploads
+from ringlog._engine.uploads import Uploads
 
 fsspec = pytest.importorskip("fsspec")
 from fsspec.implementations.memory import MemoryFileSystem  # noqa: E402

@@ -76,12 +76,9 @@ def test_embed_helper_and_type_errors(store_root):
 
 
 def test_report_goes_to_the_current_runs_store(tmp_path, monkeypatch):
-    import ringlog.context as context
-
-    class FakeRun:  # the attribute the SDK's Run exposes: the store root it writes under
-        dir = str(tmp_path / "run_root")
+    import ringlog
 
     monkeypatch.setenv("RINGLOG_DIR", str(tmp_path / "env_root"))
-    monkeypatch.setattr(context, "current_run", lambda: FakeRun())
-    r = Report.create(name="end of run", project="p", markdown="# Done")
+    with ringlog.init(project="p", dir=tmp_path / "run_root", capture=False):
+        r = Report.create(name="end of run", project="p", markdown="# Done")
     assert (tmp_path / "run_root" / ".reports" / r.id / "report.json").is_file()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ringlog
-from ringlog import context, lifecycle
+from ringlog._engine import context, lifecycle
 
 
 @pytest.fixture

@@ -157,7 +157,7 @@ def test_bad_input_warning_points_at_the_callers_line(store_root, fast):
 
 def test_sigterm_handler_installed_for_the_run_and_restored_after(store_root, fast):
     import ringlog
-    from ringlog import lifecycle
+    from ringlog._engine import lifecycle
 
     def mine(signum, frame):  # a user's handler installed before init
         pass
@@ -177,7 +177,8 @@ def test_sdk_imports_stay_light():
     heavy imports on its own thread once a run starts)."""
     code = ("import sys, ringlog\n"
             "from ringlog import Task, Logger, Settings, init, log, finish, define_metric\n"
-            "from ringlog import wandb_run, runcore, staging, flusher, readapi\n"
+            "import ringlog.wandb.run, ringlog._engine.runcore, ringlog._engine.staging, ringlog._engine.flusher\n"
+            "import ringlog.clearml.readapi, ringlog.media.types, ringlog.capture.manager\n"
             "heavy = [m for m in ('numba', 'zarr', 'flask', 'matplotlib') if m in sys.modules]\n"
             "print(heavy)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

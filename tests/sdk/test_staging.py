@@ -11,7 +11,7 @@ import pytest
 import ringlog
 from ringlog import Task
 from ringlog.errors import RingFullError
-from ringlog.staging import Staging
+from ringlog._engine.staging import Staging
 
 
 def test_harvest_interleaves_bulk_in_log_order_and_interpolates_times():

@@ -11,7 +11,7 @@ import csv as _csv
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import type_error, value_error
+from ..errors import type_error, value_error
 from .plotdata import Table
 
 

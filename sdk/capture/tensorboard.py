@@ -3,7 +3,7 @@ its event files exactly as before).
 
 Patched, on ``torch.utils.tensorboard.writer.SummaryWriter`` and
 ``tensorboardX.writer.SummaryWriter`` (now if imported, else the moment they are
-imported, through :class:`~ringlog.patching.PostImportHook`): ``add_scalar``,
+imported, through :class:`~ringlog.capture.patching.PostImportHook`): ``add_scalar``,
 ``add_scalars``, ``add_histogram``, ``add_image``, ``add_images``,
 ``add_figure``, ``add_text``, ``add_hparams`` and ``add_audio``. The original method runs first;
 its exceptions reach the caller untouched and then nothing is mirrored. A
@@ -36,8 +36,8 @@ import threading
 import weakref
 from typing import Any, Optional
 
-from . import capture_media as cm
-from .capture import CaptureLoggerMixin
+from ..media import capture_media as cm
+from .options import CaptureLoggerMixin
 from .patching import MethodPatch, PostImportHook
 
 TARGETS = {"torch.utils.tensorboard.writer": "SummaryWriter", "tensorboardX.writer": "SummaryWriter"}
@@ -343,7 +343,7 @@ class TBCapture:
         self.run.console_write("log", f"[{tag} @ {step}] {text_string}")
 
     def _on_add_audio(self, writer, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None, *_, **__):
-        from .media import wav_bytes
+        from ..media.types import wav_bytes
 
         title, series = self._split(tag, writer)
         arr = cm.to_numpy(snd_tensor)

@@ -11,20 +11,14 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from .errors import LoggingError
-
-
-def current_core() -> Any:
-    from .context import current_run
-
-    run = current_run()
-    return None if run is None else getattr(run, "_core", run)
+from ..errors import LoggingError
+from .context import current_core
 
 
 def absorbed(exc: LoggingError, what: str) -> bool:
     """True if a current lenient run took ``exc`` as bad input (warned once); False: the caller raises."""
     core = current_core()
-    if core is None or getattr(core, "strict", True):
+    if core is None or core.strict:
         return False
     msg = str(exc)
     arg = msg.split(":", 1)[0]

@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .errors import type_error
+from ..errors import type_error
 
 _DASH = {"--": "dash", ":": "dot", "-.": "dashdot", "-": "solid"}
 _STEPS = {"steps": "vh", "steps-pre": "vh", "steps-post": "hv", "steps-mid": "hvh"}

@@ -5,10 +5,10 @@ Step rules (W&B's): every ``log`` call is a new step unless ``step`` is given;
 an explicit ``step`` accumulates until a later step arrives (or ``commit=True``);
 a step lower than the current one is reported once and its data dropped.
 A key ``k`` is stored as title ``k``, series ``k``; nested dicts become
-``"outer/inner"`` keys. Non-numeric values go to ``ringlog.media.log_value``.
+``"outer/inner"`` keys. Non-numeric values go to ``ringlog.media.types.log_value``.
 
 Cost: ``log({k: v, ...})`` with only numbers and no ``step``/``commit`` is one
-dict lookup and two C appends per key (see ``staging.py``); anything else takes
+dict lookup and two C appends per key (see :mod:`ringlog._engine.staging`); anything else takes
 the checked path.
 """
 
@@ -17,13 +17,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from . import context
-from .errors import type_error, value_error
-from .runcore import RunCore
-from .values import as_number, as_step
-from .wandb_state import Config, History, Summary
+from .._engine import context
+from ..errors import type_error, value_error
+from .._engine.runcore import RunCore
+from .._engine.values import as_number, as_step
+from .state import Config, History, Summary
 
 _NOKEY = object()
+
+
+def run_for(core: RunCore) -> "Run":
+    """The W&B ``Run`` over ``core`` (made on first use, e.g. ``ringlog.log`` inside a ClearML task)."""
+    return core.run_facade if core.run_facade is not None else Run(core)
+
+
+def current_run() -> Optional["Run"]:
+    """The ``Run`` over the current run's engine, or None when none is open."""
+    core = context.current_core()
+    return None if core is None else run_for(core)
 
 
 class Run:
@@ -188,7 +199,7 @@ class Run:
                 self._put(f"{key}/{k2}", v2, step)
             return
         try:
-            from .media import log_value
+            from ..media.types import log_value
         except ImportError:
             core.bad_input(f"data[{key!r}]", str(type_error(f"data[{key!r}]", "must be a real number "
                                                              "(media support is not installed)", value)),
@@ -248,7 +259,7 @@ class Run:
             self._commit()
         status = "completed" if not exit_code else "failed"
         self._core.finish(status)
-        context.clear_if_current(self)
+        context.clear_if_current(self._core)
 
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Block until everything logged so far is on disk, remote media uploads included (bounded
@@ -271,7 +282,7 @@ class Run:
         if self._pending:
             self._commit()
         self._core.finish(self._core.exit_status or status)
-        context.clear_if_current(self)
+        context.clear_if_current(self._core)
 
     def __repr__(self) -> str:
         return f"<ringlog.Run {self.id} {self.project}/{self.name} step={self._step}>"

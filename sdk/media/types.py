@@ -39,47 +39,14 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from ._lenient import lenient_init
-from .errors import type_error, value_error
+from .._engine.lenient import lenient_init
+from ..errors import type_error, value_error
+from .convert import _is_pil, to_numpy, to_uint8
 
 DEFAULT_HISTORY = 100  # samples kept per (title, series), as ClearML's file_history_size
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-def to_numpy(data: Any) -> Optional[np.ndarray]:
-    """numpy view of an ndarray or a torch/jax-like tensor (duck-typed, torch never imported); else None."""
-    if isinstance(data, np.ndarray):
-        return data
-    if hasattr(data, "detach") and hasattr(data, "numpy"):  # torch.Tensor
-        return data.detach().cpu().numpy()
-    if hasattr(data, "__array__") and not isinstance(data, (str, bytes)) and not _is_pil(data):
-        return np.asarray(data)
-    return None
-
-
-def _is_pil(obj: Any) -> bool:
-    return type(obj).__module__.startswith("PIL.") and hasattr(obj, "save") and hasattr(obj, "mode")
-
-
-def to_uint8(arr: np.ndarray, argument: str) -> np.ndarray:
-    """Image pixel rule (module docstring): bool/float/int arrays -> uint8 0..255."""
-    if arr.dtype == np.uint8:
-        return arr
-    if arr.dtype == np.bool_:
-        return arr.astype(np.uint8) * 255
-    if arr.dtype.kind == "f":
-        a = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-        if a.size and a.min() < 0:
-            span = float(a.max() - a.min())
-            a = (a - a.min()) / span if span > 0 else np.zeros_like(a)
-        if a.size and a.max() <= 1.0:
-            a = a * 255.0
-        return np.clip(np.rint(a), 0, 255).astype(np.uint8)
-    if arr.dtype.kind in "iu":
-        return np.clip(arr, 0, 255).astype(np.uint8)
-    raise type_error(argument, "must hold numbers (bool, int or float pixels)", f"array of dtype {arr.dtype}")
-
-
 def _path_arg(data: Any) -> Optional[Path]:
     if isinstance(data, Path) or (isinstance(data, str) and "\n" not in data and len(data) < 4096):
         return Path(data)
@@ -346,7 +313,7 @@ def encode_video(frames: np.ndarray, fps: float, fmt: str) -> tuple[bytes, str]:
                 _warned_no_imageio.append(1)
                 import warnings
 
-                from .errors import LoggingWarning
+                from ..errors import LoggingWarning
 
                 warnings.warn(f"ringlog.Video: cannot write {fmt} ({exc.__class__.__name__}: {exc}); "
                               "writing GIF instead (pip install imageio imageio-ffmpeg for mp4/webm)",
@@ -408,7 +375,7 @@ def write_media(core: Any, title: str, series: str, iteration: int, items: Seque
     """Write samples (already validated) through the task's MediaWriter; returns their records.
 
     With a remote (URI) destination the files are named now and queued for the uploads thread
-    (``sdk/uploads.py``); the records returned say ``"queued": True`` and readers list them once
+    (:mod:`ringlog._engine.uploads`); the records returned say ``"queued": True`` and readers list them once
     the upload is done (``flush()`` waits for that)."""
     from ringlog.store.media import _is_uri
 

@@ -28,7 +28,7 @@ from collections import namedtuple
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import LoggingError, type_error, value_error
+from ..errors import LoggingError, type_error, value_error
 
 SeriesInfo = namedtuple("SeriesInfo", ["name", "data", "labels"], defaults=(None,))
 SeriesInfo.__doc__ = "One line of ``report_line_plot``: ``name``, ``data`` (N x 2 array), optional ``labels``."
@@ -53,7 +53,7 @@ def _name(value: Any, argument: str) -> str:
 
 
 def _history(value: Any, argument: str) -> int:
-    from .media import DEFAULT_HISTORY
+    from ..media.types import DEFAULT_HISTORY
 
     if value is None:
         return DEFAULT_HISTORY
@@ -131,7 +131,7 @@ class ReportingMixin:
         self._run.media_writer().add_plot(title, series, it, fig, kind=kind, data=data)
 
     def _samples(self, title: str, series: str, iteration: Any, items: list, history: int) -> list:
-        from .media import write_media
+        from ..media.types import write_media
 
         return write_media(self._run, _name(title, "title"), _name(series, "series"), _iteration(iteration),
                            items, history)
@@ -155,7 +155,7 @@ class ReportingMixin:
                          labels=None, xlabels=None, xaxis=None, yaxis=None, mode=None, data_args=None,
                          extra_layout=None) -> None:
         """A bar chart of ``values`` (one bar per value; a 2-D array gives one bar series per column)."""
-        from . import clearml_plots as cp
+        from ..media import clearml_plots as cp
 
         self._guarded("report_histogram", self._plot, title, series, iteration, cp.histogram, title, series,
                       values, labels, xlabels, xaxis, yaxis, mode, data_args, extra_layout)
@@ -173,7 +173,7 @@ class ReportingMixin:
 
         The plot is stored under series name "plot" (ClearML stores line plots per title).
         """
-        from . import clearml_plots as cp
+        from ..media import clearml_plots as cp
 
         self._guarded("report_line_plot", self._plot, title, "plot", iteration, cp.line_plot, title, series,
                       xaxis, yaxis, mode, reverse_xaxis, comment, extra_layout)
@@ -182,7 +182,7 @@ class ReportingMixin:
                          xaxis=None, yaxis=None, labels=None, mode: str = "lines", comment=None,
                          extra_layout=None) -> None:
         """An N x 2 array of (x, y) points, drawn as lines, markers or both."""
-        from . import clearml_plots as cp
+        from ..media import clearml_plots as cp
 
         self._guarded("report_scatter2d", self._plot, title, series, iteration, cp.scatter2d, title, series,
                       scatter, xaxis, yaxis, labels, mode, comment, extra_layout)
@@ -191,7 +191,7 @@ class ReportingMixin:
                          xaxis=None, yaxis=None, zaxis=None, labels=None, mode: str = "markers",
                          fill: bool = False, comment=None, extra_layout=None) -> None:
         """An N x 3 array of (x, y, z) points in a rotatable 3-D scene."""
-        from . import clearml_plots as cp
+        from ..media import clearml_plots as cp
 
         self._guarded("report_scatter3d", self._plot, title, series, iteration, cp.scatter3d, title, series,
                       scatter, xaxis, yaxis, zaxis, labels, mode, fill, comment, extra_layout)
@@ -200,7 +200,7 @@ class ReportingMixin:
                                 xaxis=None, yaxis=None, xlabels=None, ylabels=None, yaxis_reversed: bool = False,
                                 comment=None, extra_layout=None) -> None:
         """A 2-D matrix as an annotated heatmap (rows = ``ylabels``, columns = ``xlabels``)."""
-        from . import clearml_plots as cp
+        from ..media import clearml_plots as cp
 
         self._guarded("report_confusion_matrix", self._plot, title, series, iteration, cp.confusion_matrix,
                       title, series, matrix, xaxis, yaxis, xlabels, ylabels, yaxis_reversed, comment,
@@ -216,7 +216,7 @@ class ReportingMixin:
                        yaxis=None, zaxis=None, xlabels=None, ylabels=None, camera=None, comment=None,
                        extra_layout=None) -> None:
         """A 2-D matrix of heights as a 3-D surface."""
-        from . import clearml_plots as cp
+        from ..media import clearml_plots as cp
 
         self._guarded("report_surface", self._plot, title, series, iteration, cp.surface, title, series, matrix,
                       xaxis, yaxis, zaxis, xlabels, ylabels, camera, comment, extra_layout)
@@ -228,8 +228,8 @@ class ReportingMixin:
         (``csv`` or a local ``url``; remote URLs are refused: ringlog never uses the network)."""
 
         def go():
-            from .tables import table_from
-            from .clearml_plots import layout
+            from ..media.tables import table_from
+            from ..media.clearml_plots import layout
 
             tab = table_from(table_plot, csv, url)
             fig = tab.figure(title)
@@ -246,7 +246,7 @@ class ReportingMixin:
 
     def report_plotly(self, title: str, series: str, figure: Any, iteration: Optional[int] = None) -> None:
         """A plotly figure (``plotly.graph_objects.Figure``) or its dict, stored as it is."""
-        from .figures import plotly_dict
+        from ..media.figures import plotly_dict
 
         self._guarded("report_plotly", self._plot, title, series, iteration, plotly_dict, figure, "figure")
 
@@ -257,8 +257,8 @@ class ReportingMixin:
         debug sample."""
 
         def go():
-            from . import figures
-            from .media import _png_image
+            from ..media import figures
+            from ..media.types import _png_image
 
             if not figures.is_matplotlib_figure(figure):
                 raise type_error("figure", "must be a matplotlib Figure (use report_plotly for plotly)", figure)
@@ -282,7 +282,7 @@ class ReportingMixin:
         Returns the stored record (path or uri, iteration, caption), or None if skipped."""
 
         def go():
-            from .media import Image
+            from ..media.types import Image
 
             given = [a for a in (local_path, image, matrix, url) if a is not None]
             if len(given) != 1:
@@ -326,7 +326,7 @@ class ReportingMixin:
             if url is not None:
                 return self._reference(title, series, iteration, url, ("image", "audio", "video", "html"), hist,
                                        file_extension)
-            from .media import Media
+            from ..media.types import Media
 
             m = Media()
             if stream is not None:
@@ -420,6 +420,6 @@ def _ext(ext: Any, argument: str) -> str:
 
 
 def _file_image(path: Any):
-    from .media import Image
+    from ..media.types import Image
 
     return Image(Path(path))

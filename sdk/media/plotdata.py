@@ -16,8 +16,9 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from ._lenient import absorbed, lenient_init
-from .errors import type_error, value_error
+from .._engine.lenient import absorbed, lenient_init
+from ..errors import type_error, value_error
+from .convert import to_numpy
 
 MAX_BINS = 512
 
@@ -60,8 +61,6 @@ class Histogram:
         else:
             if sequence is None:
                 raise value_error("sequence", "give a sequence of numbers or np_histogram", None)
-            from .media import to_numpy
-
             arr = to_numpy(sequence)
             if arr is None:
                 try:

@@ -2,7 +2,7 @@
 
 ``import ringlog as wandb`` keeps W&B scripts working: ``wandb.init(config=args)``,
 ``wandb.log({...})``, ``wandb.run.summary[...]``, ``wandb.config.x``. Each function
-is a thin wrapper over the current :class:`~ringlog.run.Run`.
+is a thin wrapper over the current :class:`~ringlog.wandb.run.Run`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 import warnings
 from typing import Any, Optional, Sequence
 
-from . import context
-from .errors import LoggingWarning, type_error
-from .wandb_run import _NOKEY, Run
-from .wandb_state import as_mapping
-from .runcore import RunCore
-from .settings import Settings
+from .._engine import context
+from ..capture import manager as captures
+from ..errors import LoggingWarning, type_error
+from .run import _NOKEY, Run, current_run
+from .state import as_mapping
+from .._engine.runcore import RunCore
+from .._engine.settings import Settings
 
 _get_current = context._current.get
 
@@ -47,7 +48,7 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     _check_name("name", name)
     if tags is not None and (isinstance(tags, str) or not all(isinstance(t, str) for t in tags)):
         raise type_error("tags", "must be a list of str", tags)
-    prev = context.current_run()
+    prev = current_run()
     if prev is not None:
         prev.finish()
     core = RunCore(project=project or "uncategorized", name=name or "", tags=tags or (), settings=s,
@@ -63,7 +64,8 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     if config is not None:
         core.config.update(as_mapping(config, core))
     core.start()
-    context.set_current(run)
+    captures.attach(core)
+    context.set_current(core)
     return run
 
 
@@ -74,9 +76,10 @@ def log(data: Any = None, step: Any = None, commit: Optional[bool] = None, sync:
     The common call (numbers only, no ``step``/``commit``) is inlined here: one
     ``ContextVar`` read more than ``run.log`` itself.
     """
-    run = _get_current()
+    core = _get_current()
+    run = None if core is None else core.run_facade
     if run is None:
-        run = context.current_run()
+        run = current_run()
         if run is None:
             warnings.warn("ringlog.log() called with no open run; call ringlog.init() first (nothing was logged)",
                           LoggingWarning, stacklevel=2)
@@ -106,7 +109,7 @@ def log(data: Any = None, step: Any = None, commit: Optional[bool] = None, sync:
 
 def finish(exit_code: Optional[int] = None, quiet: Any = None) -> None:
     """Finish the current run (no-op when none is open)."""
-    run = context.current_run()
+    run = current_run()
     if run is not None:
         run.finish(exit_code=exit_code)
 
@@ -114,7 +117,7 @@ def finish(exit_code: Optional[int] = None, quiet: Any = None) -> None:
 def define_metric(name: str, step_metric: Optional[str] = None, summary: Optional[str] = None,
                   **kwargs: Any) -> dict:
     """``run.define_metric`` on the current run."""
-    run = context.current_run()
+    run = current_run()
     if run is None:
         raise RuntimeError("ringlog.define_metric() needs an open run; call ringlog.init() first")
     return run.define_metric(name, step_metric=step_metric, summary=summary, **kwargs)

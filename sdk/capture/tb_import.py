@@ -32,7 +32,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from .tb_capture import split_tag
+from .tensorboard import split_tag
 
 
 def find_runs(logdir: Union[str, Path]) -> list[Path]:
@@ -153,7 +153,7 @@ def import_logdir(logdir: Union[str, Path], root: Union[str, Path, None] = None,
     from ringlog.store import Store
 
     if root is None:
-        from .settings import Settings
+        from .._engine.settings import Settings
 
         root = Settings().root
 
@@ -212,7 +212,7 @@ def _write_task(st: Any, project: str, name: str, folder: Path, data: _RunData) 
 
 def _write_histogram(media: Any, title: str, series: str, step: int, counts: np.ndarray, edges: np.ndarray) -> None:
     try:
-        from .plotdata import Histogram
+        from ..media.plotdata import Histogram
     except ImportError:
         Histogram = None
     if Histogram is not None:
@@ -221,7 +221,7 @@ def _write_histogram(media: Any, title: str, series: str, step: int, counts: np.
             return
         except (ValueError, TypeError):  # more bins than MEDIA's Histogram takes: write the record as is
             pass
-    from .capture_media import histogram_figure
+    from ..media.capture_media import histogram_figure
 
     media.add_plot(title, series, int(step), histogram_figure(counts, edges, series), kind="histogram",
                    data={"bins": edges.tolist(), "counts": counts.tolist()})

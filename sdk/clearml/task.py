@@ -4,7 +4,7 @@
 and a W&B :class:`~ringlog.run.Run` started in the same process write the same
 kind of task; ``ringlog.log`` works inside a ClearML task too (it writes to it).
 Reading: ``Task.get_task(task_id=...)`` or ``(project_name=, task_name=)``
-returns a read-only :class:`~ringlog.readapi.TaskView`.
+returns a read-only :class:`~ringlog.clearml.readapi.TaskView`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import argparse
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Optional, Sequence
 
-from . import context
-from .errors import type_error
+from .._engine import context
+from ..capture import manager as captures
+from ..errors import type_error
 from .logger import Logger
 from .readapi import TaskView, last_scalar_metrics, open_task, reported_scalars
-from .runcore import RunCore
-from .settings import Settings
+from .._engine.runcore import RunCore
+from .._engine.settings import Settings
 
 _FRAMEWORK_SWITCHES = {"matplotlib": "matplotlib", "tensorboard": "tensorboard", "tensorboardx": "tensorboard"}
 
@@ -28,7 +29,6 @@ class Task:
 
     def __init__(self, core: RunCore) -> None:
         self._core = core
-        self._logger: Optional[Logger] = None
         self._connected: list[tuple[str, Any]] = []
         core.task_facade = self
         core.before_finish.append(self._reread_connected)
@@ -73,31 +73,28 @@ class Task:
         if extra:
             core.extra_meta["init_args"] = extra
         task = cls(core)
-        from .wandb_run import Run
-
-        run = Run(core)  # ringlog.log / ringlog.run work inside a ClearML task
         core.start()
-        context.set_current(run)
+        captures.attach(core)
+        context.set_current(core)  # ringlog.log / ringlog.run work inside a ClearML task too
         return task
 
     @classmethod
     def current_task(cls) -> Optional["Task"]:
         """The open task of this process (also for a run started with ``ringlog.init``), or None."""
-        run = context.current_run()
-        if run is None:
+        core = context.current_core()
+        if core is None:
             return None
-        core = run._core
         return core.task_facade if core.task_facade is not None else cls(core)
 
     @classmethod
     def get_task(cls, task_id: Optional[str] = None, project_name: Optional[str] = None,
                  task_name: Optional[str] = None, dir: Optional[str] = None) -> TaskView:
         """Open a stored task read-only (a task still open in this process is flushed first)."""
-        run = context.current_run()
-        if run is not None and (task_id is None or task_id == run.id):
-            run._core.flush(wait=True)
+        core = context.current_core()
+        if core is not None and (task_id is None or task_id == core.id):
+            core.flush(wait=True)
         root = Settings(dir=dir).root if dir is not None else (
-            run._core.settings.root if run is not None else Settings().root)
+            core.settings.root if core is not None else Settings().root)
         return open_task(root, task_id=task_id, project_name=project_name, task_name=task_name)
 
     # --- identity ---------------------------------------------------------------
@@ -128,9 +125,7 @@ class Task:
 
     # --- reporting --------------------------------------------------------------
     def get_logger(self) -> Logger:
-        if self._logger is None:
-            self._logger = Logger(self)
-        return self._logger
+        return Logger.for_core(self._core)
 
     @property
     def logger(self) -> Logger:
@@ -237,8 +232,7 @@ class Task:
 
     def _finish(self, status: str) -> None:
         self._core.finish(status)
-        if self._core.run_facade is not None:
-            context.clear_if_current(self._core.run_facade)
+        context.clear_if_current(self._core)
 
     def __enter__(self) -> "Task":
         return self

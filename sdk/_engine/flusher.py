@@ -1,7 +1,7 @@
 """The two background threads of a run: a light clock and the flusher.
 
 ``Clock`` wakes every ``clock_period`` (10 ms), records time marks in the
-staging (see ``staging.py``), closes the fast path when too many points wait,
+staging (see :mod:`ringlog._engine.staging`), closes the fast path when too many points wait,
 and wakes the flusher when half the staging limit is reached. It imports
 nothing heavy, so it runs from the first microsecond of a run.
 
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from .errors import LoggingWarning
+from ..errors import LoggingWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     from .runcore import RunCore

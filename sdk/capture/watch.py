@@ -26,7 +26,8 @@ from __future__ import annotations
 import weakref
 from typing import Any, Optional
 
-from . import capture_media as cm
+from .._engine import context
+from ..media import capture_media as cm
 
 BINS = 64
 LOG_CHOICES = ("gradients", "parameters", "all", None)
@@ -105,20 +106,14 @@ def tensor_histogram(t: Any, bins: int = BINS):
     return counts.cpu().numpy().astype(np.int64), np.linspace(lo, hi, bins + 1), nonfinite
 
 
-def _core_of(run: Any) -> Any:
-    return getattr(run, "_core", run)
-
-
 def watch(models: Any, criterion: Any = None, log: Optional[str] = "gradients", log_freq: int = 100,
           idx: Optional[int] = None, log_graph: bool = False) -> list:
     """Hook ``models`` (a ``torch.nn.Module`` or a list of them); see the module docstring.
 
     Returns the list of :class:`WatchHandle` (one per model).
     """
-    from .context import current_run
-
-    run = current_run()
-    if run is None:
+    core = context.current_core()
+    if core is None:
         raise RuntimeError("ringlog.watch: no run is active; call ringlog.init() or Task.init() first")
     if log not in LOG_CHOICES:
         raise ValueError(f"log: must be one of 'gradients', 'parameters', 'all' or None (given: {log!r})")
@@ -130,7 +125,6 @@ def watch(models: Any, criterion: Any = None, log: Optional[str] = "gradients", 
         if not (hasattr(m, "named_parameters") and hasattr(m, "register_forward_hook")):
             raise TypeError(f"models: must be a torch.nn.Module or a list of them (given: {type(m).__name__} "
                             f"at position {i})")
-    core = _core_of(run)
     registry = _registry(core)
     handles = []
     for i, m in enumerate(seq):
@@ -155,12 +149,10 @@ def _registry(core: Any) -> "weakref.WeakKeyDictionary":
 
 def unwatch(models: Any = None) -> None:
     """Remove ``watch`` hooks from ``models`` (a module or list), or from every model the current run watches."""
-    from .context import current_run
-
-    run = current_run()
-    if run is None:
+    core = context.current_core()
+    if core is None:
         return
-    registry = _registry(_core_of(run))
+    registry = _registry(core)
     if models is None:
         targets = list(registry.keys())
     else:

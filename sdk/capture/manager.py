@@ -3,15 +3,15 @@
 The SDK calls ``start_capture`` when a run starts and ``stop()`` when it
 finishes (before the final flush). Each capture is switched by ``settings``:
 
-* ``console`` - stdout/stderr tee into the console log (``console_capture``);
-* ``tensorboard`` - ``SummaryWriter`` mirroring (``tb_capture``; ``tb_import`` reads old
+* ``console`` - stdout/stderr tee into the console log (``console``);
+* ``tensorboard`` - ``SummaryWriter`` mirroring (``tensorboard``; ``tb_import`` reads old
   event files);
 * ``matplotlib`` - figures shown (``plt.show()``) or saved (``savefig``) are reported
-  (``mpl_capture``);
+  (``mpl``);
 * ``system_metrics`` every ``system_interval`` s - CPU/memory/disk/network/GPU
   scalars under the title ``"system"`` (``sysmetrics``).
 
-(``git`` is read by the SDK when it calls :func:`ringlog.environment.collect`.)
+(``git`` is read by the SDK when it calls :func:`ringlog._engine.environment.collect`.)
 
 Every capture is opt-out, reversible (``stop()`` restores exactly what it
 replaced, in reverse order), idempotent (a second run started while one is
@@ -27,29 +27,7 @@ import inspect
 import logging
 from typing import Any
 
-_log = logging.getLogger("ringlog.capture")
-
-
-class CaptureLoggerMixin:
-    """The ClearML ``Logger`` switches that steer auto-capture (process-wide, like ClearML's).
-
-    The SDK's ``Logger`` inherits this; the captures read the class attributes at call time.
-    """
-
-    _tensorboard_auto_group = False
-    _matplotlib_force_image = False
-
-    @classmethod
-    def tensorboard_auto_group_scalars(cls, group_scalars: bool = False) -> None:
-        """``True``: TensorBoard scalars whose tag has no ``/`` share the title ``"Scalars"``;
-        ``False`` (default): such a tag is both title and series."""
-        CaptureLoggerMixin._tensorboard_auto_group = bool(group_scalars)
-
-    @classmethod
-    def matplotlib_force_report_non_interactive(cls, force: bool) -> None:
-        """``True``: matplotlib figures are always reported as PNG images; ``False`` (default):
-        as interactive plotly figures when the conversion works, else as images."""
-        CaptureLoggerMixin._matplotlib_force_image = bool(force)
+_log = logging.getLogger("ringlog.capture.manager")
 
 
 class CaptureHandle:
@@ -117,21 +95,21 @@ def start_capture(run: Any, settings: Any) -> CaptureHandle:
         h._start("system", sampler)
     if getattr(settings, "tensorboard", False):
         def tb():
-            from .tb_capture import TBCapture
+            from .tensorboard import TBCapture
 
             return TBCapture(run).start()
 
         h._start("tensorboard", tb)
     if getattr(settings, "matplotlib", False):
         def mpl():
-            from .mpl_capture import MplCapture
+            from .mpl import MplCapture
 
             return MplCapture(run).start()
 
         h._start("matplotlib", mpl)
     if getattr(settings, "console", False):
         def console():
-            from .console_capture import ConsoleCapture
+            from .console import ConsoleCapture
 
             if ConsoleCapture.active():
                 _log.debug("ringlog: console already captured by another run; not capturing it twice")
@@ -167,3 +145,14 @@ def _warn(run: Any, kind: str, message: str) -> None:
         import warnings
 
         warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def attach(core: Any) -> None:
+    """Start the captures ``core.settings`` switches on and keep the handle on the core (its
+    ``finish`` stops them). A capture that fails to start warns once; the run goes on."""
+    if not core.settings.capture:
+        return
+    try:
+        core.capture = start_capture(core, core.settings)
+    except Exception as exc:
+        core.warn_once("capture", f"ringlog could not start auto-capture: {exc!r}")

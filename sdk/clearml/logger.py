@@ -1,10 +1,11 @@
 """ClearML-style ``Logger``: ``task.get_logger().report_scalar(title, series, value, iteration)``.
 
-The per-call path is one dict lookup and two C appends (see ``staging.py``);
+The per-call path is one dict lookup and two C appends (see :mod:`ringlog._engine.staging`);
 anything unusual (a new series, a bad value, a full staging, a finished task)
-takes the checked path in :class:`~ringlog.runcore.RunCore`. The bulk path
+takes the checked path in :class:`~ringlog._engine.runcore.RunCore`. The bulk path
 ``report_scalar_array`` takes numpy arrays. Media, plots and text reporting
-come from :class:`~ringlog.reporting.ReportingMixin` when that module is present.
+come from :class:`~ringlog.clearml.reporting.ReportingMixin`; the capture switches from
+:class:`~ringlog.capture.options.CaptureLoggerMixin`.
 
 NaN and Inf are stored as logged (the viewer shows them); ClearML's
 ``set_reporting_nan_value`` / ``set_reporting_inf_value`` replace them instead.
@@ -12,37 +13,33 @@ NaN and Inf are stored as logged (the viewer shows them); ClearML's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
-try:  # MEDIA's mixin: report_image, report_plotly, report_text, ...
-    from .reporting import ReportingMixin as _Reporting
-except ImportError:  # media support not present: scalars still work
-    _Reporting = object
-try:  # CAPTURE's mixin: tensorboard_auto_group_scalars, matplotlib_force_report_non_interactive
-    from .capture import CaptureLoggerMixin as _Capture
-except ImportError:
-    _Capture = object
-_BASES = tuple(dict.fromkeys(b for b in (_Reporting, _Capture) if b is not object)) or (object,)
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .task import Task
+from .._engine import context
+from .._engine.runcore import RunCore
+from ..capture.options import CaptureLoggerMixin
+from .reporting import ReportingMixin
 
 
-class Logger(*_BASES):
+class Logger(ReportingMixin, CaptureLoggerMixin):
     """Reports scalars (and, through the mixin, media and plots) for one task."""
 
-    def __init__(self, task: "Task") -> None:
-        self._task = task
-        self._run = task._core
-        self._fast = task._core.staging.fast
+    def __init__(self, core: RunCore) -> None:
+        self._run = core
+        self._fast = core.staging.fast
+
+    @classmethod
+    def for_core(cls, core: RunCore) -> "Logger":
+        """The one Logger of the task run by ``core`` (made on first use)."""
+        if core.logger_facade is None:
+            core.logger_facade = cls(core)
+        return core.logger_facade
 
     @classmethod
     def current_logger(cls) -> Optional["Logger"]:
         """The Logger of the current task (ClearML's ``Logger.current_logger()``), or None."""
-        from .task import Task
-
-        task = Task.current_task()
-        return None if task is None else task.get_logger()
+        core = context.current_core()
+        return None if core is None else cls.for_core(core)
 
     def report_scalar(self, title: str, series: str, value: float, iteration: int) -> None:
         """One point of series ``series`` in graph ``title`` at ``iteration``."""
@@ -73,15 +70,15 @@ class Logger(*_BASES):
         """A single number for the task (shown in its summary, e.g. a final accuracy)."""
         core = self._run
         if not isinstance(name, str) or not name.strip():
-            from .errors import type_error
+            from ..errors import type_error
 
             core.bad_input("name", str(type_error("name", "must be a non-empty str", name)), kind="type")
             return
-        from .values import as_number
+        from .._engine.values import as_number
 
         x = as_number(value)
         if x is None:
-            from .errors import type_error
+            from ..errors import type_error
 
             core.bad_input("value", str(type_error("value", "must be a real number", value)), kind="type")
             return

@@ -6,7 +6,7 @@ matplotlib figures to the MEDIA records of ``store/media.py`` (via ``run.media_w
   steps when a (title, series) has several iterations;
 * image: PNG bytes (pillow) through ``add_media(..., ext="png", kind="image")``;
 * matplotlib figure: plotly JSON (``plotly.tools.mpl_to_plotly``) through ``add_plot``,
-  else a PNG (``savefig``) through ``add_media``. MEDIA's ``ringlog.figures`` converter
+  else a PNG (``savefig``) through ``add_media``. MEDIA's ``ringlog.media.figures`` converter
   is used first when present.
 
 Costs: a histogram is one ``np.histogram`` (O(n)); an image one PNG encode; a figure

@@ -1,6 +1,6 @@
 """``run.config``, ``run.summary`` and the legacy ``run.history`` of a W&B-style run.
 
-``Config`` and ``Summary`` are views over the :class:`~ringlog.runcore.RunCore`
+``Config`` and ``Summary`` are views over the :class:`~ringlog._engine.runcore.RunCore`
 (every change marks the metadata dirty; the flusher writes it on its next
 cycle). ``Summary`` computes its defaults from the running per-series figures,
 so reading it costs O(number of keys).
@@ -12,11 +12,11 @@ import contextlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
-from .errors import type_error
-from .runcore import RunCore
+from ..errors import type_error
+from .._engine.runcore import RunCore
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .wandb_run import Run
+    from .run import Run
 
 
 class Config:

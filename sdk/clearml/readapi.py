@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import LoggingValueError, type_error
+from ..errors import LoggingValueError, type_error
 
 
 class TaskView:

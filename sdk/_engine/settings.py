@@ -6,7 +6,7 @@ Strict mode: ``strict=True`` or ``RINGLOG_STRICT=1``.
 
 Capture switches (``console``, ``tensorboard``, ``matplotlib``,
 ``system_metrics``, ``system_interval``, ``git``) are read by the capture
-module (``ringlog.capture.start_capture``); ``capture=False`` turns them all off.
+module (``ringlog.capture.manager.start_capture``); ``capture=False`` turns them all off.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import type_error, value_error
+from ..errors import type_error, value_error
 
 DEFAULT_DIR = "ringlog_data"
 
@@ -39,7 +39,7 @@ class Settings:
     numba ring holds between the staging and the store (24 bytes each).
     ``finish_timeout``: the bound on how long ``finish()`` waits for the last
     flush. ``clock_period``: how often a light thread reads the clock for point
-    wall times (the time resolution kept; see ``staging.py``).
+    wall times (the time resolution kept; see :mod:`ringlog._engine.staging`).
     """
 
     dir: Optional[str] = None

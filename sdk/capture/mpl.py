@@ -28,7 +28,7 @@ import threading
 import weakref
 from typing import Any, Optional
 
-from . import capture_media as cm
+from ..media import capture_media as cm
 from .patching import MethodPatch, PostImportHook
 
 
@@ -187,7 +187,7 @@ class MplCapture:
             self._local.busy = busy
 
     def _report(self, fig: Any, num: Optional[int], name: Optional[str]) -> bool:
-        from .capture import CaptureLoggerMixin
+        from .options import CaptureLoggerMixin
 
         if CaptureLoggerMixin._matplotlib_force_image:
             import io

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 TITLE = "system"
-_log = logging.getLogger("ringlog.sysmetrics")
+_log = logging.getLogger("ringlog.capture.sysmetrics")
 _GIB = float(1 << 30)
 _MB = 1e6
 

@@ -11,13 +11,12 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .errors import type_error, value_error
+from ..errors import type_error, value_error
+from .convert import to_numpy
 
 
 def numeric(values: Any, argument: str, ndim: Sequence[int] = (1,), last: Optional[int] = None) -> np.ndarray:
     """float64 array of ``values`` with ``ndim`` in the allowed set (and last dimension ``last``)."""
-    from .media import to_numpy
-
     arr = to_numpy(values)
     if arr is None:
         try:

@@ -17,8 +17,8 @@ from typing import Any, Optional, Sequence
 
 import functools
 
-from ._lenient import absorbed
-from .errors import LoggingError, type_error, value_error
+from .._engine.lenient import absorbed
+from ..errors import LoggingError, type_error, value_error
 from .plotdata import Table
 
 __all__ = ["Chart", "line", "scatter", "bar", "histogram", "line_series", "confusion_matrix", "roc_curve",

@@ -23,7 +23,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import lifecycle
-from .errors import LoggingError, LoggingWarning, RunFinishedError, type_error, value_error
+from ..errors import LoggingError, LoggingWarning, RunFinishedError, type_error, value_error
 from .flusher import Clock, Flusher, nonfinite_replace
 from .settings import Settings
 from .staging import SeriesStats, Staging
@@ -65,6 +65,7 @@ class RunCore:
         self.capture = None
         self.run_facade = None  # the Run / Task objects over this core, set by them
         self.task_facade = None
+        self.logger_facade = None  # the ClearML Logger over this core (Logger.for_core)
         self.before_finish: list = []  # callables run (once) at the start of finish()
         self.flusher = Flusher(self)
         self.clock = Clock(self)
@@ -73,7 +74,6 @@ class RunCore:
         self.flusher.start()
         self.clock.start()
         lifecycle.register(self)
-        self._start_capture()
         return self
 
     # --- warnings and bad input -------------------------------------------------
@@ -100,7 +100,7 @@ class RunCore:
         """
         text = message if message.startswith(argument) else f"{argument}: {message}"
         if self.strict:
-            from .errors import LoggingTypeError, LoggingValueError
+            from ..errors import LoggingTypeError, LoggingValueError
 
             raise (LoggingTypeError if kind == "type" else LoggingValueError)(text)
         dedupe = key or (argument + ":" + text.split("(given")[0])
@@ -139,7 +139,7 @@ class RunCore:
         st.waits += 1
         self.flusher.wake()
         if self.settings.on_full == "raise":
-            from .errors import RingFullError
+            from ..errors import RingFullError
 
             raise RingFullError(f"{st.pending():,} points wait for the flusher (staging_limit="
                                 f"{self.settings.staging_limit:,}); the point was not kept")
@@ -376,18 +376,6 @@ class RunCore:
             batch.value = nonfinite_replace(batch.value, self.nan_value, self.inf_value)
 
     # --- capture ----------------------------------------------------------------
-    def _start_capture(self) -> None:
-        if not self.settings.capture:
-            return
-        try:
-            from .capture import start_capture
-        except ImportError:
-            return
-        try:
-            self.capture = start_capture(self, self.settings)
-        except Exception as exc:
-            self.warn_once("capture", f"ringlog could not start auto-capture: {exc!r}")
-
     # --- the end ----------------------------------------------------------------
     def upload(self, nbytes: int, what: str, job) -> None:
         """Queue ``job`` (stores one sample to the remote destination) on the uploads thread."""
@@ -480,13 +468,13 @@ class RunCore:
                 **(self.uploads.stats() if self.uploads is not None else {})}
 
 
-_SDK_DIR = os.path.dirname(os.path.abspath(__file__))
+_SDK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the ringlog package
 
 
 def _user_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the first frame outside the SDK (the user's call)."""
     level, f = 1, sys._getframe(1)
-    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == _SDK_DIR:
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_SDK_DIR + os.sep):
         f = f.f_back
         level += 1
     return level

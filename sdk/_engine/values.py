@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .errors import short
+from ..errors import short
 
 
 def as_number(v: Any) -> Optional[float]:
