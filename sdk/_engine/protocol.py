@@ -1,0 +1,48 @@
+"""The small interface media, capture and the ClearML reporting talk to: :class:`RunSink`.
+
+Everything outside the engine that writes into a run goes through these members and nothing
+else (no private lock, no staging internals). The engine's :class:`~.runcore.RunCore` implements
+it; a test can check ``isinstance(core, RunSink)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .settings import Settings
+
+
+@runtime_checkable
+class RunSink(Protocol):
+    """Where a run's points, console lines and media go; see the module docstring."""
+
+    id: str
+    settings: "Settings"
+    strict: bool
+    finished: bool
+    media_destination: Optional[str]  # a folder or fsspec URI for debug samples; None: the task's own
+
+    def warn_once(self, kind: str, message: str) -> None:
+        """One warning per ``kind`` per run."""
+
+    def bad_input(self, argument: str, message: str, kind: str = "value", key: Optional[str] = None) -> None:
+        """Bad input: raise in strict mode (``kind`` "type" -> TypeError, else ValueError), else warn once."""
+
+    def closed_input(self, what: str) -> None:
+        """Input for a finished run: raise in strict mode, else warn once."""
+
+    def report_scalar(self, title: Any, series: Any, value: Any, iteration: Any) -> None:
+        """One checked point (any thread)."""
+
+    def report_array(self, title: Any, series: Any, values: Any, iterations: Any, times: Any = None) -> None:
+        """Many checked points of one series (numpy arrays)."""
+
+    def console_write(self, stream: str, text: str, level: str = "info", time: Optional[float] = None) -> None:
+        """One console record; ``time`` is when it was printed (default now)."""
+
+    def media_writer(self) -> Any:
+        """The task's media writer (thread-safe); waits until the task exists on disk."""
+
+    def upload(self, nbytes: int, what: str, job: Callable[[], Any]) -> None:
+        """Run ``job`` (stores one sample remotely) on the uploads thread."""
