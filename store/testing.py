@@ -27,12 +27,12 @@ import numpy as np
 
 from .reader import Scalar, TaskReader
 from .store import Store
-from .writer import write_task_meta
+from .writer import TaskWriter, write_task_meta
 
-__all__ = ["make_store", "add_task", "noisy_series", "loss_curve", "Sample", "Plot", "image", "html", "remote",
-           "PNG_BYTES"]
+__all__ = ["make_store", "add_task", "write_task", "append_points", "add_samples", "noisy_series", "loss_curve", "Sample", "Plot",
+           "image", "html", "remote", "PNG_BYTES"]
 
-#: the smallest bytes a browser shows as an image is not needed: viewers only serve the file
+#: a PNG signature: enough for tests that check what is served, not what is drawn
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
 
 
@@ -48,6 +48,7 @@ class Sample:
     caption: str | None = None
     uri: str | None = None
     max_history: int = 100
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,46 +119,70 @@ def _as_scalar(points: Any) -> Scalar:
     return Scalar(step, np.asarray(value, np.float64), np.asarray(times, np.float64))
 
 
-def add_task(store: Store, project: str = "project", name: str = "task", *, task_id: str | None = None,
-             status: str = "completed", tags: Iterable[str] = (), config: dict | None = None,
-             summary: dict | None = None, env: dict | None = None, created: float | None = None,
-             updated: float | None = None, scalars: Mapping[Any, Any] | None = None,
-             media: Iterable[Sample] = (), plots: Iterable[Plot] = (),
-             console: Iterable[tuple[float, str, str, str]] = (), chunk: int = 1 << 20) -> TaskReader:
-    """Write one complete task and return its reader.
+def append_points(writer: TaskWriter, key: Any, points: Any, *, sync: bool = True, chunk: int = 1 << 20) -> None:
+    """Append ``points`` (a :class:`Scalar` or ``(step, value, time)``) to series ``key`` (``title``
+    or ``(title, series)``) of an open task, as float64; ``sync`` makes them visible to readers."""
+    title, series = (key, key) if isinstance(key, str) else key
+    s = _as_scalar(points)
+    sid = writer.series_id(title, series, float64=True)
+    for a in range(0, len(s.step), chunk):
+        writer.append(sid, s.step[a:a + chunk], s.value[a:a + chunk], s.time[a:a + chunk])
+    if sync:
+        writer.sync()
 
-    ``scalars`` maps ``title`` or ``(title, series)`` to a :class:`Scalar` or ``(step, value, time)``
-    (values kept as float64, exactly as given). ``console`` holds (unix time, stream, level, text)
-    records. ``status`` is the final status written by ``close`` ("running" leaves the task looking
-    live to readers). ``created``/``updated`` pin the metadata times (default: now - 60 s, now).
-    Cost: one chunked append per series plus one file per sample; no fsync.
-    """
+
+def add_samples(writer: TaskWriter, media: Iterable[Sample]) -> None:
+    """Store debug samples in an open task."""
+    for m in media:
+        kw = dict(ext=m.ext, kind=m.kind, caption=m.caption, max_history=m.max_history)
+        if m.uri is not None:
+            writer.media.add_media(m.title, m.series, m.iteration, uri=m.uri, **kw)
+        else:
+            writer.media.add_media(m.title, m.series, m.iteration, data=m.data, **kw)
+
+
+def write_task(store: Store, project: str = "project", name: str = "task", *, task_id: str | None = None,
+               status: str = "completed", tags: Iterable[str] = (), config: dict | None = None,
+               summary: dict | None = None, env: dict | None = None, created: float | None = None,
+               updated: float | None = None, scalars: Mapping[Any, Any] | None = None,
+               media: Iterable[Sample] = (), plots: Iterable[Plot] = (),
+               console: Iterable[tuple[float, str, str, str]] = (), close: bool = True) -> TaskWriter:
+    """Write one task and return its writer: closed with ``status`` (default), or, with
+    ``close=False``, left open (synced, metadata status ``status``) so a test can keep logging
+    into it like a live run. Arguments as :func:`add_task`."""
     now = _time.time()
     w = store.create_task(project, name, tags=tuple(tags), task_id=task_id, config=config,
                           created=now - 60.0 if created is None else created)
     for key, points in (scalars or {}).items():
-        title, series = (key, key) if isinstance(key, str) else key
-        s = _as_scalar(points)
-        sid = w.series_id(title, series, float64=True)
-        for a in range(0, len(s.step), chunk):
-            w.append(sid, s.step[a:a + chunk], s.value[a:a + chunk], s.time[a:a + chunk])
-    for m in media:
-        if m.uri is not None:
-            w.media.add_media(m.title, m.series, m.iteration, uri=m.uri, ext=m.ext, caption=m.caption,
-                              max_history=m.max_history)
-        else:
-            w.media.add_media(m.title, m.series, m.iteration, data=m.data, ext=m.ext, caption=m.caption,
-                              max_history=m.max_history)
+        append_points(w, key, points, sync=False)
+    add_samples(w, media)
     for p in plots:
         w.media.add_plot(p.title, p.series, p.iteration, p.figure, kind=p.kind, data=p.data)
     console = list(console)
     if console:
         w.media.add_console(console)
-    if summary is not None or env is not None:
-        w.set_meta(summary=summary, env=env)
-    w.close(status=status)
+    if close:
+        if summary is not None or env is not None:
+            w.set_meta(summary=summary, env=env)
+        w.close(status=status)
+    else:
+        w.sync()
+        w.set_meta(status=status, summary=summary, env=env)
     meta = w.meta
     meta["updated"] = now if updated is None else float(updated)
     write_task_meta(w.path, meta, durable=False)
     store.catalog.upsert([(meta, w.path)])
+    return w
+
+
+def add_task(store: Store, project: str = "project", name: str = "task", **kwargs: Any) -> TaskReader:
+    """Write one complete task and return its reader.
+
+    ``scalars`` maps ``title`` or ``(title, series)`` to a :class:`Scalar` or ``(step, value, time)``
+    (values kept as float64, exactly as given). ``media`` holds :class:`Sample` (see :func:`image`,
+    :func:`html`, :func:`remote`), ``plots`` :class:`Plot`, ``console`` (unix time, stream, level,
+    text) records. ``status`` is the final status. ``created``/``updated`` pin the metadata times
+    (default: now - 60 s, now). Cost: one chunked append per series plus one file per sample; no fsync.
+    """
+    w = write_task(store, project, name, **kwargs)
     return store.task(w.id)

@@ -2,13 +2,9 @@
 
 Shape follows Flask's tutorial app: one factory, one blueprint per area (``pages`` for HTML,
 ``api`` for JSON, ``media`` for files, plus the reports and widgets blueprints of the reports
-area), errors mapped to HTTP codes in one place (``errors.py``). Routes never touch files:
-they ask the :class:`ringlog.store.Store` held in ``app.config["RINGLOG_STORE"]``.
-
-Security headers on every response: a Content-Security-Policy that only allows scripts from
-this origin (no inline script, no CDN), ``X-Content-Type-Options: nosniff``, no framing by
-other sites, and no referrer leaks. Media files get a stricter, sandboxing policy of their own
-(``media.py``).
+area), errors mapped to HTTP codes in one place (``errors.py``), security headers set in one
+place (``security.py``). Routes never touch files: they ask the app's
+:class:`~ringlog.viewer.provider.Provider` (``provider.py``).
 """
 
 from __future__ import annotations
@@ -19,21 +15,19 @@ from typing import Any
 
 from flask import Flask
 
+from ringlog.store import Store
+
+from . import api, media, pages, provider, reports, security, static_assets, widgets
 from .errors import register_error_handlers
 from .jsonsafe import SafeJSONProvider
-
-
-#: plotly.js injects <style> elements and style attributes, hence 'unsafe-inline' for styles only
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data: blob:; media-src 'self' blob:; frame-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
 
 
 def create_app(root: str | Path | None = None, *, config: dict[str, Any] | None = None) -> Flask:
     """Build the viewer app for the store at ``root``.
 
-    ``config`` entries override the defaults; tests may pass ``RINGLOG_STORE`` (any object that
-    follows the Store contract) instead of a root. Opening the store creates nothing on disk.
+    ``config`` entries override the defaults; ``RINGLOG_STORE`` may hold an open
+    :class:`ringlog.store.Store` to share (its root is then the app's root). Opening the store
+    creates nothing on disk.
     """
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.json = SafeJSONProvider(app)
@@ -47,32 +41,18 @@ def create_app(root: str | Path | None = None, *, config: dict[str, Any] | None 
     )
     if config:
         app.config.update(config)
-    if app.config["RINGLOG_STORE"] is None:
+    store = app.config["RINGLOG_STORE"]
+    if store is None:
         if app.config["RINGLOG_ROOT"] is None:
             raise TypeError("create_app() needs a store root (argument 'root') or config['RINGLOG_STORE']")
-        from ringlog.store import Store
-
-        app.config["RINGLOG_STORE"] = Store(app.config["RINGLOG_ROOT"])
+        store = app.config["RINGLOG_STORE"] = Store(app.config["RINGLOG_ROOT"])
+    provider.install(app, store)
+    app.config["RINGLOG_ROOT"] = store.root
     app.jinja_env.autoescape = True  # every template, whatever its extension
     app.jinja_env.filters["shell_join"] = lambda argv: shlex.join(str(a) for a in argv)
 
     register_error_handlers(app)
-
-    from . import api, media, pages, reports, static_assets, widgets
-
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(media.bp)
-    app.register_blueprint(static_assets.bp)
-    app.register_blueprint(reports.bp)
-    app.register_blueprint(widgets.bp)
-
-    @app.after_request
-    def _security_headers(resp):
-        resp.headers.setdefault("Content-Security-Policy", CSP)
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        return resp
-
+    security.install(app)
+    for module in (pages, api, media, static_assets, reports, widgets):
+        app.register_blueprint(module.bp)
     return app

@@ -5,33 +5,50 @@ Raised when:
 * :class:`BadRequestError` -- a query parameter is missing, malformed or out of range (400);
   the message names the parameter, the rule and what was given.
 * :class:`NotFoundError` -- an unknown task, series, media file or page (404).
+* :class:`ForbiddenError` -- a cross-site request tried to change something (403).
+* :class:`TooLargeError` -- an upload is over its limit (413).
+* :class:`UnavailableError` -- an optional feature's dependency is missing (503).
 
-The store's own errors map the same way: ``TaskNotFoundError``/``SeriesNotFoundError`` -> 404,
-``StoreValueError``/``StoreTypeError`` (an argument passed through) -> 400,
-``CorruptStoreError`` -> 500 naming the damaged data.
+:data:`STATUS_OF` maps every other error class the viewer meets to its HTTP code: the store's
+(``TaskNotFoundError``/``SeriesNotFoundError``/``MediaNotFoundError`` -> 404,
+``StoreValueError``/``StoreTypeError``, an argument passed through -> 400, ``CorruptStoreError``
+-> 500 naming the damaged data) and the report store's (404 unknown, 400 bad argument, 409 stale
+version, 423 published, 403 delete of a non-archived report; each with a ``kind``).
 
-:func:`register_error_handlers` maps these, the store's "not found" errors (``KeyError``
-subclasses), werkzeug's HTTP exceptions and any other exception to a JSON body
-``{"error": {"code": ..., "message": ...}}`` (or a small escaped HTML page for browser
-pages). Unexpected exceptions are logged with their traceback on the server and answered with
-a 500 whose body says only that something failed: no stack trace ever reaches the client.
+The body is JSON ``{"error": {"code": ..., "message": ..., ["kind": ...]}}`` for the API, media and
+widget data, else a small escaped HTML page (the widget frame's, the reports area's or the
+viewer's own). Unexpected exceptions are logged with their traceback on the server and answered
+with a 500 whose body says only that something failed: no stack trace ever reaches the client.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from ringlog.store import (CorruptStoreError, MediaNotFoundError, SeriesNotFoundError, StoreTypeError,
+                           StoreValueError, TaskNotFoundError)
+from ringlog.store.reports import (ReportError, ReportNotArchivedError, ReportNotFoundError, ReportPublishedError,
+                                   ReportVersionConflictError)
+
 log = logging.getLogger("ringlog.viewer")
 
 
 class ViewerError(Exception):
-    """Base class of the viewer's public errors; ``code`` is the HTTP status."""
+    """Base class of the viewer's public errors; ``code`` is the HTTP status, ``kind`` an optional
+    machine-readable word added to the JSON body."""
 
     code = 500
+    kind: str | None = None
+
+    def __init__(self, message: str = "", *, kind: str | None = None):
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
 
 
 class BadRequestError(ViewerError, ValueError):
@@ -53,37 +70,59 @@ class NotFoundError(ViewerError, LookupError):
     code = 404
 
 
-def _store_error_types() -> dict[str, tuple[type[BaseException], ...]]:
-    """The store's errors by HTTP meaning, resolved lazily (the viewer imports before store lands)."""
-    try:
-        from ringlog.store import errors as store_errors
-    except Exception:  # pragma: no cover - store layer not importable
-        return {}
+class ForbiddenError(ViewerError, PermissionError):
+    """A request the viewer refuses to act on, e.g. a cross-site write (HTTP 403)."""
 
-    def pick(*names: str) -> tuple[type[BaseException], ...]:
-        found = (getattr(store_errors, n, None) for n in names)
-        return tuple(t for t in found if isinstance(t, type) and issubclass(t, BaseException))
+    code = 403
 
-    return {"404": pick("TaskNotFoundError", "SeriesNotFoundError", "NotFoundError"),
-            "400": pick("StoreValueError", "StoreTypeError"),
-            "corrupt": pick("CorruptStoreError")}
+
+class TooLargeError(ViewerError, ValueError):
+    """A request body over its limit (HTTP 413)."""
+
+    code = 413
+
+
+class UnavailableError(ViewerError, RuntimeError):
+    """A feature whose optional dependency is missing (HTTP 503)."""
+
+    code = 503
+
+
+#: (error class, HTTP code, kind) -- the first matching row wins, so subclasses come first
+STATUS_OF: tuple[tuple[type[BaseException], int, str | None], ...] = (
+    (TaskNotFoundError, 404, None), (SeriesNotFoundError, 404, None), (MediaNotFoundError, 404, None),
+    (StoreValueError, 400, None), (StoreTypeError, 400, None),
+    (ReportVersionConflictError, 409, "version_conflict"), (ReportPublishedError, 423, "published"),
+    (ReportNotArchivedError, 403, "not_archived"), (ReportNotFoundError, 404, "not_found"),
+    (ReportError, 400, "bad_request"),
+)
 
 
 def _wants_json() -> bool:
     path = request.path
-    if path.startswith("/api/") or path.startswith("/media/") or path.endswith(".json"):
+    if path.startswith(("/api/", "/media/")) or path.endswith(".json") or path.rstrip("/") == "/widgets/data":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 
 
-def error_response(code: int, message: str) -> Response:
-    """JSON (for the API and media) or escaped HTML (for pages) carrying ``code`` and ``message``."""
+def _page(code: int, message: str) -> str:
+    path = request.path
+    if path.startswith("/widgets"):
+        return render_template("widget_error.html", code=code, message=message)
+    if path.startswith("/reports"):
+        return render_template("reports_error.html", code=code, message=message)
+    return render_template("error.html", code=code, message=message, page={"view": "error"})
+
+
+def error_response(code: int, message: str, **extra: Any) -> Response:
+    """JSON (for the API, media and widget data) or escaped HTML (for pages) carrying ``code`` and
+    ``message``; ``extra`` fields go into the JSON body."""
     if _wants_json():
-        resp = jsonify({"error": {"code": code, "message": message}})
+        resp = jsonify({"error": {"code": code, "message": message, **extra}})
     else:
         try:
-            body = render_template("error.html", code=code, message=message, page={"view": "error"})
+            body = _page(code, message)
         except Exception:  # the error page itself must never fail
             log.exception("error page could not be rendered")
             body = f"<!doctype html><title>{code}</title><p>{escape(message)}</p>"
@@ -92,32 +131,28 @@ def error_response(code: int, message: str) -> Response:
     return resp
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Install the mapping exception -> HTTP status on ``app`` (called once by ``create_app``)."""
-    store_errors = _store_error_types()
-    not_found = store_errors.get("404", ())
-    bad_request = store_errors.get("400", ())
-    corrupt = store_errors.get("corrupt", ())
-
-    @app.errorhandler(ViewerError)
-    def _viewer_error(e: ViewerError):
-        return error_response(e.code, str(e))
-
-    @app.errorhandler(HTTPException)
-    def _http_error(e: HTTPException):
+def response_for(e: BaseException) -> Response:
+    """The HTTP answer to exception ``e`` (the mapping described in the module docstring)."""
+    if isinstance(e, ViewerError):
+        return error_response(e.code, str(e), **({"kind": e.kind} if e.kind else {}))
+    if isinstance(e, HTTPException):
         return error_response(e.code or 500, e.description or e.name)
+    for cls, code, kind in STATUS_OF:
+        if isinstance(e, cls):
+            extra: dict[str, Any] = {"kind": kind} if kind else {}
+            if isinstance(e, ReportVersionConflictError):
+                extra["current_version"] = (e.current or {}).get("version")
+            return error_response(code, _message_of(e), **extra)
+    if isinstance(e, CorruptStoreError):
+        log.error("damaged data while serving %s: %s", request.path, e)
+        return error_response(500, f"stored data could not be read: {_message_of(e)}")
+    log.exception("unhandled error while serving %s", request.path, exc_info=e)
+    return error_response(500, "internal error while serving this request (details are in the server log)")
 
-    @app.errorhandler(Exception)
-    def _any_error(e: Exception):
-        if not_found and isinstance(e, not_found):
-            return error_response(404, _message_of(e))
-        if bad_request and isinstance(e, bad_request):  # an argument passed through to the store
-            return error_response(400, _message_of(e))
-        if corrupt and isinstance(e, corrupt):
-            log.error("damaged data while serving %s: %s", request.path, e)
-            return error_response(500, f"stored data could not be read: {_message_of(e)}")
-        log.exception("unhandled error while serving %s", request.path)
-        return error_response(500, "internal error while serving this request (details are in the server log)")
+
+def register_error_handlers(app: Flask) -> None:
+    """Install :func:`response_for` on ``app`` for every exception (called once by ``create_app``)."""
+    app.register_error_handler(Exception, response_for)
 
 
 def _message_of(e: BaseException) -> str:

@@ -1,98 +1,66 @@
-"""Debug samples and plots: listing (pure ``*_impl``) and the file route ``/media/<id>/<path>``.
+"""Debug samples and plots: listing (pure ``*_impl``) and the file route ``/media/<task>/<id>``.
 
-Files are served only from inside the task's folder (``werkzeug.security.safe_join``, so
-``..``, absolute paths and drive letters are a 404) or, for files the task recorded in another
-local folder (``set_default_upload_destination``), only by their index in the task's media list,
-never by a client-supplied path. Remote URIs are listed but not fetched (no network).
+A sample is named by its :class:`~ringlog.store.MediaRecord` id, the media index's own stable
+record number: the listing and the file route use the same id whatever filter the listing used,
+and the *store* resolves an id to its file (``TaskReader.media_file``), which must be a regular
+file inside the task's ``media/`` folder. So nothing else of the task folder (``zarr.json``,
+``tails.bin``, the indexes) can be served, and an index record holding an absolute path, ``..``
+or a ``file://`` URI is listed without a URL, never served. Remote URIs and samples stored in
+another local folder (``set_default_upload_destination``) are listed, not served (no network, no
+file outside the task).
 
-Every media response carries a sandboxing Content-Security-Policy: an HTML or SVG sample opened
-directly cannot run script with the viewer's origin. HTML samples are shown in a sandboxed
-iframe (``allow-scripts`` only, opaque origin) whose document may not load anything remote.
+Every media response carries a sandboxing Content-Security-Policy (``security.py``): an HTML or
+SVG sample opened directly cannot run script with the viewer's origin. HTML samples are shown
+in a sandboxed iframe (``allow-scripts`` only, opaque origin) whose document may not load
+anything remote.
 """
 
 from __future__ import annotations
 
 import mimetypes
-from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import numpy as np
 from flask import Blueprint, send_file
-from werkzeug.security import safe_join
+
+from ringlog.store import MediaNotFoundError, MediaRecord, TaskReader
+from ringlog.store.media import media_file
 
 from . import provider
-from .errors import NotFoundError
+from .security import HTML_SAMPLE_CSP, MEDIA_CSP, set_csp
 
 bp = Blueprint("media", __name__)
 
-MEDIA_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; "
-             "style-src 'unsafe-inline'")
-HTML_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; "
-            "style-src 'unsafe-inline'; img-src data: blob:; media-src data: blob:; font-src data:")
-_KINDS = {"png": "image", "jpg": "image", "jpeg": "image", "gif": "image", "webp": "image", "bmp": "image",
-          "svg": "image", "wav": "audio", "mp3": "audio", "ogg": "audio", "flac": "audio", "m4a": "audio",
-          "mp4": "video", "webm": "video", "mov": "video", "ogv": "video", "html": "html", "htm": "html"}
+
+def media_url(task_id: str, rec: MediaRecord) -> str:
+    return f"/media/{quote(task_id)}/{rec.id}"
 
 
-def _task_dir(reader) -> Path:
-    return Path(reader.path).resolve()
+def media_impl(reader: TaskReader, title: str | None = None, series: str | None = None) -> dict:
+    """Kept debug samples grouped by (title, series), each group oldest iteration first.
 
-
-def _local_path(rec: dict, task_dir: Path) -> Path | None:
-    """The record's file on this machine, or None for a remote URI."""
-    p = rec.get("path")
-    if p:
-        path = Path(p)
-        return path if path.is_absolute() else task_dir / path
-    uri = rec.get("uri")
-    if uri:
-        u = urlparse(uri)
-        if u.scheme == "file":
-            return Path(u.path)
-        if u.scheme == "" and uri:
-            return Path(uri)
-    return None
-
-
-def media_url(task_id: str, index: int, rec: dict, task_dir: Path) -> str | None:
-    path = _local_path(rec, task_dir)
-    if path is None:
-        return None
-    try:
-        rel = path.resolve().relative_to(task_dir)
-    except ValueError:
-        return f"/media/{quote(task_id)}/_indexed/{index}"
-    return f"/media/{quote(task_id)}/{quote(rel.as_posix())}"
-
-
-def _kind(rec: dict) -> str:
-    ext = str(rec.get("ext") or "").lower().lstrip(".")
-    kind = rec.get("kind")
-    if kind in ("image", "audio", "video", "html"):
-        return kind
-    return _KINDS.get(ext, "file")
-
-
-def media_impl(reader, title: str | None = None, series: str | None = None) -> dict:
-    """Kept debug samples grouped by (title, series), each group oldest iteration first."""
-    task_dir = _task_dir(reader)
-    records = list(reader.media(title, series))
+    ``url`` is set for samples the store will serve, ``uri`` for remote ones. Cost: one scan of
+    the media index plus one ``stat`` per sample.
+    """
     groups: dict[tuple[str, str], dict] = {}
-    for i, rec in enumerate(records):
-        key = (str(rec.get("title")), str(rec.get("series")))
-        g = groups.setdefault(key, {"title": key[0], "series": key[1], "items": []})
+    for rec in reader.media_records(title, series):
+        g = groups.setdefault((rec.title, rec.series), {"title": rec.title, "series": rec.series, "items": []})
+        try:
+            media_file(reader.path, rec)
+            url = media_url(reader.id, rec)
+        except MediaNotFoundError:
+            url = None
         g["items"].append({
-            "iteration": rec.get("iteration"), "kind": _kind(rec), "ext": rec.get("ext"),
-            "caption": rec.get("caption"), "time": rec.get("time"),
-            "url": media_url(reader.id, i, rec, task_dir),
-            "uri": rec.get("uri") if _local_path(rec, task_dir) is None else None,
+            "id": rec.id, "iteration": rec.iteration, "kind": rec.kind, "ext": rec.ext,
+            "caption": rec.caption, "time": rec.time, "url": url,
+            "uri": rec.uri if rec.uri and "://" in rec.uri and not rec.uri.startswith("file:") else None,
         })
     for g in groups.values():
-        g["items"].sort(key=lambda it: (it["iteration"] is None, it["iteration"] or 0))
+        g["items"].sort(key=lambda it: it["iteration"])
     return {"task": reader.id, "groups": sorted(groups.values(), key=lambda g: (g["title"], g["series"]))}
 
 
-def plots_impl(reader, title: str | None = None, series: str | None = None, latest: bool = False) -> dict:
+def plots_impl(reader: TaskReader, title: str | None = None, series: str | None = None, latest: bool = False) -> dict:
     """Stored figures grouped by (title, series): every iteration, or only the latest.
 
     Each item carries the plotly ``figure`` plus the store's ``kind`` and raw ``data`` (tables:
@@ -172,38 +140,10 @@ def histogram_over_steps(items: list[dict], bins: int = 64) -> dict | None:
     return {"x": (grid[:-1] + grid[1:]) / 2, "y": [it["iteration"] for it in items], "z": np.asarray(z)}
 
 
-def _send(path: Path):
-    if not path.is_file():
-        raise NotFoundError("media file not found")
+@bp.get("/media/<task_id>/<int:record_id>")
+def media_record_file(task_id: str, record_id: int):
+    """The file of one kept sample, by record id (the store checks it lies in the task's media/)."""
+    path = provider.current().media_file(task_id=task_id, record_id=record_id)
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     resp = send_file(path, mimetype=mime, conditional=True, max_age=3600)
-    resp.headers["Content-Security-Policy"] = HTML_CSP if mime == "text/html" else MEDIA_CSP
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
-
-
-@bp.get("/media/<task_id>/_indexed/<int:index>")
-def indexed_file(task_id: str, index: int):
-    reader = provider.reader(task_id)
-    records = list(reader.media())
-    if not 0 <= index < len(records):
-        raise NotFoundError(f"task {task_id!r} has no media record number {index}")
-    path = _local_path(records[index], _task_dir(reader))
-    if path is None:
-        raise NotFoundError(f"media record {index} of task {task_id!r} is remote and not served")
-    return _send(path)
-
-
-@bp.get("/media/<task_id>/<path:relpath>")
-def media_file(task_id: str, relpath: str):
-    reader = provider.reader(task_id)
-    task_dir = _task_dir(reader)
-    joined = safe_join(str(task_dir), relpath)
-    if joined is None:
-        raise NotFoundError(f"media path {relpath!r} is outside the task folder")
-    path = Path(joined)
-    try:
-        path.resolve().relative_to(task_dir)  # symlinks may not lead out of the task folder
-    except ValueError:
-        raise NotFoundError(f"media path {relpath!r} is outside the task folder") from None
-    return _send(path)
+    return set_csp(resp, HTML_SAMPLE_CSP if mime == "text/html" else MEDIA_CSP)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template, request
 
 from . import params, provider
-from .app import CSP
 from .errors import BadRequestError
-from .tasks import task_impl
+from .security import EVAL_PAGE_CSP, set_csp
+from .tasks import STATUSES, task_impl
 
 bp = Blueprint("pages", __name__)
 
@@ -22,17 +22,17 @@ def index():
 
 @bp.get("/projects/<path:project>")
 def project(project: str):
-    return render_template("table.html", project=project, page={"view": "table", "project": project})
+    return render_template("table.html", project=project, statuses=STATUSES, page={"view": "table", "project": project})
 
 
 @bp.get("/tasks")
 def all_tasks():
-    return render_template("table.html", project=None, page={"view": "table", "project": None})
+    return render_template("table.html", project=None, statuses=STATUSES, page={"view": "table", "project": None})
 
 
 @bp.get("/tasks/<task_id>")
 def task(task_id: str):
-    t = task_impl(provider.reader(task_id))
+    t = task_impl(provider.current().reader(task_id=task_id))
     return render_template("task.html", task=t, page={"view": "task", "task": t["id"], "status": t["status"],
                                                        "project": t["project"]})
 
@@ -44,13 +44,12 @@ def compare():
         raise BadRequestError("ids", "must list at least one task id (comma-separated)")
     if len(ids) > 20:
         raise BadRequestError("ids", "may list at most 20 tasks", len(ids))
-    tasks = [task_impl(provider.reader(i)) for i in ids]
+    tasks = [task_impl(provider.current().reader(task_id=i)) for i in ids]
     resp = make_response(render_template(
         "compare.html", tasks=tasks, page={"view": "compare", "tasks": [{"id": t["id"], "name": t["name"]} for t in tasks]}))
     # plotly's parcoords draws with WebGL through regl, which compiles shaders from strings
     # (new Function): this one page needs 'unsafe-eval'. It still loads script only from here.
-    resp.headers["Content-Security-Policy"] = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
-    return resp
+    return set_csp(resp, EVAL_PAGE_CSP)
 
 
 @bp.get("/favicon.ico")

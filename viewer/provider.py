@@ -1,31 +1,91 @@
-"""Access to the store from a request: the one place routes get their data from.
+"""The viewer's one door to the data: a :class:`Provider` over a :class:`ringlog.store.Store`.
 
-Routes call :func:`store` and :func:`reader`; tests may put any object following the Store
-contract (``/work/CONTRACTS.md``) into ``app.config["RINGLOG_STORE"]``.
+Routes never touch files and never build a file path from a URL: they ask the app's provider
+(:func:`current`), whose methods take keyword-only arguments and answer the store's typed results
+(:class:`~ringlog.store.TaskReader`, :class:`~ringlog.store.Scalar`,
+:class:`~ringlog.store.Decimated`, :class:`~ringlog.store.MediaRecord`). The pure ``*_impl``
+functions of the other modules take a TaskReader the provider handed out, so tests call them
+without HTTP on stores built with :mod:`ringlog.store.testing`.
+
+Unknown or malformed task ids are :class:`~ringlog.store.TaskNotFoundError` (a 404 in
+``errors.py``); a media record id the store will not serve is a
+:class:`~ringlog.store.MediaNotFoundError` (also a 404).
 """
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
 from flask import current_app
 
-from .errors import NotFoundError
+from ringlog.store import MediaRecord, Store, TaskNotFoundError, TaskReader
+from ringlog.store.reports import ReportStore
 
-_TASK_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-
-
-def store():
-    return current_app.config["RINGLOG_STORE"]
+_EXTENSION = "ringlog_provider"
 
 
-def reader(task_id: str):
-    """The TaskReader for ``task_id``; unknown or malformed ids are a 404 (never a 500)."""
-    if not _TASK_ID.match(task_id) or task_id.strip(".") == "":
-        raise NotFoundError(f"unknown task id {task_id!r}")
-    try:
-        return store().task(task_id)
-    except KeyError as e:
-        raise NotFoundError(f"unknown task id {task_id!r}") from e
-    except FileNotFoundError as e:
-        raise NotFoundError(f"unknown task id {task_id!r}") from e
+class Provider:
+    """Everything the viewer reads, from one store root. Safe to share between request threads
+    (the Store is; the report store is built once, on first use)."""
+
+    def __init__(self, store: Store):
+        if not isinstance(store, Store):
+            raise TypeError(f"store: must be a ringlog.store.Store (given: {type(store).__name__})")
+        self._store = store
+        self._reports: ReportStore | None = None
+
+    @property
+    def root(self) -> Path:
+        return self._store.root
+
+    # --- tasks ---------------------------------------------------------------------------
+    def projects(self) -> list[str]:
+        return self._store.projects()
+
+    def task_rows(self, *, project: str | None = None) -> list[dict]:
+        """Every task's catalog row (id, name, project, status, tags, created, updated, summary, config)."""
+        return self._store.tasks(project)
+
+    def query_tasks(self, *, project: str | None = None, text: str | None = None, tags: tuple[str, ...] = (),
+                    status: str | None = None, sort: str = "updated", descending: bool = True,
+                    offset: int = 0, limit: int | None = 50,
+                    metric_filters: tuple = ()) -> tuple[list[dict], int]:
+        """One page of catalog rows and the total count (the catalog is rebuilt first if missing)."""
+        if not self._store.catalog.path.exists():
+            self._store.projects()  # rebuilds a missing catalog from the task folders
+        return self._store.catalog.query(project=project, text=text, tags=tuple(tags), status=status, sort=sort,
+                                         descending=descending, offset=offset, limit=limit,
+                                         metric_filters=tuple(metric_filters))
+
+    def reader(self, *, task_id: str) -> TaskReader:
+        """A fresh snapshot of one task; :class:`TaskNotFoundError` for unknown or malformed ids."""
+        if not isinstance(task_id, str):
+            raise TaskNotFoundError(f"task_id: must be a str (given: {task_id!r})")
+        return self._store.task(task_id)
+
+    # --- media -----------------------------------------------------------------------------
+    def media(self, *, task_id: str, title: str | None = None, series: str | None = None) -> list[MediaRecord]:
+        return self.reader(task_id=task_id).media_records(title, series)
+
+    def media_file(self, *, task_id: str, record_id: int) -> Path:
+        """The file of media record ``record_id``, resolved and checked by the store."""
+        return self.reader(task_id=task_id).media_file(record_id)
+
+    # --- reports -----------------------------------------------------------------------------
+    @property
+    def reports(self) -> ReportStore:
+        """The reports under ``<root>/.reports`` (built once)."""
+        if self._reports is None:
+            self._reports = ReportStore(self._store.root)
+        return self._reports
+
+
+def install(app, store: Store) -> Provider:
+    """Attach a provider over ``store`` to ``app`` (called once by ``create_app``)."""
+    p = app.extensions[_EXTENSION] = Provider(store)
+    return p
+
+
+def current() -> Provider:
+    """The provider of the app serving this request."""
+    return current_app.extensions[_EXTENSION]

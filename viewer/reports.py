@@ -7,8 +7,8 @@ for the PDF).
 
 Every route asks :class:`ringlog.store.reports.ReportStore` (files under ``<root>/.reports``);
 the rules (version check, publish lock, archive before delete) live there and are mapped to
-HTTP codes here: 404 unknown, 400 bad argument, 409 stale version, 423 published (locked),
-403 delete of a non-archived report.
+HTTP codes in ``errors.py``: 404 unknown, 400 bad argument, 409 stale version, 423 published
+(locked), 403 delete of a non-archived report.
 
 Cross-site requests cannot change anything: a state-changing request whose ``Origin`` is another
 site, or that a browser labels ``Sec-Fetch-Site: cross-site``, is refused (the viewer has no login,
@@ -21,14 +21,15 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import (Blueprint, Response, current_app, jsonify, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, Response, jsonify, render_template, request, send_file, url_for
 
-from ringlog.store.reports import (MAX_IMAGE_BYTES, ReportError, ReportNotArchivedError,
-                                   ReportNotFoundError, ReportPublishedError, ReportStore,
-                                   ReportValueError, ReportVersionConflictError)
+from ringlog.store.reports import MAX_IMAGE_BYTES, ReportStore, ReportValueError
 
+from . import provider
+from .errors import ForbiddenError, TooLargeError, UnavailableError
 from .markdown import render
+from .reports_pdf import PdfUnavailableError, report_pdf
+from .security import ASSET_CSP, set_csp
 
 bp = Blueprint("reports", __name__)
 
@@ -37,39 +38,8 @@ _SUMMARY_FIELDS = ("id", "name", "project", "description", "tags", "status", "ar
 
 
 def report_store() -> ReportStore:
-    """The app's ReportStore, built once from RINGLOG_ROOT (or the Store's ``root``)."""
-    ext = current_app.extensions
-    rs = ext.get("ringlog_reports")
-    if rs is None:
-        root = current_app.config.get("RINGLOG_ROOT")
-        if root is None:
-            root = getattr(current_app.config.get("RINGLOG_STORE"), "root", None)
-        if root is None:
-            raise RuntimeError("reports need app.config['RINGLOG_ROOT'] (the store root folder)")
-        rs = ext["ringlog_reports"] = ReportStore(root)
-    return rs
-
-
-def _error(code: int, message: str, **extra: Any) -> Response:
-    resp = jsonify({"error": {"code": code, "message": message, **extra}})
-    resp.status_code = code
-    return resp
-
-
-@bp.errorhandler(ReportError)
-def _report_error(e: ReportError):
-    if isinstance(e, ReportVersionConflictError):
-        cur = e.current or {}
-        return _error(409, str(e), kind="version_conflict", current_version=cur.get("version"))
-    if isinstance(e, ReportPublishedError):
-        return _error(423, str(e), kind="published")
-    if isinstance(e, ReportNotArchivedError):
-        return _error(403, str(e), kind="not_archived")
-    if isinstance(e, ReportNotFoundError):
-        if request.path.startswith("/api/"):
-            return _error(404, str(e), kind="not_found")
-        return Response(render_template("reports_error.html", code=404, message=str(e)), 404)
-    return _error(400, str(e), kind="bad_request")
+    """The app's ReportStore (``<root>/.reports``), from the provider."""
+    return provider.current().reports
 
 
 @bp.before_request
@@ -79,7 +49,7 @@ def _refuse_cross_site_writes():
     site = request.headers.get("Sec-Fetch-Site")
     origin = request.headers.get("Origin")
     if site in ("cross-site", "same-site") or (origin and urlsplit(origin).netloc != request.host):
-        return _error(403, f"cross-site request refused: Origin {origin!r} is not this viewer ({request.host})")
+        raise ForbiddenError(f"cross-site request refused: Origin {origin!r} is not this viewer ({request.host})")
     return None
 
 
@@ -240,8 +210,8 @@ def api_preview():
 def api_upload(report_id: str):
     """Upload one image (multipart field ``file``); answers its URL and a Markdown snippet."""
     if (request.content_length or 0) > MAX_IMAGE_BYTES + (1 << 20):  # refuse before spooling the body
-        return _error(413, f"image upload must be at most {MAX_IMAGE_BYTES} bytes, got a "
-                           f"{request.content_length}-byte request", kind="too_large")
+        raise TooLargeError(f"image upload must be at most {MAX_IMAGE_BYTES} bytes, got a "
+                            f"{request.content_length}-byte request", kind="too_large")
     up = request.files.get("file")
     if up is None:
         raise ReportValueError("upload must be multipart/form-data with the image in field 'file'")
@@ -256,19 +226,16 @@ def api_upload(report_id: str):
 def api_asset(report_id: str, name: str):
     path = report_store().image_path(report_id, name)
     resp = send_file(path, conditional=True, max_age=86400)
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return resp
+    return set_csp(resp, ASSET_CSP)
 
 
 @bp.get("/api/reports/<report_id>/pdf")
 def api_pdf(report_id: str):
-    from .reports_pdf import PdfUnavailableError, report_pdf
-
     doc = report_store().get(report_id)
     try:
         pdf = report_pdf(doc, render(doc["markdown"], lazy_frames=False))
     except PdfUnavailableError as exc:
-        return _error(503, str(exc), kind="pdf_unavailable")
+        raise UnavailableError(str(exc), kind="pdf_unavailable") from exc
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = _disposition(doc["name"], "pdf")
     return resp

@@ -1,7 +1,9 @@
 """Pure functions behind the scalar routes: series listing, decimated charts, CSV export.
 
-They take a TaskReader (see ``/work/CONTRACTS.md``) and plain arguments already validated by
-``params.py``, and return plain dicts/iterators, so tests call them without HTTP.
+They take a :class:`ringlog.store.TaskReader` (from ``provider.py``) and plain arguments already
+validated by ``params.py``, read the store's typed results (:class:`~ringlog.store.Decimated`,
+:class:`~ringlog.store.Scalar`) and return plain dicts/iterators, so tests call them without HTTP.
+This is the one scalar pipeline: the task page, compare and report widgets all chart its answer.
 
 Costs: :func:`scalar_impl` costs one ``TaskReader.decimate`` query (independent of series
 length) plus O(points) numpy work for the envelope band and non-finite markers. With
@@ -17,6 +19,8 @@ import re
 from collections.abc import Iterator
 
 import numpy as np
+
+from ringlog.store import Decimated, TaskReader
 
 from .errors import BadRequestError, NotFoundError
 
@@ -40,7 +44,7 @@ def section_of(title: str) -> str:
 #: ClearML's ``Logger.report_single_value(name, value)`` stores one point at step 0 under this
 #: title (series = the value's name); such values are listed in a table, not charted.
 SINGLE_VALUE_TITLE = "Summary"
-#: reserved title of the system metrics sampler (CONTRACTS.md): its series have different
+#: reserved title of the system metrics sampler (the SDK's sysmetrics capture): its series have different
 #: units, so each gets a chart of its own in a collapsed "system" section, as W&B's System panel
 SYSTEM_TITLE = "system"
 _CPU_CORE = re.compile(r"cpu\d+_percent")
@@ -63,7 +67,7 @@ def _natural(s: str) -> list:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
 
 
-def series_impl(reader) -> dict:
+def series_impl(reader: TaskReader) -> dict:
     """Every (title, series) of the task with its last/min/max/count, grouped into charts.
 
     A chart is one title (``id`` = ``name`` = the title) except for the reserved ``system``
@@ -72,10 +76,7 @@ def series_impl(reader) -> dict:
     ``single_values`` (name, value, step) and not charted; a ``Summary`` series with more points
     stays a chart. Cost: one ``last_metrics()`` call; O(series).
     """
-    try:
-        stats = reader.last_metrics()
-    except Exception:  # a brand-new task may have no metrics file yet
-        stats = {}
+    stats = reader.last_metrics()
     charts: dict[str, dict] = {}
     singles = []
     for title, series in reader.series():
@@ -104,26 +105,23 @@ def series_impl(reader) -> dict:
     return {"task": reader.id, "charts": ordered, "single_values": singles}
 
 
-def _single_value(reader, title: str, series: str, st: dict) -> dict:
+def _single_value(reader: TaskReader, title: str, series: str, st: dict) -> dict:
     value, step = st.get("last"), st.get("last_step")
     if value is None and st.get("count") is None:  # no stats (yet): read the one point itself
-        try:
-            s = reader.scalar(title, series)
-        except Exception:
-            s = None
-        if s is not None and len(s.value):
+        s = reader.scalar(title, series)
+        if len(s):
             value, step = float(s.value[-1]), int(s.step[-1])
     return {"name": series, "value": value, "step": step}
 
 
-def _known_series(reader, title: str, series: str | None) -> tuple[str, str]:
+def _known_series(reader: TaskReader, title: str, series: str | None) -> tuple[str, str]:
     series = title if series is None else series
     if (title, series) not in set(map(tuple, reader.series())):
         raise NotFoundError(f"task {reader.id!r} has no scalar series title={title!r} series={series!r}")
     return title, series
 
 
-def parse_x(x: str, reader) -> tuple[str, tuple[str, str] | None]:
+def parse_x(x: str, reader: TaskReader) -> tuple[str, tuple[str, str] | None]:
     """``step``/``time``/``wall``, or ``metric:<key>`` naming another logged series (W&B step_metric)."""
     if x in X_KINDS:
         return x, None
@@ -137,7 +135,7 @@ def parse_x(x: str, reader) -> tuple[str, tuple[str, str] | None]:
     raise BadRequestError("x", "must be step, time, wall or metric:<key>", x)
 
 
-def scalar_impl(reader, title: str, series: str | None = None, *, x: str = "step",
+def scalar_impl(reader: TaskReader, title: str, series: str | None = None, *, x: str = "step",
                 x_min: float | None = None, x_max: float | None = None, points: int = 2000,
                 method: str = "m4") -> dict:
     """One series decimated to ``points`` buckets over ``[x_min, x_max]`` (whole series if None)."""
@@ -148,12 +146,12 @@ def scalar_impl(reader, title: str, series: str | None = None, *, x: str = "step
     d = reader.decimate(title, series, x_min=x_min, x_max=x_max, points=points, x=x_kind, method=method)
     xs = np.asarray(d.x, dtype=np.float64)
     ys = np.asarray(d.y, dtype=np.float64)
-    raw_count = int(getattr(d, "raw_count", len(xs)))
+    raw_count = int(d.raw_count)
     exact = raw_count <= len(xs)
     return {
         "task": reader.id, "title": title, "series": series, "key": series_key(title, series),
         "x_kind": x_kind, "x_metric": None, "method": method, "points": points,
-        "level": int(getattr(d, "level", 0)), "raw_count": raw_count, "exact": exact,
+        "level": int(d.level), "raw_count": raw_count, "exact": exact,
         "range": {"x_min": x_min, "x_max": x_max},
         "x": xs, "y": ys,
         "band": None if exact else band_of(d, xs, ys, points),
@@ -161,21 +159,19 @@ def scalar_impl(reader, title: str, series: str | None = None, *, x: str = "step
     }
 
 
-def band_of(d, xs: np.ndarray, ys: np.ndarray, points: int) -> dict | None:
-    """The min/max envelope per bucket: the store's band arrays if it gives them, else computed.
+def band_of(d: Decimated, xs: np.ndarray, ys: np.ndarray, points: int) -> dict | None:
+    """The min/max envelope per bucket, drawn as steps: the store's ``band_x``/``band_lo``/``band_hi``.
 
-    M4/MinMax results contain each bucket's true min and max, so grouping the returned points by
-    the query's bucket edges recovers the exact envelope in O(len(xs)).
+    When the store answered from raw points it gives no band; then M4/MinMax results contain each
+    bucket's true min and max, so grouping the returned points by the query's bucket edges
+    recovers the exact envelope in O(len(xs)).
     """
-    for lo_name, hi_name, x_name in (("band_lo", "band_hi", "band_x"), ("lo", "hi", "band_x"),
-                                     ("ymin", "ymax", "bucket_x")):
-        lo, hi, bx = getattr(d, lo_name, None), getattr(d, hi_name, None), getattr(d, x_name, None)
-        if lo is not None and hi is not None and bx is not None and len(bx) == len(lo) == len(hi):
-            return {"x": np.asarray(bx, np.float64), "lo": np.asarray(lo, np.float64),
-                    "hi": np.asarray(hi, np.float64)}
+    if d.band_x is not None and d.band_lo is not None and d.band_hi is not None:
+        return {"x": np.asarray(d.band_x, np.float64), "lo": np.asarray(d.band_lo, np.float64),
+                "hi": np.asarray(d.band_hi, np.float64)}
     if len(xs) == 0:
         return None
-    edges = getattr(d, "bucket_edges", None)
+    edges = d.bucket_edges
     if edges is None or len(edges) < 2:
         edges = np.linspace(xs.min(), xs.max(), points + 1) if np.isfinite(xs).all() else None
     if edges is None:
@@ -202,7 +198,7 @@ def _kind(v: float) -> str:
     return "nan" if np.isnan(v) else ("+inf" if v > 0 else "-inf")
 
 
-def nonfinite_markers(d, xs: np.ndarray, ys: np.ndarray) -> dict:
+def nonfinite_markers(d: Decimated, xs: np.ndarray, ys: np.ndarray) -> dict:
     """Positions, kinds (``nan``, ``+inf``, ``-inf``) and counts of non-finite values in the range.
 
     The store's ``nonfinite_x``/``nonfinite_y``/``nonfinite_count`` cover points the decimation
@@ -212,13 +208,10 @@ def nonfinite_markers(d, xs: np.ndarray, ys: np.ndarray) -> dict:
     Cost: O(markers log markers), markers <= 3 per bucket.
     """
     marks: dict[tuple[float, str], int] = {}
-    nx, ny = getattr(d, "nonfinite_x", None), getattr(d, "nonfinite_y", None)
-    if nx is not None and ny is not None and len(nx) == len(ny):
-        cnt = getattr(d, "nonfinite_count", None)
-        cnt = np.asarray(cnt, np.int64) if cnt is not None and len(cnt) == len(nx) else np.ones(len(nx), np.int64)
-        for x, y, c in zip(np.asarray(nx, np.float64).tolist(), np.asarray(ny, np.float64).tolist(), cnt.tolist()):
-            key = (x, _kind(y))
-            marks[key] = marks.get(key, 0) + int(c)
+    for x, y, c in zip(np.asarray(d.nonfinite_x, np.float64).tolist(), np.asarray(d.nonfinite_y, np.float64).tolist(),
+                       np.asarray(d.nonfinite_count, np.int64).tolist()):
+        key = (x, _kind(y))
+        marks[key] = marks.get(key, 0) + int(c)
     bad = ~np.isfinite(ys)
     for x, y in zip(xs[bad].tolist(), ys[bad].tolist()):
         marks.setdefault((x, _kind(y)), 1)
@@ -227,7 +220,7 @@ def nonfinite_markers(d, xs: np.ndarray, ys: np.ndarray) -> dict:
             "count": np.asarray([marks[k] for k in order], np.int64)}
 
 
-def _scalar_vs_metric(reader, title, series, metric, x_min, x_max, points, method) -> dict:
+def _scalar_vs_metric(reader: TaskReader, title, series, metric, x_min, x_max, points, method) -> dict:
     """Chart ``title/series`` against another logged metric (W&B ``define_metric(step_metric=)``).
 
     Both series are decimated by step; each point's x is the metric's value at that step,
@@ -256,7 +249,7 @@ def _scalar_vs_metric(reader, title, series, metric, x_min, x_max, points, metho
         steps, ys, xs = steps[inside], ys[inside], xs[inside]
     else:
         steps, ys, xs = steps[:0], ys[:0], steps[:0]
-    raw_count = int(getattr(d, "raw_count", len(steps)))
+    raw_count = int(d.raw_count)
     order = np.argsort(xs, kind="stable") if len(xs) and not np.all(np.diff(xs) >= 0) else None
     if order is not None:
         xs, ys = xs[order], ys[order]
@@ -264,34 +257,27 @@ def _scalar_vs_metric(reader, title, series, metric, x_min, x_max, points, metho
     return {
         "task": reader.id, "title": title, "series": series, "key": series_key(title, series),
         "x_kind": "metric", "x_metric": series_key(mt, ms), "method": method, "points": points,
-        "level": int(getattr(d, "level", 0)), "raw_count": raw_count, "exact": raw_count <= len(steps),
+        "level": int(d.level), "raw_count": raw_count, "exact": raw_count <= len(steps),
         "range": {"x_min": x_min, "x_max": x_max},
         "x": xs, "y": ys, "band": None,
-        "nonfinite": {"x": xs[bad], "kind": ["nan" if np.isnan(v) else ("+inf" if v > 0 else "-inf")
-                                             for v in ys[bad]]},
+        "nonfinite": {"x": xs[bad], "kind": [_kind(v) for v in ys[bad].tolist()],
+                      "count": np.ones(int(bad.sum()), np.int64)},
     }
 
 
-def csv_chunks(reader, title: str, series: str | None = None) -> Iterator[str]:
+def csv_chunks(reader: TaskReader, title: str, series: str | None = None) -> Iterator[str]:
     """Every logged point of one series as CSV text (``step,value,wall_time``), in chunks.
 
     Full resolution, never sampled (steps beyond 2**53 would lose precision). Values are written with 17 significant digits (round-trip
     exact); NaN/Inf as ``nan``/``inf``/``-inf``.
     """
     title, series = _known_series(reader, title, series)
-    count = getattr(reader, "count", None)
     yield "step,value,wall_time\n"
-    if count is None:  # a reader without count(): one read, still streamed as text chunks
-        s = reader.scalar(title, series)
-        blocks = ((s, a, min(len(s.step), a + CSV_CHUNK)) for a in range(0, len(s.step), CSV_CHUNK))
-    else:              # read CSV_CHUNK points at a time: memory stays bounded for 100M points
-        n = int(count(title, series))
-        blocks = ((reader.scalar(title, series, a, min(n, a + CSV_CHUNK)), 0, min(n, a + CSV_CHUNK) - a)
-                  for a in range(0, n, CSV_CHUNK))
-    for s, start, stop in blocks:
+    n = reader.count(title, series)
+    for a in range(0, n, CSV_CHUNK):  # CSV_CHUNK points at a time: memory stays bounded for 100M points
+        s = reader.scalar(title, series, a, min(n, a + CSV_CHUNK))
         buf = io.StringIO()
-        np.savetxt(buf, np.column_stack([s.step[start:stop].astype(np.float64),
-                                         s.value[start:stop], s.time[start:stop]]),
+        np.savetxt(buf, np.column_stack([s.step.astype(np.float64), s.value, s.time]),
                    fmt=("%d", "%.17g", "%.17g"), delimiter=",")
         yield buf.getvalue()
 

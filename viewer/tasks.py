@@ -7,26 +7,28 @@ config into columns. Rows are plain dicts ready for JSON.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from ringlog.store import STATUSES as STORE_STATUSES
+from ringlog.store import TaskReader
+
 from .errors import BadRequestError
+from .provider import Provider
 
 #: sort keys answered by the catalog besides ``summary.<key>`` and ``config.<key>``
 SORT_KEYS = ("updated", "created", "name", "status", "project", "id")
-#: statuses the SDK writes (ClearML adds e.g. "published"); any lowercase word is accepted as a filter
-STATUSES = ("created", "running", "completed", "failed", "aborted", "stopped", "published")
-STATUS_RE = re.compile(r"^[a-z_]{1,32}$")
+#: the statuses a task can have: the store's own list (``TaskWriter.set_meta`` accepts no other)
+STATUSES = STORE_STATUSES
 MAX_COLUMNS = 40
 
 
-def projects_impl(store) -> dict:
+def projects_impl(provider: Provider) -> dict:
     """Every project with its task count and last update (from the catalog)."""
     out = []
-    for name in store.projects():
-        rows, total = store.catalog.query(project=name, sort="updated", descending=True, offset=0, limit=1)
+    for name in provider.projects():
+        rows, total = provider.query_tasks(project=name, sort="updated", descending=True, offset=0, limit=1)
         updated = rows[0].get("updated") if rows else None
         out.append({"name": name, "tasks": total, "updated": updated})
     return {"projects": out}
@@ -100,19 +102,13 @@ def check_sort(sort: str) -> str:
     raise BadRequestError("sort", f"must be one of {', '.join(SORT_KEYS)}, summary.<key> or config.<key>", sort)
 
 
-def tasks_impl(store, *, project: str | None = None, text: str | None = None, tags: tuple[str, ...] = (),
-               status: str | None = None, sort: str = "updated", descending: bool = True,
-               offset: int = 0, limit: int = 50, metric_filters: tuple = ()) -> dict:
+def tasks_impl(provider: Provider, *, project: str | None = None, text: str | None = None,
+               tags: tuple[str, ...] = (), status: str | None = None, sort: str = "updated",
+               descending: bool = True, offset: int = 0, limit: int = 50, metric_filters: tuple = ()) -> dict:
     """One page of the task table plus the summary/config columns present on that page."""
-    cat_path = getattr(store.catalog, "path", None)
-    if cat_path is not None and not cat_path.exists():
-        store.projects()  # the store rebuilds a missing catalog from the task folders
-    try:
-        rows, total = store.catalog.query(project=project, text=text, tags=tuple(tags), status=status,
-                                          sort=sort, descending=descending, offset=offset, limit=limit,
-                                          metric_filters=tuple(metric_filters))
-    except (ValueError, TypeError) as e:
-        raise BadRequestError("sort" if "sort" in str(e) else "query", f"was rejected by the catalog: {e}") from e
+    rows, total = provider.query_tasks(project=project, text=text, tags=tuple(tags), status=status, sort=sort,
+                                       descending=descending, offset=offset, limit=limit,
+                                       metric_filters=tuple(metric_filters))
     now = time.time()
     out = [task_row(r, now) for r in rows]
     summary_cols: dict[str, None] = {}
@@ -131,7 +127,7 @@ def tasks_impl(store, *, project: str | None = None, text: str | None = None, ta
     }
 
 
-def task_impl(reader) -> dict:
+def task_impl(reader: TaskReader) -> dict:
     """Everything the task page header, Configuration, Info and Summary tabs show."""
     info = dict(reader.info)
     row = task_row(info)
@@ -148,13 +144,9 @@ def task_impl(reader) -> dict:
     }
 
 
-def console_impl(reader, since: int = 0, limit: int = 5000) -> dict:
+def console_impl(reader: TaskReader, since: int = 0, limit: int = 5000) -> dict:
     """Console records from record number ``since`` on; ``next`` is the cursor for the next poll."""
-    try:
-        records = reader.console(since=since)
-    except FileNotFoundError:
-        records = []
-    records = list(records)
+    records = reader.console(since=since, limit=limit + 1)
     more = len(records) > limit
     records = records[:limit]
     lines = [{"time": r.get("time"), "stream": r.get("stream"), "level": r.get("level"),

@@ -1,8 +1,9 @@
 """What each widget type shows, as JSON for static/widget.js (pure functions over the Store).
 
 * ``scalar``: one chart per metric (title); one trace per (task, variant); x is the iteration,
-  seconds from the task's start, or wall time (epoch ms); decimated server-side by the store
-  (min/max preserving), so a spike never disappears.
+  seconds from the task's start, or wall time (epoch ms). Each trace comes from the task page's
+  pipeline (``scalars.scalar_impl``): decimated by the store (min/max preserving, so a spike never
+  disappears), with the min/max envelope ``band`` and the NaN/Inf ``nonfinite`` markers.
 * ``plot``: the latest stored plotly figure of each (task, metric, variant).
 * ``sample``: debug samples of each (task, metric, variant), every kept iteration (the widget
   shows the latest with an iteration slider).
@@ -23,6 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from .errors import BadRequestError
+from .media import media_impl
+from .provider import Provider
+from .scalars import scalar_impl
 from .widget_query import WidgetQuery, last_metrics_by_id, md5
 
 SINGLE_TITLE = "Summary"
@@ -43,43 +48,21 @@ def _floats(a: Any) -> list[float | None]:
     return [None if not math.isfinite(v) else v for v in arr.tolist()]
 
 
-_DECIMATE_AXIS = {"iter": "step", "timestamp": "time", "iso_time": "wall"}
+#: widget x axes -> the scalar pipeline's (and the store's decimate) x kinds
+_X_KIND = {"iter": "step", "timestamp": "time", "iso_time": "wall"}
 
 
-def _xy(reader, title: str, series: str, xaxis: str, points: int, created: float | None
-        ) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) of one series, decimated by the store (min/max kept per bucket).
-
-    x is the step (``iter``), seconds since the task started (``timestamp``) or unix seconds
-    (``iso_time``): the store's ``decimate`` axes "step", "time" and "wall".
-    """
-    decimate = getattr(reader, "decimate", None)
-    if decimate is not None:  # the store's reader always has it; errors inside must surface
-        d = decimate(title, series, points=points, x=_DECIMATE_AXIS[xaxis])
-        return np.asarray(d.x, dtype=np.float64), np.asarray(d.y, dtype=np.float64)
-    # a provider without decimation (the widget tests' fake store): reduce the raw points here
-    s = reader.scalar(title, series)
-    x = np.asarray(s.step if xaxis == "iter" else s.time, dtype=np.float64)
-    y = np.asarray(s.value, dtype=np.float64)
-    if xaxis == "timestamp":
-        x = x - (float(created) if created else (float(x[0]) if len(x) else 0.0))
-    if len(x) > points:
-        # keep each bucket's min and max so extremes survive
-        edges = np.linspace(0, len(x), points // 2 + 1).astype(np.int64)
-        keep = set()
-        for a, b in zip(edges[:-1], edges[1:]):
-            if b > a:
-                seg = y[a:b]
-                finite = np.isfinite(seg)
-                if finite.any():
-                    idx = np.flatnonzero(finite)
-                    keep.add(a + idx[np.argmin(seg[idx])])
-                    keep.add(a + idx[np.argmax(seg[idx])])
-                else:
-                    keep.add(a)
-        order = np.array(sorted(keep), dtype=np.int64)
-        x, y = x[order], y[order]
-    return x, y
+def _trace_arrays(payload: dict, scale: float) -> dict[str, Any]:
+    """x/y, the min/max envelope band and the NaN/Inf markers of one ``scalar_impl`` answer, as
+    JSON lists (x times ``scale``: plotly date axes take epoch milliseconds)."""
+    band = payload["band"]
+    nf = payload["nonfinite"]
+    return {"x": _floats(payload["x"] * scale), "y": _floats(payload["y"]),
+            "band": None if band is None else {"x": _floats(band["x"] * scale), "lo": _floats(band["lo"]),
+                                               "hi": _floats(band["hi"])},
+            "nonfinite": {"x": _floats(np.asarray(nf["x"], np.float64) * scale), "kind": list(nf["kind"]),
+                          "count": [int(c) for c in nf["count"]]},
+            "raw_count": payload["raw_count"], "exact": payload["exact"]}
 
 
 def task_entry(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,28 +70,30 @@ def task_entry(row: Mapping[str, Any]) -> dict[str, Any]:
             "status": row.get("status"), "url": task_url(row["id"])}
 
 
-def scalar_data(store, rows: list[dict], q: WidgetQuery, points: int) -> dict[str, Any]:
+def scalar_data(provider: Provider, rows: list[dict], q: WidgetQuery, points: int) -> dict[str, Any]:
+    """One chart per metric, one trace per (task, variant): the task page's scalar pipeline
+    (``scalars.scalar_impl``), so widgets draw the same envelope band and NaN/Inf markers."""
     charts: dict[str, dict[str, Any]] = {}
     multi = len(rows) > 1
+    scale = 1000.0 if q.xaxis == "iso_time" else 1.0
     for row in rows:
-        reader = store.task(row["id"])
+        reader = provider.reader(task_id=row["id"])
         for title, series in reader.series():
             if title == SINGLE_TITLE or not _matches(title, q.metrics) or not _matches(series, q.variants):
                 continue
-            x, y = _xy(reader, title, series, q.xaxis, points, row.get("created"))
-            if q.xaxis == "iso_time":
-                x = x * 1000.0  # plotly date axes take epoch milliseconds
+            # M4 keeps up to 4 points per bucket: points // 4 buckets keep a trace within ``points``
+            payload = scalar_impl(reader, title, series, x=_X_KIND[q.xaxis], points=max(points // 4, 4))
             label = f"{row.get('name') or row['id']} · {series}" if multi else series
             charts.setdefault(title, {"title": title, "traces": []})["traces"].append(
-                {"task": row["id"], "series": series, "name": label, "x": _floats(x), "y": _floats(y)})
+                {"task": row["id"], "series": series, "name": label, **_trace_arrays(payload, scale)})
     return {"charts": [charts[t] for t in sorted(charts)]}
 
 
-def plot_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
+def plot_data(provider: Provider, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
     plots = []
     for row in rows:
         latest: dict[tuple[str, str], dict] = {}
-        for rec in store.task(row["id"]).plots():
+        for rec in provider.reader(task_id=row["id"]).plots():
             title, series = str(rec.get("title")), str(rec.get("series"))
             if not _matches(title, q.metrics) or not _matches(series, q.variants):
                 continue
@@ -122,23 +107,22 @@ def plot_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
     return {"plots": plots}
 
 
-def sample_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
-    from .media import media_impl  # the viewer's media listing: URLs served by /media/<task>/...
-
+def sample_data(provider: Provider, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
+    """Every kept sample, listed as the task page lists them (URLs by record id)."""
     groups = []
     for row in rows:
-        for g in media_impl(store.task(row["id"]))["groups"]:
+        for g in media_impl(provider.reader(task_id=row["id"]))["groups"]:
             if _matches(g["title"], q.metrics) and _matches(g["series"], q.variants):
                 groups.append({**g, "task": row["id"], "task_name": row.get("name")})
     return {"samples": groups}
 
 
-def single_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
+def single_data(provider: Provider, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
     columns: dict[str, None] = {}
     table = []
     for row in rows:
         values = {}
-        for (title, series), stats in store.task(row["id"]).last_metrics().items():
+        for (title, series), stats in provider.reader(task_id=row["id"]).last_metrics().items():
             if title == SINGLE_TITLE and _matches(series, q.variants or q.metrics):
                 values[series] = stats.get("last")
                 columns.setdefault(series)
@@ -173,10 +157,8 @@ def config_value(config: Any, path: str) -> Any:
     return None
 
 
-def parcoords_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
+def parcoords_data(provider: Provider, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
     if len(q.metrics) != 1 or q.metrics[0].count(".") != 1:
-        from .errors import BadRequestError
-
         raise BadRequestError("metrics", "must be one '<md5 metric>.<md5 variant>' id for parcoords",
                               q.metrics or None)
     metric_id, variant_id = q.metrics[0].split(".")
@@ -185,14 +167,14 @@ def parcoords_data(store, rows: list[dict], q: WidgetQuery) -> dict[str, Any]:
     out_rows = []
     skipped = []
     for row in rows:
-        reader = store.task(row["id"])
+        reader = provider.reader(task_id=row["id"])
         stats = last_metrics_by_id(reader).get((metric_id, variant_id))
         value = stats.get(_STAT_OF[q.value_type]) if stats else None
         if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
             skipped.append(row["id"])
             continue
         metric_name = metric_name or f"{stats['title']}/{stats['series']}"
-        config = (reader.info or {}).get("config") or {}
+        config = reader.info["config"]
         out_rows.append({"task": row["id"], "name": row.get("name"), "value": float(value),
                          "params": {p: config_value(config, p) for p in params}})
     dims = []

@@ -27,7 +27,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
+from ringlog.store import TaskNotFoundError, TaskReader
+
 from .errors import BadRequestError
+from .provider import Provider
 
 TYPES = ("scalar", "plot", "single", "sample", "parcoords")
 XAXES = ("iter", "timestamp", "iso_time")
@@ -169,27 +172,27 @@ def tag_filter(spec: Iterable[str]) -> Callable[[Iterable[str]], bool]:
 
 
 def _row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A catalog row (or a reader's info) with the fields widgets sort on always present."""
     out = dict(row)
-    out["id"] = str(row.get("id") or row.get("task_id"))
-    out.setdefault("name", out["id"])
+    out["name"] = out.get("name") or out["id"]
     out["tags"] = list(row.get("tags") or ())
-    out["updated"] = row.get("updated", row.get("last_update")) or 0.0
+    out["updated"] = row.get("updated") or 0.0
     out["created"] = row.get("created") or 0.0
     return out
 
 
-def select_tasks(store, q: WidgetQuery, *, page_limit: int = MAX_PAGE_SIZE) -> list[dict[str, Any]]:
+def select_tasks(provider: Provider, q: WidgetQuery, *, page_limit: int = MAX_PAGE_SIZE) -> list[dict[str, Any]]:
     """The catalog rows a widget shows, in order."""
     if q.objects and not q.dynamic:
         rows = []
         for tid in dict.fromkeys(q.objects):
             try:
-                info = store.task(tid).info
-            except (KeyError, FileNotFoundError):
+                info = provider.reader(task_id=tid).info
+            except TaskNotFoundError:
                 continue  # a deleted task leaves a gap, not a broken report
             rows.append(_row({**info, "id": tid}))
         return rows
-    rows = [_row(r) for r in store.tasks()]
+    rows = [_row(r) for r in provider.task_rows()]
     if q.objects:
         wanted = set(q.objects)
         rows = [r for r in rows if r["id"] in wanted]
@@ -214,7 +217,7 @@ def select_tasks(store, q: WidgetQuery, *, page_limit: int = MAX_PAGE_SIZE) -> l
         bare = key[1:] if desc else key
         m = _METRIC_ORDER.match(bare)
         if m:
-            values = {r["id"]: metric_value(store, r["id"], m.group(1), m.group(2), m.group(3)) for r in rows}
+            values = {r["id"]: metric_value(provider, r["id"], m.group(1), m.group(2), m.group(3)) for r in rows}
             rows = _sorted_missing_last(rows, lambda r: values[r["id"]], desc)
         else:
             fld = ORDER_FIELDS[bare]
@@ -237,7 +240,7 @@ def _sorted_missing_last(rows: list[dict], key: Callable[[dict], Any], desc: boo
     return present + missing
 
 
-def last_metrics_by_id(reader) -> dict[tuple[str, str], dict[str, Any]]:
+def last_metrics_by_id(reader: TaskReader) -> dict[tuple[str, str], dict[str, Any]]:
     """``reader.last_metrics()`` keyed by (md5(title), md5(series)), each entry with its names."""
     out = {}
     for (title, series), stats in reader.last_metrics().items():
@@ -245,10 +248,11 @@ def last_metrics_by_id(reader) -> dict[tuple[str, str], dict[str, Any]]:
     return out
 
 
-def metric_value(store, task_id: str, metric_id: str, variant_id: str, value_type: str) -> float | None:
+def metric_value(provider: Provider, task_id: str, metric_id: str, variant_id: str,
+                 value_type: str) -> float | None:
     try:
-        stats = last_metrics_by_id(store.task(task_id)).get((metric_id, variant_id))
-    except (KeyError, FileNotFoundError):
+        stats = last_metrics_by_id(provider.reader(task_id=task_id)).get((metric_id, variant_id))
+    except TaskNotFoundError:
         return None
     if not stats:
         return None

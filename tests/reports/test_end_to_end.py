@@ -73,6 +73,7 @@ def test_scalar_widget_x_axes_over_the_real_store(store_root, xaxis):
     from werkzeug.datastructures import MultiDict
 
     from ringlog.store import Store
+    from ringlog.viewer.provider import Provider
     from ringlog.viewer.widgets import widget_impl
 
     st = Store(store_root)
@@ -81,7 +82,7 @@ def test_scalar_widget_x_axes_over_the_real_store(store_root, xaxis):
     steps = np.arange(100, dtype=np.int64)
     w.append(w.series_id("loss", "loss"), steps, np.linspace(1, 0, 100), created + 10.0 + steps)
     w.close()
-    (trace,) = widget_impl(st, MultiDict([("objects", "tx"), ("xaxis", xaxis)]))["charts"][0]["traces"]
+    (trace,) = widget_impl(Provider(st), MultiDict([("objects", "tx"), ("xaxis", xaxis)]))["charts"][0]["traces"]
     first, last = trace["x"][0], trace["x"][-1]
     expected = {"iter": (0, 99), "timestamp": (10.0, 109.0),
                 "iso_time": ((created + 10.0) * 1000, (created + 109.0) * 1000)}[xaxis]

@@ -8,7 +8,9 @@ from urllib.parse import parse_qsl
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from ringlog.store.testing import add_task, make_store
 from ringlog.viewer.errors import BadRequestError
+from ringlog.viewer.provider import Provider
 from ringlog.viewer.widget_query import parse_query, select_tasks, tag_filter
 
 
@@ -61,20 +63,23 @@ def test_bad_queries_name_the_parameter(qs, param):
 
 
 @pytest.fixture
-def store(fakes):
-    FakeTask, FakeStore = fakes.FakeTask, fakes.FakeStore
+def store(tmp_path):
+    st = make_store(tmp_path / "store")
 
     def t(i, acc, tags=(), project="vision", updated=0.0, name=None):
         scal = {} if acc is None else {("training", "accuracy"): ([0, 1, 2], [0.1, acc + 0.2, acc], [1, 2, 3])}
-        return FakeTask(id=f"t{i}", name=name or f"run{i}", project=project, tags=tags, updated=updated, scalars=scal)
-    return FakeStore([
-        t(1, 0.50, ("best",), updated=10), t(2, 0.90, ("best", "debug"), updated=40),
-        t(3, 0.70, (), updated=30), t(4, None, ("best",), updated=20), t(5, 0.99, ("best",), project="nlp", updated=50),
-    ])
+        add_task(st, project, name or f"run{i}", task_id=f"t{i}", tags=tags, created=0.0, updated=updated,
+                 scalars=scal)
+    t(1, 0.50, ("best",), updated=10)
+    t(2, 0.90, ("best", "debug"), updated=40)
+    t(3, 0.70, (), updated=30)
+    t(4, None, ("best",), updated=20)
+    t(5, 0.99, ("best",), project="nlp", updated=50)
+    return Provider(st)
 
 
-def ids(store, qs: str) -> list[str]:
-    return [r["id"] for r in select_tasks(store, parse_query(args(qs)))]
+def ids(provider, qs: str) -> list[str]:
+    return [r["id"] for r in select_tasks(provider, parse_query(args(qs)))]
 
 
 def test_latest_task_in_a_project(store):
@@ -93,7 +98,8 @@ def test_order_by_metric_md5_ids_value_min_max(store):
     assert ids(store, base + ".value") == ["t2", "t3", "t1", "t4"]  # t4 has no such metric: last
     assert ids(store, f"project=vision&order_by[]=last_metrics.{mid}.{vid}.value") == ["t1", "t3", "t2", "t4"]
     assert ids(store, base + ".max_value&page_size=2") == ["t2", "t3"]  # max = acc + 0.2
-    assert ids(store, f"project=vision&order_by[]=last_metrics.{mid}.{vid}.min_value") == ["t1", "t2", "t3", "t4"]
+    # every min is the first value, 0.1: ties keep the catalog's order (most recently updated first)
+    assert ids(store, f"project=vision&order_by[]=last_metrics.{mid}.{vid}.min_value") == ["t2", "t3", "t1", "t4"]
 
 
 def test_explicit_objects_keep_order_and_skip_unknown_ids(store, ):

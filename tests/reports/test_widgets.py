@@ -1,8 +1,9 @@
-"""Every widget type, over exact hand-made task data, and the /widgets/ routes."""
+"""Every widget type, over exact hand-made task data in a real store, and the /widgets/ routes."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 from urllib.parse import parse_qsl
 
 import numpy as np
@@ -10,7 +11,9 @@ import pytest
 from PIL import Image
 from werkzeug.datastructures import MultiDict
 
+from ringlog.store.testing import Plot, add_task, image, make_store
 from ringlog.viewer.errors import BadRequestError
+from ringlog.viewer.provider import Provider
 from ringlog.viewer.widgets import widget_impl
 
 
@@ -18,34 +21,35 @@ def md5(s: str) -> str:
     return hashlib.md5(s.encode("utf-8")).hexdigest()
 
 
+def _png(it: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (2, 2), (it * 40, 0, 0)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 @pytest.fixture
-def store(fakes, tmp_path):
-    T = fakes.FakeTask
-    media_dir = tmp_path / "t1"
-    (media_dir / "media").mkdir(parents=True)
-    for it in (0, 5):
-        Image.new("RGB", (2, 2), (it * 40, 0, 0)).save(media_dir / "media" / f"img_{it}.png")
+def store(tmp_path):
+    st = make_store(tmp_path / "store")
     n = 5000
     steps = np.arange(n)
     values = np.sin(steps / 100.0)
     values[1234] = 50.0  # a spike decimation must keep
-    t1 = T(id="t1", name="baseline", status="running", tags=("best",), created=1000.0, updated=30,
-           config={"General": {"lr": 0.1, "opt": "adam"}},
-           scalars={("loss", "train"): (steps, values, 1000.0 + steps * 0.5),
-                    ("loss", "val"): ([0, 10], [1.0, float("nan")], [1000.0, 1005.0]),
-                    ("Summary", "best_acc"): ([0], [0.93], [1010.0])},
-           plots_=[{"title": "conf", "series": "matrix", "iteration": 1, "figure": {"data": [{"type": "heatmap", "z": [[1]]}]}},
-                   {"title": "conf", "series": "matrix", "iteration": 7, "figure": {"data": [{"type": "heatmap", "z": [[7]]}]}}],
-           media_=[{"title": "images", "series": "pred", "iteration": it, "path": f"media/img_{it}.png", "kind": "image",
-                    "ext": "png", "caption": None, "time": 1.0} for it in (0, 5)],
-           path=media_dir)
-    t2 = T(id="t2", name="wider", status="completed", tags=("best",), updated=20, config={"General": {"lr": 0.01, "opt": "sgd"}},
-           scalars={("loss", "train"): ([0, 1], [2.0, 1.5], [1.0, 2.0]), ("Summary", "best_acc"): ([0], [0.95], [3.0])})
-    return fakes.FakeStore([t1, t2])
+    add_task(st, "p", "baseline", task_id="t1", status="running", tags=("best",), created=1000.0, updated=30,
+             config={"General": {"lr": 0.1, "opt": "adam"}},
+             scalars={("loss", "train"): (steps, values, 1000.0 + steps * 0.5),
+                      ("loss", "val"): ([0, 10], [1.0, float("nan")], [1000.0, 1005.0]),
+                      ("Summary", "best_acc"): ([0], [0.93], [1010.0])},
+             plots=[Plot("conf", "matrix", 1, {"data": [{"type": "heatmap", "z": [[1]]}]}),
+                    Plot("conf", "matrix", 7, {"data": [{"type": "heatmap", "z": [[7]]}]})],
+             media=[image("images", "pred", it, _png(it)) for it in (0, 5)])
+    add_task(st, "p", "wider", task_id="t2", tags=("best",), created=0.0, updated=20,
+             config={"General": {"lr": 0.01, "opt": "sgd"}},
+             scalars={("loss", "train"): ([0, 1], [2.0, 1.5], [1.0, 2.0]), ("Summary", "best_acc"): ([0], [0.95], [3.0])})
+    return st
 
 
 def data(store, qs):
-    return widget_impl(store, MultiDict(parse_qsl(qs, keep_blank_values=True)))
+    return widget_impl(Provider(store), MultiDict(parse_qsl(qs, keep_blank_values=True)))
 
 
 def test_scalar_widget_one_chart_per_metric_keeps_spikes(store):
@@ -81,7 +85,8 @@ def test_sample_widget_lists_every_kept_iteration_with_urls(store):
     d = data(store, "type=sample&objects=t1&metrics=images&variants=pred")
     (group,) = d["samples"]
     assert [it["iteration"] for it in group["items"]] == [0, 5]
-    assert group["items"][-1]["url"] == "/media/t1/media/img_5.png" and group["task"] == "t1"
+    assert group["items"][-1]["url"] == f"/media/t1/{group['items'][-1]['id']}" and group["task"] == "t1"
+    assert len({it["url"] for it in group["items"]}) == 2
 
 
 def test_single_widget_table(store):

@@ -9,6 +9,8 @@ import json
 import numpy as np
 import pytest
 
+from ringlog.store.testing import append_points
+
 A = "a" * 32
 
 
@@ -90,13 +92,13 @@ def test_scalar_zoom_returns_finer_data_in_range(client):
     assert full["raw_count"] == 50_000
 
 
-def test_scalar_other_x_axes(client, fake):
+def test_scalar_other_x_axes(client, store):
     rel = get_json(client, f"/api/tasks/{A}/scalar?title=train/acc&x=time")
     assert rel["x"][0] == 0.0 and rel["exact"]
     wall = get_json(client, f"/api/tasks/{A}/scalar?title=train/acc&x=wall")
     assert wall["x"][0] == pytest.approx(1.7e9)
     vs = get_json(client, f"/api/tasks/{A}/scalar?title=lr&series=group0&x=metric:lr/group1")
-    ref = fake.task(A).scalar("lr", "group1").value
+    ref = store.task(A).scalar("lr", "group1").value
     assert vs["x_kind"] == "metric" and vs["x_metric"] == "lr/group1"
     assert sorted(vs["x"]) == pytest.approx(sorted(ref))
 
@@ -117,38 +119,36 @@ def test_scalar_unknown_series_is_404(client):
     assert "nope" in data["error"]["message"]
 
 
-def test_etag_makes_unchanged_polls_free(client, fake):
+def test_etag_makes_unchanged_polls_free(client, live):
     url = f"/api/tasks/{A}/scalar?title=train/acc"
     r1 = client.get(url)
     etag = r1.headers["ETag"]
     r2 = client.get(url, headers={"If-None-Match": etag})
     assert r2.status_code == 304 and r2.data == b""
-    t = fake._tasks[A]
-    s = t.scalars[("train/acc", "train/acc")]
-    t.scalars[("train/acc", "train/acc")] = type(s)(np.r_[s.step, 300], np.r_[s.value, 9.0], np.r_[s.time, 2e9])
+    append_points(live[A], "train/acc", ([300], [9.0], [2e9]))  # the run logs one more point
     r3 = client.get(url, headers={"If-None-Match": etag})
     assert r3.status_code == 200 and json.loads(r3.data)["raw_count"] == 301
 
 
-def test_export_csv_is_full_resolution(client, fake):
+def test_export_csv_is_full_resolution(client, store):
     r = client.get(f"/api/tasks/{A}/export.csv?title=loss")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert "attachment" in r.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
     assert rows[0] == ["step", "value", "wall_time"] and len(rows) == 50_001
-    ref = fake.task(A).scalar("loss")
+    ref = store.task(A).scalar("loss")
     assert [float(v) for _, v, _ in rows[1:]] == pytest.approx(ref.value.tolist(), nan_ok=True)
     assert rows[101][1] == "nan" and rows[201][1] == "inf"
     assert client.get(f"/api/tasks/{A}/export.csv?title=nope").status_code == 404
     assert client.get(f"/api/tasks/{A}/export.csv").status_code == 400
 
 
-def test_console_cursor_returns_only_new_lines(client, fake):
+def test_console_cursor_returns_only_new_lines(client, live):
     first = get_json(client, f"/api/tasks/{A}/console?limit=4")
     assert [l["text"] for l in first["lines"]] == ["line 0", "line 1", "line 2", "line 3"] and first["more"]
     rest = get_json(client, f"/api/tasks/{A}/console?since={first['next']}")
     assert rest["lines"][0]["text"] == "line 4" and rest["next"] == 10 and not rest["more"]
-    fake._tasks[A].console_records.append({"time": 0, "stream": "stderr", "level": "error", "text": "boom"})
+    live[A].media.add_console([(0, "stderr", "error", "boom")])
     assert [l["text"] for l in get_json(client, f"/api/tasks/{A}/console?since=10")["lines"]] == ["boom"]
     assert "'since'" in get_json(client, f"/api/tasks/{A}/console?since=-1", 400)["error"]["message"]
 
@@ -158,7 +158,7 @@ def test_media_listing_and_files(client):
     groups = {(g["title"], g["series"]): g for g in data["groups"]}
     img = groups[("samples", "input")]["items"][0]
     assert img["kind"] == "image" and img["iteration"] == 5 and img["caption"] == "a <cat>"
-    assert img["url"] == f"/media/{A}/media/img_00000005.png"
+    assert img["url"] == f"/media/{A}/{img['id']}"   # by the record's stable id, never by a path
     with client.get(img["url"]) as r:
         assert r.status_code == 200 and r.data.startswith(b"\x89PNG")
         assert "sandbox" in r.headers["Content-Security-Policy"] and r.headers["X-Content-Type-Options"] == "nosniff"
@@ -195,11 +195,11 @@ def test_plots_with_history_histograms_over_steps_and_tables(client):
     assert "'latest'" in get_json(client, f"/api/tasks/{A}/plots?latest=maybe", 400)["error"]["message"]
 
 
-def test_unexpected_errors_are_a_json_500_without_traceback(app, client, fake, monkeypatch, caplog):
+def test_unexpected_errors_are_a_json_500_without_traceback(app, client, store, monkeypatch, caplog):
     def boom(*a, **k):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(type(fake.task(A)), "series", boom)
+    monkeypatch.setattr(type(store.task(A)), "series", boom)
     r = client.get(f"/api/tasks/{A}/series")
     assert r.status_code == 500
     body = r.get_data(as_text=True)
@@ -208,10 +208,10 @@ def test_unexpected_errors_are_a_json_500_without_traceback(app, client, fake, m
     assert "secret internal detail" in caplog.text   # logged on the server
 
 
-def test_store_errors_map_to_http_codes(client, fake, monkeypatch):
+def test_store_errors_map_to_http_codes(client, store, monkeypatch):
     from ringlog.store import errors as se
 
-    reader_type = type(fake.task(A))
+    reader_type = type(store.task(A))
     for exc, code in ((se.SeriesNotFoundError("title: no series 'x'"), 404),
                       (se.bad_value("points", "must be >= 2", 1), 400),
                       (se.CorruptStoreError("chunk 3 of loss is damaged"), 500)):

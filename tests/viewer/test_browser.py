@@ -8,7 +8,10 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from ringlog.store.testing import add_task, loss_curve, make_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,13 +29,20 @@ def _browser():
     return mod
 
 
+SPIKE = 10.0
+
+
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("ringlog_viewer_tests_bigstore", HERE / "bigstore.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod.build(tmp_path_factory.mktemp("big"), n_points=3_000_000)
+    """One task of 3M points (a loss curve with one spike no chart may hide and one NaN) plus a few
+    small charts, written through the real store."""
+    store = make_store(tmp_path_factory.mktemp("big"))
+    s = np.arange(500, dtype=np.int64)
+    scalars = {"loss": loss_curve(3_000_000, spike=SPIKE)}
+    scalars.update({f"train/acc_{k}": (s, np.sin(s / 30.0 + k), 1.7e9 + s * 1.0) for k in range(5)})
+    r = add_task(store, "bench", "big", tags=("browser",), config={"lr": 0.1}, summary={"loss": 0.1},
+                 scalars=scalars)
+    return store, r.id
 
 
 def test_task_page_draws_charts_and_zoom_fetches_finer_data(big_store):
@@ -46,7 +56,7 @@ def test_task_page_draws_charts_and_zoom_fetches_finer_data(big_store):
     from ringlog.viewer.serve import BackgroundServer
 
     store, task_id = big_store
-    app = create_app(store.root if hasattr(store, "root") else None, config={"RINGLOG_STORE": store})
+    app = create_app(store.root, config={"RINGLOG_STORE": store})
     ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     with BackgroundServer(app) as srv, sync_playwright() as p:
@@ -71,7 +81,7 @@ def test_task_page_draws_charts_and_zoom_fetches_finer_data(big_store):
             # the spike at step 2,000,000 is in the drawn data even at full zoom-out
             ymax = page.evaluate("""() => { const d = document.querySelector('.chart-box[data-title="loss"] .js-plotly-plot').data;
                                             return Math.max(...d.filter(t => t.yaxis !== 'y2').flatMap(t => Array.from(t.y).filter(Number.isFinite))); }""")
-            assert ymax == sys.modules["ringlog_viewer_tests_bigstore"].SPIKE
+            assert ymax == SPIKE
             page.screenshot(path=str(ARTIFACTS / "task_page.png"), full_page=True)
             # smoothing: a smoothed line over the faint raw one, inside the untouched min/max band
             page.fill("#smoothing", "0.95")

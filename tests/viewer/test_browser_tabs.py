@@ -6,11 +6,14 @@ a live task whose new points arrive without a reload."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from ringlog.store.testing import Sample, add_samples, append_points
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HERE = Path(__file__).parent
@@ -122,8 +125,8 @@ def test_task_tabs_show_every_kind_of_report(served):
     assert "/widgets/?type=scalar" in snippet and A in snippet and "metrics=lr" in snippet
 
 
-def test_compare_page_overlays_tasks_and_draws_parallel_coordinates(served, fake):
-    fake._tasks[B].scalars[("loss", "loss")] = fake._tasks[A].scalars[("loss", "loss")]
+def test_compare_page_overlays_tasks_and_draws_parallel_coordinates(served, live, store):
+    append_points(live[B], "loss", store.task(A).scalar("loss"))
     srv, page, _ = served
     page.goto(f"{srv.url}/compare?ids={A},{B}")
     page.wait_for_function("() => { const b = document.querySelector('.chart-box[data-title=\"loss\"]');"
@@ -138,19 +141,18 @@ def test_compare_page_overlays_tasks_and_draws_parallel_coordinates(served, fake
     assert "WebGL is not supported" not in page.locator("#parcoords").inner_text()
 
 
-def test_running_task_updates_live(served, fake):
+def test_running_task_updates_live(served, live):
     srv, page, _ = served
-    t = fake._tasks[B]
-    t.scalars[("acc", "acc")] = type(fake._tasks[A].scalars[("loss", "loss")])(
-        np.arange(10, dtype=np.int64), np.linspace(0, 1, 10), 1.7e9 + np.arange(10.0))
+    w = live[B]
+    acc = (np.arange(20, dtype=np.int64), np.linspace(0, 1, 20), 1.7e9 + np.arange(20.0))
+    append_points(w, "acc", tuple(a[:10] for a in acc))
     page.goto(f"{srv.url}/tasks/{B}")
     page.wait_for_function("() => document.querySelector('.chart-box[data-title=\"acc\"]')?.dataset.raw === '10'")
-    s = t.scalars[("acc", "acc")]
-    t.scalars[("acc", "acc")] = type(s)(np.arange(20, dtype=np.int64), np.linspace(0, 1, 20), 1.7e9 + np.arange(20.0))
-    t.console_records.append({"time": 1.7e9, "stream": "stdout", "level": "info", "text": "epoch 2"})
+    append_points(w, "acc", tuple(a[10:] for a in acc))
+    w.media.add_console([(1.7e9, "stdout", "info", "epoch 2")])
     page.wait_for_function("() => document.querySelector('.chart-box[data-title=\"acc\"]').dataset.raw === '20'",
                            timeout=10_000)
-    t.scalars[("new_metric", "new_metric")] = s
+    append_points(w, "new_metric", acc)
     page.wait_for_selector(".chart-box[data-title=new_metric]", timeout=10_000)
 
 
@@ -190,36 +192,31 @@ def test_x_axis_modes_zoom_and_smoothing(served):
     assert page.evaluate(f"() => document.querySelector('{box} .js-plotly-plot').layout.yaxis.type") == "log"
 
 
-def _add_polish(fake):
+def _add_polish(live):
     """Single values, system metrics and GIF/mp4 videos on task A (single values on B too)."""
-    a, b = fake._tasks[A], fake._tasks[B]
-    S = type(a.scalars[("loss", "loss")])
+    a, b = live[A], live[B]
 
     def one(v):
-        return S(np.zeros(1, np.int64), np.asarray([v], np.float64), np.asarray([1.7e9]))
+        return np.zeros(1, np.int64), np.asarray([v], np.float64), np.asarray([1.7e9])
 
-    a.scalars[("Summary", "best_acc")] = one(0.93)
-    b.scalars[("Summary", "best_acc")] = one(0.81)
-    b.scalars[("Summary", "epochs")] = one(12.0)
+    append_points(a, ("Summary", "best_acc"), one(0.93))
+    append_points(b, ("Summary", "best_acc"), one(0.81))
+    append_points(b, ("Summary", "epochs"), one(12.0))
     steps = np.arange(30, dtype=np.int64)
     for name in ("cpu_percent", "cpu0_percent", "cpu1_percent", "memory_percent", "gpu0/utilization"):
-        a.scalars[("system", name)] = S(steps, np.linspace(0, 90, 30), 1.7e9 + steps * 2.0)
-    gif = a.path / "media" / "clip.gif"      # a real 2-frame GIF the browser can decode
+        append_points(a, ("system", name), (steps, np.linspace(0, 90, 30), 1.7e9 + steps * 2.0), sync=False)
+    a.sync()
     from PIL import Image
 
+    gif = io.BytesIO()                       # a real 2-frame GIF the browser can decode
     frames = [Image.new("RGB", (8, 8), c) for c in ("red", "blue")]
-    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)
-    (a.path / "media" / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
-    a.media_records += [
-        {"title": "video", "series": "gif", "iteration": 1, "path": "media/clip.gif", "caption": "anim",
-         "kind": "video", "ext": "gif", "time": 1.7e9},
-        {"title": "video", "series": "mp4", "iteration": 1, "path": "media/clip.mp4", "caption": None,
-         "kind": "video", "ext": "mp4", "time": 1.7e9},
-    ]
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    add_samples(a, [Sample("video", "gif", 1, data=gif.getvalue(), ext="gif", kind="video", caption="anim"),
+                    Sample("video", "mp4", 1, data=b"\x00\x00\x00\x18ftypmp42", ext="mp4")])
 
 
-def test_single_values_system_section_and_gif_videos(served, fake):
-    _add_polish(fake)
+def test_single_values_system_section_and_gif_videos(served, live):
+    _add_polish(live)
     srv, page, _ = served
     page.goto(f"{srv.url}/tasks/{A}")
     page.wait_for_selector("#single-values table")
@@ -247,15 +244,16 @@ def test_single_values_system_section_and_gif_videos(served, fake):
     # Debug samples: a GIF video is an <img>, an mp4 a <video>
     page.click("nav.tabs button[data-tab=media]")
     page.wait_for_selector('#media .sample-card[data-title="video"] img')
-    gif = page.locator('#media img[src$="clip.gif"]')
+    card = '#media .sample-card[data-title="video"]'
+    gif = page.locator(f'{card}[data-series="gif"] img')
     assert gif.count() == 1
-    page.wait_for_function("() => document.querySelector('#media img[src$=\"clip.gif\"]').naturalWidth === 8")
-    assert page.locator('#media video[src$="clip.mp4"]').count() == 1
-    assert page.locator('#media video[src$="clip.gif"]').count() == 0
+    page.wait_for_function(f"() => document.querySelector('{card}[data-series=\"gif\"] img').naturalWidth === 8")
+    assert page.locator(f'{card}[data-series="mp4"] video').count() == 1
+    assert page.locator(f'{card}[data-series="gif"] video').count() == 0
 
 
-def test_compare_page_lists_single_values_per_task(served, fake):
-    _add_polish(fake)
+def test_compare_page_lists_single_values_per_task(served, live):
+    _add_polish(live)
     srv, page, _ = served
     page.goto(f"{srv.url}/compare?ids={A},{B}")
     page.wait_for_selector("#single-values table")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ringlog.store.testing import add_task
+
 A = "a" * 32
 
 
@@ -26,8 +28,8 @@ def test_pages_render_with_security_headers(client, url):
         assert "src=" in head or 'type="application/json"' in head, head
 
 
-def test_task_name_with_markup_is_escaped_everywhere(client, fake):
-    fake.add("vision", "<script>alert(1)</script>", task_id="d" * 32,
+def test_task_name_with_markup_is_escaped_everywhere(client, store):
+    add_task(store, "vision", "<script>alert(1)</script>", task_id="d" * 32,
              config={"<img src=x onerror=alert(1)>": "</script><script>alert(2)</script>"},
              env={"git": {"diff": "<script>alert(3)</script>"}, "command": "<b>run</b>"})
     html = client.get("/tasks/" + "d" * 32).get_data(as_text=True)

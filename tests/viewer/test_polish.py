@@ -8,6 +8,8 @@ import threading
 import numpy as np
 import pytest
 
+from ringlog.store.testing import append_points
+
 A, B = "a" * 32, "b" * 32
 
 
@@ -20,15 +22,16 @@ def _points(values, start=0):
 
 
 @pytest.fixture
-def polished(fake, fakestore):
-    t = fake._tasks[A]
-    t.scalars[("Summary", "best_acc")] = fakestore.Scalar(*_points([0.93]))
-    t.scalars[("Summary", "epochs")] = fakestore.Scalar(*_points([12.0]))
-    t.scalars[("Summary", "logged_curve")] = fakestore.Scalar(*_points([1.0, 2.0, 3.0]))
+def polished(live):
+    w = live[A]
+    append_points(w, ("Summary", "best_acc"), _points([0.93]), sync=False)
+    append_points(w, ("Summary", "epochs"), _points([12.0]), sync=False)
+    append_points(w, ("Summary", "logged_curve"), _points([1.0, 2.0, 3.0]), sync=False)
     for name in ("cpu_percent", "cpu0_percent", "cpu1_percent", "cpu10_percent", "cpu2_percent",
                  "memory_percent", "process_rss_gb", "gpu0/utilization", "gpu1/utilization", "gpu0/power_w"):
-        t.scalars[("system", name)] = fakestore.Scalar(*_points(np.linspace(0, 50, 20)))
-    return fake
+        append_points(w, ("system", name), _points(np.linspace(0, 50, 20)), sync=False)
+    w.sync()
+    return live["store"]
 
 
 def test_single_values_are_listed_not_charted(client, polished):

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
+from ringlog.store import Decimated
 from ringlog.viewer import jsonsafe, params, scalars, tasks
 from ringlog.viewer.errors import BadRequestError
+
+
+def _decimated(x=(), y=(), **fields) -> Decimated:
+    """A store result as the store builds it: fields not given are empty (no band, no markers)."""
+    empty = np.zeros(0)
+    base = dict(x=np.asarray(x, np.float64), y=np.asarray(y, np.float64), index=np.arange(len(x)), level=0,
+                raw_count=len(x), nonfinite_x=empty, nonfinite_y=empty, nonfinite_count=np.zeros(0, np.int64),
+                bucket_edges=None, bucket_starts=None, band_min=None, band_max=None, band_x=None, band_lo=None,
+                band_hi=None)
+    return Decimated(**{**base, **fields})
 
 
 def test_safe_json_turns_nonfinite_into_null_and_numpy_into_plain():
@@ -27,7 +37,7 @@ def test_band_is_the_exact_per_bucket_envelope(values, points):
     y = np.asarray(values, dtype=np.float64)
     x = np.arange(len(y), dtype=np.float64)
     edges = np.linspace(0, max(len(y) - 1, 1), points + 1)
-    d = SimpleNamespace(bucket_edges=edges)
+    d = _decimated(x, y, bucket_edges=edges)
     band = scalars.band_of(d, x, y, points)
     b = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, points - 1)
     lo_ref, hi_ref = [], []
@@ -41,8 +51,8 @@ def test_band_is_the_exact_per_bucket_envelope(values, points):
 
 
 def test_nonfinite_markers_merge_store_and_returned_points():
-    d = SimpleNamespace(nonfinite_x=np.array([5.0, 9.0, 9.0]), nonfinite_y=np.array([np.inf, -np.inf, np.nan]),
-                        nonfinite_count=np.array([3, 2, 1]))
+    d = _decimated(nonfinite_x=np.array([5.0, 9.0, 9.0]), nonfinite_y=np.array([np.inf, -np.inf, np.nan]),
+                   nonfinite_count=np.array([3, 2, 1]))
     m = scalars.nonfinite_markers(d, np.array([1.0, 5.0, 7.0]), np.array([0.0, np.inf, np.nan]))
     assert m["x"].tolist() == [5.0, 7.0, 9.0, 9.0] and m["kind"] == ["+inf", "nan", "nan", "-inf"]
     assert m["count"].tolist() == [3, 1, 1, 2]
