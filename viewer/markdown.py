@@ -26,11 +26,11 @@ from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
-
-try:
-    from mdit_py_plugins.tasklists import tasklists_plugin
-except ImportError:  # pragma: no cover - declared dependency; task lists then show as "[x]" text
-    tasklists_plugin = None
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 # Our widgets read data from this origin and open the source task in the top window on a click,
 # hence scripts + same-origin + top navigation on user action. That is safe because the src is
@@ -86,13 +86,6 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
 def _highlight(code: str, lang: str, _attrs) -> str:
     lang = (lang or "").strip().split()[0] if lang else ""
     try:
-        from pygments import highlight
-        from pygments.formatters import HtmlFormatter
-        from pygments.lexers import get_lexer_by_name
-        from pygments.util import ClassNotFound
-    except ImportError:
-        return ""  # markdown-it escapes the code itself
-    try:
         lexer = get_lexer_by_name(lang) if lang else None
     except ClassNotFound:
         lexer = None
@@ -106,8 +99,7 @@ def _highlight(code: str, lang: str, _attrs) -> str:
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight}).enable(["table", "strikethrough"])
-    if tasklists_plugin is not None:
-        md.use(tasklists_plugin)
+    md.use(tasklists_plugin)
     return md
 
 

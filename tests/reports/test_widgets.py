@@ -61,6 +61,10 @@ def test_scalar_widget_one_chart_per_metric_keeps_spikes(store):
     train = traces["train"]
     assert len(train["x"]) <= 1500 and max(train["y"]) == 50.0 and 1234 in train["x"]
     assert traces["val"]["y"] == [1.0, None]  # NaN travels as null
+    # the task page's pipeline: the min/max envelope band and the NaN/Inf markers come along
+    assert train["band"] is not None and max(train["band"]["hi"]) == 50.0 and not train["exact"]
+    assert traces["val"]["band"] is None and traces["val"]["exact"]
+    assert traces["val"]["nonfinite"] == {"x": [10.0], "kind": ["nan"], "count": [1]}
     assert all(c["title"] != "Summary" for c in d["charts"])
 
 
