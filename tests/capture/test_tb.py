@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib
 import sys
 import types
+from array import array
 
 import numpy as np
 import pytest
 
 from ringlog.capture.options import CaptureLoggerMixin
 from ringlog.capture.patching import PostImportHook
+from ringlog.store import Store
 from ringlog.store.media import read_media, read_plots
 from ringlog.capture.tensorboard import METHODS, TBCapture, split_tag
 
 torch = pytest.importorskip("torch")
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """A real run (engine and store on ``tmp_path``), no auto-capture: (run, its RunCore)."""
+    import ringlog
+
+    run = ringlog.init(project="tb", dir=tmp_path / "store", settings=ringlog.Settings(
+        flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30))
+    yield run, run._core
+    run.finish()
 
 
 def _writers():
@@ -250,3 +264,61 @@ def test_train_and_val_writers_never_interleave(fake_run, tmp_path):
     assert fake_run.points("loss", "loss (val)") == [(0, 10.0), (1, 11.0), (2, 12.0)]
     assert [v for _, v in fake_run.points("acc", "top1")] == [0.5] * 3
     assert [v for _, v in fake_run.points("acc", "top1 (val)")] == [0.4] * 3
+
+
+@contextlib.contextmanager
+def _interrupt_after_value_append():
+    """The first ``array('d').append`` (a point's value) inside the block returns, then
+    ``KeyboardInterrupt`` is raised at once: a Ctrl-C between a point's two appends, made
+    deterministic with a profile hook (same helper as tests/sdk/conftest.py)."""
+    fired = []
+
+    def prof(frame, event, arg):
+        if event == "c_return" and getattr(arg, "__name__", "") == "append" and not fired:
+            owner = getattr(arg, "__self__", None)
+            if isinstance(owner, array) and owner.typecode == "d":
+                fired.append(owner)
+                sys.setprofile(None)
+                raise KeyboardInterrupt
+
+    sys.setprofile(prof)
+    try:
+        yield
+    finally:
+        sys.setprofile(None)
+    assert fired, "no value append happened inside the block"
+
+
+def _fake_writer_module(name="tensorboardX.writer"):
+    mod = types.ModuleType(name)
+
+    class SummaryWriter:
+        log_dir = "runs/a"
+
+        def add_scalar(self, tag, scalar_value, global_step=None, walltime=None):
+            return "written"
+
+    mod.SummaryWriter = SummaryWriter
+    return mod
+
+
+def test_ctrl_c_between_the_two_appends_leaves_the_series_paired(engine, monkeypatch):
+    run, core = engine
+    mod = _fake_writer_module()
+    monkeypatch.delitem(sys.modules, "tensorboardX.writer", raising=False)
+    monkeypatch.delitem(sys.modules, "torch.utils.tensorboard.writer", raising=False)
+    cap = TBCapture(core).start()
+    cap._patch_module(mod)
+    w = mod.SummaryWriter()
+    try:
+        w.add_scalar("loss", 1.0, 0)
+        w.add_scalar("loss", 1.5, 1)  # now on the fast path
+        with pytest.raises(KeyboardInterrupt):
+            with _interrupt_after_value_append():
+                w.add_scalar("loss", 2.0, 2)
+        w.add_scalar("loss", 3.0, 3)
+    finally:
+        cap.stop()
+    run.finish()
+    got = Store(core.settings.root).task(run.id).scalar("loss", "loss")
+    assert got.step.tolist() == [0, 1, 3] and got.value.tolist() == [1.0, 1.5, 3.0]

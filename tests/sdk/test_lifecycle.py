@@ -198,3 +198,30 @@ def test_ctrl_c_marks_aborted_and_keeps_everything(tmp_path):
     status, s = reopen(root, task_id)
     assert status == "aborted"
     assert s.step.tolist() == list(range(2000))
+
+
+def test_finish_restores_the_excepthook_it_replaced(store_root, fast):
+    import ringlog
+
+    before = sys.excepthook
+    run = ringlog.init(project="life", dir=store_root, settings=fast)
+    assert sys.excepthook is not before
+    run.finish()
+    assert sys.excepthook is before
+
+
+def test_finish_leaves_a_hook_installed_after_ours(store_root, fast):
+    import ringlog
+
+    before = sys.excepthook
+
+    def theirs(*exc):  # e.g. a debugger's hook installed after init
+        pass
+
+    run = ringlog.init(project="life", dir=store_root, settings=fast)
+    sys.excepthook = theirs
+    try:
+        run.finish()
+        assert sys.excepthook is theirs
+    finally:
+        sys.excepthook = before

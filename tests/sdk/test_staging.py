@@ -167,24 +167,29 @@ def test_harvest_matches_a_plain_log_of_the_calls(ops):
 
 
 
-def test_interrupt_between_the_two_appends_leaves_values_and_steps_paired(store_root, fast):
+def test_interrupt_between_the_two_appends_leaves_values_and_steps_paired(store_root, fast,
+                                                                          interrupt_after_value_append):
     run = ringlog.init(project="s", dir=store_root, settings=fast)
     run.log({"a": 1.0})
-    va, sa = run._core.staging.wfast["a"]
-
-    def interrupted_step(step):  # stands in for a signal landing right after the value append
-        raise KeyboardInterrupt
-
-    run._core.staging.wfast["a"] = (va, interrupted_step)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), interrupt_after_value_append():
         run.log({"a": 2.0})
-    run._core.staging.wfast["a"] = (va, sa)
-    run.log({"a": 3.0})
+    ringlog.log({"a": 3.0})
+    with pytest.raises(KeyboardInterrupt), interrupt_after_value_append():
+        ringlog.log({"a": 4.0})
+    run.log({"a": 5.0})
+    logger = Task.current_task().get_logger()
+    logger.report_scalar("t", "s", 1.0, 0)
+    with pytest.raises(KeyboardInterrupt), interrupt_after_value_append():
+        logger.report_scalar("t", "s", 2.0, 1)
+    logger.report_scalar("t", "s", 3.0, 2)
     run.finish()
     from ringlog.store import Store
 
-    got = Store(store_root).task(run.id).scalar("a")
-    assert got.step.tolist() == [0, 1] and got.value.tolist() == [1.0, 3.0]
+    r = Store(store_root).task(run.id)
+    got = r.scalar("a")
+    assert got.step.tolist() == [0, 1, 2] and got.value.tolist() == [1.0, 3.0, 5.0]  # an interrupted call is no step
+    got = r.scalar("t", "s")
+    assert got.step.tolist() == [0, 2] and got.value.tolist() == [1.0, 3.0]
 
 
 def test_a_failing_write_drops_only_its_batch_and_is_reported(store_root, fast):
@@ -275,3 +280,59 @@ def test_finish_timeout_says_how_many_points_were_not_flushed(store_root, fast):
         task.close()
     gate.set()
     task._core.flusher.join(30)
+
+
+def _fail_unblock(staging, times):
+    """Make ``staging.unblock`` (called by the flusher's cycle right after its harvest, outside the
+    per-batch write handling) raise ``times`` times (None: always); returns the call log."""
+    real = staging.unblock
+    calls = []
+
+    def unblock():
+        calls.append(1)
+        if times is None or len(calls) <= times:
+            raise RuntimeError("injected cycle failure")
+        real()
+
+    staging.unblock = unblock
+    return calls
+
+
+def test_a_cycle_failing_after_its_harvest_writes_those_points_at_the_next_cycle(store_root, fast):
+    task = Task.init(project_name="s", task_name="retry", dir=store_root,
+                     settings=fast.updated(flush_interval=30))
+    core = task._core
+    core.flusher.ready.wait(30)
+    lg = task.get_logger()
+    for i in range(10):
+        lg.report_scalar("a", "a", float(i), i)
+    calls = _fail_unblock(core.staging, times=1)
+    with pytest.warns(ringlog.errors.LoggingWarning, match="10 points are kept for the next flush"):
+        lg.flush()  # this cycle harvests the 10 points, then fails
+    assert calls and core.stats()["dropped"] == 0
+    lg.report_scalar("a", "a", 10.0, 10)
+    task.close()  # the next cycle writes the kept points, in order, before the new one
+    st = core.stats()
+    assert st["dropped"] == 0 and st["written"] == 11 == core.flusher.harvested
+    from ringlog.store import Store
+
+    got = Store(store_root).task(task.id).scalar("a", "a")
+    assert got.step.tolist() == list(range(11)) and got.value.tolist() == [float(i) for i in range(11)]
+
+
+def test_a_cycle_that_keeps_failing_counts_its_points_as_dropped_and_says_so(store_root, fast):
+    task = Task.init(project_name="s", task_name="no-retry", dir=store_root,
+                     settings=fast.updated(flush_interval=30))
+    core = task._core
+    core.flusher.ready.wait(30)
+    lg = task.get_logger()
+    for i in range(5):
+        lg.report_scalar("a", "a", float(i), i)
+    _fail_unblock(core.staging, times=None)
+    with pytest.warns(ringlog.errors.LoggingWarning) as record:
+        task.close()  # the final cycle fails: no next cycle to retry in
+    messages = [str(w.message) for w in record]
+    assert any("5 points were dropped" in m for m in messages), messages
+    assert not any("will retry" in m or "kept for the next flush" in m for m in messages), messages
+    f = core.flusher
+    assert core.stats()["dropped"] == 5 and f.harvested == f.written + f.dropped

@@ -258,3 +258,13 @@ def test_summary_mapping_behaviour_and_unflushed_last_values(store_root, fast):
     del run.summary["loss"]  # removes a user value only; the logged default stays
     assert run.summary["loss"] == 1.0
     run.finish()
+
+
+@pytest.mark.parametrize("capture", [{"flush_interval": 5.0}, {"staging_limit": 1 << 20}, {"consol": False}])
+def test_init_rejects_unknown_capture_switches(store_root, fast, capture):
+    with pytest.raises(ValueError) as e:
+        ringlog.init(project="w", dir=store_root, settings=fast, capture=capture)
+    msg = str(e.value)
+    assert msg.startswith("capture:") and "console" in msg and "system_interval" in msg
+    assert repr(next(iter(capture))) in msg  # what was given
+    assert ringlog.run is None  # nothing was started
