@@ -5,6 +5,7 @@
 point of a range), :class:`Decimated` (a chart's worth, envelope exact) and :class:`MediaRecord`
 (a kept debug sample with a stable ``id``; ``TaskReader.media_file(id)`` resolves it to a file
 inside the task's media folder). ``STATUSES`` are the task statuses the store accepts.
+``default_root()`` is where data goes when no folder is given.
 ``ringlog.store.testing`` builds real stores for tests. ``__all__`` is pinned by a test.
 """
 
@@ -13,9 +14,10 @@ from .errors import (CorruptStoreError, MediaNotFoundError, SeriesNotFoundError,
 from .media import MediaRecord
 from .query import Decimated
 from .reader import Scalar, TaskReader
+from .roots import default_root
 from .store import Store
 from .writer import STATUSES, TaskWriter
 
 __all__ = ["Store", "TaskReader", "TaskWriter", "Scalar", "Decimated", "MediaRecord", "STATUSES", "StoreError",
            "TaskNotFoundError", "SeriesNotFoundError", "MediaNotFoundError", "StoreValueError", "StoreTypeError",
-           "CorruptStoreError", "TaskClosedError"]
+           "CorruptStoreError", "TaskClosedError", "default_root"]

@@ -10,7 +10,7 @@ import ringlog.store.testing as testing
 PUBLIC = {
     "Store", "TaskReader", "TaskWriter", "Scalar", "Decimated", "MediaRecord", "STATUSES", "StoreError",
     "TaskNotFoundError", "SeriesNotFoundError", "MediaNotFoundError", "StoreValueError", "StoreTypeError",
-    "CorruptStoreError", "TaskClosedError",
+    "CorruptStoreError", "TaskClosedError", "default_root",
 }
 
 
