@@ -17,7 +17,7 @@ from flask import Flask
 
 from ringlog.store import Store
 
-from . import api, media, pages, provider, reports, security, static_assets, widgets
+from . import api, guard, media, pages, provider, reports, security, static_assets, widgets
 from .errors import register_error_handlers
 from .jsonsafe import SafeJSONProvider
 
@@ -52,6 +52,7 @@ def create_app(root: str | Path | None = None, *, config: dict[str, Any] | None 
     app.jinja_env.filters["shell_join"] = lambda argv: shlex.join(str(a) for a in argv)
 
     register_error_handlers(app)
+    guard.install(app)  # Host, token and same-origin checks before any route (guard.py)
     security.install(app)
     for module in (pages, api, media, static_assets, reports, widgets):
         app.register_blueprint(module.bp)
