@@ -1,7 +1,7 @@
 """The ``ringlog`` command line.
 
-* ``ringlog view [--root DIR] [--host 127.0.0.1] [--port N]`` serves the viewer (waitress,
-  loopback by default);
+* ``ringlog view [--root DIR] [--host 127.0.0.1] [--port N] [--allow-host NAME] [--token T] [--no-auth]``
+  serves the viewer (waitress, loopback by default; a token is required off loopback);
 * ``ringlog import-tensorboard LOGDIR [--root DIR] [--project NAME]`` turns existing
   TensorBoard event files into tasks (the capture area's ``ringlog.capture.tb_import.import_logdir``).
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument("--root", default=None, help="store root folder (default: $RINGLOG_DIR or ./ringlog_data)")
     view.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     view.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    add_access_arguments(view)
 
     tb = sub.add_parser("import-tensorboard", help="import TensorBoard event files as tasks",
                         description="Read TensorBoard event files under LOGDIR into ringlog tasks.")
@@ -33,13 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def add_access_arguments(p: argparse.ArgumentParser) -> None:
+    """Who may connect to the viewer (enforced by ringlog.viewer.guard; see viewer/SECURITY.md)."""
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests for this host name (repeatable; localhost, 127.0.0.1 and [::1] always)")
+    p.add_argument("--token", default=None, help="require this token (default: $RINGLOG_TOKEN; generated and "
+                   "printed when --host is not loopback)")
+    p.add_argument("--no-auth", action="store_true", help="serve WITHOUT a token even off loopback: anyone who "
+                   "can reach the address reads every task and edits reports")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "view":
         from ringlog.viewer.serve import serve
 
         try:
-            serve(args.root, host=args.host, port=args.port)
+            serve(args.root, host=args.host, port=args.port, allow_hosts=args.allow_host, token=args.token,
+                  no_auth=args.no_auth)
         except KeyboardInterrupt:
             return 0
         except (OSError, ValueError) as e:

@@ -1,31 +1,70 @@
 """Run the viewer under waitress (a production WSGI server), loopback by default.
 
-Binding a non-loopback host exposes every logged metric, file and console line to that
-network; the viewer has no authentication, so :func:`serve` logs a warning when asked to.
+Who may connect is decided here, once, and enforced by ``guard.py`` on every request:
+
+* loopback (``127.0.0.1``, ``localhost``, ``::1``): no token unless one is given;
+* any other address (``0.0.0.0``, a LAN address): a token is required -- the one given with
+  ``token=`` (``--token``) or ``$RINGLOG_TOKEN``, else a generated one, printed at start inside a
+  URL that logs the browser in (as Jupyter does);
+* ``no_auth=True`` (``--no-auth``) serves without a token anyway, and says so loudly.
+
+``allow_hosts`` adds host names the ``Host`` header may carry (besides localhost, 127.0.0.1 and
+[::1]); a specific bind address is added by itself, a wildcard one is not.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterable
 from pathlib import Path
+
+from .guard import is_loopback, normalize_host, resolve_token
 
 log = logging.getLogger("ringlog.viewer")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+TOKEN_ENV = "RINGLOG_TOKEN"
+WILDCARDS = ("0.0.0.0", "::", "", "[::]")
+NO_AUTH_WARNING = ("--no-auth: this viewer is served WITHOUT authentication on {host}: anyone who can reach "
+                   "this address can read every task, config, console line and media file, and edit reports")
 
 
 def default_root() -> Path:
     """``$RINGLOG_DIR`` if set, else ``./ringlog_data`` (where the SDK writes by default)."""
-    import os
-
     return Path(os.environ.get("RINGLOG_DIR") or "ringlog_data")
 
 
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def access_config(host: str, *, allow_hosts: Iterable[str] = (), token: str | None = None,
+                  no_auth: bool = False, environ: dict | None = None) -> dict:
+    """The app config entries (``RINGLOG_ALLOWED_HOSTS``, ``RINGLOG_TOKEN``) for serving on ``host``.
+
+    ``token`` falls back to ``$RINGLOG_TOKEN`` (``environ``, default ``os.environ``).
+    ``ValueError`` for a malformed allowed host, an empty token, or a token with ``no_auth``.
+    """
+    env = os.environ if environ is None else environ
+    if token is None and env.get(TOKEN_ENV):
+        token = env[TOKEN_ENV]
+    hosts = [normalize_host(h) for h in allow_hosts]
+    if host.strip("[]") not in WILDCARDS and not is_loopback(host):
+        hosts.append(normalize_host(host))
+    return {"RINGLOG_ALLOWED_HOSTS": tuple(dict.fromkeys(hosts)),
+            "RINGLOG_TOKEN": resolve_token(host, token=token, no_auth=no_auth)}
+
+
 def serve(root: str | Path | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-          threads: int = 8, app=None) -> None:
-    """Serve the viewer for the store at ``root`` until interrupted (blocks)."""
+          threads: int = 8, app=None, allow_hosts: Iterable[str] = (), token: str | None = None,
+          no_auth: bool = False) -> None:
+    """Serve the viewer for the store at ``root`` until interrupted (blocks).
+
+    ``allow_hosts``, ``token`` and ``no_auth`` decide who may connect (module docstring); they
+    configure the app built here (an ``app`` passed in keeps its own configuration).
+    """
     from waitress import serve as waitress_serve
 
     from .app import create_app
@@ -33,12 +72,21 @@ def serve(root: str | Path | None = None, host: str = DEFAULT_HOST, port: int = 
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
         raise ValueError(f"argument 'port' must be an integer in 0..65535; got {port!r}")
     root = Path(root) if root is not None else default_root()
-    app = app or create_app(root)
+    access = access_config(host, allow_hosts=allow_hosts, token=token, no_auth=no_auth)
+    app = app or create_app(root, config=access)
     start_warmup()
-    if host not in LOOPBACK:
-        log.warning("ringlog viewer bound to %s: anyone who can reach this address can read every task", host)
-    print(f"ringlog viewer: serving {root.resolve()} at http://{host if ':' not in host else f'[{host}]'}:{port}/",
-          flush=True)
+    url = f"http://{_url_host(host)}:{port}/"
+    if no_auth and not is_loopback(host):
+        log.warning(NO_AUTH_WARNING.format(host=host))
+        print(NO_AUTH_WARNING.format(host=host), flush=True)
+    print(f"ringlog viewer: serving {root.resolve()} at {url}", flush=True)
+    if access["RINGLOG_TOKEN"] is not None:
+        shown = _url_host("127.0.0.1" if host.strip("[]") in WILDCARDS else host)
+        print(f"ringlog viewer: this viewer needs a token; open\n    http://{shown}:{port}/?token="
+              f"{access['RINGLOG_TOKEN']}\n  or send 'Authorization: Bearer <token>'", flush=True)
+    if host.strip("[]") in WILDCARDS:
+        print("ringlog viewer: browsers must reach it by localhost/127.0.0.1 or a name given with --allow-host "
+              "(other Host headers get 421)", flush=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="ringlog")
 
 
