@@ -233,3 +233,40 @@ def test_editor_uploads_an_image_and_refuses_a_stale_save(live_server, store_roo
             assert rs.get(doc["id"])["markdown"] == "# Changed in another tab\n"
         finally:
             browser.close()
+
+
+@needs_chromium
+def test_scalar_widget_draws_the_envelope_band_and_nonfinite_markers(app_factory, store_root):
+    """A widget draws with the task page's chart code: a long series gets its min/max band and its
+    NaN/Inf markers (before issue 12 widgets drew a bare line)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from werkzeug.serving import make_server
+
+    from ringlog.store.testing import add_task, make_store, noisy_series
+
+    st = make_store(store_root)
+    add_task(st, "p", "long run", task_id="long1",
+             scalars={"loss": noisy_series(20_000, nan_at=(500,), inf_at=(900,), spike_at=7000)})
+    server = make_server("127.0.0.1", 0, app_factory(st), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+            try:
+                page = browser.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.goto(f"http://127.0.0.1:{server.server_port}/widgets/?type=scalar&objects=long1&metrics=loss")
+                page.wait_for_selector(".rl-w-chart .scatterlayer .trace", timeout=20000)
+                data = page.evaluate("() => document.querySelector('.rl-w-chart').data.map(t => "
+                                     "({fill: t.fill || null, yaxis: t.yaxis || null, n: t.x.length,"
+                                     " ymax: Math.max(...t.y.filter(v => v !== null))}))")
+                assert any(t["fill"] == "tonexty" and t["ymax"] == 1e6 for t in data), data   # the band
+                assert any(t["yaxis"] == "y2" and t["n"] >= 2 for t in data), data             # NaN, +Inf
+                assert not errors, errors
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        thread.join(10)

@@ -120,8 +120,9 @@ def test_task_tabs_show_every_kind_of_report(served):
     page.dispatch_event("#smoothing", "input")
     assert page.locator("#xaxis option[value='metric:lr/group1']").count() == 1
     # each chart offers a report embed snippet for exactly this task and chart
-    snippet = page.evaluate("""() => ringlogEmbedCode(JSON.parse(document.querySelector(
-        '.chart-box[data-title="lr"] button.embed').dataset.ringlogEmbed))""")
+    snippet = page.evaluate("""async () => (await import("/static/embed.js")).ringlogEmbedCode(JSON.parse(
+        document.querySelector('.chart-box[data-title="lr"] button.embed').dataset.ringlogEmbed))""")
+    assert page.evaluate("() => typeof window.ringlogEmbedCode") == "undefined"   # a module: no globals
     assert "/widgets/?type=scalar" in snippet and A in snippet and "metrics=lr" in snippet
 
 

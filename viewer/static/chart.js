@@ -7,12 +7,57 @@
    - smoothing (TensorBoard debiased EMA) is applied client-side to the line only;
    - refresh() re-asks the current range with If-None-Match: an unchanged series costs a 304.
    State for tests lives in data-* attributes of the container: data-loads, data-level,
-   data-points (points drawn), data-raw (raw points in range), data-state (loading|ready|error). */
-"use strict";
-const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+   data-points (points drawn), data-raw (raw points in range), data-state (loading|ready|error).
+
+   The one chart drawer of the viewer (an ES module): the task page and compare use RingChart,
+   report widgets draw their scalar traces with seriesTraces(), so both show the same envelope
+   band and NaN/Inf markers. */
+import {RL} from "./common.js";
+
+export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"];
 
-class RingChart {
+/* The plotly traces of one series answer ({x, y, band, nonfinite}, as /api/tasks/<id>/scalar and the
+   widget data give them): the min/max band, the (optionally smoothed) line and the non-finite
+   markers on the hidden overlay axis "y2" (see NONFINITE_AXIS). */
+export function seriesTraces(r, {name, color, group, smoothing = 0, toPlotX = xs => xs, meta}) {
+  const out = [];
+  const xs = toPlotX(r.x);
+  if (r.band && r.band.x.length) {
+    const bx = toPlotX(r.band.x);
+    out.push({x: bx, y: r.band.lo, type: "scatter", mode: "lines", line: {width: 0, color},
+              legendgroup: group, showlegend: false, hoverinfo: "skip", name: name + " min"});
+    out.push({x: bx, y: r.band.hi, type: "scatter", mode: "lines", line: {width: 0, color},
+              fill: "tonexty", fillcolor: hexAlpha(color, 0.18), legendgroup: group,
+              showlegend: false, hoverinfo: "skip", name: name + " max"});
+  }
+  if (smoothing > 0) {
+    out.push({x: xs, y: r.y, type: "scatter", mode: "lines", line: {width: 1, color},
+              opacity: 0.3, legendgroup: group, showlegend: false, hoverinfo: "skip",
+              name: name + " raw"});
+  }
+  out.push({x: xs, y: smoothing > 0 ? RL.ema(r.y, smoothing) : r.y, type: "scatter",
+            mode: r.x.length < 60 ? "lines+markers" : "lines", line: {width: 1.5, color},
+            legendgroup: group, name: escapeHover(name), connectgaps: false,
+            hovertemplate: "%{x}: %{y}<extra>" + escapeHover(name) + "</extra>"});
+  const nf = r.nonfinite;
+  if (nf && nf.x.length) {
+    const pos = {"nan": 0.5, "+inf": 0.97, "-inf": 0.03};
+    const sym = {"nan": "x", "+inf": "triangle-up", "-inf": "triangle-down"};
+    out.push({x: toPlotX(nf.x), y: nf.kind.map(k => pos[k]), yaxis: "y2", type: "scatter",
+              mode: "markers", marker: {color: "#d62728", size: 8, symbol: nf.kind.map(k => sym[k])},
+              text: nf.kind.map((k, j) => (nf.count && nf.count[j] > 1 ? `${nf.count[j]} × ${k}` : k)),
+              legendgroup: group, showlegend: false, name: name + " non-finite",
+              hovertemplate: "%{x}: %{text}<extra>" + escapeHover(name) + "</extra>"});
+  }
+  if (meta !== undefined) out.forEach(t => { t.meta = meta; });
+  return out;
+}
+
+/* the hidden 0..1 overlay axis the non-finite markers sit on (top: +Inf, middle: NaN, bottom: -Inf) */
+export const NONFINITE_AXIS = {overlaying: "y", range: [0, 1], visible: false, fixedrange: true};
+
+export class RingChart {
   /* lines: [{task, title, series, name, color}] ; opts: {smoothing, logy, x, method, height, metric}
      (metric: the store title for report embeds when the displayed title differs, e.g. system charts) */
   constructor(container, title, lines, opts) {
@@ -80,42 +125,11 @@ class RingChart {
   }
 
   traces() {
-    const out = [];
-    const sm = this.opts.smoothing;
-    this.results.forEach((r, i) => {
+    return this.results.flatMap((r, i) => {
       const line = this.lines[i];
-      const color = line.color || PALETTE[i % PALETTE.length];
-      const group = `g${i}`;
-      const xs = this.toPlotX(r.x);
-      if (r.band && r.band.x.length) {
-        const bx = this.toPlotX(r.band.x);
-        out.push({x: bx, y: r.band.lo, type: "scatter", mode: "lines", line: {width: 0, color},
-                  legendgroup: group, showlegend: false, hoverinfo: "skip", name: line.name + " min"});
-        out.push({x: bx, y: r.band.hi, type: "scatter", mode: "lines", line: {width: 0, color},
-                  fill: "tonexty", fillcolor: hexAlpha(color, 0.18), legendgroup: group,
-                  showlegend: false, hoverinfo: "skip", name: line.name + " max"});
-      }
-      if (sm > 0) {
-        out.push({x: xs, y: r.y, type: "scatter", mode: "lines", line: {width: 1, color},
-                  opacity: 0.3, legendgroup: group, showlegend: false, hoverinfo: "skip",
-                  name: line.name + " raw"});
-      }
-      out.push({x: xs, y: sm > 0 ? RL.ema(r.y, sm) : r.y, type: "scatter",
-                mode: r.x.length < 60 ? "lines+markers" : "lines", line: {width: 1.5, color},
-                legendgroup: group, name: escapeHover(line.name), connectgaps: false,
-                hovertemplate: "%{x}: %{y}<extra>" + escapeHover(line.name) + "</extra>"});
-      const nf = r.nonfinite;
-      if (nf && nf.x.length) {
-        const pos = {"nan": 0.5, "+inf": 0.97, "-inf": 0.03};
-        const sym = {"nan": "x", "+inf": "triangle-up", "-inf": "triangle-down"};
-        out.push({x: this.toPlotX(nf.x), y: nf.kind.map(k => pos[k]), yaxis: "y2", type: "scatter",
-                  mode: "markers", marker: {color: "#d62728", size: 8, symbol: nf.kind.map(k => sym[k])},
-                  text: nf.kind.map((k, j) => (nf.count && nf.count[j] > 1 ? `${nf.count[j]} × ${k}` : k)),
-                  legendgroup: group, showlegend: false, name: line.name + " non-finite",
-                  hovertemplate: "%{x}: %{text}<extra>" + escapeHover(line.name) + "</extra>"});
-      }
+      return seriesTraces(r, {name: line.name, color: line.color || PALETTE[i % PALETTE.length], group: `g${i}`,
+                              smoothing: this.opts.smoothing, toPlotX: xs => this.toPlotX(xs)});
     });
-    return out;
   }
 
   layout() {
@@ -127,7 +141,7 @@ class RingChart {
       hovermode: "closest", uirevision: "keep",
       xaxis: {title: {text: xTitle}, type: this.opts.x === "wall" ? "date" : "linear"},
       yaxis: {type: this.opts.logy ? "log" : "linear", exponentformat: "e"},
-      yaxis2: {overlaying: "y", range: [0, 1], visible: false, fixedrange: true},
+      yaxis2: NONFINITE_AXIS,
     };
     if (this.range) lay.xaxis.range = this.toPlotX(this.range);
     else lay.xaxis.autorange = true;
@@ -199,7 +213,7 @@ function hexAlpha(hex, a) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
 }
-function escapeHover(s) {
+export function escapeHover(s) {
   /* plotly renders hover templates as a tiny HTML subset: escape what it would interpret */
   return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
@@ -207,7 +221,7 @@ function escapeHover(s) {
 /* Up to EAGER_CHARTS charts load at once; beyond that, charts load as they scroll into view,
    so a page of 500 charts stays responsive. */
 const EAGER_CHARTS = 40;
-function observeCharts(charts) {
+export function observeCharts(charts) {
   if (charts.length <= EAGER_CHARTS) {
     charts.forEach(c => { c.box._chart = c; c.started = true; c.load(false); });
     return null;

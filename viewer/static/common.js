@@ -1,7 +1,6 @@
 /* ringlog viewer: small shared helpers (no framework). Builds DOM with textContent only,
-   so nothing from the store is ever parsed as HTML. */
-"use strict";
-const RL = (function () {
+   so nothing from the store is ever parsed as HTML. An ES module: pages import what they use. */
+export const RL = (function () {
   const pageEl = document.getElementById("page-data");
   const page = pageEl ? JSON.parse(pageEl.textContent) : {};
   const etags = new Map(); // url -> {etag, data}

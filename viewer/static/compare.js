@@ -1,6 +1,9 @@
 /* Compare page: charts with one line per task (legend per task) for every chart title any
    task logged, and a parallel-coordinates chart of hyperparameters against a chosen metric. */
-"use strict";
+import {PALETTE, RingChart, escapeHover, observeCharts} from "./chart.js";
+import {RL} from "./common.js";
+import "./embed.js";
+
 (function () {
   const tasks = JSON.parse(document.getElementById("compare-data").textContent);
   const charts = [];

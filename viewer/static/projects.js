@@ -1,4 +1,6 @@
-"use strict";
+/* Projects page: every project with its task count and last update (/api/projects). */
+import {RL} from "./common.js";
+
 (async function () {
   const tbody = document.querySelector("#projects tbody");
   try {

@@ -1,11 +1,12 @@
 /* Side-by-side Markdown editor: live preview (debounced server render, the same sanitizer as the
    report page), save with the version the editor loaded (a stale version answers 409 and the
    editor says so instead of overwriting), image upload into the report's storage, Ctrl+S. */
+import { ringlogReports } from "./reports.js";
+
 (function () {
-  "use strict";
   var root = document.querySelector(".rl-editor");
   if (!root) { return; }
-  var R = window.ringlogReports;
+  var R = ringlogReports;
   var id = root.dataset.reportId;
   var version = +root.dataset.version;
   var source = document.getElementById("rl-source");

@@ -1,8 +1,7 @@
 /* Reports list and report page: actions on report cards (rename, share, tags, move, publish,
    archive, delete, copy Markdown) through the JSON API. No inline script: data comes from
-   data-* attributes. Exposes window.ringlogReports {api, flash} for the editor. */
-(function () {
-  "use strict";
+   data-* attributes. An ES module: exports {api, flash, copyText} for the editor (no globals). */
+export const ringlogReports = (function () {
 
   function flash(message, bad) {
     var box = document.getElementById("rl-flash");
@@ -142,5 +141,5 @@
     });
   }
 
-  window.ringlogReports = { api: api, flash: flash, copyText: copyText };
+  return { api: api, flash: flash, copyText: copyText };
 }());

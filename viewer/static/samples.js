@@ -3,8 +3,9 @@
    "distribution over steps" heatmap (as TensorBoard's histograms). Images, audio and video use
    the browser's own elements; HTML samples go into an iframe with sandbox="allow-scripts"
    (opaque origin: cannot touch the viewer), served with a CSP that blocks remote loads. */
-"use strict";
-const RLSamples = (function () {
+import {RL} from "./common.js";
+
+export const RLSamples = (function () {
   const sigs = {};
 
   function slider(items, onPick) {

@@ -1,6 +1,7 @@
 /* Task table: filters, sortable columns (incl. any summary metric / hyperparameter), paging,
    selection for compare. Everything is answered by /api/tasks (the store's catalog). */
-"use strict";
+import {RL} from "./common.js";
+
 (function () {
   const project = RL.page.project;
   const form = document.getElementById("filters");

@@ -1,5 +1,9 @@
 /* Task page: tabs, Scalars charts grouped in sections, Summary, Console, live polling. */
-"use strict";
+import {RingChart, observeCharts} from "./chart.js";
+import {RL} from "./common.js";
+import "./embed.js";
+import {RLSamples} from "./samples.js";
+
 (function () {
   const page = RL.page;
   const task = page.task;

@@ -1,8 +1,11 @@
 /* Draws one embedded widget from /widgets/data (same query string as the page). Re-polls while
    a shown task is running (every 3 s; every 30 s otherwise, so dynamic queries pick up new
-   tasks). A click on a trace or the header arrow opens the source task in the top window. */
+   tasks). A click on a trace or the header arrow opens the source task in the top window.
+   An ES module: scalar traces are drawn by chart.js's seriesTraces(), the task page's own drawer,
+   so a widget shows the same min/max envelope band and NaN/Inf markers. */
+import {NONFINITE_AXIS, PALETTE, seriesTraces} from "./chart.js";
+
 (function () {
-  "use strict";
   var body = document.body;
   var box = document.getElementById("rl-w-body");
   var titleEl = document.getElementById("rl-w-title");
@@ -62,15 +65,15 @@
     attach(divs);
     d.charts.forEach(function (c, i) {
       var div = divs[i];
-      var traces = c.traces.map(function (t) {
-        // SVG for ordinary sizes (prints to PDF, works without WebGL); WebGL only for very long traces
-        return { type: t.x.length > 5000 ? "scattergl" : "scatter", mode: t.x.length > 1 ? "lines" : "markers",
-                 name: t.name, x: t.x, y: t.y, meta: t.task, connectgaps: false };
+      // x of iso_time charts is epoch milliseconds, which plotly's date axis takes as it is
+      var traces = c.traces.flatMap(function (t, j) {
+        return seriesTraces(t, { name: t.name, color: PALETTE[j % PALETTE.length], group: "g" + j, meta: t.task });
       });
       var xaxis = { gridcolor: grid, zerolinecolor: grid,
                     title: { text: d.xaxis === "iter" ? "iteration" : d.xaxis === "timestamp" ? "seconds from start" : "" } };
       if (d.xaxis === "iso_time") { xaxis.type = "date"; }
-      Plotly.react(div, traces, layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis }), config);
+      Plotly.react(div, traces, layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis,
+                                             yaxis2: NONFINITE_AXIS }), config);
       onClickGo(div, function (p) { return "/tasks/" + encodeURIComponent(p.data.meta); });
     });
   }
