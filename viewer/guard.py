@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, Response, jsonify, redirect, request
+from flask import Flask, Response, current_app, jsonify, redirect, request
 
 from .errors import error_response
 
@@ -237,6 +237,11 @@ def _json_refusal(code: int, message: str) -> Response:
     resp.status_code = code
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+def current_guard() -> Guard:
+    """The guard of the app serving this request."""
+    return current_app.extensions[_EXTENSION]
 
 
 def install(app: Flask) -> Guard:
