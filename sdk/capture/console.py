@@ -49,11 +49,13 @@ from __future__ import annotations
 import codecs
 import functools
 import io
+import logging
 import os
 import selectors
 import sys
 import threading
 import time
+import traceback
 import weakref
 from collections import deque
 from typing import Callable, Optional
@@ -61,6 +63,8 @@ from typing import Callable, Optional
 DEFAULT_CAP = 32 << 20
 DEFAULT_TAIL = 4 << 20
 MAX_LINE = 64 << 10  # a partial line longer than this is logged without waiting for its newline
+MAX_ERRORS = 10  # error messages kept for the report at stop (all are counted)
+_log = logging.getLogger("ringlog.capture.console")
 
 
 def fold_cr(text: str) -> str:
@@ -296,7 +300,10 @@ class ConsoleCapture:
 
     ``write(stream, text, t)`` receives every folded line (``stream`` is
     ``"stdout"``/``"stderr"``, or ``"log"`` for ringlog's own notes).
-    ``fd_level``: try the fd level (default True on POSIX).
+    ``fd_level``: try the fd level (default True on POSIX). ``warn(kind, message)`` (the run's
+    ``warn_once``) hears, once at ``stop()`` when the streams are back, how many errors the
+    capture met (a failed redirect, a pump error...): never printed while they happen, because
+    stderr may be our own pipe. Without ``warn`` they go to this module's logger.
     """
 
     # fds 1/2 are process-wide, so which of them a capture holds is process-wide too (the one
@@ -310,7 +317,7 @@ class ConsoleCapture:
 
     def __init__(self, write: Callable[[str, str, float], None], *, period: float = 0.5,
                  partial_period: float = 10.0, cap_bytes: int = DEFAULT_CAP, tail_bytes: int = DEFAULT_TAIL,
-                 fd_level: bool = True) -> None:
+                 fd_level: bool = True, warn: Optional[Callable[[str, str], None]] = None) -> None:
         self.sink = ConsoleSink(write, cap_bytes, tail_bytes)
         self.period = period
         self.partial_period = partial_period
@@ -321,7 +328,9 @@ class ConsoleCapture:
         self.queues: list[tuple[str, list, LineFolder]] = []  # (stream, chunks, its own line folder)
         self._hook = None
         self._prev_hook = None
-        self.errors: list = []
+        self.errors: list = []  # the first MAX_ERRORS messages; error_count counts them all
+        self.error_count = 0
+        self._warn = warn
         self._stop = threading.Event()
         self._reader: Optional[threading.Thread] = None
         self._pump: Optional[threading.Thread] = None
@@ -386,15 +395,15 @@ class ConsoleCapture:
             os.fstat(fd)
         except OSError:
             return
-        try:
-            if stream is not None and _fd_of(stream) == fd:
+        if stream is not None and _fd_of(stream) == fd:
+            try:
                 stream.flush()  # what was printed before start goes where it was going
-        except Exception:
-            pass
+            except (OSError, ValueError) as exc:  # a broken or closed stream: its own writes say so
+                self._error(f"flush {name} before start: {exc!r}")
         try:
             p = _FdPipe(fd, name)
-        except OSError as exc:
-            self.errors.append(f"fd {fd}: {exc!r}")
+        except OSError as exc:  # no redirect: this stream falls back to the Python level
+            self._error(f"fd {fd}: {exc!r}")
             return
         self.pipes.append(p)
         self.queues.append((name, p.queue, LineFolder()))
@@ -416,11 +425,9 @@ class ConsoleCapture:
         def excepthook(etype, value, tb):
             if cap.started:
                 try:
-                    import traceback
-
                     q.append((time.time(), "".join(traceback.format_exception(etype, value, tb))))
-                except Exception:
-                    pass
+                except Exception as exc:  # the chain below must still print the traceback
+                    cap._error(f"format the uncaught exception: {exc!r}")
             return prev(etype, value, tb)
 
         self._prev_hook, self._hook = prev, excepthook
@@ -460,8 +467,8 @@ class ConsoleCapture:
             self._flush_python()
             try:
                 self.drain()
-            except Exception as exc:  # never print from here: stderr may be our own pipe
-                self.errors.append(repr(exc))
+            except Exception as exc:  # never print from here (stderr may be our own pipe): reported at stop
+                self._error(f"pump: {exc!r}")
 
     def _flush_python(self) -> None:
         for p in self.pipes:
@@ -469,8 +476,8 @@ class ConsoleCapture:
             if stream is not None and _fd_of(stream) == p.fd:
                 try:
                     stream.flush()
-                except Exception:
-                    pass
+                except Exception as exc:  # any stream's flush may fail; the pump must go on
+                    self._error(f"flush {p.name}: {exc!r}")
 
     def drain(self, final: bool = False) -> None:
         """Move queued chunks through the line folders into the sink (time order across streams)."""
@@ -516,7 +523,7 @@ class ConsoleCapture:
             try:
                 p.restore()
             except OSError as exc:
-                self.errors.append(f"restore fd {p.fd}: {exc!r}")
+                self._error(f"restore fd {p.fd}: {exc!r}")
         if self._reader is not None and self._reader.is_alive():
             self._reader.join(min(timeout, 1.0))  # EOF unless a child still holds the pipe
         elif self._reader is None:  # start failed before the reader ran: close what it would have
@@ -538,6 +545,24 @@ class ConsoleCapture:
             self.drain(final=True)
         finally:
             ConsoleCapture._holding.discard(id(self))
+            self._report_errors()
+
+    def _error(self, message: str) -> None:
+        """Count an error (any thread); reported once by :meth:`_report_errors` at stop."""
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(message)
+
+    def _report_errors(self) -> None:
+        if not self.error_count:
+            return
+        n = self.error_count
+        text = (f"ringlog console capture met {n} error{'s' if n != 1 else ''} (first: {self.errors[0]}); "
+                f"the console log may miss lines, the program's output was not affected")
+        if self._warn is not None:
+            self._warn("console-capture", text)
+        else:
+            _log.warning("%s", text)
 
 
 def _off_in_child(ref) -> None:

@@ -23,20 +23,30 @@ imported when its switch is on.
 
 from __future__ import annotations
 
-import inspect
 import logging
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .._engine.protocol import RunSink
+    from .._engine.settings import Settings
 
 _log = logging.getLogger("ringlog.capture.manager")
 
 
 class CaptureHandle:
-    """What ``start_capture`` started; ``stop()`` undoes it (idempotent, never raises)."""
+    """What ``start_capture`` started; ``stop()`` undoes it (idempotent, never raises).
 
-    def __init__(self, run: Any) -> None:
+    ``watched`` is the run's ``ringlog.watch`` registry (model -> hooks, weak: a dropped model is
+    forgotten, nothing is stored on the model); it lives here because the handle is the one object
+    the run keeps for its captures (``core.capture``, set by :func:`attach`).
+    """
+
+    def __init__(self, run: "RunSink") -> None:
         self.run = run
         self.parts: dict[str, Any] = {}
         self.failed: dict[str, str] = {}
+        self.watched: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
         self.stopped = False
 
     @property
@@ -55,13 +65,13 @@ class CaptureHandle:
     def sampler(self):
         return self.parts.get("system")
 
-    def _start(self, name: str, factory) -> None:
+    def _start(self, name: str, factory: Callable[[], Any]) -> None:
         try:
             part = factory()
-        except Exception as exc:
+        except Exception as exc:  # any capture failing to start: reported once, the run goes on
             self.failed[name] = repr(exc)
-            _warn(self.run, "capture:" + name, f"ringlog could not start {name} capture ({exc!r}); "
-                                               f"the run goes on without it")
+            self.run.warn_once("capture:" + name, f"ringlog could not start {name} capture ({exc!r}); "
+                                                  f"the run goes on without it")
             return
         if part is not None:
             self.parts[name] = part
@@ -76,83 +86,64 @@ class CaptureHandle:
                 continue
             try:
                 part.stop()
-            except Exception as exc:
-                _warn(self.run, "capture-stop:" + name, f"ringlog could not stop {name} capture cleanly ({exc!r})")
+            except Exception as exc:  # stop() never raises into finish(): reported once instead
+                self.run.warn_once("capture-stop:" + name, f"ringlog could not stop {name} capture cleanly ({exc!r})")
 
 
-def start_capture(run: Any, settings: Any) -> CaptureHandle:
+def start_capture(run: "RunSink", settings: "Settings") -> CaptureHandle:
     """Start every capture ``settings`` switches on for ``run``; see the module docstring."""
     h = CaptureHandle(run)
-    if getattr(settings, "system_metrics", False):
+    if settings.system_metrics:
         def sampler():
             from .sysmetrics import SystemSampler
 
-            root = getattr(settings, "root", None)
-            s = SystemSampler(run, getattr(settings, "system_interval", 2.0), disk_path=root)
+            s = SystemSampler(run, settings.system_interval, disk_path=settings.root)
             s.start()
             return s
 
         h._start("system", sampler)
-    if getattr(settings, "tensorboard", False):
+    if settings.tensorboard:
         def tb():
             from .tensorboard import TBCapture
 
             return TBCapture(run).start()
 
         h._start("tensorboard", tb)
-    if getattr(settings, "matplotlib", False):
+    if settings.matplotlib:
         def mpl():
             from .mpl import MplCapture
 
             return MplCapture(run).start()
 
         h._start("matplotlib", mpl)
-    if getattr(settings, "console", False):
+    if settings.console:
         def console():
             from .console import ConsoleCapture
 
             if ConsoleCapture.active():
                 _log.debug("ringlog: console already captured by another run; not capturing it twice")
                 return None
-            return ConsoleCapture(console_writer(run)).start()
+            return ConsoleCapture(console_writer(run), warn=run.warn_once).start()
 
         h._start("console", console)
     return h
 
 
-def console_writer(run: Any):
-    """``write(stream, text, t)`` over ``run.console_write``, passing the line's own time when the
-    SDK accepts ``time=`` (else the SDK stamps it when it receives the line)."""
+def console_writer(run: "RunSink") -> Callable[[str, str, float], None]:
+    """``write(stream, text, t)`` over ``run.console_write``, passing the line's own time ``t``."""
     cw = run.console_write
-    try:
-        takes_time = "time" in inspect.signature(cw).parameters
-    except (TypeError, ValueError):
-        takes_time = False
-    if takes_time:
-        def write(stream: str, text: str, t: float) -> None:
-            cw(stream, text, "info", time=t)
-    else:
-        def write(stream: str, text: str, t: float) -> None:
-            cw(stream, text, "info")
+
+    def write(stream: str, text: str, t: float) -> None:
+        cw(stream, text, "info", time=t)
+
     return write
 
 
-def _warn(run: Any, kind: str, message: str) -> None:
-    warn = getattr(run, "warn_once", None)
-    if warn is not None:
-        warn(kind, message)
-    else:
-        import warnings
-
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
-
-
-def attach(core: Any) -> None:
-    """Start the captures ``core.settings`` switches on and keep the handle on the core (its
-    ``finish`` stops them). A capture that fails to start warns once; the run goes on."""
-    if not core.settings.capture:
-        return
-    try:
-        core.capture = start_capture(core, core.settings)
-    except Exception as exc:
-        core.warn_once("capture", f"ringlog could not start auto-capture: {exc!r}")
+def attach(core: "RunSink") -> Optional[CaptureHandle]:
+    """Start the captures ``core.settings`` switches on and keep the handle on the core as
+    ``core.capture`` (its ``finish`` stops them); with ``capture`` off the handle starts nothing
+    but still holds the run's ``watch`` registry. A capture that fails to start warns once (in
+    :meth:`CaptureHandle._start`); the run goes on."""
+    settings = core.settings
+    core.capture = start_capture(core, settings) if settings.capture else CaptureHandle(core)
+    return core.capture

@@ -5,8 +5,8 @@
 (now if pyplot is imported, else the moment it is). Before the original runs
 (an interactive ``show`` may block and close the figures), every open figure
 (``plt.show``) or the figure itself (``Figure.show``) is converted: to plotly
-JSON when ``plotly.tools.mpl_to_plotly`` manages (a ``plots`` record), else to a
-PNG sample; ``Logger.matplotlib_force_report_non_interactive(True)`` always uses
+JSON when ``ringlog.media.figures`` converts it faithfully (a ``plots`` record),
+else to a PNG sample; ``Logger.matplotlib_force_report_non_interactive(True)`` always uses
 the PNG. Then the original ``show`` runs and behaves as before, also under Agg
 (where it shows nothing). A figure not changed since it was last reported
 (matplotlib's ``stale`` flag is clear) is not reported again.
@@ -26,10 +26,13 @@ import os
 import sys
 import threading
 import weakref
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from ..media import capture_media as cm
 from .patching import MethodPatch, PostImportHook
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .._engine.protocol import RunSink
 
 
 class _ModulePatch:
@@ -65,7 +68,11 @@ def figure_title(fig: Any, num: Optional[int] = None) -> str:
 
 
 class MplCapture:
-    def __init__(self, run: Any) -> None:
+    """The matplotlib patches for one run (see the module docstring). ``failed`` counts figures that
+    could not be reported; the first is reported by the run's ``warn_once``, the user's call
+    (``show``/``savefig``) is never affected."""
+
+    def __init__(self, run: "RunSink") -> None:
         self.run = run
         self.active = False
         self.patches: list = []
@@ -74,6 +81,7 @@ class MplCapture:
         self._seen: "weakref.WeakSet" = weakref.WeakSet()
         self._local = threading.local()
         self.reported = 0
+        self.failed = 0
 
     def start(self) -> "MplCapture":
         if self.active:
@@ -189,14 +197,7 @@ class MplCapture:
     def _report(self, fig: Any, num: Optional[int], name: Optional[str]) -> bool:
         from .options import CaptureLoggerMixin
 
-        if CaptureLoggerMixin._matplotlib_force_image:
-            import io
-
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=getattr(fig, "dpi", 100))
-            payload = ("png", buf.getvalue())
-        else:
-            payload = cm.figure_payload(fig)
+        payload = cm.figure_payload(fig, interactive=not CaptureLoggerMixin._matplotlib_force_image)
         title = figure_title(fig, num)
         if name and title.startswith("Figure"):
             title = name
@@ -209,11 +210,6 @@ class MplCapture:
         return True
 
     def _failed(self, exc: BaseException) -> None:
-        msg = f"ringlog matplotlib capture: a figure could not be reported ({exc!r}); plt.show() is unaffected"
-        warn = getattr(self.run, "warn_once", None)
-        if warn is not None:
-            warn("mpl", msg)
-        else:  # pragma: no cover
-            import warnings
-
-            warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        self.failed += 1
+        self.run.warn_once("mpl", f"ringlog matplotlib capture: a figure could not be reported ({exc!r}); "
+                                  f"plt.show() is unaffected")

@@ -26,8 +26,12 @@ Series (title ``"system"``; rates are averaged over the last interval):
 
 NVML comes from ``nvidia-ml-py`` (module ``pynvml``), imported lazily on the
 sampler thread. No module, no driver or no GPU: the GPU part is skipped with one
-``logging`` debug message; a figure a GPU does not support is dropped for that
-GPU after its first failure. Cost: about 1 ms of CPU per sample on a
+``logging`` debug message (a machine without a GPU is not an error); a figure a GPU
+does not support (an ``NVMLError``) is dropped for that GPU after its first failure.
+Anything unexpected is reported once through the run's ``warn_once`` and never
+stops the training job: psutil failing at start (no system metrics for the run), a
+failing sample (the sampler goes on), a GPU figure failing with another error (that
+figure is dropped). Cost: about 1 ms of CPU per sample on a
 many-core machine (a few /proc reads); ``cpu_seconds`` counts the thread's own
 CPU time (``time.thread_time``) so the benchmark can check it.
 """
@@ -39,7 +43,10 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .._engine.protocol import RunSink
 
 TITLE = "system"
 _log = logging.getLogger("ringlog.capture.sysmetrics")
@@ -48,20 +55,25 @@ _MB = 1e6
 
 
 class Nvml:
-    """Thin reader over a ``pynvml``-like module; ``devices == 0`` when unusable."""
+    """Thin reader over a ``pynvml``-like module; ``devices == 0`` when unusable.
+
+    ``failures`` collects "gpu<i> <figure>: <error>" for figures dropped on an unexpected error
+    (not an ``NVMLError``); the sampler reports them and empties the list.
+    """
 
     def __init__(self, module: Any = None) -> None:
         self.nv = None
         self.handles: list = []
         self.unsupported: set = set()
+        self.failures: list[str] = []
         try:
             if module is None:
-                import pynvml as module  # lazy: nvidia-ml-py
+                import pynvml as module  # deferred: nvidia-ml-py loads the NVML library
             module.nvmlInit()
             n = int(module.nvmlDeviceGetCount())
             self.handles = [module.nvmlDeviceGetHandleByIndex(i) for i in range(n)]
             self.nv = module
-        except Exception as exc:  # no module, no driver, no GPU: one debug line, no GPU series
+        except (ImportError, OSError, _nvml_error(module)) as exc:  # no module, driver or GPU: expected
             _log.debug("ringlog: no NVIDIA GPU metrics (%r)", exc)
             self.handles = []
         if self.nv is not None and not self.handles:
@@ -83,17 +95,25 @@ class Nvml:
                 try:
                     for series, value in read(nv, h):
                         out.append((p + series, value))
-                except Exception:
+                except nv.NVMLError:  # e.g. NOT_SUPPORTED on this GPU: expected, drop the figure
                     self.unsupported.add((i, name))
+                except Exception as exc:  # unexpected: drop the figure too, the sampler reports it
+                    self.unsupported.add((i, name))
+                    self.failures.append(f"gpu{i} {name}: {exc!r}")
         return out
 
     def close(self) -> None:
         if self.nv is not None:
             try:
                 self.nv.nvmlShutdown()
-            except Exception:
-                pass
+            except self.nv.NVMLError as exc:  # the driver went away meanwhile: nothing left to release
+                _log.debug("ringlog: nvmlShutdown failed (%r)", exc)
             self.nv = None
+
+
+def _nvml_error(module: Any) -> type:
+    """``module.NVMLError`` (what NVML calls raise), or ``OSError`` when there is no module yet."""
+    return OSError if module is None else module.NVMLError
 
 
 def _gpu_util(nv, h):
@@ -121,7 +141,7 @@ class SystemSampler(threading.Thread):
     ``False`` to skip GPUs. ``disk_path``: the file system whose usage is reported.
     """
 
-    def __init__(self, run: Any, interval: float = 2.0, *, nvml: Any = None, disk_path: Any = None) -> None:
+    def __init__(self, run: "RunSink", interval: float = 2.0, *, nvml: Any = None, disk_path: Any = None) -> None:
         super().__init__(name="ringlog-sysmetrics", daemon=True)
         if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval > 0:
             raise ValueError(f"system_interval: must be a positive number of seconds (given: {interval!r})")
@@ -145,12 +165,16 @@ class SystemSampler(threading.Thread):
             self._proc.cpu_percent(None)
             psutil.cpu_percent(None, percpu=True)  # primes the deltas
             self._prev = (time.monotonic(), _disk(psutil), _net(psutil))
-            if self._nvml_arg is not False:
-                self.gpu = Nvml(self._nvml_arg)
-        except Exception as exc:
+        except Exception as exc:  # the run goes on without system metrics: said once
             self.error = exc
-            _log.debug("ringlog: system metrics unavailable (%r)", exc)
+            self.run_.warn_once("sysmetrics-start", f"ringlog system metrics are off for this run: psutil "
+                                                    f"could not start ({exc!r})")
             return
+        if self._nvml_arg is not False:
+            try:
+                self.gpu = Nvml(self._nvml_arg)
+            except Exception as exc:  # an unexpected NVML error: machine figures go on without GPUs
+                self.run_.warn_once("sysmetrics-gpu", f"ringlog system metrics: no GPU figures ({exc!r})")
         self.cpu_seconds += time.thread_time() - t0
         try:
             while not self.stop_event.wait(self.interval):
@@ -160,9 +184,8 @@ class SystemSampler(threading.Thread):
                 except Exception as exc:  # keep sampling; say it once
                     if self.error is None:
                         self.error = exc
-                        warn = getattr(self.run_, "warn_once", None)
-                        if warn is not None:
-                            warn("sysmetrics", f"ringlog system metrics: a sample failed ({exc!r})")
+                    self.run_.warn_once("sysmetrics", f"ringlog system metrics: a sample failed ({exc!r}); "
+                                                      f"sampling goes on")
                 self.cpu_seconds += time.thread_time() - t0
         finally:
             if self.gpu is not None:
@@ -182,7 +205,7 @@ class SystemSampler(threading.Thread):
         try:
             figures.append(("process_rss_gb", self._proc.memory_info().rss / _GIB))
             figures.append(("process_cpu_percent", float(self._proc.cpu_percent(None))))
-        except Exception:
+        except ps.Error:  # AccessDenied in some sandboxes: the process figures are left out
             pass
         now = time.monotonic()
         disk, net = _disk(ps), _net(ps)
@@ -200,10 +223,14 @@ class SystemSampler(threading.Thread):
             du = ps.disk_usage(self.disk_path)
             figures.append(("disk_used_gb", du.used / _GIB))
             figures.append(("disk_percent", float(du.percent)))
-        except Exception:
+        except OSError:  # the folder went away (a removed tmp root): the disk figures are left out
             pass
         if self.gpu is not None and self.gpu.devices:
             figures.extend(self.gpu.sample())
+            if self.gpu.failures:
+                self.run_.warn_once("sysmetrics-gpu", f"ringlog system metrics: dropped {self.gpu.failures[0]} "
+                                                      f"(later figures dropped the same way are not reported)")
+                self.gpu.failures.clear()
         step = self.samples
         report = self.run_.report_scalar
         for series, value in figures:
@@ -218,19 +245,23 @@ class SystemSampler(threading.Thread):
 
 
 def _disk(ps):
+    """(read, written) bytes, or None where the machine has no counters: psutil returns None or
+    raises RuntimeError ("couldn't find any physical disk") in containers; OSError on a /proc
+    that cannot be read."""
     try:
         c = ps.disk_io_counters()
-        return None if c is None else (c.read_bytes, c.write_bytes)
-    except Exception:
+    except (OSError, RuntimeError):
         return None
+    return None if c is None else (c.read_bytes, c.write_bytes)
 
 
 def _net(ps):
+    """(sent, received) bytes, or None where the counters cannot be read (as :func:`_disk`)."""
     try:
         c = ps.net_io_counters()
-        return None if c is None else (c.bytes_sent, c.bytes_recv)
-    except Exception:
+    except (OSError, RuntimeError):
         return None
+    return None if c is None else (c.bytes_sent, c.bytes_recv)
 
 
 def _existing(path: Any) -> str:

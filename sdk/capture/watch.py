@@ -17,17 +17,26 @@ parameters use a forward hook on the module. Histograms are computed with
 GPU tensor is not copied whole to the host. torch is imported only here, when
 ``watch`` is called. ``unwatch(model)`` (or ``unwatch()`` for every model the
 current run watches) removes the hooks; a finished run's hooks do nothing.
+Each run keeps its registry (model -> hooks) on its capture handle (``core.capture.watched``,
+set up by :func:`ringlog.capture.manager.attach` for every run, capture on or off). A histogram
+that fails is counted (``WatchHandle.failed``) and reported once by the run's ``warn_once``;
+the training step goes on.
 Cost: one histogram per parameter every ``log_freq`` steps; nothing otherwise
 but a counter increment per parameter per backward.
 """
 
 from __future__ import annotations
 
-import weakref
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .._engine import context
-from ..media import capture_media as cm
+from ..media import writer
+
+if TYPE_CHECKING:  # pragma: no cover
+    import weakref
+
+    from .._engine.protocol import RunSink
+    from .._engine.runcore import RunCore
 
 BINS = 64
 LOG_CHOICES = ("gradients", "parameters", "all", None)
@@ -36,12 +45,13 @@ LOG_CHOICES = ("gradients", "parameters", "all", None)
 class WatchHandle:
     """The hooks ``watch`` put on one model; ``remove()`` takes them off."""
 
-    def __init__(self, core: Any, model: Any, prefix: str, log: Optional[str], log_freq: int) -> None:
+    def __init__(self, core: "RunSink", model: Any, prefix: str, log: Optional[str], log_freq: int) -> None:
         self.core, self.model, self.prefix, self.log, self.log_freq = core, model, prefix, log, log_freq
         self.hooks: list = []
         self.backward_calls: dict[str, int] = {}
         self.forward_calls = 0
         self.logged = 0
+        self.failed = 0  # histograms that could not be logged (the first is reported)
 
     def install(self) -> "WatchHandle":
         if self.log in ("gradients", "all"):
@@ -77,10 +87,12 @@ class WatchHandle:
     def _log(self, title: str, series: str, tensor: Any, step: int) -> None:
         try:
             counts, edges, nonfinite = tensor_histogram(tensor)
-            cm.report_histogram(self.core, title, series, step, counts=counts, edges=edges, nonfinite=nonfinite)
+            writer.write_histogram(self.core, title, series, step, counts, edges, nonfinite)
             self.logged += 1
-        except Exception as exc:  # a training step never fails because of logging
-            self.core.warn_once("watch", f"ringlog.watch: could not log {title}/{series} ({exc!r})")
+        except Exception as exc:  # a training step never fails because of logging: counted, reported once
+            self.failed += 1
+            self.core.warn_once("watch", f"ringlog.watch: could not log {title}/{series} ({exc!r}); "
+                                         f"later failures are counted in WatchHandle.failed")
 
 
 def tensor_histogram(t: Any, bins: int = BINS):
@@ -138,13 +150,11 @@ def watch(models: Any, criterion: Any = None, log: Optional[str] = "gradients", 
     return handles
 
 
-def _registry(core: Any) -> "weakref.WeakKeyDictionary":
-    """model -> WatchHandle for one run (weak: a dropped model is forgotten; nothing is stored on
-    the model itself, so ``torch.save(model)`` and pickling are unaffected)."""
-    reg = core.__dict__.get("_ringlog_watched")
-    if reg is None:
-        reg = core.__dict__["_ringlog_watched"] = weakref.WeakKeyDictionary()
-    return reg
+def _registry(core: "RunCore") -> "weakref.WeakKeyDictionary":
+    """model -> WatchHandle for one run: its capture handle's ``watched`` (weak: a dropped model is
+    forgotten; nothing is stored on the model itself, so ``torch.save(model)`` and pickling are
+    unaffected). Every run started by ``init`` / ``Task.init`` has a handle (``manager.attach``)."""
+    return core.capture.watched
 
 
 def unwatch(models: Any = None) -> None:

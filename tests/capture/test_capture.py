@@ -1,21 +1,22 @@
-"""start_capture: each switch, exact restore at stop, idempotence, a failing capture warns and goes on."""
+"""start_capture on real runs: each switch, exact restore at stop, idempotence (a second run leaves
+the patches to the first), a failing capture warns once and the run goes on."""
 
 from __future__ import annotations
 
 import os
 import sys
-import types
 
 import pytest
 
-from ringlog.capture.manager import start_capture
+from ringlog._engine.settings import Settings
+from ringlog.capture.manager import CaptureHandle, attach, console_writer, start_capture
 
 
-def _settings(**kw):
+def _settings(tmp_path, **kw):
     base = dict(console=True, tensorboard=True, matplotlib=True, system_metrics=True, system_interval=0.05,
-                git=False, root=None)
+                git=False)
     base.update(kw)
-    return types.SimpleNamespace(**base)
+    return Settings(dir=str(tmp_path), **base)
 
 
 def _snapshot():
@@ -30,10 +31,11 @@ def _snapshot():
             "writer": {k: v for k, v in SummaryWriter.__dict__.items() if k.startswith("add_")}}
 
 
-def test_everything_restored_after_stop(fake_run):
+def test_everything_restored_after_stop(run, tmp_path):
     pytest.importorskip("torch")
+    pytest.importorskip("matplotlib")
     before = _snapshot()
-    h = start_capture(fake_run, _settings())
+    h = start_capture(run.core, _settings(tmp_path))
     assert set(h.parts) == {"console", "tensorboard", "matplotlib", "system"} and h.failed == {}
     assert _snapshot() != before
     for _ in range(400):  # bounded wait for a first system sample
@@ -44,44 +46,72 @@ def test_everything_restored_after_stop(fake_run):
     h.stop()
     h.stop()  # idempotent
     assert _snapshot() == before
-    assert ("stdout", "captured line") in fake_run.console
-    assert fake_run.series("system")
     assert not h.sampler.is_alive()
+    assert ("stdout", "captured line") in run.console()
+    assert run.series("system")
+    assert run.warnings == []
 
 
-def test_switches_off(fake_run):
-    h = start_capture(fake_run, _settings(console=False, tensorboard=False, matplotlib=False, system_metrics=False))
+def test_switches_off(run, tmp_path):
+    h = start_capture(run.core, _settings(tmp_path, console=False, tensorboard=False, matplotlib=False,
+                                          system_metrics=False))
     assert h.parts == {}
     h.stop()
 
 
-def test_a_second_run_does_not_capture_twice(fake_run, make_run):
+def test_attach_keeps_a_handle_on_every_run(run, make_run, tmp_path):
+    """``attach`` gives every run a handle (with capture off it starts nothing but holds the run's
+    ``watch`` registry); ``finish`` stops it."""
+    assert isinstance(run.core.capture, CaptureHandle) and run.core.capture.parts == {}
+    run.finish()
+    assert run.core.capture.stopped
+
+
+def test_a_second_run_does_not_capture_twice(run, make_run, tmp_path):
     other = make_run("other")
-    h1 = start_capture(fake_run, _settings(system_metrics=False, matplotlib=False))
-    h2 = start_capture(other, _settings(system_metrics=False, matplotlib=False))
+    h1 = start_capture(run.core, _settings(tmp_path, system_metrics=False, matplotlib=False))
+    h2 = start_capture(other.core, _settings(tmp_path, system_metrics=False, matplotlib=False))
     assert "console" not in h2.parts and h2.tensorboard.patches == []
     print("once")
     h2.stop()
     h1.stop()
-    assert fake_run.console.count(("stdout", "once")) == 1 and ("stdout", "once") not in other.console
+    assert run.console().count(("stdout", "once")) == 1 and ("stdout", "once") not in other.console()
 
 
-def test_failing_capture_warns_once_and_the_rest_runs(fake_run, monkeypatch):
+def test_failing_capture_warns_once_and_the_rest_runs(run, tmp_path, monkeypatch):
     import ringlog.capture.tensorboard as tbc
 
     def broken(self):
         raise RuntimeError("patch refused")
 
     monkeypatch.setattr(tbc.TBCapture, "start", broken)
-    h = start_capture(fake_run, _settings(system_metrics=False, matplotlib=False))
+    h = start_capture(run.core, _settings(tmp_path, system_metrics=False, matplotlib=False))
     assert "tensorboard" in h.failed and "console" in h.parts
-    assert [k for k, _ in fake_run.warnings] == ["capture:tensorboard"]
-    assert "patch refused" in fake_run.warnings[0][1]
     h.stop()
+    assert len(run.warnings) == 1
+    assert "could not start tensorboard capture" in run.warnings[0] and "patch refused" in run.warnings[0]
 
 
-def test_user_exception_inside_capture_is_not_swallowed(fake_run):
-    h = start_capture(fake_run, _settings(system_metrics=False, tensorboard=False, matplotlib=False))
+def test_failing_stop_warns_once_and_the_others_stop(run, tmp_path, monkeypatch):
+    import ringlog.capture.tensorboard as tbc
+
+    def broken(self):
+        raise RuntimeError("unpatch refused")
+
+    real_stop = tbc.TBCapture.stop
+    monkeypatch.setattr(tbc.TBCapture, "stop", broken)
+    h = start_capture(run.core, _settings(tmp_path, system_metrics=False, matplotlib=False))
+    try:
+        h.stop()
+    finally:
+        real_stop(h.tensorboard)  # the patches this test kept in place
+    assert h.console.started is False  # console stopped after the failing part
+    assert len(run.warnings) == 1
+    assert "could not stop tensorboard capture" in run.warnings[0] and "unpatch refused" in run.warnings[0]
+
+
+def test_user_exception_inside_capture_is_not_swallowed(run, tmp_path):
+    h = start_capture(run.core, _settings(tmp_path, system_metrics=False, tensorboard=False, matplotlib=False))
     try:
         with pytest.raises(ZeroDivisionError):
             print(1 / 0)
@@ -89,19 +119,8 @@ def test_user_exception_inside_capture_is_not_swallowed(fake_run):
         h.stop()
 
 
-def test_console_writer_passes_the_line_time_when_the_sdk_takes_it():
-    from ringlog.capture.manager import console_writer
-
-    got = []
-
-    class WithTime:
-        def console_write(self, stream, text, level="info", time=None):
-            got.append((stream, text, level, time))
-
-    class Without:
-        def console_write(self, stream, text, level="info"):
-            got.append((stream, text, level))
-
-    console_writer(WithTime())("stdout", "a", 12.5)
-    console_writer(Without())("stderr", "b", 13.5)
-    assert got == [("stdout", "a", "info", 12.5), ("stderr", "b", "info")]
+def test_console_writer_passes_the_line_time(run):
+    console_writer(run.core)("stdout", "a", 12.5)
+    console_writer(run.core)("stderr", "b", 13.5)
+    got = [(r["time"], r["stream"], r["level"], r["text"]) for r in run.reader().console()]
+    assert got == [(12.5, "stdout", "info", "a"), (13.5, "stderr", "info", "b")]

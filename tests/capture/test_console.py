@@ -266,3 +266,32 @@ def test_flood_is_capped_with_the_tail_kept(tmp_path):
     assert sum(len(t) + 1 for t in texts) <= 100_000
     kept = [int(t.split()[1]) for t in texts]
     assert kept == sorted(kept) and kept[-400:] == list(range(19_600, 20_000))  # the last 20 kB, in order
+
+
+def test_a_pump_error_is_reported_once_at_stop(monkeypatch):
+    """An error on the pump thread is never printed there (stderr may be our own pipe): it is
+    counted and reported once through ``warn`` when the capture stops."""
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    got, warned, calls = [], [], []
+
+    def write(stream, text, t):
+        calls.append(text)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        got.append(text)
+
+    cap = ConsoleCapture(write, period=0.02, fd_level=False, warn=lambda kind, msg: warned.append((kind, msg)))
+    cap.start()
+    try:
+        print("first")
+        for _ in range(200):  # bounded wait for the pump to meet the error
+            if calls:
+                break
+            cap._stop.wait(0.02)
+        print("second")
+    finally:
+        cap.stop()
+    assert calls and calls[0] == "first" and "second" in got
+    assert len(warned) == 1 and warned[0][0] == "console-capture"
+    assert "1 error" in warned[0][1] and "disk full" in warned[0][1]
+

@@ -1,17 +1,17 @@
-"""matplotlib capture under Agg: plt.show() reports figures as plots and behaves as before."""
+"""matplotlib capture under Agg, into a real run: plt.show() reports figures as plots and behaves
+as before. matplotlib is optional (the ``integrations`` extra): without it this module skips."""
 
 from __future__ import annotations
 
-import matplotlib
 import pytest
 
+from ringlog.capture.mpl import MplCapture, figure_title
+from ringlog.capture.options import CaptureLoggerMixin
+
+matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-
-from ringlog.capture.options import CaptureLoggerMixin  # noqa: E402
-from ringlog.capture.mpl import MplCapture, figure_title  # noqa: E402
-from ringlog.store.media import read_media, read_plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -20,9 +20,9 @@ def _close_figures():
     plt.close("all")
 
 
-def test_show_reports_a_plotly_plot_and_restores(fake_run):
+def test_show_reports_a_plotly_plot_and_restores(run):
     show, fshow = plt.show, Figure.__dict__["show"]
-    cap = MplCapture(fake_run).start()
+    cap = MplCapture(run.core).start()
     assert plt.show is not show
     fig, ax = plt.subplots()
     ax.plot([1, 2, 3], [4, 1, 9], label="loss")
@@ -33,17 +33,17 @@ def test_show_reports_a_plotly_plot_and_restores(fake_run):
     plt.show()  # changed: a second iteration
     cap.stop()
     assert plt.show is show and Figure.__dict__["show"] is fshow
-    plots = read_plots(fake_run.path, "training curve")
+    plots = run.plots("training curve")
     assert [p["iteration"] for p in plots] == [0, 1] and {p["series"] for p in plots} == {"plot"}
     trace = plots[0]["figure"]["data"][0]
     assert list(trace["y"]) == [4, 1, 9]
-    assert fake_run.warnings == []
+    assert run.warnings == []
     plt.show()  # after stop: nothing reported
-    assert len(read_plots(fake_run.path)) == 2
+    assert len(run.plots()) == 2
 
 
-def test_force_non_interactive_reports_png(fake_run):
-    cap = MplCapture(fake_run).start()
+def test_force_non_interactive_reports_png(run):
+    cap = MplCapture(run.core).start()
     try:
         CaptureLoggerMixin.matplotlib_force_report_non_interactive(True)
         fig = plt.figure("confusion")
@@ -52,9 +52,9 @@ def test_force_non_interactive_reports_png(fake_run):
     finally:
         CaptureLoggerMixin.matplotlib_force_report_non_interactive(False)
         cap.stop()
-    media = read_media(fake_run.path, "confusion")
+    media = run.media("confusion")
     assert [(m["series"], m["kind"], m["ext"]) for m in media] == [("plot", "image", "png")]
-    assert read_plots(fake_run.path) == []
+    assert run.plots() == []
 
 
 def test_figure_titles():
@@ -65,7 +65,7 @@ def test_figure_titles():
     assert figure_title(plt.figure("named")) == "named"
 
 
-def test_conversion_failure_warns_and_show_still_runs(fake_run, monkeypatch):
+def test_conversion_failure_warns_and_show_still_runs(run, monkeypatch):
     import ringlog.media.capture_media as cm
 
     def broken(*a, **k):
@@ -74,15 +74,15 @@ def test_conversion_failure_warns_and_show_still_runs(fake_run, monkeypatch):
     monkeypatch.setattr(cm, "report_payload", broken)
     called = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: called.append(1))
-    cap = MplCapture(fake_run).start()
+    cap = MplCapture(run.core).start()
     plt.figure()
     plt.show()
     cap.stop()
-    assert called == [1] and len(fake_run.warnings) == 1 and "disk full" in fake_run.warnings[0][1]
+    assert called == [1] and len(run.warnings) == 1 and "disk full" in run.warnings[0]
 
 
-def test_savefig_reports_changed_figures_named_after_the_file(fake_run, tmp_path):
-    cap = MplCapture(fake_run).start()
+def test_savefig_reports_changed_figures_named_after_the_file(run, tmp_path):
+    cap = MplCapture(run.core).start()
     try:
         fig, ax = plt.subplots()
         ax.plot([0, 1], [1, 0])
@@ -95,8 +95,8 @@ def test_savefig_reports_changed_figures_named_after_the_file(fake_run, tmp_path
         plt.show()  # nothing changed since the last save
     finally:
         cap.stop()
-    plots = read_plots(fake_run.path)
+    plots = run.plots()
     assert [(p["title"], p["iteration"]) for p in plots] == [("loss_curve", 0), ("loss_curve", 1)]
     assert (tmp_path / "loss_curve.png").stat().st_size > 0 and (tmp_path / "loss_curve.pdf").exists()
     assert Figure.savefig.__name__ == "savefig" and not hasattr(Figure.savefig, "__ringlog_original__")
-    assert fake_run.warnings == []
+    assert run.warnings == []

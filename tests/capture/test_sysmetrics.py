@@ -1,8 +1,10 @@
-"""System sampler: psutil series after a short run, the NVML path with a fake pynvml, no-GPU path."""
+"""System sampler: psutil series in a real run after a short sampling, the NVML path with a fake
+pynvml, the no-GPU path, and failures reported once (never silently, never raised)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import types
 
@@ -11,26 +13,36 @@ import pytest
 from ringlog.capture.sysmetrics import TITLE, Nvml, SystemSampler
 
 
-def _fake_pynvml(n=2, fail_power=False, init_error=None):
+class NVMLError(Exception):
+    """Stands for pynvml.NVMLError (e.g. NVML_ERROR_NOT_SUPPORTED)."""
+
+
+def _fake_pynvml(n=2, fail_power=False, init_error=None, temperature_error=None):
     m = types.ModuleType("pynvml")
+    m.NVMLError = NVMLError
     m.NVML_TEMPERATURE_GPU = 0
-    calls = {"shutdown": 0}
+    calls = {"shutdown": []}  # the threads that shut NVML down (the engine reads the hardware too)
 
     def init():
         if init_error is not None:
             raise init_error
 
     m.nvmlInit = init
-    m.nvmlShutdown = lambda: calls.__setitem__("shutdown", calls["shutdown"] + 1)
+    m.nvmlShutdown = lambda: calls["shutdown"].append(threading.current_thread().name)
     m.nvmlDeviceGetCount = lambda: n
     m.nvmlDeviceGetHandleByIndex = lambda i: ("h", i)
     m.nvmlDeviceGetUtilizationRates = lambda h: types.SimpleNamespace(gpu=40 + h[1], memory=10)
     m.nvmlDeviceGetMemoryInfo = lambda h: types.SimpleNamespace(used=(h[1] + 1) << 30, total=8 << 30, free=0)
-    m.nvmlDeviceGetTemperature = lambda h, kind: 60 + h[1]
+    def temperature(h, kind):
+        if temperature_error is not None:
+            raise temperature_error
+        return 60 + h[1]
+
+    m.nvmlDeviceGetTemperature = temperature
 
     def power(h):
         if fail_power:
-            raise RuntimeError("NVML_ERROR_NOT_SUPPORTED")
+            raise NVMLError("NVML_ERROR_NOT_SUPPORTED")
         return 150_000
 
     m.nvmlDeviceGetPowerUsage = power
@@ -47,39 +59,65 @@ def _run_until(s, samples, limit=20.0):
     s.stop()
 
 
-def test_sampler_series_after_short_run(fake_run, tmp_path):
-    s = SystemSampler(fake_run, 0.1, nvml=False, disk_path=tmp_path / "not" / "yet")
+def test_sampler_series_after_short_run(run, tmp_path):
+    s = SystemSampler(run.core, 0.1, nvml=False, disk_path=tmp_path / "not" / "yet")
     _run_until(s, 3)
     assert not s.is_alive()
     assert s.error is None
-    names = {series for _, series in fake_run.series(TITLE)}
+    names = {series for _, series in run.series(TITLE)}
     for want in ("cpu_percent", "cpu0_percent", "memory_used_gb", "memory_percent", "process_rss_gb",
                  "disk_used_gb", "disk_percent"):
         assert want in names, (want, names)
     assert any(n.startswith("net_") for n in names) or any(n.startswith("disk_read") for n in names)
-    steps = [it for it, _ in fake_run.points(TITLE, "cpu_percent")]
+    steps = [it for it, _ in run.points(TITLE, "cpu_percent")]
     assert steps == list(range(len(steps))) and len(steps) >= 3
-    rss = fake_run.points(TITLE, "process_rss_gb")[0][1]
+    rss = run.points(TITLE, "process_rss_gb")[0][1]
     assert 0.001 < rss < 1024
-    assert all(0 <= v <= 100 for _, v in fake_run.points(TITLE, "memory_percent"))
+    assert all(0 <= v <= 100 for _, v in run.points(TITLE, "memory_percent"))
     assert s.cpu_seconds > 0
+    assert run.warnings == []
 
 
-def test_nvml_path_with_fake_module(fake_run, monkeypatch):
+def test_nvml_path_with_fake_module(run, monkeypatch):
     fake = _fake_pynvml(n=2, fail_power=True)
     monkeypatch.setitem(__import__("sys").modules, "pynvml", fake)
-    s = SystemSampler(fake_run, 0.1)  # imports the (fake) pynvml lazily, on its own thread
+    s = SystemSampler(run.core, 0.1)  # imports the (fake) pynvml lazily, on its own thread
     _run_until(s, 2)
-    names = {series for _, series in fake_run.series(TITLE)}
+    names = {series for _, series in run.series(TITLE)}
     for i in (0, 1):
         for suffix in ("utilization", "memory_used_gb", "memory_percent", "temperature_c"):
             assert f"gpu{i}/{suffix}" in names
         assert f"gpu{i}/power_w" not in names  # unsupported: dropped after its first failure
-    assert fake_run.points(TITLE, "gpu1/utilization")[0][1] == 41
-    assert fake_run.points(TITLE, "gpu0/memory_percent")[0][1] == pytest.approx(12.5)
-    assert fake_run.points(TITLE, "gpu0/memory_used_gb")[0][1] == pytest.approx(1.0)
-    assert fake.calls["shutdown"] == 1
-    assert fake_run.warnings == []
+    assert run.points(TITLE, "gpu1/utilization")[0][1] == 41
+    assert run.points(TITLE, "gpu0/memory_percent")[0][1] == pytest.approx(12.5)
+    assert run.points(TITLE, "gpu0/memory_used_gb")[0][1] == pytest.approx(1.0)
+    assert fake.calls["shutdown"].count("ringlog-sysmetrics") == 1
+    assert run.warnings == []
+
+
+def test_an_unexpected_gpu_error_is_reported_once_and_the_figure_dropped(run, monkeypatch):
+    fake = _fake_pynvml(n=1, temperature_error=TypeError("bad handle"))
+    monkeypatch.setitem(__import__("sys").modules, "pynvml", fake)
+    s = SystemSampler(run.core, 0.1)
+    _run_until(s, 3)
+    names = {series for _, series in run.series(TITLE)}
+    assert "gpu0/utilization" in names and "gpu0/temperature_c" not in names
+    assert len(run.warnings) == 1 and "gpu0 temperature_c" in run.warnings[0] and "bad handle" in run.warnings[0]
+
+
+def test_psutil_failing_at_start_is_reported_once(run, monkeypatch):
+    import psutil
+
+    def refused():
+        raise PermissionError("/proc is not readable")
+
+    monkeypatch.setattr(psutil, "Process", refused)
+    s = SystemSampler(run.core, 0.05, nvml=False)
+    s.start()
+    s.join(10)
+    assert not s.is_alive() and isinstance(s.error, PermissionError)
+    assert len(run.warnings) == 1 and "/proc is not readable" in run.warnings[0]
+    assert run.series(TITLE) == []
 
 
 def test_power_in_watts():
