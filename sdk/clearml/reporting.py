@@ -1,9 +1,12 @@
 """ClearML-style reporting of text, plots and debug samples, mixed into ``ringlog.Logger``.
 
-Names and arguments follow ClearML's ``Logger``. Everything goes through the hooks of the task's
-``RunCore`` (``self._run``): ``media_writer()`` (the task's MediaWriter behind a lock),
-``bad_input`` (raises in strict mode, else one warning per kind and nothing is written),
-``console_write`` and ``closed_input``.
+Names and arguments follow ClearML's ``Logger``. Everything goes through the task's
+:class:`~ringlog._engine.protocol.RunSink` (``self._run``): records are written by
+:mod:`ringlog.media.writer` (into ``media_writer()``), conversions are :mod:`ringlog.media`'s pure
+functions, ``bad_input`` raises in strict mode (else one warning per kind and nothing is written),
+``console_write`` and ``closed_input``. Two members beyond the protocol remain: ``capture`` (to echo
+``report_text`` past the console capture) and ``nan_value``/``inf_value`` (ClearML's scalar
+substitution, a run setting).
 
 Choices worth knowing:
 
@@ -26,9 +29,21 @@ import os
 import sys
 from collections import namedtuple
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+import numpy as np
 
 from ..errors import LoggingError, type_error, value_error
+from ..media import clearml_plots as cp
+from ..media import figures, writer
+from ..media.clearml_plots import layout
+from ..media.figures import plotly_dict
+from ..media.tables import table_from
+from ..media.types import Image
+from ..media.writer import DEFAULT_HISTORY, Sample
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .._engine.protocol import RunSink
 
 SeriesInfo = namedtuple("SeriesInfo", ["name", "data", "labels"], defaults=(None,))
 SeriesInfo.__doc__ = "One line of ``report_line_plot``: ``name``, ``data`` (N x 2 array), optional ``labels``."
@@ -37,8 +52,6 @@ SeriesInfo.__doc__ = "One line of ``report_line_plot``: ``name``, ``data`` (N x 
 def _iteration(iteration: Any) -> int:
     if iteration is None:
         return 0
-    import numpy as np
-
     if isinstance(iteration, bool) or not isinstance(iteration, (int, np.integer)):
         raise type_error("iteration", "must be an int or None", iteration)
     return int(iteration)
@@ -53,12 +66,8 @@ def _name(value: Any, argument: str) -> str:
 
 
 def _history(value: Any, argument: str) -> int:
-    from ..media.types import DEFAULT_HISTORY
-
     if value is None:
         return DEFAULT_HISTORY
-    import numpy as np
-
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise type_error(argument, "must be an int or None", value)
     if value < 1:
@@ -97,9 +106,9 @@ def echo_to_terminal(run: Any, text: str) -> None:
 
 
 class ReportingMixin:
-    """Text, plots and debug samples for a Logger; uses ``self._run`` (the RunCore) hooks only."""
+    """Text, plots and debug samples for a Logger; uses ``self._run`` (the run's sink) only."""
 
-    _run: Any
+    _run: "RunSink"
 
     # --- plumbing -------------------------------------------------------------------------------
     def _guarded(self, what: str, fn, *args: Any, **kwargs: Any) -> Any:
@@ -128,13 +137,11 @@ class ReportingMixin:
               data: Optional[dict] = None, **kwargs: Any) -> None:
         title, series, it = _name(title, "title"), _name(series, "series"), _iteration(iteration)
         fig = build(*args, **kwargs)
-        self._run.media_writer().add_plot(title, series, it, fig, kind=kind, data=data)
+        writer.write_plot(self._run, title, series, it, fig, kind=kind, data=data)
 
     def _samples(self, title: str, series: str, iteration: Any, items: list, history: int) -> list:
-        from ..media.types import write_media
-
-        return write_media(self._run, _name(title, "title"), _name(series, "series"), _iteration(iteration),
-                           items, history)
+        return writer.write_samples(self._run, _name(title, "title"), _name(series, "series"),
+                                    _iteration(iteration), items, history)
 
     # --- text ----------------------------------------------------------------------------------
     def report_text(self, msg: Any, level: int = logging.INFO, print_console: bool = True, *args: Any,
@@ -155,8 +162,6 @@ class ReportingMixin:
                          labels=None, xlabels=None, xaxis=None, yaxis=None, mode=None, data_args=None,
                          extra_layout=None) -> None:
         """A bar chart of ``values`` (one bar per value; a 2-D array gives one bar series per column)."""
-        from ..media import clearml_plots as cp
-
         self._guarded("report_histogram", self._plot, title, series, iteration, cp.histogram, title, series,
                       values, labels, xlabels, xaxis, yaxis, mode, data_args, extra_layout)
 
@@ -173,8 +178,6 @@ class ReportingMixin:
 
         The plot is stored under series name "plot" (ClearML stores line plots per title).
         """
-        from ..media import clearml_plots as cp
-
         self._guarded("report_line_plot", self._plot, title, "plot", iteration, cp.line_plot, title, series,
                       xaxis, yaxis, mode, reverse_xaxis, comment, extra_layout)
 
@@ -182,8 +185,6 @@ class ReportingMixin:
                          xaxis=None, yaxis=None, labels=None, mode: str = "lines", comment=None,
                          extra_layout=None) -> None:
         """An N x 2 array of (x, y) points, drawn as lines, markers or both."""
-        from ..media import clearml_plots as cp
-
         self._guarded("report_scatter2d", self._plot, title, series, iteration, cp.scatter2d, title, series,
                       scatter, xaxis, yaxis, labels, mode, comment, extra_layout)
 
@@ -191,8 +192,6 @@ class ReportingMixin:
                          xaxis=None, yaxis=None, zaxis=None, labels=None, mode: str = "markers",
                          fill: bool = False, comment=None, extra_layout=None) -> None:
         """An N x 3 array of (x, y, z) points in a rotatable 3-D scene."""
-        from ..media import clearml_plots as cp
-
         self._guarded("report_scatter3d", self._plot, title, series, iteration, cp.scatter3d, title, series,
                       scatter, xaxis, yaxis, zaxis, labels, mode, fill, comment, extra_layout)
 
@@ -200,8 +199,6 @@ class ReportingMixin:
                                 xaxis=None, yaxis=None, xlabels=None, ylabels=None, yaxis_reversed: bool = False,
                                 comment=None, extra_layout=None) -> None:
         """A 2-D matrix as an annotated heatmap (rows = ``ylabels``, columns = ``xlabels``)."""
-        from ..media import clearml_plots as cp
-
         self._guarded("report_confusion_matrix", self._plot, title, series, iteration, cp.confusion_matrix,
                       title, series, matrix, xaxis, yaxis, xlabels, ylabels, yaxis_reversed, comment,
                       extra_layout)
@@ -216,8 +213,6 @@ class ReportingMixin:
                        yaxis=None, zaxis=None, xlabels=None, ylabels=None, camera=None, comment=None,
                        extra_layout=None) -> None:
         """A 2-D matrix of heights as a 3-D surface."""
-        from ..media import clearml_plots as cp
-
         self._guarded("report_surface", self._plot, title, series, iteration, cp.surface, title, series, matrix,
                       xaxis, yaxis, zaxis, xlabels, ylabels, camera, comment, extra_layout)
 
@@ -228,9 +223,6 @@ class ReportingMixin:
         (``csv`` or a local ``url``; remote URLs are refused: ringlog never uses the network)."""
 
         def go():
-            from ..media.tables import table_from
-            from ..media.clearml_plots import layout
-
             tab = table_from(table_plot, csv, url)
             fig = tab.figure(title)
             fig["layout"] = {**fig["layout"], **layout(title, extra_layout=extra_layout)}
@@ -246,8 +238,6 @@ class ReportingMixin:
 
     def report_plotly(self, title: str, series: str, figure: Any, iteration: Optional[int] = None) -> None:
         """A plotly figure (``plotly.graph_objects.Figure``) or its dict, stored as it is."""
-        from ..media.figures import plotly_dict
-
         self._guarded("report_plotly", self._plot, title, series, iteration, plotly_dict, figure, "figure")
 
     def report_matplotlib_figure(self, title: str, series: str, figure: Any, iteration: Optional[int] = None,
@@ -257,17 +247,11 @@ class ReportingMixin:
         debug sample."""
 
         def go():
-            from ..media import figures
-            from ..media.types import _png_image
-
             if not figures.is_matplotlib_figure(figure):
                 raise type_error("figure", "must be a matplotlib Figure (use report_plotly for plotly)", figure)
-            fig = None if (report_image or not report_interactive) else figures.matplotlib_to_plotly(figure)
-            if fig is not None:
-                self._plot(title, series, iteration, lambda: fig)
-            else:
-                self._samples(title, series, iteration, [_png_image(figures.matplotlib_png(figure))],
-                              _history(None, "max_history"))
+            payload = figures.figure_payload(figure, interactive=report_interactive and not report_image)
+            writer.write_figure(self._run, _name(title, "title"), _name(series, "series"), _iteration(iteration),
+                                payload, DEFAULT_HISTORY)
 
         self._guarded("report_matplotlib_figure", go)
 
@@ -282,8 +266,6 @@ class ReportingMixin:
         Returns the stored record (path or uri, iteration, caption), or None if skipped."""
 
         def go():
-            from ..media.types import Image
-
             given = [a for a in (local_path, image, matrix, url) if a is not None]
             if len(given) != 1:
                 raise value_error("image", "give exactly one of local_path, image, matrix or url",
@@ -326,9 +308,7 @@ class ReportingMixin:
             if url is not None:
                 return self._reference(title, series, iteration, url, ("image", "audio", "video", "html"), hist,
                                        file_extension)
-            from ..media.types import Media
-
-            m = Media()
+            m = Sample(None, "", "")
             if stream is not None:
                 if file_extension is None:
                     raise value_error("file_extension", "is required with stream (e.g. '.wav')", None)
@@ -345,7 +325,7 @@ class ReportingMixin:
                 if not p.is_file():
                     raise value_error("local_path", "must be an existing file", str(p))
                 m.path = p
-            from ringlog.store.media import EXTENSIONS
+            from ringlog.store.media import EXTENSIONS  # deferred: ringlog.store pulls numba in
 
             m.kind = EXTENSIONS[m.ext]
             recs = self._samples(title, series, iteration, [m], hist)
@@ -360,7 +340,7 @@ class ReportingMixin:
         """Record a sample already stored at ``url`` (ClearML's pre-uploaded ``url=``): nothing is copied."""
         from urllib.parse import urlparse
 
-        from ringlog.store.media import EXTENSIONS
+        from ringlog.store.media import EXTENSIONS  # deferred: ringlog.store pulls numba in
 
         if not isinstance(url, str) or not url.strip():
             raise type_error("url", "must be a non-empty URL or path string", url)
@@ -368,9 +348,8 @@ class ReportingMixin:
                    else "url")
         if EXTENSIONS[ext] not in kinds:
             raise value_error("url", f"must point to a file of kind {' or '.join(kinds)}", url)
-        writer = self._run.media_writer()
-        return writer.add_media(_name(title, "title"), _name(series, "series"), _iteration(iteration), uri=url,
-                                ext=ext, kind=EXTENSIONS[ext], max_history=hist)
+        return writer.write_reference(self._run, _name(title, "title"), _name(series, "series"),
+                                      _iteration(iteration), url, ext, EXTENSIONS[ext], hist)
 
     # --- settings ------------------------------------------------------------------------------
     def set_default_upload_destination(self, uri: str) -> None:
@@ -397,7 +376,7 @@ class ReportingMixin:
 
     def get_default_upload_destination(self) -> Optional[str]:
         """Where debug samples go: the URI set above, or None for the task's own media folder."""
-        return getattr(self._run, "media_destination", None)
+        return self._run.media_destination
 
     def set_reporting_nan_value(self, value: float, warn_period: int = 1000) -> None:
         """Store NaN scalars as ``value`` from now on (by default ringlog keeps NaN as logged)."""
@@ -410,7 +389,7 @@ class ReportingMixin:
 
 def _ext(ext: Any, argument: str) -> str:
     """The known extension of a sample, or bad input naming the caller's ``argument``."""
-    from ringlog.store.media import EXTENSIONS, check_ext
+    from ringlog.store.media import EXTENSIONS, check_ext  # deferred: ringlog.store pulls numba in
 
     try:
         return check_ext(ext)
@@ -419,7 +398,5 @@ def _ext(ext: Any, argument: str) -> str:
                           ext) from None
 
 
-def _file_image(path: Any):
-    from ..media.types import Image
-
+def _file_image(path: Any) -> Image:
     return Image(Path(path))

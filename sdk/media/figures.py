@@ -9,13 +9,15 @@ axis labels and limits, log scales, fixed or categorical tick labels, titles and
 several axes become subplots placed where matplotlib put them (domains from the axes' positions),
 and twin axes overlay their partner with the axis on the other side.
 Anything else (images, contours, 3-D axes, patches outside bars, annotations) returns None, so
-the caller stores a PNG instead (``matplotlib_png``).
+the caller stores a PNG instead (``figure_png``); :func:`figure_payload` makes that choice for every
+caller (W&B ``log``, ClearML ``report_matplotlib_figure``, the matplotlib and TensorBoard captures).
 Matplotlib is imported only to classify artists, and only if the figure came from it.
 """
 
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any, Optional
 
 import numpy as np
@@ -75,10 +77,35 @@ def _is_default_template(tpl: Any) -> bool:
         return False
 
 
-def matplotlib_png(fig: Any, dpi: Optional[int] = None) -> bytes:
+def figure_png(fig: Any, dpi: Optional[float] = None, tight: bool = True) -> bytes:
+    """PNG of a matplotlib figure (one render). ``dpi`` None: matplotlib's ``savefig.dpi``;
+    ``tight``: crop to the drawn content (``bbox_inches="tight"``), else the figure's own size."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     return buf.getvalue()
+
+
+def figure_payload(fig: Any, *, interactive: bool = True, dpi: Optional[float] = None, tight: bool = True,
+                   lenient: bool = False) -> tuple[str, Any]:
+    """("plotly", figure dict) when ``interactive`` and the figure converts (:func:`matplotlib_to_plotly`),
+    else ("png", bytes) from :func:`figure_png`. ``lenient`` (the captures' mode, where the user never
+    asked for a plot): the converter's warnings are silenced, and a figure it fails on or that gives
+    no trace is stored as the PNG instead of raising or storing an empty plot."""
+    if interactive:
+        try:
+            if lenient:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # a converter warning is not the user's concern here
+                    out = matplotlib_to_plotly(fig)
+            else:
+                out = matplotlib_to_plotly(fig)
+        except Exception:  # lenient only: any converter failure falls back to the PNG below
+            if not lenient:
+                raise
+            out = None
+        if out is not None and (out.get("data") or not lenient):
+            return "plotly", out
+    return "png", figure_png(fig, dpi, tight)
 
 
 def _color(c: Any) -> Optional[str]:

@@ -18,7 +18,8 @@ import numpy as np
 
 from .._engine.lenient import absorbed, lenient_init
 from ..errors import type_error, value_error
-from .convert import to_numpy
+from .convert import histogram, histogram_figure, histogram_record, to_numpy
+from .writer import put_plot
 
 MAX_BINS = 512
 
@@ -69,28 +70,23 @@ class Histogram:
                     raise type_error("sequence", "must be a sequence of real numbers", sequence) from None
             if arr.dtype.kind not in "biuf":
                 raise type_error("sequence", "must hold real numbers", f"array of dtype {arr.dtype}")
-            arr = arr.astype(np.float64).ravel()
-            fin = arr[np.isfinite(arr)]
-            self.nonfinite = int(arr.size - fin.size)
-            if fin.size == 0:
-                counts, edges = np.zeros(1), np.array([0.0, 1.0])
-            else:
-                counts, edges = np.histogram(fin, bins=int(num_bins))
+            counts, edges, self.nonfinite = histogram(arr, int(num_bins))
         self.counts = np.asarray(counts, dtype=np.float64)
         self.bins = np.asarray(edges, dtype=np.float64)
 
     def figure(self, title: str = "") -> dict:
-        centers = (self.bins[:-1] + self.bins[1:]) / 2
-        return {"data": [{"type": "bar", "x": centers.tolist(), "y": self.counts.tolist(),
-                          "width": np.diff(self.bins).tolist(), "name": title or "histogram"}],
-                "layout": {"title": {"text": title}, "bargap": 0, "xaxis": {"title": {"text": "value"}},
-                           "yaxis": {"title": {"text": "count"}}}}
+        return histogram_figure(self.counts, self.bins, title or "histogram", title)
 
     def data(self) -> dict:
-        return {"bins": self.bins.tolist(), "counts": self.counts.tolist(), "nonfinite": self.nonfinite}
+        return self.record("")[2]
+
+    def record(self, title: str) -> tuple[dict, str, dict]:
+        """(figure, kind, data) of the stored plot record (see the module docstring)."""
+        return histogram_record(self.counts, self.bins, self.nonfinite, title)
 
     def _write(self, writer, title: str, series: str, iteration: int) -> None:
-        writer.add_plot(title, series, iteration, self.figure(title), kind="histogram", data=self.data())
+        """Into a store MediaWriter with no run behind it (``capture.tb_import``); runs use :mod:`.writer`."""
+        put_plot(writer, title, series, iteration, *self.record(title))
 
     def __repr__(self) -> str:
         return f"<ringlog.Histogram {len(self.counts)} bins>"
@@ -162,9 +158,9 @@ class Table:
                           "cells": {"values": cols}}],
                 "layout": {"title": {"text": title}}}
 
-    def _write(self, writer, title: str, series: str, iteration: int) -> None:
-        writer.add_plot(title, series, iteration, self.figure(title), kind="table",
-                        data={"columns": self.columns, "data": self.data})
+    def record(self, title: str) -> tuple[dict, str, dict]:
+        """(figure, kind, data) of the stored plot record (see the module docstring)."""
+        return self.figure(title), "table", {"columns": self.columns, "data": self.data}
 
     def __len__(self) -> int:
         return len(self.data)

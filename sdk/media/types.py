@@ -5,7 +5,9 @@ to write itself into a task through ``_write``. Bad input raises in strict mode 
 with a lenient current run it becomes that run's one warning per kind and the object is marked
 invalid, so ``ringlog.log`` writes nothing for it (``_lenient.py``): a training job never dies for
 a malformed sample.
-``log_value(run, key, value, step)`` is what ``ringlog.log`` calls for every non-numeric value.
+``log_value(sink, key, value, step)`` is what ``ringlog.log`` calls for every non-numeric value.
+The conversions themselves are :mod:`.convert`'s and :mod:`.figures`' pure functions; every record
+is written by :mod:`.writer`.
 
 Conversion rules (as W&B documents them):
 
@@ -30,20 +32,26 @@ Conversion rules (as W&B documents them):
 
 from __future__ import annotations
 
-import functools
 import io
-import math
-import wave
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
+from .._engine import context
 from .._engine.lenient import lenient_init
-from ..errors import type_error, value_error
-from .convert import _is_pil, to_numpy, to_uint8
+from ..errors import LoggingWarning, type_error, value_error
+from . import figures, writer
+from .plotdata import Histogram, Table  # re-exported: ringlog.Histogram, ringlog.Table
+from .convert import (IMAGE_FORMATS, encode_image, encode_video, image_for, image_pixels, is_pil, pil_image,
+                      to_numpy, video_frames, wav_bytes)
+from .writer import DEFAULT_HISTORY
 
-DEFAULT_HISTORY = 100  # samples kept per (title, series), as ClearML's file_history_size
+if TYPE_CHECKING:  # pragma: no cover
+    from .._engine.protocol import RunSink
+
+__all__ = ["Media", "Image", "Audio", "Video", "Html", "Histogram", "Table", "log_value", "wav_bytes",
+           "DEFAULT_HISTORY"]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -54,7 +62,7 @@ def _path_arg(data: Any) -> Optional[Path]:
 
 
 def _ext_of(path: Path, kinds: Sequence[str], argument: str) -> str:
-    from ringlog.store.media import EXTENSIONS
+    from ringlog.store.media import EXTENSIONS  # deferred: ringlog.store pulls numba in
 
     ext = path.suffix.lower().lstrip(".")
     if EXTENSIONS.get(ext) not in kinds:
@@ -75,7 +83,8 @@ def _caption(caption: Any) -> Optional[str]:
 
 # --- the types -------------------------------------------------------------------------------------
 class Media:
-    """A debug sample: ``data`` bytes (or ``path`` to copy), extension, kind and caption."""
+    """A debug sample: ``data`` bytes (or ``path`` to copy), extension, kind and caption (what
+    :func:`.writer.write_samples` stores)."""
 
     kind = "file"
 
@@ -85,12 +94,6 @@ class Media:
         self.path: Optional[Path] = None
         self.ext = ""
         self.caption: Optional[str] = None
-
-    def _write(self, writer, title: str, series: str, iteration: int, max_history: int,
-               destination: Optional[str]) -> dict:
-        return writer.add_media(title, series, iteration, data=self.data, src_path=self.path, ext=self.ext,
-                                kind=self.kind, caption=self.caption, max_history=max_history,
-                                destination=destination)
 
     def __repr__(self) -> str:
         what = f"{len(self.data)} bytes" if self.data is not None else str(self.path)
@@ -110,16 +113,14 @@ class Image(Media):
         super().__init__()
         self.caption = _caption(caption)
         fmt = (file_type or "png").lower().lstrip(".")
-        if fmt not in ("png", "jpg", "jpeg", "gif", "webp", "bmp"):
-            raise value_error("file_type", "must be one of png, jpg, jpeg, gif, webp, bmp", file_type)
-        if _is_pil(data_or_path):
+        if fmt not in IMAGE_FORMATS:
+            raise value_error("file_type", f"must be one of {', '.join(IMAGE_FORMATS)}", file_type)
+        if is_pil(data_or_path):
             img = data_or_path
-        elif type(data_or_path).__module__.startswith("matplotlib.") and hasattr(data_or_path, "savefig"):
-            from PIL import Image as PILImage
+        elif figures.is_matplotlib_figure(data_or_path):
+            from PIL import Image as PILImage  # deferred: Pillow only when an image is made
 
-            from .figures import matplotlib_png
-
-            img = PILImage.open(io.BytesIO(matplotlib_png(data_or_path)))
+            img = PILImage.open(io.BytesIO(figures.figure_png(data_or_path)))
         elif isinstance(data_or_path, Image):
             self.data, self.path, self.ext = data_or_path.data, data_or_path.path, data_or_path.ext
             self.caption = self.caption or data_or_path.caption
@@ -136,58 +137,12 @@ class Image(Media):
                 self.path = path
                 self.shape = None
                 return
-            img = array_to_pil(arr, mode, "data_or_path")
-        if mode is not None and img.mode != mode:
-            try:
-                img = img.convert(mode)
-            except ValueError as exc:
-                raise value_error("mode", f"must be a PIL mode the image converts to ({exc})", mode) from None
-        if fmt in ("jpg", "jpeg") and img.mode not in ("L", "RGB"):
-            img = img.convert("RGB")
+            img = pil_image(image_pixels(arr, "data_or_path"))
+        img = image_for(img, fmt, mode)
         self.shape = (img.height, img.width, len(img.getbands()))
         self.mode = img.mode
-        buf = io.BytesIO()
-        img.save(buf, format={"jpg": "JPEG"}.get(fmt, fmt.upper()))
-        self.data = buf.getvalue()
+        self.data = encode_image(img, fmt)
         self.ext = fmt
-
-
-def image_grid(batch: np.ndarray, ncols: int = 8, pad: int = 2) -> np.ndarray:
-    """A batch (N, C, H, W) or (N, H, W, C) tiled into one (H', W', C) image, up to ``ncols`` per row
-    with ``pad`` pixels of 0 between (as torchvision's ``make_grid``, which W&B uses for batches)."""
-    if batch.shape[1] in (1, 3, 4) and batch.shape[-1] not in (1, 3, 4):
-        batch = np.transpose(batch, (0, 2, 3, 1))
-    n, h, w, c = batch.shape
-    cols = min(ncols, n)
-    rows = -(-n // cols)
-    grid = np.zeros((pad + rows * (h + pad), pad + cols * (w + pad), c), dtype=batch.dtype)
-    for i in range(n):
-        r, q = divmod(i, cols)
-        y, x = pad + r * (h + pad), pad + q * (w + pad)
-        grid[y:y + h, x:x + w] = batch[i]
-    return grid
-
-
-def array_to_pil(arr: np.ndarray, mode: Optional[str], argument: str):
-    """numpy array -> PIL image by the W&B shape rules; errors name ``argument``."""
-    from PIL import Image as PILImage
-
-    if arr.dtype.kind not in "biuf":
-        raise type_error(argument, "must hold numbers (bool, int or float pixels)", f"array of dtype {arr.dtype}")
-    if arr.ndim == 4 and min(arr.shape) > 0:
-        arr = image_grid(arr)
-    if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4) and arr.shape[0] in (1, 3, 4):
-        arr = np.transpose(arr, (1, 2, 0))  # channels-first (C, H, W)
-    if arr.ndim == 3 and arr.shape[-1] == 1:
-        arr = arr[..., 0]
-    if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] in (3, 4))):
-        raise value_error(argument, "must have shape (H, W), (H, W, 1|3|4), (1|3|4, H, W) or a batch of those",
-                          f"array of shape {arr.shape}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise value_error(argument, "must not be empty", f"array of shape {arr.shape}")
-    u8 = np.ascontiguousarray(to_uint8(arr, argument))
-    pil_mode = "L" if u8.ndim == 2 else ("RGB" if u8.shape[-1] == 3 else "RGBA")
-    return PILImage.fromarray(u8, pil_mode)
 
 
 class Audio(Media):
@@ -216,30 +171,6 @@ class Audio(Media):
         self.duration = arr.shape[0] / float(sample_rate)
 
 
-def wav_bytes(arr: np.ndarray, sample_rate: int, argument: str = "data_or_path") -> bytes:
-    """16-bit PCM WAV of 1-D (mono) or 2-D (samples, channels) audio."""
-    if arr.ndim == 2 and arr.shape[0] in (1, 2) and arr.shape[1] > 8:
-        arr = arr.T  # (channels, samples) as torchaudio gives it
-    if arr.ndim not in (1, 2) or arr.shape[0] == 0 or (arr.ndim == 2 and not 1 <= arr.shape[1] <= 8):
-        raise value_error(argument, "must have shape (samples,) or (samples, channels<=8), non-empty",
-                          f"array of shape {arr.shape}")
-    if arr.dtype.kind == "f":
-        pcm = np.rint(np.clip(np.nan_to_num(arr, nan=0.0), -1.0, 1.0) * 32767).astype("<i2")
-    elif arr.dtype == np.int16:
-        pcm = arr.astype("<i2")
-    elif arr.dtype.kind in "iu":
-        pcm = np.clip(arr, -32768, 32767).astype("<i2")
-    else:
-        raise type_error(argument, "must hold float samples in [-1, 1] or int16", f"array of dtype {arr.dtype}")
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1 if pcm.ndim == 1 else pcm.shape[1])
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(np.ascontiguousarray(pcm).tobytes())
-    return buf.getvalue()
-
-
 class Video(Media):
     """A video from frames (time, channel, h, w) / (batch, time, channel, h, w) or a video file."""
 
@@ -266,65 +197,22 @@ class Video(Media):
             raise value_error("format", "must be one of gif, mp4, webm", format)
         frames = video_frames(arr)
         self.frames_shape = frames.shape
-        self.data, self.ext = encode_video(frames, float(fps), fmt)
+        self.data, self.ext, problem = encode_video(frames, float(fps), fmt)
         self.fps = fps
+        if problem is not None:
+            _warn_once("video-format", f"ringlog.Video: cannot write {fmt} ({problem}); writing GIF instead "
+                       "(pip install imageio imageio-ffmpeg for mp4/webm)")
 
 
-def video_frames(arr: np.ndarray, argument: str = "data_or_path") -> np.ndarray:
-    """(time, h, w, c) uint8 frames from (t, c, h, w) or (b, t, c, h, w); batches tiled into a grid."""
-    if arr.ndim == 5:
-        b, t, c, h, w = arr.shape
-        cols = int(math.ceil(math.sqrt(b)))
-        rows = int(math.ceil(b / cols))
-        grid = np.zeros((t, c, rows * h, cols * w), dtype=arr.dtype)
-        for i in range(b):
-            r, q = divmod(i, cols)
-            grid[:, :, r * h:(r + 1) * h, q * w:(q + 1) * w] = arr[i]
-        arr = grid
-    if arr.ndim != 4 or arr.shape[1] not in (1, 3, 4) or min(arr.shape) == 0:
-        raise value_error(argument, "must have shape (time, channel 1|3|4, height, width) or (batch, time, "
-                          "channel, height, width), non-empty", f"array of shape {arr.shape}")
-    if arr.dtype.kind not in "biuf":
-        raise type_error(argument, "must hold numbers", f"array of dtype {arr.dtype}")
-    frames = to_uint8(np.transpose(arr, (0, 2, 3, 1)), argument)
-    if frames.shape[-1] == 1:
-        frames = np.repeat(frames, 3, axis=-1)
-    return np.ascontiguousarray(frames[..., :3])
+def _warn_once(kind: str, message: str) -> None:
+    """The current run's one warning of ``kind``; with no run open, a plain warning."""
+    core = context.current_core()
+    if core is not None:
+        core.warn_once(kind, message)
+    else:
+        import warnings
 
-
-_warned_no_imageio = []
-
-
-def encode_video(frames: np.ndarray, fps: float, fmt: str) -> tuple[bytes, str]:
-    """Encode (t, h, w, 3) uint8 frames; MP4/WebM need imageio with ffmpeg, else GIF via Pillow."""
-    if fmt in ("mp4", "webm"):
-        try:
-            import imageio.v3 as iio
-            import imageio_ffmpeg  # noqa: F401  (the ffmpeg binary imageio's FFMPEG plugin runs)
-
-            h, w = frames.shape[1:3]
-            even = np.pad(frames, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), mode="edge")  # yuv420p needs even sizes
-            codec = {"mp4": "libx264", "webm": "libvpx"}[fmt]
-            data = iio.imwrite("<bytes>", even, extension="." + fmt, plugin="FFMPEG", fps=fps, codec=codec,
-                               macro_block_size=1, ffmpeg_log_level="error")
-            return data, fmt
-        except Exception as exc:  # imageio or ffmpeg is missing: GIF still shows the frames
-            if not _warned_no_imageio:
-                _warned_no_imageio.append(1)
-                import warnings
-
-                from ..errors import LoggingWarning
-
-                warnings.warn(f"ringlog.Video: cannot write {fmt} ({exc.__class__.__name__}: {exc}); "
-                              "writing GIF instead (pip install imageio imageio-ffmpeg for mp4/webm)",
-                              LoggingWarning, stacklevel=4)
-    from PIL import Image as PILImage
-
-    imgs = [PILImage.fromarray(f, "RGB") for f in frames]
-    buf = io.BytesIO()
-    imgs[0].save(buf, format="GIF", save_all=True, append_images=imgs[1:],
-                 duration=max(1, int(round(1000.0 / fps))), loop=0)
-    return buf.getvalue(), "gif"
+        warnings.warn(message, LoggingWarning, stacklevel=4)
 
 
 class Html(Media):
@@ -357,74 +245,10 @@ class Html(Media):
 
 
 # --- ringlog.log({...}) ------------------------------------------------------------------------------
-from .plotdata import Histogram, Table  # noqa: E402  (re-exported: ringlog.Histogram, ringlog.Table)
-
 MEDIA_TYPES = (Image, Audio, Video, Html)
 
 
-def _core(run: Any):
-    return getattr(run, "_core", run)
-
-
-def _destination(core: Any) -> Optional[str]:
-    return getattr(core, "media_destination", None)
-
-
-def write_media(core: Any, title: str, series: str, iteration: int, items: Sequence[Media],
-                max_history: int) -> list[dict]:
-    """Write samples (already validated) through the task's MediaWriter; returns their records.
-
-    With a remote (URI) destination the files are named now and queued for the uploads thread
-    (:mod:`ringlog._engine.uploads`); the records returned say ``"queued": True`` and readers list them once
-    the upload is done (``flush()`` waits for that)."""
-    from ringlog.store.media import _is_uri
-
-    writer = core.media_writer()
-    dest = _destination(core)
-    if dest is None or not _is_uri(dest):
-        return [m._write(writer, title, series, iteration, max_history, dest) for m in items]
-    out = []
-    for m in items:
-        # read the bytes now: the caller may overwrite or delete its file right after this call
-        data = m.data if m.data is not None else Path(m.path).read_bytes()
-        rec = writer.prepare_media(title, series, iteration, ext=m.ext, kind=m.kind, caption=m.caption,
-                                   max_history=max_history, destination=dest)
-        rec["size"] = len(data)
-        core.upload(len(data), m.kind, functools.partial(_upload, writer, rec, data))
-        out.append({k: v for k, v in rec.items() if k not in ("op", "id")} | {"queued": True})
-    return out
-
-
-def _upload(writer: Any, rec: dict, data: bytes) -> None:
-    """Uploads thread: send the file with no lock held, then list it (under the writer's lock)."""
-    from ringlog.store.media import delete_sample_files, upload_sample
-
-    try:
-        upload_sample(rec["uri"], data)
-    except BaseException:
-        writer.abandon_media(rec)
-        raise
-    _, dropped = writer.commit_media(rec)
-    delete_sample_files(writer.path, dropped)
-
-
-def to_plot(value: Any, argument: str):
-    """(figure dict, kind, data) for anything that is a plot, or None when it is not one."""
-    from . import figures
-
-    if isinstance(value, (Histogram, Table)):
-        return value, None, None
-    if figures.is_matplotlib_figure(value):
-        fig = figures.matplotlib_to_plotly(value)
-        if fig is None:
-            return None
-        return fig, "plotly", None
-    if figures.is_plotly(value):
-        return figures.plotly_dict(value, argument), "plotly", None
-    return None
-
-
-def log_value(run: Any, key: str, value: Any, step: int) -> None:
+def log_value(sink: "RunSink", key: str, value: Any, step: int) -> None:
     """Log one non-numeric ``ringlog.log`` value under ``key`` at ``step`` (title = series = key).
 
     Media (or a list of one media type) become samples: W&B keeps every step, so the default history
@@ -433,12 +257,11 @@ def log_value(run: Any, key: str, value: Any, step: int) -> None:
     not convert become PNG samples). Numeric arrays/lists become a Histogram (as W&B does); a str
     goes to the console log as "key: text". Anything else is bad input.
     """
-    core = _core(run)
     argument = f"data[{key!r}]"
     if getattr(value, "_invalid", None) is not None:
         return  # its constructor already reported the bad input (lenient mode): nothing to write
     if isinstance(value, MEDIA_TYPES):
-        write_media(core, key, key, step, [value], DEFAULT_HISTORY)
+        writer.write_samples(sink, key, key, step, [value], DEFAULT_HISTORY)
         return
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, MEDIA_TYPES) for v in value):
         kinds = {type(v) for v in value}
@@ -446,24 +269,19 @@ def log_value(run: Any, key: str, value: Any, step: int) -> None:
             raise type_error(argument, "a list of media must hold one type", [t.__name__ for t in kinds])
         items = [v for v in value if v._invalid is None]
         if items:
-            write_media(core, key, key, step, items, DEFAULT_HISTORY * len(value))
+            writer.write_samples(sink, key, key, step, items, DEFAULT_HISTORY * len(value))
         return
     if isinstance(value, str):
-        core.console_write("log", f"{key}: {value}", "info")
+        sink.console_write("log", f"{key}: {value}", "info")
         return
-    plot = to_plot(value, argument)
-    if plot is not None:
-        fig, kind, data = plot
-        writer = core.media_writer()
-        if isinstance(fig, (Histogram, Table)):
-            fig._write(writer, key, key, step)
-        else:
-            writer.add_plot(key, key, step, fig, kind=kind)
+    if isinstance(value, (Histogram, Table)):
+        writer.write_plot(sink, key, key, step, *value.record(key))
         return
-    from . import figures
-
-    if figures.is_matplotlib_figure(value):  # did not convert: keep it as an image
-        write_media(core, key, key, step, [_png_image(figures.matplotlib_png(value))], DEFAULT_HISTORY)
+    if figures.is_matplotlib_figure(value):  # plotly when it converts faithfully, else a PNG sample
+        writer.write_figure(sink, key, key, step, figures.figure_payload(value), DEFAULT_HISTORY)
+        return
+    if figures.is_plotly(value):
+        writer.write_plot(sink, key, key, step, figures.plotly_dict(value, argument))
         return
     arr = to_numpy(value)
     if arr is None and isinstance(value, (list, tuple)) and value:
@@ -472,14 +290,9 @@ def log_value(run: Any, key: str, value: Any, step: int) -> None:
         except (TypeError, ValueError):
             arr = None
     if arr is not None and arr.dtype.kind in "biuf" and arr.size:
-        Histogram(arr)._write(core.media_writer(), key, key, step)
+        hist = Histogram(arr)
+        if hist._invalid is None:
+            writer.write_plot(sink, key, key, step, *hist.record(key))
         return
     raise type_error(argument, "must be a number, str, ringlog media (Image, Audio, Video, Html), Histogram, "
                      "Table, ringlog.plot chart, plotly or matplotlib figure, or a numeric array", value)
-
-
-def _png_image(data: bytes) -> Image:
-    img = Image.__new__(Image)
-    Media.__init__(img)
-    img.data, img.ext, img.shape = data, "png", None
-    return img

@@ -8,8 +8,8 @@ A key ``k`` is stored as title ``k``, series ``k``; nested dicts become
 ``"outer/inner"`` keys. Non-numeric values go to ``ringlog.media.types.log_value``.
 
 Cost: ``log({k: v, ...})`` with only numbers and no ``step``/``commit`` is one
-dict lookup and two C appends per key (see :mod:`ringlog._engine.staging`); anything else takes
-the checked path.
+dict lookup and two C appends per key (:meth:`ringlog._engine.intake.Intake.put_row`); anything
+else takes the checked path.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .._engine import context
-from ..errors import type_error, value_error
+from .._engine.intake import MISSING
 from .._engine.runcore import RunCore
 from .._engine.values import as_number, as_step
+from ..errors import type_error, value_error
+from ..media.types import log_value
 from .state import Config, History, Summary
-
-_NOKEY = object()
 
 
 def run_for(core: RunCore) -> "Run":
@@ -42,7 +42,7 @@ class Run:
 
     def __init__(self, core: RunCore) -> None:
         self._core = core
-        self._fast = core.staging.wfast
+        self._put_row = core.intake.put_row  # the fast path: None when the whole row went in
         self._step = 0
         self._pending: Optional[dict] = None
         self.config = Config(core)
@@ -70,8 +70,7 @@ class Run:
 
     @tags.setter
     def tags(self, tags) -> None:
-        self._core.tags[:] = [str(t) for t in tags]
-        self._core.touch_meta()
+        self._core.state.set_tags(tags)
 
     @property
     def dir(self) -> str:
@@ -97,18 +96,10 @@ class Run:
         """Log a dict of metrics for one step (see the module docstring for the rules)."""
         if step is None and commit is None and complete is None and self._pending is None:
             st = self._step
-            k = _NOKEY
-            try:
-                for k, v in data.items():
-                    va, sa = self._fast[k]
-                    va(v)
-                    sa(st)
-            except BaseException as exc:
-                if not isinstance(exc, Exception):  # Ctrl-C / a signal between two appends
-                    self._core.staging.repair(k, k)
-                    raise
+            stop = self._put_row(data, st)
+            if stop is not None:
                 try:
-                    self._rest(data, k, st)
+                    self._rest(data, stop, st)
                 finally:  # even if the checked path raises (strict mode, raise-on-full): keys before stay at st
                     self._step = st + 1
                 return
@@ -117,7 +108,7 @@ class Run:
         self._log_checked(data, step, commit if commit is not None else complete)
 
     def _rest(self, data: Any, failed: Any, step: int) -> None:
-        """Finish a fast-path call from the key that missed, via the checked path."""
+        """Finish a fast-path call from the key that missed (``MISSING``: from the start), checked."""
         core = self._core
         if core.finished:
             core.closed_input("log")
@@ -125,7 +116,7 @@ class Run:
         if not isinstance(data, Mapping):
             core.bad_input("data", str(type_error("data", "must be a dict of key -> value", data)), kind="type")
             return
-        seen = failed is _NOKEY
+        seen = failed is MISSING
         for k, v in list(data.items()):
             if not seen:
                 if k is failed or k == failed:
@@ -190,23 +181,15 @@ class Run:
             return
         x = value if type(value) is float else as_number(value)
         if x is not None:
-            buf = core.series(key, key, "data key", "data key")
-            if buf is not None:
-                core.append(buf, x, step, value_arg=f"data[{key!r}]", step_arg="step")
+            core.intake.checked(key, key, x, step, title_arg="data key", series_arg="data key",
+                                value_arg=f"data[{key!r}]", step_arg="step")
             return
         if isinstance(value, Mapping) and not isinstance(value.get("data"), list):  # a plotly dict is media
             for k2, v2 in value.items():
                 self._put(f"{key}/{k2}", v2, step)
             return
         try:
-            from ..media.types import log_value
-        except ImportError:
-            core.bad_input(f"data[{key!r}]", str(type_error(f"data[{key!r}]", "must be a real number "
-                                                             "(media support is not installed)", value)),
-                           kind="type", key="media-missing")
-            return
-        try:
-            log_value(self, key, value, step)
+            log_value(core, key, value, step)
         except Exception as exc:
             if core.strict:
                 raise
@@ -247,9 +230,7 @@ class Run:
             spec["goal"] = goal
         if hidden is not None:
             spec["hidden"] = bool(hidden)
-        with core._lock:
-            core.metric_defs[name] = spec
-            core.meta_dirty = True
+        core.state.define_metric(name, spec)
         return dict(spec, name=name)
 
     # --- end --------------------------------------------------------------------

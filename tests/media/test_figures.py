@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ringlog.errors import LoggingTypeError
-from ringlog.media.figures import is_matplotlib_figure, matplotlib_png, matplotlib_to_plotly, plotly_dict
+from ringlog.media.figures import is_matplotlib_figure, figure_png, matplotlib_to_plotly, plotly_dict
 
 mpl = pytest.importorskip("matplotlib")
 mpl.use("Agg")
@@ -71,7 +71,7 @@ def test_unconvertible_returns_none_and_png_works(fig):
     ax.imshow(np.zeros((3, 3)))
     assert is_matplotlib_figure(f)
     assert matplotlib_to_plotly(f) is None
-    assert matplotlib_png(f)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert figure_png(f)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_annotations_and_3d_fall_back():

@@ -1,4 +1,4 @@
-"""ReportingMixin (ClearML names) and log_value (W&B flavour) over a fake run: each type round-trips."""
+"""ReportingMixin (ClearML names) and log_value (W&B flavour) over a real run: each type round-trips."""
 
 from __future__ import annotations
 
@@ -19,18 +19,19 @@ def _plot(path, title, series=None):
     return rec
 
 
-def test_report_text_levels_and_echo(logger, run, capsys):
+def test_report_text_levels_and_echo(logger, run, capsys, task_path):
     logger.report_text("first")
     logger.report_text("careful", level=logging.WARNING, print_console=False)
     logger.report_text(42, level=logging.ERROR)
-    recs = read_console(run.path)
+    run.finish()  # console records are written by the flusher; finish writes the last ones
+    recs = read_console(task_path)
     assert [(r["stream"], r["level"], r["text"]) for r in recs] == [
         ("log", "info", "first"), ("log", "warning", "careful"), ("log", "error", "42")]
     assert capsys.readouterr().out == "first\n42\n"
 
 
-def test_clearml_plots_round_trip(logger, run):
-    p = run.path
+def test_clearml_plots_round_trip(logger, run, task_path):
+    p = task_path
     logger.report_histogram("hist", "s", [3, 1, 2], iteration=4, xlabels=["a", "b", "c"], xaxis="k", yaxis="n")
     h = _plot(p, "hist")
     assert h["iteration"] == 4 and h["figure"]["data"][0]["y"] == [3.0, 1.0, 2.0]
@@ -65,26 +66,26 @@ def test_clearml_plots_round_trip(logger, run):
     assert later[1]["figure"]["layout"]["xaxis"] == {"title": {"text": ""}, "type": "category"}
 
 
-def test_report_table_sources(logger, run, tmp_path):
+def test_report_table_sources(logger, run, tmp_path, task_path):
     pd = pytest.importorskip("pandas")
     logger.report_table("t", "df", iteration=1, table_plot=pd.DataFrame({"a": [1, 2]}, index=["r1", "r2"]))
-    rec = _plot(run.path, "t", "df")
+    rec = _plot(task_path, "t", "df")
     assert rec["kind"] == "table" and rec["data"] == {"columns": ["index", "a"], "data": [["r1", 1], ["r2", 2]]}
     assert rec["figure"]["data"][0]["type"] == "table"
     csv = tmp_path / "t.csv"
     csv.write_text("name,score\nx,1.5\ny,2\n")
     logger.report_table("t", "csv", iteration=1, csv=str(csv))
-    assert _plot(run.path, "t", "csv")["data"]["data"] == [["x", 1.5], ["y", 2]]
+    assert _plot(task_path, "t", "csv")["data"]["data"] == [["x", 1.5], ["y", 2]]
     logger.report_table("t", "rows", iteration=1, table_plot=[["k", "v"], ["a", 1]])
-    assert _plot(run.path, "t", "rows")["data"] == {"columns": ["k", "v"], "data": [["a", 1]]}
+    assert _plot(task_path, "t", "rows")["data"] == {"columns": ["k", "v"], "data": [["a", 1]]}
 
 
-def test_report_plotly_and_matplotlib(logger, run):
+def test_report_plotly_and_matplotlib(logger, run, task_path):
     go = pytest.importorskip("plotly.graph_objects")
     logger.report_plotly("pl", "s", go.Figure(go.Scatter(y=[1, 2])), iteration=5)
-    assert _plot(run.path, "pl")["figure"]["data"][0]["y"] == [1, 2]
+    assert _plot(task_path, "pl")["figure"]["data"][0]["y"] == [1, 2]
     logger.report_plotly("pl", "d", {"data": [{"type": "bar", "y": [1]}]})
-    assert _plot(run.path, "pl", "d")["iteration"] == 0
+    assert _plot(task_path, "pl", "d")["iteration"] == 0
     mpl = pytest.importorskip("matplotlib")
     mpl.use("Agg")
     import matplotlib.pyplot as plt
@@ -92,30 +93,30 @@ def test_report_plotly_and_matplotlib(logger, run):
     f, ax = plt.subplots()
     ax.plot([1, 2, 3])
     logger.report_matplotlib_figure("mpl", "s", f, iteration=2)
-    assert _plot(run.path, "mpl")["figure"]["data"][0]["y"] == [1.0, 2.0, 3.0]
+    assert _plot(task_path, "mpl")["figure"]["data"][0]["y"] == [1.0, 2.0, 3.0]
     logger.report_matplotlib_figure("mpl", "img", f, iteration=2, report_image=True)
-    [rec] = read_media(run.path, "mpl", "img")
-    assert rec["kind"] == "image" and (run.path / rec["path"]).read_bytes()[:4] == b"\x89PNG"
+    [rec] = read_media(task_path, "mpl", "img")
+    assert rec["kind"] == "image" and (task_path / rec["path"]).read_bytes()[:4] == b"\x89PNG"
     plt.close(f)
 
 
-def test_report_image_retention_and_sources(logger, run, tmp_path):
+def test_report_image_retention_and_sources(logger, run, tmp_path, task_path):
     for i in range(8):
         rec = logger.report_image("img", "s", iteration=i, image=np.full((4, 4), i * 30, dtype=np.uint8),
                                   max_image_history=3)
     assert rec["iteration"] == 7
-    kept = read_media(run.path, "img", "s")
+    kept = read_media(task_path, "img", "s")
     assert [r["iteration"] for r in kept] == [5, 6, 7]
-    assert sorted(f.name for f in (run.path / "media" / "img" / "s").iterdir()) == ["5_0.png", "6_0.png", "7_0.png"]
+    assert sorted(f.name for f in (task_path / "media" / "img" / "s").iterdir()) == ["5_0.png", "6_0.png", "7_0.png"]
     src = tmp_path / "pic.png"
-    src.write_bytes((run.path / kept[0]["path"]).read_bytes())
+    src.write_bytes((task_path / kept[0]["path"]).read_bytes())
     logger.report_image("img", "file", iteration=1, local_path=str(src), delete_after_upload=True)
-    assert not src.exists() and read_media(run.path, "img", "file")[0]["ext"] == "png"
+    assert not src.exists() and read_media(task_path, "img", "file")[0]["ext"] == "png"
     logger.report_image("img", "matrix", iteration=1, matrix=np.zeros((2, 2, 3)))
-    assert len(read_media(run.path, "img", "matrix")) == 1
+    assert len(read_media(task_path, "img", "matrix")) == 1
 
 
-def test_report_media_stream_and_file(logger, run, tmp_path):
+def test_report_media_stream_and_file(logger, run, tmp_path, task_path):
     audio = Audio(np.zeros(100), sample_rate=1000)
     import io
 
@@ -124,11 +125,11 @@ def test_report_media_stream_and_file(logger, run, tmp_path):
     vid = tmp_path / "v.mp4"
     vid.write_bytes(b"....ftyp")
     logger.report_media("m", "video", iteration=4, local_path=str(vid), max_history=1)
-    kinds = {(r["series"], r["kind"], r["ext"]) for r in read_media(run.path, "m")}
+    kinds = {(r["series"], r["kind"], r["ext"]) for r in read_media(task_path, "m")}
     assert kinds == {("audio", "audio", "wav"), ("html", "html", "html"), ("video", "video", "mp4")}
 
 
-def test_url_references_are_recorded_not_copied(logger, run, tmp_path):
+def test_url_references_are_recorded_not_copied(logger, run, tmp_path, task_path):
     local = tmp_path / "kept.png"
     local.write_bytes(b"png")
     for i in range(3):
@@ -136,25 +137,26 @@ def test_url_references_are_recorded_not_copied(logger, run, tmp_path):
     logger.report_image("ref", "local", iteration=0, url=local.as_uri(), max_image_history=1)
     logger.report_image("ref", "local", iteration=1, url="https://cdn.example/x.jpg", max_image_history=1)
     logger.report_media("ref", "clip", iteration=0, url="s3://bucket/run/clip.mp4")
-    recs = read_media(run.path, "ref", "s")
+    recs = read_media(task_path, "ref", "s")
     assert [(r["uri"], r["external"]) for r in recs] == [("https://cdn.example/1.png", True),
                                                          ("https://cdn.example/2.png", True)]
     assert local.exists()  # retention never deletes a file it did not store
-    assert read_media(run.path, "ref", "clip")[0]["kind"] == "video"
-    assert not (run.path / "media").exists()
+    assert read_media(task_path, "ref", "clip")[0]["kind"] == "video"
+    assert not (task_path / "media").exists()
 
 
-def test_upload_destination(logger, run, tmp_path):
+def test_upload_destination(logger, run, tmp_path, task_path):
     dest = tmp_path / "bucket"
     logger.set_default_upload_destination(str(dest))
     assert logger.get_default_upload_destination() == str(dest)
     rec = logger.report_image("img", "s", iteration=0, image=np.zeros((2, 2)))
-    assert rec["path"].startswith(str(dest.resolve())) and read_media(run.path)[0]["path"] == rec["path"]
+    assert rec["path"].startswith(str(dest.resolve())) and read_media(task_path)[0]["path"] == rec["path"]
     pytest.importorskip("fsspec")
     logger.set_default_upload_destination("memory://ringlog-dest")
     rec = logger.report_image("img", "s", iteration=1, image=np.zeros((2, 2)))
     assert rec["queued"] and rec["uri"].startswith("memory://ringlog-dest/")
-    stored = read_media(run.path)[-1]
+    run.flush()  # the uploads thread sends it, then lists it
+    stored = read_media(task_path)[-1]
     assert stored["iteration"] == 1 and stored["uri"] == rec["uri"]
 
 
@@ -198,15 +200,15 @@ BAD_CALLS = [
 
 @pytest.mark.parametrize("method, kwargs, exc, words", BAD_CALLS, ids=[f"{m}-{i}" for i, (m, *_r) in
                                                                         enumerate(BAD_CALLS)])
-def test_bad_input_strict_raises(strict_logger, strict_run, method, kwargs, exc, words):
+def test_bad_input_strict_raises(strict_logger, strict_run, method, kwargs, exc, words, strict_task_path):
     with pytest.raises(exc, match=words):
         getattr(strict_logger, method)(**kwargs)
-    assert read_media(strict_run.path) == [] and read_plots(strict_run.path) == []
+    assert read_media(strict_task_path) == [] and read_plots(strict_task_path) == []
 
 
 @pytest.mark.parametrize("method, kwargs, exc, words", BAD_CALLS, ids=[f"{m}-{i}" for i, (m, *_r) in
                                                                         enumerate(BAD_CALLS)])
-def test_bad_input_lenient_warns_once_and_writes_nothing(logger, run, method, kwargs, exc, words):
+def test_bad_input_lenient_warns_once_and_writes_nothing(logger, run, method, kwargs, exc, words, task_path):
     logger.report_histogram("good", "s", [1, 2], iteration=1)  # already logged data must not be harmed
     with pytest.warns(LoggingWarning, match=words):
         getattr(logger, method)(**kwargs)
@@ -215,40 +217,40 @@ def test_bad_input_lenient_warns_once_and_writes_nothing(logger, run, method, kw
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         getattr(logger, method)(**kwargs)  # the same mistake again: silent
-    assert read_media(run.path) == []
-    assert [r["title"] for r in read_plots(run.path)] == ["good"]
+    assert read_media(task_path) == []
+    assert [r["title"] for r in read_plots(task_path)] == ["good"]
 
 
 def test_finished_run_refuses(strict_logger, strict_run):
-    strict_run.finished = True
+    strict_run.finish()
     with pytest.raises(LoggingError):
         strict_logger.report_text("late")
 
 
 # --- W&B flavour: log_value ----------------------------------------------------------------------------
-def test_log_value_media_types(run):
+def test_log_value_media_types(run, task_path):
     log_value(run, "imgs", [Image(np.zeros((4, 4))), Image(np.ones((4, 4, 3)), caption="second")], 3)
     log_value(run, "sound", Audio(np.zeros(50), sample_rate=100, caption="quiet"), 3)
     log_value(run, "clip", Video(np.zeros((2, 3, 4, 4), dtype=np.uint8)), 4)
     log_value(run, "page", Html("<i>x</i>"), 5)
-    recs = read_media(run.path)
+    recs = read_media(task_path)
     assert [(r["title"], r["series"], r["iteration"], r["n"], r["kind"], r["caption"]) for r in recs] == [
         ("imgs", "imgs", 3, 0, "image", None), ("imgs", "imgs", 3, 1, "image", "second"),
         ("sound", "sound", 3, 0, "audio", "quiet"), ("clip", "clip", 4, 0, "video", None),
         ("page", "page", 5, 0, "html", None)]
 
 
-def test_log_value_image_list_keeps_100_steps(run):
+def test_log_value_image_list_keeps_100_steps(run, task_path):
     for step in range(102):
         log_value(run, "grid", [Image(np.zeros((2, 2))), Image(np.zeros((2, 2)))], step)
-    recs = read_media(run.path, "grid")
+    recs = read_media(task_path, "grid")
     assert len(recs) == 200 and recs[0]["iteration"] == 2
 
 
-def test_log_value_plots(run):
+def test_log_value_plots(run, task_path):
     log_value(run, "dist", Histogram(np.arange(100), num_bins=10), 1)
     log_value(run, "dist", Histogram(np.arange(100) * 2, num_bins=10), 2)
-    hs = read_plots(run.path, "dist")
+    hs = read_plots(task_path, "dist")
     assert [h["iteration"] for h in hs] == [1, 2] and hs[1]["kind"] == "histogram"
     assert sum(hs[1]["data"]["counts"]) == 100 and len(hs[1]["data"]["bins"]) == 11
     t = Table(columns=["a", "b"], data=[[1, 2]])
@@ -256,13 +258,14 @@ def test_log_value_plots(run):
     log_value(run, "chart", rplot.line(t, "a", "b"), 1)
     log_value(run, "raw", np.array([1.0, 2.0, 2.0]), 1)  # a numeric array becomes a histogram, as W&B
     log_value(run, "note", "epoch done", 1)
-    assert _plot(run.path, "tab")["data"] == {"columns": ["a", "b"], "data": [[1, 2]]}
-    assert _plot(run.path, "chart")["figure"]["data"][0]["type"] == "scatter"
-    assert _plot(run.path, "raw")["kind"] == "histogram"
-    assert read_console(run.path)[0]["text"] == "note: epoch done"
+    assert _plot(task_path, "tab")["data"] == {"columns": ["a", "b"], "data": [[1, 2]]}
+    assert _plot(task_path, "chart")["figure"]["data"][0]["type"] == "scatter"
+    assert _plot(task_path, "raw")["kind"] == "histogram"
     go = pytest.importorskip("plotly.graph_objects")
     log_value(run, "fig", go.Figure(go.Bar(y=[1])), 2)
-    assert _plot(run.path, "fig")["figure"]["data"][0]["type"] == "bar"
+    assert _plot(task_path, "fig")["figure"]["data"][0]["type"] == "bar"
+    run.finish()
+    assert read_console(task_path)[0]["text"] == "note: epoch done"
 
 
 def test_log_value_unknown_type(run):
@@ -294,17 +297,18 @@ class _Capture:
         self.tees = tees or {}
 
 
-def test_report_text_echo_bypasses_python_tee(logger, run, capsys, monkeypatch):
+def test_report_text_echo_bypasses_python_tee(logger, run, capsys, monkeypatch, task_path):
     import sys
     from types import SimpleNamespace
 
     tee = _Tee(sys.stdout)
     monkeypatch.setattr(sys, "stdout", tee)
-    run.capture = SimpleNamespace(console=_Capture(tees={"stdout": tee}))
+    run.capture = SimpleNamespace(console=_Capture(tees={"stdout": tee}), stop=lambda: None)
     logger.report_text("once")
     assert tee.logged == []  # the capture did not see it: no second console record
     assert capsys.readouterr().out == "once\n"  # but the user still sees it
-    assert [r["text"] for r in read_console(run.path)] == ["once"]
+    run.finish()
+    assert [r["text"] for r in read_console(task_path)] == ["once"]
 
 
 def test_report_text_echo_bypasses_fd_capture(logger, run):
@@ -314,7 +318,7 @@ def test_report_text_echo_bypasses_fd_capture(logger, run):
     r, w = os.pipe()
     try:
         pipe = SimpleNamespace(name="stdout", restored=False, saved=w)
-        run.capture = SimpleNamespace(console=_Capture(pipes=[pipe]))
+        run.capture = SimpleNamespace(console=_Capture(pipes=[pipe]), stop=lambda: None)
         logger.report_text("to the terminal")
         assert os.read(r, 100) == b"to the terminal\n"
     finally:
