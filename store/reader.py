@@ -167,12 +167,15 @@ class TaskReader:
         """Kept samples as typed :class:`MediaRecord` (each with its stable ``id``), oldest first."""
         return read_media_records(self.path, title=title, series=series)
 
-    def media_file(self, record_id: int) -> Path:
+    def media_file(self, record_id: int | MediaRecord) -> Path:
         """The file of the kept sample ``record_id``, checked to lie inside ``<task>/media/``.
 
         :class:`MediaNotFoundError` when no kept sample has that id or its file may not be served
-        (see :func:`ringlog.store.media.media_file`). Cost: one scan of the media index.
+        (see :func:`ringlog.store.media.media_file`). Cost: one scan of the media index, none when
+        given a :class:`MediaRecord` this reader listed (then only its path is checked).
         """
+        if isinstance(record_id, MediaRecord):
+            return media_file(self.path, record_id)
         if isinstance(record_id, bool) or not isinstance(record_id, (int, np.integer)):
             raise bad_type("record_id", "must be an int (a MediaRecord id)", record_id)
         for rec in self.media_records():

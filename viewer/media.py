@@ -24,7 +24,6 @@ import numpy as np
 from flask import Blueprint, send_file
 
 from ringlog.store import MediaNotFoundError, MediaRecord, TaskReader
-from ringlog.store.media import media_file
 
 from . import provider
 from .security import HTML_SAMPLE_CSP, MEDIA_CSP, set_csp
@@ -46,7 +45,7 @@ def media_impl(reader: TaskReader, title: str | None = None, series: str | None 
     for rec in reader.media_records(title, series):
         g = groups.setdefault((rec.title, rec.series), {"title": rec.title, "series": rec.series, "items": []})
         try:
-            media_file(reader.path, rec)
+            reader.media_file(rec)
             url = media_url(reader.id, rec)
         except MediaNotFoundError:
             url = None
