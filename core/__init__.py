@@ -1,4 +1,5 @@
-"""ringlog.core: numba kernels (ring buffer, decimation, pyramid roll-ups).
+"""ringlog.core: numba kernels (ring buffer, decimation, pyramid roll-ups) and
+the running summary figures of a series (:mod:`ringlog.core.stats`, no numba).
 
 No IO and no threads here; callers own synchronisation. Importing this
 package compiles nothing: kernels compile (or load from numba's cache) on
@@ -15,8 +16,9 @@ __all__ = ["warmup"]
 def warmup(parts=("ring", "pyramid", "decimate")) -> float:
     """Compile (or load from numba's on-disk cache) core kernels; return seconds taken.
 
-    ``parts`` picks the groups: ``"ring"`` (the drain kernel, what a logging
-    process needs first), ``"pyramid"`` (roll-ups the store runs at each flush),
+    ``parts`` picks the groups: ``"ring"`` (the ring's drain kernel; no longer
+    on the write path, see :mod:`ringlog.core.ring`), ``"pyramid"`` (the scans
+    and roll-ups the store runs at each flush, what a logging process needs),
     ``"decimate"`` (MinMax/M4/LTTB/bucket extrema, what a reader needs). Each
     kernel runs once on tiny inputs of every dtype the dispatch layers pass, so
     later calls never wait for a compile. Safe to call from a background thread

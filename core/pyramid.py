@@ -34,8 +34,8 @@ NF = 20
 FIELDS = ("first_v", "last_v", "min_v", "max_v", "imin", "imax", "sum", "nnan", "npinf", "nninf",
           "first_s", "last_s", "min_s", "max_s", "first_t", "last_t", "min_t", "max_t", "i0", "count")
 
-__all__ = ["NF", "FIELDS", "raw_records", "combine", "scan_values", "ref_raw_records", "ref_combine",
-           "ref_scan_values", "empty_records", "undelta_seconds", "seconds_to_ms"]
+__all__ = ["NF", "FIELDS", "raw_records", "combine", "scan_values", "scan_batch", "ref_raw_records", "ref_combine",
+           "ref_scan_values", "ref_scan_batch", "empty_records", "undelta_seconds", "seconds_to_ms"]
 
 
 def empty_records(m: int = 0) -> np.ndarray:
@@ -289,6 +289,7 @@ def warm() -> None:
 def _scan_values(value):
     exact = True
     n_fin = 0
+    total = 0.0
     mn = np.inf
     mx = -np.inf
     for i in range(value.shape[0]):
@@ -299,18 +300,27 @@ def _scan_values(value):
             exact = False
         if v != np.inf and v != -np.inf:
             n_fin += 1
+            total += v
             if v < mn:
                 mn = v
             if v > mx:
                 mx = v
-    return exact, n_fin, mn, mx
+    return exact, n_fin, total, mn, mx
 
 
 def scan_values(value) -> tuple[bool, int, float, float]:
     """One pass over float64 values: (every value exactly a float32 (NaN counts as exact),
     number of finite values, finite min, finite max). Min/max are +inf/-inf when none is finite."""
-    exact, n_fin, mn, mx = _scan_values(np.ascontiguousarray(value, dtype=np.float64))
+    exact, n_fin, _, mn, mx = _scan_values(np.ascontiguousarray(value, dtype=np.float64))
     return bool(exact), int(n_fin), float(mn), float(mx)
+
+
+def scan_batch(value) -> tuple[bool, int, float, float, float]:
+    """:func:`scan_values` plus the sum of the finite values (added in order), in the same single
+    pass: ``(exact, n_finite, finite_sum, finite_min, finite_max)``. The store's series writer runs
+    it once per batch it writes; the result feeds :class:`ringlog.core.stats.SeriesStats`."""
+    exact, n_fin, total, mn, mx = _scan_values(np.ascontiguousarray(value, dtype=np.float64))
+    return bool(exact), int(n_fin), float(total), float(mn), float(mx)
 
 
 def ref_scan_values(value) -> tuple[bool, int, float, float]:
@@ -320,6 +330,14 @@ def ref_scan_values(value) -> tuple[bool, int, float, float]:
         exact = bool(np.array_equal(v.astype(np.float32).astype(np.float64), v, equal_nan=True))
     fin = v[np.isfinite(v)]
     return exact, int(fin.size), float(fin.min()) if fin.size else np.inf, float(fin.max()) if fin.size else -np.inf
+
+
+def ref_scan_batch(value) -> tuple[bool, int, float, float, float]:
+    """NumPy reference of :func:`scan_batch` (the sum sequential, as the kernel adds)."""
+    exact, n_fin, mn, mx = ref_scan_values(value)
+    fin = np.asarray(value, np.float64)
+    fin = fin[np.isfinite(fin)]
+    return exact, n_fin, float(np.cumsum(fin)[-1]) if fin.size else 0.0, mn, mx
 
 
 @njit(cache=True, nogil=True)

@@ -1,10 +1,19 @@
 """A bounded struct-of-arrays ring buffer of logged scalar points.
 
 Each point is (series id int32, step int64, value float64, wall time float64
-unix seconds). The SDK's staging step pushes batches with :meth:`Ring.push`
-(plain numpy slice copies, so it works before any kernel has compiled) and the
-flusher thread empties it with :meth:`Ring.drain`, which groups points by
-series with a numba kernel that releases the GIL.
+unix seconds). A producer pushes batches with :meth:`Ring.push` (plain numpy
+slice copies, so it works before any kernel has compiled) and a consumer
+empties it with :meth:`Ring.drain`, which groups points by series with a numba
+kernel that releases the GIL.
+
+What it is for now: nothing on the write path. A single process does not need
+it: the SDK's staging already groups points per series, and the flusher hands
+those batches straight to the store (issue 12 removed the push-and-regroup
+copy that sat on the path of every point). The ring is kept, with its tests and
+benchmark, for the two jobs where points must cross a boundary in one
+interleaved stream: a crash-persistent memory-mapped ring that staged points
+are copied into every few milliseconds (durability, issue 13), and the channel
+through which other processes of a task hand it their points (issue 16).
 
 Not thread-safe: the caller holds one lock around ``push`` and ``drain``.
 Memory: 24 bytes per slot, allocated once (``capacity=1<<20`` is 24 MiB).

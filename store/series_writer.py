@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ringlog.core import pyramid as pyr
+from ringlog.core.stats import SeriesStats
 
 from . import codecs, layout, shards, tail
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
@@ -70,7 +71,7 @@ class SeriesWriter:
         self.step, self.value, self.time = _Grow(np.int64), _Grow(np.float64), _Grow(np.int64)
         self.levels: list[_Level] = []
         self.count = 0
-        self.stats = {"last": None, "min": None, "max": None, "count": 0, "last_step": None}
+        self.stats = SeriesStats()  # the series' running figures: their one owner (core/stats.py)
         self.sorted = {"step": True, "time": True}  # x non-decreasing so far (decimate relies on it)
         self._last_x = {"step": None, "time": None}
         self.sealed = False   # closed: the partial chunk went into Zarr, the tail is gone
@@ -108,7 +109,7 @@ class SeriesWriter:
         n = len(step)
         if n == 0:
             return
-        exact, n_fin, mn, mx = pyr.scan_values(value)
+        exact, n_fin, total, mn, mx = pyr.scan_batch(value)  # once per point: dtype choice and stats
         for name, x in (("step", step), ("time", tms)):
             if self.sorted[name]:
                 last = self._last_x[name]
@@ -117,14 +118,8 @@ class SeriesWriter:
         if self.dtype == "f4" and not exact:
             self._migrate_f64()
         self._append(step, value, tms)
-        st = self.stats
-        if n_fin:
-            st["min"] = mn if st["min"] is None else min(st["min"], mn)
-            st["max"] = mx if st["max"] is None else max(st["max"], mx)
+        self.stats.add(n, n_fin, total, mn, mx, float(value[0]), float(value[-1]), int(step[-1]))
         self._last_x = {"step": int(step[-1]), "time": int(tms[-1])}
-        st["last"] = float(value[-1])
-        st["last_step"] = int(step[-1])
-        st["count"] += n
         self.meta_dirty = True
 
     def _append(self, step, value, tms) -> None:
@@ -432,7 +427,7 @@ class SeriesWriter:
         return {"sid": self.sid, "title": self.title, "series": self.series, "dtype": self.dtype,
                 "chunks": -(-self.count // CHUNK) if self.sealed and not self.in_tail else self.n_chunks, **sealed,
                 "shard": self.shard, **open_, "levels": [lv.persisted for lv in self.levels],
-                "stats": dict(self.stats), "sorted": dict(self.sorted)}
+                "stats": self.stats.entry(), "sorted": dict(self.sorted)}
 
     def shared_record(self, full: bool = False) -> bytes | None:
         """A short series' points new since the last call, as a record of the task's shared tail

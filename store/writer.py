@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ringlog.core import pyramid as pyr
+from ringlog.core.stats import SeriesStats
 
 from . import _fs, codecs, tail
 from .errors import TaskClosedError, bad_type, bad_value
@@ -154,10 +155,14 @@ class TaskWriter:
             self._series[int(sid)].append(step.astype(np.int64, copy=False),
                                           value.astype(np.float64, copy=False), tms, tms_sorted=tsorted)
 
-    def append_drained(self, drained) -> None:
-        """Append every series of a ``Ring.drain()`` result."""
-        for sid, step, value, time in drained.series():
-            self.append(sid, step, value, time)
+    def series_stats(self, sid: int) -> SeriesStats:
+        """The running figures (count, first/last, finite min/max/sum) of series ``sid``: the live
+        object :meth:`append` updates, computed once per point while writing (no other copy). Read
+        it from another thread through :meth:`SeriesStats.copy`."""
+        with self._lock:
+            if isinstance(sid, bool) or not isinstance(sid, (int, np.integer)) or not 0 <= int(sid) < len(self._series):
+                raise bad_value("sid", f"must be an id from series_id() (0..{len(self._series) - 1})", sid)
+            return self._series[int(sid)].stats
 
     def sync(self) -> None:
         """Make everything appended so far durable (see the module docstring for the order)."""

@@ -8,15 +8,18 @@ nothing heavy, so it runs from the first microsecond of a run.
 ``Flusher`` does everything slow, off the user's thread: it imports the store
 and the core (so ``init()`` returns fast and no logging call ever waits for a
 compile) and creates the task; two short-lived helper threads compile/load the
-numba kernels (the ring drains with numpy until they are ready) and collect
-the environment. Then, every ``flush_interval`` or when woken (staging half
-full, a bulk queued, ``flush()``), it harvests the staging into the ring,
-drains the ring into the ``TaskWriter`` (batches of a quarter of the ring or
-more go to the writer directly), and writes changed metadata and console
-records. The fsync (``TaskWriter.sync``) runs once per interval, on request
-and at the end, so a ``kill -9`` loses at most one interval. Any failure of
-the store is reported once as a warning; points that cannot be written are
-counted, never allowed to crash or hang the training job.
+store's numba kernels and collect the environment. Then, every
+``flush_interval`` or when woken (staging half full, a bulk queued,
+``flush()``), it harvests the staging and hands each series' batch straight to
+the ``TaskWriter`` (which also computes the series' summary figures, once), and
+writes changed metadata and console records. The fsync (``TaskWriter.sync``)
+runs once per interval, on request and at the end, so a ``kill -9`` loses at
+most one interval. Any failure of the store is reported once as a warning;
+points are never allowed to crash or hang the training job, and every harvested
+point ends up written or counted as dropped: a batch the store refuses is
+dropped (counted) at once, while the batches of a cycle that failed elsewhere
+are kept for the next cycles, under the staging's bound, and counted as dropped
+only after ``RETRIES`` failed cycles in a row.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import threading
 import time
 import warnings
+from collections import deque
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
@@ -32,6 +36,8 @@ from ..errors import LoggingWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     from .runcore import RunCore
+
+RETRIES = 3  # failed cycles in a row after which the points they kept are counted as dropped
 
 
 class Clock(threading.Thread):
@@ -64,7 +70,7 @@ class Clock(threading.Thread):
 
 
 class Flusher(threading.Thread):
-    """Moves staged points to disk; the only thread that touches the ring and the writer."""
+    """Moves staged points to disk; the only thread that writes to the ``TaskWriter``."""
 
     def __init__(self, core: "RunCore") -> None:
         super().__init__(name=f"ringlog-flusher-{core.id[:8]}", daemon=True)
@@ -80,7 +86,6 @@ class Flusher(threading.Thread):
         self._requested = 0
         self._done = 0
         self.writer = None
-        self.ring = None
         self.store_error: Optional[BaseException] = None
         self.written = 0
         self.dropped = 0
@@ -89,7 +94,8 @@ class Flusher(threading.Thread):
         self.harvested = 0  # points taken out of the staging (written + dropped + still being written)
         self.cpu_s = 0.0  # CPU seconds this thread spent in flush cycles (benchmarks report it)
         self._sids: list[int] = []  # local series id -> store series id
-        self._kernels = False  # numba kernels compiled: until then the ring drains with numpy
+        self._pending: deque = deque()  # harvested batches neither written nor counted as dropped
+        self._failed = 0  # cycles in a row that ended in an error with points pending
         self._last_summary = 0.0
 
     # --- called from other threads -------------------------------------------------
@@ -150,6 +156,9 @@ class Flusher(threading.Thread):
             durable = stopping or target > self._done or time.monotonic() >= due
             t0 = time.thread_time()
             self._cycle(final=stopping, durable=durable)
+            while stopping and self._pending:  # no later cycle: retry now (bounded by RETRIES)
+                self._wake.wait(min(0.2, interval))
+                self._cycle(final=True, durable=True)
             self.cpu_s += time.thread_time() - t0
             if durable:
                 due = time.monotonic() + interval
@@ -163,10 +172,8 @@ class Flusher(threading.Thread):
     def _setup(self) -> None:
         core = self.core
         try:
-            from ringlog.core.ring import Ring
-            from ringlog.store import Store
+            from ringlog.store import Store  # deferred: zarr and numba, off the user's thread
 
-            self.ring = Ring(capacity=core.settings.ring_capacity)
             store = Store(core.settings.root)
             self.writer = store.create_task(project=core.project, name=core.name, tags=tuple(core.tags),
                                             task_id=core.id)
@@ -181,18 +188,15 @@ class Flusher(threading.Thread):
             self.warm.set()
             return
         # compiling kernels (seconds when numba's cache is cold) and collecting the environment
-        # (git, package list) must not delay the first flushes: a helper thread does both while
-        # this thread drains the ring with numpy
+        # (git, package list) must not hold up the task: two helper threads do them
         threading.Thread(target=self._warm_up, name=f"ringlog-warmup-{core.id[:8]}", daemon=True).start()
         threading.Thread(target=self._environment, name=f"ringlog-env-{core.id[:8]}", daemon=True).start()
 
     def _warm_up(self) -> None:
         try:
-            from ringlog.core import warmup
+            from ringlog.core import warmup  # deferred: numba
 
-            warmup(("ring",))  # the drain kernel first: the ring switches to it as soon as it is ready
-            self._kernels = True
-            warmup(("pyramid",))  # the store's roll-ups at each flush; decimation is the readers' business
+            warmup(("pyramid",))  # the store's scans and roll-ups at each flush; decimation is the readers'
         except Exception as exc:
             self.core.warn_once("warmup", f"ringlog could not precompile its kernels: {exc!r}")
         finally:
@@ -213,68 +217,70 @@ class Flusher(threading.Thread):
         core = self.core
         try:
             batches = core.staging.harvest(time.time())
-            core.staging.unblock()
+            self._pending.extend(batches)  # after any kept by a failed cycle: log order holds
             self.harvested += sum(len(b.step) for b in batches)
             with self._cond:
                 self.harvests += 1
                 self._cond.notify_all()
-            if batches:
-                self._write(batches)
+            core.staging.unblock()
+            wrote = bool(self._pending)
+            self._write()
+            self._failed = 0
             if self.writer is not None and durable:
                 self.writer.sync()
             if self.writer is not None:
                 core.write_side_records(self.writer, final=final)
-                if final or core.meta_dirty or (batches and time.monotonic() - self._last_summary > 2.0):
+                if final or core.meta_dirty or (wrote and time.monotonic() - self._last_summary > 2.0):
                     self._last_summary = time.monotonic()
                     self.writer.set_meta(**core.meta_snapshot(summary=True))
         except Exception as exc:
-            core.warn_once("flush", f"ringlog could not write to the store: {exc!r}; will retry")
+            self._cycle_failed(exc)
+        core.staging.carried = sum(len(b.step) for b in self._pending)
         self.cycles += 1
 
-    def _write(self, batches) -> None:
+    def _cycle_failed(self, exc: Exception) -> None:
+        """A cycle raised outside the per-batch handling: keep its unwritten batches for the next
+        cycle, or after ``RETRIES`` such cycles in a row count them as dropped; say which."""
         core = self.core
-        for b in batches:
-            b.buf.stats.update(b.step, b.value)
-            core.apply_nonfinite(b)
-        if self.writer is None:
-            self.dropped += sum(len(b.step) for b in batches)
+        left = sum(len(b.step) for b in self._pending)
+        if not left:
+            core.warn_once("flush", f"ringlog could not write to the store: {exc!r}; the next flush tries again")
             return
-        ring, writer = self.ring, self.writer
-        direct = ring.capacity // 4
-        for b in batches:
+        self._failed += 1
+        if self._failed < RETRIES:
+            core.warn_once("flush", f"ringlog could not write to the store: {exc!r}; {left:,} points are kept "
+                                    "for the next flush")
+            return
+        self._failed = 0
+        self.dropped += left
+        self.store_error = exc
+        while self._pending:
+            self._pending.popleft().buf.landed()
+        core.warn_once("flush-drop", f"ringlog could not write to the store: {exc!r} ({RETRIES} tries); "
+                                     f"{left:,} points were dropped")
+
+    def _write(self) -> None:
+        """Hand each pending batch to the writer, in order; a batch leaves ``_pending`` once it is
+        written or counted as dropped, so an error raised here leaves the rest for a retry."""
+        core, writer, pending = self.core, self.writer, self._pending
+        while pending:
+            b = pending[0]
             n = len(b.step)
             try:
-                sid = self._sid(b.buf)
-                if n >= direct:
-                    # a big (bulk) batch skips the ring: the ring holds no point of this series
-                    # (one harvest yields a series' batches in order and they are written in order)
-                    self._drain()
-                    writer.append(sid, b.step, b.value, b.time)
+                core.apply_nonfinite(b)
+                if writer is None:
+                    b.buf.account(b)  # no store: the summaries' figures are computed here instead
+                    self.dropped += n
+                else:
+                    writer.append(self._sid(b.buf), b.step, b.value, b.time)
                     self.written += n
-                    continue
-                at = 0
-                while at < n:
-                    took = ring.push(sid, b.step[at:], b.value[at:], b.time[at:])
-                    at += took
-                    if at < n:
-                        self._drain()
             except Exception as exc:  # one bad batch (or a full disk) must not take the others along
                 self.dropped += n
+                self.store_error = exc
                 core.warn_once("write", f"ringlog could not write {n:,} points of {b.buf.title!r}/"
                                         f"{b.buf.series!r}: {exc!r}; logging goes on")
-        self._drain()
-
-    def _drain(self) -> None:
-        d = self.ring.drain(use_kernel=self._kernels)
-        if len(d):
-            try:
-                self.writer.append_drained(d)
-            except Exception as exc:
-                self.dropped += len(d)
-                self.core.warn_once("write", f"ringlog could not write {len(d):,} points: {exc!r}; "
-                                             "logging goes on")
-                return
-            self.written += len(d)
+            pending.popleft()
+            b.buf.landed()
 
     def _sid(self, buf) -> int:
         sids = self._sids
@@ -282,7 +288,9 @@ class Flusher(threading.Thread):
             sids.append(-1)
         sid = sids[buf.lid]
         if sid < 0:
-            sid = sids[buf.lid] = int(self.writer.series_id(buf.title, buf.series))
+            sid = int(self.writer.series_id(buf.title, buf.series))
+            buf.bind(self.writer.series_stats(sid))  # the store computes the series' figures from now on
+            sids[buf.lid] = sid
         return sid
 
     def _close(self) -> None:

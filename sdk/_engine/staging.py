@@ -1,4 +1,4 @@
-"""Python-side staging in front of the numba ring: what a logging call touches.
+"""Python-side staging in front of the store's writer: what a logging call touches.
 
 Cost model (the reason for this design): a numba call costs ~0.5-1 us to
 dispatch and ``time.time()`` ~45 ns, while the whole budget of a per-call
@@ -28,6 +28,11 @@ lookup plus two C-level appends and nothing else::
   them. So fullness costs the hot path nothing either. Bulk arrays queue behind
   the staged points of their series (order kept, no copy at harvest) under
   their own bound: ``report_array`` keeps at most two 1M-point chunks queued.
+* The flusher hands each harvested batch straight to the store's ``TaskWriter``
+  (no second copy). Summary figures (count, first/last, finite min/max/sum:
+  ``ringlog.core.stats.SeriesStats``) are computed once per point, by the
+  store's series writer as it writes the batch; a ``SeriesBuf`` reads those
+  live figures and adds its batches still in flight (:meth:`Staging.summary`).
 
 Assumption: one series is logged from one thread at a time (the usual case;
 other threads logging *other* series is fine). Two threads appending to the
@@ -44,11 +49,15 @@ from typing import Optional
 
 import numpy as np
 
+from ringlog.core.stats import SeriesStats
+
+__all__ = ["Batch", "SeriesBuf", "SeriesStats", "Staging"]  # SeriesStats: the summaries' type, from core
+
 
 class SeriesBuf:
     """Points of one (title, series) waiting for the flusher, with clock marks."""
 
-    __slots__ = ("lid", "title", "series", "v", "s", "base", "marks", "bulks", "pair", "stats")
+    __slots__ = ("lid", "title", "series", "v", "s", "base", "marks", "bulks", "pair", "_stats", "inflight")
 
     def __init__(self, lid: int, title: str, series: str, t0: float) -> None:
         self.lid = lid
@@ -60,48 +69,39 @@ class SeriesBuf:
         self.marks = [(0, t0)]  # (points appended so far, wall time); first is the anchor
         self.bulks: list = []  # (count_at, steps, values, times) queued by report_scalar_array
         self.pair = (self.v.append, self.s.append)
-        self.stats = SeriesStats()
+        self._stats = SeriesStats()  # the store's figures once the series is bound to it (bind)
+        self.inflight: tuple = ()  # harvested batches the flusher has not written (or dropped) yet
+
+    @property
+    def stats(self) -> SeriesStats:
+        """Figures over every harvested point: the store's running figures (computed once, when
+        written) plus the batches harvested but not written yet. O(1) unless a read lands while
+        the flusher writes this series (then O(its in-flight points), on a copy)."""
+        fl = self.inflight
+        st = self._stats
+        if not fl:
+            return st
+        # a read racing the write of a batch may count it twice for a few bytecodes (count and
+        # mean only): the flusher drops a batch from ``inflight`` right after the store took it
+        st = st.copy()
+        for b in fl:
+            st.update(b.step, b.value)
+        return st
+
+    def bind(self, stats: SeriesStats) -> None:
+        """The store's live figures of this series (``TaskWriter.series_stats``) become its figures."""
+        self._stats = stats
+
+    def account(self, batch: "Batch") -> None:
+        """No store: the figures of a batch are computed here (once) so summaries still hold it."""
+        self._stats.update(batch.step, batch.value)
+
+    def landed(self) -> None:
+        """The oldest in-flight batch was written or dropped (the flusher handles them in order)."""
+        self.inflight = self.inflight[1:]
 
 
-@dataclass
-class SeriesStats:
-    """Running figures over everything harvested (for summaries); NaN/Inf excluded from min/max/mean."""
-
-    count: int = 0
-    finite: int = 0
-    total: float = 0.0
-    min: float = float("nan")
-    max: float = float("nan")
-    last: float = float("nan")
-    last_step: int = -1
-
-    def update(self, steps: np.ndarray, values: np.ndarray) -> None:
-        if len(values) == 0:
-            return
-        self.count += len(values)
-        self.last = float(values[-1])
-        self.last_step = int(steps[-1])
-        fin = values[np.isfinite(values)]
-        if len(fin):
-            lo, hi = float(fin.min()), float(fin.max())
-            self.min = lo if self.finite == 0 else min(self.min, lo)
-            self.max = hi if self.finite == 0 else max(self.max, hi)
-            self.finite += len(fin)
-            self.total += float(fin.sum())
-
-    def summary(self, how: str) -> Optional[float]:
-        if self.count == 0:
-            return None
-        if how == "min":
-            return self.min if self.finite else None
-        if how == "max":
-            return self.max if self.finite else None
-        if how == "mean":
-            return self.total / self.finite if self.finite else None
-        return self.last
-
-
-@dataclass
+@dataclass(eq=False)
 class Batch:
     """One series' harvested points, in log order."""
 
@@ -128,6 +128,9 @@ class Staging:
         self.room.set()
         self.waits = 0  # logging calls that found the staging full
         self.bulk_pending = 0
+        # harvested points the flusher keeps for a retry after a failed cycle: they count against
+        # ``limit`` like staged points, so a store that keeps failing makes callers wait (bounded)
+        self.carried = 0
 
     # --- registration (slow path, any thread) --------------------------------
     def series(self, title: str, series: str) -> SeriesBuf:
@@ -179,7 +182,7 @@ class Staging:
                     c = buf.base + n
                     if buf.marks[-1][0] != c:
                         buf.marks.append((c, now))
-            if total >= self.limit and not self.blocked and not self.closed:
+            if total + self.carried >= self.limit and not self.blocked and not self.closed:
                 self.blocked = True
                 self.room.clear()
                 self.fast.clear()
@@ -213,7 +216,10 @@ class Staging:
             self.bulk_pending = 0
         batches: list[Batch] = []
         for item in out:
-            batches += self._batches(*item)
+            mine = self._batches(*item)
+            buf = item[0]
+            buf.inflight = buf.inflight + tuple(mine)  # after any kept from a failed cycle
+            batches += mine
         return batches
 
     @staticmethod
@@ -250,8 +256,11 @@ class Staging:
         return out
 
     def unblock(self) -> None:
-        """After a harvest: refill the fast dicts and release waiting callers."""
+        """After a harvest: refill the fast dicts and release waiting callers (unless the points
+        the flusher keeps for a retry fill the staging on their own)."""
         with self.lock:
+            if self.carried >= self.limit and not self.closed:
+                return
             if self.blocked and not self.closed:
                 self.blocked = False
                 self._refill()
@@ -276,6 +285,24 @@ class Staging:
         return sum(len(b.s) for b in self.bufs) + self.bulk_pending
 
     # --- summary peek (any thread) ------------------------------------------------
+    def summary(self, buf: SeriesBuf, how: str, staged: bool = True) -> Optional[float]:
+        """``buf``'s W&B summary value (``how``: min/max/mean/first/last; see ``SeriesStats.summary``)
+        over every harvested point, plus (``staged``) the points still staged. None when there is
+        none. Cost: O(1) for "last"; O(staged points) for the others when ``staged``."""
+        if staged and how == "last":
+            with self.lock:  # O(1): the last staged value, if any
+                n = len(buf.s)
+                if n:
+                    return float(buf.v[n - 1])
+            return buf.stats.summary(how)
+        stats = buf.stats
+        if staged:
+            st, va = self.latest(buf)
+            if len(st):
+                stats = stats.copy()
+                stats.update(st, va)
+        return stats.summary(how)
+
     def latest(self, buf: SeriesBuf) -> tuple[np.ndarray, np.ndarray]:
         """Copies of the staged (not yet harvested) steps and values of ``buf``."""
         with self.lock:

@@ -11,6 +11,7 @@ import pytest
 import ringlog
 from ringlog import Task
 from ringlog.errors import RingFullError
+from ringlog._engine.flusher import RETRIES
 from ringlog._engine.staging import Staging
 
 
@@ -196,21 +197,20 @@ def test_a_failing_write_drops_only_its_batch_and_is_reported(store_root, fast):
     task = Task.init(project_name="s", task_name="diskfull", dir=store_root, settings=fast)
     task._core.flusher.ready.wait(30)
     writer = task._core.flusher.writer
-    real = writer.append_drained
+    real = writer.append
 
-    def flaky(drained):  # the "bad" series fails like a full disk; every other series is written
-        bad = writer.series_id("bad", "bad")
-        if bad in drained.sids.tolist():
+    def flaky(sid, step, value, time):  # the "bad" series fails like a full disk; every other series is written
+        if sid == writer.series_id("bad", "bad"):
             raise OSError(28, "No space left on device")
-        real(drained)
+        real(sid, step, value, time)
 
-    writer.append_drained = flaky
+    writer.append = flaky
     lg = task.get_logger()
     lg.report_scalar("good", "good", 1.0, 0)
     lg.flush()
     lg.report_scalar("bad", "bad", 2.0, 0)
     lg.flush()
-    writer.append_drained = real
+    writer.append = real
     lg.report_scalar("good", "good", 3.0, 1)
     with pytest.warns(ringlog.errors.LoggingWarning, match="could not be written"):
         task.close()
@@ -266,13 +266,13 @@ def test_finish_timeout_says_how_many_points_were_not_flushed(store_root, fast):
     task._core.flusher.ready.wait(30)
     writer = task._core.flusher.writer
     gate = threading.Event()
-    real = writer.append_drained
+    real = writer.append
 
-    def slow(drained):  # a store that hangs (e.g. a stuck network file system)
+    def slow(*args):  # a store that hangs (e.g. a stuck network file system)
         gate.wait(30)
-        real(drained)
+        real(*args)
 
-    writer.append_drained = slow
+    writer.append = slow
     lg = task.get_logger()
     for i in range(100):
         lg.report_scalar("a", "a", float(i), i)
@@ -328,11 +328,80 @@ def test_a_cycle_that_keeps_failing_counts_its_points_as_dropped_and_says_so(sto
     lg = task.get_logger()
     for i in range(5):
         lg.report_scalar("a", "a", float(i), i)
-    _fail_unblock(core.staging, times=None)
+    calls = _fail_unblock(core.staging, times=None)
     with pytest.warns(ringlog.errors.LoggingWarning) as record:
-        task.close()  # the final cycle fails: no next cycle to retry in
+        task.close()  # the final cycle fails, is retried, and gives up after RETRIES tries
     messages = [str(w.message) for w in record]
     assert any("5 points were dropped" in m for m in messages), messages
-    assert not any("will retry" in m or "kept for the next flush" in m for m in messages), messages
+    assert len(calls) == RETRIES  # each try really ran (a warning saying "kept" was not a lie)
     f = core.flusher
-    assert core.stats()["dropped"] == 5 and f.harvested == f.written + f.dropped
+    assert core.stats()["dropped"] == 5 and f.harvested == f.written + f.dropped == 5
+
+
+def test_summary_counts_batches_harvested_but_not_written_yet():
+    st = Staging(limit=1 << 20, t0=0.0)
+    buf = st.series("a", "a")
+    va, sa = st.wfast["a"]
+    for i, v in enumerate((3.0, 1.0, 2.0)):
+        va(v)
+        sa(i)
+    (batch,) = st.harvest(1.0)  # in the flusher's hands: neither staged nor in the store's figures
+    assert buf.inflight == (batch,)
+    assert [st.summary(buf, h) for h in ("min", "max", "mean", "first", "last")] == [1.0, 3.0, 2.0, 3.0, 2.0]
+    buf.landed()  # dropped without a store: the figures are what was stored (nothing)
+    assert buf.inflight == () and st.summary(buf, "last") is None
+    va(9.0)
+    sa(3)
+    assert st.summary(buf, "max") == 9.0 and st.summary(buf, "max", staged=False) is None
+
+
+def test_points_kept_for_a_retry_count_against_the_staging_limit():
+    st = Staging(limit=1024, t0=0.0)
+    st.series("a", "a")
+    st.carried = 1000
+    va, sa = st.wfast["a"]
+    for i in range(24):
+        va(1.0)
+        sa(i)
+    assert st.sample(1.0) == 24 and st.blocked and not st.wfast  # 24 staged + 1000 kept
+    st.harvest(2.0)
+    st.carried = 1024
+    st.unblock()
+    assert st.blocked and not st.room.is_set()  # the kept points alone fill it
+    st.carried = 0
+    st.unblock()
+    assert not st.blocked and st.room.is_set() and "a" in st.wfast
+
+
+def test_summary_figures_have_one_owner_the_store_writer(store_root, fast):
+    """The staging's series reads the store's live figures (series.json's), no copy of its own."""
+    run = ringlog.init(project="s", dir=store_root, settings=fast)
+    run.define_metric("x", summary="mean")
+    for v in (1.0, float("nan"), 5.0):
+        run.log({"x": v})
+    assert run.flush(timeout=30)
+    core = run._core
+    buf = core.staging.by_key["x", "x"]
+    writer = core.flusher.writer
+    assert buf.inflight == () and buf.stats is writer.series_stats(writer.series_id("x"))
+    assert run.summary["x"] == 3.0
+    run.finish()
+    from ringlog.store import Store
+
+    stats = Store(store_root).task(run.id).last_metrics()[("x", "x")]
+    assert stats["count"] == 3 and stats["min"] == 1.0 and stats["last"] == 5.0 and stats["last_step"] == 2
+
+
+def test_the_ring_is_not_on_the_write_path(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, ringlog\n"
+            "run = ringlog.init(project='s', dir=sys.argv[1], settings=ringlog.Settings(capture=False, handle_signals=False))\n"
+            "run._core.flusher.warm.wait(120)\n"
+            "for i in range(1000): ringlog.log({'x': float(i)})\n"
+            "run.finish()\n"
+            "print('ringlog.core.ring' in sys.modules, 'ringlog.store' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True,
+                         timeout=300)
+    assert out.stdout.split() == ["False", "True"]
