@@ -3,7 +3,9 @@
 A widget names its tasks either explicitly (``objects=<id>``, repeatable, or ``id[]=a,b``) or by a
 dynamic query over the catalog, in the style of a ``tasks.get_all`` call:
 
-* ``project=<name>`` / ``project[]=a,b``; ``status[]=running,completed``; ``name=<regex>``;
+* ``project=<name>`` / ``project[]=a,b``; ``status[]=running,completed``; ``name=<pattern>``
+  (see :func:`name_matcher`: text with ``*``/``?``/``[...]`` wildcards and ``^``/``$`` anchors, never a
+  regular expression, so no query can make the server backtrack);
 * ``tags[]=...``: the tag filter syntax. Plain tags are alternatives (OR); ``-tag`` excludes a tag.
   Operators switch how the following tags combine: ``__$and``/``__$all`` (every tag),
   ``__$or``/``__$any`` (at least one); ``__$not`` negates the next tag only. Each operator opens a
@@ -22,6 +24,7 @@ candidate task's last-metrics summary; fine for thousands of tasks.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -171,6 +174,22 @@ def tag_filter(spec: Iterable[str]) -> Callable[[Iterable[str]], bool]:
     return predicate
 
 
+def name_matcher(pattern: str) -> Callable[[str], bool]:
+    """A case-insensitive predicate for task names: ``pattern`` anywhere in the name, with glob
+    wildcards (``*`` any text, ``?`` one character, ``[ab]`` a class) and ``^``/``$`` anchoring it
+    to the start/end (``^run[12]$``). Everything else is literal (``.``, ``(``, ``+``).
+
+    Not a regular expression on purpose: any web page can send this query (from an ``<img>``), and
+    ``re`` on ``(.*.*)*`` backtracks for hours while holding the GIL. ``fnmatch`` compiles ``*`` to
+    atomic groups, so a match costs O(len(name) x len(pattern)) at worst.
+    """
+    start = pattern.startswith("^")
+    end = pattern.endswith("$") and len(pattern) > int(start)
+    core = pattern[int(start):len(pattern) - int(end)]
+    rx = re.compile(fnmatch.translate(("" if start else "*") + core.lower() + ("" if end else "*")))
+    return lambda name: rx.match(name.lower()) is not None
+
+
 def _row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A catalog row (or a reader's info) with the fields widgets sort on always present."""
     out = dict(row)
@@ -206,11 +225,8 @@ def select_tasks(provider: Provider, q: WidgetQuery, *, page_limit: int = MAX_PA
         keep = tag_filter(q.tags)
         rows = [r for r in rows if keep(r["tags"])]
     if q.name:
-        try:
-            pattern = re.compile(q.name, re.IGNORECASE)
-            rows = [r for r in rows if pattern.search(str(r.get("name", "")))]
-        except re.error:
-            rows = [r for r in rows if q.name.lower() in str(r.get("name", "")).lower()]
+        matches = name_matcher(q.name)
+        rows = [r for r in rows if matches(str(r.get("name", "")))]
     order = q.order_by or ["-last_update"]
     for key in reversed(order):  # stable sorts, least significant key first
         desc = key.startswith("-")
