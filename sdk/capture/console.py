@@ -272,10 +272,10 @@ class _FdPipe:
 def _channel(fd: int) -> tuple[int, int, str]:
     """(read end, write end, "pty"|"pipe") for the fd's new destination."""
     if hasattr(os, "openpty") and os.isatty(fd):
-        try:
+        try:  # deferred: POSIX only (ImportError on Windows, which then uses a pipe)
             import fcntl
             import termios
-        except ImportError:
+        except ImportError:  # no pseudo-terminal here: a plain pipe below
             pass
         else:
             master, slave = os.openpty()

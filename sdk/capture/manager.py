@@ -17,8 +17,11 @@ Every capture is opt-out, reversible (``stop()`` restores exactly what it
 replaced, in reverse order), idempotent (a second run started while one is
 captured leaves the patches to the first and says so at debug level), and a
 capture that fails to start warns once and is skipped: the program goes on.
-This module imports only the standard library; each capture's module is
-imported when its switch is on.
+The libraries a capture patches (matplotlib, torch / tensorboardX, pynvml) are
+imported by the capture itself, only when they are in use.
+
+Every run gets a handle (:func:`attach`), also with capture off: it holds the
+run's ``ringlog.watch`` registry.
 """
 
 from __future__ import annotations
@@ -27,8 +30,14 @@ import logging
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from .console import ConsoleCapture
+from .mpl import MplCapture
+from .sysmetrics import SystemSampler
+from .tensorboard import TBCapture
+
 if TYPE_CHECKING:  # pragma: no cover
     from .._engine.protocol import RunSink
+    from .._engine.runcore import RunCore
     from .._engine.settings import Settings
 
 _log = logging.getLogger("ringlog.capture.manager")
@@ -95,8 +104,6 @@ def start_capture(run: "RunSink", settings: "Settings") -> CaptureHandle:
     h = CaptureHandle(run)
     if settings.system_metrics:
         def sampler():
-            from .sysmetrics import SystemSampler
-
             s = SystemSampler(run, settings.system_interval, disk_path=settings.root)
             s.start()
             return s
@@ -104,22 +111,16 @@ def start_capture(run: "RunSink", settings: "Settings") -> CaptureHandle:
         h._start("system", sampler)
     if settings.tensorboard:
         def tb():
-            from .tensorboard import TBCapture
-
             return TBCapture(run).start()
 
         h._start("tensorboard", tb)
     if settings.matplotlib:
         def mpl():
-            from .mpl import MplCapture
-
             return MplCapture(run).start()
 
         h._start("matplotlib", mpl)
     if settings.console:
         def console():
-            from .console import ConsoleCapture
-
             if ConsoleCapture.active():
                 _log.debug("ringlog: console already captured by another run; not capturing it twice")
                 return None
@@ -139,7 +140,7 @@ def console_writer(run: "RunSink") -> Callable[[str, str, float], None]:
     return write
 
 
-def attach(core: "RunSink") -> Optional[CaptureHandle]:
+def attach(core: "RunCore") -> CaptureHandle:
     """Start the captures ``core.settings`` switches on and keep the handle on the core as
     ``core.capture`` (its ``finish`` stops them); with ``capture`` off the handle starts nothing
     but still holds the run's ``watch`` registry. A capture that fails to start warns once (in

@@ -29,6 +29,7 @@ import weakref
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..media import capture_media as cm
+from .options import CaptureLoggerMixin
 from .patching import MethodPatch, PostImportHook
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,7 +107,7 @@ class MplCapture:
         try:
             if hasattr(pyplot.show, "__ringlog_original__"):
                 return  # another run's capture is installed
-            from matplotlib.figure import Figure
+            from matplotlib.figure import Figure  # deferred: matplotlib is optional and heavy (loaded by now)
 
             self.patches.append(_ModulePatch(pyplot, "show", self._wrap_pyplot_show(pyplot.show)))
             self.patches.append(MethodPatch(Figure, "show", self._wrap_figure_show(Figure.show)))
@@ -162,7 +163,7 @@ class MplCapture:
 
     def _report_open(self) -> None:
         try:
-            from matplotlib._pylab_helpers import Gcf
+            from matplotlib._pylab_helpers import Gcf  # deferred: matplotlib is optional (loaded by now)
 
             figs = [(m.canvas.figure, m.num) for m in Gcf.get_all_fig_managers()]
         except Exception as exc:
@@ -195,8 +196,6 @@ class MplCapture:
             self._local.busy = busy
 
     def _report(self, fig: Any, num: Optional[int], name: Optional[str]) -> bool:
-        from .options import CaptureLoggerMixin
-
         payload = cm.figure_payload(fig, interactive=not CaptureLoggerMixin._matplotlib_force_image)
         title = figure_title(fig, num)
         if name and title.startswith("Figure"):

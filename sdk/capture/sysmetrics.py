@@ -158,7 +158,7 @@ class SystemSampler(threading.Thread):
     def run(self) -> None:
         t0 = time.thread_time()
         try:
-            import psutil
+            import psutil  # deferred: loaded on the sampler thread, not by init()
 
             self._ps = psutil
             self._proc = psutil.Process()

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
+import numpy as np
+
 from .._engine import context
 from ..media import writer
 
@@ -97,8 +99,7 @@ class WatchHandle:
 
 def tensor_histogram(t: Any, bins: int = BINS):
     """(counts int64, edges float64, non-finite count) of the finite values of a torch tensor."""
-    import numpy as np
-    import torch
+    import torch  # deferred: optional and heavy; the caller's tensors mean it is loaded already
 
     with torch.no_grad():
         x = t.detach().flatten()

@@ -109,6 +109,7 @@ class FakeRun:
         self.id = "fake"
         self.strict = False
         self.media_destination = None
+        self.nan_value = self.inf_value = None
         self.path = path
         self.scalars: list = []
         self.console: list = []
@@ -135,6 +136,9 @@ class FakeRun:
 
     def warn_once(self, kind, message):
         self.warnings.append((kind, message))
+
+    def merge_config(self, section, values):
+        self.config.setdefault(section, {}).update(values)
 
     def touch_meta(self):
         self.meta_touched += 1
