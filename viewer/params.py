@@ -13,6 +13,10 @@ from collections.abc import Mapping, Sequence
 
 from .errors import BadRequestError
 
+#: the widest integer any parameter takes unless its route says less: SQLite and NumPy hold int64,
+#: and a larger number (``offset=99999999999999999999999``) overflowed there into a 500
+MAX_INT = 2**53 - 1
+
 
 def get_str(args: Mapping[str, str], name: str, default: str | None = None, *,
             required: bool = False, max_len: int = 4096) -> str | None:
@@ -28,6 +32,9 @@ def get_str(args: Mapping[str, str], name: str, default: str | None = None, *,
 
 def get_int(args: Mapping[str, str], name: str, default: int | None = None, *,
             lo: int | None = None, hi: int | None = None) -> int | None:
+    """An integer within ``lo..hi``; ``lo``/``hi`` default to -MAX_INT/MAX_INT, never unbounded."""
+    lo = -MAX_INT if lo is None else lo
+    hi = MAX_INT if hi is None else hi
     raw = args.get(name)
     if raw is None or raw == "":
         return default

@@ -7,6 +7,7 @@ config into columns. Rows are plain dicts ready for JSON.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -83,9 +84,12 @@ def parse_metric_filter(raw: str) -> tuple[str, float | None, float | None]:
             bounds.append(None)
             continue
         try:
-            bounds.append(float(s))
+            bound = float(s)
         except ValueError:
             raise BadRequestError("metric", "bounds must be numbers", raw) from None
+        if not math.isfinite(bound):
+            raise BadRequestError("metric", "bounds must be finite numbers (leave a side empty for no bound)", raw)
+        bounds.append(bound)
     if bounds[0] is not None and bounds[1] is not None and bounds[1] < bounds[0]:
         raise BadRequestError("metric", "needs MIN <= MAX", raw)
     if key.startswith("summary."):
