@@ -133,6 +133,27 @@ def test_meta_info_and_last_metrics(store):
     assert m == {"last": 1.0, "min": 1.0, "max": 3.0, "count": 3, "last_step": 2}
 
 
+def test_series_stats_are_the_written_points_figures_and_what_series_json_keeps(store):
+    """The writer computes a series' figures once, while writing; series_stats() is that object."""
+    w = store.create_task(project="proj", name="stats")
+    sid = w.series_id("loss")
+    live = w.series_stats(sid)
+    step, v, t = make_series(CHUNK + 1000, specials=30)
+    v[-1] = 0.25  # a finite last value: series.json's copy compares equal
+    _write(w, sid, step, v, t, [1, 999, CHUNK])
+    assert w.series_stats(sid) is live
+    fin = v[np.isfinite(v)]
+    assert (live.count, live.finite, live.last_step) == (len(v), len(fin), int(step[-1]))
+    assert live.summary("min") == fin.min() and live.summary("max") == fin.max()
+    assert live.summary("mean") == pytest.approx(fin.mean())
+    assert np.array_equal([live.summary("first"), live.summary("last")], [v[0], v[-1]], equal_nan=True)
+    w.close()
+    m = store.task(w.id).last_metrics()[("loss", "loss")]
+    assert m == {"last": live.last, "min": live.min, "max": live.max, "count": len(v), "last_step": int(step[-1])}
+    with pytest.raises(StoreValueError, match="sid"):
+        w.series_stats(sid + 1)
+
+
 def test_bad_input_is_named(store):
     w = store.create_task(project="p", name="bad")
     sid = w.series_id("x")
