@@ -79,7 +79,8 @@ def to_uint8(arr: np.ndarray, argument: str = "data", *, floats: str = "auto") -
         return arr.astype(np.uint8) * 255
     if arr.dtype.kind == "f":
         if floats == "unit":
-            return np.clip(np.nan_to_num(arr) * 255.0, 0, 255).astype(np.uint8)
+            with np.errstate(over="ignore"):  # +Inf (or a huge float) times 255 overflows to inf: clipped to 255
+                return np.clip(np.nan_to_num(arr) * 255.0, 0, 255).astype(np.uint8)
         a = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
         if a.size and a.min() < 0:
             span = float(a.max() - a.min())
@@ -274,14 +275,19 @@ def encode_video(frames: np.ndarray, fps: float, fmt: str) -> tuple[bytes, str, 
 def histogram(values: Any, bins: Any = DEFAULT_BINS) -> tuple[np.ndarray, np.ndarray, int]:
     """(counts int64, edges float64, non-finite count) of the finite values. ``bins``: an int, or a
     rule numpy knows ("auto", "fd", ...); any other name (TensorBoard's "tensorflow") means
-    ``DEFAULT_BINS`` equal-width bins. No finite value: one empty bin over [0, 1]."""
+    ``DEFAULT_BINS`` equal-width bins. No finite value: one empty bin over [0, 1]; values whose range
+    float64 cannot split (a single value near 1e16): one bin over their range."""
     a = as_array(values).astype(np.float64, copy=False).ravel()
     fin = a[np.isfinite(a)]
     if isinstance(bins, str) and bins not in NUMPY_BIN_RULES:
         bins = DEFAULT_BINS
     if fin.size == 0:
         return np.zeros(1, dtype=np.int64), np.array([0.0, 1.0]), int(a.size)
-    counts, edges = np.histogram(fin, bins=bins)
+    try:
+        counts, edges = np.histogram(fin, bins=bins)
+    except ValueError:  # a range float64 cannot split into finite bins (one value near 1e16): one bin holds all
+        lo, hi = float(fin.min()), float(fin.max())
+        counts, edges = np.array([fin.size]), np.array([lo, hi if hi > lo else np.nextafter(lo, np.inf)])
     return counts.astype(np.int64), edges, int(a.size - fin.size)
 
 

@@ -78,13 +78,13 @@ def test_report_returns_before_the_upload_and_flush_waits_for_it(store_root):
     rec = lg.report_image("img", "s", iteration=3, image=np.zeros((4, 4, 3), np.uint8))
     # the gate is shut, so the upload cannot have happened: the call did not wait for it
     assert rec["queued"] and rec["uri"] == f"gated://bucket/samples/{task.id}/img/s/3_0.png" and rec["size"] > 0
-    assert task._core.uploads.pending() == 1
+    assert task._core.outputs.uploads.pending() == 1
     again = lg.report_image("img", "s", iteration=3, image=np.ones((4, 4, 3), np.uint8))
     assert again["uri"].endswith("/3_1.png")   # the queued sample's name stays reserved
     lg.report_scalar("loss", "train", 0.4, 1)  # training goes on meanwhile
     lg.report_text("still logging")            # and the writer lock is free during the upload
     task.flush()                               # ClearML's default: scalars only, uploads keep going
-    assert _media(store_root, task.id) == [] and task._core.uploads.pending() == 2
+    assert _media(store_root, task.id) == [] and task._core.outputs.uploads.pending() == 2
     GATE.set()
     assert task.flush(wait_for_uploads=True)
     stored = _media(store_root, task.id)
@@ -100,7 +100,7 @@ def test_close_waits_for_queued_uploads(store_root):
     for step in range(3):
         lg.report_image("sample", "s", iteration=step, image=np.full((2, 2), step, np.uint8))
         lg.report_scalar("loss", "train", 1.0 / (step + 1), step)
-    assert task._core.uploads.pending() == 3
+    assert task._core.outputs.uploads.pending() == 3
     threading.Timer(0.2, GATE.set).start()
     task.close()
     stored = _media(store_root, task.id)
