@@ -24,6 +24,7 @@ with a 500 whose body says only that something failed: no stack trace ever reach
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -34,6 +35,8 @@ from ringlog.store import (CorruptStoreError, MediaNotFoundError, SeriesNotFound
                            StoreValueError, TaskNotFoundError)
 from ringlog.store.reports import (ReportError, ReportNotArchivedError, ReportNotFoundError, ReportPublishedError,
                                    ReportVersionConflictError)
+
+from . import provider
 
 log = logging.getLogger("ringlog.viewer")
 
@@ -115,9 +118,25 @@ def _page(code: int, message: str) -> str:
     return render_template("error.html", code=code, message=message, page={"view": "error"})
 
 
+def redact(message: str) -> str:
+    """``message`` with the store root (as given and resolved) shown as ``<store>`` and the install
+    folder as ``<server>``: the store's own errors name them for the log; a client needs only the id
+    it asked for. Longest first, so a root inside another folder is replaced whole."""
+    names = {str(Path(__file__).resolve().parent.parent): "<server>"}
+    try:
+        root = provider.current().root
+        names.update({str(root): "<store>", str(Path(root).resolve()): "<store>"})
+    except (KeyError, RuntimeError):  # no app or no provider yet: only the install folder
+        pass
+    for path in sorted((p for p in names if len(p) > 1), key=len, reverse=True):
+        message = message.replace(path, names[path])
+    return message
+
+
 def error_response(code: int, message: str, **extra: Any) -> Response:
     """JSON (for the API, media and widget data) or escaped HTML (for pages) carrying ``code`` and
-    ``message``; ``extra`` fields go into the JSON body."""
+    ``message``; ``extra`` fields go into the JSON body. Server folders in ``message`` are redacted."""
+    message = redact(message)
     if _wants_json():
         resp = jsonify({"error": {"code": code, "message": message, **extra}})
     else:
