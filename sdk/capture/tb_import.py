@@ -12,12 +12,14 @@ nothing is sampled away: every point is imported.
   its files are read in name order (= creation order);
 * scalars -> scalar series with their step and wall time (tag mapped to
   title/series as the live TensorBoard capture does: ``"a/b"`` -> ``("a", "b")``);
-* histograms -> distribution records (kind "histogram") per step;
+* histograms -> distribution records (kind "histogram") per step, the same record
+  ``ringlog.Histogram`` writes, at any number of bins;
 * images -> PNG/JPEG samples (every image of a batch, series ``<name>/<i>``
   when there are several); text -> console lines (stream ``"log"``) with their
   wall time; hparams -> the task's config under ``"hparams"``;
-* other plugins (audio, graphs, PR curves, meshes) are counted in the task's
-  ``env["tensorboard_import"]["skipped"]`` rather than dropped silently.
+* other plugins (audio, graphs, PR curves, meshes), and values that cannot be
+  read, are counted in the task's ``env["tensorboard_import"]["skipped"]`` rather
+  than dropped silently.
 
 Cost: one pass over each file; points are buffered per series and written with
 one ``append`` per series, so memory is O(points of one run).
@@ -28,11 +30,17 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 
+from .._engine.settings import Settings
+from ..media.writer import put_histogram
 from .tensorboard import split_tag
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ringlog.store import Store
+    from ringlog.store.media import MediaWriter
 
 
 def find_runs(logdir: Union[str, Path]) -> list[Path]:
@@ -69,6 +77,7 @@ class _RunData:
 
 def read_run(folder: Path) -> _RunData:
     """Everything in one run folder's event files (files directly in ``folder``, name order)."""
+    # deferred: tensorboard is optional and heavy (only this command reads event files)
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
     from tensorboard.util import tensor_util
 
@@ -87,8 +96,8 @@ def read_run(folder: Path) -> _RunData:
                 plugin = _plugin_of(v, plugins)
                 try:
                     _one_value(data, v, plugin, step, t, tensor_util)
-                except Exception:  # a malformed value must not stop the import of the rest
-                    data.skipped["unreadable"] += 1
+                except Exception:  # a malformed value must not stop the import of the rest: counted
+                    data.skipped["unreadable"] += 1  # in env["tensorboard_import"]["skipped"]
     return data
 
 
@@ -123,7 +132,7 @@ def _one_value(data: _RunData, v: Any, plugin: str, step: int, t: float, tensor_
 
 
 def _hparams(v: Any) -> dict:
-    from tensorboard.plugins.hparams import plugin_data_pb2
+    from tensorboard.plugins.hparams import plugin_data_pb2  # deferred: tensorboard is optional
 
     pd = plugin_data_pb2.HParamsPluginData.FromString(v.metadata.plugin_data.content)
     if not pd.HasField("session_start_info"):
@@ -150,11 +159,9 @@ def import_logdir(logdir: Union[str, Path], root: Union[str, Path, None] = None,
     """Create one task per run folder under ``logdir`` in the store at ``root`` (default: the SDK's,
     ``$RINGLOG_DIR`` or ``./ringlog_data``); returns the task ids. ``project`` defaults to the
     logdir's folder name."""
-    from ringlog.store import Store
+    from ringlog.store import Store  # deferred: zarr
 
     if root is None:
-        from .._engine.settings import Settings
-
         root = Settings().root
 
     logdir = Path(logdir)
@@ -172,7 +179,7 @@ def import_logdir(logdir: Union[str, Path], root: Union[str, Path, None] = None,
     return ids
 
 
-def _write_task(st: Any, project: str, name: str, folder: Path, data: _RunData) -> str:
+def _write_task(st: "Store", project: str, name: str, folder: Path, data: _RunData) -> str:
     w = st.create_task(project=project, name=name, tags=("tensorboard",))
     try:
         for tag, (steps, values, times) in sorted(data.scalars.items()):
@@ -210,18 +217,8 @@ def _write_task(st: Any, project: str, name: str, folder: Path, data: _RunData) 
     return w.id
 
 
-def _write_histogram(media: Any, title: str, series: str, step: int, counts: np.ndarray, edges: np.ndarray) -> None:
-    try:
-        from ..media.plotdata import Histogram
-    except ImportError:
-        Histogram = None
-    if Histogram is not None:
-        try:
-            Histogram(np_histogram=(counts, edges))._write(media, title, series, int(step))
-            return
-        except (ValueError, TypeError):  # more bins than MEDIA's Histogram takes: write the record as is
-            pass
-    from ..media.capture_media import histogram_figure
-
-    media.add_plot(title, series, int(step), histogram_figure(counts, edges, series), kind="histogram",
-                   data={"bins": edges.tolist(), "counts": counts.tolist()})
+def _write_histogram(media: "MediaWriter", title: str, series: str, step: int, counts: np.ndarray,
+                     edges: np.ndarray) -> None:
+    """The distribution record of ``ringlog.Histogram`` (its 512-bin limit is for what users pass;
+    an event file's histogram is kept whole)."""
+    put_histogram(media, title, series, int(step), counts, edges)

@@ -12,8 +12,6 @@ import pytest
 
 import ringlog.store
 
-pytest.importorskip("torch")
-
 SCRIPT = textwrap.dedent(r'''
     import subprocess, sys, threading
     import numpy as np
@@ -62,6 +60,8 @@ def _git(cwd, *args):
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_script_end_to_end(tmp_path):
+    for optional in ("torch", "tensorboard", "matplotlib", "tqdm"):  # the script uses each
+        pytest.importorskip(optional)
     repo = tmp_path / "repo"
     repo.mkdir()
     script = repo / "train.py"

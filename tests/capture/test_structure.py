@@ -3,7 +3,8 @@ swallowed (STYLE habit 6; issue 12).
 
 * no ``inspect`` (a signature probed to guess what the run accepts), no ``getattr`` / ``hasattr``
   on the run or the settings (a ``RunSink`` and a ``Settings``: use their members), no registry
-  written into the run's ``__dict__``;
+  written into the run's ``__dict__``; no ``try: from .. import x / except ImportError`` around a
+  ringlog module (it always ships);
 * no ``except Exception`` / ``except BaseException`` / bare ``except`` whose body only passes,
   returns or continues: such a handler is either narrowed to the exception it expects or reports
   what it caught (``warn_once``, a count, a log line).
@@ -69,6 +70,21 @@ def test_no_broad_handler_swallows_silently(name):
     bad = [f"line {h.lineno}" for h in ast.walk(_tree(name))
            if isinstance(h, ast.ExceptHandler) and _broad(h) and _silent(h.body)]
     assert bad == [], f"{name}: broad except that only passes/returns/continues at {bad}"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_no_import_guard_around_modules_that_ship(name):
+    bad = []
+    for node in ast.walk(_tree(name)):
+        if not isinstance(node, ast.Try):
+            continue
+        catches = {n.id for h in node.handlers for n in ast.walk(h.type or ast.Name("BaseException"))
+                   if isinstance(n, ast.Name)}
+        ours = [s for s in node.body if isinstance(s, ast.ImportFrom)
+                and (s.level > 0 or (s.module or "").startswith("ringlog"))]
+        if ours and catches & {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}:
+            bad.append(f"line {node.lineno}")
+    assert bad == [], f"{name}: import guard around a ringlog module at {bad}"
 
 
 def test_the_checks_can_fail():

@@ -7,7 +7,9 @@ import pytest
 
 from ringlog.capture.tb_import import find_runs, read_run
 
-pytest.importorskip("torch")
+pytest.importorskip("torch")  # the event files are written by the real writers
+pytest.importorskip("tensorboardX")
+pytest.importorskip("tensorboard")  # the import reads with TensorBoard's own loader
 
 
 def _write_logdir(path):
@@ -79,3 +81,19 @@ def test_import_logdir_into_the_store_and_cli(tmp_path):
     # the CLI subcommand calls the same function
     assert main(["import-tensorboard", str(logdir / "x"), "--root", str(root), "--project", "cli"]) == 0
     assert len(Store(root).tasks(project="cli")) == 1
+
+
+@pytest.mark.parametrize("bins", [30, 600])  # 600: more than ringlog.Histogram takes (512)
+def test_histograms_of_any_width_are_one_record_format(tmp_path, bins):
+    from ringlog.capture.tb_import import _write_histogram
+    from ringlog.store.media import MediaWriter, read_plots
+
+    mw = MediaWriter(tmp_path / "task")
+    edges = np.linspace(-1.0, 1.0, bins + 1)
+    counts = np.arange(bins, dtype=np.float64)
+    _write_histogram(mw, "weights", "fc", 7, counts, edges)
+    mw.sync()
+    (rec,) = read_plots(tmp_path / "task", "weights")
+    assert (rec["series"], rec["iteration"], rec["kind"]) == ("fc", 7, "histogram")
+    assert rec["data"] == {"bins": edges.tolist(), "counts": counts.tolist(), "nonfinite": 0}
+    assert rec["figure"]["data"][0]["type"] == "bar"
