@@ -1,10 +1,10 @@
 """W&B-style rich media for ``ringlog.log({...})``: Image, Audio, Video, Html, Histogram, Table.
 
-Each type validates and converts its input when constructed, naming the argument, and knows how
-to write itself into a task through ``_write``. Bad input raises in strict mode or with no run open;
-with a lenient current run it becomes that run's one warning per kind and the object is marked
-invalid, so ``ringlog.log`` writes nothing for it (``_lenient.py``): a training job never dies for
-a malformed sample.
+Each type validates and converts its input when constructed, naming the argument; a media object
+is then a sample (``data`` or ``path``, ``ext``, ``kind``, ``caption``) that :mod:`.writer` stores.
+Bad input raises in strict mode or with no run open; with a lenient current run it becomes that
+run's one warning per kind and the object is marked invalid, so ``ringlog.log`` writes nothing for
+it (``ringlog._engine.lenient``): a training job never dies for a malformed sample.
 ``log_value(sink, key, value, step)`` is what ``ringlog.log`` calls for every non-numeric value.
 The conversions themselves are :mod:`.convert`'s and :mod:`.figures`' pure functions; every record
 is written by :mod:`.writer`.
@@ -22,7 +22,7 @@ Conversion rules (as W&B documents them):
   as 16-bit PCM WAV by the standard library's ``wave``. ``sample_rate`` is required for arrays.
 * Video: numpy (time, channel, height, width) or (batch, time, channel, height, width) (the batch is
   tiled into a grid), uint8 or float (Image's rule); GIF through Pillow, MP4/WebM through imageio
-  when it is installed (otherwise GIF, with one warning). Or a video file path.
+  when it is installed (otherwise GIF, with the run's one warning). Or a video file path.
 * Html: a string or a .html file; ``inject=True`` wraps a fragment into a small styled document.
 * Histogram: a sequence (non-finite values dropped and counted) or ``np_histogram=(counts, edges)``;
   stored as a plot record of kind "histogram" (a single bar trace plus raw bins/counts), so the

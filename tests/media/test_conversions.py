@@ -128,6 +128,28 @@ def test_video_mp4_with_imageio():
     assert v.ext == "mp4" and v.data[4:8] == b"ftyp"
 
 
+def test_video_without_an_mp4_encoder_is_a_gif_with_the_runs_one_warning(monkeypatch, run):
+    import warnings
+
+    from ringlog._engine import context
+    from ringlog.errors import LoggingWarning
+    from ringlog.media import types
+
+    monkeypatch.setattr(types, "encode_video", lambda frames, fps, fmt: (b"GIF89a", "gif", "ImportError: no ffmpeg"))
+    frames = np.zeros((2, 3, 4, 4), dtype=np.uint8)
+    with pytest.warns(LoggingWarning, match=r"cannot write mp4 \(ImportError: no ffmpeg\); writing GIF"):
+        assert Video(frames, format="mp4").ext == "gif"  # no run open: a plain warning
+    context.set_current(run)
+    try:
+        with pytest.warns(LoggingWarning, match="writing GIF instead"):
+            Video(frames, format="mp4")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert Video(frames, format="webm").ext == "gif"  # the run warned once already
+    finally:
+        context.set_current(None)
+
+
 def test_video_bad_input():
     with pytest.raises(LoggingValueError, match=r"\(time, channel"):
         Video(np.zeros((4, 5, 8, 8)))
