@@ -3,7 +3,8 @@
 * normal exit -> ``atexit`` finishes every open run as ``completed``;
 * an unhandled exception -> a ``sys.excepthook`` wrapper marks open runs
   ``failed`` (``KeyboardInterrupt``: ``aborted``), finishes them, then calls the
-  previous hook;
+  previous hook; when the last run finishes, the hook it replaced is put back (if
+  ``sys.excepthook`` is still ours: a hook installed after it is left alone);
 * SIGTERM -> a handler (installed only from the main thread, only over the
   default or a Python handler, restored when the last run finishes) marks open
   runs ``aborted`` and raises ``SystemExit(143)`` in the main thread, so the
@@ -55,6 +56,7 @@ def unregister(core: "RunCore") -> None:
         last = not _open
     if last:
         _restore_sigterm()
+        _restore_excepthook()
 
 
 def open_runs() -> list:
@@ -90,11 +92,20 @@ def _excepthook(etype, value, tb) -> None:
     status = "aborted" if issubclass(etype, KeyboardInterrupt) else "failed"
     if issubclass(etype, SystemExit):
         status = "aborted" if _state["sigterm"] else ("completed" if value.code in (None, 0) else "failed")
+    prev = _state["excepthook"] or sys.__excepthook__  # read first: finishing the last run restores it
     for core in open_runs():
         core.exit_status = core.exit_status or status
     _finish_all(status)
-    prev = _state["excepthook"] or sys.__excepthook__
     prev(etype, value, tb)
+
+
+def _restore_excepthook() -> None:
+    with _lock:
+        prev = _state["excepthook"]
+        if prev is None or sys.excepthook is not _excepthook:
+            return  # a hook installed after ours may chain to it: ours stays installed under it
+        sys.excepthook = prev
+        _state["excepthook"] = None
 
 
 def _on_sigterm(signum, frame) -> None:

@@ -2,7 +2,8 @@
 
 Everything outside the engine that writes into a run goes through these members and nothing
 else (no private lock, no staging internals). The engine's :class:`~.runcore.RunCore` implements
-it; a test can check ``isinstance(core, RunSink)``.
+it; a test can check ``isinstance(core, RunSink)``. ``report_scalar`` is the intake's fast path
+(:meth:`~.intake.Intake.put`): one dict lookup and two C appends, checked on any miss.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class RunSink(Protocol):
     strict: bool
     finished: bool
     media_destination: Optional[str]  # a folder or fsspec URI for debug samples; None: the task's own
+    nan_value: Optional[float]  # ClearML's set_reporting_nan_value: NaN stored as this (None: kept)
+    inf_value: Optional[float]  # ... set_reporting_inf_value: +-Inf stored as +-this (None: kept)
 
     def warn_once(self, kind: str, message: str) -> None:
         """One warning per ``kind`` per run."""
@@ -45,4 +48,8 @@ class RunSink(Protocol):
         """The task's media writer (thread-safe); waits until the task exists on disk."""
 
     def upload(self, nbytes: int, what: str, job: Callable[[], Any]) -> None:
-        """Run ``job`` (stores one sample remotely) on the uploads thread."""
+        """Run ``job`` (stores one sample remotely) on the uploads thread (bounded wait: a sample that
+        finds the queue full for ``settings.upload_timeout`` is dropped with one warning)."""
+
+    def merge_config(self, section: str, values: dict) -> None:
+        """Merge ``values`` into the config section ``section`` (TensorBoard's ``add_hparams``)."""

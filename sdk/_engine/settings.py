@@ -1,24 +1,27 @@
-"""Settings: resolved once at ``init()`` / ``Task.init()`` and passed down.
+"""Settings: resolved once at ``init()`` / ``Task.init()`` (:meth:`Settings.resolved`) and passed
+down to every part of the run; nothing below reads the environment again.
 
-Where data goes: the ``dir`` argument, else the environment variable
-``RINGLOG_DIR``, else ``./ringlog_data`` in the working directory.
-Strict mode: ``strict=True`` or ``RINGLOG_STRICT=1``.
+Where data goes: the ``dir`` argument, else :func:`ringlog.store.default_root` (``$RINGLOG_DIR``,
+else ``./ringlog_data``; the one definition, shared with the CLI and the viewer). Strict mode:
+``strict=True`` or ``RINGLOG_STRICT=1``.
 
-Capture switches (``console``, ``tensorboard``, ``matplotlib``,
-``system_metrics``, ``system_interval``, ``git``) are read by the capture
-module (``ringlog.capture.manager.start_capture``); ``capture=False`` turns them all off.
+Capture switches (``console``, ``tensorboard``, ``matplotlib``, ``system_metrics``,
+``system_interval``, ``git``) are read by the capture module
+(``ringlog.capture.manager.start_capture``); ``capture=False`` turns them all off, and
+``init(capture={...})`` accepts exactly these keys.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
 from ..errors import type_error, value_error
 
-DEFAULT_DIR = "ringlog_data"
+#: the keys ``init(capture={...})`` accepts
+CAPTURE_KEYS = ("console", "tensorboard", "matplotlib", "system_metrics", "system_interval", "git")
 
 
 def _env_flag(name: str) -> Optional[bool]:
@@ -40,6 +43,9 @@ class Settings:
     ``finish_timeout``: the bound on how long ``finish()`` waits for the last
     flush. ``clock_period``: how often a light thread reads the clock for point
     wall times (the time resolution kept; see :mod:`ringlog._engine.staging`).
+    ``upload_timeout``: the longest a media call waits for room in the queue of samples going to a
+    remote destination; after it the sample is dropped with one warning (a hung remote never hangs
+    the training loop).
     """
 
     dir: Optional[str] = None
@@ -58,11 +64,13 @@ class Settings:
     system_metrics: bool = True
     system_interval: float = 2.0
     git: bool = True
+    upload_timeout: float = 30.0
+    _root: Optional[Path] = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.on_full not in ("wait", "raise"):
             raise value_error("on_full", "must be 'wait' or 'raise'", self.on_full)
-        for name in ("flush_interval", "finish_timeout", "clock_period", "system_interval"):
+        for name in ("flush_interval", "finish_timeout", "clock_period", "system_interval", "upload_timeout"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                 raise value_error(name, "must be a positive number of seconds", v)
@@ -74,13 +82,24 @@ class Settings:
             raise type_error("dir", "must be a str or os.PathLike folder", self.dir)
 
     # --- resolution -------------------------------------------------------
+    def resolved(self) -> "Settings":
+        """A copy with strict mode read from the environment now (``init`` calls this once).
+
+        The store root is resolved on first use of :attr:`root` and then kept: the SDK must not
+        import ``ringlog.store`` (numba, ~1 s) on the caller's thread at ``init``.
+        """
+        return replace(self, strict=self.is_strict)
+
     @property
     def root(self) -> Path:
-        """The store root: ``dir`` argument, else ``$RINGLOG_DIR``, else ``./ringlog_data``."""
+        """The store root: ``dir``, else :func:`ringlog.store.default_root` (read once, then kept)."""
         if self.dir is not None:
             return Path(self.dir)
-        env = os.environ.get("RINGLOG_DIR")
-        return Path(env) if env else Path.cwd() / DEFAULT_DIR
+        if self._root is None:
+            from ringlog.store.roots import default_root  # deferred: ringlog.store imports numba (~1 s)
+
+            self._root = default_root()
+        return self._root
 
     @property
     def is_strict(self) -> bool:
@@ -98,10 +117,10 @@ class Settings:
             return replace(self, capture=False, console=False, tensorboard=False, matplotlib=False,
                            system_metrics=False, git=False)
         if isinstance(capture, dict):
-            names = {f.name for f in fields(self)}
-            unknown = [k for k in capture if k not in names]
+            unknown = [k for k in capture if k not in CAPTURE_KEYS]
             if unknown:
-                raise value_error("capture", f"keys must be among {sorted(_CAPTURE_KEYS)}", unknown)
+                raise value_error("capture", f"keys must be among {list(CAPTURE_KEYS)} (other settings go in "
+                                             "settings=ringlog.Settings(...))", unknown)
             return replace(self, **capture)
         raise type_error("capture", "must be a bool or a dict of capture switches", capture)
 
@@ -109,5 +128,3 @@ class Settings:
         """A copy with ``changes`` applied (None values ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
-
-_CAPTURE_KEYS = ("console", "tensorboard", "matplotlib", "system_metrics", "system_interval", "git")

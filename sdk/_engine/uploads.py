@@ -8,7 +8,9 @@ order through the task's MediaWriter. The index line of a sample is appended onl
 is stored, so a reader never lists a file that is not there yet.
 
 * Bounded: at most ``max_bytes`` of samples wait; a call that would go past it waits for the
-  thread (``waits`` counts those), like the scalar ring's default.
+  thread (``waits`` counts those), like the scalar ring's default - but never longer than
+  ``Settings.upload_timeout``: a remote that hangs must not hang the training loop, so after that
+  the sample is dropped, counted (``dropped``) and warned about once per run.
 * ``drain`` waits for the queue to empty: ``Logger.flush()``, ``Task.flush(wait_for_uploads=True)``
   and ``run.flush()`` call it, and ``finish()`` does (bounded by ``finish_timeout``) before the
   task is closed, so nothing queued is lost on a normal end, an exception, Ctrl-C or SIGTERM.
@@ -23,17 +25,29 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
+
+from .settings import Settings
 
 #: queued sample bytes per run before a sample call waits for the uploads thread
 MAX_QUEUED_BYTES = 256 << 20
+#: seconds a sample call waits for room before the sample is dropped
+DEFAULT_WAIT = Settings.upload_timeout
+
+
+class Warns(Protocol):
+    """Who reports an upload problem: one warning per ``kind`` per run (the run's intake)."""
+
+    def warn_once(self, kind: str, message: str) -> None: ...
 
 
 class Uploads:
     """The upload queue of one run (see the module docstring)."""
 
-    def __init__(self, core: Any, max_bytes: int = MAX_QUEUED_BYTES) -> None:
-        self.core = core
+    def __init__(self, owner: "Warns", max_bytes: int = MAX_QUEUED_BYTES,
+                 wait_timeout: float = DEFAULT_WAIT) -> None:
+        self._warn_once = owner.warn_once
+        self.wait_timeout = float(wait_timeout)
         self.max_bytes = int(max_bytes)
         self._cv = threading.Condition()
         self._jobs: deque = deque()
@@ -44,22 +58,34 @@ class Uploads:
         self.waits = 0
         self.done = 0
         self.failed = 0
+        self.dropped = 0  # samples refused because the queue stayed full for wait_timeout
         self.first_error: Optional[BaseException] = None
 
-    def submit(self, nbytes: int, what: str, job: Callable[[], Any]) -> None:
-        """Queue ``job`` (stores one sample of ``nbytes``); waits while the queue is full."""
+    def submit(self, nbytes: int, what: str, job: Callable[[], Any]) -> bool:
+        """Queue ``job`` (stores one sample of ``nbytes``); while the queue is full wait at most
+        ``wait_timeout`` seconds, then drop the sample (False; counted, warned about once)."""
         with self._cv:
             if self._closed:
                 raise RuntimeError("uploads: the run is finished")
-            while self._queued and self._queued + nbytes > self.max_bytes:
+            full = self._queued and self._queued + nbytes > self.max_bytes
+            if full:
                 self.waits += 1
-                self._cv.wait()
-            self._jobs.append((nbytes, what, job))
-            self._queued += nbytes
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="ringlog-uploads", daemon=True)
-                self._thread.start()
-            self._cv.notify_all()
+                full = not self._cv.wait_for(lambda: not self._queued or self._queued + nbytes <= self.max_bytes,
+                                             self.wait_timeout)
+            if full:
+                self.dropped += 1
+            else:
+                self._jobs.append((nbytes, what, job))
+                self._queued += nbytes
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="ringlog-uploads", daemon=True)
+                    self._thread.start()
+                self._cv.notify_all()
+        if full:
+            self._warn_once("upload-dropped", f"ringlog: a {what} sample was dropped: the upload queue stayed full "
+                            f"for {self.wait_timeout:g} s (upload_timeout; the remote may hang); training goes on "
+                            "and later drops are counted in the run's stats (upload_dropped)")
+        return not full
 
     def _run(self) -> None:
         while True:
@@ -87,7 +113,7 @@ class Uploads:
         self.failed += 1
         if self.first_error is None:
             self.first_error = exc
-        self.core.warn_once("upload", f"ringlog could not upload a {what} sample ({type(exc).__name__}: {exc}); "
+        self._warn_once("upload", f"ringlog could not upload a {what} sample ({type(exc).__name__}: {exc}); "
                                       "it was skipped, training goes on (later failures are counted in "
                                       "the run's stats, not warned about)")
 
@@ -117,5 +143,5 @@ class Uploads:
         return drained
 
     def stats(self) -> dict:
-        return {"uploaded": self.done, "upload_failed": self.failed, "upload_waits": self.waits,
+        return {"uploaded": self.done, "upload_failed": self.failed, "upload_waits": self.waits, "upload_dropped": self.dropped,
                 "upload_pending": self.pending()}

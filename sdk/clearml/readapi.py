@@ -10,15 +10,18 @@ series -> ``{"last", "min", "max"}``. For numpy speed use ``.reader``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..errors import LoggingValueError, type_error
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ringlog.store import TaskReader
 
 
 class TaskView:
     """A stored task, opened for reading (it may still be running elsewhere)."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: "TaskReader") -> None:
         self.reader = reader
 
     @property
@@ -70,7 +73,7 @@ class TaskView:
         return f"<ringlog.TaskView {self.id} {self.project}/{self.name} {self.status}>"
 
 
-def reported_scalars(reader: Any, max_samples: int = 0, x_axis: str = "iter") -> dict:
+def reported_scalars(reader: "TaskReader", max_samples: int = 0, x_axis: str = "iter") -> dict:
     if x_axis not in ("iter", "timestamp"):
         raise LoggingValueError(f"x_axis: must be 'iter' or 'timestamp' (given: {x_axis!r})")
     out: dict = {}
@@ -85,7 +88,7 @@ def reported_scalars(reader: Any, max_samples: int = 0, x_axis: str = "iter") ->
     return out
 
 
-def last_scalar_metrics(reader: Any) -> dict:
+def last_scalar_metrics(reader: "TaskReader") -> dict:
     out: dict = {}
     for (title, series), m in reader.last_metrics().items():
         out.setdefault(title, {})[series] = {"last": m["last"], "min": m["min"], "max": m["max"]}
@@ -93,7 +96,7 @@ def last_scalar_metrics(reader: Any) -> dict:
 
 
 def _even(n: int, k: int):
-    import numpy as np
+    import numpy as np  # deferred: this module is imported by Task, which needs no numpy until a read
 
     return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
 
@@ -101,7 +104,7 @@ def _even(n: int, k: int):
 def open_task(root: Path, task_id: Optional[str] = None, project_name: Optional[str] = None,
               task_name: Optional[str] = None) -> TaskView:
     """Find a task by id, or the most recently updated one with this project and/or name."""
-    from ringlog.store import Store
+    from ringlog.store import Store  # deferred: ringlog.store imports numba (~1 s)
 
     st = Store(root)
     if task_id is not None:

@@ -1,7 +1,7 @@
 """The ClearML flavour: ``Task.init(...)``, ``task.get_logger()``, ``task.connect(...)``.
 
 ``from ringlog import Task`` stands in for ``from clearml import Task``. A Task
-and a W&B :class:`~ringlog.run.Run` started in the same process write the same
+and a W&B :class:`~ringlog.wandb.run.Run` started in the same process write the same
 kind of task; ``ringlog.log`` works inside a ClearML task too (it writes to it).
 Reading: ``Task.get_task(task_id=...)`` or ``(project_name=, task_name=)``
 returns a read-only :class:`~ringlog.clearml.readapi.TaskView`.
@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, MutableMapping
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .._engine import context
+from .._engine.runcore import RunCore
+from .._engine.settings import Settings
 from ..capture import manager as captures
 from ..errors import type_error
 from .logger import Logger
 from .readapi import TaskView, last_scalar_metrics, open_task, reported_scalars
-from .._engine.runcore import RunCore
-from .._engine.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ringlog.store import TaskReader
 
 _FRAMEWORK_SWITCHES = {"matplotlib": "matplotlib", "tensorboard": "tensorboard", "tensorboardx": "tensorboard"}
 
@@ -64,14 +67,14 @@ class Task:
             raise type_error("tags", "must be a list of str", tags)
         s = (settings or Settings()).updated(dir=dir, strict=strict)
         s = s.with_capture(_capture_switches(auto_connect_frameworks, auto_resource_monitoring,
-                                             auto_connect_streams))
+                                             auto_connect_streams)).resolved()
         core = RunCore(project=project_name or "default", name=task_name or "", tags=tags or (), settings=s,
                        kind="clearml")
         if not core.name:
             core.name = f"task-{core.id[:8]}"
         extra = {k: str(v) for k, v in (("task_type", task_type), ("output_uri", output_uri)) if v is not None}
         if extra:
-            core.extra_meta["init_args"] = extra
+            core.state.set_meta(init_args=extra)
         task = cls(core)
         core.start()
         captures.attach(core)
@@ -94,7 +97,7 @@ class Task:
         if core is not None and (task_id is None or task_id == core.id):
             core.flush(wait=True)
         root = Settings(dir=dir).root if dir is not None else (
-            core.settings.root if core is not None else Settings().root)
+            core.settings.root if core is not None else Settings().resolved().root)
         return open_task(root, task_id=task_id, project_name=project_name, task_name=task_name)
 
     # --- identity ---------------------------------------------------------------
@@ -114,7 +117,7 @@ class Task:
         return self._core.project
 
     def get_tags(self) -> list:
-        return list(self._core.tags)
+        return self._core.state.tags()
 
     def get_status(self) -> str:
         return self._core.status
@@ -162,31 +165,20 @@ class Task:
         return configuration
 
     def _store_section(self, section: str, values: dict) -> None:
-        core = self._core
-        with core._lock:
-            core.config[section] = dict(values)
-            core.meta_dirty = True
+        self._core.state.set_section(section, values)
 
     def get_parameters_as_dict(self) -> dict:
-        return dict(self._core.config)
+        return self._core.state.config_copy()
 
     def add_tags(self, tags: Any) -> None:
         tags = [tags] if isinstance(tags, str) else list(tags)
         if not all(isinstance(t, str) and t for t in tags):
             raise type_error("tags", "must be a str or a list of non-empty str", tags)
-        core = self._core
-        with core._lock:
-            for t in tags:
-                if t not in core.tags:
-                    core.tags.append(t)
-            core.meta_dirty = True
+        self._core.state.add_tags(tags)
 
     def set_parameter(self, name: str, value: Any) -> None:
         section, _, key = name.rpartition("/")
-        core = self._core
-        with core._lock:
-            core.config.setdefault(section or "General", {})[key] = value
-            core.meta_dirty = True
+        self._core.state.merge_section(section or "General", {key: value})
 
     # --- reading back (the live task) --------------------------------------------
     def get_reported_scalars(self, max_samples: int = 0, x_axis: str = "iter") -> dict:
@@ -197,8 +189,8 @@ class Task:
         """Flush, then title -> series -> {"last", "min", "max"}."""
         return last_scalar_metrics(self._reader())
 
-    def _reader(self):
-        from ringlog.store import Store
+    def _reader(self) -> "TaskReader":
+        from ringlog.store import Store  # deferred: ringlog.store imports numba (~1 s)
 
         self._core.flush(wait=True)
         return Store(self._core.settings.root).task(self.id)

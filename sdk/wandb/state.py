@@ -1,9 +1,9 @@
 """``run.config``, ``run.summary`` and the legacy ``run.history`` of a W&B-style run.
 
-``Config`` and ``Summary`` are views over the :class:`~ringlog._engine.runcore.RunCore`
-(every change marks the metadata dirty; the flusher writes it on its next
-cycle). ``Summary`` computes its defaults from the running per-series figures,
-so reading it costs O(number of keys).
+``Config`` and ``Summary`` are views over the run's
+:class:`~ringlog._engine.runstate.RunState` (every change goes through its methods, under its
+lock; the flusher writes the metadata on its next cycle). ``Summary`` computes its defaults
+from the running per-series figures, so reading it costs O(number of keys).
 """
 
 from __future__ import annotations
@@ -24,61 +24,52 @@ class Config:
 
     def __init__(self, core: RunCore) -> None:
         object.__setattr__(self, "_core", core)
-
-    def _set(self, key: str, value: Any) -> None:
-        core = self._core
-        with core._lock:
-            core.config[key] = value
-            core.meta_dirty = True
+        object.__setattr__(self, "_state", core.state)
 
     def update(self, d: Any = None, allow_val_change: Any = None, **kw: Any) -> None:
         """Merge a dict, argparse Namespace, absl FLAGS or any object with ``__dict__``."""
         items = dict(as_mapping(d, self._core)) if d is not None else {}
         items.update(kw)
-        core = self._core
-        with core._lock:
-            core.config.update(items)
-            core.meta_dirty = True
+        self._state.update_config(items)
 
     def setdefaults(self, d: Any) -> None:
-        for k, v in as_mapping(d, self._core).items():
-            if k not in self._core.config:
-                self._set(k, v)
+        self._state.update_config(as_mapping(d, self._core), only_new=True)
 
     def as_dict(self) -> dict:
-        return dict(self._core.config)
+        return self._state.config_copy()
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return self._core.config[name]
+            return self._state.config_get(name)
         except KeyError:
             raise AttributeError(f"config has no key {name!r}") from None
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._set(name, value)
+        self._state.set_config(name, value)
 
     def __getitem__(self, key: str) -> Any:
-        return self._core.config[key]
+        return self._state.config_get(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._set(key, value)
+        self._state.set_config(key, value)
 
     def __delitem__(self, key: str) -> None:
-        with self._core._lock:
-            del self._core.config[key]
-            self._core.meta_dirty = True
+        self._state.del_config(key)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._core.config
+        return self._state.has_config(key)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(list(self._core.config))
+        return iter(self.as_dict())
 
     def __len__(self) -> int:
-        return len(self._core.config)
+        return len(self.as_dict())
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._core.config.get(key, default)
+        try:
+            return self._state.config_get(key)
+        except KeyError:
+            return default
 
     def keys(self):
         return self.as_dict().keys()
@@ -90,7 +81,7 @@ class Config:
         return self.as_dict().values()
 
     def __repr__(self) -> str:
-        return f"Config({self._core.config!r})"
+        return f"Config({self.as_dict()!r})"
 
 
 class Summary:
@@ -111,14 +102,10 @@ class Summary:
         if not isinstance(key, str) or not key:
             core.bad_input("key", str(type_error("key", "must be a non-empty str", key)), kind="type")
             return
-        with core._lock:
-            core.user_summary[key] = value
-            core.meta_dirty = True
+        core.state.set_summary(key, value)
 
     def __delitem__(self, key: str) -> None:
-        with self._core._lock:
-            self._core.user_summary.pop(key, None)
-            self._core.meta_dirty = True
+        self._core.state.del_summary(key)
 
     def __getattr__(self, name: str) -> Any:
         try:

@@ -1,4 +1,5 @@
-"""TensorBoard capture with the real torch.utils.tensorboard and tensorboardX writers."""
+"""TensorBoard capture with the real torch.utils.tensorboard and tensorboardX writers, mirroring
+into a real run (engine and store on ``tmp_path``); what landed is read back from the store."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from ringlog.capture.options import CaptureLoggerMixin
 from ringlog.capture.patching import PostImportHook
 from ringlog.store import Store
-from ringlog.store.media import read_media, read_plots
+from ringlog.errors import LoggingWarning
+from ringlog.store.media import read_console, read_media, read_plots
 from ringlog.capture.tensorboard import METHODS, TBCapture, split_tag
 
 torch = pytest.importorskip("torch")
@@ -30,6 +32,20 @@ def engine(tmp_path):
         flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30))
     yield run, run._core
     run.finish()
+
+
+def _finished(run):
+    """Finish ``run`` and open what it stored."""
+    run.finish()
+    return Store(run.dir).task(run.id)
+
+
+def _points(reader, title, series):
+    try:
+        s = reader.scalar(title, series)
+    except Exception:
+        return []
+    return list(zip(s.step.tolist(), s.value.tolist()))
 
 
 def _writers():
@@ -56,10 +72,11 @@ def test_split_tag_follows_clearml():
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["torch", "tensorboardX"])
-def test_writer_calls_land_in_the_task(fake_run, tmp_path, which):
+def test_writer_calls_land_in_the_task(engine, tmp_path, which):
+    run, core = engine
     Writer = _writers()[which]
     originals = {m: Writer.__dict__[m] for m in METHODS if m in Writer.__dict__}
-    cap = TBCapture(fake_run).start()
+    cap = TBCapture(core).start()
     assert Writer.__dict__["add_scalar"] is not originals["add_scalar"]
     logdir = tmp_path / "tb"
     w = Writer(str(logdir))
@@ -79,21 +96,22 @@ def test_writer_calls_land_in_the_task(fake_run, tmp_path, which):
     cap.stop()
     for m, fn in originals.items():
         assert Writer.__dict__[m] is fn  # exactly what was replaced
-    assert fake_run.warnings == []
-    assert fake_run.points("Loss", "train") == [(s, 1.0 / (s + 1)) for s in range(5)]
-    assert [it for it, _ in fake_run.points("lr", "lr")] == list(range(5))
-    assert fake_run.points("lr", "lr")[2][1] == pytest.approx(0.2)
-    assert fake_run.points("Acc", "train") == [(3, 0.9)] and fake_run.points("Acc", "val") == [(3, 0.8)]
-    assert fake_run.points("hparam", "acc") == [(0, 0.75)]
-    assert fake_run.config["hparams"] == {"lr": 0.1, "opt": "adam"}
-    hists = read_plots(fake_run.path, "weights", "fc1")
+    r = _finished(run)  # a mirror failure would have raised its warning (warnings are errors here)
+    assert _points(r, "Loss", "train") == [(s, 1.0 / (s + 1)) for s in range(5)]
+    assert [it for it, _ in _points(r, "lr", "lr")] == list(range(5))
+    assert _points(r, "lr", "lr")[2][1] == pytest.approx(0.2)
+    assert _points(r, "Acc", "train") == [(3, 0.9)] and _points(r, "Acc", "val") == [(3, 0.8)]
+    assert _points(r, "hparam", "acc") == [(0, 0.75)]
+    assert r.info["config"]["hparams"] == {"lr": 0.1, "opt": "adam"}
+    hists = read_plots(r.path, "weights", "fc1")
     assert [h["iteration"] for h in hists] == [7, 8] and {h["kind"] for h in hists} == {"histogram"}
     assert sum(hists[0]["data"]["counts"]) == 1000 and sum(hists[1]["data"]["counts"]) == 500
-    imgs = read_media(fake_run.path, "samples")
-    assert [(r["series"], r["iteration"], r["kind"]) for r in imgs] == [("digit", 2, "image"), ("batch", 4, "image")]
-    assert ("log", "[notes @ 1] hello **tb**") in fake_run.console
+    imgs = read_media(r.path, "samples")
+    assert [(r_["series"], r_["iteration"], r_["kind"]) for r_ in imgs] == [("digit", 2, "image"),
+                                                                            ("batch", 4, "image")]
+    assert ("log", "[notes @ 1] hello **tb**") in [(c["stream"], c["text"]) for c in read_console(r.path)]
     if which == 0:
-        (audio,) = read_media(fake_run.path, "sound", "beep")
+        (audio,) = read_media(r.path, "sound", "beep")
         assert (audio["kind"], audio["ext"], audio["iteration"]) == ("audio", "wav", 6)
     # the writer still wrote its own event file, with the same data
     assert glob.glob(str(logdir / "events.out.tfevents.*"))
@@ -101,31 +119,33 @@ def test_writer_calls_land_in_the_task(fake_run, tmp_path, which):
     assert [s for s, _ in ev["Loss/train"]] == list(range(5))
 
 
-def test_add_figure_is_reported_once_as_a_plot(fake_run, tmp_path):
+def test_add_figure_is_reported_once_as_a_plot(engine, tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from torch.utils.tensorboard import SummaryWriter
 
-    cap = TBCapture(fake_run).start()
+    run, core = engine
+    cap = TBCapture(core).start()
     w = SummaryWriter(str(tmp_path / "tb"))
     fig, ax = plt.subplots()
     ax.plot([0, 1, 2], [2, 1, 3])
     w.add_figure("charts/curve", fig, 5)  # closes the figure; add_image inside is not mirrored twice
     w.close()
     cap.stop()
-    plots = read_plots(fake_run.path, "charts", "curve")
-    images = read_media(fake_run.path, "charts")
+    r = _finished(run)
+    plots = read_plots(r.path, "charts", "curve")
+    images = read_media(r.path, "charts")
     assert len(plots) + len(images) == 1
     assert (plots or images)[0]["iteration"] == 5
-    assert fake_run.warnings == []
 
 
-def test_group_scalars_switch(fake_run, tmp_path):
+def test_group_scalars_switch(engine, tmp_path):
     from torch.utils.tensorboard import SummaryWriter
 
-    cap = TBCapture(fake_run).start()
+    run, core = engine
+    cap = TBCapture(core).start()
     w = SummaryWriter(str(tmp_path / "tb"))
     try:
         CaptureLoggerMixin.tensorboard_auto_group_scalars(True)
@@ -137,30 +157,34 @@ def test_group_scalars_switch(fake_run, tmp_path):
     w.add_scalar("nostep", 6.0)
     w.close()
     cap.stop()
-    assert fake_run.points("Scalars", "loss") == [(0, 1.0)]
-    assert fake_run.points("loss", "loss") == [(1, 2.0)]
-    assert fake_run.points("nostep", "nostep") == [(0, 5.0), (1, 6.0)]
+    r = _finished(run)
+    assert _points(r, "Scalars", "loss") == [(0, 1.0)]
+    assert _points(r, "loss", "loss") == [(1, 2.0)]
+    assert _points(r, "nostep", "nostep") == [(0, 5.0), (1, 6.0)]
 
 
-def test_user_errors_propagate_and_mirror_failures_warn_once(fake_run, tmp_path):
+def test_user_errors_propagate_and_mirror_failures_warn_once(engine, tmp_path, monkeypatch):
     from torch.utils.tensorboard import SummaryWriter
 
-    cap = TBCapture(fake_run).start()
-    w = SummaryWriter(str(tmp_path / "tb"))
-    with pytest.raises(Exception):
-        w.add_image("bad", np.zeros((2, 2, 2, 2)), 0)  # the writer itself rejects it: the user sees its error
-    assert read_media(fake_run.path) == []
+    run, core = engine
 
     def boom(*a, **k):
         raise RuntimeError("store down")
 
-    fake_run.report_scalar = boom
-    w.add_scalar("x", 1.0, 0)
-    w.add_scalar("x", 2.0, 1)  # the program goes on
+    monkeypatch.setattr(core, "report_scalar", boom)  # before start: the wrapper binds it once
+    cap = TBCapture(core).start()
+    w = SummaryWriter(str(tmp_path / "tb"))
+    with pytest.raises(Exception):
+        w.add_image("bad", np.zeros((2, 2, 2, 2)), 0)  # the writer itself rejects it: the user sees its error
+    with pytest.warns(LoggingWarning) as rec:
+        w.add_scalar("x", 1.0, 0)
+        w.add_scalar("x", 2.0, 1)  # the program goes on
     w.close()
     cap.stop()
-    assert {k for k, _ in fake_run.warnings} == {"tb:add_scalar"}  # one kind (RunCore warns once per kind)
-    assert "event file is unaffected" in fake_run.warnings[0][1]
+    assert len(rec) == 1 and "add_scalar" in str(rec[0].message)  # one kind, warned once
+    assert "event file is unaffected" in str(rec[0].message)
+    r = _finished(run)
+    assert read_media(r.path) == [] and _points(r, "x", "x") == []
 
 
 def test_post_import_hook_patches_a_module_on_first_import(tmp_path, monkeypatch):
@@ -177,7 +201,8 @@ def test_post_import_hook_patches_a_module_on_first_import(tmp_path, monkeypatch
     assert seen == [mod.SummaryWriter] and hook not in sys.meta_path
 
 
-def test_import_after_start_is_patched(fake_run, monkeypatch):
+def test_import_after_start_is_patched(engine, monkeypatch):
+    run, core = engine
     mod = types.ModuleType("tensorboardX.writer")
 
     class SummaryWriter:
@@ -187,7 +212,7 @@ def test_import_after_start_is_patched(fake_run, monkeypatch):
     mod.SummaryWriter = SummaryWriter
     monkeypatch.delitem(sys.modules, "tensorboardX.writer", raising=False)
     monkeypatch.delitem(sys.modules, "torch.utils.tensorboard.writer", raising=False)
-    cap = TBCapture(fake_run).start()
+    cap = TBCapture(core).start()
     assert cap.hook is not None and cap.hook in sys.meta_path
     cap._patch_module(mod)  # what the hook calls once the real module executed
     assert SummaryWriter().add_scalar("a/b", 3.0, 9) == "written"
@@ -195,20 +220,20 @@ def test_import_after_start_is_patched(fake_run, monkeypatch):
     assert cap.hook is None and "add_scalar" in SummaryWriter.__dict__
     assert SummaryWriter.add_scalar.__name__ == "add_scalar" and not hasattr(SummaryWriter.add_scalar,
                                                                              "__ringlog_original__")
-    assert fake_run.points("a", "b") == [(9, 3.0)]
+    assert _points(_finished(run), "a", "b") == [(9, 3.0)]
 
 
 HOOK_SCRIPT = r'''
-import json, sys, tempfile
+import json, sys, tempfile, warnings
+warnings.simplefilter("error")  # a mirror failure warns: make it fail this script
+import ringlog
 from ringlog.capture.tensorboard import TBCapture
 from ringlog.capture.mpl import MplCapture
-class R:
-    pts = []
-    def report_scalar(self, *a): self.pts.append(list(a))
-    def warn_once(self, kind, msg): raise AssertionError(msg)
-r = R()
+from ringlog.store import Store
+run = ringlog.init(project="tb", dir=sys.argv[1], settings=ringlog.Settings(capture=False, handle_signals=False))
+core = run._core
 assert "torch" not in sys.modules and "matplotlib.pyplot" not in sys.modules
-tb, mpl = TBCapture(r).start(), MplCapture(r).start()
+tb, mpl = TBCapture(core).start(), MplCapture(core).start()
 from torch.utils.tensorboard import SummaryWriter   # imported after the capture started
 from tensorboardX import SummaryWriter as XWriter
 import matplotlib.pyplot as plt
@@ -218,15 +243,19 @@ XWriter(tempfile.mkdtemp()).add_scalar("c", 2.0, 4)
 tb.stop(); mpl.stop()
 restored = [hasattr(SummaryWriter.add_scalar, "__ringlog_original__"), hasattr(plt.show, "__ringlog_original__"),
             any(type(f).__name__ == "PostImportHook" for f in sys.meta_path)]
-print(json.dumps({"patched": patched, "pts": r.pts, "restored": restored}))
+run.finish()
+r = Store(sys.argv[1]).task(run.id)
+pts = [[t, s, float(r.scalar(t, s).value[0]), int(r.scalar(t, s).step[0])] for t, s in sorted(r.series())]
+print(json.dumps({"patched": patched, "pts": pts, "restored": restored}))
 '''
 
 
-def test_real_modules_imported_after_start_are_patched():
+def test_real_modules_imported_after_start_are_patched(tmp_path):
     import json
     import subprocess
 
-    p = subprocess.run([sys.executable, "-c", HOOK_SCRIPT], capture_output=True, timeout=120)
+    p = subprocess.run([sys.executable, "-c", HOOK_SCRIPT, str(tmp_path / "store")], capture_output=True,
+                       timeout=120)
     assert p.returncode == 0, p.stderr.decode()[-2000:]
     res = json.loads(p.stdout.decode().strip().splitlines()[-1])
     assert res["patched"] == [["torch.utils.tensorboard.writer", "tensorboardX.writer"], True]
@@ -247,10 +276,11 @@ def test_logger_classmethods_steer_the_capture():
     assert not CaptureLoggerMixin._tensorboard_auto_group and not CaptureLoggerMixin._matplotlib_force_image
 
 
-def test_train_and_val_writers_never_interleave(fake_run, tmp_path):
+def test_train_and_val_writers_never_interleave(engine, tmp_path):
     from torch.utils.tensorboard import SummaryWriter
 
-    cap = TBCapture(fake_run).start()
+    run, core = engine
+    cap = TBCapture(core).start()
     train, val = SummaryWriter(str(tmp_path / "train")), SummaryWriter(str(tmp_path / "val"))
     for step in range(3):
         train.add_scalar("loss", 1.0 + step, step)
@@ -260,10 +290,11 @@ def test_train_and_val_writers_never_interleave(fake_run, tmp_path):
     train.close()
     val.close()
     cap.stop()
-    assert fake_run.points("loss", "loss") == [(0, 1.0), (1, 2.0), (2, 3.0)]
-    assert fake_run.points("loss", "loss (val)") == [(0, 10.0), (1, 11.0), (2, 12.0)]
-    assert [v for _, v in fake_run.points("acc", "top1")] == [0.5] * 3
-    assert [v for _, v in fake_run.points("acc", "top1 (val)")] == [0.4] * 3
+    r = _finished(run)
+    assert _points(r, "loss", "loss") == [(0, 1.0), (1, 2.0), (2, 3.0)]
+    assert _points(r, "loss", "loss (val)") == [(0, 10.0), (1, 11.0), (2, 12.0)]
+    assert [v for _, v in _points(r, "acc", "top1")] == [0.5] * 3
+    assert [v for _, v in _points(r, "acc", "top1 (val)")] == [0.4] * 3
 
 
 @contextlib.contextmanager
@@ -319,6 +350,4 @@ def test_ctrl_c_between_the_two_appends_leaves_the_series_paired(engine, monkeyp
         w.add_scalar("loss", 3.0, 3)
     finally:
         cap.stop()
-    run.finish()
-    got = Store(core.settings.root).task(run.id).scalar("loss", "loss")
-    assert got.step.tolist() == [0, 1, 3] and got.value.tolist() == [1.0, 1.5, 3.0]
+    assert _points(_finished(run), "loss", "loss") == [(0, 1.0), (1, 1.5), (3, 3.0)]

@@ -155,7 +155,7 @@ def test_console_records_are_written_in_time_order(store_root, fast):
     core = task._core
     now = time.time()
     core.console_write("log", "reported second", "info")  # arrives first ...
-    core.console_records.append((now - 0.2, "stdout", "info", "printed first\n"))  # ... captured later
+    core.console_write("stdout", "printed first\n", "info", time=now - 0.2)  # ... captured later
     task.close()
     texts = [r["text"] for r in read_console(core.flusher.writer.path)]
     assert texts == ["printed first\n", "reported second"]
