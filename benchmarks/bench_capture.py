@@ -61,7 +61,8 @@ class _Recorder:
 
 
 def _console_python(n: int) -> tuple[float, float, float]:
-    from ringlog.capture.console import ConsoleCapture, LineFolder, PyTee
+    from ringlog.capture.console import ConsoleCapture, PyTee
+    from ringlog.capture.console_lines import LineFolder
 
     line = "epoch 3 step 1200 loss 0.123456 acc 0.9876"
 

@@ -34,21 +34,19 @@ instead of the terminal (the same syscall). All text processing happens on a
 pump thread every ``period`` seconds: lines are assembled, carriage-return
 progress bars (tqdm) are folded to the state they show (the last non-empty
 segment after a ``\\r``; a bar still running is logged once per
-``partial_period`` so long jobs show progress), then handed to :class:`ConsoleSink`.
+``partial_period`` so long jobs show progress), then handed to the sink.
 Block-buffered Python output (stdout not a terminal) is flushed by the pump each
 period so lines arrive in the log within about one period.
 
-Bound: :class:`ConsoleSink` logs at most ``cap_bytes`` (default 32 MiB) of text
-per run: the first ``cap - tail`` bytes as they come, then only the last
-``tail_bytes`` (default 4 MiB) are kept in memory and written at stop behind a
-line saying how much was dropped. A ``kill -9`` loses that tail.
+Bound: :class:`~.console_lines.ConsoleSink` logs at most ``cap_bytes`` (default
+32 MiB) of text per run (see :mod:`.console_lines`, which holds the line folding
+and the bound; :mod:`.console_fd` the fd-level redirection; this module the tee, the
+excepthook link and the threads).
 """
 
 from __future__ import annotations
 
-import codecs
 import functools
-import io
 import logging
 import os
 import selectors
@@ -57,129 +55,13 @@ import threading
 import time
 import traceback
 import weakref
-from collections import deque
 from typing import Callable, Optional
 
-DEFAULT_CAP = 32 << 20
-DEFAULT_TAIL = 4 << 20
-MAX_LINE = 64 << 10  # a partial line longer than this is logged without waiting for its newline
+from .console_fd import FdPipe, fd_of, write_all
+from .console_lines import DEFAULT_CAP, DEFAULT_TAIL, ConsoleSink, LineFolder
+
 MAX_ERRORS = 10  # error messages kept for the report at stop (all are counted)
 _log = logging.getLogger("ringlog.capture.console")
-
-
-def fold_cr(text: str) -> str:
-    """What a terminal shows for one line containing carriage returns: the last
-    non-empty ``\\r`` segment (progress bars rewrite the whole line, so this is
-    the bar's final state)."""
-    if "\r" not in text:
-        return text
-    for seg in reversed(text.split("\r")):
-        if seg:
-            return seg
-    return ""
-
-
-class LineFolder:
-    """Assembles one stream's chunks into complete lines, folding ``\\r`` rewrites.
-
-    ``feed(text, t)`` returns ``[(t, line), ...]`` for every line the chunk
-    completed (without the newline); the time is that of the completing chunk.
-    """
-
-    __slots__ = ("buf", "since", "last_partial")
-
-    def __init__(self) -> None:
-        self.buf = ""
-        self.since = 0.0  # time the pending partial line started
-        self.last_partial = 0.0  # last time a running bar was logged
-
-    def feed(self, text: str, t: float) -> list:
-        if not self.buf:
-            self.since = t
-        data = self.buf + text if self.buf else text
-        if "\n" not in data:
-            if len(data) > MAX_LINE:
-                self.buf = ""
-                return [(t, fold_cr(data))]
-            self.buf = data
-            return []
-        parts = data.split("\n")
-        rest = parts.pop()
-        self.buf = rest
-        if rest:
-            self.since = t
-        self.last_partial = 0.0
-        return [(t, fold_cr(p) if "\r" in p else p) for p in parts]
-
-    def partial(self, now: float, period: float) -> Optional[str]:
-        """The running progress bar's current state, at most once per ``period``."""
-        if "\r" not in self.buf:
-            return None
-        if now - max(self.since, self.last_partial) < period:
-            return None
-        self.last_partial = now
-        return fold_cr(self.buf)
-
-    def flush(self) -> Optional[str]:
-        """The pending partial line (at stop), folded; None if there is none."""
-        if not self.buf:
-            return None
-        out = fold_cr(self.buf)
-        self.buf = ""
-        return out
-
-
-class ConsoleSink:
-    """Bounded writer in front of ``write(stream, text, t)``: head as it comes, then a kept tail.
-
-    Memory: at most ``tail_bytes`` of text (plus per-line overhead) while over the cap.
-    """
-
-    def __init__(self, write: Callable[[str, str, float], None], cap_bytes: int = DEFAULT_CAP,
-                 tail_bytes: int = DEFAULT_TAIL) -> None:
-        if cap_bytes <= 0 or tail_bytes < 0 or tail_bytes >= cap_bytes:
-            raise ValueError(f"cap_bytes/tail_bytes: need 0 <= tail_bytes < cap_bytes (given {cap_bytes}, "
-                             f"{tail_bytes})")
-        self._write = write
-        self.head_limit = cap_bytes - tail_bytes
-        self.cap_bytes = cap_bytes
-        self.tail_bytes = tail_bytes
-        self.written = 0
-        self._tail: deque = deque()
-        self._tail_size = 0
-        self.dropped_lines = 0
-        self.dropped_bytes = 0
-        self.lines = 0
-
-    def emit(self, stream: str, text: str, t: float) -> None:
-        n = len(text) + 1
-        self.lines += 1
-        if self.written + n <= self.head_limit and not self._tail:
-            self.written += n
-            self._write(stream, text, t)
-            return
-        self._tail.append((stream, text, t, n))
-        self._tail_size += n
-        while self._tail_size > self.tail_bytes and self._tail:
-            _, _, _, m = self._tail.popleft()
-            self._tail_size -= m
-            self.dropped_lines += 1
-            self.dropped_bytes += m
-
-    def close(self) -> None:
-        """Write the kept tail (after a note of what was dropped)."""
-        if not self._tail and not self.dropped_lines:
-            return
-        if self.dropped_lines:
-            t = self._tail[0][2] if self._tail else time.time()
-            self._write("log", f"[ringlog] {self.dropped_lines:,} console lines ({self.dropped_bytes:,} bytes) "
-                               f"were dropped to keep this log under {_size(self.cap_bytes)}; "
-                               f"the last {len(self._tail):,} lines follow", t)
-        while self._tail:
-            stream, text, t, n = self._tail.popleft()
-            self.written += n
-            self._write(stream, text, t)
-        self._tail_size = 0
 
 
 class PyTee:
@@ -223,78 +105,6 @@ class PyTee:
         return iter(self._ringlog_original)
 
 
-def _fd_of(stream) -> Optional[int]:
-    try:
-        return stream.fileno()
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return None
-
-
-class _FdPipe:
-    """One redirected fd: the saved original, the read end of a pipe (or of a pseudo-terminal when
-    the fd is a terminal), a decoder.
-
-    Why a pseudo-terminal: with a plain pipe ``isatty()`` turns false during the run and
-    libraries (rich, click, colorama, tqdm's dynamic width) change their output; a pty keeps it
-    a terminal with the real one's size (taken at start: a later resize of the real terminal is
-    not passed on). Output post-processing is switched off on it (no ``\n`` -> ``\r\n``): the
-    bytes reach the real terminal exactly as written.
-    """
-
-    def __init__(self, fd: int, name: str) -> None:
-        self.fd = fd
-        self.name = name
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.queue: list = []
-        self.restored = False
-        self.saved = os.dup(fd)
-        try:
-            r, w, self.kind = _channel(fd)
-        except BaseException:
-            os.close(self.saved)
-            raise
-        self.read_end = r
-        try:
-            os.dup2(w, fd)
-        except BaseException:
-            os.close(r)
-            os.close(self.saved)
-            raise
-        finally:
-            os.close(w)
-
-    def restore(self) -> None:
-        if not self.restored:
-            self.restored = True
-            os.dup2(self.saved, self.fd)  # closes our write end; the reader sees EOF once children close theirs
-
-
-def _channel(fd: int) -> tuple[int, int, str]:
-    """(read end, write end, "pty"|"pipe") for the fd's new destination."""
-    if hasattr(os, "openpty") and os.isatty(fd):
-        try:  # deferred: POSIX only (ImportError on Windows, which then uses a pipe)
-            import fcntl
-            import termios
-        except ImportError:  # no pseudo-terminal here: a plain pipe below
-            pass
-        else:
-            master, slave = os.openpty()
-            try:
-                attrs = termios.tcgetattr(slave)
-                attrs[1] &= ~termios.OPOST
-                termios.tcsetattr(slave, termios.TCSANOW, attrs)
-                try:
-                    fcntl.ioctl(slave, termios.TIOCSWINSZ, fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))
-                except OSError:
-                    pass  # size unknown: the pty keeps its default
-                return master, slave, "pty"
-            except (OSError, termios.error):
-                os.close(master)
-                os.close(slave)
-    r, w = os.pipe()
-    return r, w, "pipe"
-
-
 class ConsoleCapture:
     """Start/stop of the console tee for one run; see the module docstring.
 
@@ -322,7 +132,7 @@ class ConsoleCapture:
         self.period = period
         self.partial_period = partial_period
         self.fd_level = fd_level and os.name == "posix"
-        self.pipes: list[_FdPipe] = []
+        self.pipes: list[FdPipe] = []
         self.tees: dict[str, PyTee] = {}
         self.originals: dict[str, object] = {}
         self.queues: list[tuple[str, list, LineFolder]] = []  # (stream, chunks, its own line folder)
@@ -370,7 +180,7 @@ class ConsoleCapture:
                 continue  # another run already tees this stream (idempotent)
             if self.fd_level:
                 self._try_fd(name, fd, stream)
-            if not any(p.name == name for p in self.pipes) or _fd_of(stream) != fd:
+            if not any(p.name == name for p in self.pipes) or fd_of(stream) != fd:
                 if stream is not None:
                     q: list = []
                     tee = PyTee(stream, q)
@@ -395,13 +205,13 @@ class ConsoleCapture:
             os.fstat(fd)
         except OSError:
             return
-        if stream is not None and _fd_of(stream) == fd:
+        if stream is not None and fd_of(stream) == fd:
             try:
                 stream.flush()  # what was printed before start goes where it was going
             except (OSError, ValueError) as exc:  # a broken or closed stream: its own writes say so
                 self._error(f"flush {name} before start: {exc!r}")
         try:
-            p = _FdPipe(fd, name)
+            p = FdPipe(fd, name)
         except OSError as exc:  # no redirect: this stream falls back to the Python level
             self._error(f"fd {fd}: {exc!r}")
             return
@@ -440,7 +250,7 @@ class ConsoleCapture:
         open_pipes = len(self.pipes)
         while open_pipes:
             for key, _ in sel.select(timeout=1.0):
-                p: _FdPipe = key.data
+                p: FdPipe = key.data
                 try:
                     data = os.read(p.read_end, 65536)
                 except OSError:  # EIO: a pty whose last writer closed (Linux's way of saying EOF)
@@ -450,7 +260,7 @@ class ConsoleCapture:
                     os.close(p.read_end)
                     open_pipes -= 1
                     continue
-                _write_all(p.saved, data)
+                write_all(p.saved, data)
                 if self._logging:
                     text = p.decoder.decode(data)
                     if text:
@@ -473,7 +283,7 @@ class ConsoleCapture:
     def _flush_python(self) -> None:
         for p in self.pipes:
             stream = self.originals.get(p.name) or getattr(sys, p.name, None)
-            if stream is not None and _fd_of(stream) == p.fd:
+            if stream is not None and fd_of(stream) == p.fd:
                 try:
                     stream.flush()
                 except Exception as exc:  # any stream's flush may fail; the pump must go on
@@ -574,21 +384,5 @@ def _off_in_child(ref) -> None:
             tee.detach_copy()
 
 
-def _size(n: int) -> str:
-    return f"{n / (1 << 20):g} MiB" if n >= 1 << 20 else f"{n:,} bytes"
-
-
 def _first(rec):
     return rec[0]
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        try:
-            n = os.write(fd, view)
-        except InterruptedError:
-            continue
-        except OSError:
-            return  # the original destination is gone (closed terminal): keep logging anyway
-        view = view[n:]

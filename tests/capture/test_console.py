@@ -10,7 +10,8 @@ import textwrap
 
 import pytest
 
-from ringlog.capture.console import ConsoleCapture, ConsoleSink, LineFolder, PyTee, fold_cr
+from ringlog.capture.console import ConsoleCapture, PyTee
+from ringlog.capture.console_lines import ConsoleSink, LineFolder, fold_cr
 
 
 def test_fold_cr_keeps_the_last_state():
