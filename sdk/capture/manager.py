@@ -14,9 +14,15 @@ finishes (before the final flush). Each capture is switched by ``settings``:
 (``git`` is read by the SDK when it calls :func:`ringlog._engine.environment.collect`.)
 
 Every capture is opt-out, reversible (``stop()`` restores exactly what it
-replaced, in reverse order), idempotent (a second run started while one is
-captured leaves the patches to the first and says so at debug level), and a
-capture that fails to start warns once and is skipped: the program goes on.
+replaced, in reverse order), idempotent, and a capture that fails to start
+warns once and is skipped: the program goes on.
+
+Two runs at once: stdout/stderr, ``SummaryWriter`` and matplotlib are
+process-wide, so a second run started while the first is captured leaves the
+patches to the first (console: said at debug level): what is printed, written
+or shown goes to the first run's task. When the first run stops, its patches
+go with it and the second run is not captured (nothing is handed over). Each
+run has its own system-metrics sampler.
 The libraries a capture patches (matplotlib, torch / tensorboardX, pynvml) are
 imported by the capture itself, only when they are in use.
 

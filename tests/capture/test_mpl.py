@@ -100,3 +100,18 @@ def test_savefig_reports_changed_figures_named_after_the_file(run, tmp_path):
     assert (tmp_path / "loss_curve.png").stat().st_size > 0 and (tmp_path / "loss_curve.pdf").exists()
     assert Figure.savefig.__name__ == "savefig" and not hasattr(Figure.savefig, "__ringlog_original__")
     assert run.warnings == []
+
+
+def test_a_second_run_leaves_the_patches_to_the_first(run, make_run):
+    other = make_run("other")
+    show, fshow, fsave = plt.show, Figure.__dict__["show"], Figure.__dict__["savefig"]
+    first = MplCapture(run.core).start()
+    second = MplCapture(other.core).start()
+    assert second.patches == [] and len(first.patches) == 3
+    plt.figure("shared").add_subplot().plot([0, 1], [1, 0])
+    plt.show()
+    second.stop()  # nothing of its own to undo: the first run's patches stay
+    assert plt.show is not show
+    first.stop()
+    assert (plt.show, Figure.__dict__["show"], Figure.__dict__["savefig"]) == (show, fshow, fsave)
+    assert [p["title"] for p in run.plots()] == ["shared"] and other.plots() == []
