@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from .console import ConsoleCapture
 from .mpl import MplCapture
@@ -49,6 +49,9 @@ if TYPE_CHECKING:  # pragma: no cover
 _log = logging.getLogger("ringlog.capture.manager")
 
 
+Started = Union[ConsoleCapture, TBCapture, MplCapture, SystemSampler]  # each has stop()
+
+
 class CaptureHandle:
     """What ``start_capture`` started; ``stop()`` undoes it (idempotent, never raises).
 
@@ -59,28 +62,28 @@ class CaptureHandle:
 
     def __init__(self, run: "RunSink") -> None:
         self.run = run
-        self.parts: dict[str, Any] = {}
+        self.parts: dict[str, Started] = {}
         self.failed: dict[str, str] = {}
         self.watched: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
         self.stopped = False
 
     @property
-    def console(self):
+    def console(self) -> Optional[ConsoleCapture]:
         return self.parts.get("console")
 
     @property
-    def tensorboard(self):
+    def tensorboard(self) -> Optional[TBCapture]:
         return self.parts.get("tensorboard")
 
     @property
-    def matplotlib(self):
+    def matplotlib(self) -> Optional[MplCapture]:
         return self.parts.get("matplotlib")
 
     @property
-    def sampler(self):
+    def sampler(self) -> Optional[SystemSampler]:
         return self.parts.get("system")
 
-    def _start(self, name: str, factory: Callable[[], Any]) -> None:
+    def _start(self, name: str, factory: Callable[[], Optional[Started]]) -> None:
         try:
             part = factory()
         except Exception as exc:  # any capture failing to start: reported once, the run goes on

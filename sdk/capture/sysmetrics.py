@@ -127,7 +127,7 @@ def _gpu_mem(nv, h):
 
 
 def _gpu_temp(nv, h):
-    return [("temperature_c", float(nv.nvmlDeviceGetTemperature(h, getattr(nv, "NVML_TEMPERATURE_GPU", 0))))]
+    return [("temperature_c", float(nv.nvmlDeviceGetTemperature(h, nv.NVML_TEMPERATURE_GPU)))]
 
 
 def _gpu_power(nv, h):
