@@ -43,6 +43,13 @@ def _rates(n: int, runs: list[tuple[float, float]]) -> tuple[float, float]:
     return n / min(w for w, _ in runs), n / min(c for _, c in runs)
 
 
+def _flusher_ns(core, n: int) -> float:
+    """CPU time the run's flusher thread spent in its cycles (harvest, hand-off to the store, the
+    store's work), per point, in ns: what moving a point to disk costs off the caller's thread.
+    Thread CPU time, so it holds better than wall time on a loaded machine."""
+    return core.stats()["flusher_cpu_s"] / n * 1e9
+
+
 def _list_append_rate(n: int) -> tuple[float, float]:
     def loop():
         lst = []
@@ -53,8 +60,10 @@ def _list_append_rate(n: int) -> tuple[float, float]:
     return _rates(n, [_timed(loop) for _ in range(3)])
 
 
-def _per_call_report_scalar(root: Path, n: int) -> tuple[float, float]:
+def _per_call_report_scalar(root: Path, n: int) -> tuple[float, float, float]:
     from ringlog import Task
+
+    flusher = []
 
     def once():
         task = Task.init(project_name="bench", task_name="per-call", dir=str(root), settings=_settings())
@@ -67,13 +76,17 @@ def _per_call_report_scalar(root: Path, n: int) -> tuple[float, float]:
                 logger.report_scalar("loss", "train", v, i)
             task.close()
 
-        return _timed(body)
+        out = _timed(body)
+        flusher.append(_flusher_ns(task._core, n))
+        return out
 
-    return _rates(n, [once() for _ in range(3)])
+    return (*_rates(n, [once() for _ in range(3)]), min(flusher))
 
 
-def _per_call_log(root: Path, n: int) -> tuple[float, float]:
+def _per_call_log(root: Path, n: int) -> tuple[float, float, float]:
     import ringlog
+
+    flusher = []
 
     def once():
         run = ringlog.init(project="bench", name="per-call-log", dir=str(root), settings=_settings())
@@ -85,9 +98,11 @@ def _per_call_log(root: Path, n: int) -> tuple[float, float]:
                 ringlog.log({"loss": v})
             run.finish()
 
-        return _timed(body)
+        out = _timed(body)
+        flusher.append(_flusher_ns(run._core, n))
+        return out
 
-    return _rates(n, [once() for _ in range(3)])
+    return (*_rates(n, [once() for _ in range(3)]), min(flusher))
 
 
 def _wide(root: Path, keys: int, steps: int) -> tuple[float, float, float]:
@@ -113,12 +128,14 @@ def _wide(root: Path, keys: int, steps: int) -> tuple[float, float, float]:
     return t1 - t0, t2 - t1, time.perf_counter() - t3
 
 
-def _bulk(root: Path, n: int, chunk: int = 1 << 20) -> tuple[float, float, float]:
+def _bulk(root: Path, n: int, chunk: int = 1 << 20) -> tuple[float, float, float, float]:
     from ringlog import Task
 
     steps = np.arange(n, dtype=np.int64)
     values = np.random.default_rng(0).standard_normal(n)
     times = 1.7e9 + np.arange(n) * 1e-3
+
+    flusher = []
 
     def once():
         task = Task.init(project_name="bench", task_name="bulk", dir=str(root), settings=_settings())
@@ -128,7 +145,9 @@ def _bulk(root: Path, n: int, chunk: int = 1 << 20) -> tuple[float, float, float
         for a in range(0, n, chunk):
             lg.report_scalar_array("bulk", "v", values[a:a + chunk], steps[a:a + chunk], times[a:a + chunk])
         task.close()
-        return time.perf_counter() - t0
+        dt = time.perf_counter() - t0
+        flusher.append(_flusher_ns(task._core, n))
+        return dt
 
     rate = n / min(once() for _ in range(2))
 
@@ -151,7 +170,7 @@ def _bulk(root: Path, n: int, chunk: int = 1 << 20) -> tuple[float, float, float
         buf[n:2 * n] = values
         buf[2 * n:] = times
 
-    return rate, n / best_of(copy, 3), store_rate
+    return rate, n / best_of(copy, 3), store_rate, min(flusher)
 
 
 def _loss_curve(root: Path, n: int) -> tuple[float, str]:
@@ -257,25 +276,29 @@ def run(quick: bool) -> list[Row]:
     rows: list[Row] = []
     try:
         base, base_cpu = _list_append_rate(n_call)
-        rs, rs_cpu = _per_call_report_scalar(tmp / "a", n_call)
-        lg, lg_cpu = _per_call_log(tmp / "b", n_call)
+        rs, rs_cpu, rs_fl = _per_call_report_scalar(tmp / "a", n_call)
+        lg, lg_cpu, lg_fl = _per_call_log(tmp / "b", n_call)
         rows += [Row("list.append((step, value)) baseline", base, "calls/s", "",
                      f"{base_cpu:,.0f} per CPU-second"),
                  Row("report_scalar per call, incl. final flush", rs, "points/s", ">= 2,000,000",
                      f"{rs / base:.2f}x baseline (wall); {rs_cpu / base_cpu:.2f}x per CPU-second, all threads"),
                  Row("log({k: v}) per call, incl. final flush", lg, "points/s", ">= 2,000,000",
-                     f"{lg / base:.2f}x baseline (wall); {lg_cpu / base_cpu:.2f}x per CPU-second, all threads")]
+                     f"{lg / base:.2f}x baseline (wall); {lg_cpu / base_cpu:.2f}x per CPU-second, all threads"),
+                 Row("flusher thread CPU per point, report_scalar per call", rs_fl, "ns", "",
+                     "harvest + hand-off + the store's work (best run)"),
+                 Row("flusher thread CPU per point, log({k: v}) per call", lg_fl, "ns", "", "best run")]
         w_log, w_finish, w_base = _wide(tmp / "w", n_keys, 20)
         rows += [Row(f"log() of {n_keys:,} keys x 20 steps: the log calls", w_log, "s"),
                  Row(f"log() of {n_keys:,} keys x 20 steps: finish()", w_finish, "s", "",
                      f"{n_keys:,} series created, written, synced"),
                  Row(f"same {n_keys * 20:,} points under one key, log + finish (baseline)", w_base, "s", "",
                      f"wide run total {(w_log + w_finish) / w_base:.1f}x this")]
-        bulk, copy, direct = _bulk(tmp / "c", n_bulk)
+        bulk, copy, direct, bulk_fl = _bulk(tmp / "c", n_bulk)
         rows += [Row("numpy copy of step+value+time baseline", copy, "points/s"),
                  Row("TaskWriter.append + close (store alone)", direct, "points/s"),
                  Row("report_scalar_array to disk", bulk, "points/s", ">= 20,000,000",
-                     f"{bulk / copy:.3f}x numpy copy, {bulk / direct:.2f}x store alone")]
+                     f"{bulk / copy:.3f}x numpy copy, {bulk / direct:.2f}x store alone"),
+                 Row("flusher thread CPU per point, report_scalar_array", bulk_fl, "ns", "", "best run")]
         bpp, task_id = _loss_curve(tmp / "d", n_curve)
         rows.append(Row(f"bytes on disk per point, float32 loss curve ({n_curve:,} steps)", bpp, "bytes",
                         "<= 4"))
