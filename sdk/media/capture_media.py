@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from . import convert, figures, writer
-from .convert import DEFAULT_BINS, histogram, histogram_figure, png_bytes, wav_bytes  # noqa: F401 (the captures' names)
+from .convert import DEFAULT_BINS, histogram, png_bytes, wav_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._engine.protocol import RunSink
@@ -51,6 +51,15 @@ def report_image(run: "RunSink", title: str, series: str, step: int, arr: np.nda
                  caption: Optional[str] = None) -> dict:
     """One PNG sample of uint8 pixels; returns its record."""
     return writer.write_sample(run, title, series, int(step), png_bytes(arr), "png", "image", caption)
+
+
+def report_audio(run: "RunSink", title: str, series: str, step: int, snd: Any, sample_rate: int) -> dict:
+    """One WAV sample of a tensor (TensorBoard's ``add_audio``: (1, L) is mono); returns its record."""
+    arr = convert.as_array(snd)
+    if arr.ndim == 2 and arr.shape[0] == 1:
+        arr = arr[0]  # TensorBoard's (1, L) mono layout
+    return writer.write_sample(run, title, series, int(step), wav_bytes(arr, int(sample_rate), "snd_tensor"),
+                               "wav", "audio")
 
 
 _converting = threading.local()

@@ -19,7 +19,6 @@ import numpy as np
 from .._engine.lenient import absorbed, lenient_init
 from ..errors import type_error, value_error
 from .convert import histogram, histogram_figure, histogram_record, to_numpy
-from .writer import put_plot
 
 MAX_BINS = 512
 
@@ -83,10 +82,6 @@ class Histogram:
     def record(self, title: str) -> tuple[dict, str, dict]:
         """(figure, kind, data) of the stored plot record (see the module docstring)."""
         return histogram_record(self.counts, self.bins, self.nonfinite, title)
-
-    def _write(self, writer, title: str, series: str, iteration: int) -> None:
-        """Into a store MediaWriter with no run behind it (``capture.tb_import``); runs use :mod:`.writer`."""
-        put_plot(writer, title, series, iteration, *self.record(title))
 
     def __repr__(self) -> str:
         return f"<ringlog.Histogram {len(self.counts)} bins>"

@@ -53,6 +53,16 @@ def test_tensorboard_images_and_figures(run, task_path):
     assert [(m["iteration"], m["kind"]) for m in read_media(task_path, "fig")] == [(1, "image")]
 
 
+def test_tensorboard_audio(run, task_path):
+    import io
+    import wave
+
+    rec = cm.report_audio(run, "snd", "s", 4, np.zeros((1, 80)), 8000)  # (1, L): mono
+    assert (rec["kind"], rec["ext"], rec["iteration"]) == ("audio", "wav", 4)
+    with wave.open(io.BytesIO((task_path / rec["path"]).read_bytes())) as w:
+        assert (w.getnchannels(), w.getnframes(), w.getframerate()) == (1, 80, 8000)
+
+
 def test_samples_follow_the_runs_destination(run, task_path, tmp_path):
     run.media_destination = str(tmp_path / "elsewhere")
     rec = writer.write_sample(run, "a", "s", 0, b"RIFF....", "wav", "audio")
