@@ -308,26 +308,25 @@ class ReportingMixin:
             if url is not None:
                 return self._reference(title, series, iteration, url, ("image", "audio", "video", "html"), hist,
                                        file_extension)
-            m = Sample(None, "", "")
+            from ringlog.store.media import EXTENSIONS  # deferred: ringlog.store pulls numba in
+
+            data, path = None, None
             if stream is not None:
                 if file_extension is None:
                     raise value_error("file_extension", "is required with stream (e.g. '.wav')", None)
-                m.ext = _ext(file_extension, "file_extension")
+                ext = _ext(file_extension, "file_extension")
                 data = stream.read() if hasattr(stream, "read") else stream
                 if isinstance(data, str):
                     data = data.encode("utf-8")
                 if not isinstance(data, (bytes, bytearray, memoryview)):
                     raise type_error("stream", "must be a file object or bytes", stream)
-                m.data = bytes(data)
+                data = bytes(data)
             else:
-                p = Path(local_path)
-                m.ext = _ext(file_extension or p.suffix or "", "file_extension" if file_extension else "local_path")
-                if not p.is_file():
-                    raise value_error("local_path", "must be an existing file", str(p))
-                m.path = p
-            from ringlog.store.media import EXTENSIONS  # deferred: ringlog.store pulls numba in
-
-            m.kind = EXTENSIONS[m.ext]
+                path = Path(local_path)
+                ext = _ext(file_extension or path.suffix or "", "file_extension" if file_extension else "local_path")
+                if not path.is_file():
+                    raise value_error("local_path", "must be an existing file", str(path))
+            m = Sample(data, ext, EXTENSIONS[ext], path=path)
             recs = self._samples(title, series, iteration, [m], hist)
             if delete_after_upload and local_path is not None:
                 os.unlink(local_path)
