@@ -32,10 +32,10 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, Response, current_app, jsonify, redirect, request
+from flask import Flask, Response, current_app, g, jsonify, redirect, request
 
 from .errors import error_response
 
@@ -48,6 +48,9 @@ COSTLY_GET_ENDPOINTS = frozenset({"reports.api_pdf"})
 #: requests answered without a token: the package's own static files (no user data)
 PUBLIC_ENDPOINTS = frozenset({"static", "static_assets.plotly_js"})
 TOKEN_PARAM = "token"
+#: the widget data signature parameter (see :meth:`Guard.sign_widget`)
+WIDGET_SIG_PARAM = "sig"
+WIDGET_DATA_ENDPOINT = "widgets.widget_data"
 TOKEN_HEADER = "X-Ringlog-Token"
 _EXTENSION = "ringlog_guard"
 
@@ -178,6 +181,25 @@ class Guard:
 
     allowed_hosts: frozenset[str]
     token: str | None = None
+    #: signs widget queries; random per process, so signatures die with the server
+    widget_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+
+    def sign_widget(self, args) -> str:
+        """The signature of a widget query (a MultiDict; ``sig`` itself left out).
+
+        The widget page (which only a request that passed every check sees) hands it to its script,
+        which sends it with ``/widgets/data``. Report widgets run in frames sandboxed without
+        ``allow-same-origin``: their data request comes from ``Origin: null`` and carries no cookie,
+        so this signature is what lets it through (token or not) and what earns the CORS grant
+        (``security.py``) -- for that exact query only. A page elsewhere cannot forge it.
+        """
+        items = [(k, v) for k, v in args.items(multi=True) if k != WIDGET_SIG_PARAM]
+        return hmac.new(self.widget_key, urlencode(items).encode("utf-8"), "sha256").hexdigest()[:32]
+
+    def _signed_widget_request(self) -> bool:
+        sig = request.args.get(WIDGET_SIG_PARAM)
+        return (request.endpoint == WIDGET_DATA_ENDPOINT and bool(sig)
+                and hmac.compare_digest(sig.encode("utf-8", "replace"), self.sign_widget(request.args).encode()))
 
     @property
     def cookie_name(self) -> str:
@@ -203,7 +225,8 @@ class Guard:
             return _json_refusal(421, f"host {host!r} is not served here: this viewer answers "
                                       f"{', '.join(sorted(self.allowed_hosts))} (add names with --allow-host)")
         header_auth = False
-        if self.token is not None:
+        signed = g.ringlog_signed_widget = self._signed_widget_request()
+        if self.token is not None and not signed:
             if self.token_matches(self.header_token()):
                 header_auth = True
             elif request.method in ("GET", "HEAD") and TOKEN_PARAM in request.args:

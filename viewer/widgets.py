@@ -18,7 +18,8 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from . import provider
 from .errors import BadRequestError
 from .provider import Provider
-from .security import WIDGET_CSP, set_csp
+from .guard import current_guard
+from .security import set_csp, widget_csp
 from .widget_data import (parcoords_data, plot_data, sample_data, scalar_data, single_data, task_entry,
                           task_url)
 from .widget_query import MAX_PAGE_SIZE, parse_query, select_tasks
@@ -69,9 +70,9 @@ def widget_impl(provider: Provider, args, *, page_limit: int = MAX_PAGE_SIZE) ->
 @bp.get("/widgets")
 def widget_page():
     q = parse_query(request.args)  # a malformed embed shows its error inside the frame
-    resp = Response(render_template("widget.html", q=q, query=request.query_string.decode("latin-1")),
-                    mimetype="text/html")
-    return set_csp(resp, WIDGET_CSP)
+    resp = Response(render_template("widget.html", q=q, query=request.query_string.decode("latin-1"),
+                                    sig=current_guard().sign_widget(request.args)), mimetype="text/html")
+    return set_csp(resp, widget_csp(q.type))
 
 
 @bp.get("/widgets/data")

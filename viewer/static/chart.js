@@ -14,6 +14,16 @@
    band and NaN/Inf markers. */
 import {RL} from "./common.js";
 
+/* Every chart's plotly config starts here: no plotly logo, and none of plotly's cloud links ("Edit in
+   Chart Studio", "Share"/send-to-cloud): the viewer is local-only and never offers an upload. */
+export const PLOTLY_CONFIG = {responsive: true, displaylogo: false, showLink: false, showSendToCloud: false,
+                              showEditInChartStudio: false};
+
+/* A fresh copy of PLOTLY_CONFIG with ``extra`` on top (plotly may keep the object it is given). */
+export function plotlyConfig(extra = {}) {
+  return {...PLOTLY_CONFIG, ...extra};
+}
+
 export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"];
 
@@ -149,9 +159,8 @@ export class RingChart {
   }
 
   render() {
-    const config = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"]};
     const first = !this.drawn;
-    Plotly.react(this.plotEl, this.traces(), this.layout(), config);
+    Plotly.react(this.plotEl, this.traces(), this.layout(), plotlyConfig({modeBarButtonsToRemove: ["select2d", "lasso2d"]}));
     this.drawn = true;
     if (first) this.plotEl.on("plotly_relayout", ev => this.onRelayout(ev));
     const r0 = this.results[0] || {};

@@ -1,6 +1,6 @@
 /* Compare page: charts with one line per task (legend per task) for every chart title any
    task logged, and a parallel-coordinates chart of hyperparameters against a chosen metric. */
-import {PALETTE, RingChart, escapeHover, observeCharts} from "./chart.js";
+import {PALETTE, RingChart, escapeHover, observeCharts, plotlyConfig} from "./chart.js";
 import {RL} from "./common.js";
 import "./embed.js";
 
@@ -115,7 +115,7 @@ import "./embed.js";
     if (metric) dims.push({label: metric, values: mv});
     Plotly.react(box, [{type: "parcoords", dimensions: dims,
                         line: metric ? {color: mv, colorscale: "Viridis", showscale: true} : {}}],
-                 {height: 380, margin: {l: 60, r: 60, t: 50, b: 30}}, {displaylogo: false, responsive: true});
+                 {height: 380, margin: {l: 60, r: 60, t: 50, b: 30}}, plotlyConfig());
   }
 
   document.getElementById("pc-metric").addEventListener("change", parcoords);

@@ -3,6 +3,7 @@
    "distribution over steps" heatmap (as TensorBoard's histograms). Images, audio and video use
    the browser's own elements; HTML samples go into an iframe with sandbox="allow-scripts"
    (opaque origin: cannot touch the viewer), served with a CSP that blocks remote loads. */
+import {plotlyConfig} from "./chart.js";
 import {RL} from "./common.js";
 
 export const RLSamples = (function () {
@@ -35,7 +36,7 @@ export const RLSamples = (function () {
     Plotly.react(box, [{type: "heatmap", x: h.x, y: h.y, z: h.z, colorscale: "Viridis",
                         hovertemplate: "value %{x}<br>iteration %{y}<br>count %{z}<extra></extra>"}],
                  {height: 360, margin: {l: 60, r: 20, t: 30, b: 40}, title: {text: "distribution over iterations"},
-                  yaxis: {title: {text: "iteration"}}}, {displaylogo: false, responsive: true});
+                  yaxis: {title: {text: "iteration"}}}, plotlyConfig());
   }
 
   function tableNode(data) {
@@ -77,7 +78,7 @@ export const RLSamples = (function () {
           return;
         }
         plot.hidden = false;
-        Plotly.react(plot, fig.data || [], figureLayout(fig), {displaylogo: false, responsive: true});
+        Plotly.react(plot, fig.data || [], figureLayout(fig), plotlyConfig());
       });
       if (g.items.length > 1) c.appendChild(s.node);
       if (g.over_steps) {

@@ -3,7 +3,7 @@
    tasks). A click on a trace or the header arrow opens the source task in the top window.
    An ES module: scalar traces are drawn by chart.js's seriesTraces(), the task page's own drawer,
    so a widget shows the same min/max envelope band and NaN/Inf markers. */
-import {NONFINITE_AXIS, PALETTE, seriesTraces} from "./chart.js";
+import {NONFINITE_AXIS, PALETTE, plotlyConfig, seriesTraces} from "./chart.js";
 
 (function () {
   var body = document.body;
@@ -35,7 +35,6 @@ import {NONFINITE_AXIS, PALETTE, seriesTraces} from "./chart.js";
     Object.keys(extra || {}).forEach(function (k) { l[k] = extra[k]; });
     return l;
   }
-  var config = { displaylogo: false, responsive: true };
   function chartDiv(key) {
     var id = "rl-w-c-" + key;
     var div = document.getElementById(id);
@@ -73,7 +72,7 @@ import {NONFINITE_AXIS, PALETTE, seriesTraces} from "./chart.js";
                     title: { text: d.xaxis === "iter" ? "iteration" : d.xaxis === "timestamp" ? "seconds from start" : "" } };
       if (d.xaxis === "iso_time") { xaxis.type = "date"; }
       Plotly.react(div, traces, layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis,
-                                             yaxis2: NONFINITE_AXIS }), config);
+                                             yaxis2: NONFINITE_AXIS }), plotlyConfig());
       onClickGo(div, function (p) { return "/tasks/" + encodeURIComponent(p.data.meta); });
     });
   }
@@ -94,7 +93,7 @@ import {NONFINITE_AXIS, PALETTE, seriesTraces} from "./chart.js";
       if (!fig.layout || !fig.layout.title) {
         layout.title = { text: p.title + " / " + p.series + (d.tasks.length > 1 ? " · " + (p.task_name || p.task) : ""), font: { size: 13 } };
       }
-      Plotly.react(div, fig.data || [], layout, config);
+      Plotly.react(div, fig.data || [], layout, plotlyConfig());
       onClickGo(div, function () { return "/tasks/" + encodeURIComponent(p.task); });
     });
   }
@@ -176,13 +175,15 @@ import {NONFINITE_AXIS, PALETTE, seriesTraces} from "./chart.js";
     dims.push({ label: d.metric + " (" + d.value_type + ")", values: d.values });
     Plotly.react(div, [{ type: "parcoords", dimensions: dims,
                          line: { color: d.values, colorscale: "Viridis", showscale: true } }],
-                 layoutBase({ margin: { l: 60, r: 60, t: 40, b: 20 } }), config);
+                 layoutBase({ margin: { l: 60, r: 60, t: 40, b: 20 } }), plotlyConfig());
   }
 
   var draw = { scalar: drawScalar, plot: drawPlot, sample: drawSamples, single: drawSingle, parcoords: drawParcoords };
 
   function refresh() {
-    fetch("/widgets/data?" + body.dataset.query, { credentials: "same-origin", cache: "no-store" })
+    /* the frame is sandboxed without allow-same-origin: the signature is what lets this read through */
+    fetch("/widgets/data?" + body.dataset.query + "&sig=" + encodeURIComponent(body.dataset.sig),
+          { credentials: "same-origin", cache: "no-store" })
       .then(function (resp) {
         return resp.json().then(function (d) {
           if (!resp.ok) { throw new Error((d.error && d.error.message) || ("HTTP " + resp.status)); }
