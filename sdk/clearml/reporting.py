@@ -29,6 +29,7 @@ import os
 import sys
 from collections import namedtuple
 from pathlib import Path
+from urllib.parse import urlparse
 from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
@@ -337,8 +338,6 @@ class ReportingMixin:
     def _reference(self, title: str, series: str, iteration: Any, url: Any, kinds: tuple, hist: int,
                    file_extension: Optional[str] = None) -> dict:
         """Record a sample already stored at ``url`` (ClearML's pre-uploaded ``url=``): nothing is copied."""
-        from urllib.parse import urlparse
-
         from ringlog.store.media import EXTENSIONS  # deferred: ringlog.store pulls numba in
 
         if not isinstance(url, str) or not url.strip():
@@ -361,7 +360,7 @@ class ReportingMixin:
             dest = str(uri)
             if "://" in dest and not dest.startswith("file://"):
                 try:
-                    import fsspec
+                    import fsspec  # deferred: optional, only for a remote destination
                 except ImportError:
                     raise value_error("uri", "is a remote URI and needs the optional package fsspec "
                                       "(pip install fsspec)", dest) from None

@@ -69,7 +69,7 @@ def plotly_dict(obj: Any, argument: str = "figure") -> dict:
 
 def _is_default_template(tpl: Any) -> bool:
     try:
-        import plotly.io as pio
+        import plotly.io as pio  # deferred: plotly is optional, asked only for a plotly figure
 
         default = pio.templates[pio.templates.default]
         return tpl == default.to_plotly_json()
@@ -110,7 +110,7 @@ def figure_payload(fig: Any, *, interactive: bool = True, dpi: Optional[float] =
 
 def _color(c: Any) -> Optional[str]:
     try:
-        from matplotlib.colors import to_rgba
+        from matplotlib.colors import to_rgba  # deferred: matplotlib only for a matplotlib figure
 
         r, g, b, a = to_rgba(c)
     except (ValueError, TypeError):
@@ -147,7 +147,7 @@ def _ticks(axis: Any) -> dict:
 
 def matplotlib_to_plotly(fig: Any) -> Optional[dict]:
     """Plotly dict for simple 2-D matplotlib figures, or None when something would be lost."""
-    from matplotlib.axes import Axes
+    from matplotlib.axes import Axes  # deferred (these five): matplotlib only for a matplotlib figure
     from matplotlib.collections import PathCollection
     from matplotlib.container import BarContainer
     from matplotlib.lines import Line2D

@@ -13,9 +13,10 @@ not a dict on purpose, so ``ringlog.log`` does not flatten it into nested keys. 
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional, Sequence
 
-import functools
+import numpy as np
 
 from .._engine.lenient import absorbed
 from ..errors import LoggingError, type_error, value_error
@@ -134,8 +135,6 @@ def line_series(xs: Sequence[Any], ys: Sequence[Sequence[Any]], keys: Optional[S
 
 
 def _labels_and_classes(y_true: Any, class_names: Optional[Sequence[str]], n_hint: int, argument: str):
-    import numpy as np
-
     y = np.asarray(y_true)
     if y.ndim != 1 or y.size == 0 or y.dtype.kind not in "iub":
         raise type_error(argument, "must be a non-empty 1-D sequence of integer class indices", y_true)
@@ -147,8 +146,6 @@ def _labels_and_classes(y_true: Any, class_names: Optional[Sequence[str]], n_hin
 
 
 def _probas(probs: Any, n_rows: int):
-    import numpy as np
-
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 2 or p.shape[0] != n_rows:
         raise value_error("probs", f"must be a 2-D array (samples, classes) with {n_rows} rows", f"shape {p.shape}")
@@ -159,8 +156,6 @@ def _probas(probs: Any, n_rows: int):
 def confusion_matrix(probs: Any = None, y_true: Any = None, preds: Any = None,
                      class_names: Optional[Sequence[str]] = None, title: str = "", **_: Any) -> Chart:
     """Counts of (actual, predicted) pairs as an annotated heatmap; ``preds`` or ``probs`` (argmax)."""
-    import numpy as np
-
     if (preds is None) == (probs is None):
         raise value_error("preds", "give exactly one of preds or probs", "both" if preds is not None else None)
     if preds is None:
@@ -184,8 +179,6 @@ def confusion_matrix(probs: Any = None, y_true: Any = None, preds: Any = None,
 
 
 def _curve(y_true: Any, probs: Any, labels, classes_to_plot, kind: str, title: str) -> Chart:
-    import numpy as np
-
     y, names = _labels_and_classes(y_true, labels, 0, "y_true")
     p = _probas(probs, len(y))
     if labels is None:

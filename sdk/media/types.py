@@ -33,6 +33,7 @@ Conversion rules (as W&B documents them):
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
@@ -210,8 +211,6 @@ def _warn_once(kind: str, message: str) -> None:
     if core is not None:
         core.warn_once(kind, message)
     else:
-        import warnings
-
         warnings.warn(message, LoggingWarning, stacklevel=4)
 
 
