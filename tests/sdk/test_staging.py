@@ -75,11 +75,11 @@ def test_wait_mode_counts_waits_and_keeps_every_point(store_root):
     lg = task.get_logger()
     n = 0
     deadline = time.monotonic() + 20
-    while task._core.staging.waits == 0 and time.monotonic() < deadline:
+    while task._core.stats()["waits"] == 0 and time.monotonic() < deadline:
         for _ in range(2000):
             lg.report_scalar("x", "x", float(n), n)
             n += 1
-    waits = task._core.staging.waits
+    waits = task._core.stats()["waits"]
     task.close()
     assert waits > 0
     from ringlog.store import Store
