@@ -112,31 +112,26 @@ def start_capture(run: "RunSink", settings: "Settings") -> CaptureHandle:
     """Start every capture ``settings`` switches on for ``run``; see the module docstring."""
     h = CaptureHandle(run)
     if settings.system_metrics:
-        def sampler():
-            s = SystemSampler(run, settings.system_interval, disk_path=settings.root)
-            s.start()
-            return s
-
-        h._start("system", sampler)
+        h._start("system", lambda: _started(SystemSampler(run, settings.system_interval, disk_path=settings.root)))
     if settings.tensorboard:
-        def tb():
-            return TBCapture(run).start()
-
-        h._start("tensorboard", tb)
+        h._start("tensorboard", lambda: TBCapture(run).start())
     if settings.matplotlib:
-        def mpl():
-            return MplCapture(run).start()
-
-        h._start("matplotlib", mpl)
+        h._start("matplotlib", lambda: MplCapture(run).start())
     if settings.console:
-        def console():
-            if ConsoleCapture.active():
-                _log.debug("ringlog: console already captured by another run; not capturing it twice")
-                return None
-            return ConsoleCapture(console_writer(run), warn=run.warn_once).start()
-
-        h._start("console", console)
+        h._start("console", lambda: _console(run))
     return h
+
+
+def _started(sampler: SystemSampler) -> SystemSampler:
+    sampler.start()
+    return sampler
+
+
+def _console(run: "RunSink") -> Optional[ConsoleCapture]:
+    if ConsoleCapture.active():  # fds 1/2 are process-wide: the first run keeps them
+        _log.debug("ringlog: console already captured by another run; not capturing it twice")
+        return None
+    return ConsoleCapture(console_writer(run), warn=run.warn_once).start()
 
 
 def console_writer(run: "RunSink") -> Callable[[str, str, float], None]:
