@@ -6,13 +6,11 @@ that is also the current run (``ringlog.watch`` looks it up); ``make_run(name)``
 ``run.warnings`` lists the messages of every ``LoggingWarning`` issued during the test, from any
 thread (``RunCore.warn_once`` issues one per kind per run), so "no warning" is checkable.
 Reading (``points``, ``console``, ``plots``...) finishes the run first: what a test reads is
-what a script leaves on disk. ``fake_run`` / ``make_fake_run`` (a recording stand-in) remain only
-for ``test_tb.py`` until its rewrite moves it to ``run``.
+what a script leaves on disk.
 """
 
 from __future__ import annotations
 
-import threading
 import warnings
 from pathlib import Path
 
@@ -96,60 +94,3 @@ def run(make_run):
     r = make_run("main")
     context.set_current(r.core)
     return r
-
-
-# --- the recording stand-in, kept for test_tb.py only (see the module docstring) -------------------
-
-class FakeRun:
-    """Records what the captures report; media goes to a real ``MediaWriter`` under ``path``."""
-
-    def __init__(self, path) -> None:
-        from ringlog.store.media import MediaWriter
-
-        self.id = "fake"
-        self.strict = False
-        self.media_destination = None
-        self.nan_value = self.inf_value = None
-        self.path = path
-        self.scalars: list = []
-        self.console: list = []
-        self.warnings: list = []
-        self.config: dict = {}
-        self.finished = False
-        self.meta_touched = 0
-        self._mw = MediaWriter(path)
-        self._lock = threading.Lock()
-
-    def report_scalar(self, title, series, value, iteration):
-        v = value.item() if hasattr(value, "item") else float(value)
-        self.scalars.append((title, series, float(v), int(iteration)))
-
-    def report_array(self, title, series, values, iterations, times=None):
-        for i, v in enumerate(values):
-            self.scalars.append((title, series, float(v), int(iterations[i])))
-
-    def console_write(self, stream, text, level="info", time=None):
-        self.console.append((stream, text))
-
-    def media_writer(self):
-        return self._mw
-
-    def warn_once(self, kind, message):
-        self.warnings.append((kind, message))
-
-    def merge_config(self, section, values):
-        self.config.setdefault(section, {}).update(values)
-
-    def touch_meta(self):
-        self.meta_touched += 1
-
-    def series(self, title=None):
-        return sorted({(t, s) for t, s, _, _ in self.scalars if title is None or t == title})
-
-    def points(self, title, series):
-        return [(it, v) for t, s, v, it in self.scalars if (t, s) == (title, series)]
-
-
-@pytest.fixture
-def fake_run(tmp_path):
-    return FakeRun(tmp_path / "task")
