@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,13 +45,22 @@ def add_access_arguments(p: argparse.ArgumentParser) -> None:
                    "can reach the address reads every task and edits reports")
 
 
+def _root(arg: str | None) -> str | Path:
+    """``--root``, else :func:`ringlog.store.default_root` (the one default the SDK and viewer share)."""
+    if arg is not None:
+        return arg
+    from ringlog.store import default_root  # deferred: ringlog.store imports numba; --help stays instant
+
+    return default_root()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "view":
-        from ringlog.viewer.serve import serve
+        from ringlog.viewer.serve import serve  # deferred: flask and the viewer only for this command
 
         try:
-            serve(args.root, host=args.host, port=args.port, allow_hosts=args.allow_host, token=args.token,
+            serve(_root(args.root), host=args.host, port=args.port, allow_hosts=args.allow_host, token=args.token,
                   no_auth=args.no_auth)
         except KeyboardInterrupt:
             return 0
@@ -59,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return 0
     if args.command == "import-tensorboard":
-        from ringlog.capture.tb_import import import_logdir
+        from ringlog.capture.tb_import import import_logdir  # deferred: the TensorBoard reader only here
 
-        kwargs = {k: v for k, v in (("root", args.root), ("project", args.project)) if v is not None}
+        kwargs = {k: v for k, v in (("root", _root(args.root)), ("project", args.project)) if v is not None}
         result = import_logdir(args.logdir, **kwargs)
         if isinstance(result, (list, tuple)):
             print(f"imported {len(result)} task(s) from {args.logdir}")

@@ -13,22 +13,25 @@ Run it again and it serves what is there; ``--again`` logs another round.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import math
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+import ringlog
+from ringlog import Report, Task
+from ringlog.store import Store, default_root
+
 PROJECT = "ringlog-demo"
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m ringlog.demo", description=__doc__.split("\n\n")[0])
-    p.add_argument("--root", default=os.environ.get("RINGLOG_DIR", "ringlog_data"),
-                   help="store folder (default: $RINGLOG_DIR or ./ringlog_data)")
+    p.add_argument("--root", default=None, help="store folder (default: $RINGLOG_DIR or ./ringlog_data)")
     p.add_argument("--points", type=int, default=6_000_000,
                    help="points in the long bulk-logged run (default: 6,000,000)")
     p.add_argument("--steps", type=int, default=40_000, help="steps per sweep run, logged one call at a time")
@@ -44,8 +47,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def _sweep_run(root: Path, lr: float, steps: int, seed: int) -> int:
     """One W&B-style run, logged point by point like a training loop would."""
-    import ringlog
-
     rng = np.random.default_rng(seed)
     noise = rng.normal(size=steps).astype(np.float32)
     with ringlog.init(project=PROJECT, name=f"sweep lr={lr:g}", dir=str(root),
@@ -99,8 +100,6 @@ def _sample_image(step: int, steps: int) -> np.ndarray:
 
 def _long_run(root: Path, n: int) -> tuple[str, int]:
     """One ClearML-style task logged with the bulk numpy path, plus one of each report kind."""
-    from ringlog import Task
-
     rng = np.random.default_rng(7)
     task = Task.init(project_name=PROJECT, task_name=f"long run ({n / 1e6:g}M points)",
                      tags=["bulk", "demo"], dir=str(root))
@@ -199,10 +198,6 @@ def _wav_bytes(signal: np.ndarray, rate: int) -> bytes:
 
 
 def _write_report(root: Path, long_id: str) -> str:
-    import hashlib
-
-    from ringlog import Report
-
     def md5(s: str) -> str:
         return hashlib.md5(s.encode()).hexdigest()
 
@@ -232,8 +227,6 @@ The long run's loss, drawn live from the store (zoom in: every spike is there):
 
 
 def _already_logged(root: Path) -> int:
-    from ringlog.store import Store
-
     if not root.exists():
         return 0
     return len(Store(root).tasks(project=PROJECT))
@@ -241,7 +234,7 @@ def _already_logged(root: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    root = Path(args.root).resolve()
+    root = (Path(args.root) if args.root is not None else default_root()).resolve()
     existing = _already_logged(root)
     if existing and not args.again:
         print(f"{existing} demo tasks already in {root}; serving them (--again logs another round)")
@@ -260,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
               f"including media, plots and the final flush); report {report_id}")
     if args.no_serve:
         return 0
-    from ringlog.viewer import serve
+    from ringlog.viewer import serve  # deferred: flask and the viewer only when serving
 
     serve(root, host=args.host, port=args.port)
     return 0

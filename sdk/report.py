@@ -7,7 +7,7 @@
 
 Reports live in the same store as the tasks (``<root>/.reports/<id>/``); the viewer shows one
 at ``/reports/<id>``. Where the store is: the ``root`` argument, else the current run's store,
-else ``$RINGLOG_DIR``, else ``./ringlog_data`` (the SDK's rule).
+else :func:`ringlog.store.default_root` (``$RINGLOG_DIR``, else ``./ringlog_data``).
 
 Edits are checked against the version this object last read, so a script cannot silently
 overwrite a change made meanwhile in the viewer: it gets
@@ -22,11 +22,10 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from ringlog.store import default_root
 from ringlog.store.reports import ReportStore, embed_code, metric_id
 
 from ._engine import context
-
-DEFAULT_DIR = "ringlog_data"
 
 
 def _resolve_root(root: str | os.PathLike[str] | None) -> Path:
@@ -37,8 +36,7 @@ def _resolve_root(root: str | os.PathLike[str] | None) -> Path:
     core = context.current_core()
     if core is not None:  # the store root the current run writes under
         return Path(core.settings.root)
-    env = os.environ.get("RINGLOG_DIR")
-    return Path(env) if env else Path.cwd() / DEFAULT_DIR
+    return default_root()
 
 
 class Report:

@@ -61,17 +61,18 @@ class Intake:
         self._warn_lock = threading.Lock()
 
     # --- the fast paths (the only places that append a point) ---------------------------------
-    def put(self, title: Any, series: Any, value: Any, step: Any) -> None:
-        """One point of (``title``, ``series``) at ``step``; checked on any miss (any thread)."""
+    def put(self, title: Any, series: Any, value: Any, iteration: Any) -> None:
+        """One point of (``title``, ``series``) at step ``iteration`` (ClearML's names: this is
+        ``Logger.report_scalar`` itself); checked on any miss (any thread)."""
         try:
             va, sa = self._fast[title, series]
             va(value)
-            sa(step)
+            sa(iteration)
         except BaseException as exc:
             self._unpair(title, series)
             if not isinstance(exc, Exception):  # Ctrl-C / a signal: the point is not kept
                 raise
-            self.checked(title, series, value, step)
+            self.checked(title, series, value, iteration)
 
     report_scalar = put  # RunSink's name for it
 

@@ -171,3 +171,14 @@ def test_current_logger_classmethod(store_root, fast):
     task.close()
     assert Logger.current_logger() is None
     assert Task.get_task(task_id=task.id, dir=store_root).get_reported_scalars()["a"]["b"]["y"] == [1.0]
+
+
+def test_report_scalar_takes_clearml_keywords(store_root, fast):
+    task = Task.init(project_name="cl", task_name="kw", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    lg.report_scalar(title="a", series="b", value=1.0, iteration=0)
+    lg.report_scalar("a", "b", value=2.0, iteration=1)
+    task.get_logger().report_scalar("a", "b", 3.0, iteration=2)
+    task.close()
+    assert Task.get_task(task_id=task.id, dir=store_root).get_reported_scalars()["a"]["b"] == {
+        "x": [0, 1, 2], "y": [1.0, 2.0, 3.0]}
