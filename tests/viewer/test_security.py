@@ -70,25 +70,26 @@ def world(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def viewers(world):
-    """Both servers, started together (each start costs an interpreter and flask import)."""
-    open_v = hostile.Viewer(world["root"])
-    token_v = hostile.Viewer(world["root"], "--token", TOKEN, "--allow-host", "team.example")
+    """Both servers, started together (each start costs an interpreter and a flask import); each
+    fixture below waits only for its own, so one failing to start fails only its tests."""
+    started = (hostile.Viewer(world["root"]),
+               hostile.Viewer(world["root"], "--token", TOKEN, "--allow-host", "team.example"))
     try:
-        yield open_v.wait_ready(), token_v.wait_ready()
+        yield started
     finally:
-        for v in (open_v, token_v):
+        for v in started:
             out = v.stop()
             assert "Traceback" not in out, out
 
 
 @pytest.fixture(scope="module")
 def open_viewer(viewers):
-    return viewers[0]
+    return viewers[0].wait_ready()
 
 
 @pytest.fixture(scope="module")
 def token_viewer(viewers):
-    return viewers[1]
+    return viewers[1].wait_ready()
 
 
 @pytest.fixture(scope="module")
