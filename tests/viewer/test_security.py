@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import sys
 import threading
 import time
@@ -491,6 +492,26 @@ def test_token_does_not_bypass_host_or_origin_checks(token_viewer):
     # a token in a header is not something a page can send cross-site: a script may write with it
     a = token_viewer.request("POST", "/api/reports/preview", headers=auth, body={"markdown": "x"})
     assert a.status == 200
+
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="headless chromium is not installed (/usr/bin/chromium)")
+def test_pdf_export_under_token_auth_draws_the_widgets(token_viewer, world):
+    """Chromium, started by the export, logs in with the viewer's token and draws the report's
+    sandboxed widget (its data read through the signed query) into the PDF."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    a = token_viewer.request("GET", f"/api/reports/{world['report']}/pdf", headers={"X-Ringlog-Token": TOKEN},
+                             timeout=120)
+    assert a.status == 200 and a.body.startswith(b"%PDF"), a.text[:300]
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(BytesIO(a.body)).pages)
+    # the widget's header names the task and its chart the series once the data came: not "Loading…"
+    assert "Results" in text and "resnet" in text and "loss" in text and "Loading" not in text, text
 
 
 def test_non_loopback_bind_requires_a_token():
