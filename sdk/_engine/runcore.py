@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 import warnings
-from typing import Any, Callable, Iterable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
 
 from . import lifecycle
 from ..errors import LoggingWarning
@@ -37,6 +37,9 @@ from .settings import Settings
 from .staging import Batch, Staging
 from .uploads import Uploads
 from .values import jsonable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ringlog.store import TaskWriter
 
 
 class Stoppable(Protocol):
@@ -175,7 +178,7 @@ class RunCore:
                    "pid": os.getpid(), "cwd": os.getcwd()}
         self.state.set_meta(env=env)
 
-    def write_side_records(self, writer: Any, final: bool = False) -> None:
+    def write_side_records(self, writer: "TaskWriter", final: bool = False) -> None:
         """Flusher thread: console records to the media writer, then its sync."""
         self.outputs.write_records(final)
 
