@@ -9,7 +9,7 @@ Who may connect is decided here, once, and enforced by ``guard.py`` on every req
 * ``no_auth=True`` (``--no-auth``) serves without a token anyway, and says so loudly.
 
 ``allow_hosts`` adds host names the ``Host`` header may carry (besides localhost, 127.0.0.1 and
-[::1]); a specific bind address is added by itself, a wildcard one is not.
+[::1]); a specific bind address is added by itself, a wildcard one (``0.0.0.0``, ``::``) is not.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def access_config(host: str, *, allow_hosts: Iterable[str] = (), token: str | No
     if token is None and env.get(TOKEN_ENV):
         token = env[TOKEN_ENV]
     hosts = [normalize_host(h) for h in allow_hosts]
-    if host.strip("[]") not in WILDCARDS and not is_loopback(host):
+    if host.strip("[]") not in WILDCARDS:  # a specific address (127.0.0.2, a LAN IP) is how clients reach it
         hosts.append(normalize_host(host))
     return {"RINGLOG_ALLOWED_HOSTS": tuple(dict.fromkeys(hosts)),
             "RINGLOG_TOKEN": resolve_token(host, token=token, no_auth=no_auth)}

@@ -551,6 +551,12 @@ def test_ringlog_view_off_loopback_prints_a_token_url(monkeypatch, tmp_path, cap
     assert client.get("/api/projects").status_code == 401
     assert client.get("/api/projects", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
+    assert cli.main(["view", "--root", str(tmp_path), "--host", "127.0.0.2"]) == 0  # loopback: no token
+    app = calls[-1][0]
+    assert app.config["RINGLOG_TOKEN"] is None and app.config["RINGLOG_ALLOWED_HOSTS"] == ("127.0.0.2",)
+    assert app.test_client().get("/api/projects", headers={"Host": "127.0.0.2:8765"}).status_code == 200
+    capsys.readouterr()
+
     monkeypatch.setenv("RINGLOG_TOKEN", "from-env")
     assert cli.main(["view", "--root", str(tmp_path), "--host", "0.0.0.0", "--allow-host", "box.lan"]) == 0
     app = calls[-1][0]
