@@ -127,8 +127,10 @@ class Intake:
         if not _INT64[0] <= s < _INT64[1]:
             self.bad_input(step_arg, str(value_error(step_arg, "must fit in a signed 64-bit integer", step)))
             return False
-        self.register(title, series)
-        self.put(title, series, x, s)  # valid now: a miss again means the staging filled up meanwhile
+        if not self.register(title, series):
+            self.closed_input(title_arg)
+            return False
+        self.put(title, series, x, s)  # valid now, and its pair is in the fast dict
         return True
 
     def _names_ok(self, title: Any, series: Any, title_arg: str, series_arg: str) -> bool:
@@ -141,10 +143,17 @@ class Intake:
                 return False
         return True
 
-    def register(self, title: str, series: str) -> None:
-        """Wait for room, then make sure (title, series) exists (this refills the fast dicts)."""
-        self.wait_for_room()
-        self.staging.series(title, series)
+    def register(self, title: str, series: str) -> bool:
+        """Wait for room, then make sure (title, series) exists with its pair in the fast dict (the
+        clock may close the fast path again in between: then wait again). False if the run closed."""
+        st = self.staging
+        while True:
+            self.wait_for_room()
+            st.series(title, series)
+            if (title, series) in self._fast:
+                return True
+            if st.closed:
+                return False
 
     def wait_for_room(self) -> None:
         """Block while the staging is full (``on_full="wait"``) or raise RingFullError."""
