@@ -74,8 +74,6 @@ class Intake:
                 raise
             self.checked(title, series, value, iteration)
 
-    report_scalar = put  # RunSink's name for it
-
     def put_row(self, row: Any, step: int) -> Any:
         """A W&B row ``{key: value}`` at ``step``: None when every key went in, else the key the
         caller continues from on its checked path (:data:`MISSING` when ``row`` is no mapping).
