@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _current: ContextVar[Optional["RunCore"]] = ContextVar("ringlog_current_core", default=None)
 # threads started before/after init do not inherit the ContextVar; they see the process-wide one
-_process: list = [None]
+_process: list[Optional["RunCore"]] = [None]
 
 
 def current_core() -> Optional["RunCore"]:
