@@ -106,7 +106,8 @@ def _parser() -> MarkdownIt:
 def sanitize(fragment: str, *, lazy_frames: bool = True) -> str:
     """Clean an HTML fragment with the report allow-list (see module docstring).
 
-    ``lazy_frames=False`` loads every widget at once (print and PDF, where nothing scrolls them in).
+    ``lazy_frames=False`` loads every widget at once, with its data in the page (``print=1``: print and
+    PDF, where nothing scrolls them in and Chromium does not wait for a sandboxed frame's fetch).
     """
     cleaned = nh3.clean(
         fragment,
@@ -122,6 +123,9 @@ def sanitize(fragment: str, *, lazy_frames: bool = True) -> str:
         },
         link_rel="noopener noreferrer",
     )
+    if not lazy_frames:  # printed: each widget page carries its data (see widgets.widget_page)
+        cleaned = re.sub(r'(<iframe[^>]*\ssrc="/widgets/)(\?[^"]*)?"',
+                         lambda m: m.group(1) + (m.group(2) + "&amp;" if m.group(2) else "?") + 'print=1"', cleaned)
     # an iframe whose src was refused would stay as an empty frame: say so instead
     return re.sub(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", BLOCKED_FRAME_NOTE, cleaned, flags=re.DOTALL)
 

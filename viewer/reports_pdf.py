@@ -3,8 +3,8 @@
 When the request came through a real HTTP server (waitress or werkzeug's), Chromium loads the
 report's print page from this very server at ``http://127.0.0.1:<port>/reports/<id>/print``, so
 embedded widgets fetch their data and draw before the page is printed (``--virtual-time-budget``
-lets scripts settle: 30 s of virtual time, which runs far faster than real time while the page
-idles; widget frames, sandboxed in an opaque origin, need more than 8 s of it to draw). Without a
+lets scripts settle; it does not wait for a sandboxed frame's cross-origin fetch, so printed
+widgets carry their data in their page, see ``markdown.render(lazy_frames=False)``). Without a
 server (Flask's test client), the print page is rendered into a temporary HTML file and printed
 from there: text, tables and code come out, widgets do not.
 
@@ -160,7 +160,7 @@ def print_to_pdf(chromium: str, url: str, workdir: Path, timeout: float = 90.0) 
     cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
            "--no-first-run", "--no-default-browser-check", f"--user-data-dir={workdir / 'profile'}",
            "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
-           "--virtual-time-budget=30000", f"--print-to-pdf={out}", url]
+           "--virtual-time-budget=8000", f"--print-to-pdf={out}", url]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False,
                               env={**os.environ, "HOME": str(workdir)})

@@ -66,18 +66,24 @@ def widget_impl(provider: Provider, args, *, page_limit: int = MAX_PAGE_SIZE) ->
     return out
 
 
+def _page_limit() -> int:
+    return min(int(current_app.config["RINGLOG_PAGE_LIMIT"]), MAX_PAGE_SIZE)
+
+
 @bp.get("/widgets/")
 @bp.get("/widgets")
 def widget_page():
     q = parse_query(request.args)  # a malformed embed shows its error inside the frame
+    # a printed report (PDF) asks for its data in the page: Chromium's virtual-time printing does not
+    # wait for the sandboxed frame's cross-origin fetch, so a fetched widget could print "Loading…"
+    data = widget_impl(provider.current(), request.args, page_limit=_page_limit()) if request.args.get("print") else None
     resp = Response(render_template("widget.html", q=q, query=request.query_string.decode("latin-1"),
-                                    sig=current_guard().sign_widget(request.args)), mimetype="text/html")
+                                    sig=current_guard().sign_widget(request.args), data=data), mimetype="text/html")
     return set_csp(resp, widget_csp(q.type))
 
 
 @bp.get("/widgets/data")
 def widget_data():
-    limit = int(current_app.config["RINGLOG_PAGE_LIMIT"])
-    resp = jsonify(widget_impl(provider.current(), request.args, page_limit=min(limit, MAX_PAGE_SIZE)))
+    resp = jsonify(widget_impl(provider.current(), request.args, page_limit=_page_limit()))
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -366,7 +366,9 @@ def test_pdf_limiter_single_flight_and_rate():
     threads += [threading.Thread(target=call, args=(("r", 1),)) for _ in range(3)]
     for th in threads[1:]:
         th.start()
-    time.sleep(0.2)
+    deadline = time.monotonic() + 5  # two callers wait on the flight, the third was refused at once
+    while not (len(results) == 1 and lim._flights[("r", 1)].waiters == 2) and time.monotonic() < deadline:
+        time.sleep(0.01)
     with pytest.raises(PdfBusyError):  # another report while one runs (concurrency=1)
         lim.run(("other", 1), slow)
     release.set()

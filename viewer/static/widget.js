@@ -180,7 +180,26 @@ import {NONFINITE_AXIS, PALETTE, plotlyConfig, seriesTraces} from "./chart.js";
 
   var draw = { scalar: drawScalar, plot: drawPlot, sample: drawSamples, single: drawSingle, parcoords: drawParcoords };
 
+  function show(d) {
+    var text = JSON.stringify(d);
+    if (text === lastJson) { return; }
+    lastJson = text;
+    var names = d.tasks.map(function (t) { return t.name; });
+    titleEl.textContent = d.type + (names.length ? " · " + (names.length > 3 ? names.length + " tasks" : names.join(", ")) : "");
+    sourceEl.href = d.source;
+    liveEl.hidden = !d.live;
+    if (typeof Plotly === "undefined" && d.type !== "single" && d.type !== "sample") {
+      message("plotly.js did not load", "rl-w-error");
+    } else {
+      draw[d.type](d);
+    }
+    body.dataset.ready = "1";
+  }
+
   function refresh() {
+    /* a printed widget (PDF) carries its data in the page: drawn once, no request, no polling */
+    var inline = document.getElementById("rl-w-data");
+    if (inline) { show(JSON.parse(inline.textContent)); return; }
     /* the frame is sandboxed without allow-same-origin: the signature is what lets this read through */
     fetch("/widgets/data?" + body.dataset.query + "&sig=" + encodeURIComponent(body.dataset.sig),
           { credentials: "same-origin", cache: "no-store" })
@@ -191,20 +210,7 @@ import {NONFINITE_AXIS, PALETTE, plotlyConfig, seriesTraces} from "./chart.js";
         });
       })
       .then(function (d) {
-        var text = JSON.stringify(d);
-        if (text !== lastJson) {
-          lastJson = text;
-          var names = d.tasks.map(function (t) { return t.name; });
-          titleEl.textContent = d.type + (names.length ? " · " + (names.length > 3 ? names.length + " tasks" : names.join(", ")) : "");
-          sourceEl.href = d.source;
-          liveEl.hidden = !d.live;
-          if (typeof Plotly === "undefined" && d.type !== "single" && d.type !== "sample") {
-            message("plotly.js did not load", "rl-w-error");
-          } else {
-            draw[d.type](d);
-          }
-          body.dataset.ready = "1";
-        }
+        show(d);
         timer = setTimeout(refresh, d.live ? 3000 : 30000);
       })
       .catch(function (err) {
