@@ -78,9 +78,9 @@ def viewers(world):
     try:
         yield started
     finally:
-        for v in started:
-            out = v.stop()
-            assert "Traceback" not in out, out
+        outputs = [v.stop() for v in started]  # stop both before judging either
+    for out in outputs:
+        assert "Traceback" not in out, out
 
 
 @pytest.fixture(scope="module")
