@@ -1,11 +1,12 @@
 """Running summary figures of one series: count, first/last, finite min/max/sum.
 
 The one owner of these figures is the store's series writer: it scans each batch
-once when writing it (:func:`ringlog.core.pyramid.scan_values`, the same pass that
-decides float32 vs float64) and :meth:`SeriesStats.add`\\ s the result; ``series.json``
-persists them and the SDK's summaries (W&B ``define_metric(summary=...)``) read the
-same object. :meth:`SeriesStats.update` is the plain-NumPy path for points that are
-not written yet (the SDK's peek at staged points, or a run whose store failed).
+once when writing it (:func:`ringlog.core.pyramid.scan_batch`, the same pass that
+decides float32 vs float64) and merges the result with :meth:`SeriesStats.add`;
+``series.json`` persists them and the SDK's summaries (W&B
+``define_metric(summary=...)``) read the same object. :meth:`SeriesStats.update`
+is the plain-NumPy path for points that are not written yet (the SDK's peek at
+staged points, or a run whose store failed).
 
 No numba here (the SDK imports this on the user's thread). Not locked: one thread
 adds; readers take :meth:`copy` (a reader racing an ``add`` may see one batch
