@@ -159,6 +159,21 @@ class ConsoleCapture:
             out[name] = out[name] or "python"
         return out
 
+    def echo(self, data: str) -> bool:
+        """Write ``data`` to the terminal behind the capture (not into the console log); False if
+        this capture holds no stdout (the caller then writes to ``sys.stdout`` itself)."""
+        if not self.started:
+            return False
+        for p in self.pipes:
+            if p.name == "stdout" and not p.restored:
+                os.write(p.saved, data.encode("utf-8", "replace"))
+                return True
+        tee = self.tees.get("stdout")
+        if tee is not None and sys.stdout is tee:
+            tee._ringlog_original.write(data)
+            return True
+        return False
+
     # --- start -------------------------------------------------------------------
     def start(self) -> "ConsoleCapture":
         """Redirect/tee both streams and start the threads; on any failure undo what was done and raise."""

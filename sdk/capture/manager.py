@@ -33,6 +33,7 @@ run's ``ringlog.watch`` registry.
 from __future__ import annotations
 
 import logging
+import sys
 import weakref
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
@@ -82,6 +83,19 @@ class CaptureHandle:
     @property
     def sampler(self) -> Optional[SystemSampler]:
         return self.parts.get("system")
+
+    def echo(self, text: str) -> None:
+        """Print ``text`` where the user sees stdout, without the console capture logging it again
+        (ClearML's ``report_text(print_console=True)``: the record is already kept)."""
+        data = text if text.endswith("\n") else text + "\n"
+        try:
+            console = self.console
+            if console is None or not console.echo(data):
+                out = sys.stdout
+                if out is not None:
+                    out.write(data)
+        except (OSError, ValueError):  # a closed terminal must not break logging; the record is kept
+            return
 
     def _start(self, name: str, factory: Callable[[], Optional[Started]]) -> None:
         try:
@@ -152,3 +166,10 @@ def attach(core: "RunCore") -> CaptureHandle:
     settings = core.settings
     core.capture = start_capture(core, settings) if settings.capture else CaptureHandle(core)
     return core.capture
+
+
+def handle_of(core: "RunCore") -> CaptureHandle:
+    """The capture handle :func:`attach` keeps on ``core`` (a bare one for a run started without
+    it, so callers never test for None)."""
+    cap = core.capture
+    return cap if isinstance(cap, CaptureHandle) else CaptureHandle(core)

@@ -70,8 +70,8 @@ def _logdir(writer: Any) -> str:
     if callable(get):
         try:
             return str(get())
-        except Exception:
-            pass
+        except (AttributeError, OSError, TypeError, ValueError):  # a writer without a folder yet: named by id
+            return f"writer-{id(writer):x}"
     return f"writer-{id(writer):x}"
 
 
@@ -312,15 +312,8 @@ class TBCapture:
         self.run.console_write("log", f"[{tag} @ {step}] {text_string}")
 
     def _on_add_audio(self, writer, tag, snd_tensor, global_step=None, sample_rate=44100, walltime=None, *_, **__):
-        from ..media.types import wav_bytes
-
         title, series = self._split(tag, writer)
-        arr = cm.to_numpy(snd_tensor)
-        if arr.ndim == 2 and arr.shape[0] == 1:
-            arr = arr[0]  # TensorBoard's (1, L) mono layout
-        self.run.media_writer().add_media(title, series, self._step(title, series, global_step),
-                                          data=wav_bytes(arr, int(sample_rate), "snd_tensor"), ext="wav",
-                                          kind="audio")
+        cm.report_audio(self.run, title, series, self._step(title, series, global_step), snd_tensor, sample_rate)
 
     def _on_add_hparams(self, writer, hparam_dict, metric_dict, *rest, **kwargs):
         run = self.run

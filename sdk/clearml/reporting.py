@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections import namedtuple
 from pathlib import Path
 from urllib.parse import urlparse
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
+from ..capture import manager as captures
 from ..errors import LoggingError, type_error, value_error
 from ..media import clearml_plots as cp
 from ..media import figures, writer
@@ -85,27 +85,6 @@ def _level_name(level: Any) -> str:
     return name.lower() if isinstance(name, str) and not name.startswith("Level ") else str(level)
 
 
-def echo_to_terminal(run: Any, text: str) -> None:
-    """Print ``text`` where the user sees stdout without the console capture logging it again."""
-    data = text if text.endswith("\n") else text + "\n"
-    cap = getattr(getattr(run, "capture", None), "console", None)
-    try:
-        if cap is not None and getattr(cap, "started", False):
-            for p in getattr(cap, "pipes", ()):
-                if p.name == "stdout" and not p.restored:
-                    os.write(p.saved, data.encode("utf-8", "replace"))
-                    return
-            tee = getattr(cap, "tees", {}).get("stdout")
-            if tee is not None and getattr(sys, "stdout", None) is tee:
-                tee._ringlog_original.write(data)
-                return
-        out = sys.stdout
-        if out is not None:
-            out.write(data)
-    except (OSError, ValueError, AttributeError):
-        pass  # a closed terminal must not break logging; the record is already kept
-
-
 class ReportingMixin:
     """Text, plots and debug samples for a Logger; uses ``self._run`` (the run's sink) only."""
 
@@ -154,7 +133,7 @@ class ReportingMixin:
             text = msg if isinstance(msg, str) else str(msg)
             self._run.console_write("log", text, lvl)
             if print_console:
-                echo_to_terminal(self._run, text)
+                captures.handle_of(self._run).echo(text)
 
         self._guarded("report_text", go)
 

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 CAPTURE = Path(__file__).resolve().parents[2] / "sdk" / "capture"
-# tensorboard.py is being rewritten by the engine's owner (its fast path); it joins this list then
-FILES = ["manager.py", "options.py", "console.py", "console_lines.py", "console_fd.py", "sysmetrics.py",
+FILES = ["tensorboard.py", "manager.py", "options.py", "console.py", "console_lines.py", "console_fd.py", "sysmetrics.py",
          "patching.py", "tb_import.py", "watch.py", "mpl.py"]
 RUN_NAMES = {"run", "core", "run_", "settings"}  # typed collaborators: RunSink, Settings
 

@@ -290,21 +290,27 @@ class _Tee:
         self._ringlog_original.flush()
 
 
-class _Capture:
-    def __init__(self, pipes=(), tees=None):
-        self.started = True
-        self.pipes = list(pipes)
-        self.tees = tees or {}
+def _console_handle(run, pipes=(), tees=None):
+    """The run's real capture handle holding a real (not started) ConsoleCapture whose streams are
+    the ones given, marked started so that ``echo`` uses them."""
+    from ringlog.capture.console import ConsoleCapture
+    from ringlog.capture.manager import CaptureHandle
+
+    console = ConsoleCapture(lambda *a: None)
+    console.pipes, console.tees, console.started = list(pipes), dict(tees or {}), True
+    handle = CaptureHandle(run)
+    handle.parts["console"] = console
+    return handle, console
 
 
 def test_report_text_echo_bypasses_python_tee(logger, run, capsys, monkeypatch, task_path):
     import sys
-    from types import SimpleNamespace
 
     tee = _Tee(sys.stdout)
     monkeypatch.setattr(sys, "stdout", tee)
-    run.capture = SimpleNamespace(console=_Capture(tees={"stdout": tee}), stop=lambda: None)
+    run.capture, console = _console_handle(run, tees={"stdout": tee})
     logger.report_text("once")
+    console.started = False  # the streams above are the test's: nothing to restore at finish
     assert tee.logged == []  # the capture did not see it: no second console record
     assert capsys.readouterr().out == "once\n"  # but the user still sees it
     run.finish()
@@ -318,9 +324,13 @@ def test_report_text_echo_bypasses_fd_capture(logger, run):
     r, w = os.pipe()
     try:
         pipe = SimpleNamespace(name="stdout", restored=False, saved=w)
-        run.capture = SimpleNamespace(console=_Capture(pipes=[pipe]), stop=lambda: None)
+        run.capture, console = _console_handle(run, pipes=[pipe])
         logger.report_text("to the terminal")
+        console.started = False
+        os.close(w)
+        w = None
         assert os.read(r, 100) == b"to the terminal\n"
     finally:
         os.close(r)
-        os.close(w)
+        if w is not None:
+            os.close(w)

@@ -12,8 +12,7 @@ CONVERSIONS = {"media/convert.py", "media/figures.py"}
 WRITER = "media/writer.py"
 # writes records with no run behind it (an offline import into a store TaskWriter)
 OFFLINE = {"capture/tb_import.py"}
-# its owner is moving _on_add_audio's add_media onto writer.write_sample; remove it from here then
-PENDING = {"capture/tensorboard.py"}
+PENDING: set = set()  # files still writing around the writer (none)
 
 
 ROOMS = ("media", "capture", "wandb", "clearml")  # the engine has no media; demo.py plays a user making data
