@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .serve import DEFAULT_HOST, DEFAULT_PORT, default_root, serve
+from ringlog.store import default_root
+
+from .serve import DEFAULT_HOST, DEFAULT_PORT, serve
 
 
 def build_parser(prog: str = "python -m ringlog.viewer") -> argparse.ArgumentParser:

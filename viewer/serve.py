@@ -19,6 +19,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from ringlog.store import default_root
+
 from .guard import is_loopback, normalize_host, resolve_token
 
 log = logging.getLogger("ringlog.viewer")
@@ -29,11 +31,6 @@ TOKEN_ENV = "RINGLOG_TOKEN"
 WILDCARDS = ("0.0.0.0", "::", "", "[::]")
 NO_AUTH_WARNING = ("--no-auth: this viewer is served WITHOUT authentication on {host}: anyone who can reach "
                    "this address can read every task, config, console line and media file, and edit reports")
-
-
-def default_root() -> Path:
-    """``$RINGLOG_DIR`` if set, else ``./ringlog_data`` (where the SDK writes by default)."""
-    return Path(os.environ.get("RINGLOG_DIR") or "ringlog_data")
 
 
 def _url_host(host: str) -> str:

@@ -21,6 +21,8 @@ from ringlog.store.media import read_console, read_media, read_plots
 from ringlog.capture.tensorboard import METHODS, TBCapture, split_tag
 
 torch = pytest.importorskip("torch")
+pytest.importorskip("tensorboard", reason="torch.utils.tensorboard needs the tensorboard package")
+pytest.importorskip("tensorboardX")
 
 
 @pytest.fixture
@@ -120,7 +122,7 @@ def test_writer_calls_land_in_the_task(engine, tmp_path, which):
 
 
 def test_add_figure_is_reported_once_as_a_plot(engine, tmp_path):
-    import matplotlib
+    matplotlib = pytest.importorskip("matplotlib")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
