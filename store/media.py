@@ -405,9 +405,11 @@ class MediaWriter:
         (``data`` = {"columns", "data"}); the raw ``data`` lets the viewer draw distributions or
         tables natively while ``figure`` always renders as a plain plotly chart.
         """
-        for arg, v in (("title", title), ("series", series)):
-            if not isinstance(v, str) or not v:
-                raise StoreTypeError(f"{arg}: must be a non-empty str (given: {v!r})")
+        # series may be "": ClearML reports line plots (and named multi-trace 3-D scatters) per title only
+        if not isinstance(title, str) or not title:
+            raise StoreTypeError(f"title: must be a non-empty str (given: {title!r})")
+        if not isinstance(series, str):
+            raise StoreTypeError(f"series: must be a str (given: {series!r})")
         iteration = _check_iteration(iteration)
         if not isinstance(figure, dict):
             raise StoreTypeError(f"figure: must be a plotly figure dict (given: {type(figure).__name__})")

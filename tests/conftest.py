@@ -8,6 +8,7 @@ hiding tests, not an optional feature. Locally, skips stay skips (e.g. no chromi
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -19,6 +20,16 @@ def store_root(tmp_path):
     """A fresh, empty store root folder."""
     root = tmp_path / "store"
     return root
+
+
+@pytest.fixture(autouse=True)
+def _clearml_process_settings():
+    """``Logger.set_reporting_nan_value`` / ``inf_value`` are process-wide (class attributes, as in
+    ClearML): a test that sets them must not change the tasks of the tests after it."""
+    yield
+    mod = sys.modules.get("ringlog.clearml.logger")
+    if mod is not None:
+        mod.Logger._nan_value = mod.Logger._inf_value = None
 
 
 def pytest_runtest_logreport(report):

@@ -24,6 +24,7 @@ import numpy as np
 from flask import Blueprint, send_file
 
 from ringlog.store import MediaNotFoundError, MediaRecord, TaskReader
+from ringlog.store.plotmerge import merge_series
 
 from . import provider
 from .security import HTML_SAMPLE_CSP, MEDIA_CSP, set_csp
@@ -65,12 +66,16 @@ def plots_impl(reader: TaskReader, title: str | None = None, series: str | None 
     Each item carries the plotly ``figure`` plus the store's ``kind`` and raw ``data`` (tables:
     columns and rows, drawn as an HTML table; histograms: bins and counts). A group of histograms
     over several iterations also gets ``over_steps``: the distributions resampled onto one common
-    grid, for a heatmap of distribution against iteration (as TensorBoard shows them).
+    grid, for a heatmap of distribution against iteration (as TensorBoard shows them). Plots of
+    several series under one title are one group per title (series ``""``, ``series_merged`` lists
+    them), one graph per iteration with a trace per series, as ClearML draws them.
     """
     groups: dict[tuple[str, str], dict] = {}
-    for rec in reader.plots(title, series):
+    for rec in merge_series(reader.plots(title, series)):
         key = (str(rec.get("title")), str(rec.get("series")))
         g = groups.setdefault(key, {"title": key[0], "series": key[1], "items": []})
+        if rec.get("series_merged"):  # several series of one title: one graph (store/plotmerge.py)
+            g["series_merged"] = list(dict.fromkeys(g.get("series_merged", []) + rec["series_merged"]))
         g["items"].append({"iteration": rec.get("iteration"), "time": rec.get("time"),
                            "kind": rec.get("kind") or "plotly", "figure": rec.get("figure") or {},
                            "data": rec.get("data")})

@@ -41,9 +41,12 @@ def section_of(title: str) -> str:
     return title.split("/", 1)[0] if "/" in title else ""
 
 
-#: ClearML's ``Logger.report_single_value(name, value)`` stores one point at step 0 under this
+#: ClearML's ``Logger.report_single_value(name, value)`` stores one point at step -2**31 under this
 #: title (series = the value's name); such values are listed in a table, not charted.
 SINGLE_VALUE_TITLE = "Summary"
+#: the iteration ClearML (and ringlog's ``report_single_value``) stores single values at: a name
+#: reported again there updates its value (the last point), it does not become a chart
+SINGLE_VALUE_STEP = -(2 ** 31)
 #: reserved title of the system metrics sampler (the SDK's sysmetrics capture): its series have different
 #: units, so each gets a chart of its own in a collapsed "system" section, as W&B's System panel
 SYSTEM_TITLE = "system"
@@ -81,7 +84,7 @@ def series_impl(reader: TaskReader) -> dict:
     singles = []
     for title, series in reader.series():
         st = stats.get((title, series), {})
-        if title == SINGLE_VALUE_TITLE and (st.get("count") or 0) <= 1:
+        if title == SINGLE_VALUE_TITLE and ((st.get("count") or 0) <= 1 or st.get("last_step") == SINGLE_VALUE_STEP):
             singles.append(_single_value(reader, title, series, st))
             continue
         if title == SYSTEM_TITLE:

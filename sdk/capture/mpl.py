@@ -22,11 +22,12 @@ Cost: one render of each reported figure (tens of ms), on the caller's thread.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from ..media import capture_media as cm
 from .options import CaptureLoggerMixin
@@ -195,6 +196,20 @@ class MplCapture:
         finally:
             self._local.busy = busy
 
+    @contextlib.contextmanager
+    def explicit(self, fig: Any) -> Iterator[None]:
+        """Around an explicit report of ``fig`` (ClearML's ``report_matplotlib_figure``): its render is
+        not a user's ``savefig``, and afterwards the figure counts as reported, so neither the render
+        nor a later ``show()`` adds an auto-captured "Figure N" copy (until the figure changes)."""
+        busy = getattr(self._local, "busy", False)
+        self._local.busy = True
+        try:
+            yield
+        finally:
+            self._local.busy = busy
+        fig.stale = False
+        self._seen.add(fig)
+
     def _report(self, fig: Any, num: Optional[int], name: Optional[str]) -> bool:
         payload = cm.figure_payload(fig, interactive=not CaptureLoggerMixin._matplotlib_force_image)
         title = figure_title(fig, num)
@@ -212,3 +227,8 @@ class MplCapture:
         self.failed += 1
         self.run.warn_once("mpl", f"ringlog matplotlib capture: a figure could not be reported ({exc!r}); "
                                   f"plt.show() is unaffected")
+
+
+def explicit_report(cap: Optional[MplCapture], fig: Any) -> "contextlib.AbstractContextManager":
+    """:meth:`MplCapture.explicit` of the run's capture, or nothing when the run captures no figures."""
+    return cap.explicit(fig) if cap is not None else contextlib.nullcontext()

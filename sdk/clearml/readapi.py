@@ -69,6 +69,17 @@ class TaskView:
         """title -> series -> {"last", "min", "max"} (ClearML's shape), from the store's index."""
         return last_scalar_metrics(self.reader)
 
+    def plots(self, title: Optional[str] = None, series: Optional[str] = None) -> list:
+        """Plot records (title, series, iteration, time, kind, figure), oldest first, with the plots
+        of several series under one title and iteration combined into one figure (a trace per
+        series; ``series`` ``""`` and ``series_merged`` naming them), as ClearML draws them."""
+        return merged_plots(self.reader, title, series)
+
+    def get_reported_plots(self, max_iterations: Optional[int] = None) -> list:
+        """ClearML's shape: one dict per stored plot, {"metric", "variant", "iter", "plot_str"}
+        (the plotly JSON as a string), newest ``max_iterations`` iterations per plot when given."""
+        return reported_plots(self.reader, max_iterations)
+
     def __repr__(self) -> str:
         return f"<ringlog.TaskView {self.id} {self.project}/{self.name} {self.status}>"
 
@@ -86,6 +97,26 @@ def reported_scalars(reader: "TaskReader", max_samples: int = 0, x_axis: str = "
             x, y = x[idx], y[idx]
         out.setdefault(title, {})[series] = {"x": x.tolist(), "y": y.tolist()}
     return out
+
+
+def merged_plots(reader: "TaskReader", title: Optional[str] = None, series: Optional[str] = None) -> list:
+    from ringlog.store.plotmerge import merge_series  # deferred: ringlog.store imports numba (~1 s)
+
+    return merge_series(reader.plots(title, series))
+
+
+def reported_plots(reader: "TaskReader", max_iterations: Optional[int] = None) -> list:
+    import json  # deferred: only for this read
+
+    recs = reader.plots()
+    if max_iterations:
+        keep: dict = {}
+        for r in recs:
+            keep.setdefault((r.get("title"), r.get("series")), set()).add(r.get("iteration"))
+        newest = {k: set(sorted(v)[-int(max_iterations):]) for k, v in keep.items()}
+        recs = [r for r in recs if r.get("iteration") in newest[(r.get("title"), r.get("series"))]]
+    return [{"metric": r.get("title"), "variant": r.get("series"), "iter": r.get("iteration"),
+             "plot_str": json.dumps(r.get("figure") or {})} for r in recs]
 
 
 def last_scalar_metrics(reader: "TaskReader") -> dict:

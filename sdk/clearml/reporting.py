@@ -4,21 +4,24 @@ Names and arguments follow ClearML's ``Logger``. Everything goes through the tas
 :class:`~ringlog._engine.protocol.RunSink` (``self._run``): records are written by
 :mod:`ringlog.media.writer` (into ``media_writer()``), conversions are :mod:`ringlog.media`'s pure
 functions, ``bad_input`` raises in strict mode (else one warning per kind and nothing is written),
-``console_write`` and ``closed_input``. Two members beyond the protocol remain: ``capture`` (to echo
-``report_text`` past the console capture) and ``nan_value``/``inf_value`` (ClearML's scalar
-substitution, a run setting).
+``console_write`` and ``closed_input``. One member beyond the protocol remains: ``capture`` (to echo
+``report_text`` past the console capture, and to keep an explicitly reported matplotlib figure from
+being captured again).
 
 Choices worth knowing:
 
-* NaN/Inf scalars are stored as logged (ClearML writes 0); ``set_reporting_nan_value`` /
-  ``set_reporting_inf_value`` restore ClearML's substitution for this task's scalars.
+* NaN/Inf scalars are stored as logged (ClearML writes 0); ``Logger.set_reporting_nan_value`` /
+  ``set_reporting_inf_value`` (in :mod:`.logger`) restore ClearML's substitution from the call on.
 * ``report_text(..., print_console=True)`` writes the console record itself (with its level) and
   echoes the text to the *terminal* past the console capture (the captured fd's saved original,
   or the Python tee's original stream), so the console log holds one entry, not two. Captured lines
   reach the log up to one capture period (0.5 s) later, so a report_text record can precede a print
   made just before it; each record's ``time`` is exact, sort by it where order matters.
 * Debug samples keep the last ``max_image_history`` / ``max_history`` files per title/series
-  (default 100, ClearML's ``file_history_size``); older files are deleted from disk and index.
+  (default 100, ClearML's ``file_history_size``, or ``set_default_debug_sample_history(n)``); older
+  files are deleted from disk and index.
+* ``report_line_plot`` and a multi-series ``report_scatter3d`` store their plot under series ``""``,
+  as ClearML's reporter does (the traces carry the caller's names).
 * ``iteration=None`` means 0, as ClearML's single-shot plots.
 """
 
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from ..capture import manager as captures
+from ..capture.mpl import explicit_report
 from ..errors import LoggingError, type_error, value_error
 from ..media import clearml_plots as cp
 from ..media import figures, writer
@@ -66,9 +70,9 @@ def _name(value: Any, argument: str) -> str:
     return value
 
 
-def _history(value: Any, argument: str) -> int:
+def _history(value: Any, argument: str, default: Optional[int] = None) -> int:
     if value is None:
-        return DEFAULT_HISTORY
+        return DEFAULT_HISTORY if default is None else default
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise type_error(argument, "must be an int or None", value)
     if value < 1:
@@ -89,6 +93,8 @@ class ReportingMixin:
     """Text, plots and debug samples for a Logger; uses ``self._run`` (the run's sink) only."""
 
     _run: "RunSink"
+    #: ``set_default_debug_sample_history(n)``: the history of a call that gives none (None: 100)
+    _sample_history: Optional[int] = None
 
     # --- plumbing -------------------------------------------------------------------------------
     def _guarded(self, what: str, fn, *args: Any, **kwargs: Any) -> Any:
@@ -156,10 +162,15 @@ class ReportingMixin:
                          extra_layout=None) -> None:
         """Several lines in one plot: ``series`` is a list of ``SeriesInfo(name, data (N x 2), labels)``.
 
-        The plot is stored under series name "plot" (ClearML stores line plots per title).
+        The traces are named as the caller named them; the plot itself is stored under series ``""``
+        (ClearML's reporter.report_line_plot reports it with ``series=""``).
         """
-        self._guarded("report_line_plot", self._plot, title, "plot", iteration, cp.line_plot, title, series,
-                      xaxis, yaxis, mode, reverse_xaxis, comment, extra_layout)
+
+        def go():
+            fig = cp.line_plot(title, series, xaxis, yaxis, mode, reverse_xaxis, comment, extra_layout)
+            writer.write_plot(self._run, _name(title, "title"), "", _iteration(iteration), fig)
+
+        self._guarded("report_line_plot", go)
 
     def report_scatter2d(self, title: str, series: str, scatter: Any, iteration: Optional[int] = None,
                          xaxis=None, yaxis=None, labels=None, mode: str = "lines", comment=None,
@@ -171,9 +182,17 @@ class ReportingMixin:
     def report_scatter3d(self, title: str, series: str, scatter: Any, iteration: Optional[int] = None,
                          xaxis=None, yaxis=None, zaxis=None, labels=None, mode: str = "markers",
                          fill: bool = False, comment=None, extra_layout=None) -> None:
-        """An N x 3 array of (x, y, z) points in a rotatable 3-D scene."""
-        self._guarded("report_scatter3d", self._plot, title, series, iteration, cp.scatter3d, title, series,
-                      scatter, xaxis, yaxis, zaxis, labels, mode, fill, comment, extra_layout)
+        """An N x 3 array of (x, y, z) points in a rotatable 3-D scene, or a list of such arrays (one
+        trace each; ``series`` may then list their names, and the plot is stored under series ``""``
+        as ClearML does when given a list of names)."""
+
+        def go():
+            fig = cp.scatter3d(title, series, scatter, xaxis, yaxis, zaxis, labels, mode, fill, comment,
+                               extra_layout)
+            name = "" if isinstance(series, (list, tuple)) else _name(series, "series")
+            writer.write_plot(self._run, _name(title, "title"), name, _iteration(iteration), fig)
+
+        self._guarded("report_scatter3d", go)
 
     def report_confusion_matrix(self, title: str, series: str, matrix: Any, iteration: Optional[int] = None,
                                 xaxis=None, yaxis=None, xlabels=None, ylabels=None, yaxis_reversed: bool = False,
@@ -222,16 +241,24 @@ class ReportingMixin:
 
     def report_matplotlib_figure(self, title: str, series: str, figure: Any, iteration: Optional[int] = None,
                                  report_image: bool = False, report_interactive: bool = True) -> None:
-        """A matplotlib figure: as an interactive plotly plot when it converts faithfully (lines,
-        scatters, bars), else (or with ``report_image=True`` / ``report_interactive=False``) as a PNG
-        debug sample."""
+        """A matplotlib figure, or ``matplotlib.pyplot`` itself (its current figure), in Plots: as an
+        interactive plot when it converts faithfully (lines, scatters, bars), else (or with
+        ``report_interactive=False``) as a static picture of it; with ``report_image=True`` as a PNG
+        debug sample instead (clearml/logger.py's ``report_matplotlib_figure``). A figure reported
+        here is not reported once more by the matplotlib capture (by the render or a later show)
+        unless it changes."""
 
         def go():
             if not figures.is_matplotlib_figure(figure):
-                raise type_error("figure", "must be a matplotlib Figure (use report_plotly for plotly)", figure)
-            payload = figures.figure_payload(figure, interactive=report_interactive and not report_image)
-            writer.write_figure(self._run, _name(title, "title"), _name(series, "series"), _iteration(iteration),
-                                payload, DEFAULT_HISTORY)
+                raise type_error("figure", "must be a matplotlib Figure or matplotlib.pyplot "
+                                           "(use report_plotly for plotly)", figure)
+            fig = figures.as_figure(figure)
+            t, s, it = _name(title, "title"), _name(series, "series"), _iteration(iteration)
+            with explicit_report(captures.handle_of(self._run).matplotlib, fig):
+                payload = figures.figure_payload(fig, interactive=report_interactive and not report_image)
+            if payload[0] == "png" and not report_image:
+                payload = ("plotly", figures.image_plot(payload[1], t))
+            writer.write_figure(self._run, t, s, it, payload, self._sample_history or DEFAULT_HISTORY)
 
         self._guarded("report_matplotlib_figure", go)
 
@@ -250,7 +277,7 @@ class ReportingMixin:
             if len(given) != 1:
                 raise value_error("image", "give exactly one of local_path, image, matrix or url",
                                   f"{len(given)} of them")
-            hist = _history(max_image_history, "max_image_history")
+            hist = _history(max_image_history, "max_image_history", self._sample_history)
             src = given[0]
             if url is not None:
                 return self._reference(title, series, iteration, url, ("image",), hist)
@@ -284,7 +311,7 @@ class ReportingMixin:
             if len(given) != 1:
                 raise value_error("local_path", "give exactly one of local_path, stream or url",
                                   f"{len(given)} of them")
-            hist = _history(max_history, "max_history")
+            hist = _history(max_history, "max_history", self._sample_history)
             if url is not None:
                 return self._reference(title, series, iteration, url, ("image", "audio", "video", "html"), hist,
                                        file_extension)
@@ -354,14 +381,6 @@ class ReportingMixin:
     def get_default_upload_destination(self) -> Optional[str]:
         """Where debug samples go: the URI set above, or None for the task's own media folder."""
         return self._run.media_destination
-
-    def set_reporting_nan_value(self, value: float, warn_period: int = 1000) -> None:
-        """Store NaN scalars as ``value`` from now on (by default ringlog keeps NaN as logged)."""
-        self._run.nan_value = float(value)
-
-    def set_reporting_inf_value(self, value: float, warn_period: int = 1000) -> None:
-        """Store +Inf scalars as ``value`` and -Inf as ``-value`` from now on (default: kept as logged)."""
-        self._run.inf_value = float(value)
 
 
 def _ext(ext: Any, argument: str) -> str:

@@ -19,7 +19,7 @@ from .._engine.settings import Settings
 from ..capture import manager as captures
 from ..errors import type_error
 from .logger import Logger
-from .readapi import TaskView, last_scalar_metrics, open_task, reported_scalars
+from .readapi import TaskView, last_scalar_metrics, open_task, reported_plots, reported_scalars
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlog.store import TaskReader
@@ -72,6 +72,8 @@ class Task:
                        kind="clearml")
         if not core.name:
             core.name = f"task-{core.id[:8]}"
+        # Logger.set_reporting_nan_value / inf_value are process-wide, as ClearML's: later tasks too
+        core.nan_value, core.inf_value = Logger._nan_value, Logger._inf_value
         extra = {k: str(v) for k, v in (("task_type", task_type), ("output_uri", output_uri)) if v is not None}
         if extra:
             core.state.set_meta(init_args=extra)
@@ -188,6 +190,10 @@ class Task:
     def get_last_scalar_metrics(self) -> dict:
         """Flush, then title -> series -> {"last", "min", "max"}."""
         return last_scalar_metrics(self._reader())
+
+    def get_reported_plots(self, max_iterations: Optional[int] = None) -> list:
+        """Flush, then ClearML's list of plots: {"metric", "variant", "iter", "plot_str"} each."""
+        return reported_plots(self._reader(), max_iterations)
 
     def _reader(self) -> "TaskReader":
         from ringlog.store import Store  # deferred: ringlog.store imports numba (~1 s)

@@ -60,23 +60,30 @@ def layout(title: str, xaxis: Optional[str] = None, yaxis: Optional[str] = None,
 
 def histogram(title: str, series: str, values: Any, labels=None, xlabels=None, xaxis=None, yaxis=None,
               mode=None, data_args=None, extra_layout=None) -> dict:
-    """Bars of ``values`` (1-D: one bar per value; 2-D: one trace per column); ``mode`` group/stack/relative."""
+    """Bars of ``values``, as ClearML lays them out: each *row* is one bar trace (a 1-D array is one
+    row), each column one bin. ``labels`` name the rows (the legend; default: every row is named
+    ``series``), ``xlabels`` the bins (the x axis; default 0..n-1). ``mode``: group/stack/relative.
+    (clearml/utilities/plotly_reporter.py, create_2d_histogram_plot: ``np_row_wise``.)"""
     arr = numeric(values, "values", (1, 2))
     if mode not in (None, "group", "stack", "relative"):
         raise value_error("mode", "must be one of group, stack, relative", mode)
-    cols = arr[:, None] if arr.ndim == 1 else arr
-    n = cols.shape[0]
-    x = _labels(xlabels, n, "xlabels") or list(range(n))
-    hover = _labels(labels, n, "labels")
+    rows = np.atleast_2d(arr)
+    n_rows, n_bins = rows.shape
+    x = _labels(xlabels, n_bins, "xlabels") or list(range(n_bins))
+    if labels is not None and xlabels is not None and not isinstance(labels, str) \
+            and hasattr(labels, "__len__") and len(labels) == 1:
+        labels = list(labels) * n_rows  # one legend name for every row, as ClearML does with xlabels
+    if labels is not None and not isinstance(labels, str) and hasattr(labels, "__len__") \
+            and len(labels) != n_rows:
+        raise value_error("labels", f"must name each row of values ({n_rows} row(s); columns are the bins, "
+                          "named by xlabels)", f"{len(labels)} labels")
+    names = _labels(labels, n_rows, "labels") or [series] * n_rows
+    if data_args is not None and not isinstance(data_args, dict):
+        raise type_error("data_args", "must be a dict of plotly trace settings", data_args)
     data = []
-    for j in range(cols.shape[1]):
-        name = series if cols.shape[1] == 1 else f"{series}/{j}"
-        tr = {"type": "bar", "x": x, "y": cols[:, j].tolist(), "name": name}
-        if hover:
-            tr["text"] = hover
+    for name, row in zip(names, rows):
+        tr = {"type": "bar", "x": x, "y": row.tolist(), "name": name}
         if data_args is not None:
-            if not isinstance(data_args, dict):
-                raise type_error("data_args", "must be a dict of plotly trace settings", data_args)
             tr.update(data_args)
         data.append(tr)
     return {"data": data, "layout": layout(title, xaxis, yaxis, None, extra_layout, barmode=mode or "group")}
@@ -128,21 +135,45 @@ def line_plot(title: str, series: Any, xaxis=None, yaxis=None, mode="lines", rev
     return {"data": data, "layout": lay}
 
 
-def scatter3d(title: str, series: str, scatter: Any, xaxis=None, yaxis=None, zaxis=None, labels=None,
+def _is_series_list(scatter: Any) -> bool:
+    """ClearML's multi-series form of ``report_scatter3d``: a list whose items are point arrays
+    (numpy arrays, or lists of (x, y, z) lists), one trace each."""
+    if not isinstance(scatter, list) or not scatter:
+        return False
+    first = scatter[0]
+    return isinstance(first, np.ndarray) or (isinstance(first, list) and bool(first) and isinstance(first[0], list))
+
+
+def scatter3d(title: str, series: Any, scatter: Any, xaxis=None, yaxis=None, zaxis=None, labels=None,
               mode="markers", fill=False, comment=None, extra_layout=None) -> dict:
-    arr = numeric(scatter, "scatter", (2,), 3)
-    tr = {"type": "scatter3d", "mode": _mode(mode), "x": arr[:, 0].tolist(), "y": arr[:, 1].tolist(),
-          "z": arr[:, 2].tolist(), "name": series}
-    hover = _labels(labels, len(arr), "labels")
-    if hover:
-        tr["text"] = hover
-    if fill:
-        tr["surfaceaxis"] = 2
+    """An N x 3 array of points, or a list of such arrays (one trace each; ``series`` may then be a
+    list of trace names and ``labels`` a list of per-trace label lists), as ClearML's
+    ``report_3d_scatter`` (clearml/backend_interface/metrics/reporter.py)."""
+    many = _is_series_list(scatter)
+    arrays = scatter if many else [scatter]
+    names = series if isinstance(series, (list, tuple)) else [series] * len(arrays)
+    if len(names) != len(arrays):
+        raise value_error("series", f"must name each of the {len(arrays)} point arrays", f"{len(names)} names")
+    lab_lists = labels if many and isinstance(labels, list) and labels and isinstance(labels[0], list) \
+        else [labels] * len(arrays)
+    data = []
+    for i, pts in enumerate(arrays):
+        arg = f"scatter[{i}]" if many else "scatter"
+        arr = numeric(pts, arg, (2,), 3)
+        tr = {"type": "scatter3d", "mode": _mode(mode), "x": arr[:, 0].tolist(), "y": arr[:, 1].tolist(),
+              "z": arr[:, 2].tolist(), "name": str(names[i])}
+        lab = lab_lists[i] if i < len(lab_lists) else lab_lists[-1]
+        hover = _labels(lab, len(arr), "labels")
+        if hover:
+            tr["text"] = hover
+        if fill:
+            tr["surfaceaxis"] = 2
+        data.append(tr)
     lay = layout(title, None, None, comment, extra_layout)
     lay.pop("xaxis"), lay.pop("yaxis")
     lay["scene"] = {"xaxis": _axis(xaxis), "yaxis": _axis(yaxis), "zaxis": _axis(zaxis),
                     **(lay.get("scene") or {})}
-    return {"data": [tr], "layout": lay}
+    return {"data": data, "layout": lay}
 
 
 def confusion_matrix(title: str, series: str, matrix: Any, xaxis=None, yaxis=None, xlabels=None, ylabels=None,

@@ -17,6 +17,7 @@ Matplotlib is imported only to classify artists, and only if the figure came fro
 from __future__ import annotations
 
 import io
+import types
 import warnings
 from typing import Any, Optional
 
@@ -31,9 +32,48 @@ _MARKER = {"o": "circle", "s": "square", "^": "triangle-up", "v": "triangle-down
            ">": "triangle-right", "p": "pentagon", "h": "hexagon"}
 
 
+def is_pyplot(obj: Any) -> bool:
+    """``matplotlib.pyplot`` itself, which ClearML's ``report_matplotlib_figure(figure=plt)`` and W&B's
+    ``log({"chart": plt})`` accept for "the current figure"."""
+    return isinstance(obj, types.ModuleType) and obj.__name__ == "matplotlib.pyplot"
+
+
 def is_matplotlib_figure(obj: Any) -> bool:
+    """A matplotlib Figure, or the pyplot module (its current figure; see :func:`as_figure`)."""
+    if is_pyplot(obj):
+        return True
     mod = type(obj).__module__
     return mod.startswith("matplotlib.") and hasattr(obj, "savefig")
+
+
+def as_figure(obj: Any) -> Any:
+    """The Figure meant by ``obj``: the pyplot module stands for its current figure (``plt.gcf()``)."""
+    return obj.gcf() if is_pyplot(obj) else obj
+
+
+def image_plot(png: bytes, title: str = "") -> dict:
+    """A plotly figure showing a PNG as a static picture (no axes): ClearML's "non-interactive"
+    matplotlib plot, kept in Plots rather than Debug samples. The picture is inlined as a data URI
+    (the viewer's CSP allows ``data:`` images), so the plot record is self-contained. Cost: base64
+    of the PNG (+33 % of its size) in the plot record."""
+    import base64  # deferred: only for a non-interactive figure
+
+    width, height = _png_size(png)
+    return {"data": [], "layout": {
+        "title": {"text": title},
+        "xaxis": {"visible": False, "range": [0, width]},
+        "yaxis": {"visible": False, "range": [0, height], "scaleanchor": "x"},
+        "images": [{"source": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                    "xref": "x", "yref": "y", "x": 0, "y": height, "sizex": width, "sizey": height,
+                    "sizing": "contain", "layer": "below"}],
+        "showlegend": False}}
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk; (640, 480) for anything else."""
+    if len(png) >= 24 and png[:8] == b"\x89PNG\r\n\x1a\n":
+        return int.from_bytes(png[16:20], "big") or 640, int.from_bytes(png[20:24], "big") or 480
+    return 640, 480
 
 
 def is_plotly(obj: Any) -> bool:
@@ -81,6 +121,7 @@ def figure_png(fig: Any, dpi: Optional[float] = None, tight: bool = True) -> byt
     """PNG of a matplotlib figure (one render). ``dpi`` None: matplotlib's ``savefig.dpi``;
     ``tight``: crop to the drawn content (``bbox_inches="tight"``), else the figure's own size."""
     buf = io.BytesIO()
+    fig = as_figure(fig)
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     return buf.getvalue()
 
@@ -91,6 +132,7 @@ def figure_payload(fig: Any, *, interactive: bool = True, dpi: Optional[float] =
     else ("png", bytes) from :func:`figure_png`. ``lenient`` (the captures' mode, where the user never
     asked for a plot): the converter's warnings are silenced, and a figure it fails on or that gives
     no trace is stored as the PNG instead of raising or storing an empty plot."""
+    fig = as_figure(fig)
     if interactive:
         try:
             if lenient:
@@ -153,6 +195,7 @@ def matplotlib_to_plotly(fig: Any) -> Optional[dict]:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
+    fig = as_figure(fig)
     traces: list = []
     layout: dict = {"showlegend": False}
     axes = [ax for ax in fig.get_axes() if ax.get_visible()]

@@ -41,7 +41,8 @@ def test_clearml_plots_round_trip(logger, run, task_path):
     logger.report_line_plot("lines", [SeriesInfo("a", np.array([[0, 1], [1, 2]])), ("b", [[0, 5], [1, 6]])],
                             iteration=2, xaxis="x", yaxis="y", reverse_xaxis=True)
     lp = _plot(p, "lines")
-    assert lp["series"] == "plot" and [t["name"] for t in lp["figure"]["data"]] == ["a", "b"]
+    # ClearML stores a line plot per title (reporter.py report_line_plot: series="")
+    assert lp["series"] == "" and [t["name"] for t in lp["figure"]["data"]] == ["a", "b"]
     assert lp["figure"]["layout"]["xaxis"]["autorange"] == "reversed"
     logger.report_line_plot("lines2", [("c", [[0, 1]])], "x axis", "y axis", "markers", 7)  # ClearML's order
     lp2 = _plot(p, "lines2")

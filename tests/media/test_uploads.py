@@ -132,7 +132,7 @@ def test_failed_upload_warns_once_and_loses_nothing_logged(store_root):
         for i in range(3):
             lg.report_scalar("loss", "train", float(i), i)
             lg.report_image("img", "s", iteration=i, image=np.zeros((2, 2)))
-        assert lg.flush()
+        assert lg.flush(wait=True)
     assert sum("could not upload" in str(w.message) for w in seen) == 1
     assert task._core.stats()["upload_failed"] == 3
     task.close()
@@ -152,8 +152,8 @@ def test_strict_mode_raises_the_failure_at_the_next_flush(store_root):
         warnings.simplefilter("ignore", LoggingWarning)
         lg.report_image("img", "s", iteration=0, image=np.zeros((2, 2)))  # queued: cannot raise here
         with pytest.raises(LoggingError, match="upload: a debug sample could not be stored at 'broken://bucket'"):
-            lg.flush()
-        assert lg.flush()                    # raised once, not forever
+            lg.flush(wait=True)
+        assert lg.flush(wait=True)                    # raised once, not forever
     task.close()
 
 

@@ -88,7 +88,7 @@ def test_reporting_nan_and_inf_values(store_root, fast):
     task = Task.init(project_name="cl", task_name="nan", dir=store_root, settings=fast)
     lg = task.get_logger()
     lg.report_scalar("a", "kept", float("nan"), 0)
-    lg.flush()
+    lg.flush(wait=True)
     lg.set_reporting_nan_value(0.0)
     lg.set_reporting_inf_value(1e6)
     lg.report_scalar("a", "replaced", float("nan"), 0)

@@ -26,7 +26,7 @@ CHILD = textwrap.dedent(
         task = Task.init(project_name="life", task_name=mode, dir=root, settings=s)
         lg = task.get_logger()
         put = lambda i: lg.report_scalar("x", "x", float(i), i)
-        run_id, flush = task.id, lg.flush
+        run_id, flush = task.id, lambda: lg.flush(wait=True)
     else:
         run = ringlog.init(project="life", name=mode, dir=root, settings=s)
         put = lambda i: ringlog.log({"x": float(i)})

@@ -207,9 +207,9 @@ def test_a_failing_write_drops_only_its_batch_and_is_reported(store_root, fast):
     writer.append = flaky
     lg = task.get_logger()
     lg.report_scalar("good", "good", 1.0, 0)
-    lg.flush()
+    lg.flush(wait=True)
     lg.report_scalar("bad", "bad", 2.0, 0)
-    lg.flush()
+    lg.flush(wait=True)
     writer.append = real
     lg.report_scalar("good", "good", 3.0, 1)
     with pytest.warns(ringlog.errors.LoggingWarning, match="could not be written"):
@@ -308,7 +308,7 @@ def test_a_cycle_failing_after_its_harvest_writes_those_points_at_the_next_cycle
         lg.report_scalar("a", "a", float(i), i)
     calls = _fail_unblock(core.staging, times=1)
     with pytest.warns(ringlog.errors.LoggingWarning, match="10 points are kept for the next flush"):
-        lg.flush()  # this cycle harvests the 10 points, then fails
+        lg.flush(wait=True)  # this cycle harvests the 10 points, then fails
     assert calls and core.stats()["dropped"] == 0
     lg.report_scalar("a", "a", 10.0, 10)
     task.close()  # the next cycle writes the kept points, in order, before the new one
