@@ -335,3 +335,50 @@ def test_report_text_echo_bypasses_fd_capture(logger, run):
         os.close(r)
         if w is not None:
             os.close(w)
+
+
+# --- issue 15: plots as ClearML lays them out -------------------------------------------------------
+def test_2d_histogram_rows_are_series_and_columns_are_bins(logger, task_path):
+    # clearml/utilities/plotly_reporter.py create_2d_histogram_plot: one trace per row, named by labels
+    logger.report_histogram("h", "s", np.array([[1, 2, 3], [4, 5, 6]]), iteration=0, labels=["A", "B"],
+                            xlabels=["x", "y", "z"])
+    data = _plot(task_path, "h")["figure"]["data"]
+    assert [(t["name"], t["x"], t["y"]) for t in data] == [("A", ["x", "y", "z"], [1.0, 2.0, 3.0]),
+                                                          ("B", ["x", "y", "z"], [4.0, 5.0, 6.0])]
+    logger.report_vector("v", "s", [[1, 2], [3, 4], [5, 6]], iteration=0)  # no labels: every row is "s"
+    data = _plot(task_path, "v")["figure"]["data"]
+    assert [t["name"] for t in data] == ["s"] * 3 and data[2]["y"] == [5.0, 6.0] and data[0]["x"] == [0, 1]
+    logger.report_histogram("one", "s", [3, 1], iteration=0)  # 1-D: one row, one trace of two bins
+    assert [t["y"] for t in _plot(task_path, "one")["figure"]["data"]] == [[3.0, 1.0]]
+
+
+def test_scatter3d_takes_a_list_of_arrays(logger, task_path):
+    a, b = np.zeros((3, 3)), np.ones((2, 3))
+    logger.report_scatter3d("cloud", ["near", "far"], [a, b], iteration=1)  # reporter.report_3d_scatter
+    rec = _plot(task_path, "cloud")
+    assert rec["series"] == "" and [(t["name"], len(t["x"])) for t in rec["figure"]["data"]] == [("near", 3),
+                                                                                                 ("far", 2)]
+    logger.report_scatter3d("cloud2", "pts", [b.tolist(), a.tolist()], iteration=1)
+    assert [len(t["z"]) for t in _plot(task_path, "cloud2", "pts")["figure"]["data"]] == [2, 3]
+
+
+def test_several_series_of_one_title_draw_as_one_graph(logger, run, task_path):
+    from ringlog.clearml.readapi import TaskView
+    from ringlog.store import Store
+    from ringlog.viewer.media import plots_impl
+
+    # the guide's "two histograms on the same graph", and a multi-series 2-D scatter
+    logger.report_histogram("two", "first", [1, 2, 3], iteration=3)
+    logger.report_histogram("two", "second", [3, 2, 1], iteration=3)
+    logger.report_scatter2d("sc", "a", [[0, 1], [1, 2]], iteration=0)
+    logger.report_scatter2d("sc", "b", [[0, 5], [1, 6]], iteration=0)
+    logger.report_confusion_matrix("cm", "one", np.eye(2), iteration=0)  # heatmaps stay apart
+    logger.report_confusion_matrix("cm", "two", np.eye(2), iteration=0)
+    reader = Store(task_path.parent.parent).task(run.id)
+    groups = {(g["title"], g["series"]): g for g in plots_impl(reader)["groups"]}
+    assert set(groups) == {("two", ""), ("sc", ""), ("cm", "one"), ("cm", "two")}
+    assert [t["name"] for t in groups["two", ""]["items"][0]["figure"]["data"]] == ["first", "second"]
+    assert groups["sc", ""]["series_merged"] == ["a", "b"]
+    recs = TaskView(reader).plots()
+    two = [r for r in recs if r["title"] == "two"]
+    assert len(two) == 1 and [t["y"] for t in two[0]["figure"]["data"]] == [[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]

@@ -182,3 +182,116 @@ def test_report_scalar_takes_clearml_keywords(store_root, fast):
     task.close()
     assert Task.get_task(task_id=task.id, dir=store_root).get_reported_scalars()["a"]["b"] == {
         "x": [0, 1, 2], "y": [1.0, 2.0, 3.0]}
+
+
+# --- issue 15: ClearML Logger fidelity (each checked against clearml/logger.py) ----------------------
+def test_nan_inf_values_are_class_methods_that_apply_from_the_call_on(store_root, fast):
+    from ringlog import Logger
+
+    task = Task.init(project_name="cl", task_name="nan-from-now", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    lg.report_scalar("m", "s", float("nan"), 0)  # staged, not yet written: must stay NaN
+    lg.report_scalar("m", "s", float("inf"), 1)
+    Logger.set_reporting_nan_value(0)  # a class method in ClearML (MetricsEventAdapter.default_nan_value)
+    Logger.set_reporting_inf_value(7.5, warn_period=10)
+    lg.report_scalar("m", "s", float("nan"), 2)
+    lg.report_scalar("m", "s", float("-inf"), 3)
+    task.close()
+    y = Task.get_task(task_id=task.id, dir=store_root).get_reported_scalars()["m"]["s"]["y"]
+    assert np.isnan(y[0]) and y[1] == float("inf") and y[2:] == [0.0, -7.5]
+
+    later = Task.init(project_name="cl", task_name="later", dir=store_root, settings=fast)  # process-wide
+    later.get_logger().report_scalar("m", "s", float("nan"), 0)
+    later.close()
+    assert Task.get_task(task_id=later.id, dir=store_root).get_reported_scalars()["m"]["s"]["y"] == [0.0]
+
+
+def test_logger_flush_does_not_wait_by_default(store_root, fast):
+    import inspect
+
+    from ringlog import Logger
+
+    assert inspect.signature(Logger.flush).parameters["wait"].default is False  # ClearML: flush(wait=False)
+    task = Task.init(project_name="cl", task_name="flush", dir=store_root, settings=fast)
+    assert task.get_logger().flush() is True and task.get_logger().flush(wait=True) is True
+    task.close()
+
+
+def test_single_value_is_stored_at_min_int32_and_a_repeat_updates_it(store_root, fast):
+    from ringlog.store import Store
+    from ringlog.viewer.scalars import series_impl
+
+    task = Task.init(project_name="cl", task_name="single", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    lg.report_single_value("acc", 0.5)
+    lg.report_single_value("acc", 0.9)  # ClearML: report_scalar("Summary", name, value, -2**31)
+    task.close()
+    got = Task.get_task(task_id=task.id, dir=store_root).get_reported_scalars()["Summary"]["acc"]
+    assert got == {"x": [-(2 ** 31)] * 2, "y": [0.5, 0.9]}
+    view = series_impl(Store(store_root).task(task.id))
+    assert [(v["name"], v["value"]) for v in view["single_values"]] == [("acc", 0.9)]
+    assert all(c["title"] != "Summary" for c in view["charts"])
+
+
+def test_missing_logger_methods_exist_and_work(store_root, fast):
+    import logging
+
+    from ringlog import Logger
+    from ringlog.store import Store
+
+    task = Task.init(project_name="cl", task_name="methods", dir=store_root, settings=fast)
+    lg = task.get_logger()
+    assert Logger.SeriesInfo("a", np.zeros((1, 2))).name == "a"
+    assert lg.get_default_debug_sample_history() == 100
+    lg.set_default_debug_sample_history(2)
+    assert lg.get_default_debug_sample_history() == 2
+    for i in range(5):
+        lg.report_image("img", "s", iteration=i, image=np.zeros((2, 2)))
+    assert lg.get_flush_period() == fast.flush_interval
+    lg.set_flush_period(30)  # deprecated no-op in ClearML too
+    Logger.tensorboard_single_series_per_graph(True)  # deprecated, still callable
+    Logger.tensorboard_single_series_per_graph()
+    log = logging.getLogger("ringlog-test-capture")
+    log.setLevel(logging.INFO)
+    with lg.capture_logging():
+        log.warning("inside %d", 1)
+    log.warning("outside")
+    task.close()
+    r = Store(store_root).task(task.id)
+    assert [m["iteration"] for m in r.media("img", "s")] == [3, 4]
+    texts = [(c["level"], c["text"]) for c in r.console()]
+    assert ("warning", "inside 1") in texts and not any("outside" in t for _, t in texts)
+
+
+def test_explicit_matplotlib_report_is_not_captured_again(store_root):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ringlog.store import Store
+
+    s = ringlog.Settings(flush_interval=0.05, handle_signals=False, console=False, tensorboard=False,
+                         system_metrics=False, git=False)
+    task = Task.init(project_name="cl", task_name="mpl", dir=store_root, settings=s)
+    lg = task.get_logger()
+    try:
+        plt.figure()
+        plt.plot([1, 2, 3], [3, 1, 2])
+        lg.report_matplotlib_figure("curve", "pyplot", figure=plt, iteration=0)  # the guide passes plt itself
+        plt.show()  # Agg: shows nothing; the capture must not add a "Figure N" copy
+        fig, ax = plt.subplots()
+        ax.imshow(np.eye(4))  # does not convert to plotly: a static picture, still in Plots
+        lg.report_matplotlib_figure("picture", "static", figure=fig, iteration=0)
+        lg.report_matplotlib_figure("as sample", "png", figure=fig, iteration=0, report_image=True)
+        plt.savefig(store_root.parent / "x.png")  # reported already and unchanged: no copy either
+    finally:
+        plt.close("all")
+        task.close()
+    r = Store(store_root).task(task.id)
+    assert sorted({p["title"] for p in r.plots()}) == ["curve", "picture"]
+    assert r.plots("curve")[0]["figure"]["data"][0]["y"] == [3, 1, 2]
+    img = r.plots("picture")[0]["figure"]["layout"]["images"][0]
+    assert img["source"].startswith("data:image/png;base64,")
+    assert [(m["title"], m["kind"]) for m in r.media()] == [("as sample", "image")]
