@@ -38,6 +38,11 @@ def register(core: "RunCore") -> None:
     with _lock:
         _open.append(core)
         if not _state["atexit"]:
+            # the store's writer imports ThreadPoolExecutor, whose module registers a threading exit
+            # hook on import: imported for the first time inside _at_exit (a short script that ends
+            # before the flusher opened the store) that raises and the task is never written
+            import concurrent.futures.thread  # noqa: F401  # deferred: needed once a run starts
+
             atexit.register(_at_exit)
             if hasattr(os, "register_at_fork"):
                 os.register_at_fork(after_in_child=_after_fork_in_child)
