@@ -95,6 +95,15 @@ def metric_id(name: str) -> str:
     return hashlib.md5(str(name).encode("utf-8")).hexdigest()
 
 
+def project_id(name: str) -> str:
+    """A project's id in widget queries (``project=<id>``): the MD5 hex digest of its full name.
+
+    Derived, never stored, so it is stable across restarts, machines and catalog rebuilds, and it
+    has ClearML's id shape (32 hex digits). Renaming a project (moving its tasks) changes its id.
+    """
+    return metric_id(name)
+
+
 def embed_code(type: str = "scalar", objects: Iterable[str] = (), *, metrics: Iterable[str] | str = (),
                variants: Iterable[str] | str = (), xaxis: str = "iter", light: bool = False,
                height: int = 400, **query: Any) -> str:

@@ -6,6 +6,11 @@ Raised when:
   the message names the parameter, the rule and what was given.
 * :class:`NotFoundError` -- an unknown task, series, media file or page (404).
 * :class:`ForbiddenError` -- a cross-site request tried to change something (403).
+* :class:`RefusedError` -- the request guard (``guard.py``) refused the request before any route
+  ran: :class:`MisdirectedError` (421, a Host this viewer does not serve),
+  :class:`UnauthorizedError` (401, no or a wrong token), :class:`CrossSiteError` (403, a write from
+  another site). Refusals answer JSON on every route (a script meets them, not a reader) and are
+  never cached.
 * :class:`TooLargeError` -- an upload is over its limit (413).
 * :class:`UnavailableError` -- an optional feature's dependency is missing (503).
 
@@ -47,6 +52,10 @@ class ViewerError(Exception):
 
     code = 500
     kind: str | None = None
+    #: answer JSON whatever the route (else JSON for the API, an HTML page for pages)
+    json_only = False
+    #: extra response headers
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str = "", *, kind: str | None = None):
         super().__init__(message)
@@ -75,6 +84,39 @@ class NotFoundError(ViewerError, LookupError):
 
 class ForbiddenError(ViewerError, PermissionError):
     """A request the viewer refuses to act on, e.g. a cross-site write (HTTP 403)."""
+
+    code = 403
+
+
+class RefusedError(ViewerError):
+    """The request guard refused the request (see ``guard.py``): JSON on every route, never cached."""
+
+    json_only = True
+    headers = {"Cache-Control": "no-store"}
+
+
+class MisdirectedError(RefusedError):
+    """The ``Host`` header names a host this viewer does not serve, e.g. after DNS rebinding (HTTP 421)."""
+
+    code = 421
+
+
+class UnauthorizedError(RefusedError, PermissionError):
+    """The viewer needs its token and the request has none, or a wrong one (HTTP 401).
+
+    ``json_only=False`` for a request that simply lacks the token: a reader who opened a page
+    without it gets a page saying how to get in."""
+
+    code = 401
+    headers = {"Cache-Control": "no-store", "WWW-Authenticate": 'Bearer realm="ringlog"'}
+
+    def __init__(self, message: str = "", *, json_only: bool = True):
+        super().__init__(message)
+        self.json_only = json_only
+
+
+class CrossSiteError(RefusedError, ForbiddenError):
+    """A state-changing (or costly) request came from another site (HTTP 403)."""
 
     code = 403
 
@@ -133,11 +175,13 @@ def redact(message: str) -> str:
     return message
 
 
-def error_response(code: int, message: str, **extra: Any) -> Response:
-    """JSON (for the API, media and widget data) or escaped HTML (for pages) carrying ``code`` and
-    ``message``; ``extra`` fields go into the JSON body. Server folders in ``message`` are redacted."""
+def error_response(code: int, message: str, *, as_json: bool = False, headers: dict[str, str] | None = None,
+                   **extra: Any) -> Response:
+    """JSON (for the API, media and widget data, or whenever ``as_json``) or escaped HTML (for
+    pages) carrying ``code`` and ``message``; ``extra`` fields go into the JSON body, ``headers``
+    onto the response. Server folders in ``message`` are redacted."""
     message = redact(message)
-    if _wants_json():
+    if as_json or _wants_json():
         resp = jsonify({"error": {"code": code, "message": message, **extra}})
     else:
         try:
@@ -147,13 +191,15 @@ def error_response(code: int, message: str, **extra: Any) -> Response:
             body = f"<!doctype html><title>{code}</title><p>{escape(message)}</p>"
         resp = Response(body, mimetype="text/html")
     resp.status_code = code
+    resp.headers.update(headers or {})
     return resp
 
 
 def response_for(e: BaseException) -> Response:
     """The HTTP answer to exception ``e`` (the mapping described in the module docstring)."""
     if isinstance(e, ViewerError):
-        return error_response(e.code, str(e), **({"kind": e.kind} if e.kind else {}))
+        return error_response(e.code, str(e), as_json=e.json_only, headers=e.headers,
+                              **({"kind": e.kind} if e.kind else {}))
     if isinstance(e, HTTPException):
         return error_response(e.code or 500, e.description or e.name)
     for cls, code, kind in STATUS_OF:

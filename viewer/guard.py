@@ -35,9 +35,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, Response, current_app, g, jsonify, redirect, request
+from flask import Flask, Response, current_app, g, redirect, request
 
-from .errors import error_response
+from .errors import CrossSiteError, MisdirectedError, UnauthorizedError
 
 #: host names allowed in ``Host`` by default (any port)
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -219,11 +219,12 @@ class Guard:
         return request.headers.get(TOKEN_HEADER)
 
     def check(self) -> Response | None:
-        """Run before every request: ``None`` to go on, or the refusal (or token redirect)."""
+        """Run before every request: ``None`` to go on, the token redirect, or raise the refusal
+        (:class:`~.errors.RefusedError`, answered by ``errors.py`` like every other error)."""
         host = request.headers.get("Host")
         if not host_allowed(host, self.allowed_hosts):
-            return _json_refusal(421, f"host {host!r} is not served here: this viewer answers "
-                                      f"{', '.join(sorted(self.allowed_hosts))} (add names with --allow-host)")
+            raise MisdirectedError(f"host {host!r} is not served here: this viewer answers "
+                                   f"{', '.join(sorted(self.allowed_hosts))} (add names with --allow-host)")
         header_auth = False
         signed = g.ringlog_signed_widget = self._signed_widget_request()
         if self.token is not None and not signed:
@@ -233,33 +234,25 @@ class Guard:
                 return self._exchange_url_token()
             elif (not self.token_matches(request.cookies.get(self.cookie_name))
                   and request.endpoint not in PUBLIC_ENDPOINTS):
-                resp = error_response(401, "this viewer needs its token: open the URL with ?token=... that "
-                                           "'ringlog view' printed, or send 'Authorization: Bearer <token>'")
-                resp.headers["WWW-Authenticate"] = 'Bearer realm="ringlog"'
-                return resp
+                raise UnauthorizedError("this viewer needs its token: open the URL with ?token=... that "
+                                        "'ringlog view' printed, or send 'Authorization: Bearer <token>'",
+                                        json_only=False)
         if (request.method in UNSAFE_METHODS or request.endpoint in COSTLY_GET_ENDPOINTS) and not header_auth:
             why = cross_site_refusal(request.headers, host, self.allowed_hosts)
             if why is not None:
-                return _json_refusal(403, why)
+                raise CrossSiteError(why)
         return None
 
     def _exchange_url_token(self) -> Response:
         """``?token=`` once: a valid one sets the cookie and redirects to the URL without it."""
         if not self.token_matches(request.args.get(TOKEN_PARAM)):
-            return _json_refusal(401, "the token in the URL is not this viewer's")
+            raise UnauthorizedError("the token in the URL is not this viewer's")
         rest = [(k, v) for k, v in request.args.items(multi=True) if k != TOKEN_PARAM]
         resp = redirect(request.path + ("?" + urlencode(rest) if rest else ""), code=303)
         resp.set_cookie(self.cookie_name, self.token, httponly=True, samesite="Strict", path="/",
                         secure=request.scheme == "https")
         resp.headers["Cache-Control"] = "no-store"
         return resp
-
-
-def _json_refusal(code: int, message: str) -> Response:
-    resp = jsonify({"error": {"code": code, "message": message}})
-    resp.status_code = code
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
 
 
 def current_guard() -> Guard:

@@ -10,7 +10,10 @@ so no report can run script in a reader's browser:
   other path); every kept iframe gets a fixed ``sandbox`` and ``loading="lazy"``;
 * no event handlers, no ``style`` except ``text-align`` (table alignment), links and images only
   with http(s)/mailto or relative URLs (``javascript:`` and ``data:`` are dropped);
-* task-list checkboxes are forced ``disabled``.
+* task-list checkboxes are forced ``disabled``;
+* images from another site (``![x](https://...)``) are replaced by a visible note with the link
+  (``rel="noopener noreferrer"``): the pages' CSP loads images from this viewer only, so they would
+  show broken, and loading them would tell that site who reads the report and when.
 
 Fenced code is highlighted with Pygments when it is installed (CSS classes only; the stylesheet
 is static/reports-pygments.css), otherwise shown as escaped text.
@@ -38,8 +41,12 @@ from pygments.util import ClassNotFound
 # through a signed query that the guard lets through for Origin: null (guard.py, security.py).
 IFRAME_SANDBOX = "allow-scripts allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
 _WIDGET_SRC = re.compile(r"^/widgets/(\?[^\s\"'<>\\]*)?$")
+# ClearML's text also spells the endpoint /widget/: embed it as /widgets/ (the route redirects too)
+_WIDGET_SPELLING = re.compile(r"^/widget/(?=\?|$)")
 # a full URL of a viewer on this machine (pasted from the address bar) is kept as the relative path
-_LOCAL_WIDGET = re.compile(r"^https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?(/widgets/.*)$", re.IGNORECASE)
+_LOCAL_WIDGET = re.compile(r"^https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?(/widgets?/.*)$", re.IGNORECASE)
+_IMG = re.compile(r"<img\b[^>]*>")
+_REMOTE_SRC = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)
 BLOCKED_FRAME_NOTE = ('<p class="rl-blocked"><em>An embedded frame was removed: reports embed only ringlog '
                       'widgets (src="/widgets/?…").</em></p>')
 
@@ -73,6 +80,7 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
         local = _LOCAL_WIDGET.match(value)
         if local:
             value = local.group(1)
+        value = _WIDGET_SPELLING.sub("/widgets/", value)
         return value if _WIDGET_SRC.match(value) else None
     if tag == "input" and attr == "type":
         return value if value == "checkbox" else None
@@ -127,7 +135,27 @@ def sanitize(fragment: str, *, lazy_frames: bool = True) -> str:
         cleaned = re.sub(r'(<iframe[^>]*\ssrc="/widgets/)(\?[^"]*)?"',
                          lambda m: m.group(1) + (m.group(2) + "&amp;" if m.group(2) else "?") + 'print=1"', cleaned)
     # an iframe whose src was refused would stay as an empty frame: say so instead
-    return re.sub(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", BLOCKED_FRAME_NOTE, cleaned, flags=re.DOTALL)
+    cleaned = re.sub(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", BLOCKED_FRAME_NOTE, cleaned, flags=re.DOTALL)
+    return _IMG.sub(_remote_image_note, cleaned)
+
+
+def _attr(tag: str, name: str) -> str | None:
+    m = re.search(r'\s' + name + r'="([^"]*)"', tag)
+    return html.unescape(m.group(1)) if m else None
+
+
+def _remote_image_note(m: re.Match) -> str:
+    """An image from another site, which the pages' CSP (``img-src 'self'``) would show broken, as a
+    visible note with the link instead. Every value is unescaped then escaped again: the sanitizer
+    leaves ``<`` as is inside attribute values, which is safe there but not in text."""
+    src = _attr(m.group(0), "src") or ""
+    if not _REMOTE_SRC.match(src):
+        return m.group(0)
+    alt = (_attr(m.group(0), "alt") or "").strip()
+    label = f"“{html.escape(alt)}” " if alt else ""
+    return (f'<span class="rl-blocked rl-remote-image">Image {label}not shown: reports load images from this viewer '
+            f'only (upload it instead). <a href="{html.escape(src, quote=True)}" rel="noopener noreferrer">'
+            f'{html.escape(src)}</a></span>')
 
 
 def render(markdown: str, *, lazy_frames: bool = True) -> str:

@@ -10,23 +10,22 @@ the rules (version check, publish lock, archive before delete) live there and ar
 HTTP codes in ``errors.py``: 404 unknown, 400 bad argument, 409 stale version, 423 published
 (locked), 403 delete of a non-archived report.
 
-Cross-site requests cannot change anything: a state-changing request whose ``Origin`` is another
-site, or that a browser labels ``Sec-Fetch-Site: cross-site``, is refused (the viewer has no login,
-so this is what stops a web page from posting to a local viewer).
+Cross-site requests cannot change anything: the app's request guard (``guard.py``) refuses every
+state-changing request from another site, here as everywhere (403).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, render_template, request, send_file, url_for
 
 from ringlog.store.reports import MAX_IMAGE_BYTES, ReportStore, ReportValueError
 
 from . import provider
-from .errors import ForbiddenError, TooLargeError, UnavailableError
+from .errors import TooLargeError, UnavailableError
 from .markdown import render
 from .reports_pdf import PdfUnavailableError, report_pdf
 from .security import ASSET_CSP, set_csp
@@ -40,17 +39,6 @@ _SUMMARY_FIELDS = ("id", "name", "project", "description", "tags", "status", "ar
 def report_store() -> ReportStore:
     """The app's ReportStore (``<root>/.reports``), from the provider."""
     return provider.current().reports
-
-
-@bp.before_request
-def _refuse_cross_site_writes():
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return None
-    site = request.headers.get("Sec-Fetch-Site")
-    origin = request.headers.get("Origin")
-    if site in ("cross-site", "same-site") or (origin and urlsplit(origin).netloc != request.host):
-        raise ForbiddenError(f"cross-site request refused: Origin {origin!r} is not this viewer ({request.host})")
-    return None
 
 
 def _body() -> dict[str, Any]:

@@ -3,7 +3,9 @@
 A widget names its tasks either explicitly (``objects=<id>``, repeatable, or ``id[]=a,b``) or by a
 dynamic query over the catalog, in the style of a ``tasks.get_all`` call:
 
-* ``project=<name>`` / ``project[]=a,b``; ``status[]=running,completed``; ``name=<pattern>``
+* ``project=<name or id>`` / ``project[]=a,b``, where a project's id is the MD5 hex digest of its
+  full name (:func:`ringlog.store.reports.project_id`, shown next to the name on the projects page
+  and in the report editor), the 32-hex-digit form ClearML's embed codes carry; ``status[]=running,completed``; ``name=<pattern>``
   (see :func:`name_matcher`: text with ``*``/``?``/``[...]`` wildcards and ``^``/``$`` anchors, never a
   regular expression, so no query can make the server backtrack);
 * ``tags[]=...``: the tag filter syntax. Plain tags are alternatives (OR); ``-tag`` excludes a tag.
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from ringlog.store import TaskNotFoundError, TaskReader
+from ringlog.store.reports import project_id
 
 from .errors import BadRequestError
 from .provider import Provider
@@ -101,8 +104,11 @@ def parse_query(args: Any) -> WidgetQuery:
     if wtype not in TYPES:
         raise BadRequestError("type", f"must be one of {', '.join(TYPES)}", wtype)
     obj_type = args.get("objectType") or "task"
+    if obj_type == "model":
+        raise BadRequestError("objectType", "cannot be 'model' yet: models are not stored yet; see the artifacts "
+                              "issue (embed a task's charts with objectType=task)", obj_type)
     if obj_type != "task":
-        raise BadRequestError("objectType", "must be 'task' (ringlog stores tasks only)", obj_type)
+        raise BadRequestError("objectType", "must be 'task' (or 'model', once models are stored)", obj_type)
     xaxis = args.get("xaxis") or "iter"
     if xaxis not in XAXES:
         raise BadRequestError("xaxis", f"must be one of {', '.join(XAXES)}", xaxis)
@@ -217,7 +223,7 @@ def select_tasks(provider: Provider, q: WidgetQuery, *, page_limit: int = MAX_PA
         rows = [r for r in rows if r["id"] in wanted]
     if q.projects:
         projects = set(q.projects)
-        rows = [r for r in rows if r.get("project") in projects]
+        rows = [r for r in rows if r.get("project") in projects or project_id(str(r.get("project"))) in projects]
     if q.statuses:
         statuses = set(q.statuses)
         rows = [r for r in rows if r.get("status") in statuses]

@@ -1,7 +1,8 @@
 """Embeddable widgets: ``/widgets/?type=...`` pages for report iframes, and their data route.
 
 ``GET /widgets/?<query>`` returns a small page (widget.html + static/widget.js) that draws the
-widget; ``GET /widgets/data?<same query>`` returns its JSON (see ``widget_data``). The query
+widget; ``GET /widgets/data?<same query>`` returns its JSON (see ``widget_data``); ``/widget/``
+redirects to ``/widgets/`` with the same query. The query
 syntax (types, ``objects``, ``metrics``/``variants``, ``xaxis``, ``light``, dynamic task selection
 with ``project``, ``tags[]``, ``order_by[]``, ``page_size``/``page``) is described in
 ``widget_query``. While any shown task is running the page polls again every few seconds (slower
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
 
 from . import provider
 from .errors import BadRequestError
@@ -80,6 +81,14 @@ def widget_page():
     resp = Response(render_template("widget.html", q=q, query=request.query_string.decode("latin-1"),
                                     sig=current_guard().sign_widget(request.args), data=data), mimetype="text/html")
     return set_csp(resp, widget_csp(q.type))
+
+
+@bp.get("/widget/")
+@bp.get("/widget")
+def widget_spelling():
+    """``/widget/`` (the spelling in ClearML's own text about embed codes) -> ``/widgets/``, query kept."""
+    qs = request.query_string.decode("latin-1")
+    return redirect("/widgets/" + ("?" + qs if qs else ""), code=301)
 
 
 @bp.get("/widgets/data")
