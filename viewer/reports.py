@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, render_template, request, send_file, url_for
 
-from ringlog.store.reports import MAX_IMAGE_BYTES, ReportStore, ReportValueError
+from ringlog.store.reports import MAX_IMAGE_BYTES, ReportStore, ReportValueError, project_id
 
 from . import provider
 from .errors import TooLargeError, UnavailableError
@@ -271,7 +271,9 @@ def report_page(report_id: str):
 @bp.get("/reports/<report_id>/edit")
 def report_editor(report_id: str):
     doc = report_store().get(report_id)
-    return render_template("reports_editor.html", report=doc, body=render(doc["markdown"]))
+    # the editor's embed helper: each task project's id, for ``project=<id>`` in widget queries
+    task_projects = [{"name": name, "id": project_id(name)} for name in provider.current().projects()]
+    return render_template("reports_editor.html", report=doc, body=render(doc["markdown"]), task_projects=task_projects)
 
 
 @bp.get("/reports/<report_id>/print")

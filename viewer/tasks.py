@@ -14,6 +14,7 @@ from typing import Any
 
 from ringlog.store import STATUSES as STORE_STATUSES
 from ringlog.store import TaskReader
+from ringlog.store.reports import project_id
 
 from .errors import BadRequestError
 from .provider import Provider
@@ -26,12 +27,12 @@ MAX_COLUMNS = 40
 
 
 def projects_impl(provider: Provider) -> dict:
-    """Every project with its task count and last update (from the catalog)."""
+    """Every project with its id (widget queries' ``project=<id>``), task count and last update (from the catalog)."""
     out = []
     for name in provider.projects():
         rows, total = provider.query_tasks(project=name, sort="updated", descending=True, offset=0, limit=1)
         updated = rows[0].get("updated") if rows else None
-        out.append({"name": name, "tasks": total, "updated": updated})
+        out.append({"name": name, "id": project_id(name), "tasks": total, "updated": updated})
     return {"projects": out}
 
 

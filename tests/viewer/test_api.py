@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 
@@ -24,8 +25,9 @@ def get_json(client, url, status=200):
 def test_projects_lists_each_project_with_its_task_count(client):
     data = get_json(client, "/api/projects")
     assert data["projects"] == [
-        {"name": "nlp", "tasks": 1, "updated": data["projects"][0]["updated"]},
-        {"name": "vision", "tasks": 2, "updated": data["projects"][1]["updated"]},
+        {"name": "nlp", "id": hashlib.md5(b"nlp").hexdigest(), "tasks": 1, "updated": data["projects"][0]["updated"]},
+        {"name": "vision", "id": hashlib.md5(b"vision").hexdigest(), "tasks": 2,
+         "updated": data["projects"][1]["updated"]},
     ]
 
 

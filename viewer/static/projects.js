@@ -1,4 +1,5 @@
-/* Projects page: every project with its task count and last update (/api/projects). */
+/* Projects page: every project with its id (what a widget query's project=<id> takes), task count and
+   last update (/api/projects). */
 import {RL} from "./common.js";
 
 (async function () {
@@ -12,7 +13,8 @@ import {RL} from "./common.js";
     }
     for (const p of data.projects) {
       tbody.appendChild(RL.el("tr", null, [
-        RL.el("td", null, RL.el("a", {href: "/projects/" + encodeURIComponent(p.name), text: p.name})),
+        RL.el("td", null, [RL.el("a", {href: "/projects/" + encodeURIComponent(p.name), text: p.name}), " ",
+          RL.el("code", {class: "muted project-id", title: "project id, for widget queries (project=<id>)", text: p.id})]),
         RL.el("td", {text: String(p.tasks)}),
         RL.el("td", {text: RL.fmtTime(p.updated)}),
       ]));
