@@ -20,6 +20,9 @@ report. Only an *archived* report can be deleted (:class:`ReportNotArchivedError
 
 Costs: every call reads one small JSON file; :meth:`ReportStore.list` reads every report's
 document (a few KB each), which is fine up to thousands of reports.
+
+This file is over 400 lines: most of it is :class:`ReportStore`, whose every change goes through one
+lock-check-version-write step (``_change``); splitting the class would spread that protocol.
 """
 
 from __future__ import annotations
