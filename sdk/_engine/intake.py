@@ -265,23 +265,35 @@ class Intake:
         self.warn_once("finished", f"{what}: run {self.run_id} was finished; the value was not logged")
 
     # --- summaries of what went in ------------------------------------------------------------
-    def summaries(self, how: Callable[[str], str], staged: bool = True) -> dict:
-        """W&B-style default summary of every ``key`` (title == series): ``how(key)`` is its
-        aggregate (last/min/max/mean). Cost: O(keys), plus O(points not yet flushed) for
-        min/max/mean keys when ``staged``."""
-        st = self.staging
+    def summaries(self, how: Callable[[str], Optional[tuple]], staged: bool = True) -> dict:
+        """W&B-style default summary of every ``key`` (title == series). ``how(key)`` is
+        :meth:`RunState.summary_how`: None -> the last value; else ``{name: aggregate}`` for its
+        (name, aggregate) pairs, as W&B's handler keeps ``summary="max"`` as ``{"max": v}``
+        (wandb/sdk/internal/handler.py, ``_update_summary_metrics``); () -> no key ("none").
+        Cost: O(keys), plus O(points not yet flushed) per min/max/mean key when ``staged``."""
         out = {}
-        for buf in list(st.bufs):
+        for buf in list(self.staging.bufs):
             if buf.title == buf.series:
-                value = st.summary(buf, how(buf.title), staged)
+                value = self._summary_of(buf, how(buf.title), staged)
                 if value is not None:
                     out[buf.title] = value
         return out
 
-    def summary(self, key: str, how: str, staged: bool = True) -> Optional[float]:
-        """One key of :meth:`summaries` (None if it has no point)."""
+    def summary(self, key: str, how: Optional[tuple], staged: bool = True) -> Any:
+        """One key of :meth:`summaries` (None if it has no point or no summary)."""
         buf = self.staging.by_key.get((key, key))
-        return None if buf is None else self.staging.summary(buf, how, staged)
+        return None if buf is None else self._summary_of(buf, how, staged)
+
+    def _summary_of(self, buf: Any, how: Optional[tuple], staged: bool) -> Any:
+        st = self.staging
+        if how is None:
+            return st.summary(buf, "last", staged)
+        out = {}
+        for name, agg in how:
+            v = st.summary(buf, agg, staged)
+            if v is not None:
+                out[name] = v
+        return out or None
 
     # --- the end -------------------------------------------------------------------------------
     def close(self) -> None:

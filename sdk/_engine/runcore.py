@@ -131,23 +131,23 @@ class RunCore:
 
     # --- summaries (the intake's running figures, overridden by what the user set) --------------
     def summary_values(self, staged: bool = True) -> dict:
-        """W&B-style summary: user-set values, else each key's last (or min/max/mean) value.
+        """W&B-style summary: each key's last value (or its define_metric ``{"max": v}``-style dict),
+        logged strings, keys of nested dicts nested again, and the values the user set (they win).
 
         Cost: O(keys), plus O(points not yet flushed) for min/max/mean keys.
         """
-        out = self.intake.summaries(self.state.summary_how, staged)
-        out.update(self.state.user_summary())
-        return out
+        return self.state.shape_summary(self.intake.summaries(self.state.summary_how, staged))
 
     def summary_value(self, key: str, staged: bool = True) -> Any:
-        """One key of :meth:`summary_values` (KeyError if it has none)."""
+        """One key of :meth:`summary_values` (KeyError if it has none); O(1) for a plain logged key."""
         state = self.state
         if state.has_summary(key):
             return state.summary_get(key)
-        value = self.intake.summary(key, state.summary_how(key), staged)
-        if value is None:
-            raise KeyError(key)
-        return value
+        if not state.has_shaped(key):
+            value = self.intake.summary(key, state.summary_how(key), staged)
+            if value is not None:
+                return value
+        return self.summary_values(staged)[key]
 
     # --- what the flusher asks -----------------------------------------------------------------
     @property

@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Optional
 
 from .values import jsonable
 
@@ -29,6 +29,8 @@ class RunState:
         self._summary: dict = {}
         self._metrics: dict[str, dict] = {}
         self._extra: dict = {}
+        self._nested: dict[str, tuple] = {}  # "train.loss" -> ("train", "loss"): logged as a nested dict
+        self._logged: dict = {}  # key -> the last str logged under it (W&B keeps it in the summary)
         self._dirty = False
 
     @property
@@ -128,15 +130,64 @@ class RunState:
             self._metrics[name] = dict(spec)
             self._dirty = True
 
-    def summary_how(self, key: str) -> str:
-        """``key``'s aggregate from ``define_metric`` (exact name first, then globs), else "last"."""
+    def metric_spec(self, key: str) -> dict:
+        """``key``'s ``define_metric`` spec: its exact name first, then the first glob that matches
+        (W&B's handler matches a glob when the key is logged, so a glob applies to keys logged after
+        it; keys starting with "_" are W&B's own and match no glob). ``{}`` when none."""
         spec = self._metrics.get(key)
-        if spec is None:
+        if spec is None and not key.startswith("_"):
             for pattern, s in list(self._metrics.items()):
                 if any(c in pattern for c in "*?[") and fnmatch.fnmatchcase(key, pattern):
-                    spec = s
-                    break
-        return (spec or {}).get("summary") or "last"
+                    return s
+        return spec or {}
+
+    def summary_how(self, key: str) -> Optional[tuple]:
+        """How ``key`` appears in the summary: None -> its last value as is (W&B's default "copy");
+        else a tuple of (summary name, aggregate) pairs, e.g. (("max", "max"),) for ``summary="max"``,
+        (("best", "min"),) for ``"best"`` without ``goal="maximize"``, () for ``"none"`` (no key)."""
+        return summary_kinds(self.metric_spec(key))
+
+    def has_step_sync(self) -> bool:
+        """Some metric was defined with a ``step_metric`` to sync (the W&B row takes the checked path)."""
+        return any(s.get("step_metric") and s.get("step_sync", True) for s in list(self._metrics.values()))
+
+    def set_nested(self, key: str, path: tuple) -> None:
+        """``key`` ("train.loss") came from a nested dict: the summary nests it under ``path``."""
+        if self._nested.get(key) != path:
+            with self._lock:
+                self._nested[key] = tuple(path)
+                self._dirty = True
+
+    def set_logged(self, key: str, value: Any) -> None:
+        """The last non-numeric value logged under ``key`` (a str): part of the default summary."""
+        with self._lock:
+            self._logged[key] = value
+            self._dirty = True
+
+    def has_shaped(self, key: str) -> bool:
+        """Some summary key is built by :meth:`shape_summary` (a nested or logged-str key may be ``key``)."""
+        return key in self._logged or key in self._nested or any(p[0] == key for p in list(self._nested.values()))
+
+    def shape_summary(self, flat: dict) -> dict:
+        """The summary as W&B keeps it: logged strings added, then keys that came from nested dicts
+        nested again ({"train.loss": v} -> {"train": {"loss": v}}), then the values the user set (they win)."""
+        with self._lock:
+            out = dict(self._logged)
+            out.update(flat)
+            nested = dict(self._nested)
+            user = dict(self._summary)
+        for key, path in nested.items():
+            if key in out:
+                node = out
+                value = out.pop(key)
+                for part in path[:-1]:
+                    child = node.get(part)
+                    if not isinstance(child, dict):
+                        child = node[part] = {}
+                    node = child
+                node[path[-1]] = value
+        out.update(user)
+        return out
 
     # --- extra metadata and the flusher's view ------------------------------------------------
     def set_meta(self, **fields: Any) -> None:
@@ -159,3 +210,21 @@ class RunState:
             out["metrics"] = jsonable(self._metrics)
             out["flavour"] = self._kind
         return out
+
+
+#: ``define_metric(summary=...)`` names W&B accepts (wandb/sdk/wandb_metric.py, handler.py)
+SUMMARY_NAMES = ("min", "max", "mean", "first", "last", "best", "copy", "none")
+
+
+def summary_kinds(spec: dict) -> Optional[tuple]:
+    """:meth:`RunState.summary_how` of one spec (its ``summary`` is a "min,max"-style string)."""
+    text = spec.get("summary")
+    if not text:
+        return None
+    names = [s.strip() for s in str(text).split(",") if s.strip()]
+    if "none" in names:
+        return ()
+    if "copy" in names:
+        return None
+    goal_max = spec.get("goal") in ("maximize", "max")
+    return tuple((n, ("max" if goal_max else "min") if n == "best" else n) for n in names)

@@ -45,7 +45,9 @@ class Settings:
     wall times (the time resolution kept; see :mod:`ringlog._engine.staging`).
     ``upload_timeout``: the longest a media call waits for room in the queue of samples going to a
     remote destination; after it the sample is dropped with one warning (a hung remote never hangs
-    the training loop).
+    the training loop). ``wandb_media_history``: samples kept per media key logged through
+    ``ringlog.log`` (times the list length for a list of media); None keeps every step, as W&B does
+    (ClearML's ``Logger`` keeps its own last 100 per title/series).
     """
 
     dir: Optional[str] = None
@@ -65,6 +67,7 @@ class Settings:
     system_interval: float = 2.0
     git: bool = True
     upload_timeout: float = 30.0
+    wandb_media_history: Optional[int] = None
     _root: Optional[Path] = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -78,6 +81,9 @@ class Settings:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1024:
                 raise value_error(name, "must be an int >= 1024 (points)", v)
+        h = self.wandb_media_history
+        if h is not None and (isinstance(h, bool) or not isinstance(h, int) or h < 1):
+            raise value_error("wandb_media_history", "must be None (keep every step) or an int >= 1", h)
         if self.dir is not None and not isinstance(self.dir, (str, os.PathLike)):
             raise type_error("dir", "must be a str or os.PathLike folder", self.dir)
 

@@ -6,9 +6,10 @@ objects, the ClearML reporting and the captures share one implementation of each
 
 Conventions are parameters, not copies:
 
-* ``floats`` (how float pixels become uint8): ``"auto"`` is W&B's rule: NaN/Inf -> 0; if any value
-  is negative the array is min-max scaled to [0, 1]; if the maximum is <= 1 values are multiplied
-  by 255; then clipped to 0..255 and *rounded*. ``"unit"`` is TensorBoard's: values are taken in
+* ``floats`` (how float pixels become uint8): ``"wandb"`` is W&B's ``Image`` rule
+  (wandb/sdk/data_types/image.py, ``to_uint8``): NaN/Inf -> 0; if any value is negative the array
+  is min-max scaled to [0, 1]; if the maximum is <= 1 values are multiplied by 255; then clipped to
+  0..255 and *truncated* (0.5 -> 127). ``"auto"`` is the same scaling, *rounded* (0.5 -> 128). ``"unit"`` is TensorBoard's: values are taken in
   [0, 1], multiplied by 255 (NaN -> 0, +Inf -> 255), clipped and *truncated*. Integers are clipped
   to 0..255 and bools become 0/255 under both.
 * ``dataformats`` (channel order): an explicit layout such as ``"HW"``, ``"HWC"``, ``"CHW"`` (and
@@ -34,7 +35,7 @@ from ..errors import type_error, value_error
 
 DEFAULT_BINS = 64
 NUMPY_BIN_RULES = ("auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt")
-FLOAT_RULES = ("auto", "unit")
+FLOAT_RULES = ("auto", "unit", "wandb")
 IMAGE_FORMATS = ("png", "jpg", "jpeg", "gif", "webp", "bmp")
 
 
@@ -87,7 +88,7 @@ def to_uint8(arr: np.ndarray, argument: str = "data", *, floats: str = "auto") -
             a = (a - a.min()) / span if span > 0 else np.zeros_like(a)
         if a.size and a.max() <= 1.0:
             a = a * 255.0
-        return np.clip(np.rint(a), 0, 255).astype(np.uint8)
+        return np.clip(a if floats == "wandb" else np.rint(a), 0, 255).astype(np.uint8)
     if arr.dtype.kind in "iu":
         return np.clip(arr, 0, 255).astype(np.uint8)
     raise type_error(argument, "must hold numbers (bool, int or float pixels)", f"array of dtype {arr.dtype}")
@@ -130,9 +131,9 @@ def tile(batch: np.ndarray, ncols: int = 8, pad: int = 0) -> np.ndarray:
     return out
 
 
-def image_pixels(arr: np.ndarray, argument: str = "data_or_path") -> np.ndarray:
+def image_pixels(arr: np.ndarray, argument: str = "data_or_path", *, floats: str = "wandb") -> np.ndarray:
     """W&B's image rule: a numeric array -> uint8 (H, W) or (H, W, 3|4). A 4-D batch (N, C, H, W) or
-    (N, H, W, C) becomes a grid (8 per row, pad 2); channels-first is guessed; floats by "auto"."""
+    (N, H, W, C) becomes a grid (8 per row, pad 2); channels-first is guessed; floats by ``floats``."""
     if arr.dtype.kind not in "biuf":
         raise type_error(argument, "must hold numbers (bool, int or float pixels)", f"array of dtype {arr.dtype}")
     if arr.ndim == 4 and min(arr.shape) > 0:
@@ -145,7 +146,7 @@ def image_pixels(arr: np.ndarray, argument: str = "data_or_path") -> np.ndarray:
                           f"array of shape {arr.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise value_error(argument, "must not be empty", f"array of shape {arr.shape}")
-    return np.ascontiguousarray(to_uint8(arr, argument))
+    return np.ascontiguousarray(to_uint8(arr, argument, floats=floats))
 
 
 def tensor_pixels(data: Any, dataformats: str = "CHW", argument: str = "img_tensor") -> np.ndarray:

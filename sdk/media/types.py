@@ -15,7 +15,8 @@ Conversion rules (as W&B documents them):
   whose *first* dimension is 1/3/4 and last is not (channels-first, as torch) is transposed; a 4-D
   batch (N, C, H, W) or (N, H, W, C) is tiled into a grid of up to 8 per row (as W&B does). Floats:
   if any value is negative the array is min-max scaled to [0, 1]; if the maximum is <= 1 values are
-  multiplied by 255; then everything is clipped to 0..255 and rounded to uint8 (NaN -> 0).
+  multiplied by 255; then everything is clipped to 0..255 and truncated to uint8 as W&B does
+  (0.5 -> 127; NaN -> 0; convert's ``floats="wandb"``).
   Torch tensors are read through ``.detach().cpu().numpy()`` without importing torch.
   PIL images are saved as PNG; file paths are copied as they are (extension must be an image type).
 * Audio: 1-D (mono) or 2-D (samples, channels) numpy, float in [-1, 1] (clipped) or int16; written
@@ -246,21 +247,37 @@ class Html(Media):
 # --- ringlog.log({...}) ------------------------------------------------------------------------------
 MEDIA_TYPES = (Image, Audio, Video, Html)
 
+#: "every step": W&B keeps all media of a key; the store wants a positive int
+KEEP_ALL = 1 << 62
+
+
+def media_history(sink: "RunSink") -> int:
+    """Samples kept per key for ``ringlog.log`` media (``settings.wandb_media_history``; None: all)."""
+    n = sink.settings.wandb_media_history
+    return KEEP_ALL if n is None else n
+
+
+def _is_dataframe(value: Any) -> bool:
+    return type(value).__name__ == "DataFrame" and hasattr(value, "columns") and hasattr(value, "itertuples")
+
 
 def log_value(sink: "RunSink", key: str, value: Any, step: int) -> None:
     """Log one non-numeric ``ringlog.log`` value under ``key`` at ``step`` (title = series = key).
 
-    Media (or a list of one media type) become samples: W&B keeps every step, so the default history
-    is 100 steps' worth (100 x the list length) per key. Histograms, tables, plotly figures,
-    ``ringlog.plot`` charts and matplotlib figures become plot records (matplotlib figures that do
-    not convert become PNG samples). Numeric arrays/lists become a Histogram (as W&B does); a str
-    goes to the console log as "key: text". Anything else is bad input.
+    Media (or a list of one media type) become samples; W&B keeps every step of every media key, and
+    so does this unless ``settings.wandb_media_history`` bounds it (samples per key, times the list
+    length). Histograms, tables (a pandas DataFrame becomes a Table, as W&B's ``val_to_json`` does),
+    plotly figures, ``ringlog.plot`` charts and matplotlib figures become plot records (matplotlib
+    figures that do not convert become PNG samples). Numeric arrays/lists become a Histogram (as
+    W&B does); a str becomes a one-cell table record per step (its history; the W&B run keeps it in
+    the summary too). Anything else is bad input.
     """
     argument = f"data[{key!r}]"
     if getattr(value, "_invalid", None) is not None:
         return  # its constructor already reported the bad input (lenient mode): nothing to write
+    keep = media_history(sink)
     if isinstance(value, MEDIA_TYPES):
-        writer.write_samples(sink, key, key, step, [value], DEFAULT_HISTORY)
+        writer.write_samples(sink, key, key, step, [value], keep)
         return
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, MEDIA_TYPES) for v in value):
         kinds = {type(v) for v in value}
@@ -268,16 +285,18 @@ def log_value(sink: "RunSink", key: str, value: Any, step: int) -> None:
             raise type_error(argument, "a list of media must hold one type", [t.__name__ for t in kinds])
         items = [v for v in value if v._invalid is None]
         if items:
-            writer.write_samples(sink, key, key, step, items, DEFAULT_HISTORY * len(value))
+            writer.write_samples(sink, key, key, step, items, keep * len(value))
         return
     if isinstance(value, str):
-        sink.console_write("log", f"{key}: {value}", "info")
+        writer.write_plot(sink, key, key, step, *Table(columns=[key], data=[[value]]).record(key))
         return
+    if _is_dataframe(value):
+        value = Table(dataframe=value)
     if isinstance(value, (Histogram, Table)):
         writer.write_plot(sink, key, key, step, *value.record(key))
         return
     if figures.is_matplotlib_figure(value):  # plotly when it converts faithfully, else a PNG sample
-        writer.write_figure(sink, key, key, step, figures.figure_payload(value), DEFAULT_HISTORY)
+        writer.write_figure(sink, key, key, step, figures.figure_payload(value), keep)
         return
     if figures.is_plotly(value):
         writer.write_plot(sink, key, key, step, figures.plotly_dict(value, argument))

@@ -4,8 +4,12 @@ Step rules (W&B's): every ``log`` call is a new step unless ``step`` is given;
 ``commit=False`` (legacy ``complete=False``) accumulates into the current step;
 an explicit ``step`` accumulates until a later step arrives (or ``commit=True``);
 a step lower than the current one is reported once and its data dropped.
-A key ``k`` is stored as title ``k``, series ``k``; nested dicts become
-``"outer/inner"`` keys. Non-numeric values go to ``ringlog.media.types.log_value``.
+A key ``k`` is stored as title ``k``, series ``k``; nested dicts become ``"outer.inner"`` keys
+and stay nested in the summary, as W&B keys them (wandb/sdk/internal/handler.py joins the key
+path with "." and keeps the summary dict nested); ``/`` stays the viewer's section separator.
+A str is kept in the history (a one-cell table record per step) and in the summary. Other
+non-numeric values go to ``ringlog.media.types.log_value``. Keys set in ``run.history.row`` go
+in with the next ``log`` call (the legacy history API).
 
 Cost: ``log({k: v, ...})`` with only numbers and no ``step``/``commit`` is one
 dict lookup and two C appends per key (:meth:`ringlog._engine.intake.Intake.put_row`); anything
@@ -15,11 +19,12 @@ else takes the checked path.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from .._engine import context
 from .._engine.intake import MISSING
 from .._engine.runcore import RunCore
+from .._engine.runstate import SUMMARY_NAMES
 from .._engine.values import as_number, as_step
 from ..errors import type_error, value_error
 from ..media.types import log_value
@@ -45,6 +50,7 @@ class Run:
         self._put_row = core.intake.put_row  # the fast path: None when the whole row went in
         self._step = 0
         self._pending: Optional[dict] = None
+        self._sync = False  # a metric has a step_metric to sync: rows take the checked path
         self.config = Config(core)
         self.summary = Summary(core)
         self.history = History(self)
@@ -94,7 +100,9 @@ class Run:
     def log(self, data: Any = None, step: Any = None, commit: Optional[bool] = None, sync: Any = None,
             complete: Optional[bool] = None) -> None:
         """Log a dict of metrics for one step (see the module docstring for the rules)."""
-        if step is None and commit is None and complete is None and self._pending is None:
+        if self.history.row:  # the legacy row is saved by the next log call (W&B's history.add(row))
+            data = _merged(self.history, data)
+        if step is None and commit is None and complete is None and self._pending is None and not self._sync:
             st = self._step
             stop = self._put_row(data, st)
             if stop is not None:
@@ -168,10 +176,26 @@ class Run:
         """Write the accumulated row at the current step."""
         row, self._pending = self._pending, None
         if row:
+            if self._sync:
+                self._step_sync(row)
             for k, v in row.items():
                 self._put(k, v, self._step)
 
-    def _put(self, key: Any, value: Any, step: int) -> None:
+    def _step_sync(self, row: dict) -> None:
+        """W&B's step sync: a row that logs a metric whose ``step_metric`` it lacks gets that step
+        metric's last logged value (wandb/sdk/internal/handler.py, ``_history_update_leaf``)."""
+        core = self._core
+        keys = set(_flat_keys(row))
+        for k in list(keys):
+            spec = core.state.metric_spec(k)
+            sm = spec.get("step_metric")
+            if sm and spec.get("step_sync", True) and sm not in keys:
+                last = core.intake.summary(sm, None)
+                if last is not None:
+                    row[sm] = last
+                    keys.add(sm)
+
+    def _put(self, key: Any, value: Any, step: int, path: tuple = ()) -> None:
         core = self._core
         if not isinstance(key, str):
             core.bad_input("data", str(type_error("data", "keys must be str", key)), kind="type")
@@ -181,13 +205,22 @@ class Run:
             return
         x = value if type(value) is float else as_number(value)
         if x is not None:
+            if path:
+                core.state.set_nested(key, path)
             core.intake.checked(key, key, x, step, title_arg="data key", series_arg="data key",
                                 value_arg=f"data[{key!r}]", step_arg="step")
             return
         if isinstance(value, Mapping) and not isinstance(value.get("data"), list):  # a plotly dict is media
             for k2, v2 in value.items():
-                self._put(f"{key}/{k2}", v2, step)
+                if isinstance(k2, str):
+                    self._put(f"{key}.{k2}", v2, step, (path or (key,)) + (k2,))
+                else:
+                    self._put(k2, v2, step)  # reported as a bad key there
             return
+        if path:
+            core.state.set_nested(key, path)
+        if isinstance(value, str):
+            core.state.set_logged(key, value)
         try:
             log_value(core, key, value, step)
         except Exception as exc:
@@ -197,12 +230,22 @@ class Run:
                            key="media:" + type(value).__name__)
 
     # --- metrics, summary, config -----------------------------------------------
-    def define_metric(self, name: str, step_metric: Optional[str] = None, summary: Optional[str] = None,
-                      goal: Optional[str] = None, hidden: Optional[bool] = None, **_ignored: Any) -> dict:
-        """Declare how a metric is summarised (min/max/mean/last) and which metric is its x axis.
+    def define_metric(self, name: str, step_metric: Optional[str] = None, step_sync: Optional[bool] = None,
+                      hidden: Optional[bool] = None, summary: Optional[str] = None, goal: Optional[str] = None,
+                      overwrite: Optional[bool] = None, **_ignored: Any) -> dict:
+        """Declare how a metric is summarised and which metric is its x axis (W&B's rules,
+        wandb/sdk/wandb_run.py ``define_metric`` and wandb/sdk/internal/handler.py):
 
-        ``name`` may be a glob (``"val/*"``). Stored in the task metadata
-        (``metrics``) so the viewer can plot ``name`` against ``step_metric``.
+        * ``summary``: "min", "max", "mean", "first", "last", "best" (with ``goal`` "minimize" - the
+          default - or "maximize"), several joined by "," ("min,max"), "copy" (the last value as
+          is, the default) or "none" (no summary key). The summary then holds ``{"max": v}``
+          (``{"min": v, "max": w}``, ``{"best": v}``, ...) for the key instead of its last value.
+        * ``step_metric``: the key's x axis; with ``step_sync`` (default True) a row that logs the
+          key without its step metric gets the step metric's last logged value.
+        * ``hidden=True``: kept out of the automatic charts (stored in the metadata).
+
+        ``name`` may be a glob (``"val/*"``): it applies to the keys logged after it. Stored in the
+        task metadata (``metrics``).
         """
         core = self._core
         if not isinstance(name, str) or not name:
@@ -215,22 +258,26 @@ class Run:
                                kind="type")
                 return {}
             spec["step_metric"] = step_metric
+            if step_sync is not None:
+                spec["step_sync"] = bool(step_sync)
+        if goal is not None and goal not in ("minimize", "maximize", "min", "max"):
+            core.bad_input("goal", str(value_error("goal", "must be 'minimize' or 'maximize'", goal)))
+            return {}
         if summary is not None:
             kinds = [s.strip() for s in str(summary).split(",") if s.strip()]
-            bad = [s for s in kinds if s not in ("min", "max", "mean", "last", "best", "none")]
+            bad = [s for s in kinds if s not in SUMMARY_NAMES]
             if bad or not kinds:
-                core.bad_input("summary", str(value_error("summary", "must be one of min, max, mean, last",
-                                                          summary)))
+                core.bad_input("summary", str(value_error(
+                    "summary", f"must be one of {', '.join(SUMMARY_NAMES)} (or several joined by ',')", summary)))
                 return {}
-            first = kinds[0]
-            if first == "best":
-                first = "max" if goal in ("maximize", "max") else "min"
-            spec["summary"] = None if first == "none" else first
+            spec["summary"] = ",".join(kinds)
         if goal is not None:
             spec["goal"] = goal
         if hidden is not None:
             spec["hidden"] = bool(hidden)
         core.state.define_metric(name, spec)
+        if spec.get("step_metric") and spec.get("step_sync", True):
+            self._sync = True
         return dict(spec, name=name)
 
     # --- end --------------------------------------------------------------------
@@ -267,3 +314,23 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<ringlog.Run {self.id} {self.project}/{self.name} step={self._step}>"
+
+
+def _merged(history: Any, data: Any) -> Any:
+    """``history.row`` with ``data`` over it (``history.row`` starts empty again)."""
+    row, history.row = history.row, {}
+    if isinstance(data, Mapping):
+        row.update(data)
+        return row
+    return data if data is not None else row
+
+
+def _flat_keys(row: Mapping, prefix: str = "") -> Iterator[str]:
+    """The keys a row stores: nested dicts as "outer.inner"."""
+    for k, v in row.items():
+        if isinstance(k, str):
+            key = prefix + k
+            if isinstance(v, Mapping) and not isinstance(v.get("data"), list):
+                yield from _flat_keys(v, key + ".")
+            else:
+                yield key

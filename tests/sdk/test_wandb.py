@@ -94,13 +94,14 @@ def test_define_metric_summaries_globs_and_step_metric_in_metadata(store_root, f
     ringlog.define_metric("lr", summary="last")
     for epoch, (vl, va, tl) in enumerate([(0.9, 0.5, 1.0), (0.4, 0.8, 2.0), (0.6, 0.7, 3.0)]):
         run.log({"epoch": epoch, "val/loss": vl, "val/acc": va, "train/loss": tl, "lr": 0.1 / (epoch + 1)})
-    assert run.summary["val/loss"] == 0.4
-    assert run.summary["val/acc"] == 0.8
-    assert run.summary["train/loss"] == pytest.approx(2.0)
-    assert run.summary["lr"] == pytest.approx(0.1 / 3)
+    # W&B keeps a define_metric summary as {"<aggregate>": value} (wandb/sdk/internal/handler.py)
+    assert run.summary["val/loss"] == {"min": 0.4}
+    assert run.summary["val/acc"] == {"max": 0.8}
+    assert run.summary["train/loss"] == {"mean": pytest.approx(2.0)}
+    assert run.summary["lr"] == {"last": pytest.approx(0.1 / 3)}
     run.finish()
     meta = info(store_root, run.id)
-    assert meta["summary"]["val/loss"] == 0.4 and meta["summary"]["train/loss"] == pytest.approx(2.0)
+    assert meta["summary"]["val/loss"] == {"min": 0.4} and meta["summary"]["train/loss"] == {"mean": pytest.approx(2.0)}
     assert meta["metrics"]["val/acc"] == {"step_metric": "epoch", "summary": "max"}
     assert meta["metrics"]["train/*"]["summary"] == "mean"
 
@@ -175,8 +176,8 @@ def test_numpy_scalars_bools_nested_dicts_and_nonfinite(store_root, fast):
     assert read(store_root, run.id, "i64")[1] == [3.0]
     assert read(store_root, run.id, "zero_d")[1] == [2.5]
     assert read(store_root, run.id, "flag")[1] == [1.0]
-    assert read(store_root, run.id, "nested/a")[1] == [1.0]
-    assert read(store_root, run.id, "nested/b/c")[1] == [2.0]
+    assert read(store_root, run.id, "nested.a")[1] == [1.0]  # W&B's key for a nested dict
+    assert read(store_root, run.id, "nested.b.c")[1] == [2.0]
     assert np.isnan(read(store_root, run.id, "nan")[1][0])
     assert read(store_root, run.id, "inf")[1] == [float("inf")]
 
@@ -248,7 +249,7 @@ def test_summary_mapping_behaviour_and_unflushed_last_values(store_root, fast):
     for i in range(1000):
         run.log({"loss": 1000.0 - i, "acc": float(i % 7)})
     assert run.summary["loss"] == 1.0  # still staged: read without waiting for a flush
-    assert run.summary["acc"] == 6.0
+    assert run.summary["acc"] == {"max": 6.0}
     assert "loss" in run.summary and "nope" not in run.summary
     assert run.summary.get("nope", 3) == 3
     with pytest.raises(KeyError):
@@ -268,3 +269,80 @@ def test_init_rejects_unknown_capture_switches(store_root, fast, capture):
     assert msg.startswith("capture:") and "console" in msg and "system_interval" in msg
     assert repr(next(iter(capture))) in msg  # what was given
     assert ringlog.run is None  # nothing was started
+
+
+# --- issue 15: W&B fidelity ------------------------------------------------------------------------
+def test_define_metric_summary_forms_best_goal_min_max_none_and_later_glob_keys(store_root, fast):
+    # shapes as wandb/sdk/internal/handler.py (_update_summary_metrics) writes them
+    run = ringlog.init(project="p", dir=store_root, settings=fast)
+    run.define_metric("acc", summary="best", goal="maximize")
+    run.define_metric("loss", summary="best")  # no goal: minimize
+    run.define_metric("lr", summary="min,max")
+    run.define_metric("noise", summary="none")
+    run.define_metric("val/*", summary="max")
+    for v in (0.5, 0.9, 0.7):
+        run.log({"acc": v, "loss": 1 - v, "lr": v / 10, "noise": v, "val/f1": v, "val/new": v * 2})
+    s = run.summary.as_dict()
+    assert s["acc"] == {"best": 0.9} and s["loss"] == {"best": pytest.approx(0.1)}
+    assert s["lr"] == {"min": 0.05, "max": 0.09}
+    assert "noise" not in s and "noise" not in run.summary
+    assert s["val/f1"] == {"max": 0.9} and s["val/new"] == {"max": 1.8}  # keys the glob met later
+    run.finish()
+    assert info(store_root, run.id)["summary"]["lr"] == {"min": 0.05, "max": 0.09}
+
+
+def test_step_metric_sync_and_hidden(store_root, fast):
+    run = ringlog.init(project="p", dir=store_root, settings=fast)
+    run.define_metric("epoch", hidden=True)
+    run.define_metric("val/acc", step_metric="epoch")
+    run.log({"epoch": 1, "train/loss": 1.0})
+    run.log({"val/acc": 0.5})  # no epoch in the row: W&B copies the last epoch in
+    run.log({"epoch": 2})
+    run.log({"val/acc": 0.7, "epoch": 2})
+    run.log({"val/acc": 0.8})
+    run.finish()
+    assert read(store_root, run.id, "epoch") == ([0, 1, 2, 3, 4], [1.0, 1.0, 2.0, 2.0, 2.0])
+    meta = info(store_root, run.id)["metrics"]
+    assert meta["epoch"] == {"hidden": True} and meta["val/acc"] == {"step_metric": "epoch"}
+
+
+def test_nested_dicts_are_dot_keys_with_a_nested_summary(store_root, fast):
+    run = ringlog.init(project="p", dir=store_root, settings=fast)
+    run.log({"train": {"loss": 0.5, "opt": {"lr": 0.1}}, "val/acc": 0.3})
+    run.log({"train": {"loss": 0.25, "opt": {"lr": 0.05}}, "val/acc": 0.4})
+    assert run.summary["train"] == {"loss": 0.25, "opt": {"lr": 0.05}}
+    assert run.summary["val/acc"] == 0.4  # "/" is part of the key (a viewer section), not nesting
+    run.finish()
+    assert read(store_root, run.id, "train.loss") == ([0, 1], [0.5, 0.25])
+    assert read(store_root, run.id, "train.opt.lr")[1] == [0.1, 0.05]
+    assert info(store_root, run.id)["summary"]["train"] == {"loss": 0.25, "opt": {"lr": 0.05}}
+
+
+def test_strings_go_to_history_and_summary_not_the_console(store_root, fast):
+    from ringlog.store import Store
+
+    run = ringlog.init(project="p", dir=store_root, settings=fast)
+    run.log({"phase": "warmup", "loss": 1.0})
+    run.log({"phase": "train", "loss": 0.5})
+    assert run.summary["phase"] == "train"
+    run.finish()
+    task = Store(store_root).task(run.id)
+    assert info(store_root, run.id)["summary"]["phase"] == "train"
+    rows = [(p["iteration"], p["data"]["data"]) for p in task.plots() if p["title"] == "phase"]
+    assert rows == [(0, [["warmup"]]), (1, [["train"]])]
+    assert not any("warmup" in c["text"] for c in task.console())
+
+
+def test_history_row_is_saved_by_the_next_log(store_root, fast):
+    run = ringlog.init(project="p", dir=store_root, settings=fast)
+    run.history.row["extra"] = 3.0
+    run.history.row.update({"metric": 1.0})
+    run.log({"loss": 0.5})  # saves the row with this step
+    assert run.history.row == {}
+    run.log({"loss": 0.4})
+    with run.history.step(True):
+        run.history.row.update({"metric": 2.0})
+    run.finish()
+    assert read(store_root, run.id, "extra") == ([0], [3.0])
+    assert read(store_root, run.id, "metric") == ([0, 2], [1.0, 2.0])
+    assert read(store_root, run.id, "loss") == ([0, 1], [0.5, 0.4])
