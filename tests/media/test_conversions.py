@@ -262,3 +262,12 @@ def test_confusion_matrix_roc_pr():
         rplot.confusion_matrix(y_true=[0, 5], preds=[0, 1], class_names=["a", "b"])
     with pytest.raises(LoggingValueError, match="probs"):
         rplot.roc_curve(truth, scores[:2])
+
+
+def test_wandb_float_rule_truncates_where_auto_rounds():
+    # wandb/sdk/data_types/image.py (to_uint8): (data * 255).astype(np.int32), then clip -> 0.5 gives 127
+    half = np.array([[0.5, 0.999], [0.0, 1.0]])
+    assert to_uint8(half, "x", floats="wandb").tolist() == [[127, 254], [0, 255]]
+    assert to_uint8(half, "x", floats="auto").tolist() == [[128, 255], [0, 255]]
+    assert to_uint8(np.array([[-1.0, 0.0, 1.0]]), "x", floats="wandb").tolist() == [[0, 127, 255]]
+    assert np.asarray(_pil(Image(np.full((2, 3), 0.5)))).tolist() == [[127] * 3] * 2  # W&B's Image rule

@@ -150,3 +150,32 @@ def test_bad_media_constructor_follows_the_run_mode(store_root, settings):
     ringlog.finish()
     with pytest.raises(LoggingValueError):  # no run open: W&B raises too
         ringlog.Image(np.zeros((2, 3, 5)))
+
+
+def test_wandb_media_keep_every_step_unless_a_setting_bounds_it(store_root, settings):
+    # W&B keeps every step of a media key; ClearML's last-100 applies to the ClearML Logger only
+    img = np.zeros((2, 2), dtype=np.uint8)
+    run = ringlog.init(project="media", dir=str(store_root), settings=settings)
+    for step in range(130):
+        ringlog.log({"img": ringlog.Image(img), "pair": [ringlog.Image(img), ringlog.Image(img)]})
+    run.finish()
+    r = _reader(store_root, run.id)
+    assert len([m for m in r.media() if m["title"] == "img"]) == 130
+    assert len([m for m in r.media() if m["title"] == "pair"]) == 260
+    run = ringlog.init(project="media", dir=str(store_root), settings=settings.updated(wandb_media_history=5))
+    for step in range(12):
+        ringlog.log({"img": ringlog.Image(img)})
+    run.finish()
+    assert [m["iteration"] for m in _reader(store_root, run.id).media()] == [7, 8, 9, 10, 11]
+    with pytest.raises(ValueError, match="wandb_media_history"):
+        ringlog.Settings(wandb_media_history=0)
+
+
+def test_a_dataframe_logged_directly_becomes_a_table(store_root, settings):
+    pd = pytest.importorskip("pandas")
+    # wandb/sdk/data_types/utils.py (val_to_json) wraps a pandas DataFrame in wandb.Table
+    run = ringlog.init(project="media", dir=str(store_root), settings=settings)
+    ringlog.log({"df": pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})})
+    run.finish()
+    (rec,) = [p for p in _reader(store_root, run.id).plots() if p["title"] == "df"]
+    assert rec["kind"] == "table" and rec["data"] == {"columns": ["a", "b"], "data": [[1, "x"], [2, "y"]]}
