@@ -79,6 +79,7 @@ def plots_impl(reader: TaskReader, title: str | None = None, series: str | None 
         g["items"].append({"iteration": rec.get("iteration"), "time": rec.get("time"),
                            "kind": rec.get("kind") or "plotly", "figure": rec.get("figure") or {},
                            "data": rec.get("data")})
+    _link_table_media(reader, [it for g in groups.values() for it in g["items"] if it["kind"] == "table"])
     for g in groups.values():
         g["items"].sort(key=lambda it: (it["iteration"] is None, it["iteration"] or 0))
         g["histogram"] = _is_histogram_group(g["items"])
@@ -86,6 +87,28 @@ def plots_impl(reader: TaskReader, title: str | None = None, series: str | None 
         if latest:
             g["items"] = g["items"][-1:]
     return {"task": reader.id, "groups": sorted(groups.values(), key=lambda g: (g["title"], g["series"]))}
+
+
+def _link_table_media(reader: TaskReader, items: list[dict]) -> None:
+    """Give each media cell of a table (``{"_type", "title", "series", "iteration", "n"}``, written by
+    the SDK's ``table_with_media``) the ``url`` of its sample, when the store still keeps and serves
+    it. Cost: one scan of the media index, only when some table holds media."""
+    cells = [c for it in items if isinstance(it.get("data"), dict)
+             for row in it["data"].get("data") or [] if isinstance(row, list)
+             for c in row if isinstance(c, dict) and "_type" in c]
+    if not cells:
+        return
+    urls = {}
+    for rec in reader.media_records():
+        try:
+            reader.media_file(rec)
+        except MediaNotFoundError:
+            continue
+        urls[(rec.title, rec.series, rec.iteration, rec.n)] = (media_url(reader.id, rec), rec.kind, rec.ext)
+    for c in cells:
+        found = urls.get((c.get("title"), c.get("series"), c.get("iteration"), c.get("n")))
+        if found:
+            c["url"], c["kind"], c["ext"] = found
 
 
 def _hist_arrays(it: dict) -> tuple[np.ndarray, np.ndarray] | None:

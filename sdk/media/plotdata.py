@@ -18,14 +18,16 @@ import numpy as np
 
 from .._engine.lenient import absorbed, lenient_init
 from ..errors import type_error, value_error
+from .base import Media
 from .convert import histogram, histogram_figure, histogram_record, to_numpy
 
 MAX_BINS = 512
 
 
 def _plain(v: Any) -> Any:
-    """A JSON-able cell: numbers, str, bool, None stay; numpy scalars unwrap; NaN stays float."""
-    if v is None or isinstance(v, (bool, int, float, str)):
+    """A JSON-able cell: numbers, str, bool, None stay; numpy scalars unwrap; NaN stays float; a
+    media object (Image, Audio, ...) stays as it is until the table is logged (stored as media)."""
+    if v is None or isinstance(v, (bool, int, float, str, Media)):
         return v
     if isinstance(v, np.generic):
         return v.item()
@@ -147,18 +149,33 @@ class Table:
         col = [r[i] for r in self.data]
         return np.asarray(col) if convert_to == "numpy" else col
 
-    def figure(self, title: str = "") -> dict:
-        cols = [[r[i] for r in self.data] for i in range(len(self.columns))]
+    def figure(self, title: str = "", rows: Optional[list] = None) -> dict:
+        """A plotly table trace of ``rows`` (default the table's own; media cells as ``media_label``)."""
+        rows = [[media_label(c) for c in r] for r in (self.data if rows is None else rows)]
+        cols = [[r[i] for r in rows] for i in range(len(self.columns))]
         return {"data": [{"type": "table", "header": {"values": self.columns},
                           "cells": {"values": cols}}],
                 "layout": {"title": {"text": title}}}
 
     def record(self, title: str) -> tuple[dict, str, dict]:
         """(figure, kind, data) of the stored plot record (see the module docstring)."""
-        return self.figure(title), "table", {"columns": self.columns, "data": self.data}
+        return self.figure(title), "table", {"columns": self.columns,
+                                             "data": [[media_label(c) for c in r] for r in self.data]}
 
     def __len__(self) -> int:
         return len(self.data)
 
     def __repr__(self) -> str:
         return f"<ringlog.Table {len(self.data)} rows x {len(self.columns)} columns>"
+
+
+def media_label(cell: Any) -> Any:
+    """A cell as the table's plotly trace shows it: a media object or a stored media reference
+    (``{"_type": kind, ...}``) as "[image: caption]"; anything else as it is."""
+    if isinstance(cell, Media):
+        kind, caption = cell.kind, cell.caption
+    elif isinstance(cell, dict) and "_type" in cell:
+        kind, caption = cell["_type"], cell.get("caption")
+    else:
+        return cell
+    return f"[{kind}: {caption}]" if caption else f"[{kind}]"

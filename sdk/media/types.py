@@ -47,6 +47,8 @@ from . import figures, writer
 from .plotdata import Histogram, Table  # re-exported: ringlog.Histogram, ringlog.Table
 from .convert import (IMAGE_FORMATS, encode_image, encode_video, image_for, image_pixels, is_pil, pil_image,
                       to_numpy, video_frames, wav_bytes)
+from .overlays import image_overlays
+from .base import Media, caption_arg as _caption, ext_of as _ext_of, path_arg as _path_arg
 from .writer import DEFAULT_HISTORY
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,64 +58,24 @@ __all__ = ["Media", "Image", "Audio", "Video", "Html", "Histogram", "Table", "lo
            "DEFAULT_HISTORY"]
 
 
-# --- helpers ---------------------------------------------------------------------------------------
-def _path_arg(data: Any) -> Optional[Path]:
-    if isinstance(data, Path) or (isinstance(data, str) and "\n" not in data and len(data) < 4096):
-        return Path(data)
-    return None
-
-
-def _ext_of(path: Path, kinds: Sequence[str], argument: str) -> str:
-    from ringlog.store.media import EXTENSIONS  # deferred: ringlog.store pulls numba in
-
-    ext = path.suffix.lower().lstrip(".")
-    if EXTENSIONS.get(ext) not in kinds:
-        allowed = sorted(e for e, k in EXTENSIONS.items() if k in kinds)
-        raise value_error(argument, f"file extension must be one of {', '.join(allowed)}", str(path))
-    if not path.is_file():
-        raise value_error(argument, "must be an existing file", str(path))
-    return ext
-
-
-def _caption(caption: Any) -> Optional[str]:
-    if caption is None:
-        return None
-    if not isinstance(caption, str):
-        raise type_error("caption", "must be a str or None", caption)
-    return caption
-
-
-# --- the types -------------------------------------------------------------------------------------
-class Media:
-    """A debug sample: ``data`` bytes (or ``path`` to copy), extension, kind and caption (what
-    :func:`.writer.write_samples` stores)."""
-
-    kind = "file"
-
-    def __init__(self) -> None:
-        self._invalid = getattr(self, "_invalid", None)  # set by lenient_init when the input was bad
-        self.data: Optional[bytes] = None
-        self.path: Optional[Path] = None
-        self.ext = ""
-        self.caption: Optional[str] = None
-
-    def __repr__(self) -> str:
-        what = f"{len(self.data)} bytes" if self.data is not None else str(self.path)
-        return f"<ringlog.{type(self).__name__} {self.ext} {what}>"
-
-
 class Image(Media):
     """An image from a numpy array / tensor, a PIL image, a matplotlib figure (rendered to PNG) or an
-    image file (see the module docstring). W&B's ``boxes``, ``masks``, ``classes`` and ``grouping``
-    are accepted so W&B code runs unchanged, but not stored or drawn."""
+    image file (see the module docstring). W&B's ``masks``, ``boxes`` and ``classes`` are checked
+    and stored with the sample (its record's ``extra``, :mod:`.overlays`); ``grouping`` is accepted
+    and ignored."""
 
     kind = "image"
 
     @lenient_init
     def __init__(self, data_or_path: Any, mode: Optional[str] = None, caption: Optional[str] = None,
-                 file_type: Optional[str] = None, **_ignored: Any) -> None:
+                 file_type: Optional[str] = None, masks: Any = None, boxes: Any = None, classes: Any = None,
+                 **_ignored: Any) -> None:
         super().__init__()
         self.caption = _caption(caption)
+        self._load(data_or_path, mode, file_type)
+        self.extra = image_overlays(masks, boxes, classes) if (masks or boxes or classes) else self.extra
+
+    def _load(self, data_or_path: Any, mode: Optional[str], file_type: Optional[str]) -> None:
         fmt = (file_type or "png").lower().lstrip(".")
         if fmt not in IMAGE_FORMATS:
             raise value_error("file_type", f"must be one of {', '.join(IMAGE_FORMATS)}", file_type)
@@ -127,6 +89,7 @@ class Image(Media):
             self.data, self.path, self.ext = data_or_path.data, data_or_path.path, data_or_path.ext
             self.caption = self.caption or data_or_path.caption
             self.shape = getattr(data_or_path, "shape", None)
+            self.extra = data_or_path.extra
             return
         else:
             arr = to_numpy(data_or_path)
@@ -257,6 +220,28 @@ def media_history(sink: "RunSink") -> int:
     return KEEP_ALL if n is None else n
 
 
+def table_with_media(sink: "RunSink", key: str, step: int, table: Table, keep: int) -> tuple[dict, str, dict]:
+    """The plot record of a table holding media cells: each column's media are stored as samples
+    (title ``key``, series the column name, ``n`` in row order) and each such cell becomes a
+    reference ``{"_type": kind, "title", "series", "iteration", "n", "ext", "caption"}`` that the
+    viewer resolves to the sample (W&B likewise stores a table's media as files the table points to)."""
+    rows = [list(r) for r in table.data]
+    for i, column in enumerate(table.columns):
+        at = [j for j, r in enumerate(rows) if isinstance(r[i], Media)]
+        items = [rows[j][i] for j in at if rows[j][i]._invalid is None]
+        recs = writer.write_samples(sink, key, column, step, items, keep * max(1, len(items))) if items else []
+        done = iter(recs)
+        for j in at:
+            cell = rows[j][i]
+            if cell._invalid is not None:
+                rows[j][i] = None
+                continue
+            rec = next(done)
+            rows[j][i] = {"_type": cell.kind, "title": key, "series": column, "iteration": int(step),
+                          "n": rec.get("n"), "ext": cell.ext, "caption": cell.caption}
+    return table.figure(key, rows), "table", {"columns": list(table.columns), "data": rows}
+
+
 def _is_dataframe(value: Any) -> bool:
     return type(value).__name__ == "DataFrame" and hasattr(value, "columns") and hasattr(value, "itertuples")
 
@@ -292,6 +277,9 @@ def log_value(sink: "RunSink", key: str, value: Any, step: int) -> None:
         return
     if _is_dataframe(value):
         value = Table(dataframe=value)
+    if isinstance(value, Table) and any(isinstance(c, Media) for r in value.data for c in r):
+        writer.write_plot(sink, key, key, step, *table_with_media(sink, key, step, value, keep))
+        return
     if isinstance(value, (Histogram, Table)):
         writer.write_plot(sink, key, key, step, *value.record(key))
         return

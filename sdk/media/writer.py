@@ -37,6 +37,7 @@ class SampleLike(Protocol):
     ext: str
     kind: str
     caption: Optional[str]
+    extra: Optional[dict]  # JSON kept in the record as given (an Image's masks and boxes)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Sample:
     kind: str
     caption: Optional[str] = None
     path: Optional[Path] = None
+    extra: Optional[dict] = None
 
 
 # --- into a store MediaWriter ----------------------------------------------------------------------
@@ -94,14 +96,15 @@ def write_samples(sink: "RunSink", title: str, series: str, iteration: int, item
     dest = sink.media_destination
     if dest is None or not _is_uri(dest):
         return [writer.add_media(title, series, int(iteration), data=m.data, src_path=m.path, ext=m.ext,
-                                 kind=m.kind, caption=m.caption, max_history=max_history, destination=dest)
+                                 kind=m.kind, caption=m.caption, max_history=max_history, destination=dest,
+                                 extra=m.extra)
                 for m in items]
     out = []
     for m in items:
         # read the bytes now: the caller may overwrite or delete its file right after this call
         data = m.data if m.data is not None else Path(m.path).read_bytes()
         rec = writer.prepare_media(title, series, int(iteration), ext=m.ext, kind=m.kind, caption=m.caption,
-                                   max_history=max_history, destination=dest)
+                                   max_history=max_history, destination=dest, extra=m.extra)
         rec["size"] = len(data)
         sink.upload(len(data), m.kind, functools.partial(_upload, writer, rec, data))
         out.append({k: v for k, v in rec.items() if k not in ("op", "id")} | {"queued": True})

@@ -241,11 +241,11 @@ def test_log_value_media_types(run, task_path):
         ("page", "page", 5, 0, "html", None)]
 
 
-def test_log_value_image_list_keeps_100_steps(run, task_path):
-    for step in range(102):
+def test_log_value_image_list_keeps_every_step(run, task_path):
+    for step in range(102):  # W&B keeps every step of a media key (Settings.wandb_media_history bounds it)
         log_value(run, "grid", [Image(np.zeros((2, 2))), Image(np.zeros((2, 2)))], step)
     recs = read_media(task_path, "grid")
-    assert len(recs) == 200 and recs[0]["iteration"] == 2
+    assert len(recs) == 204 and recs[0]["iteration"] == 0
 
 
 def test_log_value_plots(run, task_path):
@@ -266,7 +266,8 @@ def test_log_value_plots(run, task_path):
     log_value(run, "fig", go.Figure(go.Bar(y=[1])), 2)
     assert _plot(task_path, "fig")["figure"]["data"][0]["type"] == "bar"
     run.finish()
-    assert read_console(task_path)[0]["text"] == "note: epoch done"
+    assert _plot(task_path, "note")["data"] == {"columns": ["note"], "data": [["epoch done"]]}  # history, not console
+    assert not read_console(task_path)
 
 
 def test_log_value_unknown_type(run):

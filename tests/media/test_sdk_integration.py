@@ -179,3 +179,52 @@ def test_a_dataframe_logged_directly_becomes_a_table(store_root, settings):
     run.finish()
     (rec,) = [p for p in _reader(store_root, run.id).plots() if p["title"] == "df"]
     assert rec["kind"] == "table" and rec["data"] == {"columns": ["a", "b"], "data": [[1, "x"], [2, "y"]]}
+
+
+def test_media_in_a_table_are_stored_as_media_and_referenced_by_the_table(store_root, settings):
+    run = ringlog.init(project="media", dir=str(store_root), settings=settings)
+    table = ringlog.Table(columns=["id", "img"])
+    table.add_data(0, ringlog.Image(np.zeros((3, 3), dtype=np.uint8), caption="zero"))
+    table.add_data(1, ringlog.Image(np.full((3, 3), 255, dtype=np.uint8)))
+    ringlog.log({"preds": table})
+    run.finish()
+    r = _reader(store_root, run.id)
+    (rec,) = [p for p in r.plots() if p["title"] == "preds"]
+    cells = [row[1] for row in rec["data"]["data"]]
+    assert [(c["_type"], c["series"], c["n"], c["caption"]) for c in cells] == [("image", "img", 0, "zero"),
+                                                                                 ("image", "img", 1, None)]
+    files = [m for m in r.media() if m["title"] == "preds"]
+    assert [(m["series"], m["n"], m["kind"]) for m in files] == [("img", 0, "image"), ("img", 1, "image")]
+    assert rec["figure"]["data"][0]["cells"]["values"][1] == ["[image: zero]", "[image]"]
+
+
+def test_image_masks_boxes_and_classes_are_stored_with_the_sample(store_root, settings):
+    import base64
+    import io
+
+    from PIL import Image as PILImage
+
+    mask = np.zeros((4, 6), dtype=np.uint8)
+    mask[1:3, 2:5] = 1
+    img = ringlog.Image(np.zeros((4, 6, 3), dtype=np.uint8), caption="cat", classes=[{"id": 1, "name": "cat"}],
+                        masks={"predictions": {"mask_data": mask, "class_labels": {0: "bg", 1: "cat"}}},
+                        boxes={"predictions": {"box_data": [
+                            {"position": {"minX": 0.1, "maxX": 0.5, "minY": 0.2, "maxY": 0.9}, "class_id": 1,
+                             "box_caption": "cat 0.9", "scores": {"acc": 0.9}},
+                            {"position": {"middle": [3, 2], "width": 2, "height": 2}, "domain": "pixel",
+                             "class_id": 1}], "class_labels": {1: "cat"}}})
+    run = ringlog.init(project="media", dir=str(store_root), settings=settings)
+    ringlog.log({"seg": img})
+    run.finish()
+    (rec,) = _reader(store_root, run.id).media_records("seg")
+    extra = rec.extra
+    m = extra["masks"]["predictions"]
+    assert m["class_labels"] == {"0": "bg", "1": "cat"} and m["shape"] == [4, 6]
+    assert np.array_equal(np.asarray(PILImage.open(io.BytesIO(base64.b64decode(m["png"])))), mask)
+    b0, b1 = extra["boxes"]["predictions"]["box_data"]
+    assert b0 == {"position": {"minX": 0.1, "maxX": 0.5, "minY": 0.2, "maxY": 0.9}, "domain": None, "class_id": 1,
+                  "box_caption": "cat 0.9", "scores": {"acc": 0.9}}
+    assert b1["position"] == {"minX": 2.0, "maxX": 4.0, "minY": 1.0, "maxY": 3.0} and b1["domain"] == "pixel"
+    assert extra["classes"] == [{"id": 1, "name": "cat"}]
+    with pytest.raises(TypeError, match="mask_data"):
+        ringlog.Image(np.zeros((2, 2)), masks={"p": {"mask_data": np.zeros(3)}})

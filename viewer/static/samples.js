@@ -46,7 +46,10 @@ export const RLSamples = (function () {
     const t = RL.el("table", {class: "grid"}, [
       RL.el("thead", null, RL.el("tr", null, cols.map(c => RL.el("th", {text: String(c)})))),
       RL.el("tbody", null, rows.map(r => RL.el("tr", null, [].concat(r).map(v =>
-        RL.el("td", {class: typeof v === "number" ? "num" : null, text: RL.fmtNum(v)}))))),
+        v && typeof v === "object" && v._type  /* a media cell: the sample itself (viewer/media.py linked it) */
+          ? RL.el("td", {class: "media-cell"}, v.url ? mediaNode(v) : RL.el("span", {class: "muted",
+              text: `[${v._type}${v.caption ? ": " + v.caption : ""}: not kept]`}))
+          : RL.el("td", {class: typeof v === "number" ? "num" : null, text: RL.fmtNum(v)}))))),
     ]);
     const wrap = RL.el("div", {class: "table-wrap"}, t);
     if ((data.data || []).length > rows.length) wrap.appendChild(RL.el("p", {class: "muted",
