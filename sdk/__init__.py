@@ -38,6 +38,8 @@ _LAZY = {
     "Html": "ringlog.media.types",
     "Histogram": "ringlog.media.types",
     "Table": "ringlog.media.types",
+    "Object3D": "ringlog.media.objects3d",
+    "Molecule": "ringlog.media.objects3d",
     # model watching (torch imported only when used)
     "watch": "ringlog.capture.watch",
     "unwatch": "ringlog.capture.watch",

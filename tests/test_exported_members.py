@@ -7,7 +7,7 @@ import importlib
 import ringlog
 
 PUBLIC = {
-    "Audio", "Histogram", "Html", "Image", "Logger", "LoggingError", "Report", "RingFullError", "Run",
+    "Audio", "Histogram", "Html", "Image", "Logger", "LoggingError", "Molecule", "Object3D", "Report", "RingFullError", "Run",
     "Settings", "Table", "Task", "Video", "__version__", "config", "define_metric", "finish", "init", "log",
     "plot", "run", "summary", "unwatch", "watch",
 }

@@ -47,6 +47,7 @@ from . import figures, writer
 from .plotdata import Histogram, Table  # re-exported: ringlog.Histogram, ringlog.Table
 from .convert import (IMAGE_FORMATS, encode_image, encode_video, image_for, image_pixels, is_pil, pil_image,
                       to_numpy, video_frames, wav_bytes)
+from .objects3d import Molecule, Object3D
 from .overlays import image_overlays
 from .base import Media, caption_arg as _caption, ext_of as _ext_of, path_arg as _path_arg
 from .writer import DEFAULT_HISTORY
@@ -208,7 +209,7 @@ class Html(Media):
 
 
 # --- ringlog.log({...}) ------------------------------------------------------------------------------
-MEDIA_TYPES = (Image, Audio, Video, Html)
+MEDIA_TYPES = (Image, Audio, Video, Html, Molecule)
 
 #: "every step": W&B keeps all media of a key; the store wants a positive int
 KEEP_ALL = 1 << 62
@@ -271,6 +272,12 @@ def log_value(sink: "RunSink", key: str, value: Any, step: int) -> None:
         items = [v for v in value if v._invalid is None]
         if items:
             writer.write_samples(sink, key, key, step, items, keep * len(value))
+        return
+    if isinstance(value, Object3D) or (isinstance(value, (list, tuple)) and value
+                                       and all(isinstance(v, Object3D) for v in value)):
+        for obj in (value if isinstance(value, (list, tuple)) else [value]):
+            if obj._invalid is None:
+                writer.write_plot(sink, key, key, step, *obj.record(key))
         return
     if isinstance(value, str):
         writer.write_plot(sink, key, key, step, *Table(columns=[key], data=[[value]]).record(key))
