@@ -84,7 +84,8 @@ def log(data: Any = None, step: Any = None, commit: Optional[bool] = None, sync:
             warnings.warn("ringlog.log() called with no open run; call ringlog.init() first (nothing was logged)",
                           LoggingWarning, stacklevel=2)
             return
-    if step is None and commit is None and complete is None and run._pending is None:
+    if step is None and commit is None and complete is None and run._pending is None and not run._sync \
+            and not run.history.row:
         st = run._step
         stop = run._put_row(data, st)  # the intake's fast path: None when the whole row went in
         if stop is not None:
