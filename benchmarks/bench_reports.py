@@ -57,7 +57,7 @@ def _bench_render(quick: bool) -> list[Row]:
             Row("plain markdown-it parse (baseline)", t_plain * 1e3, "ms")]
 
 
-def _bench_widget(st, quick: bool) -> list[Row]:
+def _bench_widget(st, provider, quick: bool) -> list[Row]:
     from ringlog.viewer.widgets import widget_impl
 
     n = 200_000 if quick else 2_000_000
@@ -67,8 +67,8 @@ def _bench_widget(st, quick: bool) -> list[Row]:
     w.append(w.series_id("loss", "train"), steps, values, 1.7e9 + steps * 1e-2)
     w.close(status="completed")
     args = MultiDict([("type", "scalar"), ("objects", "benchlong"), ("metrics", "loss")])
-    widget_impl(st, args)  # warm (kernels, caches)
-    t_widget = median_of(lambda: widget_impl(st, args), 7)
+    widget_impl(provider, args)  # warm (kernels, caches)
+    t_widget = median_of(lambda: widget_impl(provider, args), 7)
     t_raw = median_of(lambda: st.task("benchlong").scalar("loss", "train"), 7)
     ratio = t_widget / t_raw
     check(ratio <= 1.0 or t_widget < 0.02, f"scalar widget {t_widget * 1e3:.1f} ms vs raw read {t_raw * 1e3:.1f} ms")
@@ -77,7 +77,7 @@ def _bench_widget(st, quick: bool) -> list[Row]:
             Row("raw TaskReader.scalar read (baseline)", t_raw * 1e3, "ms")]
 
 
-def _bench_dynamic(st, quick: bool) -> list[Row]:
+def _bench_dynamic(st, provider, quick: bool) -> list[Row]:
     from ringlog.viewer.widget_query import parse_query, select_tasks
 
     n = 60 if quick else 500
@@ -89,8 +89,8 @@ def _bench_dynamic(st, quick: bool) -> list[Row]:
     mid, vid = hashlib.md5(b"val").hexdigest(), hashlib.md5(b"acc").hexdigest()
     q = parse_query(MultiDict([("project", "bench-sweep"), ("tags[]", "sweep"), ("page_size", "5"),
                                ("order_by[]", f"-last_metrics.{mid}.{vid}.value")]))
-    select_tasks(st, q)
-    t_query = median_of(lambda: select_tasks(st, q), 5)
+    select_tasks(provider, q)
+    t_query = median_of(lambda: select_tasks(provider, q), 5)
     t_rows = median_of(lambda: st.tasks(), 5)
     per_task = t_query / n
     check(per_task < 0.02, f"metric-ordered query: {per_task * 1e3:.2f} ms per task; want < 20 ms")
@@ -101,11 +101,13 @@ def _bench_dynamic(st, quick: bool) -> list[Row]:
 
 def run(quick: bool) -> list[Row]:
     from ringlog.store import Store
+    from ringlog.viewer.provider import Provider
 
     shutil.rmtree(DATA, ignore_errors=True)
     try:
         st = Store(DATA)
-        rows = _bench_render(quick) + _bench_widget(st, quick) + _bench_dynamic(st, quick)
+        provider = Provider(st)
+        rows = _bench_render(quick) + _bench_widget(st, provider, quick) + _bench_dynamic(st, provider, quick)
     finally:
         shutil.rmtree(DATA, ignore_errors=True)
     print_table("reports and widgets" + (" (quick)" if quick else ""), rows)
