@@ -178,7 +178,7 @@ class Ring:
         """
         head, size = self._head, self._size
         if use_kernel:
-            from ._kernels import group_ring
+            from ._ring_kernels import group_ring
 
             out = group_ring(self._sid, self._step, self._value, self._time, head, size,
                              np.empty(size, np.int64), np.empty(size, np.float64), np.empty(size, np.float64))

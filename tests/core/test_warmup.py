@@ -15,11 +15,11 @@ def test_import_does_not_import_numba():
 
 
 def test_warmup_returns_seconds_and_kernels_are_compiled_after():
-    from ringlog.core import _kernels, _lttb, warmup
+    from ringlog.core import _kernels, _lttb, _ring_kernels, warmup
 
     seconds = warmup()
     assert isinstance(seconds, float) and seconds >= 0.0
-    assert _kernels.group_ring.signatures
+    assert _ring_kernels.group_ring.signatures
     assert len(_kernels.extrema_f32.signatures) >= 1 and len(_kernels.extrema_f64.signatures) >= 1
     assert len(_lttb.lttb_kernel.signatures) >= 4
     # a second call has nothing left to compile
