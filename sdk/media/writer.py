@@ -90,11 +90,11 @@ def write_figure(sink: "RunSink", title: str, series: str, iteration: int, paylo
 def write_samples(sink: "RunSink", title: str, series: str, iteration: int, items: Sequence[SampleLike],
                   max_history: int = DEFAULT_HISTORY) -> list[dict]:
     """Store samples (already validated) of one (title, series, iteration); returns their records."""
-    from ringlog.store.media import _is_uri  # deferred: ringlog.store pulls numba in
+    from ringlog.store.media import is_uri  # deferred: ringlog.store pulls numba in
 
     writer = sink.media_writer()
     dest = sink.media_destination
-    if dest is None or not _is_uri(dest):
+    if dest is None or not is_uri(dest):
         return [writer.add_media(title, series, int(iteration), data=m.data, src_path=m.path, ext=m.ext,
                                  kind=m.kind, caption=m.caption, max_history=max_history, destination=dest,
                                  extra=m.extra)

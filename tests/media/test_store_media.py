@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ringlog.store import media as sm
+from ringlog.store import media_writer
 from ringlog.store.media import MediaWriter, read_console, read_media, read_plots
 
 
@@ -81,7 +82,7 @@ def test_retention_survives_a_new_writer(task_path):
 
 
 def test_compaction_keeps_live_records_only(task_path, monkeypatch):
-    monkeypatch.setattr(sm, "COMPACT_MIN", 8)
+    monkeypatch.setattr(media_writer, "COMPACT_MIN", 8)  # read where compaction runs
     mw = MediaWriter(task_path)
     for i in range(40):
         mw.add_media("t", "s", i, data=b"x", ext="png", max_history=3)
