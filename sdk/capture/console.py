@@ -27,16 +27,13 @@ was given its own stdout (``stdout=PIPE`` / a file), and bytes written by a
 detached child after the run finished (they still reach the terminal: the
 reader keeps forwarding until the last writer closes the pipe).
 
-Cost on the user's thread: the Python tee adds one ``time.time()`` and one list
-append per ``write`` (``print`` calls ``write`` twice); see
-``benchmarks/bench_capture.py``. At fd level the user's ``write`` goes to a pipe
-instead of the terminal (the same syscall). All text processing happens on a
-pump thread every ``period`` seconds: lines are assembled, carriage-return
-progress bars (tqdm) are folded to the state they show (the last non-empty
-segment after a ``\\r``; a bar still running is logged once per
-``partial_period`` so long jobs show progress), then handed to the sink.
-Block-buffered Python output (stdout not a terminal) is flushed by the pump each
-period so lines arrive in the log within about one period.
+Cost on the user's thread: the Python tee adds one ``time.time()`` and one list append per
+``write`` (``print`` calls ``write`` twice; ``benchmarks/bench_capture.py``). At fd level the
+user's ``write`` goes to a pipe instead of the terminal (the same syscall). All text processing
+happens on a pump thread every ``period`` seconds: lines are assembled, carriage-return progress
+bars (tqdm) are folded to the state they show (the last non-empty segment after a ``\\r``; a
+running bar is logged once per ``partial_period``), then handed to the sink. Block-buffered
+output (stdout not a terminal) is flushed by the pump each period, so lines arrive within a period.
 
 Bound: :class:`~.console_lines.ConsoleSink` logs at most ``cap_bytes`` (default
 32 MiB) of text per run (see :mod:`.console_lines`, which holds the line folding
