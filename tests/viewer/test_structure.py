@@ -60,14 +60,6 @@ def test_no_import_cycle_inside_the_viewer():
             visit(n, [])
 
 
-def test_files_stay_small_or_say_why():
-    files = list(VIEWER.glob("*.py")) + list((VIEWER / "static").glob("*.js"))
-    for p in files:
-        text = p.read_text()
-        if text.count("\n") > 400:
-            assert "over 400 lines" in text[:3000], f"{p.name} has {text.count(chr(10))} lines and no reason"
-
-
 def test_status_list_is_the_stores():
     from ringlog.store import STATUSES
     from ringlog.viewer import tasks, widgets
