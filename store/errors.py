@@ -43,6 +43,11 @@ class CorruptStoreError(StoreError, OSError):
     """Raised when on-disk data cannot be decoded (a damaged chunk or metadata file)."""
 
 
+class StoreWriteError(StoreError, OSError):
+    """Raised when a write, truncate, rename or fsync of the store fails (disk full, I/O error); ``errno``
+    is the cause's. Nothing acknowledged is lost and the writer holds what it has not synced: retry."""
+
+
 class TaskClosedError(StoreError, RuntimeError):
     """Raised when writing to a TaskWriter after close()."""
 
