@@ -5,21 +5,20 @@ staging (see :mod:`ringlog._engine.staging`), closes the fast path when too many
 and wakes the flusher when half the staging limit is reached. It imports
 nothing heavy, so it runs from the first microsecond of a run.
 
-``Flusher`` does everything slow, off the user's thread: it imports the store
-and the core (so ``init()`` returns fast and no logging call ever waits for a
-compile) and creates the task; two short-lived helper threads compile/load the
-store's numba kernels and collect the environment. Then, every
-``flush_interval`` or when woken (staging half full, a bulk queued,
-``flush()``), it harvests the staging and hands each series' batch straight to
-the ``TaskWriter`` (which also computes the series' summary figures, once), and
-writes changed metadata and console records. The fsync (``TaskWriter.sync``)
-runs once per interval, on request and at the end, so a ``kill -9`` loses at
-most one interval. Any failure of the store is reported once as a warning;
-points are never allowed to crash or hang the training job, and every harvested
-point ends up written or counted as dropped: a batch the store refuses is
-dropped (counted) at once, while the batches of a cycle that failed elsewhere
-are kept for the next cycles, under the staging's bound, and counted as dropped
-only after ``RETRIES`` failed cycles in a row.
+``Flusher`` does everything slow, off the user's thread. The task already exists when it starts
+(``init()`` created it and imported every module the threads need: :mod:`.startup`); it never
+imports a module itself. Every half ``flush_interval`` from ``init()`` on (a durable cycle), or
+when woken (staging half full, a bulk queued, ``flush()``), it harvests the staging and hands each
+series' batch straight to the ``TaskWriter`` (which also computes the series' summary figures,
+once), and writes changed metadata and console records. A durable cycle ends with the fsync
+(``TaskWriter.sync``); wake-ups in between never push it back, so a ``kill -9`` loses at most
+about half an interval plus one cycle. Any failure of the store is reported once as a warning;
+points are never allowed to crash or hang the training job, and every harvested point ends up
+written or counted as dropped: a batch the store refuses (a bad value) is dropped (counted) at
+once; a cycle that failed otherwise - an ``OSError`` from the disk, a task that could not be
+created yet - keeps its batches, under the staging's bound, and is retried with backoff; after
+``RETRIES`` failed cycles in a row its points are counted as dropped, a warning says so, and the
+run ends ``failed`` (``finish()`` says it again).
 """
 
 from __future__ import annotations
@@ -33,11 +32,12 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 
 from ..errors import LoggingWarning
+from .startup import open_task
 
 if TYPE_CHECKING:  # pragma: no cover
     from .runcore import RunCore
 
-RETRIES = 3  # failed cycles in a row after which the points they kept are counted as dropped
+RETRIES = 5  # failed cycles in a row after which the points they kept are counted as dropped
 
 
 class Clock(threading.Thread):
@@ -75,10 +75,9 @@ class Flusher(threading.Thread):
     def __init__(self, core: "RunCore") -> None:
         super().__init__(name=f"ringlog-flusher-{core.id[:8]}", daemon=True)
         self.core = core
-        self.ready = threading.Event()  # the task exists on disk (or the store failed)
+        self.ready = threading.Event()  # the task exists on disk (or the store failed): set by start_run
         self.warm = threading.Event()  # kernels compiled/loaded and environment collected
         self.env_done = threading.Event()
-        self._warm_parts: list = []
         self._wake = threading.Event()
         self._stopping = False
         self._final_status: Optional[str] = None
@@ -87,15 +86,18 @@ class Flusher(threading.Thread):
         self._done = 0
         self.writer = None
         self.store_error: Optional[BaseException] = None
+        self.gave_up: Optional[str] = None  # why points were dropped after retries (the run ends "failed")
         self.written = 0
         self.dropped = 0
         self.cycles = 0
+        self.syncs = 0  # durable syncs done (fsync)
         self.harvests = 0
         self.harvested = 0  # points taken out of the staging (written + dropped + still being written)
         self.cpu_s = 0.0  # CPU seconds this thread spent in flush cycles (benchmarks report it)
         self._sids: list[int] = []  # local series id -> store series id
         self._pending: deque = deque()  # harvested batches neither written nor counted as dropped
         self._failed = 0  # cycles in a row that ended in an error with points pending
+        self._retry_at = 0.0  # monotonic time of the next try after a failure (backoff)
         self._last_summary = 0.0
 
     # --- called from other threads -------------------------------------------------
@@ -136,14 +138,28 @@ class Flusher(threading.Thread):
         self._stopping = True
         self._wake.set()
 
+    def store_failed(self, exc: BaseException) -> None:
+        """The task could not be created at ``init()``: say so once; the thread retries with backoff."""
+        self.store_error = exc
+        self._failed = 1
+        self._retry_at = time.monotonic() + _backoff(1)
+        self.core.warn_once("store", f"ringlog cannot create its task in {self.core.settings.root}: {exc!r}; "
+                                     "points stay staged and the store is retried")
+
     # --- the thread ------------------------------------------------------------
     def run(self) -> None:
+        """Cycles until stopped. A durable cycle (harvest, write, fsync) starts every half
+        ``flush_interval`` counted from ``init()``, whatever wakes the thread in between: a wake
+        because the staging is half full runs a cycle that only moves points on, and never pushes
+        the next durable one back. A point acknowledged just after a harvest is then on disk within
+        half an interval plus one cycle's duration (measured: ``benchmarks/bench_durability.py``),
+        inside the promised ``flush_interval`` while a cycle takes less than half of it."""
         core = self.core
-        self._setup()
-        interval = core.settings.flush_interval
-        due = time.monotonic() + interval
+        period = core.settings.flush_interval / 2
+        due = core.started + period
         while True:
-            self._wake.wait(max(0.0, due - time.monotonic()))
+            nxt = due if not self._pending or self._retry_at <= 0 else min(due, self._retry_at)
+            self._wake.wait(max(0.0, nxt - time.monotonic()))
             self._wake.clear()
             stopping = self._stopping
             if stopping and self.writer is not None:
@@ -151,17 +167,16 @@ class Flusher(threading.Thread):
                 self.env_done.wait(min(10.0, core.settings.finish_timeout))
             with self._cond:
                 target = self._requested
-            # a wake because the staging is half full moves points on; the sync that makes them
-            # durable (fsync) runs once per interval, on request, and at the end
-            durable = stopping or target > self._done or time.monotonic() >= due
+            now = time.monotonic()
+            durable = stopping or target > self._done or now >= due
             t0 = time.thread_time()
             self._cycle(final=stopping, durable=durable)
             while stopping and self._pending:  # no later cycle: retry now (bounded by RETRIES)
-                self._wake.wait(min(0.2, interval))
+                self._wake.wait(_backoff(self._failed))
                 self._cycle(final=True, durable=True)
             self.cpu_s += time.thread_time() - t0
             if durable:
-                due = time.monotonic() + interval
+                due = now + period
             with self._cond:
                 self._done = max(self._done, target)
                 self._cond.notify_all()
@@ -169,49 +184,12 @@ class Flusher(threading.Thread):
                 break
         self._close()
 
-    def _setup(self) -> None:
+    def _open(self) -> None:
+        """No task yet (the store failed at ``init()``): create it now; raises what the store raises."""
         core = self.core
-        try:
-            from ringlog.store import Store  # deferred: zarr and numba, off the user's thread
-
-            store = Store(core.settings.root)
-            self.writer = store.create_task(project=core.project, name=core.name, tags=tuple(core.tags),
-                                            task_id=core.id)
-            self.writer.set_meta(status="running", **core.meta_snapshot())
-        except Exception as exc:
-            self.store_error = exc
-            core.warn_once("store", f"ringlog cannot write to {core.settings.root}: {exc!r}; "
-                                    "logging goes on but nothing is stored")
-        finally:
-            self.ready.set()
-        if self.writer is None:
-            self.warm.set()
-            return
-        # compiling kernels (seconds when numba's cache is cold) and collecting the environment
-        # (git, package list) must not hold up the task: two helper threads do them
-        threading.Thread(target=self._warm_up, name=f"ringlog-warmup-{core.id[:8]}", daemon=True).start()
-        threading.Thread(target=self._environment, name=f"ringlog-env-{core.id[:8]}", daemon=True).start()
-
-    def _warm_up(self) -> None:
-        try:
-            from ringlog.core import warmup  # deferred: numba
-
-            warmup(("pyramid",))  # the store's scans and roll-ups at each flush; decimation is the readers'
-        except Exception as exc:
-            self.core.warn_once("warmup", f"ringlog could not precompile its kernels: {exc!r}")
-        finally:
-            self._warm_parts.append("kernels")
-            if len(self._warm_parts) == 2:
-                self.warm.set()
-
-    def _environment(self) -> None:
-        try:
-            self.core.collect_environment()
-        finally:
-            self.env_done.set()
-            self._warm_parts.append("env")
-            if len(self._warm_parts) == 2:
-                self.warm.set()
+        self.writer = open_task(core)
+        core.warn_once("store-ok", f"ringlog created task {core.id} in {core.settings.root} after a failure "
+                                   f"({self.store_error!r}); logging to it now")
 
     def _cycle(self, final: bool, durable: bool = True) -> None:
         core = self.core
@@ -224,57 +202,71 @@ class Flusher(threading.Thread):
                 self._cond.notify_all()
             core.staging.unblock()
             wrote = bool(self._pending)
+            if self._pending and not final and 0 < self._retry_at and time.monotonic() < self._retry_at:
+                return  # backing off after a failure: the points stay staged (the staging bound holds)
+            if self.writer is None:
+                self._open()
             self._write()
-            self._failed = 0
-            if self.writer is not None and durable:
+            if durable:
                 self.writer.sync()
-            if self.writer is not None:
-                core.write_side_records(self.writer, final=final)
-                if final or core.meta_dirty or (wrote and time.monotonic() - self._last_summary > 2.0):
-                    self._last_summary = time.monotonic()
-                    self.writer.set_meta(**core.meta_snapshot(summary=True))
+                self.syncs += 1
+            self._failed = 0
+            self._retry_at = 0.0
+            core.write_side_records(self.writer, final=final)
+            if final or core.meta_dirty or (wrote and time.monotonic() - self._last_summary > 2.0):
+                self._last_summary = time.monotonic()
+                self.writer.set_meta(**core.meta_snapshot(summary=True))
         except Exception as exc:
             self._cycle_failed(exc)
-        core.staging.carried = sum(len(b.step) for b in self._pending)
-        self.cycles += 1
+        finally:
+            core.staging.carried = sum(len(b.step) for b in self._pending)
+            self.cycles += 1
 
     def _cycle_failed(self, exc: Exception) -> None:
-        """A cycle raised outside the per-batch handling: keep its unwritten batches for the next
-        cycle, or after ``RETRIES`` such cycles in a row count them as dropped; say which."""
+        """A cycle raised outside the per-batch handling (or the store refused a write with an
+        ``OSError``: a full disk, an I/O error): keep its unwritten batches and retry with backoff,
+        or after ``RETRIES`` such cycles in a row count them as dropped, say which, and have the
+        run end ``failed``."""
         core = self.core
+        self.store_error = exc
         left = sum(len(b.step) for b in self._pending)
         if not left:
             core.warn_once("flush", f"ringlog could not write to the store: {exc!r}; the next flush tries again")
             return
         self._failed += 1
+        self._retry_at = time.monotonic() + _backoff(self._failed)
         if self._failed < RETRIES:
             core.warn_once("flush", f"ringlog could not write to the store: {exc!r}; {left:,} points are kept "
                                     "for the next flush")
             return
         self._failed = 0
+        self._retry_at = 0.0
         self.dropped += left
-        self.store_error = exc
+        self.gave_up = f"{left:,} points dropped after {RETRIES} tries: {exc!r}"
         while self._pending:
-            self._pending.popleft().buf.landed()
+            b = self._pending.popleft()
+            if self.writer is None:
+                b.buf.account(b)  # no store: the summaries' figures are computed here instead
+            b.buf.landed()
         core.warn_once("flush-drop", f"ringlog could not write to the store: {exc!r} ({RETRIES} tries); "
                                      f"{left:,} points were dropped")
 
     def _write(self) -> None:
         """Hand each pending batch to the writer, in order; a batch leaves ``_pending`` once it is
-        written or counted as dropped, so an error raised here leaves the rest for a retry."""
+        written or counted as dropped, so an error raised here leaves the rest for a retry. An
+        ``OSError`` (disk full, I/O error) keeps the batch for the retry; any other refusal of the
+        store drops that batch alone (counted)."""
         core, writer, pending = self.core, self.writer, self._pending
         while pending:
             b = pending[0]
             n = len(b.step)
             try:
                 core.apply_nonfinite(b)
-                if writer is None:
-                    b.buf.account(b)  # no store: the summaries' figures are computed here instead
-                    self.dropped += n
-                else:
-                    writer.append(self._sid(b.buf), b.step, b.value, b.time)
-                    self.written += n
-            except Exception as exc:  # one bad batch (or a full disk) must not take the others along
+                writer.append(self._sid(b.buf), b.step, b.value, b.time)
+                self.written += n
+            except OSError:
+                raise
+            except Exception as exc:  # one bad batch must not take the others along
                 self.dropped += n
                 self.store_error = exc
                 core.warn_once("write", f"ringlog could not write {n:,} points of {b.buf.title!r}/"
@@ -297,10 +289,23 @@ class Flusher(threading.Thread):
         core = self.core
         if self.writer is None:
             return
+        status = self._final_status or "completed"
+        if self.gave_up and status == "completed":
+            status = "failed"  # points were lost: the run did not complete as logged
+            try:
+                self.writer.set_meta(store_error=self.gave_up)
+            except Exception:
+                pass
+        core.status = status
         try:
-            self.writer.close(status=self._final_status or "completed")
+            self.writer.close(status=status)
         except Exception as exc:
             core.warn_once("close", f"ringlog could not close task {core.id}: {exc!r}")
+
+
+def _backoff(tries: int) -> float:
+    """Seconds before retry number ``tries + 1`` after a store failure: 0.1 s doubling, at most 2 s."""
+    return min(2.0, 0.1 * (1 << max(0, min(tries, 8) - 1)))
 
 
 def nonfinite_replace(values: np.ndarray, nan_value: Optional[float], inf_value: Optional[float]) -> np.ndarray:

@@ -26,7 +26,7 @@ import uuid
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
 
-from . import lifecycle
+from . import lifecycle, startup
 from ..errors import LoggingWarning
 from .environment import collect
 from .flusher import Clock, Flusher, nonfinite_replace
@@ -60,6 +60,7 @@ class RunCore:
         self.name = name
         self.kind = kind  # "wandb" or "clearml", recorded in the metadata
         self.created = time.time()
+        self.started = time.monotonic()  # the flusher's durable cadence counts from here
         self.status = "running"
         self.exit_status: Optional[str] = None  # set by the lifecycle hooks (failed / aborted)
         self.nan_value: Optional[float] = None  # ClearML's set_reporting_nan_value / inf_value
@@ -82,10 +83,40 @@ class RunCore:
         self._finish_lock = threading.Lock()
 
     def start(self) -> "RunCore":
+        """On the caller's thread: import what the threads need, create the task (so it exists when
+        ``init()`` returns), then start the threads (see :mod:`.startup`). A store that cannot be
+        written yet is not raised: the flusher retries it with backoff while the points stay staged."""
+        self.started = time.monotonic()
+        try:
+            startup.preload()
+            self.flusher.writer = startup.open_task(self)
+        except Exception as exc:
+            self.flusher.store_failed(exc)
+        self.flusher.ready.set()
         self.flusher.start()
         self.clock.start()
         lifecycle.register(self)
+        env = threading.Thread(target=self._environment, name=f"ringlog-env-{self.id[:8]}", daemon=True)
+        env.start()
+        if self.flusher.writer is not None:
+            warm = startup.start_warmup(self.id, self.warn_once)
+            threading.Thread(target=self._warm_when, args=(warm,), name=f"ringlog-ready-{self.id[:8]}",
+                             daemon=True).start()
+        else:
+            self.flusher.warm.set()
         return self
+
+    def _environment(self) -> None:
+        try:
+            self.collect_environment()
+        finally:
+            self.flusher.env_done.set()
+
+    def _warm_when(self, warm: threading.Thread) -> None:
+        """Set ``flusher.warm`` once the kernels and the environment are ready (benchmarks wait on it)."""
+        warm.join()
+        self.flusher.env_done.wait()
+        self.flusher.warm.set()
 
     # --- RunSink ---------------------------------------------------------------------------
     @property

@@ -193,15 +193,14 @@ def test_interrupt_between_the_two_appends_leaves_values_and_steps_paired(store_
     assert got.step.tolist() == [0, 2] and got.value.tolist() == [1.0, 3.0]
 
 
-def test_a_failing_write_drops_only_its_batch_and_is_reported(store_root, fast):
-    task = Task.init(project_name="s", task_name="diskfull", dir=store_root, settings=fast)
-    task._core.flusher.ready.wait(30)
+def test_a_write_refused_by_the_store_drops_only_its_batch_and_is_reported(store_root, fast):
+    task = Task.init(project_name="s", task_name="refused", dir=store_root, settings=fast)
     writer = task._core.flusher.writer
     real = writer.append
 
-    def flaky(sid, step, value, time):  # the "bad" series fails like a full disk; every other series is written
+    def flaky(sid, step, value, time):  # the store refuses the "bad" series' batch; every other series is written
         if sid == writer.series_id("bad", "bad"):
-            raise OSError(28, "No space left on device")
+            raise ValueError("value: refused")
         real(sid, step, value, time)
 
     writer.append = flaky
@@ -218,6 +217,32 @@ def test_a_failing_write_drops_only_its_batch_and_is_reported(store_root, fast):
     from ringlog.store import Store
 
     assert Store(store_root).task(task.id).scalar("good", "good").value.tolist() == [1.0, 3.0]
+
+
+def test_a_write_failing_like_a_full_disk_keeps_its_points_and_writes_them_when_space_returns(store_root, fast):
+    task = Task.init(project_name="s", task_name="diskfull", dir=store_root, settings=fast)
+    writer = task._core.flusher.writer
+    real = writer.append
+    fails = []
+
+    def full(sid, step, value, time):
+        if len(fails) < 2:  # two cycles in a row find the disk full, then space returns
+            fails.append(sid)
+            raise OSError(28, "No space left on device")
+        real(sid, step, value, time)
+
+    writer.append = full
+    lg = task.get_logger()
+    lg.report_scalar("a", "a", 1.0, 0)
+    with pytest.warns(ringlog.errors.LoggingWarning, match="1 points are kept for the next flush"):
+        lg.flush(wait=True)
+    lg.report_scalar("a", "a", 2.0, 1)
+    task.close()
+    assert len(fails) == 2 and task._core.stats()["dropped"] == 0
+    from ringlog.store import Store
+
+    t = Store(store_root).task(task.id)
+    assert t.scalar("a", "a").value.tolist() == [1.0, 2.0] and t.info["status"] == "completed"
 
 
 def test_bulk_times_must_be_finite(store_root, fast):
