@@ -231,6 +231,10 @@ class Flusher(threading.Thread):
         self.store_error = exc
         left = sum(len(b.step) for b in self._pending)
         if not left:
+            if self.writer is None:  # said at init ("points stay staged and the store is retried")
+                self._failed = min(self._failed + 1, 8)
+                self._retry_at = time.monotonic() + _backoff(self._failed)
+                return
             core.warn_once("flush", f"ringlog could not write to the store: {exc!r}; the next flush tries again")
             return
         self._failed += 1

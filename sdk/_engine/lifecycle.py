@@ -1,6 +1,8 @@
 """Process-exit handling: nothing logged is lost however the script ends.
 
-* normal exit -> ``atexit`` finishes every open run as ``completed``;
+* normal exit -> ``atexit`` finishes every open run as ``completed``; ``sys.exit(n)`` with ``n`` not
+  0/None as ``failed`` (W&B wraps ``sys.exit`` the same way to learn the code: a ``sys.exit``
+  wrapper records it, and is put back when the last run finishes);
 * an unhandled exception -> a ``sys.excepthook`` wrapper marks open runs
   ``failed`` (``KeyboardInterrupt``: ``aborted``), finishes them, then calls the
   previous hook; when the last run finishes, the hook it replaced is put back (if
@@ -30,8 +32,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .runcore import RunCore
 
 _open: list = []
-_state: dict[str, Any] = {"atexit": False, "excepthook": None, "sigterm_prev": None, "sigterm": False}
+_state: dict[str, Any] = {"atexit": False, "excepthook": None, "sigterm_prev": None, "sigterm": False,
+                          "exit": None, "exit_code": None}
 _lock = threading.Lock()
+_SYS_EXIT = sys.exit  # what sys.exit was when the engine loaded (a fallback if ours was left installed)
 
 
 def register(core: "RunCore") -> None:
@@ -50,6 +54,9 @@ def register(core: "RunCore") -> None:
         if _state["excepthook"] is None:
             _state["excepthook"] = sys.excepthook
             sys.excepthook = _excepthook
+        if _state["exit"] is None and sys.exit is not _exit:
+            _state["exit"] = sys.exit
+            sys.exit = _exit
     if core.settings.handle_signals:
         _install_sigterm()
 
@@ -62,6 +69,7 @@ def unregister(core: "RunCore") -> None:
     if last:
         _restore_sigterm()
         _restore_excepthook()
+        _restore_exit()
 
 
 def open_runs() -> list:
@@ -90,7 +98,23 @@ def _finish_all(status: str) -> None:
 
 
 def _at_exit() -> None:
-    _finish_all("aborted" if _state["sigterm"] else "completed")
+    code = _state["exit_code"]
+    _finish_all("aborted" if _state["sigterm"] else ("completed" if code in (None, 0) else "failed"))
+
+
+def _exit(status: Any = None) -> None:
+    """``sys.exit`` while a run is open: remember the code (``atexit`` cannot see it), then exit."""
+    _state["exit_code"] = status
+    (_state["exit"] or _SYS_EXIT)(status)
+
+
+def _restore_exit() -> None:
+    with _lock:
+        prev = _state["exit"]
+        if prev is None or sys.exit is not _exit:
+            return  # wrapped again after us: ours stays under it
+        sys.exit = prev
+        _state["exit"] = None
 
 
 def _excepthook(etype, value, tb) -> None:

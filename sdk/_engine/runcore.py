@@ -266,9 +266,14 @@ class RunCore:
             warnings.warn(f"ringlog: run {self.id} could not flush {unwritten:,} points within {timeout:g} s "
                           "(finish_timeout); the flusher keeps writing while the process lives, what is "
                           "left at exit is lost", LoggingWarning, stacklevel=3)
+        elif f.writer is None:
+            warnings.warn(f"ringlog: run {self.id}: NOTHING WAS STORED - its task could not be created in "
+                          f"{self.settings.root} ({f.store_error!r}); {f.dropped:,} points could not be written",
+                          LoggingWarning, stacklevel=3)
         elif f.dropped:
+            how = " and the run is recorded as failed" if f.gave_up else ""
             warnings.warn(f"ringlog: run {self.id}: {f.dropped:,} points could not be written "
-                          f"({f.store_error!r})", LoggingWarning, stacklevel=3)
+                          f"({f.store_error!r}){how}", LoggingWarning, stacklevel=3)
 
     def detach_after_fork(self) -> None:
         """In a forked child: no thread, no lock can be trusted; refuse further points."""
