@@ -2,8 +2,9 @@
 
 1. :func:`preload` imports every module the run's threads will need: the store, the core's kernel
    modules (defining a numba function compiles nothing), numba's compiler registries (the ~70
-   modules numba imports on its first compile), the media writer and what the environment
-   collector uses. Measured cost ~1 s on a warm machine, once per process. Why on the caller's
+   modules numba imports on its first compile), the media writer, what the environment
+   collector uses (``importlib.metadata`` parses with ``email.parser``) and what the codecs create
+   lazily (Blosc's ``multiprocessing`` lock). Measured cost ~1 s on a warm machine, once per process. Why on the caller's
    thread: an import on a background thread while the user's thread imports torch or pandas can
    end in ``_DeadlockError`` or a half-initialised module on either side (seen: whole runs lost,
    ``llvmlite.binding.analysis`` not found). After :func:`preload` the clock, the flusher and the
@@ -27,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ringlog.store import TaskWriter
 
 #: modules every run needs on its background threads (imported once per process, on the caller's thread)
-_NEEDED = ("concurrent.futures.thread", "getpass", "importlib.metadata", "ringlog.store", "ringlog.store.media",
+_NEEDED = ("concurrent.futures.thread", "getpass", "importlib.metadata", "email.parser", "email.feedparser",
+           "multiprocessing.synchronize", "ringlog.store", "ringlog.store.media",
            "ringlog.core", "ringlog.core.stats", "ringlog.core.pyramid", "ringlog.core._warm", "numpy.ma", "numba.core.boxing", "numba.core.runtime.context")
 #: optional: imported when installed (the environment collector's hardware figures)
 _OPTIONAL = ("psutil", "pynvml")
