@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from numcodecs import Blosc, Delta
 
+from . import _fs
 from ._fs import write_atomic
 from ._fs import write_json_atomic
 from .errors import CorruptStoreError
@@ -106,7 +107,7 @@ def array_meta(spec: ArraySpec, shape: list[int], chunks: list[int], attrs: dict
 
 def write_array_meta(folder: Path, spec: ArraySpec, shape, chunks, attrs=None, durable=False,
                      shard: int | None = None) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    _fs.makedirs(folder)
     write_json_atomic(folder / "zarr.json", array_meta(spec, shape, chunks, attrs, shard), durable)
 
 
@@ -120,7 +121,7 @@ def write_chunk(folder: Path, data: bytes, *index: int, replace: bool = False) -
     try:
         _write(p, data, replace)
     except FileNotFoundError:  # first chunk of the folder
-        p.parent.mkdir(parents=True, exist_ok=True)
+        _fs.makedirs(p.parent)
         _write(p, data, replace)
     return p
 
@@ -129,8 +130,11 @@ def _write(p: Path, data: bytes, replace: bool) -> None:
     if replace:
         write_atomic(p, data, durable=False)
     else:
-        with open(p, "wb") as f:
-            f.write(data)
+        fd = _fs.open_write(p, os.O_TRUNC)
+        try:
+            _fs.write_all(fd, data, p)
+        finally:
+            os.close(fd)
 
 
 def read_chunk(folder: Path, *index: int) -> bytes:
@@ -139,14 +143,9 @@ def read_chunk(folder: Path, *index: int) -> bytes:
 
 
 def fsync_one(p) -> None:
-    try:
-        fd = os.open(p, os.O_RDONLY)
-    except FileNotFoundError:  # e.g. a float32 value chunk removed by a migration
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """fsync one file or folder; a missing file needs none (a float32 value array removed by a
+    migration); errors raise :class:`~ringlog.store.errors.StoreWriteError`."""
+    _fs.fsync_path(p)
 
 
 def fsync_paths(paths, pool=None) -> None:

@@ -1,8 +1,19 @@
 """Writes one series: whole Zarr chunks, the tail file, and the pyramid, incrementally.
 
-Owned by one TaskWriter, used from one thread at a time. Memory: the pending raw
-points (< one chunk after each append, 24 bytes each) plus each level's records
-since its last full chunk (< LEVEL_CHUNK records of 160 bytes).
+Owned by one TaskWriter, used from one thread at a time.
+
+Memory: the pending raw points (after the last whole chunk, 24 bytes each) are held only until
+they are durable in the series' own ``tail.bin``; then all but the last partial level-1 bucket are
+*spilled* (dropped from memory, read back from the tail when the chunk completes or the series
+closes), so a series holds ~SPILL_MIN points plus what arrived since the last sync, not up to a
+chunk (1.5 MB): 10,000 series fit in a few hundred MB. Plus each level's records since its last
+full chunk (< LEVEL_CHUNK records of 160 bytes).
+
+Write errors (FORMAT.md, "Write errors"): :meth:`SeriesWriter.append` takes every point or none;
+a chunk that cannot be written stays pending (and is retried at the next append or sync), the
+error surfaces at the next sync. Tail counts advance only once a record is written and synced;
+after a failed fsync the files written since the last good one are written again from the kept
+bytes (shards, level chunks) or rewritten whole (the tail) before anything else.
 """
 
 from __future__ import annotations
@@ -14,10 +25,13 @@ import numpy as np
 from ringlog.core import pyramid as pyr
 from ringlog.core.stats import SeriesStats
 
-from . import codecs, layout, shards, tail
+from . import _fs, codecs, layout, shards, tail
+from .errors import StoreWriteError
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
 
-TAIL_COMPACT = 2 << 20  # bytes of tail file beyond which a chunk-boundary move rewrites it
+TAIL_COMPACT = 256 << 10  # bytes of tail file beyond which a chunk-boundary move rewrites it (dead records go)
+SPILL_MIN = 512  # durable pending points from which a series drops them from memory (reads them back later)
+MAX_PENDING = 8 * CHUNK  # pending points beyond which append refuses (only while chunk writes fail)
 LEVEL_PERSIST = 512  # new records of a level that make a sync rewrite its growing chunk
 
 
@@ -40,6 +54,26 @@ class _Grow:
 
     def view(self):
         return self.a[: self.n]
+
+    def drop(self, k: int) -> None:
+        """Forget the first ``k`` items (and give memory back when the buffer is mostly empty)."""
+        rest = self.n - k
+        cap = len(self.a)
+        if cap > 1024 and cap > 4 * rest:
+            b = np.empty(max(1024, 2 * rest), self.a.dtype)
+            b[:rest] = self.a[k:self.n]
+            self.a = b
+        else:
+            self.a[:rest] = self.a[k:self.n]
+        self.n = rest
+
+    def prepend(self, x) -> None:
+        m = len(x)
+        b = np.empty(max(len(self.a), self.n + m), self.a.dtype)
+        b[:m] = x
+        b[m:m + self.n] = self.a[: self.n]
+        self.a = b
+        self.n += m
 
 
 class _Level:
@@ -81,6 +115,11 @@ class SeriesWriter:
         self.tail_base = 0    # base index of the tail file's content
         self.tail_count = 0   # points written to the tail file since tail_base
         self.tail_bytes = 0   # size of the tail file
+        self.spilled = 0      # the first pending points: durable in tail.bin, no longer in memory
+        self.staged = None    # tail counts of the record written this sync, applied by tail_commit()
+        self.write_error: OSError | None = None  # a chunk write failed: its points stay pending
+        self.must_redo = False  # an fsync failed: write the kept bytes again before the next one
+        self.level_redo: dict = {}  # level chunk files written since the last good fsync: (dir, c) -> bytes
         self.unsynced: list[Path] = []
         self.unsynced_dirs: set[Path] = set()
         self.eager: list = []  # futures of fsyncs started when shards were completed
@@ -98,8 +137,9 @@ class SeriesWriter:
         return self.n_chunks == 0
 
     def structure_dirty(self) -> bool:
-        """Whether :meth:`sync_files` has anything to write (a short series never has)."""
-        return not self.short and any(lv.dirty for lv in self.levels)
+        """Whether :meth:`sync_files` has anything to write (a short series never has, unless a
+        failed chunk write left whole chunks pending)."""
+        return (not self.short and any(lv.dirty for lv in self.levels)) or self.pending >= CHUNK
 
     # --- appending -------------------------------------------------------------
     def append(self, step: np.ndarray, value: np.ndarray, tms: np.ndarray, tms_sorted: bool | None = None) -> None:
@@ -109,6 +149,10 @@ class SeriesWriter:
         n = len(step)
         if n == 0:
             return
+        if self.pending + n > MAX_PENDING and self.write_error is not None:
+            self._drain()
+            if self.pending + n > MAX_PENDING:  # the disk keeps failing: refuse before taking anything
+                raise self.write_error
         exact, n_fin, total, mn, mx = pyr.scan_batch(value)  # once per point: dtype choice and stats
         for name, x in (("step", step), ("time", tms)):
             if self.sorted[name]:
@@ -122,16 +166,27 @@ class SeriesWriter:
         self._last_x = {"step": int(step[-1]), "time": int(tms[-1])}
         self.meta_dirty = True
 
+    @property
+    def pending(self) -> int:
+        """Points after the last whole chunk (in memory, or spilled: only in tail.bin)."""
+        return self.spilled + self.step.n
+
     def _append(self, step, value, tms) -> None:
-        """Commit the points piece by piece (up to each chunk boundary). A piece is committed only
-        after its chunk is written, so an IO error leaves a consistent writer holding every earlier
-        point; the error propagates and the rest of this call is not stored. A run of whole chunks
+        """Commit the points piece by piece (up to each chunk boundary). A chunk that cannot be
+        written leaves its points pending with the rest of the call's (:meth:`_take`): every point
+        is taken, the error waits in :attr:`write_error` for the next sync. A run of whole chunks
         straight from the caller's arrays (up to the end of the open shard) is written as one batch:
         one job per array on the encode pool, no hand-off per chunk."""
+        if self.pending >= CHUNK:  # chunks left pending by a failed write: retry them first
+            try:
+                self._drain()
+            except OSError:
+                self._take(step, value, tms)
+                return
         m = len(step)
         at = 0
         while at < m:
-            p = self.step.n
+            p = self.pending
             if p == 0 and m - at >= CHUNK:  # whole chunks straight from the caller's arrays
                 k = min((m - at) // CHUNK, self.shard - self.n_chunks % self.shard)
                 e = at + k * CHUNK
@@ -145,19 +200,27 @@ class SeriesWriter:
                     at += ok * CHUNK
                     self._flush_level_chunks()
                 if exc is not None:
-                    raise exc
+                    self.write_error = exc
+                    self._take(step[at:], value[at:], tms[at:])
+                    return
                 continue
             take = min(m - at, CHUNK - p)
             s, v, t = step[at:at + take], value[at:at + take], tms[at:at + take]
             if p + take == CHUNK:
-                self._write_raw_chunk(self.n_chunks, np.concatenate([self.step.view(), s]),
-                                      np.concatenate([self.value.view(), v]),
-                                      np.concatenate([self.time.view(), t]))
+                self._unspill()
+                try:
+                    self._write_raw_chunk(self.n_chunks, np.concatenate([self.step.view(), s]),
+                                          np.concatenate([self.value.view(), v]),
+                                          np.concatenate([self.time.view(), t]))
+                except OSError as exc:
+                    self.write_error = exc
+                    self._take(step[at:], value[at:], tms[at:])
+                    return
                 self._rollup_raw(s, v, t)
                 self.n_chunks += 1
                 for g in (self.step, self.value, self.time):
                     g.n = 0
-                self.meta_dirty = True
+                self._chunk_moved()
             else:
                 self._rollup_raw(s, v, t)
                 self.step.extend(s)
@@ -166,6 +229,66 @@ class SeriesWriter:
             self.count += take
             at += take
             self._flush_level_chunks()
+
+    def _take(self, step, value, tms) -> None:
+        """Hold points as pending without writing chunks (a chunk write failed)."""
+        if len(step):
+            self._rollup_raw(step, value, tms)
+            self.step.extend(step)
+            self.value.extend(value)
+            self.time.extend(tms)
+            self.count += len(step)
+            self._flush_level_chunks()
+        self.meta_dirty = True
+
+    def _chunk_moved(self) -> None:
+        self.spilled = 0
+        self.meta_dirty = True
+
+    def _drain(self) -> None:
+        """Write the whole chunks left pending by failed writes (raises while the disk still fails)."""
+        if self.pending < CHUNK:
+            return
+        self._unspill()
+        while self.step.n >= CHUNK:
+            try:
+                self._write_raw_chunk(self.n_chunks, self.step.view()[:CHUNK], self.value.view()[:CHUNK],
+                                      self.time.view()[:CHUNK])
+            except OSError as exc:
+                self.write_error = _fs.write_error(exc, "chunk write", self.dir)
+                raise self.write_error from exc
+            self.n_chunks += 1
+            for g in (self.step, self.value, self.time):
+                g.drop(CHUNK)
+            self._chunk_moved()
+        self.write_error = None
+
+    def _unspill(self) -> None:
+        """Read the spilled pending points back from tail.bin (before a chunk or a rewrite needs them)."""
+        if not self.spilled:
+            return
+        path = self.dir / "tail.bin"
+        t = tail.read(path, self.n_chunks * CHUNK)
+        if t is None or len(t[0]) < self.spilled:
+            raise StoreWriteError(5, f"{path}: holds {0 if t is None else len(t[0])} of the {self.spilled} "
+                                     "pending points the writer spilled to it (changed by someone else?)", str(path))
+        self.step.prepend(t[0][: self.spilled])
+        self.value.prepend(t[1][: self.spilled])
+        self.time.prepend(t[2][: self.spilled])
+        self.spilled = 0
+
+    def _spill(self) -> None:
+        """Drop from memory the pending points that are durable in tail.bin, keeping the ones the
+        next level-1 bucket still needs."""
+        if self.shared or self.tail_base != self.n_chunks * CHUNK:
+            return
+        lv1 = self.levels[0] if self.levels else None
+        covered = (lv1.count * FAN1 if lv1 else 0) - self.n_chunks * CHUNK  # pending points inside level 1
+        k = min(self.tail_count, covered) - self.spilled
+        if k >= SPILL_MIN and k <= self.step.n:
+            for g in (self.step, self.value, self.time):
+                g.drop(k)
+            self.spilled += k
 
     def _write_raw_chunk(self, c, step, value, tms) -> None:
         ok, exc = self._write_raw_chunks(c, step, value, tms, 1)
@@ -265,7 +388,7 @@ class SeriesWriter:
         at = 0
         if have:
             k = FAN1 - have
-            o = done - pend0
+            o = done - pend0 - self.spilled  # spilled points all lie below ``done``
             s = np.concatenate([self.step.view()[o:], step[:k]])
             v = np.concatenate([self.value.view()[o:], value[:k]])
             t = np.concatenate([self.time.view()[o:], tms[:k]])
@@ -310,12 +433,16 @@ class SeriesWriter:
             for c in range(full):
                 chunk = lv.buf[:, c * LEVEL_CHUNK:(c + 1) * LEVEL_CHUNK]
                 idx = lv.chunk_start // LEVEL_CHUNK + c
-                self.unsynced.append(codecs.write_chunk(level_dir(self.dir, lv.k),
-                                                        codecs.encode(codecs.LEVEL, chunk), 0, idx, replace=True))
+                self._write_level(level_dir(self.dir, lv.k), codecs.encode(codecs.LEVEL, chunk), idx)
             if full:
                 rest = lv.nbuf - full * LEVEL_CHUNK
                 lv.buf[:, :rest] = lv.buf[:, full * LEVEL_CHUNK:lv.nbuf]
                 lv.nbuf = rest
+
+    def _write_level(self, d: Path, blob: bytes, c: int) -> None:
+        """Write level chunk ``c`` (temp + rename) and keep its bytes until the next good fsync."""
+        self.level_redo[(d, c)] = blob
+        self.unsynced.append(codecs.write_chunk(d, blob, 0, c, replace=True))
 
     # --- durability --------------------------------------------------------------
     def seal(self) -> None:
@@ -327,6 +454,8 @@ class SeriesWriter:
             self.sealed = self.in_tail = True
             self.meta_dirty = True
             return
+        self._drain()
+        self._unspill()
         p = self.step.n
         if p:
             pad = CHUNK - p
@@ -347,6 +476,7 @@ class SeriesWriter:
         replace-by-rename waits on the filesystem journal; overlapped they share its commits).
         A short series (no whole chunk, see :attr:`short`) writes nothing: readers take its
         points from the tail and compute its few pyramid buckets from them."""
+        self._drain()  # chunks a failed write left pending (raises while the disk still fails)
         if self.short:
             return
         self._flush_level_chunks()
@@ -361,8 +491,8 @@ class SeriesWriter:
             if lv.nbuf and grow:
                 chunk = np.zeros((pyr.NF, LEVEL_CHUNK), np.float64)
                 chunk[:, : lv.nbuf] = lv.buf[:, : lv.nbuf]
-                jobs.append(lambda d=d, chunk=chunk, c=lv.chunk_start // LEVEL_CHUNK: self.unsynced.append(
-                    codecs.write_chunk(d, codecs.encode(codecs.LEVEL, chunk), 0, c, replace=True)))
+                jobs.append(lambda d=d, chunk=chunk, c=lv.chunk_start // LEVEL_CHUNK: self._write_level(
+                    d, codecs.encode(codecs.LEVEL, chunk), c))
             if final or lv.count // LEVEL_CHUNK != lv.meta_count // LEVEL_CHUNK or not lv.meta_count:
                 jobs.append(lambda d=d, lv=lv, count=lv.count: codecs.write_array_meta(
                     d, codecs.LEVEL, [pyr.NF, count], [pyr.NF, LEVEL_CHUNK], {"bucket_points": FAN1 * FAN ** (lv.k - 1)}))
@@ -399,20 +529,45 @@ class SeriesWriter:
     def fsync(self) -> None:
         """fsync the files written since the last sync, then their folders (new names must last too).
 
-        Raw chunk files had their fsync started when written; this waits for those (an error
-        raised there is raised here)."""
+        Raw chunk files had their fsync started when written; this waits for all of those and
+        raises the first error. After a failed fsync the kernel may have dropped the pages, so the
+        next call first writes every file of the failed round again from the kept bytes
+        (:attr:`must_redo`), and only a clean round clears them."""
         eager, self.eager = self.eager, []
+        first = None
         for f in eager:
-            f.result()
-        files = set(self.unsynced) - self.eager_paths  # an open shard gets several chunks: one fsync
+            try:
+                f.result()
+            except OSError as exc:
+                first = first or exc
+        try:
+            if first is not None:
+                raise first
+            if self.must_redo:
+                for sw in self.shard_writers.values():
+                    self.unsynced += sw.redo()
+                for (d, c), blob in self.level_redo.items():
+                    self.unsynced.append(codecs.write_chunk(d, blob, 0, c, replace=True))
+            files = set(self.unsynced) - (set() if self.must_redo else self.eager_paths)
+            codecs.fsync_paths(files, self.fsync_pool)
+            codecs.fsync_paths(self.unsynced_dirs | {p.parent for p in files}, self.fsync_pool)
+        except OSError as exc:
+            self.must_redo = True
+            self.unsynced_dirs |= {p.parent for p in self.eager_paths}
+            raise _fs.write_error(exc, "fsync", self.dir) from exc
+        self.must_redo = False
+        for sw in self.shard_writers.values():
+            sw.synced()
+        self.level_redo.clear()
         self.eager_paths.clear()
-        codecs.fsync_paths(files, self.fsync_pool)
-        codecs.fsync_paths(self.unsynced_dirs | {p.parent for p in files}, self.fsync_pool)
         self.unsynced.clear()
         self.unsynced_dirs.clear()
 
     def forget_unsynced(self) -> None:
         """Not durable: drop the bookkeeping of files to fsync."""
+        for sw in self.shard_writers.values():
+            sw.synced()
+        self.level_redo.clear()
         self.unsynced.clear()
         self.unsynced_dirs.clear()
         self.eager.clear()
@@ -430,14 +585,15 @@ class SeriesWriter:
                 "stats": self.stats.entry(), "sorted": dict(self.sorted)}
 
     def shared_record(self, full: bool = False) -> bytes | None:
-        """A short series' points new since the last call, as a record of the task's shared tail
-        file (``full``: every point, for a rewrite of that file). None when there is nothing new."""
+        """A short series' points new since the last committed record, as a record of the task's
+        shared tail file (``full``: every point, for a rewrite of that file). None when there is
+        nothing new. The count advances at :meth:`tail_commit`, once the record is durable."""
         k = 0 if full else self.tail_count
         if self.step.n <= k:
             return None
         rec = tail.encode_shared_record(self.sid, k, self.step.view()[k:], self.value.view()[k:],
                                         self.time.view()[k:])
-        self.tail_count = self.step.n
+        self.staged = (self.tail_base, self.step.n, self.tail_bytes)
         return rec
 
     def leave_shared(self) -> None:
@@ -453,36 +609,60 @@ class SeriesWriter:
         After chunks moved to Zarr, the record holds every pending point from the new chunk
         boundary (readers skip the older records, which end at or below it, or repeat the same
         points); the file is compacted (rewritten: temp + rename) only once it exceeds
-        TAIL_COMPACT bytes, which spares a file creation and rename per series and sync.
+        TAIL_COMPACT bytes, which spares a file creation and rename per series and sync. A file
+        that may end in a torn or unsynced record is cut back to its last durable size first.
         Returns the tail's path when an appended record still needs an fsync (the caller
-        fsyncs every series' tail together), else None.
+        fsyncs every series' tail together, then calls :meth:`tail_commit`), else None.
+        A failed append is cut back (``tail.append``); the counts stay, so the next sync
+        writes the same points again.
         """
         path = self.dir / "tail.bin"
+        self.staged = None
         if self.sealed and not self.in_tail:  # series.json (written before this) already counts every point
             path.unlink(missing_ok=True)
             return None
         base = self.n_chunks * CHUNK
         if base != self.tail_base:
+            self._unspill()
+            if not self.step.n:  # nothing pending: older records end at or below base
+                self.staged = (base, 0, self.tail_bytes)
+                return None
             rec = tail.encode_record(base, self.step.view(), self.value.view(), self.time.view())
-            self.tail_base, self.tail_count = base, self.step.n
-            if not self.step.n:  # nothing pending: every older record ends at or below base already
-                return None
             if self.tail_bytes + len(rec) > TAIL_COMPACT:
+                self._mkdir()
                 tail.rewrite(path, rec, durable)
-                self.tail_bytes = len(rec)
-                return None
-        elif self.step.n > self.tail_count:
-            k = self.tail_count
-            rec = tail.encode_record(base + k, self.step.view()[k:], self.value.view()[k:], self.time.view()[k:])
-            self.tail_count = self.step.n
+                self.staged = (base, self.step.n, len(rec))
+                return self.dir if durable else None  # the rename must last: fsync the folder
+            count = self.step.n
+        elif self.pending > self.tail_count:
+            k = self.tail_count - self.spilled
+            rec = tail.encode_record(base + self.tail_count, self.step.view()[k:], self.value.view()[k:],
+                                     self.time.view()[k:])
+            count = self.pending
         else:
             return None
         try:
-            tail.append(path, rec, durable=False)
+            tail.append(path, rec, self.tail_bytes, durable=False)
         except FileNotFoundError:  # first record: the series folder does not exist yet
-            self.dir.mkdir(parents=True, exist_ok=True)
-            self.new_dir = True
-            tail.append(path, rec, durable=False)
-        self.tail_bytes += len(rec)
+            self._mkdir()
+            tail.append(path, rec, self.tail_bytes, durable=False)
+        self.staged = (base, count, self.tail_bytes + len(rec))
         return path if durable else None
 
+    def _mkdir(self) -> None:
+        if not self.dir.is_dir():
+            _fs.makedirs(self.dir)
+            self.new_dir = True
+
+    def tail_commit(self, spill: bool = True) -> None:
+        """The record written this sync is durable: advance the counts (then spill what is durable)."""
+        if self.staged is not None:
+            self.tail_base, self.tail_count, self.tail_bytes = self.staged
+            self.staged = None
+            if spill:
+                self._spill()
+
+    def tail_failed(self) -> None:
+        """The record written this sync may not be durable (a write or its fsync failed): the counts
+        stay, and the next append starts at the last durable size again (cutting this one)."""
+        self.staged = None

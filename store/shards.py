@@ -16,6 +16,11 @@ array per ``S`` chunks instead of one per chunk, i.e. 3 new files and fsyncs per
 
 Costs: an append is one ``pwrite`` (plus the index, 16*S bytes, when the shard
 completes); a read of a complete shard's chunk reads its index once (cached).
+
+Until the caller reports a successful fsync (:meth:`ShardWriter.synced`), a writer keeps the
+bytes it wrote since the last one (compressed chunks: ~4-5 bytes per point) and :meth:`ShardWriter.redo`
+writes them again: after a failed fsync the kernel may have dropped those pages, and a later
+fsync's success would prove nothing (FORMAT.md, "Write errors").
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _fs
 from .codecs import chunk_path
 from .errors import CorruptStoreError
 
@@ -50,6 +56,7 @@ class ShardWriter:
         self.j = 0                   # the open shard
         self.sizes: list[int] = []   # nbytes of its inner chunks written so far
         self._prev: list[int] = []   # sizes of the shard completed last (to redo its last chunk)
+        self.pending: list[tuple[Path, bytes, int, bool]] = []  # writes since the last durable sync
 
     def append(self, c: int, blob: bytes) -> tuple[Path, bool]:
         """Write inner chunk ``c`` (the next one, or a retry of one whose sibling arrays failed).
@@ -68,6 +75,7 @@ class ShardWriter:
         if done:
             data = blob + index_bytes(sizes + [len(blob)], self.shard)
         self._pwrite(p, data, sum(sizes), truncate=done)
+        self.pending.append((p, data, sum(sizes), done))
         self.sizes = sizes + [len(blob)]
         if done:
             self._prev, self.sizes, self.j = self.sizes, [], j + 1
@@ -78,7 +86,9 @@ class ShardWriter:
         if not self.sizes:
             return None
         p = chunk_path(self.folder, self.j)
-        self._pwrite(p, index_bytes(self.sizes, self.shard), sum(self.sizes), truncate=True)
+        data = index_bytes(self.sizes, self.shard)
+        self._pwrite(p, data, sum(self.sizes), truncate=True)
+        self.pending.append((p, data, sum(self.sizes), True))
         self._prev, self.sizes, self.j = self.sizes, [], self.j + 1
         return p
 
@@ -87,20 +97,27 @@ class ShardWriter:
         k = n_chunks - self.j * self.shard
         return self.sizes[:k] if k > 0 else []
 
+    def redo(self) -> list[Path]:
+        """Write again every write since the last :meth:`synced` (in order); returns their files."""
+        for p, data, offset, truncate in self.pending:
+            self._pwrite(p, data, offset, truncate)
+        return list(dict.fromkeys(p for p, _, _, _ in self.pending))
+
+    def synced(self) -> None:
+        """The files written so far are durable: drop the kept bytes."""
+        self.pending.clear()
+
     @staticmethod
     def _pwrite(p: Path, data: bytes, offset: int, truncate: bool) -> None:
         try:
-            fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o644)
+            fd = _fs.open_write(p)
         except FileNotFoundError:  # first shard of the array
-            p.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o644)
+            _fs.makedirs(p.parent)
+            fd = _fs.open_write(p)
         try:
-            view = memoryview(data)
-            while view:
-                k = os.pwrite(fd, view, offset)
-                view, offset = view[k:], offset + k
+            _fs.pwrite_all(fd, data, offset, p)
             if truncate:  # the index must end the file (a retried write may have left more)
-                os.ftruncate(fd, offset)
+                _fs.truncate_fd(fd, offset + len(data), p)
         finally:
             os.close(fd)
 

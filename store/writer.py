@@ -28,6 +28,7 @@ from . import _fs, codecs, tail
 from .errors import TaskClosedError, bad_type, bad_value
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
 from .series_writer import TAIL_COMPACT, SeriesWriter
+from .tail_writer import TailSet
 
 SHARED_TAIL = "tails.bin"  # the tail records of every series without a whole chunk (FORMAT.md)
 SHARED_MAX = 128  # pending points from which a series without a whole chunk moves to its own tail.bin
@@ -55,7 +56,6 @@ class TaskWriter:
         self._ids: dict[tuple[str, str], int] = {}
         self._index_dirty = True
         self._closed = False
-        self._shared_bytes = 0  # size of the shared tail file
         self._media = None
         self._origin = float(meta["time_origin"])
         # compresses the three arrays of a chunk in parallel (Blosc releases the GIL)
@@ -63,6 +63,7 @@ class TaskWriter:
             else None
         # overlaps the fsyncs of a sync (threads start on first use, so small tasks start none)
         self._fsync_pool = ThreadPoolExecutor(8, thread_name_prefix="ringlog-fsync") if durable else None
+        self._tails = TailSet(self.path, durable, self._fsync_pool)  # the tail files (store/tail_writer.py)
         write_task_meta(self.path, meta, durable)
         self._write_index()
         store._catalog_upsert(self.path, meta)
@@ -190,57 +191,13 @@ class TaskWriter:
         self._write_tails([s for s in self._series if not s.in_tail] if final else self._series)
 
     def _write_tails(self, series) -> None:
-        """Append each series' new tail record, then fsync them as one overlapped batch (and the
-        folders of series whose first record created their folder, so those names last too)."""
-        recs, to_sync = [], []
-        for s in series:
-            if s.shared and s.short and s.step.n <= SHARED_MAX:  # few points: a record in the shared file
-                r = s.shared_record()
-                if r is not None:
-                    recs.append(r)
-            else:
-                s.leave_shared()
-                p = s.write_tail(self._durable)
-                if p is not None:
-                    to_sync.append(p)
-        if recs:
-            to_sync += self._append_shared(recs)
-        new_dirs = [s.dir for s in series if s.new_dir]
-        for s in series:
-            s.new_dir = False
-        if self._durable and new_dirs:
-            to_sync += new_dirs + [self.path]
-        if len(to_sync) >= SYNCFS_MIN and _fs.syncfs(self.path):  # many short series: one syscall
-            return
-        codecs.fsync_paths(to_sync, self._fsync_pool)  # one overlapped batch, not one fsync per series
+        """Write each series' new tail record and fsync them as one batch (store/tail_writer.py),
+        then remove float32 value arrays that a float64 migration replaced."""
+        self._tails.write(series, self._series, TAIL_COMPACT, SHARED_MAX)
         for s in self._series:
             if s.migrated_from is not None:
                 shutil.rmtree(s.migrated_from, ignore_errors=True)
                 s.migrated_from = None
-
-    def _append_shared(self, recs: list[bytes]) -> list:
-        """Append the records to the shared tail file in one write; returns what needs an fsync.
-
-        Once the file would exceed both TAIL_COMPACT and twice the pending points of the series
-        still in it, it is rewritten (temp + fsync + rename) with one record per such series (the
-        records of series that moved to their own tail.bin, which holds all their points, drop out). Cost: O(new bytes), amortised."""
-        path = self.path / SHARED_TAIL
-        data = b"".join(recs)
-        if self._shared_bytes:
-            live = sum(tail.SHARED_HEADER.size + 24 * s.step.n for s in self._series if s.shared)
-            if self._shared_bytes + len(data) > max(TAIL_COMPACT, 2 * live):
-                full = b"".join(r for r in (s.shared_record(full=True) for s in self._series if s.shared) if r)
-                tail.rewrite(path, full, self._durable)
-                if self._durable:
-                    _fs.fsync_dir(self.path)
-                self._shared_bytes = len(full)
-                return []
-        new = not self._shared_bytes
-        tail.append(path, data, durable=False)
-        self._shared_bytes += len(data)
-        if not self._durable:
-            return []
-        return [path, self.path] if new else [path]
 
     def _write_index(self) -> None:
         entries = []

@@ -189,6 +189,7 @@ def test_empty_root_creates_nothing(tmp_path):
 def test_io_error_mid_append_leaves_a_consistent_writer(store, monkeypatch):
     from ringlog.core import pyramid as pyr
     from ringlog.store import layout, shards
+    from ringlog.store.errors import StoreWriteError
 
     monkeypatch.setattr(layout, "SHARD", 2)  # the failing chunk completes a shard: the retry must redo it
     n = 3 * CHUNK + 100
@@ -205,13 +206,16 @@ def test_io_error_mid_append_leaves_a_consistent_writer(store, monkeypatch):
         return real(self, c, blob)
 
     monkeypatch.setattr(shards.ShardWriter, "append", flaky)
-    with pytest.raises(OSError, match="No space"):
-        w.append(sid, step, v, t)
+    m = 2 * CHUNK + 10
+    w.append(sid, step[:m], v[:m], t[:m])  # every point taken; the failed chunk stays pending
+    with pytest.raises(StoreWriteError, match="No space") as err:  # the error surfaces at the sync, typed
+        w.sync()
+    assert err.value.errno == 28
     monkeypatch.setattr(shards.ShardWriter, "append", real)
-    assert calls["n"] == 1
+    assert calls["n"] == 2  # retried at the sync
     w.sync()
-    assert store.task(w.id).count("y") == CHUNK  # every point before the failed chunk, nothing after
-    w.append(sid, step[CHUNK:], v[CHUNK:], t[CHUNK:])
+    assert store.task(w.id).count("y") == m
+    w.append(sid, step[m:], v[m:], t[m:])
     w.close()
     r = store.task(w.id)
     _check(r, "y", None, step, v, t)
