@@ -13,15 +13,23 @@ Every media response carries a sandboxing Content-Security-Policy (``security.py
 SVG sample opened directly cannot run script with the viewer's origin. HTML samples are shown
 in a sandboxed iframe (``allow-scripts`` only, opaque origin) whose document may not load
 anything remote.
+
+An image's overlays (W&B's ``Image(masks=, boxes=, classes=)``, kept in its record's ``extra``) are
+listed with it as ``overlays`` (:func:`overlays_payload`), checked and reshaped here since the index
+is only as trustworthy as the script that wrote it; each mask's PNG of class ids is served by
+``/media/<task>/<id>/masks/<n>.png``. ``viewer/static/overlays.js`` draws them.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import mimetypes
 from urllib.parse import quote
 
 import numpy as np
-from flask import Blueprint, send_file
+from flask import Blueprint, Response, send_file
 
 from ringlog.store import MediaNotFoundError, MediaRecord, TaskReader
 from ringlog.store.plotmerge import merge_series
@@ -54,6 +62,7 @@ def media_impl(reader: TaskReader, title: str | None = None, series: str | None 
             "id": rec.id, "iteration": rec.iteration, "kind": rec.kind, "ext": rec.ext,
             "caption": rec.caption, "time": rec.time, "url": url,
             "uri": rec.uri if rec.uri and "://" in rec.uri and not rec.uri.startswith("file:") else None,
+            "overlays": overlays_payload(reader.id, rec) if rec.kind == "image" else None,
         })
     for g in groups.values():
         g["items"].sort(key=lambda it: it["iteration"])
@@ -104,11 +113,92 @@ def _link_table_media(reader: TaskReader, items: list[dict]) -> None:
             reader.media_file(rec)
         except MediaNotFoundError:
             continue
-        urls[(rec.title, rec.series, rec.iteration, rec.n)] = (media_url(reader.id, rec), rec.kind, rec.ext)
+        urls[(rec.title, rec.series, rec.iteration, rec.n)] = (
+            media_url(reader.id, rec), rec.kind, rec.ext,
+            overlays_payload(reader.id, rec) if rec.kind == "image" else None)
     for c in cells:
         found = urls.get((c.get("title"), c.get("series"), c.get("iteration"), c.get("n")))
         if found:
-            c["url"], c["kind"], c["ext"] = found
+            c["url"], c["kind"], c["ext"], c["overlays"] = found
+
+
+#: at most this many boxes per box group reach the page (a browser draws tens of thousands slowly)
+MAX_BOXES = 5000
+
+
+def overlays_payload(task_id: str, rec: MediaRecord) -> dict | None:
+    """The overlays of an image record for the page, or None when it has none.
+
+    ``{"masks": [{"name", "url", "labels": [[id, name], ...]}], "boxes": [{"name", "labels",
+    "boxes": [{"x0", "x1", "y0", "y1", "pixel", "class_id", "caption", "scores": [[name, value]]}]}],
+    "classes": [[id, name], ...]}``. Groups keep the order they were logged in; labels and scores are
+    lists of pairs, never objects keyed by user strings. Anything malformed (a hand-edited or
+    corrupt index) is left out, not an error: the image itself still shows. Cost: O(boxes).
+    """
+    extra = rec.extra
+    if not isinstance(extra, dict):
+        return None
+    masks, boxes = [], []
+    raw_masks = extra.get("masks")
+    if isinstance(raw_masks, dict):
+        for i, (name, m) in enumerate(raw_masks.items()):
+            if isinstance(m, dict) and isinstance(m.get("png"), str):
+                masks.append({"name": str(name), "url": f"{media_url(task_id, rec)}/masks/{i}.png",
+                              "labels": _label_pairs(m.get("class_labels"))})
+    raw_boxes = extra.get("boxes")
+    if isinstance(raw_boxes, dict):
+        for name, g in raw_boxes.items():
+            if not isinstance(g, dict) or not isinstance(g.get("box_data"), list):
+                continue
+            found = [b for b in map(_box, g["box_data"][:MAX_BOXES]) if b is not None]
+            boxes.append({"name": str(name), "labels": _label_pairs(g.get("class_labels")), "boxes": found,
+                          "truncated": len(g["box_data"]) > MAX_BOXES})
+    classes = []
+    if isinstance(extra.get("classes"), list):
+        classes = [[c["id"], str(c.get("name", c["id"]))] for c in extra["classes"]
+                   if isinstance(c, dict) and _is_int(c.get("id"))]
+    if not (masks or boxes):
+        return None
+    return {"masks": masks, "boxes": boxes, "classes": classes}
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _finite(v) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return None
+    return float(v)
+
+
+def _label_pairs(labels) -> list:
+    """``{"1": "cat"}`` (the SDK's form) -> ``[[1, "cat"]]``, sorted by id; bad entries dropped."""
+    if not isinstance(labels, dict):
+        return []
+    out = []
+    for k, v in labels.items():
+        try:
+            out.append([int(k), str(v)])
+        except (TypeError, ValueError):
+            continue
+    return sorted(out)
+
+
+def _box(b) -> dict | None:
+    """One stored box (corners, in fractions of the image or pixels) for the page, or None."""
+    if not isinstance(b, dict) or not isinstance(b.get("position"), dict):
+        return None
+    corners = [_finite(b["position"].get(k)) for k in ("minX", "maxX", "minY", "maxY")]
+    if any(c is None for c in corners):
+        return None
+    x0, x1, y0, y1 = corners
+    scores = b.get("scores") if isinstance(b.get("scores"), dict) else {}
+    return {"x0": min(x0, x1), "x1": max(x0, x1), "y0": min(y0, y1), "y1": max(y0, y1),
+            "pixel": b.get("domain") == "pixel",
+            "class_id": b["class_id"] if _is_int(b.get("class_id")) else None,
+            "caption": str(b["box_caption"]) if b.get("box_caption") is not None else None,
+            "scores": [[str(k), f] for k, v in scores.items() if (f := _finite(v)) is not None]}
 
 
 def _hist_arrays(it: dict) -> tuple[np.ndarray, np.ndarray] | None:
@@ -174,3 +264,31 @@ def media_record_file(task_id: str, record_id: int):
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     resp = send_file(path, mimetype=mime, conditional=True, max_age=3600)
     return set_csp(resp, HTML_SAMPLE_CSP if mime == "text/html" else MEDIA_CSP)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@bp.get("/media/<task_id>/<int:record_id>/masks/<name>")
+def media_mask(task_id: str, record_id: int, name: str):
+    """Mask ``<n>.png`` (n: logging order) of image record ``record_id``: the PNG of class ids kept in
+    the record's ``extra`` (decoded from base64; anything but a PNG is a 404)."""
+    digits = name[:-4] if name.endswith(".png") else ""
+    if not (digits.isascii() and digits.isdigit() and len(digits) < 6):
+        raise MediaNotFoundError(f"no mask {name!r} for media record {record_id} of task {task_id}")
+    index = int(digits)
+    reader = provider.current().reader(task_id=task_id)
+    rec = next((r for r in reader.media_records() if r.id == record_id), None)
+    masks = rec.extra.get("masks") if rec is not None and isinstance(rec.extra, dict) else None
+    if not isinstance(masks, dict) or not 0 <= index < len(masks):
+        raise MediaNotFoundError(f"no mask {index} for media record {record_id} of task {task_id}")
+    m = list(masks.values())[index]
+    try:
+        data = base64.b64decode(m.get("png", ""), validate=True) if isinstance(m, dict) else b""
+    except (binascii.Error, ValueError, TypeError):
+        data = b""
+    if not data.startswith(PNG_SIGNATURE):
+        raise MediaNotFoundError(f"mask {index} of media record {record_id} is not a PNG")
+    resp = Response(data, mimetype="image/png")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return set_csp(resp, MEDIA_CSP)

@@ -2,9 +2,12 @@
    Plots are plotly figures as stored; groups of single bar/histogram traces also get a
    "distribution over steps" heatmap (as TensorBoard's histograms). Images, audio and video use
    the browser's own elements; HTML samples go into an iframe with sandbox="allow-scripts"
-   (opaque origin: cannot touch the viewer), served with a CSP that blocks remote loads. */
+   (opaque origin: cannot touch the viewer), served with a CSP that blocks remote loads. An image
+   with W&B overlays (masks, boxes) gets them drawn over it with a legend (overlays.js), in the
+   Debug samples tab and in table cells alike. */
 import {plotlyConfig} from "./chart.js";
 import {RL} from "./common.js";
+import {RLOverlays} from "./overlays.js";
 
 export const RLSamples = (function () {
   const sigs = {};
@@ -47,7 +50,7 @@ export const RLSamples = (function () {
       RL.el("thead", null, RL.el("tr", null, cols.map(c => RL.el("th", {text: String(c)})))),
       RL.el("tbody", null, rows.map(r => RL.el("tr", null, [].concat(r).map(v =>
         v && typeof v === "object" && v._type  /* a media cell: the sample itself (viewer/media.py linked it) */
-          ? RL.el("td", {class: "media-cell"}, v.url ? mediaNode(v) : RL.el("span", {class: "muted",
+          ? RL.el("td", {class: "media-cell"}, v.url ? mediaCell(v) : RL.el("span", {class: "muted",
               text: `[${v._type}${v.caption ? ": " + v.caption : ""}: not kept]`}))
           : RL.el("td", {class: typeof v === "number" ? "num" : null, text: RL.fmtNum(v)}))))),
     ]);
@@ -97,17 +100,29 @@ export const RLSamples = (function () {
   const VIDEO_EXTS = new Set(["mp4", "webm", "ogg", "ogv", "m4v"]);
   const ANIMATED_IMAGE_EXTS = new Set(["gif", "apng", "webp", "png"]);
 
-  function mediaNode(it) {
+  function mediaCell(v) {
+    /* a table's media cell: the sample (overlays folded) with its caption under it */
+    const node = mediaNode(v, true);
+    if (!v.caption || v.kind === "file") return node;
+    const fig = RL.el("figure", {class: "media-cell"}, [node, RL.el("figcaption", {class: "caption", text: v.caption})]);
+    fig.style.margin = "0";
+    return fig;
+  }
+
+  function mediaNode(it, compact) {
     if (!it.url) return RL.el("p", {class: "muted", text: "stored remotely: " + (it.uri || "unknown location")});
     switch (it.kind) {
       case "image": {
         const img = RL.el("img", {src: it.url, alt: it.caption || "", loading: "lazy"});
-        // small images (e.g. 28x28 digits) are scaled up by an integer factor, pixels kept sharp
+        // small images (e.g. 28x28 digits) are scaled up by an integer factor, pixels kept sharp;
+        // in a table cell (compact) images are thumbnails of at most 160 px
+        const target = compact ? 160 : 256;
+        if (compact) img.style.maxWidth = target + "px";
         img.addEventListener("load", () => {
           const w = img.naturalWidth;
-          if (w > 0 && w < 256) img.style.width = Math.min(8, Math.floor(256 / w)) * w + "px";
+          if (w > 0 && w < target) img.style.width = Math.min(8, Math.floor(target / w)) * w + "px";
         });
-        return img;
+        return it.overlays ? RLOverlays.view(img, it.overlays, compact) : img;
       }
       case "audio": return RL.el("audio", {src: it.url, controls: true, preload: "metadata"});
       case "video": {
@@ -119,7 +134,7 @@ export const RLSamples = (function () {
       }
       case "html": return RL.el("iframe", {src: it.url, sandbox: "allow-scripts", referrerpolicy: "no-referrer",
                                            class: "html-sample", title: it.caption || "HTML sample"});
-      default: return RL.el("a", {href: it.url, download: "", text: "download file"});
+      default: return RL.el("a", {href: it.url, download: "", text: it.caption ? `download ${it.caption}` : "download file"});
     }
   }
 
