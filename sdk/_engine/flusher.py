@@ -148,12 +148,13 @@ class Flusher(threading.Thread):
 
     # --- the thread ------------------------------------------------------------
     def run(self) -> None:
-        """Cycles until stopped. A durable cycle (harvest, write, fsync) starts every half
-        ``flush_interval`` counted from ``init()``, whatever wakes the thread in between: a wake
+        """Cycles until stopped. A durable cycle (harvest, write, fsync) starts half a
+        ``flush_interval`` after the previous one started (counted from ``init()``; sooner, down
+        to an eighth, when the last one took long), whatever wakes the thread in between: a wake
         because the staging is half full runs a cycle that only moves points on, and never pushes
-        the next durable one back. A point acknowledged just after a harvest is then on disk within
-        half an interval plus one cycle's duration (measured: ``benchmarks/bench_durability.py``),
-        inside the promised ``flush_interval`` while a cycle takes less than half of it."""
+        the next durable one back. A point acknowledged just after a harvest is then on disk
+        within about half an interval plus one cycle (measured: ``benchmarks/bench_durability.py``),
+        inside the promised ``flush_interval`` while the store's sync takes under half of it."""
         core = self.core
         period = core.settings.flush_interval / 2
         due = core.started + period
@@ -175,8 +176,8 @@ class Flusher(threading.Thread):
                 self._wake.wait(_backoff(self._failed))
                 self._cycle(final=True, durable=True)
             self.cpu_s += time.thread_time() - t0
-            if durable:
-                due = now + period
+            if durable:  # the next one starts sooner when a sync takes long (bounded: 1/8 interval)
+                due = now + max(period / 4, period - (time.monotonic() - now))
             with self._cond:
                 self._done = max(self._done, target)
                 self._cond.notify_all()

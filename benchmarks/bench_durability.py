@@ -1,0 +1,126 @@
+"""Durability figures: the kill-9 loss window, runs lost, and the first log() on a cold numba cache.
+
+Full soak (documented in benchmarks/RESULTS.md; minutes):
+``python -m benchmarks.bench_durability --kills 200`` - children logging per call, 8 keys per call and
+bulk arrays in both flavours are SIGKILLed at random moments (a third in the first second, a third on
+a cold numba cache); after each kill the store is reopened and every series checked bit-exact. The loss
+window of a kill is how long before the kill the first lost point was acknowledged; a run is *lost*
+when its store is unreadable, its data wrong, or nothing of it is durable though it logged for more
+than the promised window. ``--quick`` (CI, via ``benchmarks.run --quick``): 6 kills.
+
+First log on a cold cache: a fresh process with an empty ``NUMBA_CACHE_DIR`` times ``init()``, its first
+``log()`` call, and how long until that point can be read back by another reader (``flush()`` not used).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ._common import Row, check, print_table
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "durability"))
+from killing import kill_once  # noqa: E402
+
+PROMISE = 1.0  # Settings.flush_interval's default
+
+FIRST_LOG = r"""
+import sys, time
+t0 = time.perf_counter()
+import ringlog
+run = ringlog.init(project="p", dir=sys.argv[1])
+t1 = time.perf_counter()
+ringlog.log({"loss": 0.25})
+t2 = time.perf_counter()
+from ringlog.store import Store
+store = Store(sys.argv[1])
+while True:
+    try:
+        if store.task(run.id).count("loss", "loss") == 1:
+            break
+    except Exception:
+        pass
+    time.sleep(0.005)
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+
+
+def first_log(cold: bool) -> tuple[float, float, float]:
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ)
+        if cold:
+            env["NUMBA_CACHE_DIR"] = os.path.join(d, "numba")
+        out = subprocess.run([sys.executable, "-c", FIRST_LOG, os.path.join(d, "data")], env=env, cwd=d,
+                             capture_output=True, text=True, timeout=600, check=True)
+        a, b, c = (float(x) for x in out.stdout.split()[-3:])
+        return a, b, c
+
+
+def soak(kills: int, seed: int = 7) -> list:
+    rng = random.Random(seed)
+    outcomes = []
+    with tempfile.TemporaryDirectory() as d:
+        for i in range(kills):
+            mode = ("percall", "multikey", "bulk")[i % 3]
+            flavour = ("wandb", "clearml")[(i // 3) % 2]
+            after = rng.uniform(0.05, 1.0) if i % 3 == 1 else rng.uniform(1.0, 5.0)
+            root = Path(d) / f"k{i}"
+            root.mkdir()
+            env = {"NUMBA_CACHE_DIR": os.path.join(d, f"numba{i}")} if i % 3 == 2 else {}
+            o = kill_once(root, mode, flavour, after, env=env)
+            o.cold = bool(env)  # type: ignore[attr-defined]
+            outcomes.append(o)
+            print(f"  kill {i + 1}/{kills}: {mode:8s} {flavour:7s} {'cold' if env else 'warm'} after {after:.2f} s: "
+                  f"window {o.window:.3f} s, {o.stored:,}/{o.acked:,} points{' ' + o.problem if o.problem else ''}",
+                  flush=True)
+    return outcomes
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def run(quick: bool = False, kills: int | None = None) -> list[Row]:
+    kills = kills or (6 if quick else 60)
+    rows = []
+    init_s, log_s, readable_s = first_log(cold=True)
+    rows += [Row("cold cache: init() returns", init_s, "s", note="imports + task created on the caller's thread"),
+             Row("cold cache: first log() call", log_s * 1e6, "us", "never waits on a compile"),
+             Row("cold cache: first point readable by another reader", readable_s, "s", f"<= {PROMISE} s")]
+    w_init, w_log, w_readable = first_log(cold=False)
+    rows += [Row("warm cache: init() returns", w_init, "s"),
+             Row("warm cache: first point readable", w_readable, "s", f"<= {PROMISE} s")]
+    outcomes = soak(kills)
+    windows = [o.window for o in outcomes if o.readable]
+    lost = [o for o in outcomes if not o.readable or o.problem or (o.stored == 0 and o.after > PROMISE + 0.5)]
+    for label, sel in (("all", outcomes), ("cold cache", [o for o in outcomes if o.cold]),
+                       ("warm cache", [o for o in outcomes if not o.cold])):
+        ws = [o.window for o in sel if o.readable]
+        if ws:
+            rows += [Row(f"kill -9 loss window p50 ({label}, {len(ws)} kills)", statistics.median(ws), "s"),
+                     Row(f"kill -9 loss window p99 ({label})", _pct(ws, 0.99), "s", f"<= {PROMISE} s"),
+                     Row(f"kill -9 loss window max ({label})", max(ws), "s")]
+    rows.append(Row("runs lost (unreadable, wrong data, or nothing durable)", len(lost), "runs", "0"))
+    print_table(f"durability ({kills} kills, flush_interval {PROMISE} s)", rows)
+    check(not lost, f"{len(lost)} runs lost: {lost}")
+    check(log_s < 0.05, f"the first log() on a cold cache took {log_s:.3f} s (it must not wait on a compile)")
+    check(max(windows) < 3 * PROMISE, f"a kill lost {max(windows):.2f} s of acknowledged points")
+    return rows
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--kills", type=int, default=60)
+    p.add_argument("--quick", action="store_true")
+    a = p.parse_args()
+    run(quick=a.quick, kills=None if a.quick else a.kills)

@@ -1,0 +1,42 @@
+"""Kill loop (CI-sized): children logging at full speed - per call, 8 keys per call, bulk arrays -
+in both flavours are SIGKILLed at seeded random moments, a share within the first second and a share
+on a cold numba cache (every kernel still to compile). After each kill the store must open, every
+series must be a bit-exact prefix of what was logged, and every point acknowledged more than the
+promised window (``flush_interval``, 1 s by default) before the kill must be there.
+
+The long version (hundreds of kills, p50/p99/max of the loss window) is
+``python -m benchmarks.bench_durability --kills 200``; its figures are in benchmarks/RESULTS.md."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from .killing import kill_once
+
+PROMISE = 1.0  # Settings.flush_interval's default: README's "kill -9 loses at most the last flush interval"
+MODES = ("percall", "multikey", "bulk")
+
+
+def _plan(seed: int, n: int) -> list[tuple[str, str, float]]:
+    rng = random.Random(seed)
+    plan = []
+    for i in range(n):
+        after = rng.uniform(0.05, 1.0) if i % 2 else rng.uniform(1.0, 4.0)
+        plan.append((MODES[i % 3], ("wandb", "clearml")[(i // 3) % 2], round(after, 3)))
+    return plan
+
+
+@pytest.mark.parametrize("cache", ["warm", "cold"])
+def test_kill_loop_loses_nothing_older_than_the_promised_window(tmp_path, cache):
+    n = 12 if cache == "warm" else 6
+    outcomes = []
+    for i, (mode, flavour, after) in enumerate(_plan(13 if cache == "warm" else 31, n)):
+        root = tmp_path / f"k{i}"
+        root.mkdir()
+        env = {"NUMBA_CACHE_DIR": str(tmp_path / f"numba{i}")} if cache == "cold" else {}
+        outcomes.append(kill_once(root, mode, flavour, after, env=env))
+    bad = [o for o in outcomes if not o.readable or o.problem or o.window > PROMISE]
+    assert not bad, "\n".join(map(str, bad))
+    assert sum(o.stored for o in outcomes) > 0  # the check saw data, not only empty stores
