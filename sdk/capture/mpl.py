@@ -1,18 +1,26 @@
 """matplotlib capture: figures shown with ``plt.show()`` / ``Figure.show()`` or saved with
-``savefig`` are reported as plots.
+``savefig`` are reported as plots, where ClearML puts them (clearml/binding/matplotlib_bind.py).
 
-``matplotlib.pyplot.show``, ``matplotlib.figure.Figure.show`` and ``Figure.savefig`` are wrapped
-(now if pyplot is imported, else the moment it is). Before the original runs
-(an interactive ``show`` may block and close the figures), every open figure
-(``plt.show``) or the figure itself (``Figure.show``) is converted: to plotly
-JSON when ``ringlog.media.figures`` converts it faithfully (a ``plots`` record),
-else to a PNG sample; ``Logger.matplotlib_force_report_non_interactive(True)`` always uses
-the PNG. Then the original ``show`` runs and behaves as before, also under Agg
-(where it shows nothing). A figure not changed since it was last reported
-(matplotlib's ``stale`` flag is clear) is not reported again.
+``matplotlib.pyplot.show``, ``pyplot.imshow``, ``matplotlib.figure.Figure.show`` and
+``Figure.savefig`` are wrapped (now if pyplot is imported, else the moment it is). Before the
+original runs (an interactive ``show`` may block and close the figures), every open figure
+(``plt.show``) or the figure itself (``Figure.show``) is reported, whatever the backend (Agg too,
+where ``show`` then shows nothing, as before):
+
+* converted to plotly JSON when ``ringlog.media.figures`` converts it faithfully: a plot record,
+  series ``"plot"``;
+* else, or always after ``Logger.matplotlib_force_report_non_interactive(True)``, a static picture
+  of it (a PNG inside a plotly layout), still in Plots, series ``"plot image"`` (ClearML's
+  ``_report_image_plot_and_upload``);
+* a figure drawn with ``plt.imshow`` since it was last reported, shown by ``plt.show()``: a PNG
+  debug sample, series ``"plot image"`` (ClearML's ``_trains_is_imshow`` mark makes it
+  ``report_as_debug_sample``; ClearML writes a JPEG there, ringlog keeps the PNG).
+
+A figure not changed since it was last reported (matplotlib's ``stale`` flag is clear) is not
+reported again.
 
 Names: title = the figure's label, else its suptitle, else its first axes
-title, else ``"Figure <num>"``; series ``"plot"``; iteration counts the
+title, else ``"Figure <num>"``; iteration counts the
 reports of that title (0, 1, 2, ... so a figure re-shown in a loop gets a
 slider). ``from matplotlib.pyplot import show`` done *before* the run started
 binds the unpatched function and is not seen.
@@ -30,6 +38,7 @@ import weakref
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from ..media import capture_media as cm
+from ..media.figures import image_plot
 from .options import CaptureLoggerMixin
 from .patching import MethodPatch, PostImportHook
 
@@ -111,6 +120,7 @@ class MplCapture:
             from matplotlib.figure import Figure  # deferred: matplotlib is optional and heavy (loaded by now)
 
             self.patches.append(_ModulePatch(pyplot, "show", self._wrap_pyplot_show(pyplot.show)))
+            self.patches.append(_ModulePatch(pyplot, "imshow", self._wrap_pyplot_imshow(pyplot.imshow, pyplot)))
             self.patches.append(MethodPatch(Figure, "show", self._wrap_figure_show(Figure.show)))
             self.patches.append(MethodPatch(Figure, "savefig", self._wrap_savefig(Figure.savefig)))
         except Exception as exc:
@@ -127,6 +137,23 @@ class MplCapture:
         show.__doc__ = orig.__doc__
         show.__wrapped__ = orig
         return show
+
+    def _wrap_pyplot_imshow(self, orig, pyplot):
+        """``plt.imshow`` marks the current figure: its next ``plt.show()`` report is a debug sample."""
+        cap = self
+
+        def imshow(*args, **kwargs):
+            result = orig(*args, **kwargs)
+            if cap.active:
+                try:
+                    pyplot.gcf()._ringlog_imshow = True
+                except Exception as exc:
+                    cap._failed(exc)
+            return result
+
+        imshow.__doc__ = orig.__doc__
+        imshow.__wrapped__ = orig
+        return imshow
 
     def _wrap_figure_show(self, orig):
         cap = self
@@ -170,29 +197,33 @@ class MplCapture:
         except Exception as exc:
             self._failed(exc)
             return
-        self._report_many(figs)
+        self._report_many(figs, from_show=True)
 
-    def _report_many(self, figs: list, name: Optional[str] = None, force: bool = False) -> None:
+    def _report_many(self, figs: list, name: Optional[str] = None, force: bool = False,
+                     from_show: bool = False) -> None:
         self._local.busy = True  # the converter renders (savefig): never recurse
         try:
             for fig, num in figs:
                 try:
-                    self.report_figure(fig, num, name=name, force=force)
+                    # ClearML reads the imshow mark only when plt.show reports the open figures
+                    imshow = from_show and getattr(fig, "_ringlog_imshow", False)
+                    self.report_figure(fig, num, name=name, force=force or imshow, sample=imshow)
                 except Exception as exc:
                     self._failed(exc)
         finally:
             self._local.busy = False
 
     def report_figure(self, fig: Any, num: Optional[int] = None, name: Optional[str] = None,
-                      force: bool = False) -> bool:
+                      force: bool = False, sample: bool = False) -> bool:
         """Report ``fig`` unless it was reported and has not changed since (``force``: the caller
-        checked); ``name``: the title when the figure has none of its own. True if reported."""
+        checked); ``name``: the title when the figure has none of its own; ``sample``: as a PNG
+        debug sample (a ``plt.imshow`` figure). True if reported."""
         if not force and fig in self._seen and not getattr(fig, "stale", True):
             return False
         busy = getattr(self._local, "busy", False)
         self._local.busy = True  # our own savefig below is not a user's
         try:
-            return self._report(fig, num, name)
+            return self._report(fig, num, name, sample)
         finally:
             self._local.busy = busy
 
@@ -210,14 +241,20 @@ class MplCapture:
         fig.stale = False
         self._seen.add(fig)
 
-    def _report(self, fig: Any, num: Optional[int], name: Optional[str]) -> bool:
-        payload = cm.figure_payload(fig, interactive=not CaptureLoggerMixin._matplotlib_force_image)
+    def _report(self, fig: Any, num: Optional[int], name: Optional[str], sample: bool = False) -> bool:
+        fig._ringlog_imshow = False  # the mark is used up by this report (ClearML decrements its count)
+        payload = cm.figure_payload(fig, interactive=not (sample or CaptureLoggerMixin._matplotlib_force_image))
         title = figure_title(fig, num)
         if name and title.startswith("Figure"):
             title = name
         it = self._counts.get(title, -1) + 1
         self._counts[title] = it
-        cm.report_payload(self.run, title, "plot", it, payload)
+        if payload[0] == "plotly":
+            cm.report_payload(self.run, title, "plot", it, payload)
+        elif sample:
+            cm.report_payload(self.run, title, "plot image", it, payload)  # a PNG debug sample
+        else:
+            cm.report_payload(self.run, title, "plot image", it, ("plotly", image_plot(payload[1], title)))
         fig.stale = False
         self._seen.add(fig)
         self.reported += 1
