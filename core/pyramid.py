@@ -35,7 +35,7 @@ FIELDS = ("first_v", "last_v", "min_v", "max_v", "imin", "imax", "sum", "nnan", 
           "first_s", "last_s", "min_s", "max_s", "first_t", "last_t", "min_t", "max_t", "i0", "count")
 
 __all__ = ["NF", "FIELDS", "raw_records", "combine", "scan_values", "scan_batch", "ref_raw_records", "ref_combine",
-           "ref_scan_values", "ref_scan_batch", "empty_records", "undelta_seconds", "seconds_to_ms"]
+           "ref_scan_values", "ref_scan_batch", "empty_records", "undelta_seconds", "seconds_to_ms", "ready"]
 
 
 def empty_records(m: int = 0) -> np.ndarray:
@@ -273,6 +273,14 @@ def ref_combine(rec, starts) -> np.ndarray:
             r[IMIN] = r[IMAX] = r[MIN_S] = r[MAX_S] = r[MIN_T] = r[MAX_T] = -1.0
         cols.append(r)
     return np.stack(cols, axis=1) if cols else empty_records(0)
+
+
+def ready() -> bool:
+    """Whether the kernels the store's write path calls (scan, time conversion, roll-ups) are
+    compiled in this process, so a call would not wait for numba. Stateless: it asks the
+    dispatchers. Until then the store uses NumPy versions (``ringlog.store._kern``); the SDK's
+    warm-up thread compiles them (:func:`ringlog.core.warmup`)."""
+    return all(k.signatures for k in (_scan_values, _seconds_to_ms, _raw_records, _combine))
 
 
 def warm() -> None:

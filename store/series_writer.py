@@ -25,7 +25,7 @@ import numpy as np
 from ringlog.core import pyramid as pyr
 from ringlog.core.stats import SeriesStats
 
-from . import _fs, codecs, layout, shards, tail
+from . import _fs, _kern, codecs, layout, shards, tail
 from .errors import StoreWriteError
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
 
@@ -153,7 +153,7 @@ class SeriesWriter:
             self._drain()
             if self.pending + n > MAX_PENDING:  # the disk keeps failing: refuse before taking anything
                 raise self.write_error
-        exact, n_fin, total, mn, mx = pyr.scan_batch(value)  # once per point: dtype choice and stats
+        exact, n_fin, total, mn, mx = _kern.scan_batch(value)  # once per point: dtype choice and stats
         for name, x in (("step", step), ("time", tms)):
             if self.sorted[name]:
                 last = self._last_x[name]
@@ -392,13 +392,13 @@ class SeriesWriter:
             s = np.concatenate([self.step.view()[o:], step[:k]])
             v = np.concatenate([self.value.view()[o:], value[:k]])
             t = np.concatenate([self.time.view()[o:], tms[:k]])
-            recs.append(pyr.raw_records(s, v, t, np.array([0, FAN1]), done))
+            recs.append(_kern.raw_records(s, v, t, np.array([0, FAN1]), done))
             at = k
         nb = (m - at) // FAN1
         if nb:
             starts = np.arange(nb + 1, dtype=np.int64) * FAN1
             e = at + nb * FAN1
-            recs.append(pyr.raw_records(step[at:e], value[at:e], tms[at:e], starts, self.count + at))
+            recs.append(_kern.raw_records(step[at:e], value[at:e], tms[at:e], starts, self.count + at))
         self._add_records(1, recs[0] if len(recs) == 1 else np.concatenate(recs, axis=1))
 
     def _level(self, k: int) -> _Level:
@@ -424,7 +424,7 @@ class SeriesWriter:
                 ng = (lv.count - up.count * FAN) // FAN
                 if ng:
                     starts = g0 + np.arange(ng + 1, dtype=np.int64) * FAN
-                    self._add_records(k + 1, pyr.combine(lv.buf[:, g0:starts[-1]], starts - g0))
+                    self._add_records(k + 1, _kern.combine(lv.buf[:, g0:starts[-1]], starts - g0))
 
     def _flush_level_chunks(self) -> None:
         """Write every level's full chunks (each once) and drop them from the buffers."""

@@ -24,7 +24,7 @@ import numpy as np
 from ringlog.core import pyramid as pyr
 from ringlog.core.stats import SeriesStats
 
-from . import _fs, codecs, tail
+from . import _fs, _kern, codecs, tail
 from .errors import TaskClosedError, bad_type, bad_value
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
 from .series_writer import TAIL_COMPACT, SeriesWriter
@@ -146,7 +146,7 @@ class TaskWriter:
             raise bad_value("time", f"must be a number or 1-D with len(step)={n} items", f"shape {t.shape}")
         if n == 0:
             return
-        tms, bad, tsorted = pyr.seconds_to_ms(t, self._origin, 1.0 / TIME_RES)  # one pass, checks finiteness
+        tms, bad, tsorted = _kern.seconds_to_ms(t, self._origin, 1.0 / TIME_RES)  # one pass, checks finiteness
         if bad >= 0:
             raise bad_value("time", "must be finite unix seconds", t[~np.isfinite(t)][:3])
         with self._lock:
