@@ -95,3 +95,39 @@ def test_numpy_fallback_writes_the_same_bits_as_the_kernels(tmp_path, monkeypatc
             assert a["series"] == b["series"]
         else:
             assert files[False][k] == files[True][k], k
+
+
+def test_numpy_fallbacks_equal_the_kernels_on_awkward_values(monkeypatch):
+    """All-NaN buckets, +-Inf, -0.0 ties, float32-inexact and huge values, one-point groups."""
+    from ringlog.core import pyramid as pyr
+    from ringlog.store import _kern
+
+    rng = np.random.default_rng(3)
+    n = 4096
+    v = rng.standard_normal(n)
+    v[:256] = np.nan                   # a bucket without a finite value
+    v[256:300] = -0.0
+    v[300:310] = 0.0
+    v[rng.integers(0, n, 40)] = np.inf
+    v[rng.integers(0, n, 40)] = -np.inf
+    v[5000 % n] = 1e300                # not a float32
+    step = np.cumsum(rng.integers(1, 3, n)).astype(np.int64)
+    tm = np.cumsum(rng.integers(0, 4, n)).astype(np.int64)
+    for g in (1, 7, 256):
+        starts = np.arange(0, n - n % g + 1, g, dtype=np.int64)
+        monkeypatch.setattr(_kern, "_ready", lambda: False)
+        slow = _kern.raw_records(step, v, tm, starts, 11)
+        slow_c = _kern.combine(slow, np.arange(0, slow.shape[1] - slow.shape[1] % 8 + 1, 8))
+        slow_s = _kern.scan_batch(v)
+        slow_t = _kern.seconds_to_ms(1.7e9 + tm * 1e-3, 1.7e9, 1e3)
+        monkeypatch.setattr(_kern, "_ready", lambda: True)
+        fast = pyr.raw_records(step, v, tm, starts, 11)
+        np.testing.assert_array_equal(slow.view(np.int64), fast.view(np.int64))  # same bits, NaN and -0.0 too
+        fast_c = pyr.combine(fast, np.arange(0, fast.shape[1] - fast.shape[1] % 8 + 1, 8))
+        np.testing.assert_array_equal(slow_c.view(np.int64), fast_c.view(np.int64))
+        assert slow_s == pyr.scan_batch(v)
+        ft = pyr.seconds_to_ms(1.7e9 + tm * 1e-3, 1.7e9, 1e3)
+        np.testing.assert_array_equal(slow_t[0], ft[0])
+        assert slow_t[1:] == ft[1:]
+    monkeypatch.setattr(_kern, "_ready", lambda: False)
+    assert _kern.seconds_to_ms(np.array([1.0, np.nan]), 0.0, 1e3)[1] == 1
