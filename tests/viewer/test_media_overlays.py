@@ -35,7 +35,7 @@ def client(task_id):
 def test_the_listing_carries_the_overlays_and_the_mask_is_served_as_its_png(client, task_id):
     _, tid = task_id
     groups = {g["title"]: g for g in client.get(f"/api/tasks/{tid}/media").get_json()["groups"]}
-    (item,) = groups["scene"]["items"]
+    item = groups["scene"]["items"][-1]
     ov = item["overlays"]
     (mask,) = ov["masks"]
     assert mask["name"] == "segmentation" and mask["labels"] == [[0, "background"], [1, "road"], [2, "<img src=x>"]]
@@ -130,6 +130,7 @@ def task_id(tmp_path_factory):
     run = wandb.init(project="media", name="overlays", dir=str(root), settings=settings)
     try:
         wandb.log({"scene": _scene()})
+        wandb.log({"scene": _scene()})  # a second iteration: the legend's choices hold across the slider
         table = wandb.Table(columns=["id", "image", "sound", "clip", "boxed"])
         for i in range(3):
             table.add_data(i, wandb.Image(np.full((8, 8), 60 * i, np.uint8), caption=f"digit <{i}>"),
@@ -246,6 +247,15 @@ def test_masks_and_boxes_are_drawn_over_the_debug_sample_and_toggle(page):
     page.locator(f"{SCENE} input[data-group='boxes:predictions'][data-score='loss']").fill("0.5")
     assert [r["cls"] for r in page.evaluate(RECTS)] == ["3"]
     assert page.locator(f"{SCENE} .caption").first.inner_text() == "scene 0"
+    # the choices belong to the card: the other iteration shows with them
+    page.locator(f"{SCENE} .slider input").fill("0")
+    page.wait_for_function(f"() => document.querySelector('{SCENE} .slider .iter').textContent === 'iteration 0'")
+    page.wait_for_selector(f"{SCENE} canvas.overlay-mask[data-ready='1']", state="attached")
+    assert not page.locator(f"{SCENE} canvas.overlay-mask").is_visible()
+    page.check(f"{SCENE} input[data-group='mask:segmentation'][data-role='group']")
+    assert page.evaluate(MASK_PIXEL, [45, 5])[3] == 0 and page.evaluate(MASK_PIXEL, [2, 38]) == corner
+    assert not page.locator(f"{SCENE} input[data-group='mask:segmentation'][data-class='1']").is_checked()
+    assert [r["cls"] for r in page.evaluate(RECTS)] == ["3"]  # loss >= 0.5 still applies
 
 
 @pytest.mark.browser

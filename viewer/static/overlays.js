@@ -6,8 +6,10 @@
    (semi-transparent, opacity adjustable); boxes are SVG outlines in percent of the image, so they
    follow the image's displayed size, labelled with their caption (else the class name) and
    scores. A legend per group, as W&B's media panel has: the group on/off, a checkbox per class,
-   and for boxes a minimum per score (boxes below it are hidden). Every string from the store goes
-   in through textContent / setAttribute, never parsed as HTML. */
+   and for boxes a minimum per score (boxes below it are hidden). The choices are remembered per
+   card (`scope`) and group, so they hold while the iteration slider moves and across live
+   refreshes, as W&B's panel settings do. Every string from the store goes in through
+   textContent / setAttribute, never parsed as HTML. */
 import {RL} from "./common.js";
 
 export const RLOverlays = (function () {
@@ -19,6 +21,16 @@ export const RLOverlays = (function () {
     [255, 215, 180], [0, 0, 128], [128, 128, 128]];
   const color = id => PALETTE[((Number(id) % PALETTE.length) + PALETTE.length) % PALETTE.length];
   const css = (id, a) => { const [r, g, b] = color(id); return a === undefined ? `rgb(${r},${g},${b})` : `rgba(${r},${g},${b},${a})`; };
+
+  // scope -> group -> {on, off: Set of class ids turned off, min: Map score -> minimum, opacity}
+  const memory = new Map();
+  function remembered(scope, group) {
+    const fresh = () => ({on: true, off: new Set(), min: new Map(), opacity: 0.45});
+    if (!scope) return fresh();  // no card to share with (a table cell): this image's own choices
+    const key = JSON.stringify([scope, group]);
+    if (!memory.has(key)) memory.set(key, fresh());
+    return memory.get(key);
+  }
 
   function svg(tag, attrs) {
     const e = document.createElementNS(SVG, tag);
@@ -36,20 +48,23 @@ export const RLOverlays = (function () {
 
   const fmt = v => (Math.abs(v) >= 100 || Number.isInteger(v) ? String(v) : v.toFixed(2));
 
-  function classRow(group, id, name, enabled, onChange) {
+  function classRow(group, id, name, enabled, mem, onChange) {
     const box = RL.el("input", {type: "checkbox", checked: enabled.has(id), "data-group": group, "data-class": id,
                                 "aria-label": `${group}: show ${name}`});
-    box.addEventListener("change", () => { box.checked ? enabled.add(id) : enabled.delete(id); onChange(); });
+    box.addEventListener("change", () => {
+      if (box.checked) { enabled.add(id); mem.off.delete(id); } else { enabled.delete(id); mem.off.add(id); }
+      onChange();
+    });
     const swatch = RL.el("span", {class: "swatch"});
     Object.assign(swatch.style, {display: "inline-block", width: "0.8em", height: "0.8em", margin: "0 0.3em",
                                  background: css(id), verticalAlign: "middle"});
     return RL.el("label", {class: "overlay-class"}, [box, swatch, RL.el("span", {text: name})]);
   }
 
-  function groupBox(title, group, onToggle) {
-    const on = RL.el("input", {type: "checkbox", checked: true, "data-group": group, "data-role": "group",
+  function groupBox(title, group, mem, onToggle) {
+    const on = RL.el("input", {type: "checkbox", checked: mem.on, "data-group": group, "data-role": "group",
                                "aria-label": `show ${title}`});
-    on.addEventListener("change", () => onToggle(on.checked));
+    on.addEventListener("change", () => { mem.on = on.checked; onToggle(on.checked); });
     const fs = RL.el("fieldset", {class: "overlay-group", "data-group": group},
                      RL.el("legend", null, RL.el("label", null, [on, " ", RL.el("span", {text: title})])));
     Object.assign(fs.style, {display: "inline-block", verticalAlign: "top", margin: "0.2em 0.4em 0.2em 0"});
@@ -57,15 +72,17 @@ export const RLOverlays = (function () {
   }
 
   /* ---- masks: a canvas per mask group, re-coloured from the decoded class ids on each change ---- */
-  function maskLayer(m, classes, stage, legend) {
+  function maskLayer(m, classes, stage, legend, scope) {
     const group = "mask:" + m.name;
+    const mem = remembered(scope, group);
     const canvas = RL.el("canvas", {class: "overlay-mask", "data-group": group});
     Object.assign(canvas.style, {position: "absolute", left: 0, top: 0, width: "100%", height: "100%",
                                  imageRendering: "pixelated", pointerEvents: "none"});
     stage.appendChild(canvas);
     const name = namer(m.labels, classes);
-    const st = {on: true, opacity: 0.45, enabled: new Set(), ids: null, w: 0, h: 0};
-    const fs = groupBox("mask: " + m.name, group, on => { st.on = on; canvas.hidden = !on; });
+    const st = {opacity: mem.opacity, enabled: new Set(), ids: null, w: 0, h: 0};
+    canvas.hidden = !mem.on;
+    const fs = groupBox("mask: " + m.name, group, mem, on => { canvas.hidden = !on; });
     legend.appendChild(fs);
     const draw = () => {
       if (!st.ids) return;
@@ -83,7 +100,7 @@ export const RLOverlays = (function () {
     };
     const opacity = RL.el("input", {type: "range", min: 0, max: 1, step: 0.05, value: st.opacity,
                                     "data-group": group, "data-role": "opacity", "aria-label": `${group} opacity`});
-    opacity.addEventListener("input", () => { st.opacity = Number(opacity.value); draw(); });
+    opacity.addEventListener("input", () => { st.opacity = mem.opacity = Number(opacity.value); draw(); });
     fs.appendChild(RL.el("label", {class: "overlay-opacity"}, ["opacity ", opacity]));
     const classBox = RL.el("div", {class: "overlay-classes"});
     fs.appendChild(classBox);
@@ -92,8 +109,8 @@ export const RLOverlays = (function () {
       canvas.width = w; canvas.height = h;
       const present = new Set(ids);
       const all = [...new Set([...m.labels.map(p => p[0]), ...present])].sort((x, y) => x - y);
-      all.forEach(id => st.enabled.add(id));
-      for (const id of all) classBox.appendChild(classRow(group, id, name(id), st.enabled, draw));
+      all.filter(id => !mem.off.has(id)).forEach(id => st.enabled.add(id));
+      for (const id of all) classBox.appendChild(classRow(group, id, name(id), st.enabled, mem, draw));
       draw();
       canvas.dataset.ready = "1";
     }).catch(e => { fs.appendChild(RL.el("p", {class: "error", text: "mask not shown: " + e.message})); });
@@ -115,8 +132,9 @@ export const RLOverlays = (function () {
   }
 
   /* ---- boxes: one SVG per box group, in percent of the image ---- */
-  function boxLayer(g, classes, stage, legend, img) {
+  function boxLayer(g, classes, stage, legend, img, scope) {
     const group = "boxes:" + g.name;
+    const mem = remembered(scope, group);
     const layer = svg("svg", {class: "overlay-boxes", "data-group": group});
     Object.assign(layer.style, {position: "absolute", left: 0, top: 0, width: "100%", height: "100%",
                                 overflow: "visible", pointerEvents: "none"});
@@ -124,8 +142,8 @@ export const RLOverlays = (function () {
     const name = namer(g.labels, classes);
     const ids = [...new Set([...g.labels.map(p => p[0]), ...g.boxes.map(b => b.class_id).filter(x => x !== null)])]
       .sort((x, y) => x - y);
-    const st = {on: true, enabled: new Set(ids), min: new Map()};
-    const fs = groupBox("boxes: " + g.name, group, on => { st.on = on; draw(); });
+    const st = {enabled: new Set(ids.filter(id => !mem.off.has(id))), min: new Map()};
+    const fs = groupBox("boxes: " + g.name, group, mem, () => draw());
     legend.appendChild(fs);
     // a minimum per score name, over the range the boxes span (W&B's per-score filter)
     const ranges = new Map();
@@ -134,22 +152,27 @@ export const RLOverlays = (function () {
       ranges.set(k, [Math.min(r[0], v), Math.max(r[1], v)]);
     }
     for (const [k, [lo, hi]] of ranges) {
-      st.min.set(k, lo);
-      const out = RL.el("output", {text: fmt(lo)});
-      const input = RL.el("input", {type: "range", min: lo, max: hi, step: hi > lo ? (hi - lo) / 100 : 1, value: lo,
+      // a remembered minimum holds where this image's scores reach it; the slider spans this image's range
+      const start = mem.min.has(k) ? Math.min(Math.max(mem.min.get(k), lo), hi) : lo;
+      st.min.set(k, mem.min.has(k) ? mem.min.get(k) : lo);
+      const out = RL.el("output", {text: fmt(st.min.get(k))});
+      const input = RL.el("input", {type: "range", min: lo, max: hi, step: hi > lo ? (hi - lo) / 100 : 1, value: start,
                                     "data-group": group, "data-score": k, "aria-label": `${group}: minimum ${k}`});
-      input.addEventListener("input", () => { st.min.set(k, Number(input.value)); out.textContent = fmt(Number(input.value)); draw(); });
+      input.addEventListener("input", () => {
+        const v = Number(input.value);
+        st.min.set(k, v); mem.min.set(k, v); out.textContent = fmt(v); draw();
+      });
       fs.appendChild(RL.el("label", {class: "overlay-score"}, [RL.el("span", {text: `${k} ≥ `}), input, " ", out]));
     }
     const classBox = RL.el("div", {class: "overlay-classes"});
-    for (const id of ids) classBox.appendChild(classRow(group, id, name(id), st.enabled, draw));
+    for (const id of ids) classBox.appendChild(classRow(group, id, name(id), st.enabled, mem, draw));
     fs.appendChild(classBox);
     if (g.truncated) fs.appendChild(RL.el("p", {class: "muted", text: `first ${g.boxes.length} boxes shown`}));
 
     function draw() {
       layer.textContent = "";
       const W = img.naturalWidth, H = img.naturalHeight;
-      if (!st.on) return;
+      if (!mem.on) return;
       for (const b of g.boxes) {
         if (b.class_id !== null && !st.enabled.has(b.class_id)) continue;
         if (b.scores.some(([k, v]) => v < st.min.get(k))) continue;
@@ -180,14 +203,15 @@ export const RLOverlays = (function () {
     draw();
   }
 
-  /* `img` wrapped with its overlays and their legend; `compact` (table cells) folds the legend. */
-  function view(img, ov, compact) {
+  /* `img` wrapped with its overlays and their legend; `compact` (table cells) folds the legend;
+     `scope` names the card whose legend choices this image shares (its other iterations). */
+  function view(img, ov, compact, scope) {
     Object.assign(img.style, {display: "block"});
     const stage = RL.el("div", {class: "overlay-stage"}, img);
     Object.assign(stage.style, {position: "relative", display: "inline-block", lineHeight: 0});
     const legend = RL.el("div", {class: "overlay-legend"});
-    for (const m of ov.masks || []) maskLayer(m, ov.classes, stage, legend);
-    for (const g of ov.boxes || []) boxLayer(g, ov.classes, stage, legend, img);
+    for (const m of ov.masks || []) maskLayer(m, ov.classes, stage, legend, scope);
+    for (const g of ov.boxes || []) boxLayer(g, ov.classes, stage, legend, img, scope);
     const fold = compact ? RL.el("details", {class: "overlay-fold"}, [RL.el("summary", {text: "overlays"}), legend])
                          : legend;
     return RL.el("div", {class: "overlay-view"}, [stage, fold]);

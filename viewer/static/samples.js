@@ -102,14 +102,14 @@ export const RLSamples = (function () {
 
   function mediaCell(v) {
     /* a table's media cell: the sample (overlays folded) with its caption under it */
-    const node = mediaNode(v, true);
+    const node = mediaNode(v, true, null);
     if (!v.caption || v.kind === "file") return node;
     const fig = RL.el("figure", {class: "media-cell"}, [node, RL.el("figcaption", {class: "caption", text: v.caption})]);
     fig.style.margin = "0";
     return fig;
   }
 
-  function mediaNode(it, compact) {
+  function mediaNode(it, compact, scope) {
     if (!it.url) return RL.el("p", {class: "muted", text: "stored remotely: " + (it.uri || "unknown location")});
     switch (it.kind) {
       case "image": {
@@ -122,7 +122,7 @@ export const RLSamples = (function () {
           const w = img.naturalWidth;
           if (w > 0 && w < target) img.style.width = Math.min(8, Math.floor(target / w)) * w + "px";
         });
-        return it.overlays ? RLOverlays.view(img, it.overlays, compact) : img;
+        return it.overlays ? RLOverlays.view(img, it.overlays, compact, scope) : img;
       }
       case "audio": return RL.el("audio", {src: it.url, controls: true, preload: "metadata"});
       case "video": {
@@ -151,7 +151,7 @@ export const RLSamples = (function () {
       c.appendChild(cap);
       const s = slider(g.items, it => {
         holder.textContent = "";
-        holder.appendChild(mediaNode(it));
+        holder.appendChild(mediaNode(it, false, `${task}\u0000${g.title}\u0000${g.series}`));
         cap.textContent = it.caption || "";
       });
       if (g.items.length > 1) c.appendChild(s.node);
