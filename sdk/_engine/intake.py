@@ -30,7 +30,7 @@ from ..errors import (LoggingTypeError, LoggingValueError, LoggingWarning, RingF
                       type_error, value_error)
 from .settings import Settings
 from .staging import Staging
-from .values import as_number, as_step
+from .values import as_number, as_step, number_problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from .flusher import Flusher
@@ -59,6 +59,7 @@ class Intake:
         self.forked = False
         self._warned: set = set()
         self._warn_lock = threading.Lock()
+        self.refused = 0  # points (or calls) skipped as bad input, counted in stats()["dropped"]
 
     # --- the fast paths (the only places that append a point) ---------------------------------
     def put(self, title: Any, series: Any, value: Any, iteration: Any) -> None:
@@ -115,8 +116,7 @@ class Intake:
             return False
         x = value if type(value) is float else as_number(value)
         if x is None:
-            self.bad_input(value_arg, str(type_error(value_arg, "must be a real number (int, float, numpy "
-                                                                "scalar, 0-d array or tensor)", value)), kind="type")
+            self.bad_number(value_arg, value)
             return False
         s = step if type(step) is int else as_step(step)
         if s is None:
@@ -130,6 +130,13 @@ class Intake:
             return False
         self.put(title, series, x, s)  # valid now, and its pair is in the fast dict
         return True
+
+    def bad_number(self, argument: str, value: Any) -> None:
+        """Report a value :func:`~.values.as_number` refused: a TypeError-kind for a non-number, a
+        ValueError-kind for a real number too big for a float64 (``10**400``)."""
+        kind, rule = number_problem(value)
+        err = type_error(argument, rule, value) if kind == "type" else value_error(argument, rule, value)
+        self.bad_input(argument, str(err), kind=kind, key=f"{argument}:{rule}")
 
     def _names_ok(self, title: Any, series: Any, title_arg: str, series_arg: str) -> bool:
         for arg, v in ((title_arg, title), (series_arg, series)):
@@ -184,6 +191,11 @@ class Intake:
         if v.ndim != 1 or v.dtype.kind not in "biuf":
             self.bad_input("values", str(type_error("values", "must be a 1-D array of real numbers",
                                                     f"{v.dtype} array of shape {v.shape}")), kind="type")
+            return
+        if it.ndim == 1 and len(it) and ((it.dtype.kind == "u" and int(it.max()) >= _INT64[1]) or (
+                it.dtype.kind == "f" and not (np.all(it >= -2.0 ** 63) and np.all(it < 2.0 ** 63)))):
+            self.bad_input("iterations", str(value_error("iterations", "must fit in a signed 64-bit integer",
+                                                         f"{it.dtype} array from {it.min()} to {it.max()}")))
             return
         if it.ndim != 1 or it.dtype.kind not in "iub":
             if it.ndim == 1 and it.dtype.kind == "f" and np.all(np.mod(it, 1) == 0):
@@ -251,6 +263,7 @@ class Intake:
         text = message if message.startswith(argument) else f"{argument}: {message}"
         if self.strict:
             raise (LoggingTypeError if kind == "type" else LoggingValueError)(text)
+        self.refused += 1
         dedupe = key or (argument + ":" + text.split("(given")[0])
         self.warn_once("bad:" + dedupe, text + "; the point was skipped (strict=True raises instead)")
 
@@ -317,7 +330,7 @@ class Intake:
 
     def stats(self) -> dict:
         st = self.staging
-        return {"waits": st.waits, "pending": st.pending(), "series": len(st.bufs)}
+        return {"waits": st.waits, "pending": st.pending(), "series": len(st.bufs), "refused": self.refused}
 
 
 _SDK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the ringlog package

@@ -282,5 +282,6 @@ class RunCore:
     def stats(self) -> dict:
         """Counters for tests and benchmarks."""
         f = self.flusher
-        return {**self.intake.stats(), "written": f.written, "dropped": f.dropped, "cycles": f.cycles,
+        return {**self.intake.stats(), "written": f.written, "dropped": f.dropped + self.intake.refused,
+                "cycles": f.cycles, "syncs": f.syncs,
                 "flusher_cpu_s": round(f.cpu_s, 4), **self.outputs.stats()}

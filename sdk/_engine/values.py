@@ -8,7 +8,9 @@ numpy integers. Metadata: containers walked, numpy unwrapped, the rest ``repr``-
 
 from __future__ import annotations
 
+import decimal
 import math
+import numbers
 import os
 from typing import Any, Optional
 
@@ -18,11 +20,22 @@ from ..errors import short
 
 
 def as_number(v: Any) -> Optional[float]:
-    """float(v) for real numbers incl. numpy scalars, 0-d arrays and torch scalars; else None."""
+    """float(v) for real numbers: int/float/bool, numpy scalars of kinds b/i/u/f (``longdouble`` too),
+    0-d arrays and torch scalars, ``fractions.Fraction`` and any ``numbers.Real``, finite or not
+    ``decimal.Decimal``; else None. Never raises: a finite number too big for a float64 (``10**400``,
+    ``Decimal("1e400")``) is None too - :func:`number_problem` says which rule it broke."""
     if isinstance(v, (str, bytes)) or v is None:
         return None
     if isinstance(v, (int, float)):
-        return float(v)
+        try:
+            return float(v)
+        except OverflowError:
+            return None
+    if isinstance(v, np.generic):
+        if v.dtype.kind not in "biuf":
+            return None
+        x = float(v)
+        return None if math.isinf(x) and not np.isinf(v) else x
     item = getattr(v, "item", None)
     shape = getattr(v, "shape", None)
     if item is not None and (shape == () or shape is None or (hasattr(v, "numel") and v.numel() == 1 and
@@ -31,10 +44,36 @@ def as_number(v: Any) -> Optional[float]:
             x = item()
         except Exception:
             return None
-        return float(x) if isinstance(x, (int, float)) and not isinstance(x, complex) else None
-    if isinstance(v, np.generic) and v.dtype.kind in "biuf":
-        return float(v)
+        return as_number(x) if isinstance(x, (int, float)) and not isinstance(x, complex) else None
+    if isinstance(v, (numbers.Real, decimal.Decimal)):
+        try:
+            x = float(v)
+        except (OverflowError, ValueError, TypeError):
+            return None
+        if math.isinf(x) and not (v.is_infinite() if isinstance(v, decimal.Decimal) else math.isinf(v)):
+            return None
+        return x
     return None
+
+
+#: one past the largest step (steps are signed 64-bit): W&B's step counter stops here
+STEP_END = 1 << 63
+#: how deep ``log()`` walks nested dicts (a deeper one is refused with one warning, never a RecursionError)
+MAX_NESTING = 64
+
+#: the rule a real number too big for a float64 breaks
+TOO_BIG = "must fit in a float64 (magnitude below 1.8e308)"
+REAL = "must be a real number (int, float, numpy scalar, 0-d array or tensor)"
+
+
+def number_problem(v: Any) -> tuple[str, str]:
+    """Why :func:`as_number` gave None for ``v``: ("value", TOO_BIG) for a real number out of the
+    float64 range, else ("type", REAL)."""
+    if isinstance(v, (int, numbers.Real, decimal.Decimal)) and not isinstance(v, bool):
+        return "value", TOO_BIG
+    if isinstance(v, np.generic) and v.dtype.kind in "iuf":
+        return "value", TOO_BIG
+    return "type", REAL
 
 
 def as_step(v: Any) -> Optional[int]:

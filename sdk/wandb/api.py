@@ -13,6 +13,7 @@ from typing import Any, Optional, Sequence
 from .._engine import context
 from .._engine.runcore import RunCore
 from .._engine.settings import Settings
+from .._engine.values import STEP_END
 from ..capture import manager as captures
 from ..errors import LoggingWarning, type_error
 from .run import Run, current_run
@@ -92,7 +93,7 @@ def log(data: Any = None, step: Any = None, commit: Optional[bool] = None, sync:
             try:
                 run._rest(data, stop, st)
             finally:  # even if the checked path raises (strict mode, raise-on-full): keys before stay at st
-                run._step = st + 1
+                run._step = min(st + 1, STEP_END)  # the counter stops at 2**63: every later row is refused
             return
         run._step = st + 1
         return

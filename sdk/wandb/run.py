@@ -18,14 +18,17 @@ else takes the checked path.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from typing import Any, Iterator, Optional
+
+import numpy as np
 
 from .._engine import context
 from .._engine.intake import MISSING
 from .._engine.runcore import RunCore
 from .._engine.runstate import SUMMARY_NAMES
-from .._engine.values import as_number, as_step
+from .._engine.values import MAX_NESTING, STEP_END, as_number, as_step
 from ..errors import type_error, value_error
 from ..media.types import log_value
 from .state import Config, History, Summary
@@ -109,7 +112,7 @@ class Run:
                 try:
                     self._rest(data, stop, st)
                 finally:  # even if the checked path raises (strict mode, raise-on-full): keys before stay at st
-                    self._step = st + 1
+                    self._step = min(st + 1, STEP_END)  # the counter stops at 2**63: every later row is refused
                 return
             self._step = st + 1
             return
@@ -148,6 +151,10 @@ class Run:
             if s is None or isinstance(step, bool):
                 core.bad_input("step", str(type_error("step", "must be an integer", step)), kind="type")
                 return
+            if not 0 <= s < STEP_END:
+                core.bad_input("step", str(value_error("step", "must be in 0..2**63-1 (a signed 64-bit step)", step)),
+                               key="step-range")
+                return
             if s < self._step:
                 core.bad_input("step", str(value_error(
                     "step", f"must not be lower than the current step {self._step}; W&B only writes the "
@@ -159,13 +166,13 @@ class Run:
             self._accumulate(data)
             if commit:
                 self._commit()
-                self._step = s + 1
+                self._step = s + 1  # at most STEP_END: s < STEP_END
             return
         self._accumulate(data)
         if commit is False:
             return
         self._commit()
-        self._step += 1
+        self._step = min(self._step + 1, STEP_END)
 
     def _accumulate(self, data: Mapping) -> None:
         if self._pending is None:
@@ -195,7 +202,7 @@ class Run:
                     row[sm] = last
                     keys.add(sm)
 
-    def _put(self, key: Any, value: Any, step: int, path: tuple = ()) -> None:
+    def _put(self, key: Any, value: Any, step: int, path: tuple = (), parents: tuple = ()) -> None:
         core = self._core
         if not isinstance(key, str):
             core.bad_input("data", str(type_error("data", "keys must be str", key)), kind="type")
@@ -210,12 +217,24 @@ class Run:
             core.intake.checked(key, key, x, step, title_arg="data key", series_arg="data key",
                                 value_arg=f"data[{key!r}]", step_arg="step")
             return
+        if step >= STEP_END:
+            core.intake.checked(key, key, 0.0, step, step_arg="step")  # refused (and counted) as the step it is
+            return
         if isinstance(value, Mapping) and not isinstance(value.get("data"), list):  # a plotly dict is media
-            for k2, v2 in value.items():
+            arg = f"data[{key!r}]"
+            if id(value) in parents or len(parents) >= MAX_NESTING:
+                rule = "must not contain itself" if id(value) in parents else \
+                    f"must nest dicts at most {MAX_NESTING} levels deep"
+                core.bad_input(arg, str(value_error(arg, rule, "a dict")), key=f"nesting:{rule}")
+                return
+            for k2, v2 in list(value.items()):
                 if isinstance(k2, str):
-                    self._put(f"{key}.{k2}", v2, step, (path or (key,)) + (k2,))
+                    self._put(f"{key}.{k2}", v2, step, (path or (key,)) + (k2,), parents + (id(value),))
                 else:
                     self._put(k2, v2, step)  # reported as a bad key there
+            return
+        if isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, bool):
+            core.intake.bad_number(f"data[{key!r}]", value)  # complex, 10**400, datetime64: no media either
             return
         if path:
             core.state.set_nested(key, path)
@@ -325,12 +344,15 @@ def _merged(history: Any, data: Any) -> Any:
     return data if data is not None else row
 
 
-def _flat_keys(row: Mapping, prefix: str = "") -> Iterator[str]:
-    """The keys a row stores: nested dicts as "outer.inner"."""
-    for k, v in row.items():
+def _flat_keys(row: Mapping, prefix: str = "", parents: tuple = ()) -> Iterator[str]:
+    """The keys a row stores: nested dicts as "outer.inner" (a dict containing itself, or nested
+    deeper than MAX_NESTING, stops there: ``_put`` reports it)."""
+    if id(row) in parents or len(parents) > MAX_NESTING:
+        return
+    for k, v in list(row.items()):
         if isinstance(k, str):
             key = prefix + k
             if isinstance(v, Mapping) and not isinstance(v.get("data"), list):
-                yield from _flat_keys(v, key + ".")
+                yield from _flat_keys(v, key + ".", parents + (id(row),))
             else:
                 yield key
