@@ -44,11 +44,14 @@ def media_url(task_id: str, rec: MediaRecord) -> str:
     return f"/media/{quote(task_id)}/{rec.id}"
 
 
-def media_impl(reader: TaskReader, title: str | None = None, series: str | None = None) -> dict:
+def media_impl(reader: TaskReader, title: str | None = None, series: str | None = None, *,
+               inline_masks: bool = False) -> dict:
     """Kept debug samples grouped by (title, series), each group oldest iteration first.
 
-    ``url`` is set for samples the store will serve, ``uri`` for remote ones. Cost: one scan of
-    the media index plus one ``stat`` per sample.
+    ``url`` is set for samples the store will serve, ``uri`` for remote ones. ``inline_masks``: each
+    overlay mask also carries its PNG (base64) for pages that cannot read the mask route (report
+    widgets run in an opaque origin, and the mask's pixels are not theirs to read cross-origin).
+    Cost: one scan of the media index plus one ``stat`` per sample.
     """
     groups: dict[tuple[str, str], dict] = {}
     for rec in reader.media_records(title, series):
@@ -62,7 +65,7 @@ def media_impl(reader: TaskReader, title: str | None = None, series: str | None 
             "id": rec.id, "iteration": rec.iteration, "kind": rec.kind, "ext": rec.ext,
             "caption": rec.caption, "time": rec.time, "url": url,
             "uri": rec.uri if rec.uri and "://" in rec.uri and not rec.uri.startswith("file:") else None,
-            "overlays": overlays_payload(reader.id, rec) if rec.kind == "image" else None,
+            "overlays": overlays_payload(reader.id, rec, inline=inline_masks) if rec.kind == "image" else None,
         })
     for g in groups.values():
         g["items"].sort(key=lambda it: it["iteration"])
@@ -126,8 +129,9 @@ def _link_table_media(reader: TaskReader, items: list[dict]) -> None:
 MAX_BOXES = 5000
 
 
-def overlays_payload(task_id: str, rec: MediaRecord) -> dict | None:
-    """The overlays of an image record for the page, or None when it has none.
+def overlays_payload(task_id: str, rec: MediaRecord, *, inline: bool = False) -> dict | None:
+    """The overlays of an image record for the page, or None when it has none (``inline``: each mask
+    also carries ``png``, its PNG in base64, when it is one).
 
     ``{"masks": [{"name", "url", "labels": [[id, name], ...]}], "boxes": [{"name", "labels",
     "boxes": [{"x0", "x1", "y0", "y1", "pixel", "class_id", "caption", "scores": [[name, value]]}]}],
@@ -145,6 +149,8 @@ def overlays_payload(task_id: str, rec: MediaRecord) -> dict | None:
             if isinstance(m, dict) and isinstance(m.get("png"), str):
                 masks.append({"name": str(name), "url": f"{media_url(task_id, rec)}/masks/{i}.png",
                               "labels": _label_pairs(m.get("class_labels"))})
+                if inline and _mask_png(m):
+                    masks[-1]["png"] = m["png"]
     raw_boxes = extra.get("boxes")
     if isinstance(raw_boxes, dict):
         for name, g in raw_boxes.items():
@@ -269,6 +275,15 @@ def media_record_file(task_id: str, record_id: int):
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+def _mask_png(m) -> bytes | None:
+    """The PNG bytes of a stored mask (``{"png": base64}``), or None if they are not a PNG."""
+    try:
+        data = base64.b64decode(m.get("png", ""), validate=True) if isinstance(m, dict) else b""
+    except (binascii.Error, ValueError, TypeError):
+        return None
+    return data if data.startswith(PNG_SIGNATURE) else None
+
+
 @bp.get("/media/<task_id>/<int:record_id>/masks/<name>")
 def media_mask(task_id: str, record_id: int, name: str):
     """Mask ``<n>.png`` (n: logging order) of image record ``record_id``: the PNG of class ids kept in
@@ -282,12 +297,8 @@ def media_mask(task_id: str, record_id: int, name: str):
     masks = rec.extra.get("masks") if rec is not None and isinstance(rec.extra, dict) else None
     if not isinstance(masks, dict) or not 0 <= index < len(masks):
         raise MediaNotFoundError(f"no mask {index} for media record {record_id} of task {task_id}")
-    m = list(masks.values())[index]
-    try:
-        data = base64.b64decode(m.get("png", ""), validate=True) if isinstance(m, dict) else b""
-    except (binascii.Error, ValueError, TypeError):
-        data = b""
-    if not data.startswith(PNG_SIGNATURE):
+    data = _mask_png(list(masks.values())[index])
+    if data is None:
         raise MediaNotFoundError(f"mask {index} of media record {record_id} is not a PNG")
     resp = Response(data, mimetype="image/png")
     resp.headers["Cache-Control"] = "private, max-age=3600"

@@ -308,3 +308,26 @@ def test_object3d_draws_a_webgl_scatter_and_molecule_shows_as_text(page):
     body = frame.locator("body")
     body.wait_for()
     assert "ATOM      1  N   ALA A   1" in body.inner_text() and "<script>alert(1)</script>" in body.inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_report_widget_of_the_sample_draws_its_overlays(page, task_id):
+    """A report embeds the sample in a sandboxed (opaque-origin) widget frame, which may not read the
+    mask route: the widget's data carry the mask inline, and the same drawing runs there."""
+    page, url, _ = page
+    from ringlog.store.reports import ReportStore
+
+    root, tid = task_id
+    embed = f'<iframe src="/widgets/?type=sample&objects={tid}&metrics=scene" width="100%" height="700"></iframe>'
+    doc = ReportStore(root).create(name="Scenes", project="media", markdown="# Scenes\n\n" + embed + "\n")
+    page.goto(url.split("/tasks/")[0] + f"/reports/{doc['id']}")
+    frame = page.frame_locator("#rl-report-body iframe")
+    frame.locator("canvas.overlay-mask[data-ready='1']").wait_for(timeout=20000)
+    assert frame.locator("svg.overlay-boxes rect").count() == 2
+    assert frame.locator("svg.overlay-boxes text").first.text_content() == "<i>car</i> acc 0.90 loss 0.10"
+    road = frame.locator("canvas.overlay-mask").evaluate("c => Array.from(c.getContext('2d').getImageData(45, 5, 1, 1).data)")
+    assert 60 < road[3] < 200
+    frame.locator("details.overlay-fold summary").click()
+    frame.locator("input[data-group='boxes:predictions'][data-class='1']").uncheck()
+    assert frame.locator("svg.overlay-boxes rect").count() == 1

@@ -104,7 +104,7 @@ export const RLOverlays = (function () {
     fs.appendChild(RL.el("label", {class: "overlay-opacity"}, ["opacity ", opacity]));
     const classBox = RL.el("div", {class: "overlay-classes"});
     fs.appendChild(classBox);
-    decodeMask(m.url).then(({ids, w, h}) => {
+    decodeMask(m).then(({ids, w, h}) => {
       st.ids = ids; st.w = w; st.h = h;
       canvas.width = w; canvas.height = h;
       const present = new Set(ids);
@@ -116,11 +116,21 @@ export const RLOverlays = (function () {
     }).catch(e => { fs.appendChild(RL.el("p", {class: "error", text: "mask not shown: " + e.message})); });
   }
 
-  /* the PNG's first channel, exactly as stored (no colour management, no premultiplication) */
-  async function decodeMask(url) {
-    const resp = await fetch(url);
-    if (!resp.ok) throw new Error(`${resp.status} ${resp.statusText}`);
-    const bmp = await createImageBitmap(await resp.blob(), {colorSpaceConversion: "none", premultiplyAlpha: "none"});
+  /* the PNG's first channel, exactly as stored (no colour management, no premultiplication); from
+     the mask's inline base64 `png` when the listing carried it (report widgets), else its URL */
+  async function decodeMask(m) {
+    let blob;
+    if (typeof m.png === "string") {
+      const bin = atob(m.png);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      blob = new Blob([bytes], {type: "image/png"});
+    } else {
+      const resp = await fetch(m.url);
+      if (!resp.ok) throw new Error(`${resp.status} ${resp.statusText}`);
+      blob = await resp.blob();
+    }
+    const bmp = await createImageBitmap(blob, {colorSpaceConversion: "none", premultiplyAlpha: "none"});
     const c = document.createElement("canvas");
     c.width = bmp.width; c.height = bmp.height;
     const ctx = c.getContext("2d", {willReadFrequently: true});
