@@ -111,7 +111,7 @@ def sample_data(provider: Provider, rows: list[dict], q: WidgetQuery) -> dict[st
     """Every kept sample, listed as the task page lists them (URLs by record id)."""
     groups = []
     for row in rows:
-        for g in media_impl(provider.reader(task_id=row["id"]))["groups"]:
+        for g in media_impl(provider.reader(task_id=row["id"]), inline_masks=True)["groups"]:
             if _matches(g["title"], q.metrics) and _matches(g["series"], q.variants):
                 groups.append({**g, "task": row["id"], "task_name": row.get("name")})
     return {"samples": groups}

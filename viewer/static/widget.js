@@ -4,6 +4,7 @@
    An ES module: scalar traces are drawn by chart.js's seriesTraces(), the task page's own drawer,
    so a widget shows the same min/max envelope band and NaN/Inf markers. */
 import {NONFINITE_AXIS, PALETTE, plotlyConfig, seriesTraces} from "./chart.js";
+import {RLOverlays} from "./overlays.js";
 
 (function () {
   var body = document.body;
@@ -117,7 +118,10 @@ import {NONFINITE_AXIS, PALETTE, plotlyConfig, seriesTraces} from "./chart.js";
         var it = g.items[i];
         var media;
         if (!it.url) { media = el("p", "rl-w-msg", it.uri ? "remote: " + it.uri : "file not available"); }
-        else if (it.kind === "image") { media = el("img"); media.src = it.url; media.alt = g.title; }
+        else if (it.kind === "image") {
+          media = el("img"); media.src = it.url; media.alt = g.title;
+          if (it.overlays) { media = RLOverlays.view(media, it.overlays, true, null); }  // W&B masks/boxes
+        }
         else if (it.kind === "video") { media = el("video"); media.src = it.url; media.controls = true; }
         else if (it.kind === "audio") { media = el("audio"); media.src = it.url; media.controls = true; }
         else { media = el("a", null, "open " + (it.ext || "file")); media.href = it.url; media.target = "_blank"; }
