@@ -12,15 +12,26 @@ tens of millions of points per second for the roll-ups' regular groups).
 
 from __future__ import annotations
 
+import math
+import struct
+
 import numpy as np
 
 from ringlog.core import pyramid as pyr
 
 NF = pyr.NF
+SMALL = 16  # batches up to this many points take a plain-Python path (numpy's per-call overhead dominates)
+_F32 = struct.Struct("<f")
+
+
+_latch = [False]  # kernels never un-compile: once ready, skip the dispatcher check (~10 us a call)
 
 
 def _ready() -> bool:
-    return pyr.ready()
+    if _latch[0]:
+        return True
+    _latch[0] = pyr.ready()
+    return _latch[0]
 
 
 def scan_batch(value):
@@ -28,6 +39,8 @@ def scan_batch(value):
     if _ready():
         return pyr.scan_batch(value)
     v = np.ascontiguousarray(value, dtype=np.float64)
+    if v.shape[0] <= SMALL:
+        return _scan_small(v.tolist())
     with np.errstate(over="ignore", invalid="ignore"):
         exact = bool(np.all((v.astype(np.float32).astype(np.float64) == v) | (v != v)))
     fin = v[np.isfinite(v)]
@@ -37,17 +50,46 @@ def scan_batch(value):
     return exact, int(fin.size), total, float(fin.min()), float(fin.max())
 
 
+def _scan_small(vals):
+    exact, n_fin, total, mn, mx = True, 0, 0.0, math.inf, -math.inf
+    for x in vals:
+        if x != x:
+            continue
+        if exact:
+            try:
+                exact = _F32.unpack(_F32.pack(x))[0] == x
+            except OverflowError:  # beyond float32's range: float32(x) is inf, not x
+                exact = False
+        if x != math.inf and x != -math.inf:
+            n_fin += 1
+            total += x
+            if x < mn:
+                mn = x
+            if x > mx:
+                mx = x
+    return exact, n_fin, total, mn, mx
+
+
 def seconds_to_ms(t, origin: float, inv_res: float):
     """:func:`ringlog.core.pyramid.seconds_to_ms`: ``(out, bad, sorted)``."""
     if _ready():
         return pyr.seconds_to_ms(t, origin, inv_res)
     t = np.ascontiguousarray(t, dtype=np.float64)
+    if t.shape[0] <= SMALL:
+        out, o, r = [], float(origin), float(inv_res)
+        for i, x in enumerate(t.tolist()):
+            if not (x - x == 0.0):  # NaN or +-Inf
+                return np.zeros(t.shape[0], np.int64), i, False
+            out.append(round((x - o) * r))  # round half to even, as np.rint
+        if all(-(1 << 62) < x < 1 << 62 for x in out):  # else numpy's conversion below, as the kernel's
+            return np.array(out, np.int64), -1, all(a1 <= b1 for a1, b1 in zip(out, out[1:]))
     fin = np.isfinite(t)
     if not fin.all():
         bad = int(np.argmin(fin))
         out = np.zeros(t.shape[0], np.int64)
         return out, bad, False
-    out = np.rint((t - float(origin)) * float(inv_res)).astype(np.int64)
+    with np.errstate(invalid="ignore"):  # a time beyond int64 ms converts as the kernel's does (garbage in, out)
+        out = np.rint((t - float(origin)) * float(inv_res)).astype(np.int64)
     return out, -1, bool(np.all(out[1:] >= out[:-1]))
 
 

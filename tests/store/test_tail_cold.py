@@ -131,3 +131,11 @@ def test_numpy_fallbacks_equal_the_kernels_on_awkward_values(monkeypatch):
         assert slow_t[1:] == ft[1:]
     monkeypatch.setattr(_kern, "_ready", lambda: False)
     assert _kern.seconds_to_ms(np.array([1.0, np.nan]), 0.0, 1e3)[1] == 1
+    for small in ([1.0], [np.nan], [np.inf, -0.0, 0.0], [1e300, 0.1], [-np.inf], [2.5, 3.5, -2.5]):  # Python path
+        a = np.array(small)
+        assert _kern.scan_batch(a) == pyr.scan_batch(a), small
+        got, want = _kern.seconds_to_ms(1.7e9 + a, 1.7e9, 1.0), pyr.seconds_to_ms(1.7e9 + a, 1.7e9, 1.0)
+        assert got[1] == want[1]
+        if want[1] < 0:
+            np.testing.assert_array_equal(got[0], want[0])
+            assert got[2] == want[2]
