@@ -14,13 +14,17 @@
    reader and the viewer see the run when ``init()`` returns and a script that ends right away still
    leaves its task. A failure (disk full, a read-only folder) is not raised: the flusher retries with
    backoff while the points stay staged.
-3. :func:`start_warmup` compiles (or loads from numba's cache) the store's kernels on a helper thread,
-   after the imports; nothing waits for it.
+3. :func:`start_warmup` loads the store's kernels from numba's cache on a helper thread, after the
+   imports; on a cold cache a child process compiles them first, so no compile holds this
+   process's GIL for seconds; nothing waits for it.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -75,14 +79,50 @@ def open_task(core: Any) -> "TaskWriter":
     return writer
 
 
+#: compiles the store's kernels into numba's on-disk cache, in a child process; it exits with its parent
+_CHILD = """
+import os, sys, threading, time
+parent = int(sys.argv[1])
+def orphaned():
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(0)
+threading.Thread(target=orphaned, daemon=True).start()
+from ringlog.core import warmup
+warmup(("pyramid",))
+"""
+
+
+def cached(module: Any) -> bool:
+    """Whether numba's on-disk cache holds a compiled version of every kernel of ``module`` (then
+    loading them takes milliseconds; otherwise compiling takes seconds). Reads numba's cache index
+    (``numba.core.caching``); anything unexpected answers False."""
+    try:
+        kernels = [v for v in vars(module).values() if hasattr(v, "signatures") and hasattr(v, "_cache")]
+        return bool(kernels) and all(k._cache._cache_file._load_index() for k in kernels)
+    except Exception:
+        return False
+
+
 def start_warmup(run_id: str, warn: Callable[[str, str], None]) -> threading.Thread:
-    """Compile/load the kernels the store runs at each flush (pyramid roll-ups), on a helper thread.
-    Nothing waits for it; a failure is one warning (the kernels then compile on first use)."""
+    """Make the kernels the store runs at each flush (pyramid roll-ups) ready, on a helper thread;
+    nothing waits for it and the store uses NumPy versions until then. With a warm numba cache
+    they load in milliseconds. With a cold one (the first run after install, a container without a
+    persistent cache) a compile holds the GIL for seconds and would slow the flusher and the
+    training loop; so a child process compiles them into the cache (another core, no GIL shared)
+    and the thread then loads them. If the child cannot run or the cache cannot be written, they
+    compile here. A failure is one warning (the kernels then compile on first use)."""
 
     def job() -> None:
         try:
-            from ringlog.core import warmup  # deferred: imported by preload() already
+            from ringlog.core import pyramid, warmup  # deferred: imported by preload() already
 
+            if not cached(pyramid):
+                try:
+                    subprocess.run([sys.executable, "-c", _CHILD, str(os.getpid())], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600, check=False)
+                except Exception:  # no interpreter to run (embedded Python): compile here
+                    pass
             warmup(("pyramid",))  # decimation is the readers' (the viewer warms its own)
         except Exception as exc:
             warn("warmup", f"ringlog could not precompile its kernels: {exc!r}")
