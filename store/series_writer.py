@@ -39,7 +39,7 @@ LEVEL_PERSIST = 512  # new records of a level that make a sync rewrite its growi
 class _Grow:
     """A growable column buffer (amortised O(1) append)."""
 
-    def __init__(self, dtype, cap=1024):
+    def __init__(self, dtype, cap=16):  # small: most series of a many-key run stay tiny
         self.a = np.empty(cap, dtype)
         self.n = 0
 
@@ -533,6 +533,8 @@ class SeriesWriter:
         raises the first error. After a failed fsync the kernel may have dropped the pages, so the
         next call first writes every file of the failed round again from the kept bytes
         (:attr:`must_redo`), and only a clean round clears them."""
+        if not (self.eager or self.unsynced or self.unsynced_dirs or self.must_redo):
+            return  # nothing written since the last sync (most series of a many-key run)
         eager, self.eager = self.eager, []
         first = None
         for f in eager:
