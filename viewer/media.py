@@ -15,15 +15,19 @@ in a sandboxed iframe (``allow-scripts`` only, opaque origin) whose document may
 anything remote.
 
 An image's overlays (W&B's ``Image(masks=, boxes=, classes=)``, kept in its record's ``extra``) are
-listed with it as ``overlays`` (:func:`overlays_payload`), checked and reshaped here since the index
-is only as trustworthy as the script that wrote it; each mask's PNG of class ids is served by
-``/media/<task>/<id>/masks/<n>.png``. ``viewer/static/overlays.js`` draws them.
+listed with it as a stub (:func:`overlays_stub`: how many, and where to get them) and served by
+``/media/<task>/<id>/overlays`` (:func:`overlays_payload`), checked and reshaped here since the
+index is only as trustworthy as the script that wrote it; each mask's PNG of class ids is served
+by ``/media/<task>/<id>/masks/<n>.png``. The page fetches an image's overlays when it shows that
+image, so a listing of many iterations with thousands of boxes each stays small.
+``viewer/static/overlays.js`` draws them.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 import mimetypes
 from urllib.parse import quote
@@ -48,9 +52,10 @@ def media_impl(reader: TaskReader, title: str | None = None, series: str | None 
                inline_masks: bool = False) -> dict:
     """Kept debug samples grouped by (title, series), each group oldest iteration first.
 
-    ``url`` is set for samples the store will serve, ``uri`` for remote ones. ``inline_masks``: each
-    overlay mask also carries its PNG (base64) for pages that cannot read the mask route (report
-    widgets run in an opaque origin, and the mask's pixels are not theirs to read cross-origin).
+    ``url`` is set for samples the store will serve, ``uri`` for remote ones; ``overlays`` is an
+    image's :func:`overlays_stub`. ``inline_masks``: the whole :func:`overlays_payload` instead,
+    masks' PNG (base64) included, for pages that cannot read the overlay routes (report widgets run
+    in an opaque origin, and a task's data are not theirs to read cross-origin).
     Cost: one scan of the media index plus one ``stat`` per sample.
     """
     groups: dict[tuple[str, str], dict] = {}
@@ -65,7 +70,8 @@ def media_impl(reader: TaskReader, title: str | None = None, series: str | None 
             "id": rec.id, "iteration": rec.iteration, "kind": rec.kind, "ext": rec.ext,
             "caption": rec.caption, "time": rec.time, "url": url,
             "uri": rec.uri if rec.uri and "://" in rec.uri and not rec.uri.startswith("file:") else None,
-            "overlays": overlays_payload(reader.id, rec, inline=inline_masks) if rec.kind == "image" else None,
+            "overlays": (overlays_payload(reader.id, rec, inline=True) if inline_masks else overlays_stub(reader.id, rec))
+            if rec.kind == "image" else None,
         })
     for g in groups.values():
         g["items"].sort(key=lambda it: it["iteration"])
@@ -118,7 +124,7 @@ def _link_table_media(reader: TaskReader, items: list[dict]) -> None:
             continue
         urls[(rec.title, rec.series, rec.iteration, rec.n)] = (
             media_url(reader.id, rec), rec.kind, rec.ext,
-            overlays_payload(reader.id, rec) if rec.kind == "image" else None)
+            overlays_stub(reader.id, rec) if rec.kind == "image" else None)
     for c in cells:
         found = urls.get((c.get("title"), c.get("series"), c.get("iteration"), c.get("n")))
         if found:
@@ -127,6 +133,20 @@ def _link_table_media(reader: TaskReader, items: list[dict]) -> None:
 
 #: at most this many boxes per box group reach the page (a browser draws tens of thousands slowly)
 MAX_BOXES = 5000
+
+
+def overlays_stub(task_id: str, rec: MediaRecord) -> dict | None:
+    """``{"detail": URL of the overlays, "masks": n, "boxes": n}`` for an image with overlays, else None.
+    Cost: O(groups), no box is looked at."""
+    extra = rec.extra
+    if not isinstance(extra, dict):
+        return None
+    masks = extra.get("masks") if isinstance(extra.get("masks"), dict) else {}
+    groups = extra.get("boxes") if isinstance(extra.get("boxes"), dict) else {}
+    n_boxes = sum(len(g["box_data"]) for g in groups.values() if isinstance(g, dict) and isinstance(g.get("box_data"), list))
+    if not (masks or groups):
+        return None
+    return {"detail": f"{media_url(task_id, rec)}/overlays", "masks": len(masks), "boxes": n_boxes}
 
 
 def overlays_payload(task_id: str, rec: MediaRecord, *, inline: bool = False) -> dict | None:
@@ -284,6 +304,26 @@ def _mask_png(m) -> bytes | None:
     return data if data.startswith(PNG_SIGNATURE) else None
 
 
+def _record(task_id: str, record_id: int) -> MediaRecord:
+    rec = next((r for r in provider.current().reader(task_id=task_id).media_records() if r.id == record_id), None)
+    if rec is None:
+        raise MediaNotFoundError(f"no media record {record_id} in task {task_id}")
+    return rec
+
+
+@bp.get("/media/<task_id>/<int:record_id>/overlays")
+def media_overlays(task_id: str, record_id: int):
+    """The :func:`overlays_payload` of image record ``record_id`` (404 when it has none). A record
+    never changes once written, so the answer is cacheable."""
+    rec = _record(task_id, record_id)
+    payload = overlays_payload(task_id, rec) if rec.kind == "image" else None
+    if payload is None:
+        raise MediaNotFoundError(f"media record {record_id} of task {task_id} has no overlays")
+    resp = Response(json.dumps(payload, allow_nan=False, separators=(",", ":")), mimetype="application/json")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return set_csp(resp, MEDIA_CSP)
+
+
 @bp.get("/media/<task_id>/<int:record_id>/masks/<name>")
 def media_mask(task_id: str, record_id: int, name: str):
     """Mask ``<n>.png`` (n: logging order) of image record ``record_id``: the PNG of class ids kept in
@@ -292,9 +332,8 @@ def media_mask(task_id: str, record_id: int, name: str):
     if not (digits.isascii() and digits.isdigit() and len(digits) < 6):
         raise MediaNotFoundError(f"no mask {name!r} for media record {record_id} of task {task_id}")
     index = int(digits)
-    reader = provider.current().reader(task_id=task_id)
-    rec = next((r for r in reader.media_records() if r.id == record_id), None)
-    masks = rec.extra.get("masks") if rec is not None and isinstance(rec.extra, dict) else None
+    rec = _record(task_id, record_id)
+    masks = rec.extra.get("masks") if isinstance(rec.extra, dict) else None
     if not isinstance(masks, dict) or not 0 <= index < len(masks):
         raise MediaNotFoundError(f"no mask {index} for media record {record_id} of task {task_id}")
     data = _mask_png(list(masks.values())[index])

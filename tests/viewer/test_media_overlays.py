@@ -36,7 +36,12 @@ def test_the_listing_carries_the_overlays_and_the_mask_is_served_as_its_png(clie
     _, tid = task_id
     groups = {g["title"]: g for g in client.get(f"/api/tasks/{tid}/media").get_json()["groups"]}
     item = groups["scene"]["items"][-1]
-    ov = item["overlays"]
+    # the listing names the overlays (a stub), the page fetches them when it shows the image
+    stub = item["overlays"]
+    assert stub == {"detail": f"/media/{tid}/{item['id']}/overlays", "masks": 1, "boxes": 2}
+    r = client.get(stub["detail"])
+    assert r.status_code == 200 and r.headers["Content-Security-Policy"].startswith("sandbox")
+    ov = r.get_json()
     (mask,) = ov["masks"]
     assert mask["name"] == "segmentation" and mask["labels"] == [[0, "background"], [1, "road"], [2, "<img src=x>"]]
     (boxes,) = ov["boxes"]
@@ -59,7 +64,12 @@ def test_the_listing_carries_the_overlays_and_the_mask_is_served_as_its_png(clie
     # the table's media cells are linked to their samples, overlays included
     (table,) = client.get(f"/api/tasks/{tid}/plots?title=predictions").get_json()["groups"]
     row = table["items"][0]["data"]["data"][0]
-    assert [c["kind"] for c in row[1:4]] == ["image", "audio", "video"] and row[4]["overlays"]["boxes"]
+    assert [c["kind"] for c in row[1:4]] == ["image", "audio", "video"] and row[4]["overlays"]["boxes"] == 2
+    assert row[1]["overlays"] is None
+    listing = client.get(f"/api/tasks/{tid}/media").get_json()["groups"]
+    plain = next(it for g in listing for it in g["items"] if it["kind"] == "image" and not it["overlays"])
+    assert client.get(f"/media/{tid}/{plain['id']}/overlays").status_code == 404
+    assert client.get(f"/media/{tid}/99999/overlays").status_code == 404
     assert all(c["url"].startswith(f"/media/{tid}/") for c in row[1:5])
 
 
@@ -88,8 +98,10 @@ def test_a_forged_index_gives_no_overlay_it_cannot_draw(tmp_path):
     w.close()
     client = create_app(st.root, config={"RINGLOG_STORE": st, "TESTING": True}).test_client()
     (group,) = client.get(f"/api/tasks/{w.id}/media").get_json()["groups"]
-    first, second, third = (it["overlays"] for it in group["items"])
-    assert second is None and third is None
+    stubs = [it["overlays"] for it in group["items"]]
+    assert stubs[1:] == [None, None] and stubs[0]["masks"] == 1 and stubs[0]["boxes"] == 4
+    assert client.get(f"/media/{w.id}/{group['items'][1]['id']}/overlays").status_code == 404
+    first = client.get(stubs[0]["detail"]).get_json()
     assert first["masks"][0]["labels"] == [[1, "5"]] and first["classes"] == [[2, "two"]]
     (b,) = first["boxes"][0]["boxes"]  # only the well-formed box, its corners ordered
     assert (b["x0"], b["x1"], b["class_id"], b["scores"], b["caption"]) == (0.1, 0.5, None, [["t", 0.5]], "7")

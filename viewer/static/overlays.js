@@ -1,6 +1,7 @@
 /* W&B image overlays (wandb.Image(masks=..., boxes=..., classes=...)) drawn over a debug sample.
 
-   The server lists them with the image (viewer/media.py overlays_payload): masks as URLs of PNGs
+   The listing names them (viewer/media.py overlays_stub); they are fetched when the image is shown
+   (overlays_payload; report widgets get them inline): masks as URLs of PNGs
    of class ids, boxes as corners (fractions of the image, or pixels when `pixel`), labels and
    scores as [key, value] pairs. Each mask is coloured per class on a <canvas> over the image
    (semi-transparent, opacity adjustable); boxes are SVG outlines in percent of the image, so they
@@ -220,8 +221,16 @@ export const RLOverlays = (function () {
     const stage = RL.el("div", {class: "overlay-stage"}, img);
     Object.assign(stage.style, {position: "relative", display: "inline-block", lineHeight: 0});
     const legend = RL.el("div", {class: "overlay-legend"});
-    for (const m of ov.masks || []) maskLayer(m, ov.classes, stage, legend, scope);
-    for (const g of ov.boxes || []) boxLayer(g, ov.classes, stage, legend, img, scope);
+    // the listing carries a stub ({detail: URL, masks: n, boxes: n}); report widgets get the whole thing
+    const full = ov.detail ? fetch(ov.detail).then(r => {
+      if (!r.ok) throw new Error(`${r.status} ${r.statusText}`);
+      return r.json();
+    }) : Promise.resolve(ov);
+    full.then(o => {
+      for (const m of o.masks || []) maskLayer(m, o.classes, stage, legend, scope);
+      for (const g of o.boxes || []) boxLayer(g, o.classes, stage, legend, img, scope);
+      stage.dataset.overlays = "ready";
+    }).catch(e => legend.appendChild(RL.el("p", {class: "error", text: "overlays not shown: " + e.message})));
     const fold = compact ? RL.el("details", {class: "overlay-fold"}, [RL.el("summary", {text: "overlays"}), legend])
                          : legend;
     return RL.el("div", {class: "overlay-view"}, [stage, fold]);
