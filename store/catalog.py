@@ -7,17 +7,33 @@ out a busy writer). Numeric summary values also go to ``metrics(task_id, key,
 value)`` (indexed on key, value) for range filters and sorting by a metric.
 Cost: a query is one SELECT with LIMIT/OFFSET plus a COUNT; 10,000 tasks sort
 and page in a few milliseconds.
+
+Damage heals itself: when an operation meets a catalog that is not a database, is malformed
+(``PRAGMA quick_check`` fails), lacks its tables or holds rows that do not decode, the file (and
+its ``-wal``/``-shm``) is moved aside to ``catalog.sqlite.corrupt-<UTC time>-<pid>``, one
+warning names it, the :attr:`Catalog.rebuild` hook (``Store.rebuild_catalog``) rebuilds it from
+the task folders and the operation runs again. A busy, locked or full database is not damage:
+those errors are raised as they are. A query also reports ``crashed`` for a running task whose
+writer is gone (store/writer_lock.py) and adds its ``heartbeat``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
+import threading
+import time
+import warnings
 from pathlib import Path
 
 from .errors import bad_type, bad_value
 from .layout import CATALOG
+from .taskmeta import read_meta
+from .writer_lock import writer_status
+
+_CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks(
@@ -48,6 +64,100 @@ class Catalog:
         self.path = self.root / CATALOG
         self._timeout = timeout
         self._ready = False
+        #: called (no arguments) after a damaged file was moved aside; Store sets its rebuild_catalog
+        self.rebuild = None
+        self.moved_aside: list[Path] = []  # where damaged files went, this process
+        self._heal_lock = threading.RLock()
+        self._healing = False
+
+    # --- damage ---------------------------------------------------------------------
+    def _damaged(self, exc: BaseException) -> bool:
+        """Whether ``exc`` (met by an operation) means the file itself is damaged."""
+        if isinstance(exc, _RowDamage):
+            return True
+        if not isinstance(exc, sqlite3.DatabaseError):
+            return False
+        if getattr(exc, "sqlite_errorname", "") in _CORRUPT_CODES:
+            return True
+        msg = str(exc).lower()
+        if "no such table" in msg or "no such column" in msg or "malformed" in msg or "not a database" in msg:
+            return True
+        if isinstance(exc, sqlite3.OperationalError) and not self.path.is_dir():
+            return False  # locked, busy, full, I/O: not damage
+        return self.check() is not None
+
+    def check(self) -> str | None:
+        """None when the catalog file is sound (or absent), else what is wrong with it."""
+        if self.path.is_dir():
+            return "is a folder"
+        if not self.path.exists():
+            return None
+        try:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=self._timeout)
+        except sqlite3.Error as exc:
+            return f"cannot be opened ({exc})"
+        try:
+            rows = con.execute("PRAGMA quick_check").fetchall()
+            if rows != [("ok",)]:
+                return "quick_check: " + "; ".join(str(r[0]) for r in rows[:5])
+            cols = {r[1] for r in con.execute("PRAGMA table_info(tasks)")}
+            if not {"id", "project", "name", "status", "tags", "created", "updated", "summary", "config",
+                    "path"} <= cols:
+                return "has no tasks table of the expected shape"
+            if not {r[1] for r in con.execute("PRAGMA table_info(metrics)")} >= {"task_id", "key", "value"}:
+                return "has no metrics table of the expected shape"
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") in _CORRUPT_CODES:
+                return str(exc)
+            return None  # locked/busy: not known to be damaged
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        finally:
+            con.close()
+        return None
+
+    def set_aside(self, why: str = "damaged") -> Path | None:
+        """Move the catalog file (and its -wal/-shm) to ``catalog.sqlite.corrupt-<time>-<pid>``."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
+        dest = self.path.with_name(f"{CATALOG}.corrupt-{stamp}")
+        n = 1
+        while dest.exists():
+            n += 1
+            dest = self.path.with_name(f"{CATALOG}.corrupt-{stamp}-{n}")
+        moved = None
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(str(self.path) + suffix)
+            try:
+                os.replace(src, Path(str(dest) + suffix))
+                if not suffix:
+                    moved = dest
+            except FileNotFoundError:
+                pass
+        self._ready = False
+        if moved is not None:
+            self.moved_aside.append(moved)
+            warnings.warn(f"ringlog: catalog {self.path} is damaged ({why}); moved aside to {moved.name} and "
+                          "rebuilt from the task folders", RuntimeWarning, stacklevel=4)
+        return moved
+
+    def _guard(self, op):
+        """Run ``op()``; on damage move the file aside, rebuild (unless rebuilding) and run it again."""
+        try:
+            return op()
+        except (sqlite3.DatabaseError, _RowDamage) as exc:
+            if not self._damaged(exc):
+                raise
+            with self._heal_lock:
+                why = self.check()
+                if why is not None:  # else another process healed it already, or only rows are bad:
+                    self.set_aside(why)  # the rebuild rewrites every row in place
+                if self.rebuild is not None and not self._healing:
+                    self._healing = True
+                    try:
+                        self.rebuild()
+                    finally:
+                        self._healing = False
+            return op()
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
         if not create and not self.path.exists():
@@ -64,6 +174,9 @@ class Catalog:
 
     # --- writing -------------------------------------------------------------------
     def upsert(self, rows) -> None:
+        return self._guard(lambda: self._upsert(rows))
+
+    def _upsert(self, rows) -> None:
         """Insert or replace tasks given as ``(meta dict, task path)`` pairs, in one transaction."""
         con = self._connect(create=True)
         try:
@@ -93,6 +206,9 @@ class Catalog:
             con.executemany("INSERT INTO metrics VALUES (?,?,?)", vals)
 
     def remove_missing(self, keep_ids) -> None:
+        return self._guard(lambda: self._remove_missing(keep_ids))
+
+    def _remove_missing(self, keep_ids) -> None:
         con = self._connect(create=True)
         try:
             con.execute("BEGIN IMMEDIATE")
@@ -105,6 +221,9 @@ class Catalog:
             con.close()
 
     def delete(self, task_id: str) -> None:
+        return self._guard(lambda: self._delete(task_id))
+
+    def _delete(self, task_id: str) -> None:
         con = self._connect(create=False)
         if con is None:
             return
@@ -118,6 +237,9 @@ class Catalog:
 
     # --- reading -------------------------------------------------------------------
     def path_of(self, task_id: str) -> str | None:
+        return self._guard(lambda: self._path_of(task_id))
+
+    def _path_of(self, task_id: str) -> str | None:
         con = self._connect(create=False)
         if con is None:
             return None
@@ -128,6 +250,9 @@ class Catalog:
         return row[0] if row else None
 
     def projects(self) -> list[str]:
+        return self._guard(lambda: self._projects())
+
+    def _projects(self) -> list[str]:
         con = self._connect(create=False)
         if con is None:
             return []
@@ -137,6 +262,24 @@ class Catalog:
             con.close()
 
     def query(self, project=None, text=None, tags=(), status=None, sort="updated", descending=True,
+              offset=0, limit=50, metric_filters=()):
+        """Filter, sort and page tasks; returns ``(rows, total)`` (see :meth:`_query` for the arguments).
+
+        A running task whose writer is gone reads ``crashed`` (with ``heartbeat``, as every
+        running row); ``status="crashed"`` or ``"running"`` filter on that (the running rows
+        are checked, then paged here).
+        """
+        if status in ("running", "crashed"):
+            rows, _ = self._guard(lambda: self._query(project, text, tags, "running", sort, descending, 0, None,
+                                                      metric_filters))
+            rows = [r for r in map(_live, rows) if r["status"] == status]
+            end = None if limit is None else int(offset) + int(limit)
+            return rows[int(offset):end], len(rows)
+        rows, total = self._guard(lambda: self._query(project, text, tags, status, sort, descending, offset, limit,
+                                                      metric_filters))
+        return [_live(r) for r in rows], total
+
+    def _query(self, project=None, text=None, tags=(), status=None, sort="updated", descending=True,
               offset=0, limit=50, metric_filters=()):
         """Filter, sort and page tasks; returns ``(rows, total)``.
 
@@ -226,7 +369,36 @@ class Catalog:
         return [_row(r) for r in rows], total
 
 
+def _live(row: dict) -> dict:
+    """A row with a running task's liveness: ``crashed`` when its writer is gone, ``heartbeat``."""
+    if row.get("status") == "running" and row.get("path"):
+        meta = {"status": "running", "updated": row.get("updated")}
+        try:
+            meta = read_meta(Path(row["path"]))[0]
+            meta["status"] = "running"
+        except Exception:  # noqa: BLE001 - the row alone still answers
+            pass
+        row["status"], hb = writer_status(Path(row["path"]), meta)
+        row["heartbeat"] = hb
+    return row
+
+
+class _RowDamage(Exception):
+    """A catalog row whose JSON columns do not decode (the file is sound, its content is not)."""
+
+
 def _row(r) -> dict:
-    return {"id": r[0], "name": r[1], "project": r[2], "status": r[3], "tags": json.loads(r[4] or "[]"),
-            "created": r[5], "updated": r[6], "summary": json.loads(r[7] or "{}"),
-            "config": json.loads(r[8] or "{}"), "path": r[9]}
+    try:
+        return _decode_row(r)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _RowDamage(f"catalog row {r[0]!r}: {exc}") from exc
+
+
+def _decode_row(r) -> dict:
+    row = {"id": r[0], "name": r[1], "project": r[2], "status": r[3], "tags": json.loads(r[4] or "[]"),
+           "created": r[5], "updated": r[6], "summary": json.loads(r[7] or "{}"),
+           "config": json.loads(r[8] or "{}"), "path": r[9]}
+    if not isinstance(row["tags"], list) or not isinstance(row["summary"], dict) or \
+            not isinstance(row["config"], dict) or not all(isinstance(row[k], str) for k in ("id", "project", "path")):
+        raise ValueError("columns of the wrong type")
+    return row

@@ -40,7 +40,30 @@ class StoreTypeError(StoreError, TypeError):
 
 
 class CorruptStoreError(StoreError, OSError):
-    """Raised when on-disk data cannot be decoded (a damaged chunk or metadata file)."""
+    """Raised (or listed in ``TaskReader.problems`` and ``ringlog fsck``'s report) when a store file
+    cannot be read or decoded: a damaged chunk, shard, tail or metadata file. ``filename`` names the
+    file (OSError's attribute); the message says what is wrong with it."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def corrupt(path, what: str, cause: BaseException | None = None) -> CorruptStoreError:
+    """A :class:`CorruptStoreError` naming ``path``: ``"<path>: <what> (<cause>)"``."""
+    msg = f"{path}: {what}" + (f" ({type(cause).__name__}: {cause})" if cause is not None else "")
+    e = CorruptStoreError(msg)
+    e.filename = str(path)
+    return e
+
+
+class TaskLockedError(StoreValueError):
+    """Raised when a task is already open for writing (one writer per task): the ``task_id`` given
+    names a task another writer (process, or writer in this process) holds. ``holder`` is what that
+    writer recorded: ``pid``, ``host``, ``start``, ``opened``, ``heartbeat``."""
+
+    def __init__(self, message: str, holder: dict | None = None):
+        super().__init__(message)
+        self.holder = dict(holder or {})
 
 
 class StoreWriteError(StoreError, OSError):

@@ -21,11 +21,23 @@ from . import codecs, shards, tail
 from .errors import CorruptStoreError
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, level_dir, level_size, series_dir, value_dir
 
+_MAX_CHUNK_BYTES = CHUNK * 8 + 4096  # an encoded raw chunk is never larger (Blosc adds a small header)
 _SMALL = 1 << 15  # a read of fewer points than this goes through the chunk cache
 
 
 class StaleIndex(Exception):
     """series.json moved on while reading (the writer compacted the tail): reload and retry."""
+
+
+class ChunkDamaged(CorruptStoreError):
+    """A raw chunk (``level`` 0) or a level-``level`` pyramid chunk ``chunk`` cannot be read or decoded.
+    :meth:`SeriesReader.degrade` narrows the reader to what is still intact."""
+
+    def __init__(self, path, level: int, chunk: int, cause: BaseException):
+        super().__init__(f"{path}: {'raw' if level == 0 else f'level-{level}'} chunk {chunk} cannot be read "
+                         f"({type(cause).__name__}: {cause})")
+        self.filename = str(path)
+        self.level, self.chunk = level, chunk
 
 
 class ChunkCache:
@@ -56,9 +68,13 @@ class ChunkCache:
 
 
 class SeriesReader:
-    def __init__(self, task_path: Path, entry: dict, cache: ChunkCache, shared=None):
+    def __init__(self, task_path: Path, entry: dict, cache: ChunkCache, shared=None, tolerant: bool = False):
         """``shared``: None, or a callable giving the shared tail file (a ``tail.SharedTail``) where
-        series.json names one: a series with no whole chunk then has its points there."""
+        series.json names one: a series with no whole chunk then has its points there.
+        ``tolerant``: a tail that gives fewer points than series.json says is taken as it is (its
+        valid prefix; the loss is in :attr:`problems`) instead of raising :class:`StaleIndex`."""
+        self.problems: list[CorruptStoreError] = []
+        self.cuts: list = []  # tail.Cut of what the tail readers left out
         self.task_path = task_path
         self.sid = int(entry["sid"])
         self.title, self.series = entry["title"], entry["series"]
@@ -77,11 +93,17 @@ class SeriesReader:
             if self.shard else 0
         short = shared is not None and self.chunks == 0
         if sealed is not None and entry.get("tail"):  # closed short series: every point is in the tail
-            t = self._short_tail(shared) if short else tail.read(self.dir / "tail.bin", 0)
+            t = self._short_tail(shared) if short else tail.read(self.dir / "tail.bin", 0, self.cuts)
             if t is None or len(t[0]) < int(sealed):
-                raise CorruptStoreError(f"{self.dir / 'tail.bin'}: fewer than the {sealed} points series.json counts")
+                where = f"{self.task_path / 'tails.bin'} (series {self.sid})" if short else self.dir / "tail.bin"
+                got = 0 if t is None else len(t[0])
+                self.problems.append(CorruptStoreError(f"{where}: {got} of the {sealed} points series.json counts "
+                                                       f"can be read; {int(sealed) - got} lost"))
+                if t is None:
+                    e = np.zeros(0, np.int64)
+                    t = (e, np.zeros(0, np.float64), e)
             self._tail = tuple(a[: int(sealed)] for a in t)
-            self.zend, self.n = 0, int(sealed)
+            self.zend, self.n = 0, len(self._tail[0])
             return
         if sealed is not None:  # closed: every point is in Zarr (the last chunk partial), no tail
             self.n = self.zend = int(sealed)
@@ -95,7 +117,12 @@ class SeriesReader:
             if t is not None and len(t[0]) < int(self.stats.get("count") or 0) and (self.dir / "step").exists():
                 t = None
         else:
-            t = tail.read(self.dir / "tail.bin", self.chunks * CHUNK)
+            t = tail.read(self.dir / "tail.bin", self.chunks * CHUNK, self.cuts)
+        if t is None and tolerant:
+            self.problems.append(CorruptStoreError(f"{self.dir}: the tail does not continue the chunks series.json "
+                                                   f"lists; only the {self.chunks * CHUNK} points in chunks are read"))
+            e = np.zeros(0, np.int64)
+            t = (e, np.zeros(0, np.float64), e)
         if t is None:
             raise StaleIndex(self.dir)
         self._tail = t
@@ -106,8 +133,11 @@ class SeriesReader:
         """Points of a series without a whole chunk: its records in the shared file, or its own
         tail.bin (from index 0) once it moved there, whichever holds more. The shared file is read
         first: the writer drops a series from it only after its own tail holds every point."""
-        t = tail.assemble(shared().records(self.sid), 0)
-        own = tail.read(self.dir / "tail.bin", 0)
+        sh = shared()
+        t = tail.assemble(sh.records(self.sid), 0)
+        self.cuts.extend(c for c in sh.cuts if c not in self.cuts and ("series" not in c.reason
+                                                                        or c.reason.endswith(f" {self.sid})")))
+        own = tail.read(self.dir / "tail.bin", 0, self.cuts)
         if own is not None and (t is None or len(own[0]) > len(t[0])):
             t = own
         return t
@@ -120,8 +150,37 @@ class SeriesReader:
             return codecs.TIME, self.dir / "time"
         return (codecs.VALUE_F4 if self.dtype == "f4" else codecs.VALUE_F8), value_dir(self.dir, self.dtype)
 
+    def degrade(self, exc: ChunkDamaged) -> None:
+        """Read only what is still intact after ``exc``: the points before a damaged raw chunk (its
+        valid prefix, as for a torn tail), or the pyramid records before a damaged level chunk
+        (the rest is computed from the raw points)."""
+        if exc.level == 0:
+            m = exc.chunk * CHUNK
+            if m < self.zend:
+                self.zend = self.n = m
+                e = np.zeros(0, np.int64)
+                self._tail = (e, np.zeros(0, np.float64), e)
+                self.chunks = min(self.chunks, exc.chunk)
+        else:
+            k = exc.level
+            if k - 1 < len(self.level_counts):
+                self.level_counts[k - 1] = min(self.level_counts[k - 1], exc.chunk * LEVEL_CHUNK)
+            self._partial.clear()
+
     def _read(self, d: Path, c: int) -> bytes:
         """The encoded bytes of raw chunk ``c`` of the array in folder ``d`` (either schema)."""
+        try:
+            return self._read_raw(d, c)
+        except (OSError, ValueError) as exc:  # CorruptStoreError is an OSError
+            raise self._damaged(d, c, exc) from exc
+
+    def _damaged(self, d: Path, c: int, exc: BaseException) -> ChunkDamaged:
+        if isinstance(exc, ChunkDamaged):
+            return exc
+        path = codecs.chunk_path(d, c // self.shard) if self.shard else codecs.chunk_path(d, c)
+        return ChunkDamaged(path, 0, c, exc)
+
+    def _read_raw(self, d: Path, c: int) -> bytes:
         if not self.shard:
             return codecs.read_chunk(d, c)
         j = c // self.shard
@@ -132,9 +191,12 @@ class SeriesReader:
         """Encoded bytes of chunks ``cs`` (consecutive, within one shard): one file read in schema 2."""
         if not self.shard or len(cs) == 1:
             return [self._read(d, c) for c in cs]
-        where = [self._where(d, c) for c in cs]
-        a = where[0][0]
-        data = memoryview(shards.read_range(d, cs[0] // self.shard, a, where[-1][0] + where[-1][1] - a))
+        try:
+            where = [self._where(d, c) for c in cs]
+            a = where[0][0]
+            data = memoryview(shards.read_range(d, cs[0] // self.shard, a, where[-1][0] + where[-1][1] - a))
+        except (OSError, ValueError):
+            return [self._read(d, c) for c in cs]  # find the first damaged chunk, one at a time
         return [data[o - a:o - a + nb] for o, nb in where]
 
     def _where(self, d: Path, c: int) -> tuple[int, int]:
@@ -154,6 +216,8 @@ class SeriesReader:
             if i >= len(sizes):
                 raise CorruptStoreError(f"{d}: chunk {c} not listed in series.json")
             off, nb = sum(sizes[:i]), int(sizes[i])
+        if not (0 <= off < 1 << 40 and 0 < nb <= _MAX_CHUNK_BYTES):
+            raise CorruptStoreError(f"{d}: chunk {c} has an impossible place in its shard (offset {off}, {nb} bytes)")
         return off, nb
 
     def _chunk(self, name: str, c: int) -> np.ndarray:
@@ -161,7 +225,11 @@ class SeriesReader:
         a = self._cache.get(key)
         if a is None:
             spec, d = self._spec_dir(name)
-            a = codecs.decode(spec, self._read(d, c), CHUNK)
+            data = self._read(d, c)
+            try:
+                a = codecs.decode(spec, data, CHUNK)
+            except (OSError, ValueError) as exc:
+                raise self._damaged(d, c, exc) from exc
             self._cache.put(key, a)
         return a
 
@@ -184,17 +252,23 @@ class SeriesReader:
             if small:
                 out[o:o + e - a] = self._chunk(name, c)[a - c * CHUNK:e - c * CHUNK]
             elif e - a == CHUNK and out.dtype == np.dtype(spec.dtype):
-                codecs.decode_into(spec, self._read(d, c), out[o:o + CHUNK])
+                self._decode(spec, d, c, out[o:o + CHUNK])
             else:
                 if tmp is None:
                     tmp = np.empty(CHUNK, spec.dtype)
-                codecs.decode_into(spec, self._read(d, c), tmp)
+                self._decode(spec, d, c, tmp)
                 out[o:o + e - a] = tmp[a - c * CHUNK:e - c * CHUNK]
         if hi > zend:
             col = self._tail[{"step": 0, "value": 1, "time": 2}[name]]
             a = max(lo, zend)
             out[a - lo:] = col[a - zend:hi - zend]
         return out
+
+    def _decode(self, spec, d: Path, c: int, out, data=None, undelta: bool = True) -> None:
+        try:
+            codecs.decode_into(spec, self._read(d, c) if data is None else data, out, undelta=undelta)
+        except (OSError, ValueError) as exc:
+            raise self._damaged(d, c, exc) from exc
 
     def export(self, lo: int, hi: int, origin: float, time_res: float):
         """Every point of ``[lo, hi)``: (step int64, value float64, time float64 unix seconds).
@@ -220,17 +294,18 @@ class SeriesReader:
             for c, bs, bv, bt in zip(cs, sb, vb, tb):
                 a, e = max(lo, c * CHUNK), min(hi, (c + 1) * CHUNK)
                 o, m, k = a - lo, e - a, a - c * CHUNK
+                sd, td = self.dir / "step", self.dir / "time"
                 if m == CHUNK:  # whole chunk: decode straight into the result
-                    codecs.decode_into(codecs.STEP, bs, step[o:o + m])
+                    self._decode(codecs.STEP, sd, c, step[o:o + m], bs)
                 else:
-                    codecs.decode_into(codecs.STEP, bs, tt)
+                    self._decode(codecs.STEP, sd, c, tt, bs)
                     step[o:o + m] = tt[k:k + m]
                 if m == CHUNK and vspec.dtype == "<f8":
-                    codecs.decode_into(vspec, bv, value[o:o + m])
+                    self._decode(vspec, vdir, c, value[o:o + m], bv)
                 else:
-                    codecs.decode_into(vspec, bv, tv)
+                    self._decode(vspec, vdir, c, tv, bv)
                     value[o:o + m] = tv[k:k + m]
-                codecs.decode_into(codecs.TIME, bt, tt, undelta=False)
+                self._decode(codecs.TIME, td, c, tt, bt, undelta=False)
                 pyr.undelta_seconds(tt, k, m, origin, time_res, tsec[o:o + m])
 
         if lo < zend:
@@ -266,8 +341,11 @@ class SeriesReader:
         key = (str(self.dir), f"L{k}", c)
         a = self._cache.get(key) if full else self._partial.get(key)
         if a is None:
-            a = codecs.decode(codecs.LEVEL, codecs.read_chunk(level_dir(self.dir, k), 0, c),
-                              pyr.NF * LEVEL_CHUNK).reshape(pyr.NF, LEVEL_CHUNK)
+            try:
+                a = codecs.decode(codecs.LEVEL, codecs.read_chunk(level_dir(self.dir, k), 0, c),
+                                  pyr.NF * LEVEL_CHUNK).reshape(pyr.NF, LEVEL_CHUNK)
+            except (OSError, ValueError) as exc:
+                raise ChunkDamaged(codecs.chunk_path(level_dir(self.dir, k), 0, c), k, c, exc) from exc
             if full:
                 self._cache.put(key, a)
             else:  # the last, growing chunk: cached for this snapshot only

@@ -20,10 +20,12 @@ from pathlib import Path
 from . import _fs
 from .catalog import Catalog
 from .errors import StoreValueError, TaskNotFoundError, bad_type, bad_value
-from .layout import FORMAT_VERSION, TASK_META
+from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META
 from .reader import TaskReader
 from .series_reader import ChunkCache
 from .writer import TaskWriter
+from .taskmeta import read_meta
+from .writer_lock import LOCK_FILE, TaskLock
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -41,6 +43,7 @@ class Store:
         self.root = Path(root).expanduser()
         self.durable = durable
         self.catalog = Catalog(self.root)
+        self.catalog.rebuild = self.rebuild_catalog  # a damaged catalog is moved aside and rebuilt
         self.cache = ChunkCache(cache_bytes)
         self._warned = False
 
@@ -63,9 +66,13 @@ class Store:
         if config is not None and not isinstance(config, dict):
             raise bad_type("config", "must be a dict", config)
         path = self.root / _fs.project_dir_name(project) / task_id
-        if self._find(task_id) is not None:
+        found = self._find(task_id)
+        if found is not None:
+            probe = TaskLock(found, task_id)
+            probe.acquire(wait=0.0)  # TaskLockedError (naming the holder) while another writer has it open
+            probe.release()
             raise StoreValueError(f"task_id: must be new; task {task_id!r} already exists under {self.root}")
-        path.mkdir(parents=True)
+        _fs.makedirs(path)
         now = time.time() if created is None else float(created)
         meta = {"format": FORMAT_VERSION, "id": task_id, "name": name, "project": project, "status": "running",
                 "created": now, "updated": now, "time_origin": now, "tags": list(dict.fromkeys(tags or ())),
@@ -87,24 +94,44 @@ class Store:
             p = self.catalog.path_of(task_id)
         except sqlite3.Error:  # a damaged index never hides a task: fall back to the folders
             p = None
-        if p is not None and (Path(p) / TASK_META).exists():
+        if p is not None and is_task_dir(Path(p)) and Path(p).name == task_id:
             return Path(p)
-        if not self.root.is_dir():
-            return None
-        for d in self.root.iterdir():
-            q = d / task_id
-            if d.is_dir() and (q / TASK_META).exists():
+        for q in self.task_dirs():
+            if q.name == task_id:
                 return q
         return None
 
+    def task_dirs(self) -> list[Path]:
+        """Every task folder under the root (``<project dir>/<task id>/`` holding a task file),
+        whether or not its metadata can be read."""
+        out = []
+        try:
+            projects = [d for d in self.root.iterdir() if not d.name.startswith(".") and d.is_dir()]
+        except OSError:
+            return out
+        for d in sorted(projects):
+            try:
+                out.extend(q for q in sorted(d.iterdir()) if _ID.match(q.name) and is_task_dir(q))
+            except OSError:
+                continue
+        return out
+
+    def _catalog_row(self, task_id: str) -> dict | None:
+        try:
+            rows, _ = self.catalog._query(text=task_id, limit=None)
+        except Exception:  # noqa: BLE001 - a fallback only
+            return None
+        return next((r for r in rows if r["id"] == task_id), None)
+
     def task(self, task_id: str) -> TaskReader:
-        """Reader of a task; :class:`TaskNotFoundError` (a KeyError) when there is none."""
+        """Reader of a task; :class:`TaskNotFoundError` (a KeyError) when there is none. A task
+        with damaged files still opens: see :attr:`TaskReader.problems`."""
         if not isinstance(task_id, str) or not _ID.match(task_id):
             raise TaskNotFoundError(f"task_id: must be 1-64 letters, digits, '_' or '-' (given: {task_id!r})")
         path = self._find(task_id)
         if path is None:
             raise TaskNotFoundError(f"task_id: no task {task_id!r} under {self.root}")
-        return TaskReader(path, self.cache)
+        return TaskReader(path, self.cache, fallback=lambda: self._catalog_row(task_id))
 
     def delete_task(self, task_id: str) -> None:
         """Delete a task: its folder (renamed away first, so readers never see half of it) and its
@@ -133,16 +160,32 @@ class Store:
         return self.catalog.projects()
 
     def rebuild_catalog(self) -> int:
-        """Rebuild the catalog from every task's ``zarr.json``; returns the number of tasks."""
+        """Rebuild the catalog from every task folder; returns the number of tasks.
+
+        Works on a damaged catalog file (moved aside first, see store/catalog.py). A task whose
+        metadata cannot be read keeps its old row when the catalog still has one, else gets a
+        row from its folder (status ``unknown``)."""
+        why = self.catalog.check()
+        if why is not None:
+            self.catalog.set_aside(why)
+        old = {}
+        try:
+            old = {r["id"]: r for r in self.catalog._query(limit=None)[0]}
+        except Exception:  # noqa: BLE001 - the old rows only help tasks with damaged metadata
+            pass
         rows = []
-        if self.root.is_dir():
-            for meta_path in self.root.glob(f"*/*/{TASK_META}"):
-                try:
-                    meta = _fs.read_json(meta_path).get("attributes", {})
-                except (OSError, ValueError):
-                    continue
-                if isinstance(meta, dict) and meta.get("id") == meta_path.parent.name:
-                    rows.append((meta, meta_path.parent))
-        self.catalog.upsert(rows)
-        self.catalog.remove_missing([m["id"] for m, _ in rows])
+        for d in self.task_dirs():
+            meta, problems = read_meta(d, old.get(d.name))
+            rows.append((meta, d))
+        self.catalog._healing = True  # the rebuild is the healing: no recursion
+        try:
+            self.catalog.upsert(rows)
+            self.catalog.remove_missing([m["id"] for m, _ in rows])
+        finally:
+            self.catalog._healing = False
         return len(rows)
+
+
+def is_task_dir(p: Path) -> bool:
+    """Whether folder ``p`` is a task folder (holds its metadata, series index or writer lock)."""
+    return any((p / name).exists() for name in (TASK_META, SERIES_INDEX, LOCK_FILE))

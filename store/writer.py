@@ -5,8 +5,11 @@ series' partial chunk lives in its tail file (the task's shared ``tails.bin`` wh
 the series has no whole chunk and few pending points), appended and fsynced at every
 :meth:`TaskWriter.sync`; ``series.json`` and the task's ``zarr.json`` are
 replaced atomically. A crash loses at most what was appended since the last
-sync. One writer per task; methods are serialised by a lock (the SDK calls them
-from its flusher thread).
+sync. One writer per task, enforced across processes by an exclusive ``flock`` on the
+task's ``writer.lock`` (store/writer_lock.py: a second writer gets
+:class:`~ringlog.store.errors.TaskLockedError` naming the holder); the lock file's mtime is
+the heartbeat readers use to tell a crashed run from a running one, refreshed at every
+sync. Methods are serialised by a lock (the SDK calls them from its flusher thread).
 """
 
 from __future__ import annotations
@@ -25,15 +28,16 @@ from ringlog.core import pyramid as pyr
 from ringlog.core.stats import SeriesStats
 
 from . import _fs, _kern, codecs, tail
-from .errors import TaskClosedError, bad_type, bad_value
+from .errors import StoreValueError, TaskClosedError, bad_type, bad_value
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
 from .series_writer import TAIL_COMPACT, SeriesWriter
 from .tail_writer import TailSet
+from .writer_lock import TaskLock
 
 SHARED_TAIL = "tails.bin"  # the tail records of every series without a whole chunk (FORMAT.md)
 SHARED_MAX = 128  # pending points from which a series without a whole chunk moves to its own tail.bin
 SYNCFS_MIN = 256  # files to fsync in one batch from which one syncfs(2) replaces the fsyncs
-STATUSES = ("running", "completed", "failed", "aborted")
+STATUSES = ("running", "completed", "failed", "aborted", "crashed")  # crashed: recorded by fsck --repair
 _CORE_KEYS = ("id", "name", "project", "status", "created", "updated", "time_origin", "tags", "config",
               "summary", "env", "format")
 
@@ -58,6 +62,17 @@ class TaskWriter:
         self._closed = False
         self._media = None
         self._origin = float(meta["time_origin"])
+        self._lock_file = TaskLock(self.path, meta["id"])
+        meta["writer"] = self._lock_file.acquire()  # TaskLockedError when another writer holds the task
+        try:
+            if (self.path / TASK_META).exists():
+                raise StoreValueError(f"task_id: must be new; task {meta['id']!r} already exists in {self.path}")
+            self._setup(store, meta, durable)
+        except BaseException:
+            self._lock_file.release()
+            raise
+
+    def _setup(self, store, meta: dict, durable: bool) -> None:
         # compresses the three arrays of a chunk in parallel (Blosc releases the GIL)
         self._pool = ThreadPoolExecutor(3, thread_name_prefix="ringlog-encode") if (os.cpu_count() or 1) > 1 \
             else None
@@ -189,6 +204,7 @@ class TaskWriter:
         if changed:
             self._write_index()
         self._write_tails([s for s in self._series if not s.in_tail] if final else self._series)
+        self._lock_file.heartbeat()
 
     def _write_tails(self, series) -> None:
         """Write each series' new tail record and fsync them as one batch (store/tail_writer.py),
@@ -254,6 +270,7 @@ class TaskWriter:
                     warnings.warn(f"ringlog: media of task {self.id} could not be synced: {exc!r}", stacklevel=2)
             self.set_meta(status=status)
             self._closed = True
+            self._lock_file.release()
             for pool in (self._pool, self._fsync_pool):
                 if pool is not None:
                     pool.shutdown(wait=True)
