@@ -99,6 +99,7 @@ class Flusher(threading.Thread):
         self._failed = 0  # cycles in a row that ended in an error with points pending
         self._retry_at = 0.0  # monotonic time of the next try after a failure (backoff)
         self._last_summary = 0.0
+        self._big = 1024  # points of a cycle that make it durable though not due (see _cycle)
 
     # --- called from other threads -------------------------------------------------
     def wake(self) -> None:
@@ -158,6 +159,8 @@ class Flusher(threading.Thread):
         core = self.core
         period = core.settings.flush_interval / 2
         due = core.started + period
+        last_sync = core.started
+        self._big = max(1024, core.settings.staging_limit // 4)
         while True:
             nxt = due if not self._pending or self._retry_at <= 0 else min(due, self._retry_at)
             self._wake.wait(max(0.0, nxt - time.monotonic()))
@@ -171,12 +174,13 @@ class Flusher(threading.Thread):
             now = time.monotonic()
             durable = stopping or target > self._done or now >= due
             t0 = time.thread_time()
-            self._cycle(final=stopping, durable=durable)
+            synced = self._cycle(final=stopping, durable=durable, big=now - last_sync >= period / 4)
             while stopping and self._pending:  # no later cycle: retry now (bounded by RETRIES)
                 self._wake.wait(_backoff(self._failed))
                 self._cycle(final=True, durable=True)
             self.cpu_s += time.thread_time() - t0
-            if durable:  # the next one starts sooner when a sync takes long (bounded: 1/8 interval)
+            if synced:  # the next one starts sooner when a sync takes long (bounded: 1/8 interval)
+                last_sync = now
                 due = now + max(period / 4, period - (time.monotonic() - now))
             with self._cond:
                 self._done = max(self._done, target)
@@ -192,8 +196,13 @@ class Flusher(threading.Thread):
         core.warn_once("store-ok", f"ringlog created task {core.id} in {core.settings.root} after a failure "
                                    f"({self.store_error!r}); logging to it now")
 
-    def _cycle(self, final: bool, durable: bool = True) -> None:
+    def _cycle(self, final: bool, durable: bool = True, big: bool = False) -> bool:
+        """One harvest and write; with ``durable`` (or, with ``big``, when it wrote at least a
+        quarter of the staging limit: the fsync then costs little next to the write, and the many
+        points it covers - a bulk, a full staging - do not wait for the next due sync) the fsync
+        too. Returns whether it synced."""
         core = self.core
+        synced = False
         try:
             batches = core.staging.harvest(time.time())
             self._pending.extend(batches)  # after any kept by a failed cycle: log order holds
@@ -203,6 +212,7 @@ class Flusher(threading.Thread):
                 self._cond.notify_all()
             core.staging.unblock()
             wrote = bool(self._pending)
+            durable = durable or (big and sum(len(b.step) for b in self._pending) >= self._big)
             if self._pending and not final and 0 < self._retry_at and time.monotonic() < self._retry_at:
                 return  # backing off after a failure: the points stay staged (the staging bound holds)
             if self.writer is None:
@@ -211,6 +221,7 @@ class Flusher(threading.Thread):
             if durable:
                 self.writer.sync()
                 self.syncs += 1
+                synced = True
             self._failed = 0
             self._retry_at = 0.0
             core.write_side_records(self.writer, final=final)
@@ -222,6 +233,7 @@ class Flusher(threading.Thread):
         finally:
             core.staging.carried = sum(len(b.step) for b in self._pending)
             self.cycles += 1
+        return synced
 
     def _cycle_failed(self, exc: Exception) -> None:
         """A cycle raised outside the per-batch handling (or the store refused a write with an

