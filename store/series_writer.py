@@ -13,7 +13,8 @@ Write errors (FORMAT.md, "Write errors"): :meth:`SeriesWriter.append` takes ever
 a chunk that cannot be written stays pending (and is retried at the next append or sync), the
 error surfaces at the next sync. Tail counts advance only once a record is written and synced;
 after a failed fsync the files written since the last good one are written again from the kept
-bytes (shards, level chunks) or rewritten whole (the tail) before anything else.
+bytes (shards, level chunks) before anything else, and the tail's next append starts at its last
+durable size. Pending points and tail records: :mod:`.series_tail`; the pyramid: :mod:`.series_levels`.
 """
 
 from __future__ import annotations
@@ -25,75 +26,16 @@ import numpy as np
 from ringlog.core import pyramid as pyr
 from ringlog.core.stats import SeriesStats
 
-from . import _fs, _kern, codecs, layout, shards, tail
-from .errors import StoreWriteError
-from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, MAX_LEVELS, level_dir, series_dir, value_dir
+from . import _fs, _kern, codecs, layout, shards
+from .series_levels import LevelsMixin, _Level
+from .series_tail import TAIL_COMPACT, SeriesTail, _Grow  # noqa: F401 - TAIL_COMPACT: writer.py reads it here
+from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, level_dir, series_dir, value_dir
 
-TAIL_COMPACT = 256 << 10  # bytes of tail file beyond which a chunk-boundary move rewrites it (dead records go)
-SPILL_MIN = 512  # durable pending points from which a series drops them from memory (reads them back later)
 MAX_PENDING = 8 * CHUNK  # pending points beyond which append refuses (only while chunk writes fail)
 LEVEL_PERSIST = 512  # new records of a level that make a sync rewrite its growing chunk
 
 
-
-class _Grow:
-    """A growable column buffer (amortised O(1) append)."""
-
-    def __init__(self, dtype, cap=16):  # small: most series of a many-key run stay tiny
-        self.a = np.empty(cap, dtype)
-        self.n = 0
-
-    def extend(self, x):
-        m = len(x)
-        if self.n + m > len(self.a):
-            b = np.empty(max(2 * len(self.a), self.n + m), self.a.dtype)
-            b[: self.n] = self.a[: self.n]
-            self.a = b
-        self.a[self.n:self.n + m] = x
-        self.n += m
-
-    def view(self):
-        return self.a[: self.n]
-
-    def drop(self, k: int) -> None:
-        """Forget the first ``k`` items (and give memory back when the buffer is mostly empty)."""
-        rest = self.n - k
-        cap = len(self.a)
-        if cap > 1024 and cap > 4 * rest:
-            b = np.empty(max(1024, 2 * rest), self.a.dtype)
-            b[:rest] = self.a[k:self.n]
-            self.a = b
-        else:
-            self.a[:rest] = self.a[k:self.n]
-        self.n = rest
-
-    def prepend(self, x) -> None:
-        m = len(x)
-        b = np.empty(max(len(self.a), self.n + m), self.a.dtype)
-        b[:m] = x
-        b[m:m + self.n] = self.a[: self.n]
-        self.a = b
-        self.n += m
-
-
-class _Level:
-    """Records of one pyramid level since its last full chunk."""
-
-    def __init__(self, k: int):
-        self.k = k
-        self.buf = np.empty((pyr.NF, 16), np.float64)  # grows on demand: many series stay tiny
-        self.nbuf = 0
-        self.count = 0       # records computed (complete buckets)
-        self.persisted = 0   # records on disk and announced in series.json
-        self.meta_count = 0  # records in the shape of L<k>/zarr.json
-        self.dirty = False
-
-    @property
-    def chunk_start(self) -> int:
-        return self.count - self.nbuf
-
-
-class SeriesWriter:
+class SeriesWriter(SeriesTail, LevelsMixin):
     def __init__(self, task_path: Path, sid: int, title: str, series: str, float64: bool = False, pool=None,
                  fsync_pool=None):
         self.pool = pool
@@ -166,11 +108,6 @@ class SeriesWriter:
         self._last_x = {"step": int(step[-1]), "time": int(tms[-1])}
         self.meta_dirty = True
 
-    @property
-    def pending(self) -> int:
-        """Points after the last whole chunk (in memory, or spilled: only in tail.bin)."""
-        return self.spilled + self.step.n
-
     def _append(self, step, value, tms) -> None:
         """Commit the points piece by piece (up to each chunk boundary). A chunk that cannot be
         written leaves its points pending with the rest of the call's (:meth:`_take`): every point
@@ -229,66 +166,6 @@ class SeriesWriter:
             self.count += take
             at += take
             self._flush_level_chunks()
-
-    def _take(self, step, value, tms) -> None:
-        """Hold points as pending without writing chunks (a chunk write failed)."""
-        if len(step):
-            self._rollup_raw(step, value, tms)
-            self.step.extend(step)
-            self.value.extend(value)
-            self.time.extend(tms)
-            self.count += len(step)
-            self._flush_level_chunks()
-        self.meta_dirty = True
-
-    def _chunk_moved(self) -> None:
-        self.spilled = 0
-        self.meta_dirty = True
-
-    def _drain(self) -> None:
-        """Write the whole chunks left pending by failed writes (raises while the disk still fails)."""
-        if self.pending < CHUNK:
-            return
-        self._unspill()
-        while self.step.n >= CHUNK:
-            try:
-                self._write_raw_chunk(self.n_chunks, self.step.view()[:CHUNK], self.value.view()[:CHUNK],
-                                      self.time.view()[:CHUNK])
-            except OSError as exc:
-                self.write_error = _fs.write_error(exc, "chunk write", self.dir)
-                raise self.write_error from exc
-            self.n_chunks += 1
-            for g in (self.step, self.value, self.time):
-                g.drop(CHUNK)
-            self._chunk_moved()
-        self.write_error = None
-
-    def _unspill(self) -> None:
-        """Read the spilled pending points back from tail.bin (before a chunk or a rewrite needs them)."""
-        if not self.spilled:
-            return
-        path = self.dir / "tail.bin"
-        t = tail.read(path, self.n_chunks * CHUNK)
-        if t is None or len(t[0]) < self.spilled:
-            raise StoreWriteError(5, f"{path}: holds {0 if t is None else len(t[0])} of the {self.spilled} "
-                                     "pending points the writer spilled to it (changed by someone else?)", str(path))
-        self.step.prepend(t[0][: self.spilled])
-        self.value.prepend(t[1][: self.spilled])
-        self.time.prepend(t[2][: self.spilled])
-        self.spilled = 0
-
-    def _spill(self) -> None:
-        """Drop from memory the pending points that are durable in tail.bin, keeping the ones the
-        next level-1 bucket still needs."""
-        if self.shared or self.tail_base != self.n_chunks * CHUNK:
-            return
-        lv1 = self.levels[0] if self.levels else None
-        covered = (lv1.count * FAN1 if lv1 else 0) - self.n_chunks * CHUNK  # pending points inside level 1
-        k = min(self.tail_count, covered) - self.spilled
-        if k >= SPILL_MIN and k <= self.step.n:
-            for g in (self.step, self.value, self.time):
-                g.drop(k)
-            self.spilled += k
 
     def _write_raw_chunk(self, c, step, value, tms) -> None:
         ok, exc = self._write_raw_chunks(c, step, value, tms, 1)
@@ -373,76 +250,6 @@ class SeriesWriter:
         self.dtype = "f8"
         self.meta_dirty = True
         self.migrated_from = old  # removed by the TaskWriter once series.json names the new array
-
-    # --- pyramid ---------------------------------------------------------------
-    def _rollup_raw(self, step, value, tms) -> None:
-        """Level-1 records of every bucket completed by these new points."""
-        lv1 = self._level(1)
-        done = lv1.count * FAN1           # raw index covered by level 1
-        pend0 = self.n_chunks * CHUNK     # raw index of pending[0]
-        have = self.count - done          # points not yet in a level-1 bucket (< FAN1)
-        m = len(step)
-        if have + m < FAN1:
-            return
-        recs = []
-        at = 0
-        if have:
-            k = FAN1 - have
-            o = done - pend0 - self.spilled  # spilled points all lie below ``done``
-            s = np.concatenate([self.step.view()[o:], step[:k]])
-            v = np.concatenate([self.value.view()[o:], value[:k]])
-            t = np.concatenate([self.time.view()[o:], tms[:k]])
-            recs.append(_kern.raw_records(s, v, t, np.array([0, FAN1]), done))
-            at = k
-        nb = (m - at) // FAN1
-        if nb:
-            starts = np.arange(nb + 1, dtype=np.int64) * FAN1
-            e = at + nb * FAN1
-            recs.append(_kern.raw_records(step[at:e], value[at:e], tms[at:e], starts, self.count + at))
-        self._add_records(1, recs[0] if len(recs) == 1 else np.concatenate(recs, axis=1))
-
-    def _level(self, k: int) -> _Level:
-        while len(self.levels) < k:
-            self.levels.append(_Level(len(self.levels) + 1))
-        return self.levels[k - 1]
-
-    def _add_records(self, k: int, rec: np.ndarray) -> None:
-        lv = self._level(k)
-        m = rec.shape[1]
-        if lv.nbuf + m > lv.buf.shape[1]:
-            b = np.empty((pyr.NF, max(2 * lv.buf.shape[1], lv.nbuf + m)), np.float64)
-            b[:, : lv.nbuf] = lv.buf[:, : lv.nbuf]
-            lv.buf = b
-        lv.buf[:, lv.nbuf:lv.nbuf + m] = rec
-        lv.nbuf += m
-        lv.count += m
-        lv.dirty = True
-        if k < MAX_LEVELS:
-            up = self._level(k + 1) if lv.count >= FAN else None
-            if up is not None:
-                g0 = up.count * FAN - lv.chunk_start
-                ng = (lv.count - up.count * FAN) // FAN
-                if ng:
-                    starts = g0 + np.arange(ng + 1, dtype=np.int64) * FAN
-                    self._add_records(k + 1, _kern.combine(lv.buf[:, g0:starts[-1]], starts - g0))
-
-    def _flush_level_chunks(self) -> None:
-        """Write every level's full chunks (each once) and drop them from the buffers."""
-        for lv in self.levels:
-            full = lv.nbuf // LEVEL_CHUNK
-            for c in range(full):
-                chunk = lv.buf[:, c * LEVEL_CHUNK:(c + 1) * LEVEL_CHUNK]
-                idx = lv.chunk_start // LEVEL_CHUNK + c
-                self._write_level(level_dir(self.dir, lv.k), codecs.encode(codecs.LEVEL, chunk), idx)
-            if full:
-                rest = lv.nbuf - full * LEVEL_CHUNK
-                lv.buf[:, :rest] = lv.buf[:, full * LEVEL_CHUNK:lv.nbuf]
-                lv.nbuf = rest
-
-    def _write_level(self, d: Path, blob: bytes, c: int) -> None:
-        """Write level chunk ``c`` (temp + rename) and keep its bytes until the next good fsync."""
-        self.level_redo[(d, c)] = blob
-        self.unsynced.append(codecs.write_chunk(d, blob, 0, c, replace=True))
 
     # --- durability --------------------------------------------------------------
     def seal(self) -> None:
@@ -585,86 +392,3 @@ class SeriesWriter:
                 "chunks": -(-self.count // CHUNK) if self.sealed and not self.in_tail else self.n_chunks, **sealed,
                 "shard": self.shard, **open_, "levels": [lv.persisted for lv in self.levels],
                 "stats": self.stats.entry(), "sorted": dict(self.sorted)}
-
-    def shared_record(self, full: bool = False) -> bytes | None:
-        """A short series' points new since the last committed record, as a record of the task's
-        shared tail file (``full``: every point, for a rewrite of that file). None when there is
-        nothing new. The count advances at :meth:`tail_commit`, once the record is durable."""
-        k = 0 if full else self.tail_count
-        if self.step.n <= k:
-            return None
-        rec = tail.encode_shared_record(self.sid, k, self.step.view()[k:], self.value.view()[k:],
-                                        self.time.view()[k:])
-        self.staged = (self.tail_base, self.step.n, self.tail_bytes)
-        return rec
-
-    def leave_shared(self) -> None:
-        """From now on the tail records go to this series' own tail.bin; the first one holds every
-        pending point (from base 0 while the series has no whole chunk)."""
-        if self.shared:
-            self.shared = False
-            self.tail_base, self.tail_count = 0, 0
-
-    def write_tail(self, durable: bool):
-        """Make the pending points durable: append a record of the points new since the last sync.
-
-        After chunks moved to Zarr, the record holds every pending point from the new chunk
-        boundary (readers skip the older records, which end at or below it, or repeat the same
-        points); the file is compacted (rewritten: temp + rename) only once it exceeds
-        TAIL_COMPACT bytes, which spares a file creation and rename per series and sync. A file
-        that may end in a torn or unsynced record is cut back to its last durable size first.
-        Returns the tail's path when an appended record still needs an fsync (the caller
-        fsyncs every series' tail together, then calls :meth:`tail_commit`), else None.
-        A failed append is cut back (``tail.append``); the counts stay, so the next sync
-        writes the same points again.
-        """
-        path = self.dir / "tail.bin"
-        self.staged = None
-        if self.sealed and not self.in_tail:  # series.json (written before this) already counts every point
-            path.unlink(missing_ok=True)
-            return None
-        base = self.n_chunks * CHUNK
-        if base != self.tail_base:
-            self._unspill()
-            if not self.step.n:  # nothing pending: older records end at or below base
-                self.staged = (base, 0, self.tail_bytes)
-                return None
-            rec = tail.encode_record(base, self.step.view(), self.value.view(), self.time.view())
-            if self.tail_bytes + len(rec) > TAIL_COMPACT:
-                self._mkdir()
-                tail.rewrite(path, rec, durable)
-                self.staged = (base, self.step.n, len(rec))
-                return self.dir if durable else None  # the rename must last: fsync the folder
-            count = self.step.n
-        elif self.pending > self.tail_count:
-            k = self.tail_count - self.spilled
-            rec = tail.encode_record(base + self.tail_count, self.step.view()[k:], self.value.view()[k:],
-                                     self.time.view()[k:])
-            count = self.pending
-        else:
-            return None
-        try:
-            tail.append(path, rec, self.tail_bytes, durable=False)
-        except FileNotFoundError:  # first record: the series folder does not exist yet
-            self._mkdir()
-            tail.append(path, rec, self.tail_bytes, durable=False)
-        self.staged = (base, count, self.tail_bytes + len(rec))
-        return path if durable else None
-
-    def _mkdir(self) -> None:
-        if not self.dir.is_dir():
-            _fs.makedirs(self.dir)
-            self.new_dir = True
-
-    def tail_commit(self, spill: bool = True) -> None:
-        """The record written this sync is durable: advance the counts (then spill what is durable)."""
-        if self.staged is not None:
-            self.tail_base, self.tail_count, self.tail_bytes = self.staged
-            self.staged = None
-            if spill:
-                self._spill()
-
-    def tail_failed(self) -> None:
-        """The record written this sync may not be durable (a write or its fsync failed): the counts
-        stay, and the next append starts at the last durable size again (cutting this one)."""
-        self.staged = None

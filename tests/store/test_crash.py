@@ -111,9 +111,9 @@ def test_kill_9_keeps_everything_synced(tmp_path):
 def test_tail_appends_across_chunk_moves_then_compacts(store, monkeypatch):
     """After chunks move to Zarr the tail gets a record from the new boundary (older records are
     skipped by readers); past TAIL_COMPACT bytes it is rewritten with the pending points only."""
-    from ringlog.store import series_writer
+    from ringlog.store import series_tail
 
-    monkeypatch.setattr(series_writer, "TAIL_COMPACT", 200_000)  # records are compressed (~5 B/point)
+    monkeypatch.setattr(series_tail, "TAIL_COMPACT", 200_000)  # records are compressed (~5 B/point)
     n = 4 * 65536 + 3000
     step, v, t = make_series(n)
     w = store.create_task(project="p", name="tails", created=1.7e9)
