@@ -3,7 +3,11 @@
 * ``ringlog view [--root DIR] [--host 127.0.0.1] [--port N] [--allow-host NAME] [--token T] [--no-auth]``
   serves the viewer (waitress, loopback by default; a token is required off loopback);
 * ``ringlog import-tensorboard LOGDIR [--root DIR] [--project NAME]`` turns existing
-  TensorBoard event files into tasks (the capture area's ``ringlog.capture.tb_import.import_logdir``).
+  TensorBoard event files into tasks (the capture area's ``ringlog.capture.tb_import.import_logdir``);
+* ``ringlog fsck [ROOT] [--repair]`` checks every file of a store and reports each problem per task
+  and file; ``--repair`` cuts torn tails, rewrites unreadable metadata and logs, records crashed
+  runs, rebuilds the catalog and lists what was lost (``ringlog.store.fsck``). Exit status 0: no
+  problem, 1: every problem repaired, 4: problems left.
 
 Heavy modules (flask, waitress, tensorboard) are imported only by the subcommand that needs
 them, so ``ringlog --help`` is instant.
@@ -32,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     tb.add_argument("logdir", help="folder holding event files (searched recursively)")
     tb.add_argument("--root", default=None, help="store root folder (default: $RINGLOG_DIR or ./ringlog_data)")
     tb.add_argument("--project", default=None, help="project for the imported tasks")
+
+    fk = sub.add_parser("fsck", help="check a store's files and repair what can be repaired",
+                        description="Check every file of a ringlog store (catalog, task metadata, series, "
+                                    "chunks, tails, media logs, reports) and report each problem.")
+    fk.add_argument("root", nargs="?", default=None, help="store root folder (default: $RINGLOG_DIR or ./ringlog_data)")
+    fk.add_argument("--repair", action="store_true", help="cut torn tails, rewrite unreadable metadata and logs, "
+                    "record crashed runs, rebuild the catalog (tasks open for writing are left alone)")
     return p
 
 
@@ -68,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ringlog view: {e}", file=sys.stderr)
             return 2
         return 0
+    if args.command == "fsck":
+        from ringlog.store.fsck import fsck  # deferred: ringlog.store imports numba; --help stays instant
+
+        report = fsck(_root(args.root), repair=args.repair)
+        print(report.text())
+        return report.exit_code()
     if args.command == "import-tensorboard":
         from ringlog.capture.tb_import import import_logdir  # deferred: the TensorBoard reader only here
 

@@ -67,6 +67,7 @@ class Catalog:
         #: called (no arguments) after a damaged file was moved aside; Store sets its rebuild_catalog
         self.rebuild = None
         self.moved_aside: list[Path] = []  # where damaged files went, this process
+        self.heal = True  # False: damage is raised as it is (ringlog fsck without --repair only looks)
         self._heal_lock = threading.RLock()
         self._healing = False
 
@@ -145,7 +146,7 @@ class Catalog:
         try:
             return op()
         except (sqlite3.DatabaseError, _RowDamage) as exc:
-            if not self._damaged(exc):
+            if not self.heal or not self._damaged(exc):
                 raise
             with self._heal_lock:
                 why = self.check()

@@ -183,6 +183,9 @@ class TaskReader:
             except ChunkDamaged as exc:
                 self._problem(exc)
                 sr.degrade(exc)
+            finally:
+                for p in sr.problems:
+                    self._problem(p)
         raise CorruptStoreError(f"task {self.id}, series {(title, series)}: too many damaged chunks")
 
     def count(self, title: str, series: str | None = None) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from itertools import groupby
 from pathlib import Path
+import struct
 import threading
 
 import numpy as np
@@ -18,11 +19,46 @@ import numpy as np
 from ringlog.core import pyramid as pyr
 
 from . import codecs, shards, tail
-from .errors import CorruptStoreError
+from .errors import CorruptStoreError, corrupt
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, level_dir, level_size, series_dir, value_dir
 
 _MAX_CHUNK_BYTES = CHUNK * 8 + 4096  # an encoded raw chunk is never larger (Blosc adds a small header)
 _SMALL = 1 << 15  # a read of fewer points than this goes through the chunk cache
+
+
+def _index_ok(idx: np.ndarray) -> bool:
+    """Whether a complete shard's index is what the writer writes: chunks back to back from offset
+    0, then only absent ones."""
+    at, absent = 0, False
+    for off, nb in idx.tolist():
+        if off == int(shards.EMPTY) and nb == int(shards.EMPTY):
+            absent = True
+            continue
+        if absent or off != at or not 0 < nb <= _MAX_CHUNK_BYTES:
+            return False
+        at += nb
+    return True
+
+
+def _walk_shard(path: Path, shard: int) -> np.ndarray:
+    """A shard's index rebuilt from the Blosc headers of its inner chunks (they lie back to back from
+    offset 0): for a shard whose index was damaged, or hidden by bytes appended after it."""
+    idx = np.full((shard, 2), shards.EMPTY, np.uint64)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return idx
+    pos = 0
+    for i in range(shard):
+        if pos + 16 > len(data):
+            break
+        version, _, _, typesize, nbytes, _, cbytes = struct.unpack_from("<BBBBIII", data, pos)
+        if version == 0 or typesize not in (4, 8) or nbytes != typesize * CHUNK or not 16 < cbytes <= \
+                _MAX_CHUNK_BYTES or pos + cbytes > len(data):
+            break
+        idx[i] = (pos, cbytes)
+        pos += cbytes
+    return idx
 
 
 class StaleIndex(Exception):
@@ -206,7 +242,15 @@ class SeriesReader:
             key = (str(d), "shard-index", j)
             idx = self._cache.get(key)
             if idx is None:
-                idx = shards.read_index(d, j, self.shard)
+                try:
+                    idx = shards.read_index(d, j, self.shard)
+                    if not _index_ok(idx):
+                        raise CorruptStoreError(f"{codecs.chunk_path(d, j)}: shard index is damaged")
+                except CorruptStoreError as exc:
+                    idx = _walk_shard(codecs.chunk_path(d, j), self.shard)
+                    self.problems.append(corrupt(codecs.chunk_path(d, j), "shard index unreadable; the inner chunks "
+                                                 f"were found by their headers ({int((idx[:, 0] != shards.EMPTY).sum())} "
+                                                 f"of {self.shard})", exc))
                 self._cache.put(key, idx)
             off, nb = int(idx[i, 0]), int(idx[i, 1])
             if off == int(shards.EMPTY):

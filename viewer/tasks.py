@@ -21,7 +21,8 @@ from .provider import Provider
 
 #: sort keys answered by the catalog besides ``summary.<key>`` and ``config.<key>``
 SORT_KEYS = ("updated", "created", "name", "status", "project", "id")
-#: the statuses a task can have: the store's own list (``TaskWriter.set_meta`` accepts no other)
+#: the statuses a task can have: the store's own list (``crashed``: a running task whose writer is gone,
+#: as the store reports it; ``ringlog fsck --repair`` may also record it)
 STATUSES = STORE_STATUSES
 MAX_COLUMNS = 40
 
@@ -55,19 +56,26 @@ def _number(v: Any) -> bool:
 
 
 def task_row(row: Mapping[str, Any], now: float | None = None) -> dict:
-    """One catalog row as the task table shows it (duration = updated - created)."""
+    """One catalog row as the task table shows it: duration = updated - created (now - created while
+    running, last heartbeat - created once crashed); ``heartbeat`` = the writer's last sign of life
+    (running and crashed tasks, else None)."""
     created, updated = row.get("created"), row.get("updated")
     status = row.get("status")
+    heartbeat = row.get("heartbeat") if _number(row.get("heartbeat")) else None
     duration = None
     if _number(created) and _number(updated):
-        end = (now or time.time()) if status == "running" else updated
+        end = updated
+        if status == "running":
+            end = now or time.time()
+        elif status == "crashed" and heartbeat is not None:
+            end = max(heartbeat, updated)
         duration = max(0.0, float(end) - float(created))
     summary = flatten(row.get("summary") or {})
     config = flatten(row.get("config") or {})
     return {
         "id": row.get("id"), "name": row.get("name"), "project": row.get("project"),
         "status": status, "tags": list(row.get("tags") or ()),
-        "created": created, "updated": updated, "duration": duration,
+        "created": created, "updated": updated, "duration": duration, "heartbeat": heartbeat,
         "summary": {k: v for k, v in summary.items() if _number(v) or isinstance(v, (str, bool)) or v is None},
         "config": {k: v for k, v in config.items() if not isinstance(v, (dict, list)) or len(str(v)) < 200},
     }
@@ -143,9 +151,10 @@ def task_impl(reader: TaskReader) -> dict:
         "config": info.get("config") or {},
         "config_flat": flatten(info.get("config") or {}),
         "env": info.get("env") or {},
+        "problems": list(info.get("problems") or ()),
         "extra": {k: v for k, v in info.items()
                   if k not in ("id", "name", "project", "status", "tags", "created", "updated",
-                               "config", "env", "summary")},
+                               "config", "env", "summary", "heartbeat", "problems")},
     }
 
 
