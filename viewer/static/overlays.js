@@ -91,7 +91,9 @@ export const RLOverlays = (function () {
       const out = ctx.createImageData(st.w, st.h);
       const a = Math.round(st.opacity * 255);
       const lut = new Uint8ClampedArray(256 * 4);
-      for (const id of st.enabled) { const [r, g, b] = color(id); lut.set([r, g, b, a], id * 4); }
+      for (const id of st.enabled) {
+        if (id >= 0 && id < 256) { const [r, g, b] = color(id); lut.set([r, g, b, a], id * 4); }  // a mask pixel is 8-bit
+      }
       const px = out.data, ids = st.ids;
       for (let i = 0, j = 0; i < ids.length; i++, j += 4) {
         const k = ids[i] * 4;
