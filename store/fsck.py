@@ -163,7 +163,7 @@ def _check_task(store: Store, d: Path, report: FsckReport, repair: bool) -> None
     if repair:
         lock = TaskLock(d, tid)
         try:
-            lock.acquire(wait=0.0)
+            lock.acquire(wait=0.0, record=False)
         except TaskLockedError as exc:
             report.findings.append(Finding(tid, str(lock.path), f"open for writing ({exc}); checked, not repaired"))
             lock = None
@@ -222,7 +222,7 @@ def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) 
             findings.append(Finding(tid, str(d / name), f"{len(bad)} of {total} lines are not JSON objects "
                                     f"(line {', '.join(str(i + 1) for i in bad[:5])}{', ...' if len(bad) > 5 else ''})"))
     status, heartbeat = writer_status(d, reader._meta)
-    if status == "crashed":
+    if status == "crashed" and reader._meta.get("status") == "running":
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(heartbeat)) if heartbeat else "unknown"
         findings.append(Finding(tid, str(d / TASK_META), f"status running, but its writer is gone (crashed; last "
                                 f"heartbeat {when})"))
@@ -288,7 +288,7 @@ def _repair(store, d: Path, reader, findings: list[Finding], meta_problems, stat
                     (f"; the damaged file moved to {moved.name}" if moved else "")
                 if meta.get("status") == UNKNOWN:
                     f.lost = "the fields the catalog did not hold (status unknown)"
-    if status == "crashed":
+    if status == "crashed" and meta.get("status") == "running":
         meta["status"] = "crashed"
         meta["crashed_at"] = heartbeat
         write_task_meta(d, meta, durable=True)

@@ -69,7 +69,7 @@ class Store:
         found = self._find(task_id)
         if found is not None:
             probe = TaskLock(found, task_id)
-            probe.acquire(wait=0.0)  # TaskLockedError (naming the holder) while another writer has it open
+            probe.acquire(wait=0.0, record=False)  # TaskLockedError (naming the holder) while another writer has it open
             probe.release()
             raise StoreValueError(f"task_id: must be new; task {task_id!r} already exists under {self.root}")
         _fs.makedirs(path)

@@ -77,8 +77,9 @@ class TaskLock:
         self.task_id = task_id
         self.fd: int | None = None
 
-    def acquire(self, wait: float = 0.5) -> dict:
-        """Take the lock (retrying for ``wait`` seconds) and record this process in the file."""
+    def acquire(self, wait: float = 0.5, record: bool = True) -> dict:
+        """Take the lock (retrying for ``wait`` seconds) and, with ``record``, write this process into
+        the file (``ringlog fsck`` takes it without: the last writer's record stays)."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         deadline = time.monotonic() + wait
         while True:
@@ -95,6 +96,10 @@ class TaskLock:
                         holder=holder) from None
                 time.sleep(0.02)
         info = dict(me(), opened=time.time())
+        if not record:
+            self.fd = fd
+            _held.add(self)
+            return info
         try:
             data = json.dumps(info).encode()
             os.ftruncate(fd, 0)
@@ -147,6 +152,8 @@ def writer_status(task_path: Path, meta: dict, now: float | None = None) -> tupl
     writer is gone (see the module docstring); ``heartbeat`` is the last sign of life (unix
     seconds) of a running or crashed task, else None."""
     status = meta.get("status")
+    if status == "crashed":  # recorded by ringlog fsck --repair
+        return status, _number(meta.get("crashed_at"))
     if status != "running":
         return status, None
     holder = read_holder(task_path)
