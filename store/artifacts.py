@@ -31,7 +31,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import time
 import uuid
 from contextlib import contextmanager
@@ -39,7 +38,8 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Iterable, Optional, Union
 
 from . import _fs
-from .artifacts_blobs import LocalBlobs, check_digest, hash_file
+from .artifacts_blobs import LocalBlobs, check_digest
+from .artifacts_files import download, local_copy
 from .artifacts_gc import collect
 from .errors import CorruptStoreError, StoreError, StoreValueError, corrupt
 
@@ -94,7 +94,7 @@ def content_digest(files: Iterable[dict], references: Iterable[dict]) -> str:
     return hashlib.sha256(json.dumps(canon, separators=(",", ":")).encode()).hexdigest()
 
 
-FileSource = Union[Path, str, bytes]
+FileSource = Union[Path, str, bytes, dict]
 
 
 class ArtifactStore:
@@ -146,7 +146,14 @@ class ArtifactStore:
 
     # --- writing --------------------------------------------------------------------
     def put(self, source: FileSource) -> tuple[str, int]:
-        """Store one file's content (a path is streamed; bytes are written as they are)."""
+        """Store one file's content (a path is streamed; bytes are written as they are); a dict
+        ``{"sha256", "size"}`` names content already stored by an earlier ``put``."""
+        if isinstance(source, dict):
+            digest = check_digest(source.get("sha256"))
+            if not self.blobs.has(digest):
+                raise StoreValueError(f"source: blob {digest} is not stored (removed by gc?)")
+            self.blobs.touch(digest)
+            return digest, self.blobs.size(digest)
         if isinstance(source, (bytes, bytearray, memoryview)):
             return self.blobs.put_bytes(bytes(source))
         p = Path(source)
@@ -362,22 +369,25 @@ class ArtifactStore:
         return self.blobs.local_path(check_digest(digest))
 
     def download(self, manifest: dict, dest, only: Optional[str] = None) -> Path:
-        """Copy the files of a version under folder ``dest`` (streamed; a file already there with the
-        same size and hash is kept); ``only`` copies one file. Returns ``dest``."""
-        dest = Path(dest)
-        for f in manifest.get("files", ()):
-            if only is not None and f["path"] != only:
-                continue
-            target = dest.joinpath(*check_file_path(f["path"]).split("/"))
-            if target.is_file() and target.stat().st_size == f["size"]:
-                if hash_file(target)[0] == f["sha256"]:
-                    continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-            with self.blobs.open(check_digest(f["sha256"])) as src, open(tmp, "wb") as out:
-                shutil.copyfileobj(src, out, 4 << 20)
-            os.replace(tmp, target)
-        return dest
+        """Copy a version's files under folder ``dest``; see :func:`ringlog.store.artifacts_files.download`."""
+        return download(self.blobs, manifest, dest, only)
+
+    def local_copy(self, manifest: dict) -> Path:
+        """A cached folder with a version's files; see :func:`ringlog.store.artifacts_files.local_copy`."""
+        return local_copy(self.blobs, self.base / "cache", manifest)
+
+    def props(self, scope: str, name: str, key: str) -> dict:
+        """The mutable properties stored under ``key`` beside an artifact's versions ({} if none):
+        what may change after a version is made (a ClearML model's labels, tags, published flag)."""
+        p = self._dir(scope, name) / "props" / f"{_fs.project_dir_name(key)}.json"
+        try:
+            out = _fs.read_json(p)
+        except (OSError, ValueError):
+            return {}
+        return out if isinstance(out, dict) else {}
+
+    def set_props(self, scope: str, name: str, key: str, props: dict) -> None:
+        self._write_json(self._dir(scope, name) / "props" / f"{_fs.project_dir_name(key)}.json", dict(props))
 
     # --- retention ------------------------------------------------------------------
     def gc(self, *, grace: float = 3600.0, dry_run: bool = False) -> dict:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -63,6 +64,7 @@ class BlobBackend(Protocol):
     def size(self, digest: str) -> int: ...
     def delete(self, digest: str) -> int: ...
     def digests(self) -> Iterator[tuple[str, int, float]]: ...
+    def touch(self, digest: str) -> None: ...
 
 
 class LocalBlobs:
@@ -193,7 +195,10 @@ class LocalBlobs:
         for p in self.tmp.iterdir():
             try:
                 if p.stat().st_mtime < cutoff:
-                    p.unlink()
+                    if p.is_dir():  # an SDK's serialization folder left by a killed process
+                        shutil.rmtree(p, ignore_errors=True)
+                    else:
+                        p.unlink()
                     n += 1
             except FileNotFoundError:
                 continue

@@ -6,7 +6,8 @@
 2. Every blob no remaining manifest names is removed, unless it is younger than ``grace`` seconds:
    a commit stores its blobs before its manifest, so a young unreferenced blob may belong to a
    manifest still being written (``put_file`` refreshes the mtime of a blob it reuses).
-3. Temp files of interrupted writes older than ``grace`` are removed.
+3. Temp files of interrupted writes and local copies (``get_local_copy``) older than ``grace``
+   are removed.
 
 A manifest that cannot be parsed stops the run before anything is removed (it may name blobs).
 Cost: one read of every manifest and one ``stat`` per blob.
@@ -73,4 +74,12 @@ def collect(store, *, grace: float = 3600.0, dry_run: bool = False) -> dict:
                 store.blobs.delete(digest)
     if not dry_run:
         stats["tmp"] = store.blobs.clean_tmp(grace)
+        cache = store.base / "cache"
+        if cache.is_dir():  # local copies (get_local_copy) are disposable: rebuilt on the next call
+            for d in cache.iterdir():
+                try:
+                    if d.stat().st_mtime < cutoff:
+                        shutil.rmtree(d, ignore_errors=True)
+                except FileNotFoundError:
+                    continue
     return stats
