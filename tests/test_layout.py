@@ -103,8 +103,9 @@ def test_import_ringlog_is_light():
 # | ringlog._engine      | staging, flusher, clock, lifecycle, settings, context   | errors, core, store  |
 # | ringlog.media        | media objects, conversions, the record writer           | + _engine            |
 # | ringlog.capture      | console, TensorBoard, matplotlib, system metrics, watch | + media              |
-# | ringlog.wandb        | init/log/finish, Run, config/summary/history            | + capture            |
-# | ringlog.clearml      | Task, Logger, report_*, read-back                       | + capture            |
+# | ringlog.artifacts    | artifact serialization, store access, W&B's Artifact    | + media              |
+# | ringlog.wandb        | init/log/finish, Run, config/summary/history            | + capture, artifacts |
+# | ringlog.clearml      | Task, Logger, report_*, read-back                       | + capture, artifacts |
 # | ringlog (top level)  | the lazy facade, Report, cli, demo                      | all of the above     |
 #
 # The two flavours never import each other; only cli and demo import the viewer (LAZY_VIEWER_OK).
@@ -114,8 +115,11 @@ ROOMS = {
     "ringlog._engine": _BASE | {"ringlog._engine"},
     "ringlog.media": _BASE | {"ringlog._engine", "ringlog.media"},
     "ringlog.capture": _BASE | {"ringlog._engine", "ringlog.media", "ringlog.capture"},
-    "ringlog.wandb": _BASE | {"ringlog._engine", "ringlog.media", "ringlog.capture", "ringlog.wandb"},
-    "ringlog.clearml": _BASE | {"ringlog._engine", "ringlog.media", "ringlog.capture", "ringlog.clearml"},
+    "ringlog.artifacts": _BASE | {"ringlog._engine", "ringlog.media", "ringlog.artifacts"},
+    "ringlog.wandb": _BASE | {"ringlog._engine", "ringlog.media", "ringlog.capture", "ringlog.artifacts",
+                              "ringlog.wandb"},
+    "ringlog.clearml": _BASE | {"ringlog._engine", "ringlog.media", "ringlog.capture", "ringlog.artifacts",
+                                "ringlog.clearml"},
 }
 _TOP_LEVEL_SDK_FILES = {"__init__.py", "errors.py", "report.py", "cli.py", "demo.py"}
 
