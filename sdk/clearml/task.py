@@ -18,7 +18,9 @@ from .._engine.runcore import RunCore
 from .._engine.settings import Settings
 from ..capture import manager as captures
 from ..errors import type_error
+from .artifacts import Artifacts, TaskArtifacts
 from .logger import Logger
+from .models import OutputModel, task_models
 from .readapi import TaskView, last_scalar_metrics, open_task, reported_plots, reported_scalars
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,6 +37,7 @@ class Task:
         self._connected: list[tuple[str, Any]] = []
         core.task_facade = self
         core.before_finish.append(self._reread_connected)
+        self._artifacts = TaskArtifacts(core)  # registered DataFrames are stored again at close
 
     # --- creation ---------------------------------------------------------------
     @classmethod
@@ -181,6 +184,47 @@ class Task:
     def set_parameter(self, name: str, value: Any) -> None:
         section, _, key = name.rpartition("/")
         self._core.state.merge_section(section or "General", {key: value})
+
+    # --- artifacts and models (ringlog.clearml.artifacts, ringlog.clearml.models) --------
+    def upload_artifact(self, name: str, artifact_object: Any, metadata: Optional[dict] = None,
+                        delete_after_upload: bool = False, auto_pickle: Optional[bool] = None, preview: Any = None,
+                        wait_on_upload: bool = False, extension_name: Optional[str] = None,
+                        serialization_function: Any = None, retries: int = 0, sort_keys: bool = True) -> bool:
+        """Store an object, file, folder or wildcard as a versioned artifact of this task (stored
+        before returning; see ``ringlog.artifacts.serialize`` for what becomes which file).
+        Returns False (after one warning) when it could not be stored; strict mode raises."""
+        return self._artifacts.upload(name, artifact_object, metadata=metadata,
+                                      delete_after_upload=delete_after_upload, auto_pickle=auto_pickle,
+                                      preview=preview, extension_name=extension_name,
+                                      serialization_function=serialization_function, sort_keys=sort_keys)
+
+    def register_artifact(self, name: str, artifact: Any, metadata: Optional[dict] = None,
+                          uniqueness_columns: Any = True) -> None:
+        """Watch a pandas DataFrame: stored now, and again at ``flush()``/close if it changed."""
+        self._artifacts.register(name, artifact, metadata=metadata, uniqueness_columns=uniqueness_columns)
+
+    def unregister_artifact(self, name: str) -> None:
+        self._artifacts.unregister(name)
+
+    def get_registered_artifacts(self) -> dict:
+        return self._artifacts.registered()
+
+    @property
+    def artifacts(self) -> Artifacts:
+        """name -> Artifact (the newest version of each), read from the store when accessed."""
+        return Artifacts(self._core.settings.root, self.id)
+
+    @property
+    def models(self) -> dict:
+        """{"input": [Model, ...], "output": [Model, ...]}: the models this task used and produced."""
+        return task_models(self._core.settings.root, self.id)
+
+    def update_output_model(self, model_path: str, name: Optional[str] = None, comment: Optional[str] = None,
+                            tags: Optional[Sequence[str]] = None, model_name: Optional[str] = None,
+                            iteration: Optional[int] = None, auto_delete_file: Optional[bool] = None) -> Optional[str]:
+        """Store ``model_path`` as this task's output model (``OutputModel(self).update_weights``)."""
+        model = OutputModel(task=self, name=model_name or name, comment=comment, tags=list(tags or []))
+        return model.update_weights(model_path, iteration=iteration, auto_delete_file=auto_delete_file)
 
     # --- reading back (the live task) --------------------------------------------
     def get_reported_scalars(self, max_samples: int = 0, x_axis: str = "iter") -> dict:
