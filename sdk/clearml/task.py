@@ -249,6 +249,7 @@ class Task:
     def flush(self, wait_for_uploads: bool = False) -> bool:
         """Write every reported point to disk; with ``wait_for_uploads`` also wait until the debug
         samples queued for a remote upload destination are stored."""
+        self._artifacts.sync()  # registered DataFrames: a new version if one changed
         return self._core.flush(wait=True, uploads=wait_for_uploads)
 
     def close(self) -> None:
