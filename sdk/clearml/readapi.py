@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from ..errors import LoggingValueError, type_error
+from .artifacts import Artifacts
+from .models import task_models
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlog.store import TaskReader
@@ -60,6 +62,16 @@ class TaskView:
 
     def get_parameters_as_dict(self) -> dict:
         return dict(self.info.get("config") or {})
+
+    @property
+    def artifacts(self) -> Artifacts:
+        """name -> Artifact, as ``Task.artifacts`` (ringlog.clearml.artifacts)."""
+        return Artifacts(self.reader.path.parents[1], self.id)
+
+    @property
+    def models(self) -> dict:
+        """{"input": [...], "output": [...]}, as ``Task.models``."""
+        return task_models(self.reader.path.parents[1], self.id)
 
     def get_reported_scalars(self, max_samples: int = 0, x_axis: str = "iter") -> dict:
         """title -> series -> {"x": steps (or unix times with x_axis="timestamp"), "y": values}."""
