@@ -193,9 +193,14 @@ def _is_int(v) -> bool:
 
 
 def _finite(v) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+    """``v`` as a finite float, else None (a JSON integer too large for a float included)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    return float(v)
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _label_pairs(labels) -> list:

@@ -86,6 +86,7 @@ def test_a_forged_index_gives_no_overlay_it_cannot_draw(tmp_path):
          "boxes": {"b": {"box_data": [
              {"position": {"minX": float("nan"), "maxX": 1, "minY": 0, "maxY": 1}},
              {"position": {"minX": "0", "maxX": 1, "minY": 0, "maxY": 1}},
+             {"position": {"minX": 10**400, "maxX": 1, "minY": 0, "maxY": 1}, "scores": {"s": -10**400}},
              {"position": {"minX": 0.5, "maxX": 0.1, "minY": 0, "maxY": 1}, "class_id": True,
               "scores": {"s": "high", "t": 0.5}, "box_caption": 7},
              "not a box"], "class_labels": ["not", "a", "dict"]},
@@ -100,7 +101,7 @@ def test_a_forged_index_gives_no_overlay_it_cannot_draw(tmp_path):
     client = create_app(st.root, config={"RINGLOG_STORE": st, "TESTING": True}).test_client()
     (group,) = client.get(f"/api/tasks/{w.id}/media").get_json()["groups"]
     stubs = [it["overlays"] for it in group["items"]]
-    assert stubs[1:] == [None, None] and stubs[0]["masks"] == 1 and stubs[0]["boxes"] == 4
+    assert stubs[1:] == [None, None] and stubs[0]["masks"] == 1 and stubs[0]["boxes"] == 5
     assert client.get(f"/media/{w.id}/{group['items'][1]['id']}/overlays").status_code == 404
     first = client.get(stubs[0]["detail"]).get_json()
     assert first["masks"][0]["labels"] == [[1, "5"]] and first["classes"] == [[2, "two"]]
