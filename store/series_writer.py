@@ -27,6 +27,7 @@ from ringlog.core import pyramid as pyr
 from ringlog.core.stats import SeriesStats
 
 from . import _fs, _kern, codecs, layout, shards
+from .series_index import IndexMixin
 from .series_levels import LevelsMixin, _Level
 from .series_tail import TAIL_COMPACT, SeriesTail, _Grow  # noqa: F401 - TAIL_COMPACT: writer.py reads it here
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, level_dir, series_dir, value_dir
@@ -35,7 +36,7 @@ MAX_PENDING = 8 * CHUNK  # pending points beyond which append refuses (only whil
 LEVEL_PERSIST = 512  # new records of a level that make a sync rewrite its growing chunk
 
 
-class SeriesWriter(SeriesTail, LevelsMixin):
+class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
     def __init__(self, task_path: Path, sid: int, title: str, series: str, float64: bool = False, pool=None,
                  fsync_pool=None):
         self.pool = pool
@@ -67,6 +68,8 @@ class SeriesWriter(SeriesTail, LevelsMixin):
         self.eager: list = []  # futures of fsyncs started when shards were completed
         self.eager_paths: set[Path] = set()
         self.meta_dirty = True
+        self._entry_json: str | None = None  # entry_json()'s cache
+        self._names_json: str | None = None
         self.migrated_from: Path | None = None
         self.meta_chunks, self.meta_dtype = -1, self.dtype  # what the arrays' zarr.json say
         self.shard = layout.SHARD                 # inner chunks per shard file (schema 2)
@@ -332,6 +335,8 @@ class SeriesWriter(SeriesTail, LevelsMixin):
                 f()
         for f in done:
             f()
+        if jobs:
+            self.meta_dirty = True  # persisted level counts may have moved: series.json must say so
 
     def fsync(self) -> None:
         """fsync the files written since the last sync, then their folders (new names must last too).
@@ -381,14 +386,3 @@ class SeriesWriter(SeriesTail, LevelsMixin):
         self.unsynced_dirs.clear()
         self.eager.clear()
         self.eager_paths.clear()
-
-    def entry(self) -> dict:
-        """This series' record in series.json."""
-        sealed = ({"count": self.count, "tail": True} if self.in_tail else {"count": self.count}) if self.sealed else {}
-        open_ = {}
-        if not self.sealed and self.n_chunks % self.shard:
-            open_ = {"open": {f.name: sw.open_sizes(self.n_chunks) for f, sw in self.shard_writers.items()}}
-        return {"sid": self.sid, "title": self.title, "series": self.series, "dtype": self.dtype,
-                "chunks": -(-self.count // CHUNK) if self.sealed and not self.in_tail else self.n_chunks, **sealed,
-                "shard": self.shard, **open_, "levels": [lv.persisted for lv in self.levels],
-                "stats": self.stats.entry(), "sorted": dict(self.sorted)}

@@ -218,10 +218,10 @@ class TaskWriter:
     def _write_index(self) -> None:
         entries = []
         for s in self._series:
-            entries.append(s.entry())
+            entries.append(s.entry_json())  # cached while unchanged (many-series tasks)
             s.meta_dirty = False
-        _fs.write_json_atomic(self.path / SERIES_INDEX, {"format": FORMAT_VERSION, "shared_tail": SHARED_TAIL,
-                                                         "series": entries}, self._durable)
+        text = f'{{"format":{FORMAT_VERSION},"shared_tail":"{SHARED_TAIL}","series":[{",".join(entries)}]}}'
+        _fs.write_atomic(self.path / SERIES_INDEX, text.encode("utf-8"), self._durable)
         if self._durable:
             _fs.fsync_dir(self.path)
         self._index_dirty = False

@@ -83,3 +83,27 @@ def test_many_series_stay_within_the_memory_and_disk_bound(tmp_path):
     r = Store(tmp_path / "root").task("many")
     sc = r.scalar("layer00999/grad_norm")
     assert len(sc.step) == syncs * per_sync and sc.step[-1] == syncs * per_sync - 1
+
+
+def test_series_index_text_equals_json_of_the_entries(store):
+    """series.json is written from per-series JSON text (cached while unchanged): the same value as
+    json.dumps of the entries, whatever the names, values and state."""
+    import numpy as np
+
+    from ringlog.store import layout
+
+    w = store.create_task(project="p", name="idx")
+    names = [("loss", None), ('quo"te\\ and \u00e9\u4e2d', "s/1"), ("nan", None), ("long", None)]
+    sids = [w.series_id(t, s) for t, s in names]
+    w.append(sids[0], [1, 2], [0.5, 0.25], 1.7e9)
+    w.append(sids[1], [3], [1e300], 1.7e9)
+    w.append(sids[2], [0, 1], [np.nan, np.inf], 1.7e9)
+    n = layout.CHUNK + 5
+    w.append(sids[3], np.arange(n)[::-1], np.linspace(-1, 1, n), 1.7e9)  # steps decreasing: sorted false
+    for final in (False, True):
+        w.sync() if not final else w.close()
+        for s in w._series:
+            s.meta_dirty = True
+            assert json.loads(s.entry_json()) == json.loads(json.dumps(s.entry(), allow_nan=True))
+        on_disk = json.loads((w.path / "series.json").read_text())
+        assert [e["sid"] for e in on_disk["series"]] == [0, 1, 2, 3] and on_disk["format"] == layout.FORMAT_VERSION
