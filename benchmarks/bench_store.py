@@ -4,12 +4,22 @@
 series, ~1 GB under bench_data/) or ``--quick`` (1M points). Each figure is set
 against a baseline measured in the same run: a numpy copy of the same bytes for
 write/read, and "read the raw range from the store + numpy reduce" for decimate.
+
+Many series (issue 13): a fresh process logs 10,000 series at 200 steps/s for a minute of 1 s
+syncs (quick: 1,000 series, 10 syncs) and reports its peak RSS growth per series over the same
+process before the first point, the tail files' bytes before close against the task's size after
+close, and the close time; then 100,000 series of 3 points each (quick: 10,000): sync and close
+times. ``python -m benchmarks.bench_store --many`` runs only these rows.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import statistics
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -57,9 +67,89 @@ def _numpy_m4(x, y, points):
         return np.nanmin(yy, axis=1), np.nanmax(yy, axis=1), x[:m].reshape(nb, -1)[:, 0]
 
 
+MANY = textwrap.dedent("""
+    import json, sys, time
+    import numpy as np
+    from pathlib import Path
+    from ringlog.core import warmup
+    from ringlog.store import Store
+
+    def rss(field):
+        for line in open("/proc/self/status"):
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+
+    root, K, S, P = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    warmup(("pyramid",))  # as the SDK does at init, on its warm-up thread
+    w = Store(root, durable=True).create_task(project="bench", name="many", task_id="many", created=1.7e9)
+    sids = [w.series_id(f"layer{i:05d}/grad_norm") for i in range(K)]
+    rng = np.random.default_rng(0)
+    steps = np.arange(S * P, dtype=np.int64)
+    times = 1.7e9 + steps * 0.005
+    w.sync()
+    base = rss("VmRSS")
+    t0 = time.perf_counter()
+    syncs = []
+    for j in range(S):
+        block = (1 + 0.05 * rng.standard_normal((K, P))).astype(np.float32).astype(np.float64)
+        a, b = j * P, (j + 1) * P
+        for i, sid in enumerate(sids):
+            w.append(sid, steps[a:b], block[i], times[a:b])
+        s0 = time.perf_counter()
+        w.sync()
+        syncs.append(time.perf_counter() - s0)
+        del block
+    t_log = time.perf_counter() - t0
+    peak = rss("VmHWM")
+    task = Path(w.path)
+    tails = sum(p.stat().st_size for p in task.rglob("tail*.bin"))
+    t0 = time.perf_counter()
+    w.close()
+    t_close = time.perf_counter() - t0
+    final = sum(p.stat().st_size for p in task.rglob("*") if p.is_file())
+    print(json.dumps({"per_series": (peak - base) / K, "peak": peak, "base": base, "tails": tails,
+                      "final": final, "close": t_close, "log": t_log, "sync": sorted(syncs)[len(syncs) // 2]}))
+""")
+
+
+def _many_proc(root: Path, k: int, syncs: int, per_sync: int) -> dict:
+    r = subprocess.run([sys.executable, "-c", MANY, str(root), str(k), str(syncs), str(per_sync)],
+                       capture_output=True, text=True, timeout=3600)
+    check(r.returncode == 0, f"many-series run failed: {r.stderr[-2000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def many_series(quick: bool) -> list[Row]:
+    """Memory, tail bytes and close time with many series (see the module docstring)."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    k, syncs = (1000, 10) if quick else (10_000, 60)
+    m = _many_proc(DATA / "many", k, syncs, 200)
+    shutil.rmtree(DATA / "many", ignore_errors=True)
+    kk = 10_000 if quick else 100_000
+    c = _many_proc(DATA / "close", kk, 1, 3)
+    shutil.rmtree(DATA / "close", ignore_errors=True)
+    per = m["per_series"]
+    rows = [Row(f"peak RSS growth per series, {k:,} series x {syncs * 200:,} points (200/sync)", per / 1e3, "KB",
+                "<= 48", f"peak {m['peak'] / 2**20:.0f} MB, {m['base'] / 2**20:.0f} MB before the first point"),
+            Row("tail bytes before close / task bytes after close", m["tails"] / m["final"], "x", "<= 2.5",
+                f"{m['tails'] / 2**20:.1f} MB of tails, {m['final'] / 2**20:.1f} MB closed"),
+            Row(f"sync of {k:,} series (median), close", m["sync"], "s", "",
+                f"close {m['close']:.2f} s; logging {k * syncs * 200 / m['log'] / 1e6:.1f}M points/s incl. syncs"),
+            Row(f"close() with {kk:,} series of 3 points", c["close"], "s", "<= 10" if not quick else "<= 5",
+                f"the sync before it {c['sync']:.2f} s (baseline: writes the same index)")]
+    print_table("store: many series", rows)
+    check(per <= 48_000, f"{per / 1e3:.0f} KB per series > 48 KB")
+    check(m["tails"] <= 2.5 * m["final"], f"tails {m['tails']} > 2.5x the closed task {m['final']}")
+    check(c["close"] <= max(10.0, 4 * c["sync"]), f"close of {kk:,} series took {c['close']:.1f} s")
+    return rows
+
+
 def run(quick: bool) -> list[Row]:
     from ringlog.core import pyramid as pyr
+    from ringlog.core import warmup
     from ringlog.store import Store
+
+    warmup(("pyramid",))  # the SDK warms these on a helper thread; until then the store uses NumPy versions
 
     n_write = 1_000_000 if quick else 20_000_000
     n_big = 1_000_000 if quick else 100_000_000
@@ -151,10 +241,11 @@ def run(quick: bool) -> list[Row]:
     print_table("store", rows)
     check(med <= (0.05 if quick else 0.02), f"decimate median {med * 1e3:.1f} ms")
     check(base / med >= (1 if quick else 20), f"decimate only {base / med:.1f}x faster than raw read + reduce")
-    return rows
+    return rows + many_series(quick)
 
 
 if __name__ == "__main__":
-    import sys
-
-    run(quick="--quick" in sys.argv)
+    if "--many" in sys.argv:
+        many_series(quick="--quick" in sys.argv)
+    else:
+        run(quick="--quick" in sys.argv)
