@@ -147,8 +147,8 @@ class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
             take = min(m - at, CHUNK - p)
             s, v, t = step[at:at + take], value[at:at + take], tms[at:at + take]
             if p + take == CHUNK:
-                self._unspill()
                 try:
+                    self._unspill()
                     self._write_raw_chunk(self.n_chunks, np.concatenate([self.step.view(), s]),
                                           np.concatenate([self.value.view(), v]),
                                           np.concatenate([self.time.view(), t]))
