@@ -168,14 +168,15 @@ class SeriesTail:
             path.unlink(missing_ok=True)
             return None
         base = self.n_chunks * CHUNK
-        if base != self.tail_base:
+        if base != self.tail_base or self.tail_rewrite:
             self._unspill()
-            if not self.step.n:  # nothing pending: older records end at or below base
+            if not self.step.n and not self.tail_rewrite:  # nothing pending: older records end at or below base
                 self.staged = (base, 0, self.tail_bytes)
                 return None
             rec = tail.encode_record(base, self.step.view(), self.value.view(), self.time.view())
-            if self.tail_bytes + len(rec) > TAIL_COMPACT:
+            if self.tail_rewrite or self.tail_bytes + len(rec) > TAIL_COMPACT:
                 self._mkdir()
+                self.tail_rewrite = True  # until this rewrite is committed: the file's size is not tail_bytes
                 tail.rewrite(path, rec, durable)
                 self.staged = (base, self.step.n, len(rec))
                 return self.dir if durable else None  # the rename must last: fsync the folder
@@ -205,10 +206,12 @@ class SeriesTail:
         if self.staged is not None:
             self.tail_base, self.tail_count, self.tail_bytes = self.staged
             self.staged = None
+            self.tail_rewrite = False
             if spill:
                 self._spill()
 
     def tail_failed(self) -> None:
         """The record written this sync may not be durable (a write or its fsync failed): the counts
-        stay, and the next append starts at the last durable size again (cutting this one)."""
+        stay, and the next append starts at the last durable size again (cutting this one); after a
+        rewrite (a new file, whose size is not the old one's) the next write rewrites it again."""
         self.staged = None

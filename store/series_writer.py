@@ -59,6 +59,7 @@ class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
         self.tail_count = 0   # points written to the tail file since tail_base
         self.tail_bytes = 0   # size of the tail file
         self.spilled = 0      # the first pending points: durable in tail.bin, no longer in memory
+        self.tail_rewrite = False  # a rewrite of tail.bin is not committed yet: the next write rewrites
         self.staged = None    # tail counts of the record written this sync, applied by tail_commit()
         self.write_error: OSError | None = None  # a chunk write failed: its points stay pending
         self.must_redo = False  # an fsync failed: write the kept bytes again before the next one

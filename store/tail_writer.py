@@ -29,6 +29,7 @@ class TailSet:
         self.fsync_pool = fsync_pool
         self.shared_bytes = 0  # durable size of the shared tail file
         self._staged = None    # its size after this sync's write, committed with the counts
+        self.rewrite = False   # a rewrite is not committed yet (the file's size is not shared_bytes)
 
     def write(self, series, every, compact: int, shared_max: int = SHARED_MAX) -> None:
         """Write each of ``series``' new tail record, fsync them as one overlapped batch (and the
@@ -66,7 +67,7 @@ class TailSet:
         for s in series:
             s.new_dir = False
         if self._staged is not None:
-            self.shared_bytes = self._staged
+            self.shared_bytes, self.rewrite = self._staged, False
         for s in (every if rewrote else done):  # a rewrite holds every point of every series in the file
             s.tail_commit()
 
@@ -80,10 +81,11 @@ class TailSet:
         out). Cost: O(new bytes), amortised."""
         path = self.path / SHARED_TAIL
         data = b"".join(recs)
-        if self.shared_bytes:
+        if self.shared_bytes or self.rewrite:
             live = sum(tail.SHARED_HEADER.size + 24 * s.step.n for s in every if s.shared)
-            if self.shared_bytes + len(data) > max(compact, 2 * live):
+            if self.rewrite or self.shared_bytes + len(data) > max(compact, 2 * live):
                 full = b"".join(r for r in (s.shared_record(full=True) for s in every if s.shared) if r)
+                self.rewrite = True  # until committed: after a failed sync the file is rewritten again
                 tail.rewrite(path, full, self.durable)
                 self._staged = len(full)
                 return ([self.path] if self.durable else []), True

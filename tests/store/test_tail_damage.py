@@ -62,3 +62,98 @@ def test_running_series_tail_with_a_bad_record_reads_up_to_it(store):
     got = tail.read(path, 0, cuts)
     assert len(got[0]) == 600 and cuts[0].reason == "CRC mismatch" and cuts[0].offset == spans[3][0]
     assert Store(store.root).task(w.id).scalar("x").step.tolist() == list(range(600))
+
+
+def test_failed_fsync_after_a_tail_rewrite_rewrites_again(tmp_path, monkeypatch):
+    """A compacting rewrite whose batch fsync fails must not leave the writer appending at the old
+    file's size (that would pad the new file with zeros and hide every later record): here the
+    next sync finds nothing pending (a chunk just completed), the case that committed the stale size."""
+    from ringlog.store import faults, layout, series_tail
+    from ringlog.store.errors import StoreWriteError
+
+    monkeypatch.setattr(series_tail, "TAIL_COMPACT", 2_000)
+    st = Store(tmp_path / "root", durable=True)
+    w = st.create_task(project="p", name="rw")
+    sid = w.series_id("x")
+    C = layout.CHUNK
+    n = 2 * C + 500
+    step = np.arange(n)
+    v = np.sin(step * 0.01)
+    w.append(sid, step[:60_000], v[:60_000], 1.7e9)
+    w.sync()
+    w.append(sid, step[60_000:C + 2000], v[60_000:C + 2000], 1.7e9)  # crosses the chunk: a rewrite
+    plan = faults.FaultPlan(0, only=("fsync",))  # armed by the rewrite: the next fsync (its folder's) fails
+    seen = []
+    real = tail.rewrite
+
+    def spy(path, rec, durable=True):
+        real(path, rec, durable)
+        seen.append(path.name)
+        plan.__enter__()
+
+    monkeypatch.setattr(tail, "rewrite", spy)
+    try:
+        w.sync()
+    except StoreWriteError:
+        pass
+    finally:
+        plan.__exit__(None, None, None)
+        monkeypatch.setattr(tail, "rewrite", real)
+    assert "tail.bin" in seen and plan.failed == "fsync"
+    w.append(sid, step[C + 2000:2 * C], v[C + 2000:2 * C], 1.7e9)  # completes the next chunk: nothing pending
+    w.sync()
+    w.append(sid, step[2 * C:], v[2 * C:], 1.7e9)
+    w.sync()
+    cuts = []
+    got = tail.read(w.path / "s0" / "tail.bin", 2 * C, cuts)
+    assert cuts == [] and len(got[0]) == 500
+    np.testing.assert_array_equal(Store(st.root).task(w.id).scalar("x").step, step)
+
+
+def test_failed_fsync_after_a_shared_tail_rewrite_rewrites_again(tmp_path, monkeypatch):
+    from ringlog.store import faults, writer
+    from ringlog.store.errors import StoreWriteError
+
+    monkeypatch.setattr(writer, "TAIL_COMPACT", 300)  # the shared file is compacted almost every sync
+    st = Store(tmp_path / "root", durable=True)
+    w = st.create_task(project="p", name="rw")
+    sids = [w.series_id(f"k{i}") for i in range(6)]
+    plan = faults.FaultPlan(0, only=("fsync",))
+    real = tail.rewrite
+    armed = []
+
+    def spy(path, rec, durable=True):
+        real(path, rec, durable)
+        if not armed:
+            armed.append(path.name)
+            plan.__enter__()
+
+    big = np.arange(12 * 40)
+    extra = []
+    for j in range(12):
+        for sid in sids[1:]:
+            w.append(sid, [j], [j + sid / 10], 1.7e9 + j)
+        w.append(sids[0], big[j * 40:(j + 1) * 40], big[j * 40:(j + 1) * 40] * 0.5, 1.7e9 + j)  # leaves the file
+        monkeypatch.setattr(tail, "rewrite", spy)
+        try:
+            w.sync()
+        except StoreWriteError:
+            pass
+        finally:
+            plan.__exit__(None, None, None)
+            monkeypatch.setattr(tail, "rewrite", real)
+        if armed and not extra:  # right after the failed one: many new points, so no compaction is due
+            for sid in sids[1:]:
+                w.append(sid, 1000 + np.arange(100), np.zeros(100), 1.7e9 + j)
+            extra.append(j)
+            w.sync()
+    w.sync()
+    assert armed == ["tails.bin"] and plan.failed == "fsync"
+    sh = tail.read_shared(w.path / "tails.bin")
+    assert sh.cuts == []
+    r = Store(st.root).task(w.id)
+    k = extra[0] + 1
+    for sid in sids[1:]:
+        want = list(range(k)) + list(range(1000, 1100)) + list(range(k, 12))
+        assert r.scalar(f"k{sid}").step.tolist() == want
+    assert r.scalar("k0").step.tolist() == big.tolist()
