@@ -100,6 +100,7 @@ class Flusher(threading.Thread):
         self._retry_at = 0.0  # monotonic time of the next try after a failure (backoff)
         self._last_summary = 0.0
         self._big = 1024  # points of a cycle that make it durable though not due (see _cycle)
+        self.synced_mark = core.started  # monotonic start of the last completed durable cycle (see lag)
 
     # --- called from other threads -------------------------------------------------
     def wake(self) -> None:
@@ -133,6 +134,22 @@ class Flusher(threading.Thread):
         with self._cond:
             seen = self.harvests
             self._cond.wait_for(lambda: self.harvests != seen, timeout)
+
+    def lag(self) -> float:
+        """Seconds since the start of the last completed durable cycle: every point acknowledged
+        before that start is on disk, so no acknowledged point is older than this and not durable."""
+        return time.monotonic() - self.synced_mark
+
+    @property
+    def healthy(self) -> bool:
+        """Writing normally: alive, not stopping, a task open, and the last cycle did not fail."""
+        return self.is_alive() and not self._stopping and self.writer is not None and not self._failed
+
+    def wait_durable(self, horizon: float, timeout: float) -> bool:
+        """Block until :meth:`lag` is at most ``horizon`` (a durable cycle ran), or ``timeout``."""
+        self._wake.set()
+        with self._cond:
+            return self._cond.wait_for(lambda: self.lag() <= horizon or not self.is_alive(), timeout)
 
     def stop(self, status: str) -> None:
         self._final_status = status
@@ -180,7 +197,7 @@ class Flusher(threading.Thread):
                 self._cycle(final=True, durable=True)
             self.cpu_s += time.thread_time() - t0
             if synced:  # the next one starts sooner when a sync takes long (bounded: 1/8 interval)
-                last_sync = now
+                last_sync = self.synced_mark = now
                 due = now + max(period / 4, period - (time.monotonic() - now))
             with self._cond:
                 self._done = max(self._done, target)

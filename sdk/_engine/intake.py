@@ -208,8 +208,9 @@ class Intake:
             self.bad_input("iterations", str(value_error("iterations", f"must have the same length as values "
                                                          f"({len(v)})", f"length {len(it)}")))
             return
+        self._wait_durable()
         n = len(v)
-        now = time.time()
+        now = time.time()  # after any wait: the staged points before this bulk are stamped no later
         if times is None:
             tm = np.full(n, now)
         else:
@@ -238,6 +239,18 @@ class Intake:
                         np.array(v[at:at + chunk], dtype=np.float64), np.array(tm[at:at + chunk]), now)
             if st.bulk_pending >= limit // 2:
                 flusher.wake()
+
+    def _wait_durable(self) -> None:
+        """A bulk is acknowledged when queued: while the store has made nothing durable for most of
+        a flush interval (a slow disk, a starved box, kernels still compiling), wait for it, so a
+        ``kill -9`` loses about the promised interval of bulks, not the whole queue. Bounded: a store
+        that fails has its own rules (retries, then drops), and no call waits here over two intervals."""
+        flusher = self._flusher
+        horizon = 0.75 * self.settings.flush_interval
+        give_up = time.monotonic() + 2 * self.settings.flush_interval
+        while flusher.lag() > horizon and flusher.healthy and time.monotonic() < give_up:
+            self.staging.waits += 1
+            flusher.wait_durable(horizon, min(0.5, max(0.0, give_up - time.monotonic())))
 
     # --- the bad-input policy ----------------------------------------------------------------
     def warn_once(self, kind: str, message: str) -> None:
