@@ -201,7 +201,7 @@ def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) 
     reader.plots()
     reader.console()
     found = [(p, key_of.get(id(p))) for p in reader.problems]
-    jsonl = {name: _bad_lines(d / name) for name in (MEDIA_INDEX, PLOTS_FILE, CONSOLE_FILE)}
+    jsonl = {name: _bad_lines(d / name) for name in _LINE_RULES}
     # --- findings
     findings: list[Finding] = []
     seen = set()
@@ -215,11 +215,22 @@ def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) 
             f.lost = f"series {key[0]!r}/{key[1]!r}: {k} of {of} points"
         findings.append(f)
     for key, (k, of) in lost_points.items():
-        findings.append(Finding(tid, str(d / SERIES_INDEX), f"series {key[0]!r}/{key[1]!r}: {of - k} of {of} "
-                                "points readable", lost=f"{k} points"))
+        e = reader._entries.get(key, {})
+        where = d / reader._shared_name if reader._shared_name and not e.get("chunks") else \
+            d / f"s{e.get('sid')}" / "tail.bin"
+        gone = "" if where.exists() else " (the file is missing)"
+        findings.append(Finding(tid, str(where), f"series {key[0]!r}/{key[1]!r}: {of - k} of the {of} points "
+                                f"series.json counts are readable{gone}", lost=f"{k} points"))
+    if reader._meta.get("status") in ("running", "crashed"):
+        findings.extend(_open_shard_excess(reader, d))
+    media_dir = d / "media"
+    if not (d / MEDIA_INDEX).exists() and media_dir.is_dir() and any(p.is_file() for p in media_dir.rglob("*")):
+        findings.append(Finding(tid, str(d / MEDIA_INDEX), "missing while media/ holds sample files",
+                                lost="the debug-sample listing (the files stay in media/)"))
     for name, (bad, total) in jsonl.items():
         if bad:
-            findings.append(Finding(tid, str(d / name), f"{len(bad)} of {total} lines are not JSON objects "
+            findings.append(Finding(tid, str(d / name), f"{len(bad)} of {total} lines are not records "
+                                    f"({_LINE_RULES[name][1]}) "
                                     f"(line {', '.join(str(i + 1) for i in bad[:5])}{', ...' if len(bad) > 5 else ''})"))
     status, heartbeat = writer_status(d, reader._meta)
     if status == "crashed" and reader._meta.get("status") == "running":
@@ -229,6 +240,28 @@ def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) 
     report.findings.extend(findings)
     if repair:
         _repair(store, d, reader, findings, meta_problems, status, heartbeat)
+
+
+def _open_shard_excess(reader, d: Path) -> list[Finding]:
+    """Bytes in an open shard (a running task's) past the inner chunks series.json vouches for: a
+    chunk written after the last sync, or garbage. Readers never read them; --repair cuts them."""
+    out = []
+    for e in reader._entries.values():
+        shard, chunks, sizes_of = e.get("shard"), e.get("chunks", 0), e.get("open") or {}
+        if not shard or e.get("count") is not None:
+            continue
+        j = chunks // shard
+        for folder in ("step", "value", "value64", "time"):
+            p = d / f"s{e['sid']}" / folder / "c" / str(j)
+            try:
+                size = p.stat().st_size
+            except OSError:
+                continue
+            vouched = sum(sizes_of.get(folder, []))
+            if size > vouched:
+                out.append(Finding(reader.id, str(p), f"open shard holds {size - vouched} bytes past the "
+                                   f"{vouched} series.json vouches for (unsynced or garbage; never read)"))
+    return out
 
 
 def _read_everything(sr) -> int:
@@ -253,23 +286,54 @@ def _bad_lines(p: Path) -> tuple[list[int], int]:
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    bad = []
-    for i, raw in enumerate(lines):
-        try:
-            ok = isinstance(json.loads(raw), dict)
-        except (ValueError, RecursionError):
-            ok = False
-        if not ok:
-            bad.append(i)
+    bad = [i for i, raw in enumerate(lines) if not _line_ok(p.name, raw)]
     return bad, len(lines)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _str(v) -> bool:
+    return isinstance(v, str)
+
+
+#: what a line of each JSON-lines log must be (store/media.py writes them)
+_LINE_RULES = {
+    MEDIA_INDEX: (lambda r: r.get("op") in ("add", "del") and _is_int(r.get("id"))
+                  and (r["op"] == "del" or (_str(r.get("title")) and _str(r.get("series"))
+                                            and _is_int(r.get("iteration", 0)))),
+                  "op add/del, int id, str title and series, int iteration"),
+    PLOTS_FILE: (lambda r: _str(r.get("title")) and _str(r.get("series")) and _is_int(r.get("iteration", 0))
+                 and isinstance(r.get("figure", {}), dict), "str title and series, int iteration, figure object"),
+    CONSOLE_FILE: (lambda r: _str(r.get("text", "")) and isinstance(r.get("time", 0.0), (int, float)),
+                   "str text, number time"),
+}
+
+
+def _line_ok(name: str, raw: bytes) -> bool:
+    try:
+        rec = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(rec, dict) and bool(_LINE_RULES[name][0](rec))
 
 
 def _repair(store, d: Path, reader, findings: list[Finding], meta_problems, status, heartbeat) -> None:
     meta = dict(reader._meta)
     for f in findings:
         path = Path(f.file)
-        if "shard index unreadable" in f.problem:
+        if "open shard holds" in f.problem:
+            vouched = int(f.problem.split(" the ")[1].split()[0])
+            with open(path, "r+b") as fh:
+                fh.truncate(vouched)
+                os.fsync(fh.fileno())
+            f.repaired = f"cut to the {vouched} bytes series.json vouches for"
+        elif "shard index unreadable" in f.problem:
             f.repaired = _rewrite_shard_index(reader, path)
+        elif path.name == MEDIA_INDEX and not path.exists():
+            path.write_bytes(b"")
+            f.repaired = "an empty listing written (the sample files stay in media/, unlisted)"
         elif path.name == "tail.bin" or path.name == (reader._shared_name or "tails.bin"):
             cut = _truncate_torn(path)
             if cut is not None:
@@ -352,13 +416,7 @@ def _rewrite_jsonl(path: Path) -> tuple[int, int]:
     data = path.read_bytes()
     lines = data.split(b"\n")
     torn = lines.pop()  # after the last newline: a torn line (or b"")
-    good = []
-    for raw in lines:
-        try:
-            if isinstance(json.loads(raw), dict):
-                good.append(raw)
-        except (ValueError, RecursionError):
-            pass
+    good = [raw for raw in lines if _line_ok(path.name, raw)]
     out = b"".join(g + b"\n" for g in good)
     tmp = path.with_name(path.name + ".fsck-tmp")
     with open(tmp, "wb") as fh:
@@ -371,15 +429,21 @@ def _rewrite_jsonl(path: Path) -> tuple[int, int]:
 
 
 def _check_reports(root: Path, report: FsckReport) -> None:
+    from .reports import ReportStore  # deferred: only stores with reports need it
+
     d = root / ".reports"
     if not d.is_dir():
         return
+    rs = ReportStore(root)
+    for sub in sorted(d.iterdir()):
+        if sub.is_dir() and not sub.name.startswith(".") and not (sub / "report.json").exists():
+            report.findings.append(Finding(None, str(sub / "report.json"), "report folder without its document "
+                                           "(not repaired: restore it from a backup or delete the folder)"))
     for p in sorted(d.glob("*/report.json")):
         try:
-            doc = json.loads(p.read_bytes())
-            ok = isinstance(doc, dict)
-        except (OSError, ValueError, RecursionError):
-            ok = False
-        if not ok:
-            report.findings.append(Finding(None, str(p), "report document is not a JSON object (not repaired: "
+            rs._read(p.parent.name)
+        except CorruptStoreError as exc:
+            report.findings.append(Finding(None, str(p), f"{str(exc).removeprefix(str(p) + ': ')} (not repaired: "
                                            "restore it from a backup or delete the report folder)"))
+        except Exception:  # noqa: BLE001 - a folder name that is no report id: not a report
+            continue

@@ -85,7 +85,10 @@ class TaskReader:
         p = self.path / SERIES_INDEX
         try:
             idx = _fs.read_json(p)
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
+            if (self.path / "tails.bin").exists() or any(self.path.glob("s[0-9]*")):
+                self._problem(corrupt(p, "series index missing while series data exists; no series can be found",
+                                      exc))
             return {}
         except (OSError, ValueError, RecursionError) as exc:
             self._problem(corrupt(p, "series index cannot be read; no series can be found", exc))

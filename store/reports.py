@@ -43,7 +43,7 @@ from typing import Any, Iterable, Iterator
 from urllib.parse import urlencode
 
 from ._fs import fsync_dir
-from .errors import StoreError
+from .errors import CorruptStoreError, StoreError, corrupt
 
 try:  # POSIX advisory locks; on other systems writes are atomic but the version check is per call
     import fcntl
@@ -197,9 +197,15 @@ class ReportStore:
         path = self._path(report_id) / "report.json"
         try:
             with open(path, "rb") as fh:
-                return json.load(fh)
+                doc = json.load(fh)
         except FileNotFoundError:
             raise ReportNotFoundError(f"report_id {report_id!r} names no report under {self.dir}") from None
+        except (OSError, ValueError, RecursionError) as exc:  # issue 13: damage is typed, names the file
+            raise corrupt(path, "report document cannot be read", exc) from exc
+        if not isinstance(doc, dict) or not all(isinstance(doc.get(k), str) for k in ("id", "name", "project")) \
+                or not isinstance(doc.get("updated", 0), (int, float)) or not isinstance(doc.get("tags", []), list):
+            raise corrupt(path, "report document is not a report (wrong JSON types)")
+        return doc
 
     def get(self, report_id: str) -> dict[str, Any]:
         """The report document (a fresh dict: name, project, markdown, version, status, ...)."""
@@ -231,7 +237,7 @@ class ReportStore:
                 continue
             try:
                 doc = self._read(entry.name)
-            except (ReportNotFoundError, ValueError):  # being deleted, or a foreign file
+            except (ReportNotFoundError, ValueError, CorruptStoreError):  # being deleted, foreign or damaged
                 continue
             if project is not None and doc["project"] != project and not (
                     subprojects and doc["project"].startswith(project.rstrip("/") + "/")):

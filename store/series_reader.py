@@ -131,10 +131,10 @@ class SeriesReader:
         if sealed is not None and entry.get("tail"):  # closed short series: every point is in the tail
             t = self._short_tail(shared) if short else tail.read(self.dir / "tail.bin", 0, self.cuts)
             if t is None or len(t[0]) < int(sealed):
-                where = f"{self.task_path / 'tails.bin'} (series {self.sid})" if short else self.dir / "tail.bin"
+                where = self.task_path / "tails.bin" if short else self.dir / "tail.bin"
                 got = 0 if t is None else len(t[0])
-                self.problems.append(CorruptStoreError(f"{where}: {got} of the {sealed} points series.json counts "
-                                                       f"can be read; {int(sealed) - got} lost"))
+                self.problems.append(corrupt(where, f"series {self.sid}: {got} of the {sealed} points series.json "
+                                                    f"counts can be read; {int(sealed) - got} lost"))
                 if t is None:
                     e = np.zeros(0, np.int64)
                     t = (e, np.zeros(0, np.float64), e)
@@ -155,8 +155,9 @@ class SeriesReader:
         else:
             t = tail.read(self.dir / "tail.bin", self.chunks * CHUNK, self.cuts)
         if t is None and tolerant:
-            self.problems.append(CorruptStoreError(f"{self.dir}: the tail does not continue the chunks series.json "
-                                                   f"lists; only the {self.chunks * CHUNK} points in chunks are read"))
+            self.problems.append(corrupt(self.task_path / "tails.bin" if short else self.dir / "tail.bin",
+                                         f"series {self.sid}: the tail does not continue the chunks series.json "
+                                         f"lists; only the {self.chunks * CHUNK} points in chunks are read"))
             e = np.zeros(0, np.int64)
             t = (e, np.zeros(0, np.float64), e)
         if t is None:
