@@ -17,10 +17,7 @@ same name get distinct versions. Lineage: ``used/v<N>/<task>.json`` per consumer
 manifests, and ``tasks/<task>/`` holds one small file per version a task produced or used, so a
 task's artifacts are found without scanning every manifest.
 
-Retention: :meth:`ArtifactStore.gc` drops the manifests of task scopes whose task folder is gone
-(deleting a task deletes its own artifacts), then removes blobs no manifest references and that
-are older than a grace period (a blob written for a manifest still being committed is young).
-Blob I/O goes through :class:`~ringlog.store.artifacts_blobs.BlobBackend`; manifests use local
+Retention: :meth:`ArtifactStore.gc` (:mod:`ringlog.store.artifacts_gc`). Blob I/O goes through :class:`~ringlog.store.artifacts_blobs.BlobBackend`; manifests use local
 rename and ``flock`` (an object-store root will need conditional PUTs instead: issue 17).
 """
 
