@@ -31,6 +31,7 @@ from .._engine.runstate import SUMMARY_NAMES
 from .._engine.values import MAX_NESTING, STEP_END, as_number, as_step
 from ..errors import type_error, value_error
 from ..media.types import log_value
+from .artifacts import RunArtifacts
 from .state import Config, History, Summary
 
 
@@ -59,6 +60,7 @@ class Run:
         self.history = History(self)
         core.run_facade = self
         core.before_finish.append(self._commit)  # a commit=False row is written at any finish
+        self._artifacts = RunArtifacts(core)  # wandb.save globs are stored again at finish
 
     # --- identity ---------------------------------------------------------------
     @property
@@ -298,6 +300,29 @@ class Run:
         if spec.get("step_metric") and spec.get("step_sync", True):
             self._sync = True
         return dict(spec, name=name)
+
+    # --- artifacts and files (ringlog.wandb.artifacts) -----------------------------
+    def save(self, glob_str: Any = None, base_path: Any = None, policy: str = "live") -> list:
+        """Keep the files matching ``glob_str`` with the run (``policy``: "live", "now" or "end")."""
+        return self._artifacts.save(glob_str, base_path=base_path, policy=policy)
+
+    def log_artifact(self, artifact_or_path: Any, name: Optional[str] = None, type: Optional[str] = None,
+                     aliases: Optional[list] = None, tags: Optional[list] = None) -> Any:
+        """Log an ``Artifact`` (or a file/folder path) as a version of the run's project; returns it."""
+        return self._artifacts.log_artifact(artifact_or_path, name=name, type=type, aliases=aliases, tags=tags)
+
+    def use_artifact(self, artifact_or_name: Any, type: Optional[str] = None, aliases: Optional[list] = None,
+                     use_as: Optional[str] = None) -> Any:
+        """The version ``"name"``, ``"name:alias"`` or ``"name:v3"`` resolves to, recorded as used by this run."""
+        return self._artifacts.use_artifact(artifact_or_name, type=type, aliases=aliases, use_as=use_as)
+
+    def log_model(self, path: Any, name: Optional[str] = None, aliases: Optional[list] = None) -> Any:
+        """Log a model file or folder as an artifact of type "model"."""
+        return self._artifacts.log_model(path, name=name, aliases=aliases)
+
+    def use_model(self, name: str) -> str:
+        """The local path of a logged model (``name[:alias]``), recorded as used by this run."""
+        return self._artifacts.use_model(name)
 
     # --- end --------------------------------------------------------------------
     def finish(self, exit_code: Optional[int] = None, quiet: Any = None) -> None:
