@@ -119,3 +119,37 @@ def define_metric(name: str, step_metric: Optional[str] = None, summary: Optiona
 def _check_name(arg: str, value: Any) -> None:
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise type_error(arg, "must be a non-empty str or None", value)
+
+
+def _run_for(call: str) -> Run:
+    run = current_run()
+    if run is None:
+        raise RuntimeError(f"ringlog.{call}() needs an open run; call ringlog.init() first")
+    return run
+
+
+def save(glob_str: Any = None, base_path: Any = None, policy: str = "live") -> list:
+    """``run.save`` on the current run (W&B's ``wandb.save``)."""
+    return _run_for("save").save(glob_str, base_path=base_path, policy=policy)
+
+
+def log_artifact(artifact_or_path: Any, name: Optional[str] = None, type: Optional[str] = None,
+                 aliases: Optional[list] = None, tags: Optional[list] = None) -> Any:
+    """``run.log_artifact`` on the current run."""
+    return _run_for("log_artifact").log_artifact(artifact_or_path, name=name, type=type, aliases=aliases, tags=tags)
+
+
+def use_artifact(artifact_or_name: Any, type: Optional[str] = None, aliases: Optional[list] = None,
+                 use_as: Optional[str] = None) -> Any:
+    """``run.use_artifact`` on the current run."""
+    return _run_for("use_artifact").use_artifact(artifact_or_name, type=type, aliases=aliases, use_as=use_as)
+
+
+def log_model(path: Any, name: Optional[str] = None, aliases: Optional[list] = None) -> Any:
+    """``run.log_model`` on the current run."""
+    return _run_for("log_model").log_model(path, name=name, aliases=aliases)
+
+
+def use_model(name: str) -> str:
+    """``run.use_model`` on the current run."""
+    return _run_for("use_model").use_model(name)
