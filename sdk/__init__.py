@@ -45,6 +45,16 @@ _LAZY = {
     "unwatch": "ringlog.capture.watch",
     # Markdown reports, written from Python
     "Report": "ringlog.report",
+    # artifacts and models: W&B's and ClearML's names
+    "Artifact": "ringlog.artifacts.wandb_artifact",
+    "save": "ringlog.wandb.api",
+    "log_artifact": "ringlog.wandb.api",
+    "use_artifact": "ringlog.wandb.api",
+    "log_model": "ringlog.wandb.api",
+    "use_model": "ringlog.wandb.api",
+    "OutputModel": "ringlog.clearml.models",
+    "InputModel": "ringlog.clearml.models",
+    "Model": "ringlog.clearml.models",
 }
 
 # public submodules reachable as attributes (``ringlog.plot.line(...)``)

@@ -10,6 +10,8 @@ PUBLIC = {
     "Audio", "Histogram", "Html", "Image", "Logger", "LoggingError", "Molecule", "Object3D", "Report", "RingFullError", "Run",
     "Settings", "Table", "Task", "Video", "__version__", "config", "define_metric", "finish", "init", "log",
     "plot", "run", "summary", "unwatch", "watch",
+    # artifacts and models (issue 20)
+    "Artifact", "save", "log_artifact", "use_artifact", "log_model", "use_model", "OutputModel", "InputModel", "Model",
 }
 
 
