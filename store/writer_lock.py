@@ -91,8 +91,9 @@ class TaskLock:
                     holder = read_holder(self.path.parent) or {}
                     os.close(fd)
                     raise TaskLockedError(
-                        f"task_id: task {self.task_id!r} is open for writing by another writer (pid {holder.get('pid', '?')} "
-                        f"on host {holder.get('host', '?')}, lock {self.path}); one writer per task",
+                        f"task_id: task {self.task_id!r} already exists and is open for writing by another writer "
+                        f"(pid {holder.get('pid', '?')} on host {holder.get('host', '?')}, lock {self.path}); "
+                        "one writer per task",
                         holder=holder) from None
                 time.sleep(0.02)
         info = dict(me(), opened=time.time())
