@@ -28,12 +28,12 @@ import time
 import warnings
 from pathlib import Path
 
+from .damage import CORRUPT_CODES as _CORRUPT_CODES, catalog_check
 from .errors import bad_type, bad_value
 from .layout import CATALOG
 from .taskmeta import read_meta
 from .writer_lock import writer_status
 
-_CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks(
@@ -89,33 +89,7 @@ class Catalog:
 
     def check(self) -> str | None:
         """None when the catalog file is sound (or absent), else what is wrong with it."""
-        if self.path.is_dir():
-            return "is a folder"
-        if not self.path.exists():
-            return None
-        try:
-            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=self._timeout)
-        except sqlite3.Error as exc:
-            return f"cannot be opened ({exc})"
-        try:
-            rows = con.execute("PRAGMA quick_check").fetchall()
-            if rows != [("ok",)]:
-                return "quick_check: " + "; ".join(str(r[0]) for r in rows[:5])
-            cols = {r[1] for r in con.execute("PRAGMA table_info(tasks)")}
-            if not {"id", "project", "name", "status", "tags", "created", "updated", "summary", "config",
-                    "path"} <= cols:
-                return "has no tasks table of the expected shape"
-            if not {r[1] for r in con.execute("PRAGMA table_info(metrics)")} >= {"task_id", "key", "value"}:
-                return "has no metrics table of the expected shape"
-        except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorname", "") in _CORRUPT_CODES:
-                return str(exc)
-            return None  # locked/busy: not known to be damaged
-        except sqlite3.DatabaseError as exc:
-            return str(exc)
-        finally:
-            con.close()
-        return None
+        return catalog_check(self.path, self._timeout)
 
     def set_aside(self, why: str = "damaged") -> Path | None:
         """Move the catalog file (and its -wal/-shm) to ``catalog.sqlite.corrupt-<time>-<pid>``."""

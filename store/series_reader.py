@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from itertools import groupby
 from pathlib import Path
-import struct
 import threading
 
 import numpy as np
@@ -19,61 +18,16 @@ import numpy as np
 from ringlog.core import pyramid as pyr
 
 from . import codecs, shards, tail
+from .damage import MAX_CHUNK_BYTES as _MAX_CHUNK_BYTES
+from .damage import ChunkDamaged, index_ok as _index_ok, walk_shard as _walk_shard
 from .errors import CorruptStoreError, corrupt
 from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, level_dir, level_size, series_dir, value_dir
 
-_MAX_CHUNK_BYTES = CHUNK * 8 + 4096  # an encoded raw chunk is never larger (Blosc adds a small header)
 _SMALL = 1 << 15  # a read of fewer points than this goes through the chunk cache
-
-
-def _index_ok(idx: np.ndarray) -> bool:
-    """Whether a complete shard's index is what the writer writes: chunks back to back from offset
-    0, then only absent ones."""
-    at, absent = 0, False
-    for off, nb in idx.tolist():
-        if off == int(shards.EMPTY) and nb == int(shards.EMPTY):
-            absent = True
-            continue
-        if absent or off != at or not 0 < nb <= _MAX_CHUNK_BYTES:
-            return False
-        at += nb
-    return True
-
-
-def _walk_shard(path: Path, shard: int) -> np.ndarray:
-    """A shard's index rebuilt from the Blosc headers of its inner chunks (they lie back to back from
-    offset 0): for a shard whose index was damaged, or hidden by bytes appended after it."""
-    idx = np.full((shard, 2), shards.EMPTY, np.uint64)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return idx
-    pos = 0
-    for i in range(shard):
-        if pos + 16 > len(data):
-            break
-        version, _, _, typesize, nbytes, _, cbytes = struct.unpack_from("<BBBBIII", data, pos)
-        if version == 0 or typesize not in (4, 8) or nbytes != typesize * CHUNK or not 16 < cbytes <= \
-                _MAX_CHUNK_BYTES or pos + cbytes > len(data):
-            break
-        idx[i] = (pos, cbytes)
-        pos += cbytes
-    return idx
 
 
 class StaleIndex(Exception):
     """series.json moved on while reading (the writer compacted the tail): reload and retry."""
-
-
-class ChunkDamaged(CorruptStoreError):
-    """A raw chunk (``level`` 0) or a level-``level`` pyramid chunk ``chunk`` cannot be read or decoded.
-    :meth:`SeriesReader.degrade` narrows the reader to what is still intact."""
-
-    def __init__(self, path, level: int, chunk: int, cause: BaseException):
-        super().__init__(f"{path}: {'raw' if level == 0 else f'level-{level}'} chunk {chunk} cannot be read "
-                         f"({type(cause).__name__}: {cause})")
-        self.filename = str(path)
-        self.level, self.chunk = level, chunk
 
 
 class ChunkCache:
