@@ -102,7 +102,9 @@ def _ext(extension_name: Optional[str], allowed: tuple, default: str) -> str:
 def pack(obj: Any, name: str, workdir: Path, *, auto_pickle: Optional[bool] = True,
          extension_name: Optional[str] = None, serialization_function: Optional[Callable] = None,
          sort_keys: bool = True) -> Packed:
-    """Turn ``obj`` into files (temp files go under ``workdir``); see the module docstring."""
+    """Turn ``obj`` into files (temp files go under ``workdir``); see the module docstring. The
+    artifact's ``name`` names its files with '/' and '\\' replaced by '_'."""
+    name = name.replace("/", "_").replace("\\", "_")
     if serialization_function is not None:
         if not callable(serialization_function):
             raise PackError("serialization_function", "must be callable(obj) -> bytes", "type")

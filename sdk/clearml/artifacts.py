@@ -154,9 +154,8 @@ class TaskArtifacts:
                auto_pickle: Optional[bool] = None, preview: Any = None, extension_name: Optional[str] = None,
                serialization_function: Optional[Callable] = None, sort_keys: bool = True) -> bool:
         core = self._core
-        if not isinstance(name, str) or not name.strip() or len(name) > 256 or "/" in name or name in (".", ".."):
-            refuse(core, "name", f"must be a non-empty str of at most 256 characters without '/', given {name!r}",
-                   "type")
+        if not isinstance(name, str) or not name.strip() or len(name) > 256 or "\x00" in name:
+            refuse(core, "name", f"must be a non-empty str of at most 256 characters, given {name!r}", "type")
             return False
         if metadata is not None and not isinstance(metadata, Mapping):
             refuse(core, "metadata", f"must be a dict or None, given {type(metadata).__name__}", "type")

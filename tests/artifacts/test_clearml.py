@@ -115,7 +115,7 @@ def test_register_artifact_uploads_changes_at_flush_and_close(store_root):
 
 
 def test_bad_input_warns_once_and_strict_raises(task, store_root):
-    with pytest.warns(LoggingWarning, match="name: must be a non-empty str"):
+    with pytest.warns(LoggingWarning, match="name: must be a non-empty str of at most 256"):
         assert task.upload_artifact("", 1) is False
     with pytest.warns(LoggingWarning, match="artifact_object: '/no/such/file' is no existing file"):
         assert task.upload_artifact("x", "/no/such/file") is False
