@@ -26,6 +26,7 @@ candidate task's last-metrics summary; fine for thousands of tasks.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import re
@@ -35,6 +36,7 @@ from typing import Any, Callable, Iterable, Mapping
 from ringlog.store import TaskNotFoundError, TaskReader
 from ringlog.store.reports import project_id
 
+from .artifacts import model_producers
 from .errors import BadRequestError
 from .provider import Provider
 
@@ -70,6 +72,8 @@ class WidgetQuery:
     order_by: list[str] = field(default_factory=list)
     page_size: int | None = None
     page: int = 0
+    #: "model": ``objects`` are model ids (or a dynamic query's models), drawn as their producing tasks
+    object_type: str = "task"
 
     @property
     def dynamic(self) -> bool:
@@ -104,11 +108,8 @@ def parse_query(args: Any) -> WidgetQuery:
     if wtype not in TYPES:
         raise BadRequestError("type", f"must be one of {', '.join(TYPES)}", wtype)
     obj_type = args.get("objectType") or "task"
-    if obj_type == "model":
-        raise BadRequestError("objectType", "cannot be 'model' yet: models are not stored yet; see the artifacts "
-                              "issue (embed a task's charts with objectType=task)", obj_type)
-    if obj_type != "task":
-        raise BadRequestError("objectType", "must be 'task' (or 'model', once models are stored)", obj_type)
+    if obj_type not in ("task", "model"):
+        raise BadRequestError("objectType", "must be 'task' or 'model'", obj_type)
     xaxis = args.get("xaxis") or "iter"
     if xaxis not in XAXES:
         raise BadRequestError("xaxis", f"must be one of {', '.join(XAXES)}", xaxis)
@@ -136,6 +137,7 @@ def parse_query(args: Any) -> WidgetQuery:
         value_type=value_type, projects=_array(args, "project"), tags=_array(args, "tags"),
         statuses=_array(args, "status"), name=name, order_by=order_by,
         page_size=_int(args, "page_size", 1, MAX_PAGE_SIZE), page=_int(args, "page", 0, 1_000_000) or 0,
+        object_type=obj_type,
     )
 
 
@@ -208,6 +210,11 @@ def _row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def select_tasks(provider: Provider, q: WidgetQuery, *, page_limit: int = MAX_PAGE_SIZE) -> list[dict[str, Any]]:
     """The catalog rows a widget shows, in order."""
+    if q.object_type == "model":  # a model's scalars and plots are reported to the task that produced it
+        tasks = model_producers(provider, q.objects, q.projects)
+        if not tasks:
+            return []
+        q = dataclasses.replace(q, objects=tasks, object_type="task")
     if q.objects and not q.dynamic:
         rows = []
         for tid in dict.fromkeys(q.objects):
