@@ -1,5 +1,5 @@
 """Issue 15, reports: the query forms ClearML's embed text uses (project ids, the /widget/ spelling,
-objectType=model), remote images in reports, and the guard's refusals answered by errors.py."""
+objectType=model accepted), remote images in reports, and the guard's refusals answered by errors.py."""
 
 from __future__ import annotations
 
@@ -73,14 +73,14 @@ def test_widget_spelling_redirects_keeping_the_query(client):
     assert 'src="/widgets/?type=plot&amp;objects=t1"' in html and "rl-blocked" not in html
 
 
-def test_object_type_model_is_a_clear_400(client):
+def test_object_type_model_draws_the_producing_task(client):
+    """objectType=model is accepted (issue 20): a model id no model has is a gap, as a deleted task is;
+    tests/artifacts/test_viewer.py draws a real model's task."""
     resp = client.get("/widgets/data?type=scalar&objectType=model&objects=m1")
-    err = resp.get_json()["error"]
-    assert resp.status_code == 400 and "objectType" in err["message"]
-    assert "models are not stored yet" in err["message"] and "artifacts issue" in err["message"]
-    page = client.get("/widgets/?type=scalar&objectType=model")
-    assert page.status_code == 400 and "models are not stored yet" in page.get_data(as_text=True)
-    assert client.get("/widgets/data?objectType=dataset").status_code == 400
+    assert resp.status_code == 200 and resp.get_json()["tasks"] == []
+    assert client.get("/widgets/?type=scalar&objectType=model").status_code == 200
+    err = client.get("/widgets/data?objectType=dataset")
+    assert err.status_code == 400 and "objectType" in err.get_json()["error"]["message"]
 
 
 def test_remote_images_become_a_visible_note_with_the_link():

@@ -52,7 +52,7 @@ def test_parse_reads_arrays_in_every_spelling():
 
 
 @pytest.mark.parametrize("qs, param", [
-    ("type=chart", "type"), ("objectType=model", "objectType"), ("xaxis=steps", "xaxis"),
+    ("type=chart", "type"), ("objectType=dataset", "objectType"), ("xaxis=steps", "xaxis"),
     ("page_size=0", "page_size"), ("page_size=x", "page_size"), ("order_by[]=-loss", "order_by[]"),
     ("type=parcoords&value_type=mean", "value_type"), ("objects=../etc", "objects"),
 ])
