@@ -8,6 +8,9 @@
   and file; ``--repair`` cuts torn tails, rewrites unreadable metadata and logs, records crashed
   runs, rebuilds the catalog and lists what was lost (``ringlog.store.fsck``). Exit status 0: no
   problem, 1: every problem repaired, 4: problems left.
+* ``ringlog gc [ROOT] [--dry-run] [--grace SECONDS]`` removes artifact blobs no manifest references
+  (and the artifacts of deleted tasks); a blob another task's manifest names is never removed
+  (``ringlog.store.artifacts_gc``).
 
 Heavy modules (flask, waitress, tensorboard) are imported only by the subcommand that needs
 them, so ``ringlog --help`` is instant.
@@ -43,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     fk.add_argument("root", nargs="?", default=None, help="store root folder (default: $RINGLOG_DIR or ./ringlog_data)")
     fk.add_argument("--repair", action="store_true", help="cut torn tails, rewrite unreadable metadata and logs, "
                     "record crashed runs, rebuild the catalog (tasks open for writing are left alone)")
+
+    gc = sub.add_parser("gc", help="remove artifact files nothing references",
+                        description="Remove artifact blobs no manifest references, the artifacts of deleted "
+                                    "tasks, and temp files of interrupted uploads older than --grace.")
+    gc.add_argument("root", nargs="?", default=None, help="store root folder (default: $RINGLOG_DIR or ./ringlog_data)")
+    gc.add_argument("--dry-run", action="store_true", help="count what would be removed, remove nothing")
+    gc.add_argument("--grace", type=float, default=3600.0, metavar="SECONDS",
+                    help="spare unreferenced blobs younger than this (an upload may be committing them; default 3600)")
     return p
 
 
@@ -85,6 +96,19 @@ def main(argv: list[str] | None = None) -> int:
         report = fsck(_root(args.root), repair=args.repair)
         print(report.text())
         return report.exit_code()
+    if args.command == "gc":
+        from ringlog.store.artifacts import ArtifactStore  # deferred: ringlog.store imports numba; --help stays instant
+
+        try:
+            stats = ArtifactStore(_root(args.root)).gc(grace=args.grace, dry_run=args.dry_run)
+        except (OSError, ValueError) as e:
+            print(f"ringlog gc: {e}", file=sys.stderr)
+            return 2
+        verb = "would remove" if args.dry_run else "removed"
+        print(f"{verb} {stats['blobs']} blob(s), {stats['bytes']:,} bytes; {stats['manifests']} manifest(s) of "
+              f"deleted tasks; {stats['tmp']} temp file(s); kept {stats['kept']} referenced blob(s) and "
+              f"{stats['young']} younger than {args.grace:g} s")
+        return 0
     if args.command == "import-tensorboard":
         from ringlog.capture.tb_import import import_logdir  # deferred: the TensorBoard reader only here
 
