@@ -97,7 +97,7 @@ def run(quick: bool = False) -> list[Row]:
         put_s, get_s, grew = float(put_s), float(get_s), int(grew)
         rows += [
             Row(f"commit a {big_mb} MiB file", float(put_s), "s", "", f"{big_mb / put_s:.0f} MiB/s"),
-            Row(f"download it back", float(get_s), "s", "", f"{big_mb / get_s:.0f} MiB/s"),
+            Row("download it back", float(get_s), "s", "", f"{big_mb / get_s:.0f} MiB/s"),
             Row("peak RSS growth while doing both", grew / 2**20, "MiB", "< 64 MiB", "4 MiB chunks"),
         ]
         check(grew < 64 << 20, f"peak memory grew {grew >> 20} MiB streaming {big_mb} MiB")

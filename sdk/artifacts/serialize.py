@@ -29,7 +29,6 @@ paths; numpy arrays are written to the temp file chunk by chunk by numpy itself)
 from __future__ import annotations
 
 import glob as _glob
-import gzip
 import io
 import json
 import os
@@ -84,10 +83,10 @@ def _is_pil(obj: Any) -> bool:
 
 def has_pyarrow() -> bool:
     try:
-        import pyarrow  # noqa: F401  # deferred: optional; parquet when installed, csv.gz otherwise
+        import pyarrow  # deferred: optional; parquet when installed, csv.gz otherwise
     except ImportError:
         return False
-    return True
+    return pyarrow is not None
 
 
 def _ext(extension_name: Optional[str], allowed: tuple, default: str) -> str:
@@ -262,8 +261,3 @@ def unpack(manifest: dict, local: Path, deserialization_function: Optional[Calla
         return str(first)
     return str(local)
 
-
-def gunzip_preview(data: bytes) -> str:
-    """Text of a gzip member (for previews of ``.csv.gz``), at most PREVIEW_CHARS."""
-    with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
-        return f.read(PREVIEW_CHARS).decode("utf-8", "replace")

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from ringlog import Task
+from ringlog.artifacts.serialize import has_pyarrow
 from ringlog.clearml.models import InputModel, Model, OutputModel
 from ringlog.errors import LoggingTypeError, LoggingValueError, LoggingWarning
 from ringlog.store.artifacts import ArtifactStore
@@ -61,10 +62,9 @@ def test_each_object_kind_round_trips(task, tmp_path):
     assert arts["df"].metadata["rows"] == 3 and arts["df"].metadata["when"].startswith("<object object")
     assert "falcon" in arts["df"].preview and arts["df"].type == "pandas"
     fmt = arts["df"]._m["format"]
-    try:
-        import pyarrow  # noqa: F401
-        assert fmt == "parquet"
-    except ImportError:  # pandas-only install: csv.gz, as ClearML's default
+    if has_pyarrow():
+        assert fmt == "parquet" and arts["df"].get_local_copy().endswith("df.parquet")
+    else:  # pandas-only install: csv.gz, as ClearML's default
         assert fmt == "csv.gz"
         with gzip.open(arts["df"].get_local_copy()) as f:
             assert f.read().startswith(b",legs,wings\nfalcon,2,2.5")
