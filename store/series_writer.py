@@ -300,6 +300,7 @@ class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
             # the rest from the level below): one or two level files per sync instead of one per level
             grow = final or not lv.nbuf or lv.count - lv.persisted >= LEVEL_PERSIST
             if lv.nbuf and grow:
+                self._level_back(lv)
                 chunk = np.zeros((pyr.NF, LEVEL_CHUNK), np.float64)
                 chunk[:, : lv.nbuf] = lv.buf[:, : lv.nbuf]
                 jobs.append(lambda d=d, chunk=chunk, c=lv.chunk_start // LEVEL_CHUNK: self._write_level(
@@ -309,7 +310,8 @@ class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
                     d, codecs.LEVEL, [pyr.NF, count], [pyr.NF, LEVEL_CHUNK], {"bucket_points": FAN1 * FAN ** (lv.k - 1)}))
                 done.append(lambda lv=lv, count=lv.count: setattr(lv, "meta_count", count))
             if grow:
-                done.append(lambda lv=lv, count=lv.count: (setattr(lv, "dirty", False), setattr(lv, "persisted", count)))
+                done.append(lambda lv=lv, count=lv.count: (setattr(lv, "dirty", False), setattr(lv, "persisted", count),
+                                                           self._level_drop(lv, count)))
             else:  # full chunks flushed by append are on disk (fsynced with this sync); the old growing chunk holds the rest
                 done.append(lambda lv=lv, start=lv.chunk_start: setattr(lv, "persisted", max(lv.persisted, start)))
         shards_now = self.n_chunks // self.shard

@@ -107,3 +107,44 @@ def test_series_index_text_equals_json_of_the_entries(store):
             assert json.loads(s.entry_json()) == json.loads(json.dumps(s.entry(), allow_nan=True))
         on_disk = json.loads((w.path / "series.json").read_text())
         assert [e["sid"] for e in on_disk["series"]] == [0, 1, 2, 3] and on_disk["format"] == layout.FORMAT_VERSION
+
+
+def test_level_records_leave_memory_once_written_and_files_are_unchanged(tmp_path, monkeypatch):
+    """A level keeps in memory only records not yet in its growing chunk's file: the files written
+    are byte-identical to those of a writer that keeps every record, and the buffers stay small."""
+    import numpy as np
+
+    from ringlog.store import Store, series_levels, series_writer
+
+    monkeypatch.setattr(series_writer, "LEVEL_PERSIST", 16)  # rewrite the growing chunk often
+    rng = np.random.default_rng(5)
+    n = 1_300_000  # > 4,096 level-1 records: a full level chunk is completed after drops
+    v = rng.standard_normal(n)
+    v[rng.integers(0, n, 50)] = np.nan
+    step = np.arange(n)
+    roots = {}
+    for keep in (True, False):
+        if keep:
+            monkeypatch.setattr(series_levels.LevelsMixin, "_level_drop", lambda self, lv, written: None)
+        else:
+            monkeypatch.undo()
+            monkeypatch.setattr(series_writer, "LEVEL_PERSIST", 16)
+        root = tmp_path / ("keep" if keep else "drop")
+        w = Store(root, durable=False).create_task(project="p", name="lv", task_id="lv", created=1.7e9)
+        sid = w.series_id("y")
+        for part in np.array_split(np.arange(n), 97):
+            w.append(sid, step[part], v[part], 1.7e9 + part * 0.003)
+            w.sync()
+        if not keep:
+            held = [lv.buf.shape[1] for lv in w._series[0].levels]
+            assert held[0] < 1024, held  # before: up to 4,096 records (655 KB) in level 1
+            assert any(lv.gone for lv in w._series[0].levels)
+        w.close()
+        roots[keep] = root
+    files = {k: {p.relative_to(r): p.read_bytes() for p in sorted((r / "p" / "lv").rglob("L*/c/*/*"))}
+             for k, r in roots.items()}
+    assert files[True] and files[True] == files[False]
+    a, b = Store(roots[True]).task("lv"), Store(roots[False]).task("lv")
+    da, db = a.decimate("y", points=500), b.decimate("y", points=500)
+    np.testing.assert_array_equal(da.y, db.y)
+    assert da.level >= 1 and da.level == db.level
