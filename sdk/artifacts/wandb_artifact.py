@@ -3,7 +3,8 @@
 ``add_file``/``add_dir`` with the default ``policy="mutable"`` store the content at once (into
 the blob store of the current run's root, else the default root), as W&B copies it to its
 staging area, so editing the file afterwards does not change what is logged; ``"immutable"``
-reads it when the artifact is logged. ``add(table, name)`` stores a ``Table`` as
+reads it when the artifact is logged (as does ``"mutable"`` when the disk refused the early copy:
+``log_artifact`` then warns once and returns None if it still cannot store it). ``add(table, name)`` stores a ``Table`` as
 ``<name>.table.json``; ``add_reference(uri)`` records the URI and never fetches it. Logging
 (``run.log_artifact``) makes ``v0, v1, ...`` in the run's project, a new version only when the
 content differs from every earlier one. A logged or used artifact is read back with
@@ -158,11 +159,14 @@ class Artifact:
             raise _bad("local_path", f"{str(p)!r} is no existing file")
         path = self._check_path(name or p.name, overwrite)
         self._refs.pop(path, None)
+        stored = None
         if policy == "mutable":
-            digest, size = artifact_store(self._root).put(p)
-            self._files[path] = {"sha256": digest, "size": size}
-        else:
-            self._files[path] = {"source": p, "size": p.stat().st_size}
+            try:
+                digest, size = artifact_store(self._root).put(p)
+                stored = {"sha256": digest, "size": size}
+            except OSError:  # a full or failing disk: read it at log time instead (log_artifact reports it)
+                stored = None
+        self._files[path] = stored or {"source": p, "size": p.stat().st_size}
         return ArtifactEntry(self, path, self._files[path])
 
     def add_dir(self, local_path: str, name: Optional[str] = None, skip_cache: Optional[bool] = False,
@@ -187,8 +191,11 @@ class Artifact:
         path = self._check_path(name if name.endswith(TABLE_SUFFIX) else name + TABLE_SUFFIX, overwrite)
         data = json.dumps({"_type": "table", "columns": list(obj.columns), "data": obj.data}, default=str,
                           allow_nan=True).encode("utf-8")
-        digest, size = artifact_store(self._root).put(data)
-        self._files[path] = {"sha256": digest, "size": size}
+        try:
+            digest, size = artifact_store(self._root).put(data)
+            self._files[path] = {"sha256": digest, "size": size}
+        except OSError:  # a full or failing disk: kept in memory, stored (or reported) at log time
+            self._files[path] = {"source": data, "size": len(data)}
         return ArtifactEntry(self, path, self._files[path])
 
     def add_reference(self, uri: str, name: Optional[str] = None, checksum: bool = True,
@@ -225,7 +232,7 @@ class Artifact:
         astore = artifact_store(root)
         if Path(root) != self._root:  # the content sits in another store root: read it from there
             src = artifact_store(self._root)
-            files = [(p, s if isinstance(s, Path) else src.blob_path(s["sha256"])) for p, s in files]
+            files = [(p, src.blob_path(s["sha256"]) if isinstance(s, dict) else s) for p, s in files]
         m = astore.commit(scope, self._name, type=self.type, files=files, references=list(self._refs.values()),
                           metadata=json.loads(json.dumps(self.metadata, default=str)), aliases=aliases,
                           producer=producer, description=self.description,

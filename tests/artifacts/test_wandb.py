@@ -161,3 +161,24 @@ def test_save_policies_in_a_script_without_finish(tmp_path):
         assert f.read() == b"first"
     assert [v["version"] for v in a.versions(task_scope(run_id), "run-files")] == ["v0", "v1", "v2"]
     assert {r["name"] for r in a.task_lineage(run_id)["produced"]} == {"run-files", "results"}
+
+
+def test_a_failing_disk_warns_and_the_run_goes_on(run, tmp_path, monkeypatch):
+    from ringlog.errors import LoggingWarning
+    from ringlog.store import artifacts_blobs
+
+    def full(self, *a):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(artifacts_blobs.LocalBlobs, "put_file", full)
+    monkeypatch.setattr(artifacts_blobs.LocalBlobs, "put_bytes", full)
+    (tmp_path / "f.txt").write_text("x")
+    art = wandb.Artifact("diskfull", type="dataset")
+    art.add_file(str(tmp_path / "f.txt"))
+    art.add(wandb.Table(columns=["a"], data=[[1]]), "t")
+    with pytest.warns(LoggingWarning, match="artifact 'diskfull' could not be stored.*No space left"):
+        assert run.log_artifact(art) is None
+    wandb.log({"loss": 0.5})  # the run goes on
+    monkeypatch.undo()
+    assert run.log_artifact(art).version == "v0"  # the disk is back: the same artifact logs
+    assert run.use_artifact("diskfull").get("t").data == [[1]]
