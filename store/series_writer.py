@@ -103,13 +103,18 @@ class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
         for name, x in (("step", step), ("time", tms)):
             if self.sorted[name]:
                 last = self._last_x[name]
-                inner = tms_sorted if name == "time" and tms_sorted is not None else bool(np.all(x[1:] >= x[:-1]))
+                if n == 1:
+                    inner = True
+                elif name == "time" and tms_sorted is not None:
+                    inner = tms_sorted
+                else:
+                    inner = bool((x[1:] >= x[:-1]).all())
                 self.sorted[name] = inner and (last is None or x[0] >= last)
         if self.dtype == "f4" and not exact:
             self._migrate_f64()
         self._append(step, value, tms)
         self.stats.add(n, n_fin, total, mn, mx, float(value[0]), float(value[-1]), int(step[-1]))
-        self._last_x = {"step": int(step[-1]), "time": int(tms[-1])}
+        self._last_x["step"], self._last_x["time"] = int(step[-1]), int(tms[-1])
         self.meta_dirty = True
 
     def _append(self, step, value, tms) -> None:
