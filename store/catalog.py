@@ -32,7 +32,7 @@ from .damage import CORRUPT_CODES as _CORRUPT_CODES, catalog_check
 from .errors import bad_type, bad_value
 from .layout import CATALOG
 from .taskmeta import read_meta
-from .writer_lock import writer_status
+from .writer_lock import LOCK_FILE, writer_status
 
 
 _SCHEMA = """
@@ -348,11 +348,12 @@ def _live(row: dict) -> dict:
     """A row with a running task's liveness: ``crashed`` when its writer is gone, ``heartbeat``."""
     if row.get("status") == "running" and row.get("path"):
         meta = {"status": "running", "updated": row.get("updated")}
-        try:
-            meta = read_meta(Path(row["path"]))[0]
-            meta["status"] = "running"
-        except Exception:  # noqa: BLE001 - the row alone still answers
-            pass
+        if not (Path(row["path"]) / LOCK_FILE).exists():  # else the lock file says who writes it
+            try:
+                meta = read_meta(Path(row["path"]))[0]  # an older task: its metadata may name the writer
+                meta["status"] = "running"
+            except Exception:  # noqa: BLE001 - the row alone still answers
+                pass
         row["status"], hb = writer_status(Path(row["path"]), meta)
         row["heartbeat"] = hb
     return row

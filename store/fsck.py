@@ -28,6 +28,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .damage import ChunkDamaged
 from .errors import CorruptStoreError, TaskLockedError
 from .fsck_repair import LINE_RULES, bad_lines, repair_task
 from .layout import CHUNK, LEVEL_CHUNK, TASK_META
@@ -164,6 +165,7 @@ def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) 
     meta_problems = [p for p in reader.problems if str(p.filename).endswith(TASK_META)]
     key_of: dict[int, tuple] = {}
     lost_points: dict = {}
+    recount: dict = {}
     for key in reader.series():
         entry = reader._entries.get(key, {})
         stats = entry.get("stats") if isinstance(entry.get("stats"), dict) else {}
@@ -178,6 +180,8 @@ def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) 
             key_of[id(p)] = key
         if isinstance(counted, int) and n < counted:
             lost_points[key] = (counted - n, counted)
+            if entry.get("count") is None and not any(isinstance(p, ChunkDamaged) for p in reader.problems[before:]):
+                recount[key] = n  # a running/crashed series that lost tail points: its stats can be redone
     reader.media()
     reader.plots()
     reader.console()
@@ -220,7 +224,7 @@ def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) 
                                 f"heartbeat {when})"))
     report.findings.extend(findings)
     if repair:
-        repair_task(d, reader, findings, meta_problems, status, heartbeat)
+        repair_task(d, reader, findings, meta_problems, status, heartbeat, recount)
 
 
 def _open_shard_excess(reader, d: Path) -> list[Finding]:

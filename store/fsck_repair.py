@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import shards, tail
 from .damage import walk_shard
-from .layout import TASK_META
+from .layout import SERIES_INDEX, TASK_META
 from .media_index import CONSOLE_FILE, MEDIA_INDEX, PLOTS_FILE
 from .taskmeta import UNKNOWN
 from .writer import write_task_meta
@@ -77,7 +77,9 @@ def _line_ok(name: str, raw: bytes) -> bool:
     return isinstance(rec, dict) and bool(LINE_RULES[name][0](rec))
 
 
-def repair_task(d: Path, reader, findings: list, meta_problems, status, heartbeat) -> None:
+def repair_task(d: Path, reader, findings: list, meta_problems, status, heartbeat, recount=None) -> None:
+    """Repair what ``findings`` (of task folder ``d``, read by ``reader``) name; ``recount``:
+    ``{(title, series): readable points}`` of running series whose index counts points lost."""
     meta = dict(reader._meta)
     for f in findings:
         path = Path(f.file)
@@ -101,6 +103,12 @@ def repair_task(d: Path, reader, findings: list, meta_problems, status, heartbea
             kept, dropped = _rewrite_jsonl(path)
             f.repaired = f"rewritten with its {kept} good lines (the old file moved aside)"
             f.lost = f"{dropped} line(s)"
+    if recount:
+        done = _recount(d, reader, recount)
+        for f in findings:
+            for key in done:
+                if f"series {key[0]!r}/{key[1]!r}:" in (f.lost or "") + f.problem and not f.repaired:
+                    f.repaired = "series.json's figures redone from the points that remain (old file moved aside)"
     if meta_problems:
         moved = _aside(d / TASK_META) if (d / TASK_META).exists() else None
         write_task_meta(d, meta, durable=True)
@@ -118,6 +126,37 @@ def repair_task(d: Path, reader, findings: list, meta_problems, status, heartbea
             if "crashed" in f.problem:
                 f.repaired = "status crashed recorded in the metadata (a resumed run sets running again)"
                 f.lost = "points logged after the last sync before the crash"
+
+
+def _recount(d: Path, reader, recount: dict) -> list:
+    """Redo the ``stats`` of series.json's entries in ``recount`` from their readable points."""
+    import numpy as np  # deferred: only a repair that redoes figures needs it
+
+    path = d / SERIES_INDEX
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return []
+    done = []
+    for e in doc.get("series", []):
+        key = (e.get("title"), e.get("series"))
+        if key not in recount:
+            continue
+        sc = reader.scalar(*key)
+        fin = sc.value[np.isfinite(sc.value)]
+        e["stats"] = {"last": float(sc.value[-1]) if len(sc) else None,
+                      "min": float(fin.min()) if len(fin) else None, "max": float(fin.max()) if len(fin) else None,
+                      "count": len(sc), "last_step": int(sc.step[-1]) if len(sc) else None}
+        done.append(key)
+    if done:
+        tmp = path.with_name(path.name + ".fsck-tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(json.dumps(doc, separators=(",", ":")).encode())
+            fh.flush()
+            os.fsync(fh.fileno())
+        _aside(path)
+        os.replace(tmp, path)
+    return done
 
 
 def _rewrite_shard_index(reader, path: Path) -> str | None:

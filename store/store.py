@@ -67,6 +67,11 @@ class Store:
             raise bad_type("config", "must be a dict", config)
         path = self.root / _fs.project_dir_name(project) / task_id
         found = self._find(task_id)
+        if found is not None and not (found / TASK_META).exists() and not (found / SERIES_INDEX).exists():
+            probe = TaskLock(found, task_id)  # a creation that failed before its metadata (a full disk):
+            probe.acquire(wait=0.0, record=False)  # retrying it is allowed, unless a writer holds it
+            probe.release()
+            path, found = found, None
         if found is not None:
             probe = TaskLock(found, task_id)
             probe.acquire(wait=0.0, record=False)  # TaskLockedError (naming the holder) while another writer has it open

@@ -246,3 +246,23 @@ def test_rebuild_catalog_works_on_a_corrupt_file(template, tmp_path):
         assert st.rebuild_catalog() == 2
     assert list(root.glob("catalog.sqlite.corrupt-*"))
     assert {r["id"] for r in st.tasks()} == {"done", "live"}
+
+
+def test_the_fsck_command(template, tmp_path, capsys):
+    """``ringlog fsck ROOT [--repair]``: one line per problem naming task and file, e2fsck's exit codes."""
+    from ringlog.cli import main
+
+    root = tmp_path / "root"
+    shutil.copytree(template, root)
+    assert main(["fsck", str(root)]) == 4  # the killed run is a problem: running on disk, writer gone
+    out = capsys.readouterr().out
+    assert "live" in out and "crashed" in out and "--repair" in out
+    tail = root / "proj" / "live" / "s0" / "tail.bin"
+    tail.write_bytes(tail.read_bytes()[:-7])  # a torn last record
+    assert main(["fsck", str(root)]) == 4
+    assert f"live  {tail}: tail:" in capsys.readouterr().out
+    assert main(["fsck", str(root), "--repair"]) == 1
+    out = capsys.readouterr().out
+    assert "repaired: cut" in out and "status crashed recorded" in out and "lost:" in out
+    assert main(["fsck", str(root)]) == 0
+    assert "no problem found" in capsys.readouterr().out

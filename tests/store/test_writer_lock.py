@@ -137,3 +137,25 @@ def test_two_processes_creating_the_same_new_id_one_wins(tmp_path):
     outs = [p.communicate(timeout=60) for p in procs]
     words = sorted(o[0].split()[0] for o in outs if o[0])
     assert words == ["lost", "won"], outs
+
+
+def test_a_creation_that_failed_before_its_metadata_can_be_retried(tmp_path, monkeypatch):
+    """A full disk at init leaves a folder with only the lock file: the retry creates the task."""
+    from ringlog.store import writer
+
+    st = Store(tmp_path / "root", durable=False)
+    real = writer.write_task_meta
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "write_task_meta", full)
+    with pytest.raises(OSError, match="No space"):
+        st.create_task("p", "n", task_id="retry")
+    assert sorted(p.name for p in (tmp_path / "root" / "p" / "retry").iterdir()) == ["writer.lock"]
+    monkeypatch.setattr(writer, "write_task_meta", real)
+    w = st.create_task("p", "n", task_id="retry")
+    w.close()
+    assert st.task("retry").info["status"] == "completed"
+    with pytest.raises(StoreValueError, match="already exists"):
+        st.create_task("p", "n", task_id="retry")
