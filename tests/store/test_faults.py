@@ -304,3 +304,36 @@ def test_disk_full_for_real_on_a_small_tmpfs(tmp_path):
                 np.testing.assert_array_equal(sc.value, v[:acked])
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_failed_shard_fsync_rewrites_the_chunks_from_the_kept_bytes(tmp_path, monkeypatch):
+    """EIO on a chunk file's fsync: the next sync writes those chunk bytes again before it fsyncs
+    (a later fsync's success alone would prove nothing: the kernel may have dropped the pages)."""
+    from ringlog.store import shards
+
+    st = Store(tmp_path / "root", durable=True)
+    w = st.create_task(project="p", name="shard-eio")
+    sid = w.series_id("long")
+    step, v, t = make_series(CHUNK + 100, seed=4)
+    w.append(sid, step, v, t)  # one whole chunk: written to its shard during append
+    with faults.FaultPlan(0, only=("fsync",)) as plan:
+        with pytest.raises(StoreWriteError):
+            w.sync()
+    assert plan.failed == "fsync"
+    writes = []
+    real = shards.ShardWriter._pwrite
+
+    def spy(p, data, offset, truncate):
+        writes.append((p.parent.parent.name, offset, len(data)))
+        return real(p, data, offset, truncate)
+
+    monkeypatch.setattr(shards.ShardWriter, "_pwrite", staticmethod(spy))
+    w.sync()
+    assert sorted(name for name, off, _ in writes) == ["step", "time", "value"]  # each array's chunk again
+    writes.clear()
+    w.sync()
+    assert writes == []  # a clean sync clears the kept bytes
+    w.close()
+    sc = Store(st.root).task(w.id).scalar("long")
+    np.testing.assert_array_equal(sc.step, step)
+    np.testing.assert_array_equal(sc.value, v)
