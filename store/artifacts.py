@@ -38,6 +38,7 @@ from . import _fs
 from .artifacts_blobs import LocalBlobs, check_digest
 from .artifacts_files import download, local_copy
 from .artifacts_gc import collect
+from .artifacts_manifest import problem
 from .errors import CorruptStoreError, StoreError, StoreValueError, corrupt
 
 ARTIFACTS_DIR = ".artifacts"
@@ -259,7 +260,7 @@ class ArtifactStore:
                         m = _fs.read_json(p)
                     except (OSError, ValueError):
                         continue  # a damaged manifest hides only its own version
-                    if isinstance(m, dict) and m.get("version") == p.stem:
+                    if problem(m, p.stem) is None:
                         out.append(m)
         out.sort(key=lambda m: m["index"])
         return out
@@ -274,8 +275,8 @@ class ArtifactStore:
             raise ArtifactNotFoundError(f"artifact {name!r} has no version {version!r}") from None
         except (OSError, ValueError) as exc:
             raise corrupt(p, "artifact manifest unreadable", exc) from exc
-        if not isinstance(m, dict) or m.get("version") != version:
-            raise CorruptStoreError(f"{p}: artifact manifest is not version {version}")
+        if problem(m, version) is not None:
+            raise CorruptStoreError(f"{p}: artifact manifest {problem(m, version)}")
         return m
 
     def _decorate(self, m: dict, table: dict) -> dict:

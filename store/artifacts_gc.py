@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 from . import _fs
+from .artifacts_manifest import problem
 from .errors import StoreValueError, corrupt
 
 
@@ -54,13 +55,18 @@ def collect(store, *, grace: float = 3600.0, dry_run: bool = False) -> dict:
         if scope in gone:
             continue
         for p in (mdir / scope).glob("*/v*.json"):
+            if not p.stem[1:].isdigit():
+                continue  # not a manifest name (readers ignore it too)
             try:
                 m = _fs.read_json(p)
             except FileNotFoundError:
                 continue
             except (OSError, ValueError) as exc:
                 raise corrupt(p, "artifact manifest unreadable; gc stopped, nothing more was removed", exc) from exc
-            referenced.update(f.get("sha256") for f in m.get("files", ()) if isinstance(f, dict))
+            why = problem(m, p.stem)
+            if why is not None:
+                raise corrupt(p, f"artifact manifest {why}; gc stopped, nothing more was removed")
+            referenced.update(f["sha256"] for f in m["files"])
     cutoff = time.time() - grace
     for digest, size, mtime in list(store.blobs.digests()):
         if digest in referenced:

@@ -223,3 +223,38 @@ def test_large_file_streams_with_bounded_memory(tmp_path):
     assert size == mb << 20
     assert grew < 64 << 20, f"peak memory grew {grew >> 20} MiB while storing {mb} MiB"
     assert (tmp_path / "o" / "big.bin").stat().st_size == mb << 20
+
+
+@pytest.mark.parametrize("damage", [
+    lambda m: m.update(files="not a list"),
+    lambda m: m["files"][0].update(sha256="../../etc/passwd"),
+    lambda m: m["files"][0].update(size="big"),
+    lambda m: m.update(version="v9"),
+    lambda m: m.update(references=[{"path": 1}]),
+    None,  # truncated JSON
+])
+def test_a_damaged_manifest_hides_its_version_and_stops_gc(tmp_path, damage):
+    import json
+
+    from ringlog.store.errors import CorruptStoreError
+
+    a = ArtifactStore(tmp_path, durable=False)
+    s = project_scope("p")
+    a.commit(s, "d", files=[("x", b"one")])
+    a.commit(s, "d", files=[("x", b"two")])
+    a.put(b"orphan")
+    p = next((a.base / "m" / s).glob("*/v1.json"))
+    if damage is None:
+        p.write_bytes(p.read_bytes()[:40])
+    else:
+        m = json.loads(p.read_text())
+        damage(m)
+        p.write_text(json.dumps(m))
+    assert [v["version"] for v in a.versions(s, "d")] == ["v0"]  # listings skip it
+    assert a.latest(s)[0]["version"] == "v0"
+    with pytest.raises(CorruptStoreError):
+        a.get(s, "d", "v1")
+    before = sorted(x for x in (a.base / "blobs").rglob("*") if x.is_file())
+    with pytest.raises(CorruptStoreError, match="gc stopped"):
+        a.gc(grace=0)
+    assert sorted(x for x in (a.base / "blobs").rglob("*") if x.is_file()) == before  # nothing removed
