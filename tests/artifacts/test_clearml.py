@@ -198,3 +198,29 @@ def test_models_output_input_and_lineage(store_root, tmp_path):
     assert (v0["producer"], v1["producer"], v1["consumers"], v1["aliases"]) == (tid, tid, [uid], ["latest", "published"])
     assert [m.name for m in Model.query_models(project_name="models", only_published=True, dir=str(store_root))] \
         == ["train"]
+
+
+_REGISTER_SCRIPT = """
+import pandas as pd
+from ringlog import Task
+task = Task.init(project_name="arts", task_name="script")
+df = pd.DataFrame({"x": [1.5, 2.5]})
+task.register_artifact("live", df)
+df.loc[2] = [3.5]     # changed after registering, then the script just ends: no flush, no close
+print(task.id)
+"""
+
+
+def test_registered_frame_changed_before_a_plain_exit_is_stored(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, RINGLOG_DIR=str(tmp_path / "root"))
+    proc = subprocess.run([sys.executable, "-c", _REGISTER_SCRIPT], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    view = Task.get_task(task_id=proc.stdout.split()[-1], dir=str(tmp_path / "root"))
+    assert view.status == "completed"
+    assert view.artifacts["live"].get()["x"].tolist() == [1.5, 2.5, 3.5]
+    assert [a.version for a in view.artifacts["live"].versions] == ["v0", "v1"]
