@@ -24,10 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ringlog.core import pyramid as pyr
 from ringlog.core.stats import SeriesStats
 
-from . import _fs, _kern, codecs, tail
+from . import _fs, _kern
 from .errors import StoreValueError, TaskClosedError, bad_type, bad_value
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
 from .series_writer import TAIL_COMPACT, SeriesWriter
