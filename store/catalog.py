@@ -28,7 +28,7 @@ import time
 import warnings
 from pathlib import Path
 
-from .damage import CORRUPT_CODES as _CORRUPT_CODES, catalog_check
+from .damage import CORRUPT_CODES as _CORRUPT_CODES, catalog_check, catalog_empty
 from .errors import bad_type, bad_value
 from .layout import CATALOG
 from .taskmeta import read_meta
@@ -81,7 +81,9 @@ class Catalog:
         if getattr(exc, "sqlite_errorname", "") in _CORRUPT_CODES:
             return True
         msg = str(exc).lower()
-        if "no such table" in msg or "no such column" in msg or "malformed" in msg or "not a database" in msg:
+        if "no such table" in msg:  # an empty database is one another process is creating: no damage
+            return self.check() is not None
+        if "no such column" in msg or "malformed" in msg or "not a database" in msg:
             return True
         if isinstance(exc, sqlite3.OperationalError) and not self.path.is_dir():
             return False  # locked, busy, full, I/O: not damage
@@ -115,23 +117,35 @@ class Catalog:
                           "rebuilt from the task folders", RuntimeWarning, stacklevel=4)
         return moved
 
+    def _rebuild_once(self) -> None:
+        if self.rebuild is not None and not self._healing:
+            self._healing = True
+            try:
+                self.rebuild()
+            finally:
+                self._healing = False
+
     def _guard(self, op):
         """Run ``op()``; on damage move the file aside, rebuild (unless rebuilding) and run it again."""
         try:
             return op()
         except (sqlite3.DatabaseError, _RowDamage) as exc:
+            if self.heal and "no such table" in str(exc) and catalog_empty(self.path, self._timeout):
+                # created by another process (or emptied), no tables yet: make them, fill them, go on
+                self._ready = False
+                try:
+                    self._connect(create=True).close()
+                except sqlite3.Error:
+                    raise exc from None
+                self._rebuild_once()
+                return op()
             if not self.heal or not self._damaged(exc):
                 raise
             with self._heal_lock:
                 why = self.check()
                 if why is not None:  # else another process healed it already, or only rows are bad:
                     self.set_aside(why)  # the rebuild rewrites every row in place
-                if self.rebuild is not None and not self._healing:
-                    self._healing = True
-                    try:
-                        self.rebuild()
-                    finally:
-                        self._healing = False
+                self._rebuild_once()
             return op()
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
@@ -189,8 +203,12 @@ class Catalog:
             con.execute("BEGIN IMMEDIATE")
             con.execute("CREATE TEMP TABLE keep(id TEXT PRIMARY KEY)")
             con.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(i,) for i in keep_ids])
-            con.execute("DELETE FROM metrics WHERE task_id NOT IN (SELECT id FROM keep)")
-            con.execute("DELETE FROM tasks WHERE id NOT IN (SELECT id FROM keep)")
+            # a task another process created after the caller listed the folders has its folder: keep it
+            gone = [(i,) for i, p in con.execute("SELECT id, path FROM tasks WHERE id NOT IN (SELECT id FROM keep)")
+                    if not p or not os.path.isdir(p)]
+            con.executemany("DELETE FROM metrics WHERE task_id=?", gone)
+            con.executemany("DELETE FROM tasks WHERE id=?", gone)
+            con.execute("DELETE FROM metrics WHERE task_id NOT IN (SELECT id FROM tasks)")
             con.execute("COMMIT")
         finally:
             con.close()

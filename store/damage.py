@@ -71,6 +71,19 @@ def walk_shard(path: Path, shard: int) -> np.ndarray:
 CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 
 
+def catalog_empty(path: Path, timeout: float) -> bool:
+    """Whether the catalog file is a sound SQLite database with no table at all (one another
+    process has just created, before its schema, or a file emptied to zero bytes)."""
+    try:
+        con = sqlite3.connect(Path(path).absolute().as_uri() + "?mode=ro", uri=True, timeout=timeout)
+        try:
+            return con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+
+
 def catalog_check(path: Path, timeout: float) -> str | None:
     """None when the catalog file at ``path`` is sound (or absent), else what is wrong with it
     (``PRAGMA quick_check`` and the two tables' columns; a locked or busy file is not damage)."""
@@ -86,6 +99,8 @@ def catalog_check(path: Path, timeout: float) -> str | None:
         rows = con.execute("PRAGMA quick_check").fetchall()
         if rows != [("ok",)]:
             return "quick_check: " + "; ".join(str(r[0]) for r in rows[:5])
+        if con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+            return None  # an empty database: one being created by another process (or emptied): no damage
         cols = {r[1] for r in con.execute("PRAGMA table_info(tasks)")}
         if not {"id", "project", "name", "status", "tags", "created", "updated", "summary", "config",
                 "path"} <= cols:

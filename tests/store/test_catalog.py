@@ -101,10 +101,10 @@ def test_several_processes_write_one_catalog(tmp_path):
     root = tmp_path / "root"
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(root), f"p{k}"], stderr=subprocess.PIPE)
              for k in range(3)]
-    for p in procs:
-        _, err = p.communicate(timeout=120)
+    errs = [p.communicate(timeout=120)[1] for p in procs]  # every child waited for before any assert
+    for p, err in zip(procs, errs):
         assert p.returncode == 0, err.decode()
-        assert b"Warning" not in err, err.decode()
+        assert b"Warning" not in err, err.decode()  # no creator's fresh, empty file is taken for damage
     st = Store(root)
     rows, total = st.catalog.query(project="multi", limit=None)
     assert total == 120 and all(r["status"] == "completed" for r in rows)
@@ -127,3 +127,18 @@ def test_delete_task(store):
     with pytest.raises(TaskNotFoundError):
         store.delete_task(a.id)
     assert store.rebuild_catalog() == 1
+
+
+def test_an_empty_catalog_file_is_filled_not_set_aside(tmp_path, recwarn):
+    """A catalog another process has just created (no tables yet) or one emptied to zero bytes
+    is not damage: readers make the tables and fill them from the task folders, no warning."""
+    st = Store(tmp_path)
+    t = st.create_task(project="p", name="a")
+    t.close()
+    (tmp_path / "catalog.sqlite").write_bytes(b"")
+    st2 = Store(tmp_path)
+    assert st2.catalog.check() is None
+    assert st2.task(t.id).path.name == t.id
+    assert [r["id"] for r in st2.tasks()] == [t.id]
+    assert not list(tmp_path.glob("catalog.sqlite.corrupt-*"))
+    assert not [w for w in recwarn if "damaged" in str(w.message)]
