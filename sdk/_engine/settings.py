@@ -14,6 +14,7 @@ Capture switches (``console``, ``tensorboard``, ``matplotlib``, ``system_metrics
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
@@ -38,8 +39,9 @@ class Settings:
     ``flush_interval``: seconds between flushes to disk (a ``kill -9`` loses at
     most this much). ``staging_limit``: points held in Python before the
     logging call waits (``on_full="wait"``) or raises :class:`RingFullError`
-    (``on_full="raise"``); about 16 bytes each. ``ring_capacity``: points the
-    numba ring holds between the staging and the store (24 bytes each).
+    (``on_full="raise"``); about 16 bytes each. ``ring_capacity`` is deprecated and
+    ignored (a DeprecationWarning when set): the write path no longer has a ring between the
+    staging and the store, whose per-series batches go to the store as they are.
     ``finish_timeout``: the bound on how long ``finish()`` waits for the last
     flush. ``clock_period``: how often a light thread reads the clock for point
     wall times (the time resolution kept; see :mod:`ringlog._engine.staging`).
@@ -54,7 +56,7 @@ class Settings:
     strict: Optional[bool] = None
     flush_interval: float = 1.0
     staging_limit: int = 1 << 19
-    ring_capacity: int = 1 << 19
+    ring_capacity: Optional[int] = None  # deprecated, ignored
     on_full: str = "wait"
     finish_timeout: float = 60.0
     clock_period: float = 0.01
@@ -77,10 +79,13 @@ class Settings:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                 raise value_error(name, "must be a positive number of seconds", v)
-        for name in ("staging_limit", "ring_capacity"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1024:
-                raise value_error(name, "must be an int >= 1024 (points)", v)
+        v = self.staging_limit
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1024:
+            raise value_error("staging_limit", "must be an int >= 1024 (points)", v)
+        if self.ring_capacity is not None:
+            warnings.warn("ringlog: Settings(ring_capacity=...) is deprecated and ignored: points go from the "
+                          "staging to the store without a ring (bound memory with staging_limit)",
+                          DeprecationWarning, stacklevel=3)
         h = self.wandb_media_history
         if h is not None and (isinstance(h, bool) or not isinstance(h, int) or h < 1):
             raise value_error("wandb_media_history", "must be None (keep every step) or an int >= 1", h)

@@ -69,3 +69,16 @@ def test_default_root_is_the_stores(tmp_path, monkeypatch):
     assert default_root() == tmp_path / "elsewhere" == ringlog.Settings().root
     monkeypatch.setenv("RINGLOG_DIR", "")  # empty counts as unset
     assert default_root() == tmp_path / "ringlog_data"
+
+
+def test_ring_capacity_is_deprecated_and_ignored():
+    """The write path has no ring between staging and store any more (issue 12): setting the
+    old field still constructs Settings (old scripts keep working) but says it does nothing."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ringlog.Settings()  # the default warns nothing
+    with pytest.warns(DeprecationWarning, match="ring_capacity"):
+        s = ringlog.Settings(ring_capacity=1 << 20)
+    assert s.staging_limit == ringlog.Settings().staging_limit
