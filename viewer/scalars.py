@@ -14,6 +14,7 @@ streams every raw point in chunks, never holding more than one chunk of text.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import io
 import re
 from collections.abc import Iterator
@@ -65,6 +66,25 @@ def system_chart_of(series: str) -> tuple[str, str]:
     return f"system/{series}", series
 
 
+#: the collapsed section holding charts whose every series W&B's ``define_metric(hidden=True)`` hid
+HIDDEN_SECTION = "hidden"
+
+
+def hidden_keys(metrics) -> tuple[set, list]:
+    """(exact keys, glob patterns) that ``define_metric(..., hidden=True)`` kept out of the automatic
+    charts, from the task metadata's ``metrics`` (name -> spec). A later spec without ``hidden``
+    leaves the key shown, as W&B's."""
+    exact, globs = set(), []
+    for name, spec in (metrics.items() if isinstance(metrics, dict) else ()):
+        if isinstance(spec, dict) and spec.get("hidden") is True and isinstance(name, str):
+            (globs.append(name) if any(c in name for c in "*?[") else exact.add(name))
+    return exact, globs
+
+
+def _is_hidden(key: str, exact: set, globs: list) -> bool:
+    return key in exact or (not key.startswith("_") and any(fnmatch.fnmatchcase(key, g) for g in globs))
+
+
 def _natural(s: str) -> list:
     """Sort key putting cpu2 before cpu10."""
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
@@ -77,9 +97,12 @@ def series_impl(reader: TaskReader) -> dict:
     title, split by :func:`system_chart_of` into charts with ``collapsed`` true. Series of the
     ``Summary`` title holding at most one point are ClearML single values: they are listed in
     ``single_values`` (name, value, step) and not charted; a ``Summary`` series with more points
-    stays a chart. Cost: one ``last_metrics()`` call; O(series).
+    stays a chart. A chart whose every series is a key W&B's ``define_metric(hidden=True)`` hid goes
+    to the collapsed ``hidden`` section (W&B keeps such keys out of its automatic panels; here they
+    stay one click away). Cost: one ``last_metrics()`` call; O(series).
     """
     stats = reader.last_metrics()
+    exact, globs = hidden_keys(reader.info.get("metrics"))
     charts: dict[str, dict] = {}
     singles = []
     for title, series in reader.series():
@@ -101,6 +124,9 @@ def series_impl(reader: TaskReader) -> dict:
             "count": st.get("count"), "last_step": st.get("last_step"),
         })
     for c in charts.values():
+        if (exact or globs) and c["section"] != SYSTEM_TITLE and all(
+                _is_hidden(x["key"], exact, globs) for x in c["series"]):
+            c["section"], c["collapsed"] = HIDDEN_SECTION, True
         if c["collapsed"]:
             c["series"].sort(key=lambda s: _natural(s["series"]))
     # the system section goes last: it is about the machine, not the model
