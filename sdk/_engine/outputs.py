@@ -18,6 +18,8 @@ from .settings import Settings
 from .uploads import Uploads, Warns
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ringlog.store.media_writer import MediaWriter
+
     from .flusher import Flusher
 
 CONSOLE_HOLD = 0.6  # seconds: a little over the console capture's pump period
@@ -42,7 +44,7 @@ class SideOutputs:
         """Queue a console record; ``time``: when it was printed (default now)."""
         self._records.append((_now() if time is None else float(time), stream, level, text))
 
-    def media_writer(self) -> "_Locked":
+    def media_writer(self) -> "MediaWriter":  # a _Locked proxy of it
         """The task's MediaWriter behind a lock (waits until the task exists on disk)."""
         if self._media is None:
             f = self._flusher

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ringlog.store.media_writer import MediaWriter
+
     from .settings import Settings
 
 
@@ -44,8 +46,9 @@ class RunSink(Protocol):
     def console_write(self, stream: str, text: str, level: str = "info", time: Optional[float] = None) -> None:
         """One console record; ``time`` is when it was printed (default now)."""
 
-    def media_writer(self) -> Any:
-        """The task's media writer (thread-safe); waits until the task exists on disk."""
+    def media_writer(self) -> "MediaWriter":
+        """The task's media writer (a proxy taking a lock around every call, so thread-safe);
+        waits until the task exists on disk."""
 
     def upload(self, nbytes: int, what: str, job: Callable[[], Any]) -> None:
         """Run ``job`` (stores one sample remotely) on the uploads thread (bounded wait: a sample that

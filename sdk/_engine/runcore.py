@@ -40,6 +40,7 @@ from .values import jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlog.store import TaskWriter
+    from ringlog.store.media_writer import MediaWriter
 
 
 class Stoppable(Protocol):
@@ -146,7 +147,7 @@ class RunCore:
     def console_write(self, stream: str, text: str, level: str = "info", time: Optional[float] = None) -> None:
         self.outputs.console_write(stream, text, level, time)
 
-    def media_writer(self) -> Any:
+    def media_writer(self) -> "MediaWriter":
         return self.outputs.media_writer()
 
     def upload(self, nbytes: int, what: str, job: Callable[[], Any]) -> None:
