@@ -196,7 +196,6 @@ def decimate(sr, axis: _Axis, x_min, x_max, points: int, method: str) -> Decimat
 
 
 def _from_records(c, axis, level, count, lo, hi, method, points) -> Decimated:
-    nb = c.shape[1]
     i0 = c[pyr.I0].astype(np.int64)
     ilast = i0 + c[pyr.COUNT].astype(np.int64) - 1
     has = c[pyr.IMIN] >= 0

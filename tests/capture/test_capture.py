@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from ringlog._engine.settings import Settings
-from ringlog.capture.manager import CaptureHandle, attach, console_writer, start_capture
+from ringlog.capture.manager import CaptureHandle, console_writer, start_capture
 
 
 def _settings(tmp_path, **kw):

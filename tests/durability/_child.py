@@ -11,7 +11,6 @@ every series; first ``TASK id`` and ``INIT t`` (when init returned).
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 

@@ -115,7 +115,7 @@ def test_list_search_filters_and_views(client):
 def test_editor_page_and_live_preview(client):
     doc = create(client)
     page = client.get(f"/reports/{doc['id']}/edit").get_data(as_text=True)
-    assert 'id="rl-source"' in page and 'id="rl-preview"' in page and f'data-version="1"' in page
+    assert 'id="rl-source"' in page and 'id="rl-preview"' in page and 'data-version="1"' in page
     assert "reports-editor.js" in page and "<script>" not in page  # CSP: no inline script
     out = client.post("/api/reports/preview", json={"markdown": "~~x~~ <script>alert(1)</script>"}).get_json()
     assert out["html"].strip() == "<p><s>x</s> </p>" or "<script" not in out["html"]

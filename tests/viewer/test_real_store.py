@@ -9,7 +9,6 @@ import json
 import numpy as np
 import pytest
 
-import ringlog.store as store_mod
 
 N = 200_000
 

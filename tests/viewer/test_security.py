@@ -438,7 +438,7 @@ def test_report_widget_iframes_cannot_reach_the_parent(open_viewer, world):
     assert ok.status == 200 and ok.headers.get("access-control-allow-origin") == "null"
     forged = open_viewer.request("GET", data.replace("metrics=loss", "metrics=acc"), headers={"Origin": "null"})
     assert "access-control-allow-origin" not in forged.headers
-    unsigned = open_viewer.request("GET", f"/widgets/data?type=scalar&project=vision", headers={"Origin": "null"})
+    unsigned = open_viewer.request("GET", "/widgets/data?type=scalar&project=vision", headers={"Origin": "null"})
     assert "access-control-allow-origin" not in unsigned.headers
 
 
