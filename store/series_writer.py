@@ -235,11 +235,11 @@ class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
 
     def _migrate_f64(self) -> None:
         """A value is not exactly a float32: rewrite the value chunks as float64, once."""
-        old, new = value_dir(self.dir, "f4"), value_dir(self.dir, "f8")
         if self.short:  # no value chunk written yet: the tail always holds float64
             self.dtype = "f8"
             self.meta_dirty = True
             return
+        old, new = value_dir(self.dir, "f4"), value_dir(self.dir, "f8")
         osw = self._shard_writer(old)
         sizes = osw.open_sizes(self.n_chunks)
         for c in range(self.n_chunks):
