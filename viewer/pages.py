@@ -5,7 +5,7 @@ fetches everything else from the JSON API (so the API is what the pages themselv
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, current_app, make_response, render_template, request
 
 from . import params, provider
 from .errors import BadRequestError
@@ -13,6 +13,13 @@ from .security import EVAL_PAGE_CSP, set_csp
 from .tasks import STATUSES, task_impl
 
 bp = Blueprint("pages", __name__)
+
+#: how often a page re-asks (conditionally, with ETags) while something it shows is running
+POLL_MS = 2000
+
+
+def _poll_ms() -> int:
+    return int(current_app.config.get("RINGLOG_POLL_MS", POLL_MS))
 
 
 @bp.get("/")
@@ -22,19 +29,21 @@ def index():
 
 @bp.get("/projects/<path:project>")
 def project(project: str):
-    return render_template("table.html", project=project, statuses=STATUSES, page={"view": "table", "project": project})
+    return render_template("table.html", project=project, statuses=STATUSES, page={"view": "table", "project": project,
+                                                                            "poll_ms": _poll_ms()})
 
 
 @bp.get("/tasks")
 def all_tasks():
-    return render_template("table.html", project=None, statuses=STATUSES, page={"view": "table", "project": None})
+    return render_template("table.html", project=None, statuses=STATUSES, page={"view": "table", "project": None,
+                                                                         "poll_ms": _poll_ms()})
 
 
 @bp.get("/tasks/<task_id>")
 def task(task_id: str):
     t = task_impl(provider.current().reader(task_id=task_id))
     return render_template("task.html", task=t, page={"view": "task", "task": t["id"], "status": t["status"],
-                                                       "project": t["project"]})
+                                                       "project": t["project"], "poll_ms": _poll_ms()})
 
 
 @bp.get("/compare")
@@ -46,7 +55,8 @@ def compare():
         raise BadRequestError("ids", "may list at most 20 tasks", len(ids))
     tasks = [task_impl(provider.current().reader(task_id=i)) for i in ids]
     resp = make_response(render_template(
-        "compare.html", tasks=tasks, page={"view": "compare", "tasks": [{"id": t["id"], "name": t["name"]} for t in tasks]}))
+        "compare.html", tasks=tasks, page={"view": "compare", "poll_ms": _poll_ms(),
+                                       "tasks": [{"id": t["id"], "name": t["name"]} for t in tasks]}))
     # plotly's parcoords draws with WebGL through regl, which compiles shaders from strings
     # (new Function): this one page needs 'unsafe-eval'. It still loads script only from here.
     return set_csp(resp, EVAL_PAGE_CSP)

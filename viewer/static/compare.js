@@ -129,6 +129,32 @@ import "./embed.js";
     const q = e.target.value.toLowerCase();
     charts.forEach(c => { c.box.hidden = q !== "" && !c.title.toLowerCase().includes(q); });
   });
+  /* live: while a compared run is running, re-ask its status (ETag: an unchanged task is a 304) and
+     refresh the charts it is drawn in; a run that finished or crashed is no longer polled */
+  const POLL_MS = RL.page.poll_ms || 2000;
+  const LIVE = new Set(["running", "created"]);
+  const live = new Set(tasks.filter(t => LIVE.has(t.status)).map(t => t.id));
+  const runList = document.getElementById("run-list");
+  let polls = 0;
+  async function poll() {
+    const ids = [...live];
+    await Promise.all(ids.map(async id => {
+      try {
+        const {data, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(id)}`, true);
+        if (!changed) return;
+        const badge = [...runList.querySelectorAll(".status[data-task]")].find(b => b.dataset.task === id);
+        if (badge) { badge.textContent = data.status; badge.className = "status status-" + data.status; }
+        if (!LIVE.has(data.status)) live.delete(id);
+        charts.filter(c => c.drawn && c.lines.some(l => l.task === id)).forEach(c => c.refresh());
+      } catch (e) { /* a failed poll is retried at the next one */ }
+    }));
+    runList.dataset.polls = String(++polls);
+    runList.dataset.live = String(live.size);
+    if (live.size) setTimeout(poll, POLL_MS);
+  }
+  runList.dataset.live = String(live.size);
+  if (live.size) setTimeout(poll, POLL_MS);
+
   parcoords();
   loadCharts().catch(e => { document.getElementById("charts").textContent = "could not load: " + e.message; });
 })();

@@ -33,7 +33,10 @@ import {RL} from "./common.js";
     const thead = table.tHead, tbody = table.tBodies[0];
     thead.textContent = ""; tbody.textContent = "";
     const sc = data.columns.summary, cc = data.columns.config;
-    const cols = [RL.el("th", {text: ""}), header("name", "name"), header("status", "status"), header("tags", null),
+    // All tasks: same-named runs of different projects must be told apart
+    const projCol = project === null || project === undefined;
+    const cols = [RL.el("th", {text: ""}), header("name", "name"), ...(projCol ? [header("project", "project")] : []),
+                  header("status", "status"), header("tags", null),
                   header("created", "created"), header("updated", "updated"), header("duration", "duration"),
                   ...sc.map(k => header(k, "summary." + k)), ...cc.map(k => header(k, "config." + k))];
     thead.appendChild(RL.el("tr", null, cols));
@@ -46,6 +49,8 @@ import {RL} from "./common.js";
       tbody.appendChild(RL.el("tr", null, [
         RL.el("td", null, box),
         RL.el("td", null, RL.el("a", {href: "/tasks/" + encodeURIComponent(t.id), text: t.name || t.id})),
+        ...(projCol ? [RL.el("td", {class: "project"}, RL.el("a", {href: "/projects/" + encodeURIComponent(t.project || ""),
+                                                                   text: t.project || ""}))] : []),
         RL.el("td", null, RL.el("span", {class: "status status-" + t.status, text: t.status || ""})),
         RL.el("td", null, (t.tags || []).map(g => RL.el("span", {class: "tag", text: g}))),
         RL.el("td", {text: RL.fmtTime(t.created)}),
@@ -68,16 +73,44 @@ import {RL} from "./common.js";
     b.textContent = `Compare selected (${selected.size})`;
   }
 
-  async function fetchPage() {
-    errBox.hidden = true;
-    try {
-      const {data} = await RL.getJSON("/api/tasks?" + RL.qs(params()));
-      table.dataset.total = String(data.total);
-      render(data);
-    } catch (e) { RL.showError(errBox, e); }
+  /* While a shown task is running the page re-asks every poll_ms (conditionally: an unchanged
+     page costs a 304); a finished or crashed run stops the polling once no shown row runs. */
+  const POLL_MS = RL.page.poll_ms || 2000;
+  const LIVE = new Set(["running", "created"]);
+  let pollTimer = null, seq = 0, polls = 0;
+
+  function showFailure(e) {
+    /* the rows of an earlier answer would pass for the answer to this filter: drop them */
+    RL.showError(errBox, e);
+    table.tHead.textContent = "";
+    const tbody = table.tBodies[0];
+    tbody.textContent = "";
+    tbody.appendChild(RL.el("tr", null, RL.el("td", {class: "error", text: "could not load the tasks: " +
+      (e && e.message ? e.message : String(e))})));
+    table.dataset.total = "";
+    document.getElementById("page-info").textContent = "";
   }
 
-  function load() { saveState(); return fetchPage(); }
+  async function fetchPage(live) {
+    const my = ++seq;
+    clearTimeout(pollTimer);
+    try {
+      const {data, changed} = await RL.getJSON("/api/tasks?" + RL.qs(params()), true);
+      if (my !== seq) return;                       // a newer load superseded this one
+      errBox.hidden = true;
+      if (!live || changed) { table.dataset.total = String(data.total); render(data); }
+      const active = data.tasks.some(t => LIVE.has(t.status));
+      table.dataset.live = active ? "1" : "0";
+      if (live) table.dataset.polls = String(++polls);
+      if (active) pollTimer = setTimeout(() => fetchPage(true), POLL_MS);
+    } catch (e) {
+      if (my !== seq) return;
+      if (live) { pollTimer = setTimeout(() => fetchPage(true), POLL_MS * 3); return; }  // keep the rows
+      showFailure(e);
+    }
+  }
+
+  function load() { saveState(); return fetchPage(false); }
 
   // the table's state lives in the URL hash, so reload, back and shared links keep it
   function saveState() {

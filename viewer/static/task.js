@@ -8,7 +8,7 @@ import {RLSamples} from "./samples.js";
   const page = RL.page;
   const task = page.task;
   const state = {charts: [], status: page.status, consoleNext: 0, loaded: {}, seriesSig: "", counts: new Map()};
-  const POLL_MS = 2000;
+  const POLL_MS = page.poll_ms || 2000;
 
   // ---- tabs ---------------------------------------------------------------------------
   const tabs = document.querySelectorAll("nav.tabs button");
