@@ -73,8 +73,10 @@ def scalar(task_id: str):
     points = params.get_int(a, "points", 2000, lo=4, hi=current_app.config["RINGLOG_MAX_POINTS"])
     method = params.get_choice(a, "method", METHODS, "m4")
     enc = params.get_choice(a, "enc", ENCODINGS, "json")
+    mean = params.get_bool(a, "mean")
     reader = provider.current().reader(task_id=task_id)
-    payload = scalar_impl(reader, title, series_name, x=x, x_min=x_min, x_max=x_max, points=points, method=method)
+    payload = scalar_impl(reader, title, series_name, x=x, x_min=x_min, x_max=x_max, points=points, method=method,
+                          mean=mean)
     return json_response(encode_arrays(payload, enc))
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from ringlog.store import Decimated, TaskReader
 
 from .errors import BadRequestError, NotFoundError
+from .smoothing import bucket_means
 
 METHODS = ("m4", "minmax", "lttb", "minmaxlttb")
 ENCODINGS = ("json", "b64")
@@ -166,8 +167,11 @@ def parse_x(x: str, reader: TaskReader) -> tuple[str, tuple[str, str] | None]:
 
 def scalar_impl(reader: TaskReader, title: str, series: str | None = None, *, x: str = "step",
                 x_min: float | None = None, x_max: float | None = None, points: int = 2000,
-                method: str = "m4") -> dict:
-    """One series decimated to ``points`` buckets over ``[x_min, x_max]`` (whole series if None)."""
+                method: str = "m4", mean: bool = False) -> dict:
+    """One series decimated to ``points`` buckets over ``[x_min, x_max]`` (whole series if None).
+
+    ``mean``: also each bucket's mean and finite count (``smoothing.bucket_means``, O(raw points in
+    range)), what the pages smooth so that the smoothed line does not move with the zoom."""
     title, series = _known_series(reader, title, series)
     x_kind, metric = parse_x(x, reader)
     if x_kind == "metric":
@@ -185,6 +189,7 @@ def scalar_impl(reader: TaskReader, title: str, series: str | None = None, *, x:
         "x": xs, "y": ys,
         "band": None if exact else band_of(d, xs, ys, points),
         "nonfinite": nonfinite_markers(d, xs, ys),
+        "mean": bucket_means(reader, title, series, d, xs, ys, exact) if mean else None,
     }
 
 
@@ -291,6 +296,7 @@ def _scalar_vs_metric(reader: TaskReader, title, series, metric, x_min, x_max, p
         "x": xs, "y": ys, "band": None,
         "nonfinite": {"x": xs[bad], "kind": [_kind(v) for v in ys[bad].tolist()],
                       "count": np.ones(int(bad.sum()), np.int64)},
+        "mean": None,
     }
 
 
@@ -326,6 +332,8 @@ def encode_arrays(payload: dict, enc: str) -> dict:
         out = dict(payload, x=_b64(payload["x"]), y=_b64(payload["y"]))
         if payload.get("band"):
             out["band"] = {k: _b64(v) for k, v in payload["band"].items()}
+        if payload.get("mean"):
+            out["mean"] = {k: _b64(v) for k, v in payload["mean"].items()}
         return out
     out = dict(payload)
     if payload.get("band"):

@@ -4,7 +4,8 @@
    - on zoom/pan (plotly_relayout) re-queries only the visible x range, so finer data arrive;
    - draws the min/max envelope as a filled band (spikes always show, even when smoothed);
    - marks NaN/+Inf/-Inf on a hidden 0..1 overlay axis (top: +Inf, middle: NaN, bottom: -Inf);
-   - smoothing (TensorBoard debiased EMA) is applied client-side to the line only;
+   - smoothing (TensorBoard's debiased EMA) runs client-side over the bucket means the API adds with
+     mean=1, each bucket weighted by its point count, so zooming does not move the smoothed line;
    - refresh() re-asks the current range with If-None-Match: an unchanged series costs a 304.
    State for tests lives in data-* attributes of the container: data-loads, data-level,
    data-points (points drawn), data-raw (raw points in range), data-state (loading|ready|error).
@@ -46,7 +47,11 @@ export function seriesTraces(r, {name, color, group, smoothing = 0, toPlotX = xs
               opacity: 0.3, legendgroup: group, showlegend: false, hoverinfo: "skip",
               name: name + " raw"});
   }
-  out.push({x: xs, y: smoothing > 0 ? RL.ema(r.y, smoothing) : r.y, type: "scatter",
+  // smoothing runs over the bucket means when the answer has them (mean=1), so it does not move
+  // with the zoom; else (x against a metric, huge ranges) over the drawn points
+  const sm = smoothing > 0 && r.mean && r.mean.x.length;
+  out.push({x: sm ? toPlotX(r.mean.x) : xs, y: sm ? RL.emaCounts(r.mean.y, r.mean.n, smoothing)
+                                                  : smoothing > 0 ? RL.ema(r.y, smoothing) : r.y, type: "scatter",
             mode: r.x.length < 60 ? "lines+markers" : "lines", line: {width: 1.5, color},
             legendgroup: group, name: escapeHover(name), connectgaps: false,
             hovertemplate: "%{x}: %{y}<extra>" + escapeHover(name) + "</extra>"});
@@ -96,7 +101,7 @@ export class RingChart {
 
   urlFor(line) {
     const p = {title: line.title, series: line.series, x: this.opts.x, points: this.pointsBudget(),
-               method: this.opts.method, enc: "b64"};
+               method: this.opts.method, enc: "b64", mean: this.opts.smoothing > 0 ? 1 : undefined};
     if (this.range) { p.x_min = this.range[0]; p.x_max = this.range[1]; }
     return `/api/tasks/${encodeURIComponent(line.task)}/scalar?` + RL.qs(p);
   }
@@ -205,8 +210,11 @@ export class RingChart {
 
   set(opts) {
     const reload = ("x" in opts && opts.x !== this.opts.x) || ("method" in opts && opts.method !== this.opts.method);
+    // smoothing needs the bucket means, which answers asked without smoothing lack
+    const needMeans = opts.smoothing > 0 && this.results.some(r => !r.mean && r.x_kind !== "metric");
     Object.assign(this.opts, opts);
     if (reload) { this.range = null; this.load(false); }
+    else if (needMeans && this.drawn) this.load(false);
     else if (this.drawn) this.render();
   }
 }
@@ -215,6 +223,7 @@ export class RingChart {
 function decode(r) {
   const out = Object.assign({}, r, {x: RL.f64(r.x), y: RL.f64(r.y)});
   if (r.band) out.band = {x: RL.f64(r.band.x), lo: RL.f64(r.band.lo), hi: RL.f64(r.band.hi)};
+  if (r.mean) out.mean = {x: RL.f64(r.mean.x), y: RL.f64(r.mean.y), n: RL.f64(r.mean.n)};
   return out;
 }
 

@@ -1,0 +1,102 @@
+"""Issue 19, smoothing: the scalar API's per-bucket means (``mean=1``) against brute force over the
+raw points, and in a real browser the smoothed value at one step is the same at full view and
+zoomed in (the old page smoothed the M4 points, so a spiky series read several times too high)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ringlog.store.testing import add_task, make_store
+
+A = "a" * 32
+
+
+def _mean(client, **q):
+    r = client.get(f"/api/tasks/{A}/scalar", query_string={"title": "loss", "mean": "1", **q})
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+@pytest.mark.parametrize("q", [{"points": 100}, {"points": 40, "x_min": 1000, "x_max": 31_000},
+                               {"points": 60, "x": "time"}, {"points": 7, "x_min": 150, "x_max": 260}])
+def test_bucket_means_hold_every_finite_point_of_the_range_once(client, store, q):
+    s = store.task(A).scalar("loss")
+    d = _mean(client, **q)
+    m = d["mean"]
+    n = np.asarray(m["n"])
+    y = np.asarray([np.nan if v is None else v for v in m["y"]])
+    x = np.asarray(m["x"], np.float64)
+    xs = s.step if q.get("x", "step") == "step" else s.time - s.time[0]
+    lo, hi = q.get("x_min", -np.inf), q.get("x_max", np.inf)
+    inside = (xs >= lo) & (xs <= hi)
+    v = s.value[inside]
+    fin = np.isfinite(v)
+    assert n.sum() == fin.sum() and d["raw_count"] == inside.sum()
+    assert np.nansum(y * n) == pytest.approx(v[fin].sum(), rel=1e-12)
+    assert np.all(np.diff(x) > 0) and (n > 0).all() == np.isfinite(y).all()
+    if not d["exact"]:
+        assert len(n) <= q["points"] + 1
+    else:  # every raw point is its own bucket
+        assert list(n) == [int(f) for f in fin]
+
+
+def test_no_means_unless_asked_and_none_against_a_metric(client):
+    assert client.get(f"/api/tasks/{A}/scalar?title=loss&points=50").get_json()["mean"] is None
+    r = client.get(f"/api/tasks/{A}/scalar?title=loss&points=50&mean=1&x=metric:train/acc").get_json()
+    assert r["mean"] is None
+    assert client.get(f"/api/tasks/{A}/scalar?title=loss&mean=maybe").status_code == 400
+    b = client.get(f"/api/tasks/{A}/scalar?title=loss&points=50&mean=1&enc=b64").get_json()
+    assert set(b["mean"]) == {"x", "y", "n"} and b["mean"]["n"]["dtype"] == "<f8"
+
+
+def _load_pw():
+    key = "ringlog_viewer_tests_pw"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
+        sys.modules[key] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[key])
+    return sys.modules[key]
+
+
+AT = 502_500  # 2,500 steps after a spike, 2,500 before the next
+
+SMOOTHED = f"""() => {{ const d = document.querySelector('.chart-box[data-title="loss"] .js-plotly-plot').data;
+  const t = d.find(t => t.name === 'loss'); let v = null;
+  for (let i = 0; i < t.x.length; i++) if (t.x[i] <= {AT} && t.y[i] !== null) v = t.y[i];
+  return v; }}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_smoothed_value_at_a_step_does_not_move_with_the_zoom(tmp_path):
+    from ringlog.viewer import create_app
+
+    n = 1_000_000
+    rng = np.random.default_rng(0)
+    step = np.arange(n, dtype=np.int64)
+    value = 0.3 + 0.02 * rng.standard_normal(n)
+    value[::5000] = 50.0                                   # rare large spikes, as a diverging batch
+    store = make_store(tmp_path / "s")
+    t = add_task(store, "p", "spiky", scalars={"loss": (step, value, 1.7e9 + step * 0.01)})
+    true = value[AT - 200:AT + 1].mean()
+    app = create_app(store.root, config={"RINGLOG_STORE": store})
+    with _load_pw().browser_page(app) as (srv, page, _):
+        page.goto(f"{srv.url}/tasks/{t.id}")
+        page.wait_for_selector('.chart-box[data-title="loss"][data-state=ready]')
+        page.fill("#smoothing", "0.99")
+        page.dispatch_event("#smoothing", "input")
+        page.wait_for_selector('.chart-box[data-title="loss"][data-state=ready]')  # set() re-asks synchronously
+        full = page.evaluate(SMOOTHED)
+        loads = page.locator('.chart-box[data-title="loss"]').get_attribute("data-loads")
+        page.evaluate(f"""() => Plotly.relayout(document.querySelector('.chart-box[data-title="loss"] .js-plotly-plot'),
+                                                {{'xaxis.range[0]': {AT - 2000}, 'xaxis.range[1]': {AT + 500}}})""")
+        page.wait_for_function(f'() => +document.querySelector(\'.chart-box[data-title="loss"]\').dataset.loads > {loads}')
+        page.wait_for_selector('.chart-box[data-title="loss"][data-state=ready]')
+        zoomed = page.evaluate(SMOOTHED)
+    assert zoomed == pytest.approx(full, rel=0.01), (full, zoomed, true)
+    assert full == pytest.approx(true, rel=0.02)
