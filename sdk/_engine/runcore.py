@@ -82,12 +82,16 @@ class RunCore:
         self.before_finish: list[Callable[[], None]] = []  # run (once) at the start of finish()
         self._finishing = False
         self._finish_lock = threading.Lock()
+        self.disabled = False  # mode="disabled" (.disabled.disable): no thread, no store, nothing written
+        self.resumed: Optional[dict] = None  # set when init() continues a stored task (.resume)
 
     def start(self) -> "RunCore":
         """On the caller's thread: import what the threads need, create the task (so it exists when
         ``init()`` returns), then start the threads (see :mod:`.startup`). A store that cannot be
         written yet is not raised: the flusher retries it with backoff while the points stay staged."""
         self.started = time.monotonic()
+        if self.disabled:
+            return self
         try:
             startup.preload()
             self.flusher.writer = startup.open_task(self)
@@ -222,7 +226,7 @@ class RunCore:
     def flush(self, wait: bool = True, timeout: Optional[float] = None, uploads: bool = True) -> bool:
         """Write what is staged; with ``wait`` block until it is on disk and (``uploads``) until every
         queued remote sample is stored. Strict mode raises the first failed upload here."""
-        if self.finished:
+        if self.finished or self.disabled:
             return True
         timeout = self.settings.finish_timeout if timeout is None else timeout
         ok = self.outputs.drain_uploads(timeout, self.strict) if wait and uploads else True
@@ -237,6 +241,10 @@ class RunCore:
             # e.g. atexit after a signal interrupted the first finish(): let the last flush end
             if self.flusher.is_alive() and self.flusher.stopping:
                 self.flusher.join(self.settings.finish_timeout)
+            return
+        if self.disabled:  # nothing staged, no thread, no task: only the status changes
+            self.status = self.exit_status or status
+            self.intake.close()
             return
         for hook in self.before_finish:  # e.g. the W&B row still accumulating, connected dicts
             try:

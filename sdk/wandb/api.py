@@ -7,11 +7,13 @@ is a thin wrapper over the current :class:`~ringlog.wandb.run.Run`.
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Any, Optional, Sequence
 
 from .._engine import context
 from .._engine.runcore import RunCore
+from .._engine.disabled import disable, resolve_mode
 from .._engine.settings import Settings
 from .._engine.values import STEP_END
 from ..capture import manager as captures
@@ -37,6 +39,9 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     else ``$RINGLOG_DIR``, else ``./ringlog_data``. ``strict=True`` raises on
     bad input instead of warning once. ``capture`` (bool or dict) switches the
     auto-capture of console, TensorBoard, matplotlib, system metrics, git.
+
+    ``mode`` (else ``$RINGLOG_MODE``, else ``$WANDB_MODE``): "online"/"offline" (both write the
+    local store) or "disabled" (a run that works and writes nothing: :mod:`ringlog.wandb.disabled`).
     """
     unknown = [k for k in kwargs if k not in _RECORDED]
     if unknown:
@@ -44,6 +49,7 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
                         f"tags, dir, settings, strict, capture, reinit, id and the W&B arguments {list(_RECORDED)}")
     if settings is not None and not isinstance(settings, Settings):
         raise type_error("settings", "must be a ringlog.Settings", settings)
+    mode = resolve_mode(kwargs.get("mode"), os.environ)
     s = (settings or Settings()).updated(dir=dir, strict=strict).with_capture(capture).resolved()
     _check_name("project", project)
     _check_name("name", name)
@@ -54,6 +60,8 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
         prev.finish()
     core = RunCore(project=project or "uncategorized", name=name or "", tags=tags or (), settings=s,
                    kind="wandb")
+    if mode == "disabled":
+        return _disabled_run(core, id, config)
     if not core.name:
         core.name = f"run-{core.id[:8]}"
     recorded = {k: v for k, v in kwargs.items() if v is not None}
@@ -66,6 +74,21 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
         core.state.update_config(as_mapping(config, core))
     core.start()
     captures.attach(core)
+    context.set_current(core)
+    return run
+
+
+def _disabled_run(core: RunCore, id: Any, config: Any) -> Run:
+    """``init`` in mode "disabled": no thread, no capture, no store; still the current run."""
+    from .disabled import DisabledRun  # deferred: only disabled runs need it
+
+    if isinstance(id, str) and id:
+        core.id = id
+    core.name = core.name or f"run-{core.id[:8]}"
+    disable(core)
+    run = DisabledRun(core)
+    if config is not None:
+        core.state.update_config(as_mapping(config, core))
     context.set_current(core)
     return run
 
