@@ -1,5 +1,6 @@
 /* Task page: tabs, Scalars charts grouped in sections, Summary, Console, live polling. */
 import {RingChart, observeCharts} from "./chart.js";
+import {ansiNodes} from "./ansi.js";
 import {RL} from "./common.js";
 import "./embed.js";
 import {RLSamples} from "./samples.js";
@@ -7,7 +8,7 @@ import {RLSamples} from "./samples.js";
 (function () {
   const page = RL.page;
   const task = page.task;
-  const state = {charts: [], status: page.status, consoleNext: 0, loaded: {}, seriesSig: "", counts: new Map()};
+  const state = {charts: [], status: page.status, consoleNext: 0, ansi: {}, loaded: {}, seriesSig: "", counts: new Map()};
   const POLL_MS = page.poll_ms || 2000;
 
   // ---- tabs ---------------------------------------------------------------------------
@@ -160,7 +161,9 @@ import {RLSamples} from "./samples.js";
       const frag = document.createDocumentFragment();
       for (const l of data.lines) {
         const cls = "line " + (l.stream || "") + " lvl-" + (l.level || "");
-        frag.appendChild(RL.el("span", {class: cls, title: RL.fmtTime(l.time), text: l.text.endsWith("\n") ? l.text : l.text + "\n"}));
+        // ANSI colours become classed spans (ansi.js: textContent only); other escapes are dropped
+        frag.appendChild(RL.el("span", {class: cls, title: RL.fmtTime(l.time)},
+                               ansiNodes(l.text.endsWith("\n") ? l.text : l.text + "\n", state.ansi)));
       }
       consoleEl.appendChild(frag);
       state.consoleNext = data.next;
