@@ -187,6 +187,7 @@ def test_x_axis_modes_zoom_and_smoothing(served):
     before = page.evaluate(f"() => document.querySelector('{box} .js-plotly-plot').data.length")
     page.fill("#smoothing", "0.6")
     page.dispatch_event("#smoothing", "input")
+    page.wait_for_function(ready)                 # smoothing re-asks with the bucket means (mean=1)
     after = page.evaluate(f"() => document.querySelector('{box} .js-plotly-plot').data.map(t => t.name)")
     assert len(after) == before + 1 and "loss raw" in after
     page.check("#logy")

@@ -138,26 +138,68 @@ export const RLSamples = (function () {
     }
   }
 
+  /* A slider whose items may grow while the page is open (live refresh). update(items) keeps the
+     sample the user picked (by key) unless the slider was on the newest one, which it then follows;
+     the shown element is rebuilt only when the picked sample changes, so a refresh never flickers. */
+  function liveSlider(key, onPick) {
+    const label = RL.el("span", {class: "iter"});
+    const input = RL.el("input", {type: "range", min: 0, step: 1, value: 0, "aria-label": "iteration"});
+    const node = RL.el("div", {class: "slider"}, [input, label]);
+    const st = {items: [], shown: undefined};
+    function show() {
+      const it = st.items[Number(input.value)];
+      if (!it) return;
+      label.textContent = `iteration ${it.iteration}`;
+      if (key(it) === st.shown) return;
+      st.shown = key(it);
+      onPick(it);
+    }
+    function update(items) {
+      const newest = !st.items.length || Number(input.value) >= st.items.length - 1;
+      let idx = items.length - 1;
+      if (!newest) { const j = items.findIndex(it => key(it) === st.shown); if (j >= 0) idx = j; }
+      st.items = items;
+      input.max = String(Math.max(0, items.length - 1));
+      input.value = String(idx);
+      node.hidden = items.length < 2;
+      show();
+    }
+    input.addEventListener("input", show);
+    return {node, input, update};
+  }
+
   async function loadMedia(task, root, live) {
     const {data, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/media`, true);
-    if (live && !changed) return;
-    root.textContent = "";
-    if (!data.groups.length) { root.appendChild(RL.el("p", {class: "muted", text: "No debug samples reported."})); return; }
-    for (const g of data.groups) {
-      const c = card(g, task, "sample");
-      const holder = RL.el("div", {class: "sample"});
-      const cap = RL.el("p", {class: "caption"});
-      c.appendChild(holder);
-      c.appendChild(cap);
-      const s = slider(g.items, it => {
-        holder.textContent = "";
-        holder.appendChild(mediaNode(it, false, `${task}\u0000${g.title}\u0000${g.series}`));
-        cap.textContent = it.caption || "";
-      });
-      if (g.items.length > 1) c.appendChild(s.node);
-      root.appendChild(c);
-      s.pick();
+    if (live && !changed && root._cards) return;
+    if (!data.groups.length) {
+      root._cards = null;
+      root.textContent = "";
+      root.appendChild(RL.el("p", {class: "muted", text: "No debug samples reported."}));
+      return;
     }
+    if (!root._cards) { root._cards = new Map(); root.textContent = ""; }
+    const cards = root._cards, seen = new Set();
+    data.groups.forEach((g, i) => {
+      const key = `${g.title}\u0000${g.series}`;
+      seen.add(key);
+      let entry = cards.get(key);
+      if (!entry) {
+        const c = card(g, task, "sample");
+        const holder = RL.el("div", {class: "sample"});
+        const cap = RL.el("p", {class: "caption"});
+        const s = liveSlider(it => it.id, it => {
+          holder.replaceChildren(mediaNode(it, false, `${task}\u0000${g.title}\u0000${g.series}`));
+          cap.textContent = it.caption || "";
+        });
+        c.append(holder, cap, s.node);
+        entry = {card: c, slider: s};
+        cards.set(key, entry);
+      }
+      // in the listing's order; a card already in place is not moved (a moved iframe reloads)
+      if (root.children[i] !== entry.card) root.insertBefore(entry.card, root.children[i] || null);
+      entry.slider.update(g.items);
+    });
+    for (const [key, entry] of cards) if (!seen.has(key)) { entry.card.remove(); cards.delete(key); }
   }
 
   return {loadPlots, loadMedia};
