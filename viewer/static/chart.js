@@ -57,10 +57,12 @@ export function seriesTraces(r, {name, color, group, smoothing = 0, toPlotX = xs
             hovertemplate: "%{x}: %{y}<extra>" + escapeHover(name) + "</extra>"});
   const nf = r.nonfinite;
   if (nf && nf.x.length) {
-    const pos = {"nan": 0.5, "+inf": 0.97, "-inf": 0.03};
-    const sym = {"nan": "x", "+inf": "triangle-up", "-inf": "triangle-down"};
+    // in the strip above the plot area (NONFINITE_AXIS), in a neutral ink, never a run's colour
+    const pos = {"nan": 0.5, "+inf": 0.8, "-inf": 0.2};
+    const sym = {"nan": "x-thin-open", "+inf": "triangle-up-open", "-inf": "triangle-down-open"};
     out.push({x: toPlotX(nf.x), y: nf.kind.map(k => pos[k]), yaxis: "y2", type: "scatter",
-              mode: "markers", marker: {color: "#d62728", size: 8, symbol: nf.kind.map(k => sym[k])},
+              mode: "markers", marker: {color: NONFINITE_INK, size: 9, symbol: nf.kind.map(k => sym[k]),
+                                        line: {width: 2, color: NONFINITE_INK}},
               text: nf.kind.map((k, j) => (nf.count && nf.count[j] > 1 ? `${nf.count[j]} × ${k}` : k)),
               legendgroup: group, showlegend: false, name: name + " non-finite",
               hovertemplate: "%{x}: %{text}<extra>" + escapeHover(name) + "</extra>"});
@@ -69,8 +71,25 @@ export function seriesTraces(r, {name, color, group, smoothing = 0, toPlotX = xs
   return out;
 }
 
-/* the hidden 0..1 overlay axis the non-finite markers sit on (top: +Inf, middle: NaN, bottom: -Inf) */
-export const NONFINITE_AXIS = {overlaying: "y", range: [0, 1], visible: false, fixedrange: true};
+/* NaN/±Inf markers sit in a grey strip above the plot area, on their own hidden 0..1 axis (+Inf top,
+   NaN middle, -Inf bottom): outside the data's range, so a marker never reads as a value. */
+export const NONFINITE_INK = "#3d4350";
+export const NONFINITE_AXIS = {domain: [0.9, 1], range: [0, 1], visible: false, fixedrange: true};
+const DATA_DOMAIN = [0, 0.86];
+
+/* makes room for the strip in ``layout`` when ``results`` hold non-finite values (else none is drawn) */
+export function addNonfiniteStrip(layout, results) {
+  if (!results.some(r => r && r.nonfinite && r.nonfinite.x && r.nonfinite.x.length)) return layout;
+  layout.yaxis = Object.assign({}, layout.yaxis, {domain: DATA_DOMAIN});
+  layout.yaxis2 = NONFINITE_AXIS;
+  layout.shapes = (layout.shapes || []).concat([{type: "rect", xref: "paper", yref: "paper", x0: 0, x1: 1,
+    y0: NONFINITE_AXIS.domain[0], y1: NONFINITE_AXIS.domain[1], fillcolor: "rgba(120,128,144,0.12)",
+    line: {width: 0}, layer: "below"}]);
+  layout.annotations = (layout.annotations || []).concat([{xref: "paper", yref: "paper", x: 0, xanchor: "right",
+    y: (NONFINITE_AXIS.domain[0] + NONFINITE_AXIS.domain[1]) / 2, yanchor: "middle", showarrow: false,
+    text: "NaN/Inf", font: {size: 9, color: NONFINITE_INK}}]);
+  return layout;
+}
 
 export class RingChart {
   /* lines: [{task, title, series, name, color}] ; opts: {smoothing, logy, x, method, height, metric}
@@ -129,14 +148,11 @@ export class RingChart {
 
   toPlotX(xs) {
     if (this.opts.x !== "wall") return xs;
-    return Array.from(xs, v => (v === null || !isFinite(v) ? null : new Date(v * 1000).toISOString()));
+    return Array.from(xs, v => (v === null || !isFinite(v) ? null : localDate(v)));
   }
 
   fromPlotX(v) {
-    if (this.opts.x !== "wall") return Number(v);
-    const s = String(v);
-    const t = Date.parse(s.includes("T") || s.endsWith("Z") ? s : s.replace(" ", "T") + "Z");
-    return t / 1000;
+    return this.opts.x === "wall" ? fromLocalDate(v) : Number(v);
   }
 
   traces() {
@@ -148,7 +164,8 @@ export class RingChart {
   }
 
   layout() {
-    const xTitle = {step: "step", time: "seconds since start", wall: "wall time"}[this.opts.x] ||
+    const x0 = this.results.length && this.results[0].x.length ? this.results[0].x[0] : undefined;
+    const xTitle = {step: "step", time: "seconds since start", wall: `wall time (${zoneLabel(x0)})`}[this.opts.x] ||
                    this.opts.x.replace(/^metric:/, "");
     const lay = {
       height: this.opts.height, margin: {l: 55, r: 15, t: this.lines.length > 1 ? 30 : 10, b: 40},
@@ -156,8 +173,8 @@ export class RingChart {
       hovermode: "closest", uirevision: "keep",
       xaxis: {title: {text: xTitle}, type: this.opts.x === "wall" ? "date" : "linear"},
       yaxis: {type: this.opts.logy ? "log" : "linear", exponentformat: "e"},
-      yaxis2: NONFINITE_AXIS,
     };
+    addNonfiniteStrip(lay, this.results);
     if (this.range) lay.xaxis.range = this.toPlotX(this.range);
     else lay.xaxis.autorange = true;
     return lay;
@@ -217,6 +234,29 @@ export class RingChart {
     else if (needMeans && this.drawn) this.load(false);
     else if (this.drawn) this.render();
   }
+}
+
+/* Wall time is drawn in the browser's local time, as every other time of the viewer (RL.fmtTime):
+   plotly's date axis has no time zone, it shows the wall-clock string it is given. */
+const pad = (n, w = 2) => String(n).padStart(w, "0");
+export function localDate(unixSeconds) {
+  const d = new Date(unixSeconds * 1000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+         `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+/* a plotly date-axis value (local wall-clock string, or epoch ms) back to unix seconds */
+export function fromLocalDate(v) {
+  if (typeof v === "number") return v / 1000;
+  const m = /^(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d)(?::(\d\d)(?::(\d\d)(?:\.(\d+))?)?)?)?$/.exec(String(v).trim());
+  if (!m) return Date.parse(String(v)) / 1000;
+  const ms = m[7] ? Number((m[7] + "00").slice(0, 3)) + Number("0." + (m[7].slice(3) || "0")) : 0;
+  return new Date(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0), 0).getTime() / 1000 + ms / 1000;
+}
+/* "local time, UTC+01:00" for axis titles */
+export function zoneLabel(unixSeconds) {
+  const off = -new Date((unixSeconds || Date.now() / 1000) * 1000).getTimezoneOffset();
+  const a = Math.abs(off);
+  return `local time, UTC${off < 0 ? "−" : "+"}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
 }
 
 /* API answers with enc=b64 carry Float64Arrays (decoded once; the ETag cache keeps the raw answer) */

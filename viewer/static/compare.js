@@ -40,6 +40,7 @@ import "./embed.js";
       g.appendChild(cbox);
       const chart = new RingChart(cbox, c.name, c.lines, Object.assign(opts(), {metric: c.title}));
       chart.opts.height = 320;
+      cbox.hidden = !filterMatch(chart.title);    // a chart built later (a section opened) obeys the filter
       charts.push(chart);
       return chart;
     };
@@ -125,9 +126,16 @@ import "./embed.js";
   });
   document.getElementById("logy").addEventListener("change", e => charts.forEach(c => c.set({logy: e.target.checked})));
   document.getElementById("xaxis").addEventListener("change", e => charts.forEach(c => c.set({x: e.target.value})));
-  document.getElementById("chart-filter").addEventListener("input", e => {
-    const q = e.target.value.toLowerCase();
-    charts.forEach(c => { c.box.hidden = q !== "" && !c.title.toLowerCase().includes(q); });
+  function filterMatch(title) {
+    const q = document.getElementById("chart-filter").value.toLowerCase();
+    return q === "" || title.toLowerCase().includes(q);
+  }
+  document.getElementById("chart-filter").addEventListener("input", () => {
+    charts.forEach(c => {
+      const was = c.box.hidden;
+      c.box.hidden = !filterMatch(c.title);
+      if (was && !c.box.hidden && c.drawn) Plotly.Plots.resize(c.plotEl);   // drawn while hidden: no width then
+    });
   });
   /* live: while a compared run is running, re-ask its status (ETag: an unchanged task is a 304) and
      refresh the charts it is drawn in; a run that finished or crashed is no longer polled */

@@ -101,6 +101,7 @@ import {RLSamples} from "./samples.js";
     const lines = c.series.map(s => ({task, title: c.title, series: s.series, name: s.series}));
     const chart = new RingChart(cbox, c.name || c.title, lines, Object.assign(opts(), {metric: c.title}));
     chart.id = c.id || c.title;
+    cbox.hidden = !filterMatch(chart.title);      // a chart built later (a section opened) obeys the filter
     state.charts.push(chart);
     return chart;
   }
@@ -127,9 +128,16 @@ import {RLSamples} from "./samples.js";
   document.getElementById("logy").addEventListener("change", e => state.charts.forEach(c => c.set({logy: e.target.checked})));
   document.getElementById("xaxis").addEventListener("change", e => state.charts.forEach(c => c.set({x: e.target.value})));
   document.getElementById("method").addEventListener("change", e => state.charts.forEach(c => c.set({method: e.target.value})));
-  document.getElementById("chart-filter").addEventListener("input", e => {
-    const q = e.target.value.toLowerCase();
-    state.charts.forEach(c => { c.box.hidden = q !== "" && !c.title.toLowerCase().includes(q); });
+  function filterMatch(title) {
+    const q = document.getElementById("chart-filter").value.toLowerCase();
+    return q === "" || title.toLowerCase().includes(q);
+  }
+  document.getElementById("chart-filter").addEventListener("input", () => {
+    state.charts.forEach(c => {
+      const was = c.box.hidden;
+      c.box.hidden = !filterMatch(c.title);
+      if (was && !c.box.hidden && c.drawn) Plotly.Plots.resize(c.plotEl);   // drawn while hidden: no width then
+    });
   });
 
   // ---- summary ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
    tasks). A click on a trace or the header arrow opens the source task in the top window.
    An ES module: scalar traces are drawn by chart.js's seriesTraces(), the task page's own drawer,
    so a widget shows the same min/max envelope band and NaN/Inf markers. */
-import {NONFINITE_AXIS, PALETTE, plotlyConfig, seriesTraces} from "./chart.js";
+import {PALETTE, addNonfiniteStrip, localDate, plotlyConfig, seriesTraces, zoneLabel} from "./chart.js";
 import {RLOverlays} from "./overlays.js";
 
 (function () {
@@ -65,15 +65,21 @@ import {RLOverlays} from "./overlays.js";
     attach(divs);
     d.charts.forEach(function (c, i) {
       var div = divs[i];
-      // x of iso_time charts is epoch milliseconds, which plotly's date axis takes as it is
+      // x of iso_time charts is epoch milliseconds: drawn as local wall-clock strings (plotly's date
+      // axis would show epoch numbers in UTC), like the task page
+      var toPlotX = d.xaxis === "iso_time" ? function (xs) {
+        return Array.from(xs, function (v) { return v === null || !isFinite(v) ? null : localDate(v / 1000); });
+      } : function (xs) { return xs; };
       var traces = c.traces.flatMap(function (t, j) {
-        return seriesTraces(t, { name: t.name, color: PALETTE[j % PALETTE.length], group: "g" + j, meta: t.task });
+        return seriesTraces(t, { name: t.name, color: PALETTE[j % PALETTE.length], group: "g" + j, meta: t.task,
+                                 toPlotX: toPlotX });
       });
       var xaxis = { gridcolor: grid, zerolinecolor: grid,
-                    title: { text: d.xaxis === "iter" ? "iteration" : d.xaxis === "timestamp" ? "seconds from start" : "" } };
+                    title: { text: d.xaxis === "iter" ? "iteration" : d.xaxis === "timestamp" ? "seconds from start"
+                                                                            : "wall time (" + zoneLabel() + ")" } };
       if (d.xaxis === "iso_time") { xaxis.type = "date"; }
-      Plotly.react(div, traces, layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis,
-                                             yaxis2: NONFINITE_AXIS }), plotlyConfig());
+      Plotly.react(div, traces, addNonfiniteStrip(layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis }),
+                                                  c.traces), plotlyConfig());
       onClickGo(div, function (p) { return "/tasks/" + encodeURIComponent(p.data.meta); });
     });
   }
