@@ -79,6 +79,9 @@ class SeriesReader:
         self.shard = entry.get("shard")  # schema 2: raw arrays sharded (None: schema 1, a file per chunk)
         self._open = entry.get("open") or {}
         sealed = entry.get("count")
+        # cache keys carry it: a closed series' last (partial) chunk and last shard's index change when
+        # the task is resumed (store/reopen.py), and again at its next close (a larger count)
+        self._gen = None if sealed is None else int(sealed)
         self._complete_shards = (-(-self.chunks // self.shard) if sealed is not None else self.chunks // self.shard) \
             if self.shard else 0
         short = shared is not None and self.chunks == 0
@@ -194,7 +197,7 @@ class SeriesReader:
         """(offset, nbytes) of raw chunk ``c`` inside its shard file (schema 2)."""
         j, i = divmod(c, self.shard)
         if j < self._complete_shards:
-            key = (str(d), "shard-index", j)
+            key = (str(d), "shard-index", j, self._gen)
             idx = self._cache.get(key)
             if idx is None:
                 try:
@@ -220,7 +223,7 @@ class SeriesReader:
         return off, nb
 
     def _chunk(self, name: str, c: int) -> np.ndarray:
-        key = (str(self.dir), name, self.dtype, c)
+        key = (str(self.dir), name, self.dtype, c, self._gen)
         a = self._cache.get(key)
         if a is None:
             spec, d = self._spec_dir(name)

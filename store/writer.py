@@ -49,7 +49,7 @@ def write_task_meta(path: Path, meta: dict, durable: bool = True) -> None:
 class TaskWriter:
     """Writes one task. Create through :meth:`ringlog.store.Store.create_task`."""
 
-    def __init__(self, store, path: Path, meta: dict, durable: bool = True):
+    def __init__(self, store, path: Path, meta: dict, durable: bool = True, existing: bool = False):
         self._store = store
         self.path = Path(path)
         self._meta = meta
@@ -64,20 +64,22 @@ class TaskWriter:
         self._lock_file = TaskLock(self.path, meta["id"])
         meta["writer"] = self._lock_file.acquire()  # TaskLockedError when another writer holds the task
         try:
-            if (self.path / TASK_META).exists():
+            if not existing and (self.path / TASK_META).exists():
                 raise StoreValueError(f"task_id: must be new; task {meta['id']!r} already exists in {self.path}")
-            self._setup(store, meta, durable)
+            self._setup(store, meta, durable, existing)
         except BaseException:
             self._lock_file.release()
             raise
 
-    def _setup(self, store, meta: dict, durable: bool) -> None:
+    def _setup(self, store, meta: dict, durable: bool, existing: bool = False) -> None:
         # compresses the three arrays of a chunk in parallel (Blosc releases the GIL)
         self._pool = ThreadPoolExecutor(3, thread_name_prefix="ringlog-encode") if (os.cpu_count() or 1) > 1 \
             else None
         # overlaps the fsyncs of a sync (threads start on first use, so small tasks start none)
         self._fsync_pool = ThreadPoolExecutor(8, thread_name_prefix="ringlog-fsync") if durable else None
         self._tails = TailSet(self.path, durable, self._fsync_pool)  # the tail files (store/tail_writer.py)
+        if existing:  # reopened: store/reopen.py loads the series, then writes the index and metadata
+            return
         write_task_meta(self.path, meta, durable)
         self._write_index()
         store._catalog_upsert(self.path, meta)

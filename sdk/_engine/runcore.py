@@ -84,6 +84,7 @@ class RunCore:
         self._finish_lock = threading.Lock()
         self.disabled = False  # mode="disabled" (.disabled.disable): no thread, no store, nothing written
         self.resumed: Optional[dict] = None  # set when init() continues a stored task (.resume)
+        self.auto_resume_file: Optional[Any] = None  # W&B resume="auto": removed when the run completes
 
     def start(self) -> "RunCore":
         """On the caller's thread: import what the threads need, create the task (so it exists when
@@ -172,7 +173,10 @@ class RunCore:
 
         Cost: O(keys), plus O(points not yet flushed) for min/max/mean keys.
         """
-        return self.state.shape_summary(self.intake.summaries(self.state.summary_how, staged))
+        out = self.state.shape_summary(self.intake.summaries(self.state.summary_how, staged))
+        if self.resumed and self.resumed.get("summary"):  # a resumed task keeps the keys not logged again
+            out = {**self.resumed["summary"], **out}
+        return out
 
     def summary_value(self, key: str, staged: bool = True) -> Any:
         """One key of :meth:`summary_values` (KeyError if it has none); O(1) for a plain logged key."""
@@ -269,6 +273,11 @@ class RunCore:
         if self.clock.is_alive():
             self.clock.join(1.0)
         lifecycle.unregister(self)
+        if self.auto_resume_file is not None and status == "completed":
+            try:
+                self.auto_resume_file.unlink()
+            except OSError:
+                pass
         f = self.flusher
         if f.is_alive():
             unwritten = self.staging.pending() + max(0, f.harvested - f.written - f.dropped)

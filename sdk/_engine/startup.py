@@ -70,8 +70,9 @@ def open_task(core: Any) -> "TaskWriter":
     store raises (the caller keeps the error and the flusher retries with backoff)."""
     from ringlog.store import Store  # deferred: imported by preload() already; keeps the engine light
 
-    writer = Store(core.settings.root).create_task(project=core.project, name=core.name,
-                                                   tags=tuple(core.tags), task_id=core.id)
+    resumed = core.resumed.pop("writer", None) if core.resumed else None  # opened by resume.continue_task
+    writer = resumed or Store(core.settings.root).create_task(project=core.project, name=core.name,
+                                                              tags=tuple(core.tags), task_id=core.id)
     try:
         writer.set_meta(status="running", **core.meta_snapshot())
     except Exception:  # the task exists: the flusher writes the metadata at its next cycle

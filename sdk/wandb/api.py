@@ -13,11 +13,13 @@ from typing import Any, Optional, Sequence
 
 from .._engine import context
 from .._engine.runcore import RunCore
+from .._engine import resume as engine_resume
 from .._engine.disabled import disable, resolve_mode
 from .._engine.settings import Settings
 from .._engine.values import STEP_END
 from ..capture import manager as captures
 from ..errors import LoggingWarning, type_error
+from . import resume as resume_rules
 from .run import Run, current_run
 from .state import as_mapping
 
@@ -40,6 +42,7 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     bad input instead of warning once. ``capture`` (bool or dict) switches the
     auto-capture of console, TensorBoard, matplotlib, system metrics, git.
 
+    ``id`` and ``resume`` continue a stored run, with W&B's rules (:mod:`ringlog.wandb.resume`).
     ``mode`` (else ``$RINGLOG_MODE``, else ``$WANDB_MODE``): "online"/"offline" (both write the
     local store) or "disabled" (a run that works and writes nothing: :mod:`ringlog.wandb.disabled`).
     """
@@ -62,6 +65,8 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
                    kind="wandb")
     if mode == "disabled":
         return _disabled_run(core, id, config)
+    run_id, rule = resume_rules.resolve(id, kwargs.get("resume"), os.environ)
+    resumed = resume_rules.apply(core, run_id, rule, project, name) if run_id is not None or rule else False
     if not core.name:
         core.name = f"run-{core.id[:8]}"
     recorded = {k: v for k, v in kwargs.items() if v is not None}
@@ -72,6 +77,10 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     run = Run(core)
     if config is not None:
         core.state.update_config(as_mapping(config, core))
+    if resumed:
+        last = engine_resume.last_step(core, wandb_keys=True)
+        run._step = run.starting_step = 0 if last is None else last + 1
+        engine_resume.mark_step(core, run._step)
     core.start()
     captures.attach(core)
     context.set_current(core)

@@ -53,6 +53,7 @@ class Run:
         self._core = core
         self._put_row = core.intake.put_row  # the fast path: None when the whole row went in
         self._step = 0
+        self.starting_step = 0  # W&B's: the step a resumed run continues from (0 for a new run)
         self._pending: Optional[dict] = None
         self._sync = False  # a metric has a step_metric to sync: rows take the checked path
         self.config = Config(core)
@@ -87,6 +88,11 @@ class Run:
     def dir(self) -> str:
         """The store root this run writes under."""
         return str(self._core.settings.root)
+
+    @property
+    def resumed(self) -> bool:
+        """Whether ``init`` continued a stored run (``id=`` with ``resume=``; W&B's ``run.resumed``)."""
+        return self._core.resumed is not None
 
     @property
     def step(self) -> int:
