@@ -25,13 +25,16 @@ export function plotlyConfig(extra = {}) {
   return {...PLOTLY_CONFIG, ...extra};
 }
 
+/* line dashes of the series of one run (compare: colour = run, dash = series) */
+export const DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"];
+
 export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"];
 
 /* The plotly traces of one series answer ({x, y, band, nonfinite}, as /api/tasks/<id>/scalar and the
    widget data give them): the min/max band, the (optionally smoothed) line and the non-finite
    markers on the hidden overlay axis "y2" (see NONFINITE_AXIS). */
-export function seriesTraces(r, {name, color, group, smoothing = 0, toPlotX = xs => xs, meta}) {
+export function seriesTraces(r, {name, color, dash, group, smoothing = 0, toPlotX = xs => xs, meta}) {
   const out = [];
   const xs = toPlotX(r.x);
   if (r.band && r.band.x.length) {
@@ -52,7 +55,7 @@ export function seriesTraces(r, {name, color, group, smoothing = 0, toPlotX = xs
   const sm = smoothing > 0 && r.mean && r.mean.x.length;
   out.push({x: sm ? toPlotX(r.mean.x) : xs, y: sm ? RL.emaCounts(r.mean.y, r.mean.n, smoothing)
                                                   : smoothing > 0 ? RL.ema(r.y, smoothing) : r.y, type: "scatter",
-            mode: r.x.length < 60 ? "lines+markers" : "lines", line: {width: 1.5, color},
+            mode: r.x.length < 60 ? "lines+markers" : "lines", line: {width: 1.5, color, dash: dash || "solid"},
             legendgroup: group, name: escapeHover(name), connectgaps: false,
             hovertemplate: "%{x}: %{y}<extra>" + escapeHover(name) + "</extra>"});
   const nf = r.nonfinite;
@@ -158,7 +161,8 @@ export class RingChart {
   traces() {
     return this.results.flatMap((r, i) => {
       const line = this.lines[i];
-      return seriesTraces(r, {name: line.name, color: line.color || PALETTE[i % PALETTE.length], group: `g${i}`,
+      return seriesTraces(r, {name: line.name, color: line.color || PALETTE[i % PALETTE.length], dash: line.dash,
+                              group: `g${i}`,
                               smoothing: this.opts.smoothing, toPlotX: xs => this.toPlotX(xs)});
     });
   }
@@ -168,8 +172,9 @@ export class RingChart {
     const xTitle = {step: "step", time: "seconds since start", wall: `wall time (${zoneLabel(x0)})`}[this.opts.x] ||
                    this.opts.x.replace(/^metric:/, "");
     const lay = {
-      height: this.opts.height, margin: {l: 55, r: 15, t: this.lines.length > 1 ? 30 : 10, b: 40},
-      showlegend: this.lines.length > 1, legend: {orientation: "h", x: 0, y: 1.02, yanchor: "bottom"},
+      height: this.opts.height, margin: {l: 55, r: 15, t: 28, b: 40},
+      // the legend goes under the x axis: on top it sat under plotly's toolbar, which hid entries
+      showlegend: this.lines.length > 1, legend: {orientation: "h", x: 0, y: -0.2, yanchor: "top"},
       hovermode: "closest", uirevision: "keep",
       xaxis: {title: {text: xTitle}, type: this.opts.x === "wall" ? "date" : "linear"},
       yaxis: {type: this.opts.logy ? "log" : "linear", exponentformat: "e"},

@@ -1,6 +1,6 @@
 /* Compare page: charts with one line per task (legend per task) for every chart title any
    task logged, and a parallel-coordinates chart of hyperparameters against a chosen metric. */
-import {PALETTE, RingChart, escapeHover, observeCharts, plotlyConfig} from "./chart.js";
+import {DASHES, PALETTE, RingChart, escapeHover, observeCharts, plotlyConfig} from "./chart.js";
 import {RL} from "./common.js";
 import "./embed.js";
 
@@ -18,14 +18,15 @@ import "./embed.js";
     const box = document.getElementById("charts");
     const lists = await Promise.all(tasks.map(t => RL.getJSON(`/api/tasks/${encodeURIComponent(t.id)}/series`)));
     const byChart = new Map();   // chart id -> {id, title, name, section, collapsed, lines}
-    lists.forEach(({data}, i) => data.charts.forEach(c => c.series.forEach(s => {
+    lists.forEach(({data}, i) => data.charts.forEach(c => c.series.forEach((s, j) => {
       const id = c.id || c.title;
       if (!byChart.has(id)) byChart.set(id, {id, title: c.title, name: c.name || c.title, section: c.section,
                                              collapsed: !!c.collapsed, lines: []});
       const multi = c.series.length > 1;
       byChart.get(id).lines.push({task: tasks[i].id, title: c.title, series: s.series,
                                   name: tasks[i].name + (multi ? " · " + s.series : ""),
-                                  color: PALETTE[i % PALETTE.length]});
+                                  color: PALETTE[i % PALETTE.length],   // colour = run,
+                                  dash: DASHES[j % DASHES.length]});      // dash = its series
     })));
     singleValues(lists.map(({data}) => data.single_values || []));
     box.textContent = "";
@@ -89,6 +90,19 @@ import "./embed.js";
 
   function numeric(v) { return typeof v === "number" && isFinite(v); }
 
+  /* A numeric axis on which a run lacking the value still has a line: plotly's parcoords drops a
+     whole run for one NaN, so missing values sit on a "missing" tick below the range. */
+  function numericDim(label, vals) {
+    if (!vals.some(v => v === undefined)) return {label, values: vals};
+    const have = vals.filter(v => v !== undefined);
+    const lo = Math.min(...have), hi = Math.max(...have);
+    const span = hi > lo ? hi - lo : Math.abs(lo) || 1;
+    const miss = lo - span * 0.15;
+    const ticks = hi > lo ? [0, 0.25, 0.5, 0.75, 1].map(f => lo + f * (hi - lo)) : [lo];
+    return {label, values: vals.map(v => (v === undefined ? miss : v)), range: [miss, hi > lo ? hi : lo + span * 0.15],
+            tickvals: [miss, ...ticks], ticktext: ["missing", ...ticks.map(v => RL.fmtNum(Number(v.toPrecision(4))))]};
+  }
+
   function parcoords() {
     const metrics = new Set();
     tasks.forEach(t => Object.entries(t.summary || {}).forEach(([k, v]) => numeric(v) && metrics.add(k)));
@@ -102,7 +116,7 @@ import "./embed.js";
       const vals = tasks.map(t => (t.config_flat || {})[p]);
       if (vals.every(v => v === undefined)) continue;
       if (vals.every(v => v === undefined || numeric(v))) {
-        dims.push({label: p, values: vals.map(v => (v === undefined ? NaN : v))});
+        dims.push(numericDim(p, vals));
       } else {
         const cats = [...new Set(vals.map(v => JSON.stringify(v === undefined ? null : v)))].sort();
         dims.push({label: p, values: vals.map(v => cats.indexOf(JSON.stringify(v === undefined ? null : v))),
@@ -112,8 +126,10 @@ import "./embed.js";
     }
     const box = document.getElementById("parcoords");
     if (!metric && !dims.length) { box.textContent = "No hyperparameters or summary metrics to compare."; return; }
-    const mv = tasks.map(t => (numeric((t.summary || {})[metric]) ? t.summary[metric] : NaN));
-    if (metric) dims.push({label: metric, values: mv});
+    const mdim = metric ? numericDim(metric, tasks.map(t => (numeric((t.summary || {})[metric]) ? t.summary[metric] : undefined)))
+                        : null;
+    if (mdim) dims.push(mdim);
+    const mv = mdim ? mdim.values : [];
     Plotly.react(box, [{type: "parcoords", dimensions: dims,
                         line: metric ? {color: mv, colorscale: "Viridis", showscale: true} : {}}],
                  {height: 380, margin: {l: 60, r: 60, t: 50, b: 30}}, plotlyConfig());

@@ -9,6 +9,7 @@ import {RL} from "./common.js";
   const errBox = document.getElementById("table-error");
   const selected = new Set();
   const st = {sort: "updated", order: "desc", offset: 0};
+  const MAX_COMPARE = 20;   // pages.MAX_COMPARE
 
   function params() {
     const f = new FormData(form);
@@ -69,8 +70,9 @@ import {RL} from "./common.js";
 
   function updateCompare() {
     const b = document.getElementById("compare-btn");
-    b.disabled = selected.size < 1;
-    b.textContent = `Compare selected (${selected.size})`;
+    b.disabled = selected.size < 1 || selected.size > MAX_COMPARE;
+    b.textContent = selected.size > MAX_COMPARE ? `Compare: at most ${MAX_COMPARE} (${selected.size} selected)`
+                                                : `Compare selected (${selected.size})`;
   }
 
   /* While a shown task is running the page re-asks every poll_ms (conditionally: an unchanged
