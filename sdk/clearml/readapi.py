@@ -10,7 +10,7 @@ series -> ``{"last", "min", "max"}``. For numpy speed use ``.reader``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from ..errors import LoggingValueError, type_error
 from .artifacts import Artifacts
@@ -25,6 +25,7 @@ class TaskView:
 
     def __init__(self, reader: "TaskReader") -> None:
         self.reader = reader
+        self._live: Any = None  # the live Task once mark_started() continued it
 
     @property
     def id(self) -> str:
@@ -44,7 +45,7 @@ class TaskView:
 
     @property
     def status(self) -> str:
-        return self.info.get("status", "")
+        return self._live.status if self._live is not None else self.info.get("status", "")
 
     def get_status(self) -> str:
         return self.status
@@ -91,6 +92,25 @@ class TaskView:
         """ClearML's shape: one dict per stored plot, {"metric", "variant", "iter", "plot_str"}
         (the plotly JSON as a string), newest ``max_iterations`` iterations per plot when given."""
         return reported_plots(self.reader, max_iterations)
+
+    # --- continuing it (ClearML's Task.get_task(...) then mark_started()) ---------------
+    def mark_started(self, force: bool = False) -> None:
+        """Continue this task from this process: from now on the methods of a live ``Task``
+        (``get_logger``, ``connect``, ``close``, ``mark_completed``...) work on this object and
+        write into the task (status ``running`` again). Reopening is the store's: a task another
+        writer holds is an error (``TaskLockedError``)."""
+        if self._live is None:
+            starter = getattr(self, "_starter", None)
+            if starter is None:
+                raise LoggingValueError("mark_started: this TaskView was not made by Task.get_task")
+            self._live = starter()
+
+    def __getattr__(self, name: str) -> Any:
+        live = self.__dict__.get("_live")
+        if live is None or name.startswith("__"):
+            raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}"
+                                 + ("" if live is not None else " (a stored task: call mark_started() to write to it)"))
+        return getattr(live, name)
 
     def __repr__(self) -> str:
         return f"<ringlog.TaskView {self.id} {self.project}/{self.name} {self.status}>"

@@ -14,12 +14,14 @@ from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .._engine import context
+from .._engine import resume as engine_resume
 from .._engine.runcore import RunCore
 from .._engine.settings import Settings
 from ..capture import manager as captures
 from ..errors import type_error
 from .artifacts import Artifacts, TaskArtifacts
 from .logger import Logger
+from . import resume as resume_rules
 from .models import OutputModel, task_models
 from .readapi import TaskView, last_scalar_metrics, open_task, reported_plots, reported_scalars
 
@@ -38,6 +40,7 @@ class Task:
         core.task_facade = self
         core.before_finish.append(self._reread_connected)
         self._artifacts = TaskArtifacts(core)  # registered DataFrames are stored again at close
+        self._offset = 0  # set_initial_iteration
 
     # --- creation ---------------------------------------------------------------
     @classmethod
@@ -54,9 +57,10 @@ class Task:
         ``auto_resource_monitoring`` and ``auto_connect_streams`` map onto the
         capture switches. Data goes to ``dir``, else ``$RINGLOG_DIR``, else
         ``./ringlog_data``. ``task_type`` and ``output_uri`` are recorded in the
-        metadata; ``reuse_last_task_id``, ``continue_last_task`` and
-        ``auto_connect_arg_parser`` are accepted so ClearML scripts run, but every
-        ``init`` creates a new task (connect argparse results with ``connect``).
+        metadata. ``continue_last_task`` and ``reuse_last_task_id`` continue or reuse a stored
+        task with ClearML's rules (:mod:`ringlog.clearml.resume`; by default every ``init``
+        creates a new task). ``auto_connect_arg_parser`` is accepted so ClearML scripts run
+        (connect argparse results with ``connect``).
         """
         current = cls.current_task()
         if current is not None:
@@ -73,6 +77,7 @@ class Task:
                                              auto_connect_streams)).resolved()
         core = RunCore(project=project_name or "default", name=task_name or "", tags=tags or (), settings=s,
                        kind="clearml")
+        offset = resume_rules.plan(core, project_name, task_name, continue_last_task, reuse_last_task_id)
         if not core.name:
             core.name = f"task-{core.id[:8]}"
         # Logger.set_reporting_nan_value / inf_value are process-wide, as ClearML's: later tasks too
@@ -81,10 +86,42 @@ class Task:
         if extra:
             core.state.set_meta(init_args=extra)
         task = cls(core)
+        if offset:
+            task.set_initial_iteration(offset)
         core.start()
         captures.attach(core)
         context.set_current(core)  # ringlog.log / ringlog.run work inside a ClearML task too
         return task
+
+    @classmethod
+    def _continue_stored(cls, task_id: str, root: Any) -> "Task":
+        """``Task.get_task(...).mark_started()``: continue stored task ``task_id`` in this process
+        (iterations as reported), current unless another task is."""
+        core = RunCore(project="default", name="", settings=Settings(dir=str(root)).resolved(), kind="clearml")
+        engine_resume.continue_task(core, task_id)
+        engine_resume.mark_step(core, 0)
+        core.nan_value, core.inf_value = Logger._nan_value, Logger._inf_value
+        task = cls(core)
+        core.start()
+        captures.attach(core)
+        if context.current_core() is None:
+            context.set_current(core)
+        return task
+
+    def set_initial_iteration(self, offset: int = 0) -> int:
+        """Add ``offset`` to every iteration reported from now on (ClearML's; a continued task
+        starts with the last stored iteration + 1, see :mod:`ringlog.clearml.resume`)."""
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise type_error("offset", "must be an int >= 0", offset)
+        engine_resume.offset_iterations(self._core, offset)
+        self._offset = offset
+        if self._core.logger_facade is not None:  # a Logger binds report_scalar when made
+            self._core.logger_facade.report_scalar = self._core.report_scalar  # type: ignore[attr-defined]
+        return offset
+
+    def get_initial_iteration(self) -> int:
+        """The offset added to reported iterations (0 unless the task was continued)."""
+        return self._offset
 
     @classmethod
     def current_task(cls) -> Optional["Task"]:
@@ -103,7 +140,9 @@ class Task:
             core.flush(wait=True)
         root = Settings(dir=dir).root if dir is not None else (
             core.settings.root if core is not None else Settings().resolved().root)
-        return open_task(root, task_id=task_id, project_name=project_name, task_name=task_name)
+        view = open_task(root, task_id=task_id, project_name=project_name, task_name=task_name)
+        view._starter = lambda: cls._continue_stored(view.id, root)
+        return view
 
     # --- identity ---------------------------------------------------------------
     @property
