@@ -50,6 +50,9 @@ PUBLIC_ENDPOINTS = frozenset({"static", "static_assets.plotly_js"})
 TOKEN_PARAM = "token"
 #: the widget data signature parameter (see :meth:`Guard.sign_widget`)
 WIDGET_SIG_PARAM = "sig"
+#: a scalar widget's zoom: left out of the signature, so a widget can re-ask a narrower x range of
+#: the very series its signed query names (finer data on zoom) and nothing else
+WIDGET_ZOOM_PARAMS = ("x_min", "x_max")
 WIDGET_DATA_ENDPOINT = "widgets.widget_data"
 TOKEN_HEADER = "X-Ringlog-Token"
 _EXTENSION = "ringlog_guard"
@@ -191,9 +194,11 @@ class Guard:
         which sends it with ``/widgets/data``. Report widgets run in frames sandboxed without
         ``allow-same-origin``: their data request comes from ``Origin: null`` and carries no cookie,
         so this signature is what lets it through (token or not) and what earns the CORS grant
-        (``security.py``) -- for that exact query only. A page elsewhere cannot forge it.
+        (``security.py``) -- for that exact query only, up to the zoom bounds ``x_min``/``x_max``
+        (``WIDGET_ZOOM_PARAMS``), which only narrow the x range of the series it names. A page
+        elsewhere cannot forge it.
         """
-        items = [(k, v) for k, v in args.items(multi=True) if k != WIDGET_SIG_PARAM]
+        items = [(k, v) for k, v in args.items(multi=True) if k != WIDGET_SIG_PARAM and k not in WIDGET_ZOOM_PARAMS]
         return hmac.new(self.widget_key, urlencode(items).encode("utf-8"), "sha256").hexdigest()[:32]
 
     def _signed_widget_request(self) -> bool:

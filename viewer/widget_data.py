@@ -62,7 +62,7 @@ def _trace_arrays(payload: dict, scale: float) -> dict[str, Any]:
                                                "hi": _floats(band["hi"])},
             "nonfinite": {"x": _floats(np.asarray(nf["x"], np.float64) * scale), "kind": list(nf["kind"]),
                           "count": [int(c) for c in nf["count"]]},
-            "raw_count": payload["raw_count"], "exact": payload["exact"]}
+            "raw_count": payload["raw_count"], "exact": payload["exact"], "level": payload["level"]}
 
 
 def task_entry(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,7 +70,8 @@ def task_entry(row: Mapping[str, Any]) -> dict[str, Any]:
             "status": row.get("status"), "url": task_url(row["id"])}
 
 
-def scalar_data(provider: Provider, rows: list[dict], q: WidgetQuery, points: int) -> dict[str, Any]:
+def scalar_data(provider: Provider, rows: list[dict], q: WidgetQuery, points: int, *,
+                x_min: float | None = None, x_max: float | None = None) -> dict[str, Any]:
     """One chart per metric, one trace per (task, variant): the task page's scalar pipeline
     (``scalars.scalar_impl``), so widgets draw the same envelope band and NaN/Inf markers."""
     charts: dict[str, dict[str, Any]] = {}
@@ -82,7 +83,8 @@ def scalar_data(provider: Provider, rows: list[dict], q: WidgetQuery, points: in
             if title == SINGLE_TITLE or not _matches(title, q.metrics) or not _matches(series, q.variants):
                 continue
             # M4 keeps up to 4 points per bucket: points // 4 buckets keep a trace within ``points``
-            payload = scalar_impl(reader, title, series, x=_X_KIND[q.xaxis], points=max(points // 4, 4))
+            payload = scalar_impl(reader, title, series, x=_X_KIND[q.xaxis], points=max(points // 4, 4),
+                                  x_min=x_min, x_max=x_max)
             label = f"{row.get('name') or row['id']} · {series}" if multi else series
             charts.setdefault(title, {"title": title, "traces": []})["traces"].append(
                 {"task": row["id"], "series": series, "name": label, **_trace_arrays(payload, scale)})

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
 
-from . import provider
+from . import params, provider
 from .errors import BadRequestError
 from .provider import Provider
 from .guard import current_guard
@@ -50,12 +50,16 @@ def widget_impl(provider: Provider, args, *, page_limit: int = MAX_PAGE_SIZE) ->
     except ValueError:
         raise BadRequestError("points", "must be an integer", raw_points) from None
     points = max(50, min(points, 10_000))
+    # a zoomed scalar chart re-asks its visible x range (units of the pipeline: step, seconds since
+    # the task's start, unix seconds for iso_time), so finer data arrive as on the task page
+    x_min, x_max = params.get_float(args, "x_min"), params.get_float(args, "x_max")
+    params.check_range("x_min", x_min, "x_max", x_max)
     rows = select_tasks(provider, q, page_limit=page_limit)
     out = {"type": q.type, "xaxis": q.xaxis, "light": q.light, "tasks": [task_entry(r) for r in rows],
            "live": any(r.get("status") in LIVE_STATUSES for r in rows),
            "source": source_url([r["id"] for r in rows])}
     if q.type == "scalar":
-        out.update(scalar_data(provider, rows, q, points))
+        out.update(scalar_data(provider, rows, q, points, x_min=x_min, x_max=x_max))
     elif q.type == "plot":
         out.update(plot_data(provider, rows, q))
     elif q.type == "sample":

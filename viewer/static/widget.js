@@ -3,7 +3,7 @@
    tasks). A click on a trace or the header arrow opens the source task in the top window.
    An ES module: scalar traces are drawn by chart.js's seriesTraces(), the task page's own drawer,
    so a widget shows the same min/max envelope band and NaN/Inf markers. */
-import {PALETTE, addNonfiniteStrip, localDate, plotlyConfig, seriesTraces, zoneLabel} from "./chart.js";
+import {PALETTE, addNonfiniteStrip, fromLocalDate, localDate, plotlyConfig, seriesTraces, zoneLabel} from "./chart.js";
 import {RLOverlays} from "./overlays.js";
 
 (function () {
@@ -17,6 +17,52 @@ import {RLOverlays} from "./overlays.js";
   var grid = light ? "#e6e8ee" : "#2d323c";
   var timer = null;
   var lastJson = null;
+  var lastData = null;
+  /* zoomed scalar charts: title -> {range: [x_min, x_max] in API units, chart: the finer answer} */
+  var zoomed = {};
+  var zoomTimer = null, zoomSeq = {};
+
+  function dataUrl(extra) {
+    /* the signature covers the widget's query; the zoom bounds (extra) are outside it (guard.py) */
+    return "/widgets/data?" + body.dataset.query + (extra || "") + "&sig=" + encodeURIComponent(body.dataset.sig);
+  }
+  function getData(extra) {
+    return fetch(dataUrl(extra), { credentials: "same-origin", cache: "no-store" }).then(function (resp) {
+      return resp.json().then(function (d) {
+        if (!resp.ok) { throw new Error((d.error && d.error.message) || ("HTTP " + resp.status)); }
+        return d;
+      });
+    });
+  }
+
+  /* a zoom (box or axis drag) re-asks the visible x range of that chart, as the task page does;
+     a double-click (autorange) goes back to the widget's own data */
+  function onZoom(div, title, xaxis) {
+    if (div.dataset.zoomBound) { return; }
+    div.dataset.zoomBound = "1";
+    div.on("plotly_relayout", function (ev) {
+      var range;
+      if (ev["xaxis.autorange"]) { range = null; }
+      else if (ev["xaxis.range[0]"] !== undefined) { range = [ev["xaxis.range[0]"], ev["xaxis.range[1]"]]; }
+      else if (ev["xaxis.range"]) { range = ev["xaxis.range"]; }
+      else { return; }
+      var api = range && range.map(function (v) { return xaxis === "iso_time" ? fromLocalDate(v) : Number(v); });
+      clearTimeout(zoomTimer);
+      zoomTimer = setTimeout(function () { zoomTo(title, api); }, 120);
+    });
+  }
+  function zoomTo(title, range) {
+    var my = zoomSeq[title] = (zoomSeq[title] || 0) + 1;
+    if (!range) { delete zoomed[title]; drawScalar(lastData); return Promise.resolve(); }
+    return getData("&x_min=" + encodeURIComponent(range[0]) + "&x_max=" + encodeURIComponent(range[1]))
+      .then(function (d) {
+        if (my !== zoomSeq[title]) { return; }
+        var c = d.charts.filter(function (x) { return x.title === title; })[0];
+        if (c) { zoomed[title] = { range: range, chart: c }; } else { delete zoomed[title]; }
+        drawScalar(lastData);
+      })
+      .catch(function (err) { liveEl.hidden = false; liveEl.textContent = "zoom failed: " + err.message; });
+  }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -63,8 +109,9 @@ import {RLOverlays} from "./overlays.js";
     box.classList.toggle("rl-w-multi", d.charts.length > 1);
     var divs = d.charts.map(function (c, i) { return chartDiv("s" + i); });
     attach(divs);
-    d.charts.forEach(function (c, i) {
+    d.charts.forEach(function (c0, i) {
       var div = divs[i];
+      var c = zoomed[c0.title] ? zoomed[c0.title].chart : c0;     // finer data of a zoomed chart
       // x of iso_time charts is epoch milliseconds: drawn as local wall-clock strings (plotly's date
       // axis would show epoch numbers in UTC), like the task page
       var toPlotX = d.xaxis === "iso_time" ? function (xs) {
@@ -81,6 +128,10 @@ import {RLOverlays} from "./overlays.js";
       Plotly.react(div, traces, addNonfiniteStrip(layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis }),
                                                   c.traces), plotlyConfig());
       onClickGo(div, function (p) { return "/tasks/" + encodeURIComponent(p.data.meta); });
+      onZoom(div, c0.title, d.xaxis);
+      div.dataset.raw = String(c.traces.reduce(function (n, t) { return n + (t.raw_count || 0); }, 0));
+      div.dataset.points = String(c.traces.reduce(function (n, t) { return n + t.x.length; }, 0));
+      div.dataset.zoomed = zoomed[c0.title] ? "1" : "0";
     });
   }
 
@@ -194,6 +245,7 @@ import {RLOverlays} from "./overlays.js";
     var text = JSON.stringify(d);
     if (text === lastJson) { return; }
     lastJson = text;
+    lastData = d;
     var names = d.tasks.map(function (t) { return t.name; });
     titleEl.textContent = d.type + (names.length ? " · " + (names.length > 3 ? names.length + " tasks" : names.join(", ")) : "");
     sourceEl.href = d.source;
@@ -211,16 +263,11 @@ import {RLOverlays} from "./overlays.js";
     var inline = document.getElementById("rl-w-data");
     if (inline) { show(JSON.parse(inline.textContent)); return; }
     /* the frame is sandboxed without allow-same-origin: the signature is what lets this read through */
-    fetch("/widgets/data?" + body.dataset.query + "&sig=" + encodeURIComponent(body.dataset.sig),
-          { credentials: "same-origin", cache: "no-store" })
-      .then(function (resp) {
-        return resp.json().then(function (d) {
-          if (!resp.ok) { throw new Error((d.error && d.error.message) || ("HTTP " + resp.status)); }
-          return d;
-        });
-      })
+    getData("")
       .then(function (d) {
         show(d);
+        // a live run's zoomed charts re-ask their range too
+        if (d.live && d.type === "scalar") { Object.keys(zoomed).forEach(function (t) { zoomTo(t, zoomed[t].range); }); }
         timer = setTimeout(refresh, d.live ? 3000 : 30000);
       })
       .catch(function (err) {
