@@ -96,3 +96,18 @@ def test_nonfinite_markers_sit_in_a_strip_above_the_data_in_a_neutral_ink(app):
                     .map(e => e.getBoundingClientRect().bottom - p.getBoundingClientRect().top);
                 return [data, pts.length ? Math.max(...pts) : null]; }}""")
             assert bottom is not None and bottom <= top, (top, bottom)
+
+
+def test_no_chart_offers_a_cloud_upload(app):
+    """Plotly's "Edit in Chart Studio"/"Share" (an upload to plotly's cloud) and its logo link are off on
+    the task page, compare (line charts and parallel coordinates) and report widgets."""
+    with _load_pw().browser_page(app) as (srv, page, _):
+        titles = []
+        for url, sel in ((f"/tasks/{A}", f"{LOSS} .js-plotly-plot"), (f"/compare?ids={A},{B}", "#parcoords"),
+                         (f"/widgets/?type=scalar&objects={A}&metrics=loss", ".rl-w-chart")):
+            page.goto(srv.url + url)
+            page.wait_for_selector(f"{sel} .modebar-btn", state="attached")
+            titles += page.evaluate(f"""() => [...document.querySelectorAll('{sel} .modebar-btn, {sel} .modebar a')]
+                .map(b => (b.getAttribute('data-title') || '') + '|' + (b.getAttribute('href') || ''))""")
+            assert page.locator(f"{sel} a[href*='plotly.com'], {sel} a[href*='plot.ly']").count() == 0
+        assert titles and not [t for t in titles if any(w in t.lower() for w in ("cloud", "studio", "share", "plotly"))], titles
