@@ -45,7 +45,8 @@ def all_tasks():
 def task(task_id: str):
     t = task_impl(provider.current().reader(task_id=task_id))
     return render_template("task.html", task=t, page={"view": "task", "task": t["id"], "status": t["status"],
-                                                       "project": t["project"], "poll_ms": _poll_ms()})
+                                                       "project": t["project"], "poll_ms": _poll_ms(),
+                                                       "resumes": resume_markers(t["extra"])})
 
 
 @bp.get("/compare")
@@ -72,3 +73,19 @@ def compare():
 def favicon():
     """No icon: answer 204 so browsers stop asking (and logs stay free of 404s)."""
     return "", 204
+
+
+def resume_markers(extra: dict) -> list:
+    """Where the task was resumed (its metadata's ``resumes``, store/FORMAT.md), for the charts'
+    x-axis markers: ``{"step", "t" (seconds since the task started), "time" (unix)}``, malformed
+    records left out."""
+    origin = extra.get("time_origin")
+    out = []
+    for r in extra.get("resumes") or []:
+        if not isinstance(r, dict) or not isinstance(r.get("time"), (int, float)):
+            continue
+        step = r.get("step")
+        out.append({"time": float(r["time"]), "step": step if isinstance(step, int) and not isinstance(step, bool)
+                    else None, "t": float(r["time"]) - origin if isinstance(origin, (int, float)) else None,
+                    "from": str(r.get("from_status") or "")})
+    return out[-50:]

@@ -80,6 +80,23 @@ export const NONFINITE_INK = "#3d4350";
 export const NONFINITE_AXIS = {domain: [0.9, 1], range: [0, 1], visible: false, fixedrange: true};
 const DATA_DOMAIN = [0, 0.86];
 
+/* Where a resumed task continued (``markers``: {step, t, time, from}, the page's ``resumes``), on the x axis in
+   use: the step, seconds since the start, or the local wall time; none on a metric axis */
+function markerXs(markers, x) {
+  return (markers || []).map(m => (x === "step" ? m.step : x === "time" ? m.t : x === "wall" ? localDate(m.time) : null))
+    .filter(v => v !== null && v !== undefined);
+}
+
+export function addResumeMarkers(layout, markers, x) {
+  const xs = markerXs(markers, x);
+  if (!xs.length) return layout;
+  layout.shapes = (layout.shapes || []).concat(xs.map(v => ({type: "line", xref: "x", yref: "paper", x0: v, x1: v,
+    y0: 0, y1: 1, line: {color: "#8a8f98", width: 1, dash: "dot"}})));
+  layout.annotations = (layout.annotations || []).concat(xs.map(v => ({xref: "x", yref: "paper", x: v, y: 1,
+    xanchor: "left", yanchor: "bottom", text: "resumed", showarrow: false, font: {size: 10, color: "#8a8f98"}})));
+  return layout;
+}
+
 /* makes room for the strip in ``layout`` when ``results`` hold non-finite values (else none is drawn) */
 export function addNonfiniteStrip(layout, results) {
   if (!results.some(r => r && r.nonfinite && r.nonfinite.x && r.nonfinite.x.length)) return layout;
@@ -180,6 +197,7 @@ export class RingChart {
       yaxis: {type: this.opts.logy ? "log" : "linear", exponentformat: "e"},
     };
     addNonfiniteStrip(lay, this.results);
+    addResumeMarkers(lay, this.opts.markers, this.opts.x);
     if (this.range) lay.xaxis.range = this.toPlotX(this.range);
     else lay.xaxis.autorange = true;
     return lay;
@@ -187,6 +205,7 @@ export class RingChart {
 
   render() {
     const first = !this.drawn;
+    this.box.dataset.markers = String(markerXs(this.opts.markers, this.opts.x).length);
     Plotly.react(this.plotEl, this.traces(), this.layout(), plotlyConfig({modeBarButtonsToRemove: ["select2d", "lasso2d"]}));
     this.drawn = true;
     if (first) this.plotEl.on("plotly_relayout", ev => this.onRelayout(ev));

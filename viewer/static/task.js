@@ -99,7 +99,8 @@ import {RLSamples} from "./samples.js";
     const cbox = RL.el("div", {class: "chart-box", "data-title": c.name || c.title, "data-chart": c.id || c.title});
     grid.appendChild(cbox);
     const lines = c.series.map(s => ({task, title: c.title, series: s.series, name: s.series}));
-    const chart = new RingChart(cbox, c.name || c.title, lines, Object.assign(opts(), {metric: c.title}));
+    const chart = new RingChart(cbox, c.name || c.title, lines, Object.assign(opts(), {metric: c.title,
+                                                                                 markers: page.resumes || []}));
     chart.id = c.id || c.title;
     cbox.hidden = !filterMatch(chart.title);      // a chart built later (a section opened) obeys the filter
     state.charts.push(chart);
