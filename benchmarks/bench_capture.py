@@ -216,7 +216,7 @@ def run(quick: bool = False) -> list[Row]:
     share = per_sample / 2.0
     rows.append(Row("sampler CPU per sample", per_sample * 1e3, "ms", "", f"{samples} samples, {series} series"))
     rows.append(Row("sampler share of a core at 2 s", share * 100, "%", "<= 1 %"))
-    tb_base, tb_cap, over, wall_over = _tensorboard(20_000, 9 if quick else 15)  # 9: a median a loaded box cannot tip
+    tb_base, tb_cap, over, wall_over = _tensorboard(20_000, 9 if quick else 15)  # 9 rounds: a few disturbed pairs do not move the median
     rows.append(Row("SummaryWriter.add_scalar", tb_base * 1e6, "us CPU/call", "", "caller's thread, best round"))
     rows.append(Row("add_scalar with capture", tb_cap * 1e6, "us CPU/call", "", "caller's thread, best round"))
     rows.append(Row("TensorBoard capture overhead", over * 100, "%", "<= 20 %", "median of paired rounds"))
