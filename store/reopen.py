@@ -31,13 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import codecs, shards
+from . import codecs, shards, tail
 from .errors import CorruptStoreError, StoreValueError
 from .layout import CHUNK, SHARD, value_dir
 from .reader import TaskReader
 from .series_writer import SeriesWriter
 from .taskmeta import read_meta
-from .writer import SHARED_MAX, TaskWriter, write_task_meta
+from .writer import SHARED_MAX, SHARED_TAIL, TaskWriter, write_task_meta
 from .writer_lock import writer_status
 
 REPLAY_CHUNKS = 16  # whole chunks read and replayed at a time (1M points, ~24 MB)
@@ -140,10 +140,34 @@ def _load(writer: TaskWriter, reader: TaskReader, e: dict) -> SeriesWriter:
         lo = k * CHUNK
         w.append(sr.raw("step", lo, n), sr.raw("value", lo, n), sr.raw("time", lo, n))
     pending = n - k * CHUNK
+    held = _held_by(w, reader, e, k, pending)
+    if held is not None:  # a tail file already holds exactly the pending points: nothing to write
+        w.shared = held == "shared"
+        w.tail_base, w.tail_count = (0 if w.shared else k * CHUNK), pending
+        w.tail_bytes = 0 if w.shared else (w.dir / "tail.bin").stat().st_size
+        w.tail_rewrite = False
+        return w
     w.shared = k == 0 and pending <= SHARED_MAX
     w.tail_base, w.tail_count, w.tail_bytes = (0 if w.shared else k * CHUNK), 0, 0
     w.tail_rewrite = not w.shared and pending > 0  # the first write rewrites tail.bin whole (temp + rename)
     return w
+
+
+def _held_by(w: SeriesWriter, reader: TaskReader, e: dict, k: int, pending: int) -> str | None:
+    """"own" / "shared" when that tail file holds exactly the ``pending`` points after chunk ``k``
+    (whole records, no cut), else None (the first sync then writes them). A closed series with a
+    whole chunk has its pending points in its last chunk, not in a tail."""
+    if not pending or (e.get("count") is not None and not e.get("tail")):
+        return None
+    t, cuts = tail.read_report(w.dir / "tail.bin", k * CHUNK)
+    if t is not None and not cuts and len(t[0]) == pending and (w.dir / "tail.bin").exists():
+        return "own"
+    if k == 0 and reader._shared_name == SHARED_TAIL:
+        sh = reader._shared()
+        t = tail.assemble(sh.records(w.sid), 0)
+        if t is not None and not sh.cuts and len(t[0]) == pending and pending <= SHARED_MAX:
+            return "shared"
+    return None
 
 
 def _open_shards(w: SeriesWriter, e: dict, k: int) -> None:
@@ -180,7 +204,11 @@ def _first_sync(writer: TaskWriter) -> None:
                 s.fsync()
             else:
                 s.forget_unsynced()
-        writer._tails.rewrite = True
+        shared = writer.path / SHARED_TAIL
+        if any(s.shared and s.tail_count < s.step.n for s in writer._series) or not shared.exists():
+            writer._tails.rewrite = True  # a shared series' points are not all there: write the file whole
+        else:  # every shared series' points are in it: appends go on after its (whole, uncut) records
+            writer._tails.shared_bytes = shared.stat().st_size
         writer._write_tails(writer._series)
         writer._write_index()
         for s in writer._series:  # bytes past the vouched chunks (a close's index and last chunk): never

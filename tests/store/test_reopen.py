@@ -114,6 +114,8 @@ _KILLED = textwrap.dedent("""
     st = Store(sys.argv[1])
     w = st.create_task("p", "n", task_id="k")
     sid = w.series_id("loss")
+    for name, n in (("tiny", 50), ("mid", 500)):  # short series: in the shared tails.bin, in their own tail.bin
+        w.append(w.series_id(name), range(n), [0.25] * n, time.time())
     i = 0
     while True:
         n = 5000
@@ -148,8 +150,14 @@ def test_resume_after_kill_9(tmp_path):
     sid = w.series_id("loss")
     assert w.series_stats(sid).count == synced  # every synced point, none of the unsynced ones
     w.append(sid, np.arange(synced, synced + 100), np.arange(synced, synced + 100) * 0.5, time.time())
+    for name, n in (("tiny", 50), ("mid", 500)):
+        assert w.series_stats(w.series_id(name)).count == n
+        w.append(w.series_id(name), np.arange(n, n + 100), np.full(100, 0.5), time.time())
     w.close()
     r = Store(root).task("k")
+    for name, n in (("tiny", 50), ("mid", 500)):
+        np.testing.assert_array_equal(r.scalar(name).step, np.arange(n + 100))
+        np.testing.assert_array_equal(r.scalar(name).value, [0.25] * n + [0.5] * 100)
     s = r.scalar("loss")
     np.testing.assert_array_equal(s.step, np.arange(synced + 100))
     np.testing.assert_array_equal(s.value, np.arange(synced + 100) * 0.5)
