@@ -51,6 +51,8 @@ class Decimated:
     ``nonfinite_x``/``nonfinite_y`` mark NaN/+Inf/-Inf (y holds the kind): exact positions when
     answered from raw points, else one marker per kind at the first x of each bucket holding
     some, with ``nonfinite_count`` the number of such values there.
+    ``bucket_sum``/``bucket_finite``: each bucket's sum and number of finite values (from the
+    pyramid records, so a bucket mean costs nothing more); None when ``bucket_starts`` is.
     """
 
     x: np.ndarray
@@ -70,6 +72,8 @@ class Decimated:
     band_hi: np.ndarray | None
     method: str = "m4"
     x_kind: str = "step"
+    bucket_sum: np.ndarray | None = None
+    bucket_finite: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -233,7 +237,9 @@ def _from_records(c, axis, level, count, lo, hi, method, points) -> Decimated:
         nonfinite_count=np.concatenate(nf_c)[order],
         bucket_edges=edges_x, bucket_starts=np.r_[i0, hi].astype(np.int64),
         band_min=c[pyr.MIN_V].copy(), band_max=c[pyr.MAX_V].copy(), band_x=bx,
-        band_lo=np.repeat(c[pyr.MIN_V], 2), band_hi=np.repeat(c[pyr.MAX_V], 2), method=method, x_kind=axis.kind)
+        band_lo=np.repeat(c[pyr.MIN_V], 2), band_hi=np.repeat(c[pyr.MAX_V], 2), method=method, x_kind=axis.kind,
+        bucket_sum=c[pyr.SUM].astype(np.float64),
+        bucket_finite=(c[pyr.COUNT] - c[pyr.NNAN] - c[pyr.NPINF] - c[pyr.NNINF]).astype(np.int64))
 
 
 def _exact(sr, axis, lo, hi, method) -> Decimated:

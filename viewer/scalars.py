@@ -170,8 +170,9 @@ def scalar_impl(reader: TaskReader, title: str, series: str | None = None, *, x:
                 method: str = "m4", mean: bool = False) -> dict:
     """One series decimated to ``points`` buckets over ``[x_min, x_max]`` (whole series if None).
 
-    ``mean``: also each bucket's mean and finite count (``smoothing.bucket_means``, O(raw points in
-    range)), what the pages smooth so that the smoothed line does not move with the zoom."""
+    ``mean``: also each bucket's mean and finite count (``smoothing.bucket_means``, from the store's
+    per-bucket sums: O(buckets)), what the pages smooth so that the smoothed line does not move with
+    the zoom."""
     title, series = _known_series(reader, title, series)
     x_kind, metric = parse_x(x, reader)
     if x_kind == "metric":

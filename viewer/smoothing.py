@@ -7,12 +7,12 @@ smooth the per-bucket *means* instead, each weighted by its number of finite poi
 ``emaCounts`` in static/common.js and HTTP_API.md), so a bucket of ``n`` points weighs what its
 ``n`` raw points would.
 
-The store's pyramid records hold each bucket's ``sum`` and ``count`` but its ``Decimated`` answer
-does not expose them, so the means are computed here from the raw values of the buckets the
-decimation reports (``bucket_starts``): cost O(raw points in range), read in slices of
-``SLICE`` points (bounded memory): ~100 ms for a 3M-point full view against 1-5 ms without
-means (warm chunk cache, 2-core VM under load, ``scalar_impl`` timed directly).
-Ranges above ``MAX_RAW`` points get no means (the page then smooths the drawn line, as before).
+The store's ``Decimated`` answer carries each bucket's sum and finite count
+(``bucket_sum``/``bucket_finite``, straight from the pyramid records): the means then cost
+O(buckets). Only when an answer lacks them are the means computed here from the raw values of
+the buckets (``bucket_starts``): O(raw points in range), read in slices of ``SLICE`` points
+(bounded memory), ~100 ms for a 3M-point full view; ranges above ``MAX_RAW`` points then get no
+means (the page smooths the drawn line, as before).
 """
 
 from __future__ import annotations
@@ -42,6 +42,12 @@ def bucket_means(reader: TaskReader, title: str, series: str, d: Decimated, xs: 
     if starts is None or d.band_x is None or len(starts) < 2:
         return None
     starts = np.asarray(starts, np.int64)
+    bx = np.asarray(d.band_x, np.float64).reshape(-1, 2)
+    if d.bucket_sum is not None and d.bucket_finite is not None and len(d.bucket_sum) == len(bx) == len(starts) - 1:
+        counts = np.asarray(d.bucket_finite, np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(counts > 0, np.asarray(d.bucket_sum, np.float64) / np.maximum(counts, 1), np.nan)
+        return {"x": bx.mean(axis=1), "y": mean, "n": counts}
     lo, hi = int(starts[0]), int(starts[-1])
     if hi - lo > MAX_RAW:
         return None
@@ -57,7 +63,6 @@ def bucket_means(reader: TaskReader, title: str, series: str, d: Decimated, xs: 
         ids = np.searchsorted(starts, cuts + a, side="right") - 1  # the bucket of each segment
         np.add.at(sums, ids, np.add.reduceat(np.where(finite, v, 0.0), cuts))
         np.add.at(counts, ids, np.add.reduceat(finite.astype(np.int64), cuts))
-    bx = np.asarray(d.band_x, np.float64).reshape(-1, 2)
     if len(bx) != nb:  # not the store's per-bucket pairs: no means rather than misplaced ones
         return None
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -45,6 +45,29 @@ def test_bucket_means_hold_every_finite_point_of_the_range_once(client, store, q
         assert list(n) == [int(f) for f in fin]
 
 
+@pytest.mark.parametrize("points", [100, 7])
+def test_bucket_means_come_from_the_pyramid_without_reading_raw_values(store, points):
+    """The store's answer carries per-bucket sums and finite counts: the means read no raw value,
+    and equal the ones computed from the raw values (the fallback for answers without them)."""
+    from ringlog.viewer.smoothing import bucket_means
+
+    reader = store.task(A)
+    d = reader.decimate("loss", points=points)
+    assert d.bucket_sum is not None and len(d.bucket_sum) == len(d.bucket_starts) - 1
+    xs, ys = np.asarray(d.x), np.asarray(d.y)
+
+    class NoRaw:
+        def scalar(self, *a, **k):
+            raise AssertionError("raw values read")
+
+    fast = bucket_means(NoRaw(), "loss", "loss", d, xs, ys, exact=False)
+    d.bucket_sum = d.bucket_finite = None
+    slow = bucket_means(reader, "loss", "loss", d, xs, ys, exact=False)
+    assert list(fast["n"]) == list(slow["n"])
+    np.testing.assert_allclose(fast["y"], slow["y"], rtol=1e-12)
+    np.testing.assert_array_equal(fast["x"], slow["x"])
+
+
 def test_no_means_unless_asked_and_none_against_a_metric(client):
     assert client.get(f"/api/tasks/{A}/scalar?title=loss&points=50").get_json()["mean"] is None
     r = client.get(f"/api/tasks/{A}/scalar?title=loss&points=50&mean=1&x=metric:train/acc").get_json()
