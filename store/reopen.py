@@ -15,9 +15,9 @@ from the disk, in the same sid:
 * the points after the last whole chunk (a crashed run's tail, or the zero-padded last chunk of a
   closed one) become pending points again, appended as usual.
 
-Then one sync in a crash-safe order: level chunks and array metadata, then every tail file
-rewritten whole (temp + rename: each agrees with the old ``series.json`` as well as the new), and
-only then the new ``series.json`` (no ``count``: the task is running again). A crash at any point
+Then one sync in a crash-safe order: level chunks and array metadata, then the tail files (kept
+where they already hold exactly a series' pending points, else rewritten whole, temp + rename: each
+agrees with the old ``series.json`` as well as the new), and only then the new ``series.json`` (no ``count``: the task is running again). A crash at any point
 of a reopen leaves a task that reads the same points as before it. Cost: O(points) to read and
 replay (measured in benchmarks/RESULTS.md); nothing already in a chunk is re-encoded.
 """

@@ -25,7 +25,8 @@ from .state import as_mapping
 
 _get_current = context._current.get
 
-# W&B arguments accepted for compatibility; recorded in the metadata, not acted on
+# W&B arguments accepted for compatibility and recorded in the metadata; of these only "resume" and
+# "mode" are acted on (ringlog.wandb.resume, ringlog._engine.disabled)
 _RECORDED = ("notes", "group", "job_type", "entity", "resume", "mode", "save_code", "anonymous",
              "sync_tensorboard", "monitor_gym", "magic", "force", "allow_val_change", "config_exclude_keys",
              "config_include_keys")
