@@ -210,3 +210,21 @@ def _copy(src, dst):
     shutil.copytree(src, dst)
     (dst / "catalog.sqlite").unlink()  # it holds absolute paths: a copy would resolve to the original's task
     return Store(dst)
+
+
+def test_one_store_reads_the_resumed_series_not_its_cached_closed_chunk(tmp_path):
+    """A reader's chunk cache (shared by a Store's readers, e.g. a viewer's) must not serve a closed
+    series' last chunk or last shard index once the task was resumed and that chunk rewritten."""
+    st = Store(tmp_path)
+    step, v, t = make_series(3 * CHUNK + 100)
+    w = st.create_task("p", "n", task_id="t")
+    w.append(w.series_id("loss"), step[:CHUNK + 100], v[:CHUNK + 100], t[:CHUNK + 100])
+    w.close()
+    assert st.task("t").scalar("loss", start=CHUNK).step.tolist() == step[CHUNK:CHUNK + 100].tolist()  # cached
+    for a, b in ((CHUNK + 100, 2 * CHUNK + 50), (2 * CHUNK + 50, 3 * CHUNK + 100)):
+        w = open_task(st, "t")
+        w.append(w.series_id("loss"), step[a:b], v[a:b], t[a:b])
+        w.close()
+        s = st.task("t").scalar("loss")
+        np.testing.assert_array_equal(s.step, step[:b])
+        np.testing.assert_array_equal(s.value, v[:b])
