@@ -67,6 +67,7 @@ def continue_task(core: "RunCore", task_id: str, *, name: Optional[str] = None, 
             st = writer.series_stats(sid)
             if st.count and st.last_step is not None:
                 last[(title, series)] = int(st.last_step)
+        _add_sample_steps(writer.path, last)
         resumes = [dict(r) for r in meta.get("resumes") or [] if isinstance(r, dict)]
         core.state.set_meta(resumes=resumes)
         core.resumed = {"writer": writer, "summary": dict(meta.get("summary") or {}) if carry else {},
@@ -75,6 +76,19 @@ def continue_task(core: "RunCore", task_id: str, *, name: Optional[str] = None, 
         writer.close(status="aborted")
         raise
     return core.resumed
+
+
+def _add_sample_steps(path: Any, last: dict) -> None:
+    """Debug samples and plots (W&B media and logged strings) count too: a run that logged only
+    images still continues after its last step. Damaged listings count for nothing."""
+    from ringlog.store import TaskReader  # deferred: imported with the store by store_for()
+
+    r = TaskReader(path)
+    for rec in [*r.media(), *r.plots()]:
+        it = rec.get("iteration")
+        if isinstance(it, int) and not isinstance(it, bool) and it != SINGLE_VALUE:
+            key = (rec.get("title"), rec.get("series"))
+            last[key] = max(last.get(key, it), it)
 
 
 def mark_step(core: "RunCore", step: int) -> None:

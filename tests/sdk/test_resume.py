@@ -184,3 +184,17 @@ def test_resume_after_sigterm_and_kill_9(tmp_path, fast, sig, status):
     from ringlog.store.fsck import fsck
 
     assert fsck(tmp_path).clean
+
+
+def test_samples_and_strings_count_as_steps(tmp_path, fast):
+    """A run that logged only images and strings continues after its last step too (W&B's step is
+    the history's, whatever was logged)."""
+    for k in range(2):
+        run = ringlog.init(project="p", id="media", resume="allow", dir=str(tmp_path), settings=fast)
+        assert run.step == 2 * k
+        ringlog.log({"img": ringlog.Image(np.full((4, 4, 3), 10 * k, np.uint8))})
+        ringlog.log({"note": f"text {k}"})
+        run.finish()
+    r = Store(tmp_path).task("media")
+    assert sorted(m["iteration"] for m in r.media()) == [0, 2]
+    assert sorted(p["iteration"] for p in r.plots()) == [1, 3]
