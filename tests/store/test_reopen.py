@@ -228,3 +228,27 @@ def test_one_store_reads_the_resumed_series_not_its_cached_closed_chunk(tmp_path
         s = st.task("t").scalar("loss")
         np.testing.assert_array_equal(s.step, step[:b])
         np.testing.assert_array_equal(s.value, v[:b])
+
+
+def test_torn_tails_are_cut_before_the_series_continue(store):
+    """A dead writer's torn tail records (a write cut short by the crash) are cut by the recovery;
+    the series continue right after the last whole record, and fsck finds nothing left."""
+    step, v, t = make_series(CHUNK + 500)
+    w = store.create_task("p", "n", task_id="t")
+    w.append(w.series_id("long"), step[:CHUNK + 300], v[:CHUNK + 300], t[:CHUNK + 300])
+    w.append(w.series_id("short"), step[:300], v[:300], t[:300])
+    w.sync()
+    w._lock_file.release()  # the writer is gone without a close
+    for f in (w.path / "s0" / "tail.bin", w.path / "s1" / "tail.bin"):
+        with open(f, "ab") as fh:
+            fh.write(b"RLZ1\x05\x00\x00\x00torn")  # a record header cut short
+    assert not fsck(store.root).clean
+    w = open_task(store, "t")
+    assert any("tail.bin" in x and "cut" in x for x in w.meta["resumes"][-1]["recovered"])
+    w.append(0, step[CHUNK + 300:], v[CHUNK + 300:], t[CHUNK + 300:])
+    w.append(1, step[300:500], v[300:500], t[300:500])
+    w.close()
+    r = Store(store.root).task("t")
+    np.testing.assert_array_equal(r.scalar("long").step, step)
+    np.testing.assert_array_equal(r.scalar("short").value, v[:500])
+    assert fsck(store.root).clean
