@@ -13,7 +13,7 @@ from . import params, provider
 from .jsonsafe import dumps
 from .media import media_impl, plots_impl
 from .scalars import ENCODINGS, METHODS, csv_chunks, encode_arrays, scalar_impl, series_impl
-from .tasks import STATUSES, check_sort, console_impl, parse_metric_filter, projects_impl, task_impl, tasks_impl
+from .tasks import STATUSES, check_sort, console_impl, console_text_chunks, parse_metric_filter, parse_stat_filter, projects_impl, task_impl, tasks_impl
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -44,10 +44,12 @@ def tasks():
     limit = params.get_int(a, "limit", 50, lo=1, hi=current_app.config["RINGLOG_PAGE_LIMIT"])
     offset = params.get_int(a, "offset", 0, lo=0)
     metric_filters = tuple(parse_metric_filter(m) for m in a.getlist("metric") if m)
+    stat_filters = tuple(parse_stat_filter(m) for m in a.getlist("stat") if m)
     payload = tasks_impl(provider.current(), project=params.get_str(a, "project"),
                          text=params.get_str(a, "q", max_len=256), tags=tuple(params.get_list(a, "tag")),
                          status=status, sort=sort, descending=order == "desc",
-                         offset=offset, limit=limit, metric_filters=metric_filters)
+                         offset=offset, limit=limit, metric_filters=metric_filters,
+                         stats=params.get_bool(a, "stats", False), stat_filters=stat_filters)
     return json_response(payload)
 
 
@@ -120,3 +122,13 @@ def console(task_id: str):
     since = params.get_int(a, "since", 0, lo=0)
     limit = params.get_int(a, "limit", 5000, lo=1, hi=100_000)
     return json_response(console_impl(provider.current().reader(task_id=task_id), since=since, limit=limit))
+
+
+@bp.get("/tasks/<task_id>/console.txt")
+def console_text(task_id: str):
+    """The whole console as a text/plain attachment (HTTP_API.md); streamed a page of records at a time."""
+    reader = provider.current().reader(task_id=task_id)
+    resp = Response(stream_with_context(console_text_chunks(reader)), mimetype="text/plain")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{reader.id[:12]}-console.txt"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
