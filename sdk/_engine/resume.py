@@ -62,12 +62,7 @@ def continue_task(core: "RunCore", task_id: str, *, name: Optional[str] = None, 
             for key, spec in (meta.get("metrics") or {}).items():
                 if isinstance(spec, dict):
                     core.state.define_metric(key, spec)
-        last = {}
-        for (title, series), sid in list(writer._ids.items()):
-            st = writer.series_stats(sid)
-            if st.count and st.last_step is not None:
-                last[(title, series)] = int(st.last_step)
-        _add_sample_steps(writer.path, last)
+        last = _stored_steps(writer.path)
         resumes = [dict(r) for r in meta.get("resumes") or [] if isinstance(r, dict)]
         core.state.set_meta(resumes=resumes)
         core.resumed = {"writer": writer, "summary": dict(meta.get("summary") or {}) if carry else {},
@@ -78,17 +73,23 @@ def continue_task(core: "RunCore", task_id: str, *, name: Optional[str] = None, 
     return core.resumed
 
 
-def _add_sample_steps(path: Any, last: dict) -> None:
-    """Debug samples and plots (W&B media and logged strings) count too: a run that logged only
-    images still continues after its last step. Damaged listings count for nothing."""
+def _stored_steps(path: Any) -> dict:
+    """``{(title, series): the last step stored}``: each series' (series.json's figures, exact after
+    the reopen's sync), and debug samples and plots too (W&B media and logged strings: a run that
+    logged only images still continues after its last step). Damaged listings count for nothing."""
     from ringlog.store import TaskReader  # deferred: imported with the store by store_for()
 
     r = TaskReader(path)
+    last = {}
+    for key, m in r.last_metrics().items():
+        if m.get("count") and isinstance(m.get("last_step"), int):
+            last[key] = m["last_step"]
     for rec in [*r.media(), *r.plots()]:
         it = rec.get("iteration")
         if isinstance(it, int) and not isinstance(it, bool) and it != SINGLE_VALUE:
             key = (rec.get("title"), rec.get("series"))
             last[key] = max(last.get(key, it), it)
+    return last
 
 
 def mark_step(core: "RunCore", step: int) -> None:
