@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
-from . import params, provider
+from . import params, provider, series_stats
 from .jsonsafe import dumps
 from .media import media_impl, plots_impl
 from .scalars import ENCODINGS, METHODS, csv_chunks, encode_arrays, scalar_impl, series_impl
@@ -49,7 +49,8 @@ def tasks():
                          text=params.get_str(a, "q", max_len=256), tags=tuple(params.get_list(a, "tag")),
                          status=status, sort=sort, descending=order == "desc",
                          offset=offset, limit=limit, metric_filters=metric_filters,
-                         stats=params.get_bool(a, "stats", False), stat_filters=stat_filters)
+                         stats=params.get_bool(a, "stats", False), stat_filters=stat_filters,
+                         stats_cache=series_stats.current())
     return json_response(payload)
 
 

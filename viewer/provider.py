@@ -33,7 +33,6 @@ class Provider:
             raise TypeError(f"store: must be a ringlog.store.Store (given: {type(store).__name__})")
         self._store = store
         self._reports: ReportStore | None = None
-        self._stats = None  # series_stats.StatsCache, built on first use
 
     @property
     def root(self) -> Path:
@@ -57,15 +56,6 @@ class Provider:
         return self._store.catalog.query(project=project, text=text, tags=tuple(tags), status=status, sort=sort,
                                          descending=descending, offset=offset, limit=limit,
                                          metric_filters=tuple(metric_filters))
-
-    def series_stats(self, *, row: dict) -> dict:
-        """``{series key: {"last", "min", "max"}}`` of a catalog row's task (cached per row version;
-        ``{}`` for a row without a readable task folder). See series_stats.py for the cost."""
-        if self._stats is None:
-            from .series_stats import StatsCache  # errors.py imports this module: no top-level cycle
-
-            self._stats = StatsCache(self)
-        return self._stats.stats(row)
 
     def reader(self, *, task_id: str) -> TaskReader:
         """A fresh snapshot of one task; :class:`TaskNotFoundError` for unknown or malformed ids."""

@@ -22,9 +22,13 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from flask import current_app
+
 from ringlog.store import TaskNotFoundError
 
 from .errors import BadRequestError
+from .provider import Provider
+from .provider import current as current_provider
 from .scalars import series_key
 
 STATS = ("last", "min", "max")
@@ -55,7 +59,7 @@ def _finite(v: Any) -> float | None:
 class StatsCache:
     """``task id -> {key: {"last", "min", "max"}}`` for catalog rows, re-read when a row's version changes."""
 
-    def __init__(self, provider):
+    def __init__(self, provider: Provider):
         self._provider = provider
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, tuple[Any, dict]] = OrderedDict()
@@ -83,6 +87,17 @@ class StatsCache:
             while len(self._cache) > CACHE_TASKS:
                 self._cache.popitem(last=False)
         return out
+
+
+_EXTENSION = "ringlog_series_stats"
+
+
+def current() -> StatsCache:
+    """The stats cache of the app serving this request (one per app, built on first use)."""
+    ext = current_app.extensions
+    if _EXTENSION not in ext:
+        ext[_EXTENSION] = StatsCache(current_provider())
+    return ext[_EXTENSION]
 
 
 def filter_sort_page(rows: list[dict], stats_of, *, sort: str, descending: bool, offset: int, limit: int,

@@ -19,7 +19,7 @@ from ringlog.store.reports import project_id
 
 from .errors import BadRequestError
 from .provider import Provider
-from .series_stats import filter_sort_page, is_stat_sort, stat_key
+from .series_stats import StatsCache, filter_sort_page, is_stat_sort, stat_key
 
 #: sort keys answered by the catalog besides ``summary.<key>`` and ``config.<key>``
 SORT_KEYS = ("updated", "created", "name", "status", "project", "id")
@@ -132,17 +132,19 @@ def check_sort(sort: str) -> str:
 def tasks_impl(provider: Provider, *, project: str | None = None, text: str | None = None,
                tags: tuple[str, ...] = (), status: str | None = None, sort: str = "updated",
                descending: bool = True, offset: int = 0, limit: int = 50, metric_filters: tuple = (),
-               stats: bool = False, stat_filters: tuple = ()) -> dict:
+               stats: bool = False, stat_filters: tuple = (), stats_cache: StatsCache | None = None) -> dict:
     """One page of the task table plus the summary/config columns present on that page.
 
     ``stats`` adds each row's series figures (``"stats": {key: {"last", "min", "max"}}``) and
     ``columns.stats``; a ``last./min./max.<key>`` sort or ``stat_filters`` ``(stat, key, lo, hi)``
-    are answered over every row the catalog's filters keep (series_stats.py: cost)."""
+    are answered over every row the catalog's filters keep (series_stats.py: cost); ``stats_cache``
+    keeps the figures between calls (the app's, ``series_stats.current()``; else a fresh one)."""
+    cache = stats_cache if stats_cache is not None else StatsCache(provider)
     query = dict(project=project, text=text, tags=tuple(tags), status=status,
                  metric_filters=tuple(metric_filters))
     if is_stat_sort(sort) or stat_filters:
         every, _ = provider.query_tasks(**query, sort="updated", descending=True, offset=0, limit=None)
-        rows, total = filter_sort_page(every, lambda r: provider.series_stats(row=r), sort=sort,
+        rows, total = filter_sort_page(every, cache.stats, sort=sort,
                                        descending=descending, offset=offset, limit=limit,
                                        stat_filters=tuple(stat_filters))
         stats = True
@@ -161,7 +163,7 @@ def tasks_impl(provider: Provider, *, project: str | None = None, text: str | No
             if not k.startswith("_"):
                 config_cols.setdefault(k)
         if stats:
-            r["stats"] = provider.series_stats(row=raw)
+            r["stats"] = cache.stats(raw)
             for k in r["stats"]:
                 if not k.startswith("_"):
                     stat_cols.setdefault(k)

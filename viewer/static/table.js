@@ -1,6 +1,7 @@
 /* Task table: filters, sortable columns (incl. any summary metric / hyperparameter), paging,
    selection for compare. Everything is answered by /api/tasks (the store's catalog). */
 import {RL} from "./common.js";
+import {ColumnPrefs, columnsOf, download, renderChooser, stickPinned, toCSV} from "./columns.js";
 
 (function () {
   const project = RL.page.project;
@@ -10,63 +11,107 @@ import {RL} from "./common.js";
   const selected = new Set();
   const st = {sort: "updated", order: "desc", offset: 0};
   const MAX_COMPARE = 20;   // pages.MAX_COMPARE
+  const prefs = new ColumnPrefs(project);
+  const chooser = document.getElementById("col-chooser");
+  const chooserList = document.getElementById("col-list");
+  const chooserFilter = document.getElementById("col-filter");
+  let shown = null, allCols = [], visibleCols = [], focusSort = null;
 
+  /* the metric box takes summary ranges (loss:0:0.5) and series figures (min.loss::0.3) */
+  const STAT_RE = /^(last|min|max)\./;
   function params() {
     const f = new FormData(form);
-    return {project, q: f.get("q"), tag: f.get("tag"), status: f.get("status"),
-            metric: (f.get("metric") || "").split(/\s+/).filter(Boolean),
+    const ranges = (f.get("metric") || "").split(/\s+/).filter(Boolean);
+    return {project, q: f.get("q"), tag: f.get("tag"), status: f.get("status"), stats: 1,
+            metric: ranges.filter(r => !STAT_RE.test(r)), stat: ranges.filter(r => STAT_RE.test(r)),
             limit: f.get("limit"), sort: st.sort, order: st.order, offset: st.offset};
   }
 
-  function header(label, key) {
-    const th = RL.el("th", {class: key ? "sort" : "", text: label, title: key ? "sort by " + label : null});
-    if (key) {
-      if (st.sort === key) th.classList.add(st.order === "desc" ? "desc" : "asc");
-      th.addEventListener("click", () => {
-        st.order = st.sort === key && st.order === "desc" ? "asc" : "desc";
-        st.sort = key; st.offset = 0; load();
-      });
-    }
+  /* a sortable header is a button (keyboard: Tab + Enter/Space) and says its order in aria-sort */
+  function header(col) {
+    const pinned = prefs.isPinned(col);
+    const th = RL.el("th", {class: (col.sort ? "sort" : "") + (pinned ? " pinned" : ""), "data-col": col.id,
+                            scope: "col"});
+    if (!col.sort) { th.textContent = col.label; return th; }
+    const on = st.sort === col.sort;
+    th.setAttribute("aria-sort", on ? (st.order === "desc" ? "descending" : "ascending") : "none");
+    if (on) th.classList.add(st.order === "desc" ? "desc" : "asc");
+    th.appendChild(RL.el("button", {type: "button", class: "sort-btn", text: col.label,
+                                    title: "sort by " + col.label, onclick: () => {
+      st.order = st.sort === col.sort && st.order === "desc" ? "asc" : "desc";
+      st.sort = col.sort; st.offset = 0; focusSort = col.id; load();
+    }}));
     return th;
   }
 
+  function selectAllBox(tasks) {
+    const n = tasks.filter(t => selected.has(t.id)).length;
+    const box = RL.el("input", {type: "checkbox", id: "select-all", "aria-label": "select every task on this page",
+                                checked: tasks.length > 0 && n === tasks.length});
+    box.indeterminate = n > 0 && n < tasks.length;
+    box.addEventListener("change", () => {
+      for (const t of tasks) box.checked ? selected.add(t.id) : selected.delete(t.id);
+      for (const b of table.tBodies[0].querySelectorAll("input.row-select")) b.checked = box.checked;
+      updateCompare();
+    });
+    return box;
+  }
+
+  function cellOf(col, t) {
+    const td = RL.el("td", {class: (col.num ? "num" : "") + (prefs.isPinned(col) ? " pinned" : "")});
+    if (col.cell) for (const n of [].concat(col.cell(t))) td.appendChild(n);
+    else td.textContent = col.text(t);
+    return td;
+  }
+
   function render(data) {
+    shown = data;
     const thead = table.tHead, tbody = table.tBodies[0];
     thead.textContent = ""; tbody.textContent = "";
-    const sc = data.columns.summary, cc = data.columns.config;
     // All tasks: same-named runs of different projects must be told apart
-    const projCol = project === null || project === undefined;
-    const cols = [RL.el("th", {text: ""}), header("name", "name"), ...(projCol ? [header("project", "project")] : []),
-                  header("status", "status"), header("tags", null),
-                  header("created", "created"), header("updated", "updated"), header("duration", "duration"),
-                  ...sc.map(k => header(k, "summary." + k)), ...cc.map(k => header(k, "config." + k))];
-    thead.appendChild(RL.el("tr", null, cols));
+    allCols = columnsOf(data, project === null || project === undefined);
+    visibleCols = prefs.arrange(allCols).filter(c => prefs.visible(c));
+    thead.appendChild(RL.el("tr", null, [RL.el("th", {class: "pinned select"}, selectAllBox(data.tasks)),
+                                         ...visibleCols.map(header)]));
     if (!data.tasks.length) {
-      tbody.appendChild(RL.el("tr", null, RL.el("td", {colspan: cols.length, class: "muted", text: "No tasks match."})));
+      tbody.appendChild(RL.el("tr", null, RL.el("td", {colspan: visibleCols.length + 1, class: "muted empty",
+                                                       text: "No tasks match these filters."})));
     }
     for (const t of data.tasks) {
-      const box = RL.el("input", {type: "checkbox", "aria-label": "select " + t.name, checked: selected.has(t.id)});
-      box.addEventListener("change", () => { box.checked ? selected.add(t.id) : selected.delete(t.id); updateCompare(); });
-      tbody.appendChild(RL.el("tr", null, [
-        RL.el("td", null, box),
-        RL.el("td", null, RL.el("a", {href: "/tasks/" + encodeURIComponent(t.id), text: t.name || t.id})),
-        ...(projCol ? [RL.el("td", {class: "project"}, RL.el("a", {href: "/projects/" + encodeURIComponent(t.project || ""),
-                                                                   text: t.project || ""}))] : []),
-        RL.el("td", null, RL.el("span", {class: "status status-" + t.status, text: t.status || ""})),
-        RL.el("td", null, (t.tags || []).map(g => RL.el("span", {class: "tag", text: g}))),
-        RL.el("td", {text: RL.fmtTime(t.created)}),
-        RL.el("td", {text: RL.fmtTime(t.updated)}),
-        RL.el("td", {text: RL.fmtDuration(t.duration)}),
-        ...sc.map(k => RL.el("td", {class: "num", text: RL.fmtNum(t.summary[k])})),
-        ...cc.map(k => RL.el("td", {text: RL.fmtNum(t.config[k])})),
-      ]));
+      const box = RL.el("input", {type: "checkbox", class: "row-select", "aria-label": "select " + t.name,
+                                  checked: selected.has(t.id)});
+      box.addEventListener("change", () => {
+        box.checked ? selected.add(t.id) : selected.delete(t.id);
+        const all = document.getElementById("select-all"), n = data.tasks.filter(x => selected.has(x.id)).length;
+        all.checked = n === data.tasks.length; all.indeterminate = n > 0 && n < data.tasks.length;
+        updateCompare();
+      });
+      tbody.appendChild(RL.el("tr", {"data-id": t.id}, [RL.el("td", {class: "pinned select"}, box),
+                                                        ...visibleCols.map(c => cellOf(c, t))]));
     }
+    stickPinned(table);
+    if (focusSort) {    // keep the keyboard where it was: the header rebuilt under it
+      const b = thead.querySelector(`th[data-col="${CSS.escape(focusSort)}"] button`);
+      if (b) b.focus();
+      focusSort = null;
+    }
+    if (chooser.open) renderChooser(chooserList, chooserFilter.value, allCols, prefs, rerender);
     const lim = data.limit;
     document.getElementById("page-info").textContent =
       data.total ? `${data.offset + 1}–${Math.min(data.offset + lim, data.total)} of ${data.total}` : "0 tasks";
     document.getElementById("prev").disabled = data.offset === 0;
     document.getElementById("next").disabled = data.offset + lim >= data.total;
+    document.getElementById("export-csv").disabled = !data.tasks.length;
   }
+
+  function rerender() { if (shown) render(shown); }
+  chooser.addEventListener("toggle", () => { if (chooser.open) renderChooser(chooserList, chooserFilter.value, allCols, prefs, rerender); });
+  chooserFilter.addEventListener("input", () => renderChooser(chooserList, chooserFilter.value, allCols, prefs, rerender));
+  document.getElementById("export-csv").addEventListener("click", () => {
+    if (!shown) return;
+    download((project ? project.replace(/[^\w.-]+/g, "_") : "all") + "-tasks.csv", toCSV(visibleCols, shown.tasks),
+             "text/csv;charset=utf-8");
+  });
 
   function updateCompare() {
     const b = document.getElementById("compare-btn");
