@@ -1,14 +1,14 @@
 /* Task page: tabs, Scalars charts grouped in sections, Summary, Console, live polling. */
 import {RingChart, observeCharts} from "./chart.js";
-import {ansiNodes} from "./ansi.js";
 import {RL} from "./common.js";
+import {consoleView} from "./console.js";
 import "./embed.js";
 import {RLSamples} from "./samples.js";
 
 (function () {
   const page = RL.page;
   const task = page.task;
-  const state = {charts: [], status: page.status, consoleNext: 0, ansi: {}, loaded: {}, seriesSig: "", counts: new Map()};
+  const state = {charts: [], status: page.status, loaded: {}, seriesSig: "", counts: new Map()};
   const POLL_MS = page.poll_ms || 2000;
 
   // ---- tabs ---------------------------------------------------------------------------
@@ -162,30 +162,9 @@ import {RLSamples} from "./samples.js";
     return data;
   }
 
-  // ---- console ------------------------------------------------------------------------
-  const consoleEl = document.getElementById("console");
-  async function loadConsole() {
-    for (let guard = 0; guard < 50; guard++) {
-      const {data} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/console?since=${state.consoleNext}`);
-      const frag = document.createDocumentFragment();
-      for (const l of data.lines) {
-        const cls = "line " + (l.stream || "") + " lvl-" + (l.level || "");
-        // ANSI colours become classed spans (ansi.js: textContent only); other escapes are dropped
-        frag.appendChild(RL.el("span", {class: cls, title: RL.fmtTime(l.time)},
-                               ansiNodes(l.text.endsWith("\n") ? l.text : l.text + "\n", state.ansi)));
-      }
-      consoleEl.appendChild(frag);
-      state.consoleNext = data.next;
-      if (!data.more) break;
-    }
-    applyConsoleFilter();
-    if (document.getElementById("console-follow").checked) consoleEl.scrollTop = consoleEl.scrollHeight;
-  }
-  function applyConsoleFilter() {
-    const q = document.getElementById("console-filter").value.toLowerCase();
-    consoleEl.querySelectorAll("span.line").forEach(s => { s.hidden = q !== "" && !s.textContent.toLowerCase().includes(q); });
-  }
-  document.getElementById("console-filter").addEventListener("input", applyConsoleFilter);
+  // ---- console (console.js: numbers, times, search, download) ---------------------------
+  const consoleTab = consoleView(task);
+  const loadConsole = () => consoleTab.load();
 
   // ---- timestamps rendered server-side as unix seconds --------------------------------
   document.querySelectorAll(".ts[data-ts]").forEach(e => { if (e.dataset.ts) e.textContent = RL.fmtTime(e.dataset.ts); });
