@@ -92,6 +92,13 @@ def _stored_steps(path: Any) -> dict:
     return last
 
 
+def give_back(core: "RunCore") -> None:
+    """``init`` failed after :func:`continue_task`: close the reopened task with the status it had."""
+    writer = (core.resumed or {}).pop("writer", None)
+    if writer is not None:
+        writer.close(status=core.resumed.get("from_status") or "aborted")
+
+
 def mark_step(core: "RunCore", step: int) -> None:
     """Record in the task's last ``resumes`` entry the step its series continue from (the viewer
     draws the resume there on the step axis)."""

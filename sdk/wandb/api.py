@@ -77,7 +77,11 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
         core.state.set_meta(init_args=recorded)
     run = Run(core)
     if config is not None:
-        core.state.update_config(as_mapping(config, core))
+        try:
+            core.state.update_config(as_mapping(config, core))
+        except BaseException:  # strict mode: a bad config; a continued task is handed back as it was
+            engine_resume.give_back(core)
+            raise
     if resumed:
         last = engine_resume.last_step(core, wandb_keys=True)
         run._step = run.starting_step = 0 if last is None else last + 1

@@ -198,3 +198,12 @@ def test_samples_and_strings_count_as_steps(tmp_path, fast):
     r = Store(tmp_path).task("media")
     assert sorted(m["iteration"] for m in r.media()) == [0, 2]
     assert sorted(p["iteration"] for p in r.plots()) == [1, 3]
+
+
+def test_a_failed_init_gives_the_continued_task_back(tmp_path, fast):
+    ringlog.init(project="p", id="back", dir=str(tmp_path), settings=fast).finish()
+    with pytest.raises(TypeError, match="^config:"):
+        ringlog.init(id="back", resume="allow", config=3, strict=True, dir=str(tmp_path), settings=fast)
+    assert Store(tmp_path).task("back").info["status"] == "completed"
+    run = ringlog.init(id="back", resume="allow", dir=str(tmp_path), settings=fast)  # not left locked
+    run.finish()
