@@ -171,6 +171,8 @@ export const RLSamples = (function () {
   async function loadMedia(task, root, live) {
     const {data, changed} = await RL.getJSON(`/api/tasks/${encodeURIComponent(task)}/media`, true);
     if (live && !changed && root._cards) return;
+    root._groups = data.groups;   // the image viewer and the step × series grid (media_view.js) read it
+    root.dispatchEvent(new CustomEvent("samples-listed"));
     if (!data.groups.length) {
       root._cards = null;
       root.textContent = "";
@@ -190,6 +192,8 @@ export const RLSamples = (function () {
         const s = liveSlider(it => it.id, it => {
           holder.replaceChildren(mediaNode(it, false, `${task}\u0000${g.title}\u0000${g.series}`));
           cap.textContent = it.caption || "";
+          // media_view.js makes a shown image open the full-size viewer
+          root.dispatchEvent(new CustomEvent("sample-shown", {detail: {holder, title: g.title, series: g.series, item: it}}));
         });
         c.append(holder, cap, s.node);
         entry = {card: c, slider: s};

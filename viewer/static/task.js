@@ -2,6 +2,7 @@
 import {RingChart, observeCharts} from "./chart.js";
 import {RL} from "./common.js";
 import {consoleView} from "./console.js";
+import {mediaTab} from "./media_view.js";
 import "./embed.js";
 import {RLSamples} from "./samples.js";
 
@@ -164,6 +165,7 @@ import {RLSamples} from "./samples.js";
 
   // ---- console (console.js: numbers, times, search, download) ---------------------------
   const consoleTab = consoleView(task);
+  mediaTab();   // full-size image viewer and step × series grid over the Debug samples listing
   const loadConsole = () => consoleTab.load();
 
   // ---- timestamps rendered server-side as unix seconds --------------------------------
