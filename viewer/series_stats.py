@@ -6,10 +6,11 @@ are in each task's series index (``TaskReader.last_metrics()``, kept current by 
 :class:`StatsCache` reads that once per task and version (the catalog row's ``updated`` and
 status) and keeps it in memory, so a table poll of unchanged tasks costs no file read.
 
-Cost, as measured on the 2-core VM: ~2.3 ms per task read (open + series index), so a first page
-of 50 tasks with ``stats=1`` adds ~115 ms once, then nothing until a task changes. Sorting or
-filtering by a stat reads every task the other filters keep (10,000 never-read tasks ~ 23 s once);
-a catalog column would make that an indexed query, which needs the store (not done here).
+Cost (``python -m benchmarks.bench_table_stats``, 2-core VM under load from other jobs): 1-5 ms per
+task read (open + series index), so the first page of 50 with ``stats=1`` took 150 ms (the plain
+catalog page 16 ms), later polls of unchanged tasks 24 ms. Sorting or filtering by a figure reads
+every task the other filters keep: 5.8 s the first time for 2,000 never-read tasks, 43 ms after.
+An indexed catalog column would make that one query; it needs the store (not done here).
 
 Column keys: ``last.<key>``, ``min.<key>``, ``max.<key>`` where ``<key>`` is the W&B-style series
 key (``title``, or ``title/series`` when they differ; :func:`ringlog.viewer.scalars.series_key`).
