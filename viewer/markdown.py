@@ -7,7 +7,8 @@ so no report can run script in a reader's browser:
 
 * tags: text structure, tables, lists, code, links, images, ``details``/``summary``, and
   ``iframe`` only when its ``src`` is one of our own widget URLs (``/widgets/?...``, relative, no
-  other path); every kept iframe gets a fixed ``sandbox`` and ``loading="lazy"``;
+  other path); every kept iframe gets a fixed ``sandbox`` and ``loading="lazy"``, and ``light=true``
+  unless its ``src`` sets ``light`` (widgets follow the report's light theme; they are dark alone);
 * no event handlers, no ``style`` except ``text-align`` (table alignment), links and images only
   with http(s)/mailto or relative URLs (``javascript:`` and ``data:`` are dropped);
 * task-list checkboxes are forced ``disabled``;
@@ -111,6 +112,13 @@ def _parser() -> MarkdownIt:
     return md
 
 
+def _report_theme(m: re.Match) -> str:
+    query = m.group(2) or ""
+    if re.search(r"(?:^\?|&amp;|&)light=", query):
+        return m.group(0)
+    return m.group(1) + (query + "&amp;" if query else "?") + 'light=true"'
+
+
 def sanitize(fragment: str, *, lazy_frames: bool = True) -> str:
     """Clean an HTML fragment with the report allow-list (see module docstring).
 
@@ -131,6 +139,8 @@ def sanitize(fragment: str, *, lazy_frames: bool = True) -> str:
         },
         link_rel="noopener noreferrer",
     )
+    # widgets follow the report's theme (light) unless their src chooses one (light=...)
+    cleaned = re.sub(r'(<iframe[^>]*\ssrc="/widgets/)(\?[^"]*)?"', _report_theme, cleaned)
     if not lazy_frames:  # printed: each widget page carries its data (see widgets.widget_page)
         cleaned = re.sub(r'(<iframe[^>]*\ssrc="/widgets/)(\?[^"]*)?"',
                          lambda m: m.group(1) + (m.group(2) + "&amp;" if m.group(2) else "?") + 'print=1"', cleaned)

@@ -31,6 +31,17 @@ export const DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashd
 export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"];
 
+/* A run's colour, the same on every page (compare, task page, table swatch): derived from its id alone
+   (FNV-1a hash -> hue; two lightness levels), never from its position in a list. */
+export function runColor(id) {
+  let h = 0x811c9dc5;
+  for (const ch of String(id)) { h ^= ch.codePointAt(0); h = Math.imul(h, 0x01000193) >>> 0; }
+  const hue = (h % 360), light = (h >>> 9) & 1 ? 0.40 : 0.52, sat = 0.65;
+  const f = n => { const k = (n + hue / 30) % 12, a = sat * Math.min(light, 1 - light);
+                   return Math.round(255 * (light - a * Math.max(-1, Math.min(k - 3, 9 - k, 1)))); };
+  return "#" + [f(0), f(8), f(4)].map(v => v.toString(16).padStart(2, "0")).join("");
+}
+
 /* The plotly traces of one series answer ({x, y, band, nonfinite}, as /api/tasks/<id>/scalar and the
    widget data give them): the min/max band, the (optionally smoothed) line and the non-finite
    markers on the hidden overlay axis "y2" (see NONFINITE_AXIS). */
@@ -112,14 +123,16 @@ export function addNonfiniteStrip(layout, results) {
 }
 
 export class RingChart {
-  /* lines: [{task, title, series, name, color}] ; opts: {smoothing, logy, x, method, height, metric}
-     (metric: the store title for report embeds when the displayed title differs, e.g. system charts) */
+  /* lines: [{task, title, series, name, color}] ; opts: {smoothing, logy, x, method, height, metric,
+     hover, hidden, range, onRange} (metric: the store title for report embeds when the displayed title
+     differs, e.g. system charts; hover: plotly hovermode, "x unified" on compare; hidden: a Set of task
+     ids not drawn; range: the zoomed x range to start with; onRange(range): called after each zoom) */
   constructor(container, title, lines, opts) {
     this.box = container;
     this.title = title;
     this.lines = lines;
     this.opts = Object.assign({smoothing: 0, logy: false, x: "step", method: "m4", height: 300}, opts || {});
-    this.range = null;        // [x_min, x_max] in API units, null = everything
+    this.range = this.opts.range || null;   // [x_min, x_max] in API units, null = everything
     this.results = [];        // last API payloads, one per line
     this.loads = 0;
     this.seq = 0;
@@ -176,8 +189,10 @@ export class RingChart {
   }
 
   traces() {
+    const hidden = this.opts.hidden;
     return this.results.flatMap((r, i) => {
       const line = this.lines[i];
+      if (hidden && hidden.has(line.task)) return [];
       return seriesTraces(r, {name: line.name, color: line.color || PALETTE[i % PALETTE.length], dash: line.dash,
                               group: `g${i}`,
                               smoothing: this.opts.smoothing, toPlotX: xs => this.toPlotX(xs)});
@@ -192,7 +207,7 @@ export class RingChart {
       height: this.opts.height, margin: {l: 55, r: 15, t: 28, b: 40},
       // the legend goes under the x axis: on top it sat under plotly's toolbar, which hid entries
       showlegend: this.lines.length > 1, legend: {orientation: "h", x: 0, y: -0.2, yanchor: "top"},
-      hovermode: "closest", uirevision: "keep",
+      hovermode: this.opts.hover || "closest", uirevision: "keep",
       xaxis: {title: {text: xTitle}, type: this.opts.x === "wall" ? "date" : "linear"},
       yaxis: {type: this.opts.logy ? "log" : "linear", exponentformat: "e"},
     };
@@ -231,8 +246,12 @@ export class RingChart {
     const objects = [...new Set(this.lines.map(l => l.task))];
     const variants = [...new Set(this.lines.map(l => l.series))];
     const xaxis = {step: "iter", time: "timestamp", wall: "iso_time"}[this.opts.x] || "iter";
+    // the view goes with it: smoothing, log y and the zoomed range (widget.js reads them)
+    const view = {smoothing: this.opts.smoothing > 0 ? this.opts.smoothing : undefined,
+                  logy: this.opts.logy ? 1 : undefined, zoom: this.range ? this.range.join(",") : undefined};
     this.footer.appendChild(RL.el("button", {type: "button", class: "embed", title: "copy embed code for a report",
-      "data-ringlog-embed": JSON.stringify({type: "scalar", objects, metrics: this.opts.metric || this.title, variants, xaxis}),
+      "data-ringlog-embed": JSON.stringify({type: "scalar", objects, metrics: this.opts.metric || this.title, variants, xaxis,
+                                            ...view}),
       text: "embed"}));
   }
 
@@ -245,6 +264,7 @@ export class RingChart {
     if (range) range = [this.fromPlotX(range[0]), this.fromPlotX(range[1])];
     if (ev["autosize"] && !ev["xaxis.autorange"]) return;
     this.range = range;
+    if (this.opts.onRange) this.opts.onRange(range);
     clearTimeout(this.relayoutTimer);
     this.relayoutTimer = setTimeout(() => this.load(false), 120);
   }

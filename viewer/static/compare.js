@@ -1,18 +1,29 @@
 /* Compare page: charts with one line per task (legend per task) for every chart title any
    task logged, and a parallel-coordinates chart of hyperparameters against a chosen metric. */
-import {DASHES, PALETTE, RingChart, escapeHover, observeCharts, plotlyConfig} from "./chart.js";
+import {DASHES, RingChart, observeCharts, runColor} from "./chart.js";
 import {RL} from "./common.js";
+import {diffTable, parcoords as drawParcoords, runList as buildRunList} from "./compare_tools.js";
 import "./embed.js";
+import {ViewState} from "./viewstate.js";
 
 (function () {
   const tasks = JSON.parse(document.getElementById("compare-data").textContent);
   const charts = [];
+  const view = new ViewState();          // smoothing, log y, x, filter, sections, zooms, hidden runs in the URL
+  let hidden = new Set();
+  const shown = () => tasks.filter(t => !hidden.has(t.id));
 
+  // every line of a run's series shows in one tooltip at the hovered step ("x unified")
   const opts = () => ({smoothing: Number(document.getElementById("smoothing").value),
-                       logy: document.getElementById("logy").checked,
+                       logy: document.getElementById("logy").checked, hover: "x unified", hidden,
                        x: document.getElementById("xaxis").value, method: "m4"});
 
-  document.querySelectorAll(".swatch").forEach(s => { s.style.background = PALETTE[Number(s.dataset.i) % PALETTE.length]; });
+  buildRunList(document.getElementById("run-list"), tasks, view, h => {
+    hidden = h;
+    charts.forEach(c => c.set({hidden}));
+    if (window.Plotly) parcoords();
+  });
+  diffTable(document.getElementById("hp-diff"), tasks);
 
   async function loadCharts() {
     const box = document.getElementById("charts");
@@ -25,7 +36,7 @@ import "./embed.js";
       const multi = c.series.length > 1;
       byChart.get(id).lines.push({task: tasks[i].id, title: c.title, series: s.series,
                                   name: tasks[i].name + (multi ? " · " + s.series : ""),
-                                  color: PALETTE[i % PALETTE.length],   // colour = run,
+                                  color: runColor(tasks[i].id),        // colour = run (same on every page),
                                   dash: DASHES[j % DASHES.length]});      // dash = its series
     })));
     singleValues(lists.map(({data}) => data.single_values || []));
@@ -39,7 +50,7 @@ import "./embed.js";
     const make = (g, c) => {
       const cbox = RL.el("div", {class: "chart-box", "data-title": c.name, "data-chart": c.id});
       g.appendChild(cbox);
-      const chart = new RingChart(cbox, c.name, c.lines, Object.assign(opts(), {metric: c.title}));
+      const chart = new RingChart(cbox, c.name, c.lines, Object.assign(opts(), {metric: c.title}, view.chartOpts(c.id)));
       chart.opts.height = 320;
       cbox.hidden = !filterMatch(chart.title);    // a chart built later (a section opened) obeys the filter
       charts.push(chart);
@@ -65,6 +76,7 @@ import "./embed.js";
       if (details._pending) details._pending.push([grid, c]);
       else eager.push(make(grid, c));
     }
+    view.sections(box);
     if (!byChart.size) box.appendChild(RL.el("p", {class: "muted", text: "These tasks logged no scalars."}));
     observeCharts(eager);
   }
@@ -82,57 +94,14 @@ import "./embed.js";
       return RL.el("tr", null, [RL.el("td", null, [RL.el("span", {class: "swatch", style: null}), t.name])]
         .concat(names.map(n => RL.el("td", {class: "num", text: m.has(n) ? RL.fmtNum(m.get(n)) : ""}))));
     });
-    rows.forEach((r, i) => { r.querySelector(".swatch").style.background = PALETTE[i % PALETTE.length]; });
+    rows.forEach((r, i) => { r.querySelector(".swatch").style.background = runColor(tasks[i].id); });
     holder.appendChild(RL.el("h2", {text: "Single values"}));
     holder.appendChild(RL.el("div", {class: "table-wrap"}, [
       RL.el("table", {class: "grid single-values"}, [RL.el("thead", null, [head]), RL.el("tbody", null, rows)])]));
   }
 
-  function numeric(v) { return typeof v === "number" && isFinite(v); }
-
-  /* A numeric axis on which a run lacking the value still has a line: plotly's parcoords drops a
-     whole run for one NaN, so missing values sit on a "missing" tick below the range. */
-  function numericDim(label, vals) {
-    if (!vals.some(v => v === undefined)) return {label, values: vals};
-    const have = vals.filter(v => v !== undefined);
-    const lo = Math.min(...have), hi = Math.max(...have);
-    const span = hi > lo ? hi - lo : Math.abs(lo) || 1;
-    const miss = lo - span * 0.15;
-    const ticks = hi > lo ? [0, 0.25, 0.5, 0.75, 1].map(f => lo + f * (hi - lo)) : [lo];
-    return {label, values: vals.map(v => (v === undefined ? miss : v)), range: [miss, hi > lo ? hi : lo + span * 0.15],
-            tickvals: [miss, ...ticks], ticktext: ["missing", ...ticks.map(v => RL.fmtNum(Number(v.toPrecision(4))))]};
-  }
-
   function parcoords() {
-    const metrics = new Set();
-    tasks.forEach(t => Object.entries(t.summary || {}).forEach(([k, v]) => numeric(v) && metrics.add(k)));
-    const sel = document.getElementById("pc-metric");
-    if (!sel.options.length) [...metrics].sort().forEach(m => sel.appendChild(RL.el("option", {value: m, text: m})));
-    const metric = sel.value;
-    const params = new Set();
-    tasks.forEach(t => Object.keys(t.config_flat || {}).forEach(k => params.add(k)));
-    const dims = [];
-    for (const p of [...params].sort()) {
-      const vals = tasks.map(t => (t.config_flat || {})[p]);
-      if (vals.every(v => v === undefined)) continue;
-      if (vals.every(v => v === undefined || numeric(v))) {
-        dims.push(numericDim(p, vals));
-      } else {
-        const cats = [...new Set(vals.map(v => JSON.stringify(v === undefined ? null : v)))].sort();
-        dims.push({label: p, values: vals.map(v => cats.indexOf(JSON.stringify(v === undefined ? null : v))),
-                   tickvals: cats.map((_, i) => i),
-                   ticktext: cats.map(c => { const v = JSON.parse(c); return escapeHover(typeof v === "string" ? v : c); })});
-      }
-    }
-    const box = document.getElementById("parcoords");
-    if (!metric && !dims.length) { box.textContent = "No hyperparameters or summary metrics to compare."; return; }
-    const mdim = metric ? numericDim(metric, tasks.map(t => (numeric((t.summary || {})[metric]) ? t.summary[metric] : undefined)))
-                        : null;
-    if (mdim) dims.push(mdim);
-    const mv = mdim ? mdim.values : [];
-    Plotly.react(box, [{type: "parcoords", dimensions: dims,
-                        line: metric ? {color: mv, colorscale: "Viridis", showscale: true} : {}}],
-                 {height: 380, margin: {l: 60, r: 60, t: 50, b: 30}}, plotlyConfig());
+    drawParcoords(document.getElementById("parcoords"), document.getElementById("pc-metric"), shown());
   }
 
   document.getElementById("pc-metric").addEventListener("change", parcoords);
@@ -179,6 +148,6 @@ import "./embed.js";
   runList.dataset.live = String(live.size);
   if (live.size) setTimeout(poll, POLL_MS);
 
-  parcoords();
+  RL.plotly().then(parcoords);
   loadCharts().catch(e => { document.getElementById("charts").textContent = "could not load: " + e.message; });
 })();

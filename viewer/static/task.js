@@ -1,43 +1,29 @@
 /* Task page: tabs, Scalars charts grouped in sections, Summary, Console, live polling. */
-import {RingChart, observeCharts} from "./chart.js";
+import {DASHES, RingChart, observeCharts, runColor} from "./chart.js";
 import {RL} from "./common.js";
 import {consoleView} from "./console.js";
 import {mediaTab} from "./media_view.js";
 import "./embed.js";
 import {RLSamples} from "./samples.js";
+import {ViewState} from "./viewstate.js";
 
 (function () {
   const page = RL.page;
   const task = page.task;
   const state = {charts: [], status: page.status, loaded: {}, seriesSig: "", counts: new Map()};
   const POLL_MS = page.poll_ms || 2000;
+  const view = new ViewState();   // smoothing, log y, x, method, filter, sections and zooms in the URL
 
   // ---- tabs ---------------------------------------------------------------------------
   const tabs = document.querySelectorAll("nav.tabs button");
   function show(name) {
-    // WAI-ARIA tabs: the chosen tab is selected and the only one in the Tab order
-    tabs.forEach(b => {
-      const on = b.dataset.tab === name;
-      b.classList.toggle("active", on);
-      b.setAttribute("aria-selected", on ? "true" : "false");
-      b.tabIndex = on ? 0 : -1;
-    });
+    tabs.forEach(b => b.classList.toggle("active", b.dataset.tab === name));
     document.querySelectorAll("section.tab").forEach(s => { s.hidden = s.id !== "tab-" + name; });
     if (history.replaceState) history.replaceState(null, "", "#" + name);
     if (!state.loaded[name]) { state.loaded[name] = true; loaders[name] && loaders[name](); }
     if (name === "scalars") state.charts.forEach(c => c.drawn && Plotly.Plots.resize(c.plotEl));
   }
   tabs.forEach(b => b.addEventListener("click", () => show(b.dataset.tab)));
-  // arrow keys, Home and End move between tabs (and open the one reached), as in every tab widget
-  document.querySelector("nav.tabs").addEventListener("keydown", e => {
-    const list = [...tabs], i = list.indexOf(document.activeElement);
-    const j = {ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: list.length - 1}[e.key];
-    if (i < 0 || j === undefined) return;
-    e.preventDefault();
-    const b = list[(j + list.length) % list.length];
-    b.focus();
-    show(b.dataset.tab);
-  });
 
   // ---- scalars ------------------------------------------------------------------------
   const opts = () => ({
@@ -82,6 +68,7 @@ import {RLSamples} from "./samples.js";
     xsel.querySelectorAll("option[data-metric]").forEach(o => o.remove());
     data.charts.forEach(c => c.series.forEach(s => xsel.appendChild(
       RL.el("option", {value: "metric:" + s.key, "data-metric": "1", text: "metric: " + s.key}))));
+    view.applyX();
     let section = null, grid = null, details = null;
     const eager = [];
     for (const c of data.charts) {
@@ -109,15 +96,18 @@ import {RLSamples} from "./samples.js";
       if (details._pending) details._pending.push([grid, c]);
       else eager.push(makeChart(grid, c));
     }
+    view.sections(box);
     observeCharts(eager);
   }
 
   function makeChart(grid, c) {
     const cbox = RL.el("div", {class: "chart-box", "data-title": c.name || c.title, "data-chart": c.id || c.title});
     grid.appendChild(cbox);
-    const lines = c.series.map(s => ({task, title: c.title, series: s.series, name: s.series}));
+    // the run's colour (as on compare and the table), a dash per series
+    const lines = c.series.map((s, j) => ({task, title: c.title, series: s.series, name: s.series,
+                                           color: runColor(task), dash: DASHES[j % DASHES.length]}));
     const chart = new RingChart(cbox, c.name || c.title, lines, Object.assign(opts(), {metric: c.title,
-                                                                                 markers: page.resumes || []}));
+      markers: page.resumes || [], hover: lines.length > 1 ? "x unified" : "closest"}, view.chartOpts(c.id || c.title)));
     chart.id = c.id || c.title;
     cbox.hidden = !filterMatch(chart.title);      // a chart built later (a section opened) obeys the filter
     state.charts.push(chart);

@@ -3,7 +3,7 @@
    tasks). A click on a trace or the header arrow opens the source task in the top window.
    An ES module: scalar traces are drawn by chart.js's seriesTraces(), the task page's own drawer,
    so a widget shows the same min/max envelope band and NaN/Inf markers. */
-import {PALETTE, addNonfiniteStrip, fromLocalDate, localDate, plotlyConfig, seriesTraces, zoneLabel} from "./chart.js";
+import {DASHES, addNonfiniteStrip, runColor, fromLocalDate, localDate, plotlyConfig, seriesTraces, zoneLabel} from "./chart.js";
 import {RLOverlays} from "./overlays.js";
 
 (function () {
@@ -21,6 +21,12 @@ import {RLOverlays} from "./overlays.js";
   /* zoomed scalar charts: title -> {range: [x_min, x_max] in API units, chart: the finer answer} */
   var zoomed = {};
   var zoomTimer = null, zoomSeq = {};
+  /* the view an embed snippet carries (chart.js renderFooter): smoothing, log y, a zoomed x range */
+  var viewQ = new URLSearchParams(body.dataset.query);
+  var smoothing = Math.min(0.999, Math.max(0, Number(viewQ.get("smoothing")) || 0));
+  var logy = viewQ.get("logy") === "1";
+  var startZoom = (viewQ.get("zoom") || "").split(",").map(Number);
+  startZoom = startZoom.length === 2 && startZoom.every(isFinite) && startZoom[0] < startZoom[1] ? startZoom : null;
 
   function dataUrl(extra) {
     /* the signature covers the widget's query; the zoom bounds (extra) are outside it (guard.py) */
@@ -51,14 +57,14 @@ import {RLOverlays} from "./overlays.js";
       zoomTimer = setTimeout(function () { zoomTo(title, api); }, 120);
     });
   }
-  function zoomTo(title, range) {
+  function zoomTo(title, range, initial) {
     var my = zoomSeq[title] = (zoomSeq[title] || 0) + 1;
     if (!range) { delete zoomed[title]; drawScalar(lastData); return Promise.resolve(); }
     return getData("&x_min=" + encodeURIComponent(range[0]) + "&x_max=" + encodeURIComponent(range[1]))
       .then(function (d) {
         if (my !== zoomSeq[title]) { return; }
         var c = d.charts.filter(function (x) { return x.title === title; })[0];
-        if (c) { zoomed[title] = { range: range, chart: c }; } else { delete zoomed[title]; }
+        if (c) { zoomed[title] = { range: range, chart: c, initial: initial }; } else { delete zoomed[title]; }
         drawScalar(lastData);
       })
       .catch(function (err) { liveEl.hidden = false; liveEl.textContent = "zoom failed: " + err.message; });
@@ -117,15 +123,21 @@ import {RLOverlays} from "./overlays.js";
       var toPlotX = d.xaxis === "iso_time" ? function (xs) {
         return Array.from(xs, function (v) { return v === null || !isFinite(v) ? null : localDate(v / 1000); });
       } : function (xs) { return xs; };
+      var perTask = {};     // colour = run (as on every page), dash = its series
       var traces = c.traces.flatMap(function (t, j) {
-        return seriesTraces(t, { name: t.name, color: PALETTE[j % PALETTE.length], group: "g" + j, meta: t.task,
-                                 toPlotX: toPlotX });
+        var k = perTask[t.task] = (perTask[t.task] === undefined ? 0 : perTask[t.task] + 1);
+        return seriesTraces(t, { name: t.name, color: runColor(t.task), dash: DASHES[k % DASHES.length], group: "g" + j,
+                                 meta: t.task, toPlotX: toPlotX, smoothing: smoothing });
       });
       var xaxis = { gridcolor: grid, zerolinecolor: grid,
                     title: { text: d.xaxis === "iter" ? "iteration" : d.xaxis === "timestamp" ? "seconds from start"
                                                                             : "wall time (" + zoneLabel() + ")" } };
       if (d.xaxis === "iso_time") { xaxis.type = "date"; }
-      Plotly.react(div, traces, addNonfiniteStrip(layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis }),
+      var z = zoomed[c0.title];
+      if (z && z.initial) { xaxis.range = d.xaxis === "iso_time" ? z.range.map(localDate) : z.range.slice(); }
+      var yaxis = { gridcolor: grid, zerolinecolor: grid, type: logy ? "log" : "linear" };
+      Plotly.react(div, traces, addNonfiniteStrip(layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis,
+                                                               yaxis: yaxis }),
                                                   c.traces), plotlyConfig());
       onClickGo(div, function (p) { return "/tasks/" + encodeURIComponent(p.data.meta); });
       onZoom(div, c0.title, d.xaxis);
@@ -267,7 +279,14 @@ import {RLOverlays} from "./overlays.js";
       .then(function (d) {
         show(d);
         // a live run's zoomed charts re-ask their range too
-        if (d.live && d.type === "scalar") { Object.keys(zoomed).forEach(function (t) { zoomTo(t, zoomed[t].range); }); }
+        if (d.live && d.type === "scalar") {
+          Object.keys(zoomed).forEach(function (t) { zoomTo(t, zoomed[t].range, zoomed[t].initial); });
+        }
+        // an embed that carries a zoomed range opens on it (finer data of that range)
+        if (startZoom && d.type === "scalar") {
+          d.charts.forEach(function (c) { zoomTo(c.title, startZoom, true); });
+          startZoom = null;
+        }
         timer = setTimeout(refresh, d.live ? 3000 : 30000);
       })
       .catch(function (err) {

@@ -1,0 +1,187 @@
+"""Issue 19, items 1 and 4: compare as a workbench (select four runs on the table, one tooltip with
+every run's value at the hovered step, a colour per run derived from its id on every page, hide a
+run in every chart, add/remove runs, the hyperparameters that differ, parallel coordinates with a
+log axis and a run axis) and the view in the URL (a reload and a shared link show the same view; the
+embed snippet carries it; report widgets follow the report's light theme)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import pytest
+
+from ringlog.store.testing import add_task, make_store
+
+IDS = [f"run{i}" for i in range(4)]
+NAMES = ["alpha", "beta", "gamma", "delta <b>"]
+LOSS = '.chart-box[data-title="loss"]'
+READY = f"() => document.querySelector('{LOSS}[data-state=ready] .js-plotly-plot') !== null"
+LEGEND = f"""() => document.querySelector('{LOSS} .js-plotly-plot').data
+    .filter(t => t.showlegend !== false && t.yaxis !== 'y2').map(t => [t.name, t.line.color])"""
+
+
+def _load_pw():
+    key = "ringlog_viewer_tests_pw"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
+        sys.modules[key] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[key])
+    return sys.modules[key]
+
+
+@pytest.fixture
+def four(tmp_path):
+    from ringlog.viewer import create_app
+
+    st = make_store(tmp_path / "s")
+    step = np.arange(2000, dtype=np.int64)
+    for i, (tid, name) in enumerate(zip(IDS, NAMES)):
+        loss = np.exp(-step / 500.0) * (1 + i) + 0.01 * np.random.default_rng(i).standard_normal(len(step))
+        add_task(st, "sweep", name, task_id=tid, created=1.7e9 + i, updated=1.7e9 + 60 + i,
+                 config={"lr": 10.0 ** -(i + 1), "seed": 7, "optim": "adam" if i % 2 else "sgd"},
+                 summary={"loss": float(loss[-1])},
+                 scalars={"loss": (step, loss, 1.7e9 + step * 0.1),
+                          ("acc", "train"): (step, 1 - loss / 5, 1.7e9 + step * 0.1),
+                          ("acc", "val"): (step, 1 - loss / 4, 1.7e9 + step * 0.1)})
+    return create_app(st.root, config={"RINGLOG_STORE": st})
+
+
+def test_report_widgets_follow_the_report_theme():
+    from ringlog.viewer.markdown import sanitize
+
+    out = sanitize('<iframe src="/widgets/?type=scalar&objects=a"></iframe>'
+                   '<iframe src="/widgets/?type=scalar&light=false"></iframe>')
+    assert 'src="/widgets/?type=scalar&amp;objects=a&amp;light=true"' in out
+    assert 'src="/widgets/?type=scalar&amp;light=false"' in out and "light=false&amp;light" not in out
+
+
+def _run_colors(page):
+    return page.evaluate(f"() => import('/static/chart.js').then(m => {json.dumps(IDS)}.map(m.runColor))")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_select_four_compare_hover_hide_reload_embed(four):
+    with _load_pw().browser_page(four, width=1300, height=1000) as (srv, page, _):
+        # select four runs on the table and compare them
+        page.goto(f"{srv.url}/projects/sweep")
+        page.wait_for_selector("#tasks tbody input.row-select")
+        for name in NAMES:
+            page.check(f'#tasks tbody input.row-select[aria-label="select {name}"]')
+        page.click("#compare-btn")
+        page.wait_for_url("**/compare?ids=*")
+        page.wait_for_function(READY)
+        colors = _run_colors(page)
+        assert len(set(colors)) == 4
+        legend = page.evaluate(LEGEND)
+        assert sorted(c for _, c in legend) == sorted(colors), (legend, colors)
+        # the same colour for a run on its swatch and on its own task page
+        swatch = page.evaluate("() => getComputedStyle(document.querySelector('#run-list .swatch[data-task=run2]')).backgroundColor")
+        assert swatch == "rgb({}, {}, {})".format(*(int(colors[2][k:k + 2], 16) for k in (1, 3, 5)))
+        # series of one run: its colour, a dash each
+        acc = page.evaluate("""() => document.querySelector('.chart-box[data-title="acc"] .js-plotly-plot').data
+            .filter(t => t.showlegend !== false && t.yaxis !== 'y2' && t.legendgroup).map(t => [t.name, t.line.color, t.line.dash])""")
+        run0 = [a for a in acc if a[0].startswith("alpha")]
+        assert len(run0) == 2 and run0[0][1] == run0[1][1] == colors[0] and run0[0][2] != run0[1][2], acc
+
+        # one tooltip with every run's value at the hovered step
+        page.locator(f"{LOSS} .nsewdrag").first.scroll_into_view_if_needed()
+        box = page.locator(f"{LOSS} .nsewdrag").first.bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+        page.wait_for_function(f"() => document.querySelector('{LOSS} .hoverlayer').textContent.includes('gamma')")
+        tip = page.evaluate(f"() => document.querySelector('{LOSS} .hoverlayer').textContent")
+        assert all(n in tip for n in NAMES), tip
+
+        # the hyperparameters that differ (lr, optim), not the equal seed; parallel coordinates
+        keys = page.eval_on_selector_all("#hp-diff tbody tr", "rs => rs.map(r => r.dataset.key)")
+        assert keys == ["lr", "optim"], keys
+        dims = page.evaluate("() => document.querySelector('#parcoords').data[0].dimensions.map(d => [d.label, d.ticktext || null])")
+        assert dims[0][0] == "run" and [t.replace("&lt;", "<").replace("&gt;", ">") for t in dims[0][1]] == NAMES
+        lr = [d for d in dims if d[0].startswith("lr")][0]
+        assert lr[0] == "lr (log)" and "1e-4" in lr[1] and "1e-1" in lr[1], dims
+
+        # hide delta in every chart, change the view, zoom the loss chart
+        page.uncheck("#run-list input.run-show[data-task=run3]")
+        page.wait_for_function(f"() => ({LEGEND})().length === 3")
+        assert page.evaluate("""() => document.querySelector('.chart-box[data-title="acc"] .js-plotly-plot').data
+            .filter(t => t.showlegend !== false && t.legendgroup).length""") == 6
+        page.evaluate("() => { const s = document.getElementById('smoothing'); s.value = '0.6'; s.dispatchEvent(new Event('input')); }")
+        page.check("#logy")
+        loads = int(page.locator(LOSS).get_attribute("data-loads"))
+        page.evaluate(f"""() => Plotly.relayout(document.querySelector('{LOSS} .js-plotly-plot'),
+                                                {{'xaxis.range[0]': 200, 'xaxis.range[1]': 700}})""")
+        page.wait_for_function(f"() => +document.querySelector('{LOSS}').dataset.loads > {loads}")
+        page.fill("#chart-filter", "los")
+        q = parse_qs(urlparse(page.evaluate("location.href")).query)
+        assert q["hide"] == ["run3"] and q["smooth"] == ["0.6"] and q["logy"] == ["1"] and q["filter"] == ["los"]
+        assert q["zoom"] == ["loss~200~700"], q
+
+        # reload: the same view
+        page.reload()
+        page.wait_for_function(READY)
+        assert page.input_value("#smoothing") == "0.6" and page.is_checked("#logy") and page.input_value("#chart-filter") == "los"
+        assert not page.is_checked("#run-list input.run-show[data-task=run3]")
+        assert page.locator('.chart-box[data-title="acc"]').is_hidden()
+        view = page.evaluate(f"""() => {{ const p = document.querySelector('{LOSS} .js-plotly-plot');
+            return {{range: p.layout.xaxis.range, type: p.layout.yaxis.type, n: ({LEGEND})().length}}; }}""")
+        assert view == {"range": [200, 700], "type": "log", "n": 3}, view
+        assert page.locator(LOSS).get_attribute("data-raw") == str(4 * 501)   # the zoomed range re-asked (hidden runs too)
+
+        # the embed snippet carries the view, and the widget opens on it
+        spec = json.loads(page.get_attribute(f"{LOSS} button.embed", "data-ringlog-embed"))
+        assert spec["smoothing"] == 0.6 and spec["logy"] == 1 and spec["zoom"] == "200,700", spec
+        snippet = page.evaluate(f"(s) => import('/static/embed.js').then(m => m.ringlogEmbedCode(s))", spec)
+        src = snippet.split('src="')[1].split('"')[0].replace("&amp;", "&")
+        page.goto(srv.url + src)
+        page.wait_for_function("() => { const d = document.querySelector('.rl-w-chart'); return d && d.dataset.zoomed === '1'; }")
+        w = page.evaluate("""() => { const p = document.querySelector('.rl-w-chart');
+            return {range: p.layout.xaxis.range, type: p.layout.yaxis.type, colors: [...new Set(p.data.filter(t => t.legendgroup && t.showlegend !== false).map(t => t.line.color))]}; }""")
+        assert w["range"] == [200, 700] and w["type"] == "log" and sorted(w["colors"]) == sorted(colors), w
+
+        # remove a run (the view kept), then add it back from the run list's box
+        page.go_back()
+        page.wait_for_function(READY)
+        page.click("#run-list li[data-task=run1] a.run-remove")
+        page.wait_for_function(READY)
+        q = parse_qs(urlparse(page.evaluate("location.href")).query)
+        assert q["ids"] == ["run0,run2,run3"] and q["smooth"] == ["0.6"], q
+        page.wait_for_selector("#add-run-list option", state="attached")
+        label = page.evaluate("() => [...document.querySelectorAll('#add-run-list option')].map(o => o.value).find(v => v.startsWith('beta'))")
+        page.fill("#add-run", label)
+        page.press("#add-run", "Enter")
+        page.wait_for_url("**ids=run0%2Crun2%2Crun3%2Crun1*")
+        page.wait_for_function(READY)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_task_page_view_survives_a_reload(four):
+    with _load_pw().browser_page(four, width=1300, height=1000) as (srv, page, _):
+        page.goto(f"{srv.url}/tasks/run1")
+        page.wait_for_function(READY)
+        color = _run_colors(page)[1]
+        assert {c for _, c in page.evaluate(LEGEND)} == {color}           # the run's colour, as on compare
+        page.evaluate("() => { const s = document.getElementById('smoothing'); s.value = '0.3'; s.dispatchEvent(new Event('input')); }")
+        page.select_option("#xaxis", "time")
+        page.wait_for_function(f"() => document.querySelector('{LOSS} .js-plotly-plot').layout.xaxis.title.text.includes('seconds')")
+        page.wait_for_function(READY)
+        page.evaluate(f"""() => Plotly.relayout(document.querySelector('{LOSS} .js-plotly-plot'),
+                                                {{'xaxis.range[0]': 10, 'xaxis.range[1]': 50}})""")
+        page.wait_for_function("() => location.search.includes('zoom=')")
+        page.evaluate("() => { document.querySelector('details[data-section]').open = false; }")
+        page.wait_for_function("() => location.search.includes('shut=')")
+        url = page.url
+        page.goto(url)                                      # a shared link: a fresh load of the same URL
+        page.wait_for_selector("details[data-section]")
+        assert page.input_value("#smoothing") == "0.3" and page.input_value("#xaxis") == "time"
+        assert page.evaluate("() => document.querySelector('details[data-section]').open") is False
+        page.evaluate("() => { document.querySelector('details[data-section]').open = true; }")
+        page.wait_for_function(READY)
+        r = page.evaluate(f"() => document.querySelector('{LOSS} .js-plotly-plot').layout.xaxis.range")
+        assert r == [10, 50], r
+        assert "#scalars" in page.url

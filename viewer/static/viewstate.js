@@ -1,0 +1,114 @@
+/* The chart view in the page's URL query, so a reload or a shared link shows the same view
+   (task page and compare; the hash stays the task page's tab):
+
+     smooth=0.6  logy=1  x=wall|time|metric:<key>  method=lttb  filter=<text>
+     open=<section> / shut=<section> (sections opened/closed against their default, repeated)
+     zoom=<chart id>~<x_min>~<x_max> (one per zoomed chart, API units)  hide=<task id> (compare)
+
+   readView() parses it (anything malformed is ignored: a stale link still opens the page),
+   new ViewState(...) sets the toolbar's controls from it, then keeps the URL in step with the
+   controls, sections, zooms and hidden runs (history.replaceState: no new history entries). */
+const KEYS = ["smooth", "logy", "x", "method", "filter", "open", "shut", "zoom", "hide"];
+
+export function readView(search = location.search) {
+  const q = new URLSearchParams(search);
+  const num = Number(q.get("smooth"));
+  const zoom = new Map();
+  for (const z of q.getAll("zoom")) {
+    const parts = z.split("~");
+    if (parts.length < 3) continue;
+    const hi = Number(parts.pop()), lo = Number(parts.pop());
+    if (isFinite(lo) && isFinite(hi) && lo < hi) zoom.set(parts.join("~"), [lo, hi]);
+  }
+  return {smooth: num > 0 && num < 1 ? num : 0, logy: q.get("logy") === "1", x: q.get("x") || "",
+          method: q.get("method") || "", filter: q.get("filter") || "",
+          open: new Set(q.getAll("open")), shut: new Set(q.getAll("shut")), zoom, hide: new Set(q.getAll("hide"))};
+}
+
+const $ = id => document.getElementById(id);
+
+export class ViewState {
+  /* ``onFilter``: re-applies the chart filter after it is set from the URL */
+  constructor() {
+    this.v = readView();
+    const v = this.v;
+    if ($("smoothing") && v.smooth) { $("smoothing").value = String(v.smooth); $("smoothing-out").textContent = String(v.smooth); }
+    if ($("logy")) $("logy").checked = v.logy;
+    if ($("method") && v.method && $("method").querySelector(`option[value="${CSS.escape(v.method)}"]`)) $("method").value = v.method;
+    this.applyX();
+    if ($("chart-filter")) $("chart-filter").value = v.filter;
+    const save = () => this.save();
+    for (const [id, ev] of [["smoothing", "input"], ["logy", "change"], ["xaxis", "change"], ["method", "change"],
+                            ["chart-filter", "input"]]) {
+      if ($(id)) $(id).addEventListener(ev, () => { this.readControls(); save(); });
+    }
+  }
+
+  /* the x axis choice; "metric:<key>" options exist only once the series list came (call again then) */
+  applyX() {
+    const sel = $("xaxis");
+    if (!sel || !this.v.x) return;
+    if ([...sel.options].some(o => o.value === this.v.x)) sel.value = this.v.x;
+  }
+
+  readControls() {
+    const v = this.v;
+    if ($("smoothing")) v.smooth = Number($("smoothing").value) || 0;
+    if ($("logy")) v.logy = $("logy").checked;
+    if ($("xaxis")) {
+      const x = $("xaxis").value === "step" ? "" : $("xaxis").value;
+      if (x !== v.x) v.zoom.clear();              // a zoom of another x axis means nothing here
+      v.x = x;
+    }
+    if ($("method")) v.method = $("method").value === "m4" ? "" : $("method").value;
+    if ($("chart-filter")) v.filter = $("chart-filter").value;
+  }
+
+  /* RingChart options for chart ``id``: its zoom from the URL, and a callback that records new zooms */
+  chartOpts(id) {
+    return {range: this.v.zoom.get(id) || null,
+            onRange: r => { if (r) this.v.zoom.set(id, r); else this.v.zoom.delete(id); this.save(); }};
+  }
+
+  /* sections (<details data-section>) under ``box``: open/closed as the URL says; toggles recorded */
+  sections(box) {
+    box.querySelectorAll("details[data-section]").forEach(d => {
+      const key = d.dataset.section || "Charts";
+      const dflt = d.dataset.collapsed !== "true";
+      if (this.v.open.has(key)) d.open = true;
+      if (this.v.shut.has(key)) d.open = false;
+      d.addEventListener("toggle", () => {
+        this.v.open.delete(key); this.v.shut.delete(key);
+        if (d.open !== dflt) (d.open ? this.v.open : this.v.shut).add(key);
+        this.save();
+        // charts drawn while their section was closed had no width: fit them now
+        if (d.open && window.Plotly) d.querySelectorAll(".js-plotly-plot").forEach(p => Plotly.Plots.resize(p));
+      });
+    });
+  }
+
+  setHidden(ids) { this.v.hide = new Set(ids); this.save(); }
+
+  /* the query string of the view alone (compare's add/remove links keep it) */
+  query() {
+    const v = this.v, q = new URLSearchParams();
+    if (v.smooth) q.set("smooth", String(v.smooth));
+    if (v.logy) q.set("logy", "1");
+    if (v.x) q.set("x", v.x);
+    if (v.method) q.set("method", v.method);
+    if (v.filter) q.set("filter", v.filter);
+    v.open.forEach(s => q.append("open", s));
+    v.shut.forEach(s => q.append("shut", s));
+    v.zoom.forEach((r, id) => q.append("zoom", `${id}~${r[0]}~${r[1]}`));
+    v.hide.forEach(id => q.append("hide", id));
+    return q;
+  }
+
+  save() {
+    const q = new URLSearchParams(location.search);
+    KEYS.forEach(k => q.delete(k));
+    this.query().forEach((val, k) => q.append(k, val));
+    const s = q.toString();
+    history.replaceState(history.state, "", location.pathname + (s ? "?" + s : "") + location.hash);
+  }
+}
