@@ -17,13 +17,29 @@ import {ViewState} from "./viewstate.js";
   // ---- tabs ---------------------------------------------------------------------------
   const tabs = document.querySelectorAll("nav.tabs button");
   function show(name) {
-    tabs.forEach(b => b.classList.toggle("active", b.dataset.tab === name));
+    // WAI-ARIA tabs: the chosen tab is selected and the only one in the Tab order
+    tabs.forEach(b => {
+      const on = b.dataset.tab === name;
+      b.classList.toggle("active", on);
+      b.setAttribute("aria-selected", on ? "true" : "false");
+      b.tabIndex = on ? 0 : -1;
+    });
     document.querySelectorAll("section.tab").forEach(s => { s.hidden = s.id !== "tab-" + name; });
     if (history.replaceState) history.replaceState(null, "", "#" + name);
     if (!state.loaded[name]) { state.loaded[name] = true; loaders[name] && loaders[name](); }
     if (name === "scalars") state.charts.forEach(c => c.drawn && Plotly.Plots.resize(c.plotEl));
   }
   tabs.forEach(b => b.addEventListener("click", () => show(b.dataset.tab)));
+  // arrow keys, Home and End move between tabs (and open the one reached), as in every tab widget
+  document.querySelector("nav.tabs").addEventListener("keydown", e => {
+    const list = [...tabs], i = list.indexOf(document.activeElement);
+    const j = {ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: list.length - 1}[e.key];
+    if (i < 0 || j === undefined) return;
+    e.preventDefault();
+    const b = list[(j + list.length) % list.length];
+    b.focus();
+    show(b.dataset.tab);
+  });
 
   // ---- scalars ------------------------------------------------------------------------
   const opts = () => ({
