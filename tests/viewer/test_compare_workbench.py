@@ -71,6 +71,7 @@ def test_select_four_compare_hover_hide_reload_embed(four):
         # select four runs on the table and compare them
         page.goto(f"{srv.url}/projects/sweep")
         page.wait_for_selector("#tasks tbody input.row-select")
+        table_swatch = page.evaluate("() => getComputedStyle(document.querySelector('#tasks tbody .swatch[data-task=run2]')).backgroundColor")
         for name in NAMES:
             page.check(f'#tasks tbody input.row-select[aria-label="select {name}"]')
         page.click("#compare-btn")
@@ -80,9 +81,9 @@ def test_select_four_compare_hover_hide_reload_embed(four):
         assert len(set(colors)) == 4
         legend = page.evaluate(LEGEND)
         assert sorted(c for _, c in legend) == sorted(colors), (legend, colors)
-        # the same colour for a run on its swatch and on its own task page
+        # the same colour for a run on compare's swatch and the table's
         swatch = page.evaluate("() => getComputedStyle(document.querySelector('#run-list .swatch[data-task=run2]')).backgroundColor")
-        assert swatch == "rgb({}, {}, {})".format(*(int(colors[2][k:k + 2], 16) for k in (1, 3, 5)))
+        assert swatch == table_swatch == "rgb({}, {}, {})".format(*(int(colors[2][k:k + 2], 16) for k in (1, 3, 5)))
         # series of one run: its colour, a dash each
         acc = page.evaluate("""() => document.querySelector('.chart-box[data-title="acc"] .js-plotly-plot').data
             .filter(t => t.showlegend !== false && t.yaxis !== 'y2' && t.legendgroup).map(t => [t.name, t.line.color, t.line.dash])""")

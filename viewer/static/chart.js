@@ -41,6 +41,12 @@ export function runColor(id) {
                    return Math.round(255 * (light - a * Math.max(-1, Math.min(k - 3, 9 - k, 1)))); };
   return "#" + [f(0), f(8), f(4)].map(v => v.toString(16).padStart(2, "0")).join("");
 }
+/* a run's colour swatch (the task table's rows, compare's run list) */
+export function runSwatch(id) {
+  const sw = RL.el("span", {class: "swatch", "data-task": id, "aria-hidden": "true"});
+  sw.style.background = runColor(id);
+  return sw;
+}
 
 /* The plotly traces of one series answer ({x, y, band, nonfinite}, as /api/tasks/<id>/scalar and the
    widget data give them): the min/max band, the (optionally smoothed) line and the non-finite

@@ -8,7 +8,7 @@
      axis naming each line's run, a log axis for a positive parameter spanning more than two decades
      (a learning rate), and a "missing" tick keeping a run that lacks a value.
    Everything from the store goes in with textContent (RL.el) or escaped for plotly's hover HTML. */
-import {escapeHover, plotlyConfig, runColor} from "./chart.js";
+import {escapeHover, plotlyConfig, runColor, runSwatch} from "./chart.js";
 import {RL} from "./common.js";
 
 const numeric = v => typeof v === "number" && isFinite(v);
@@ -34,8 +34,7 @@ export function runList(holder, tasks, view, onHidden) {
       view.setHidden(hidden);
       onHidden(new Set(hidden));
     });
-    const swatch = RL.el("span", {class: "swatch", "data-task": t.id});
-    swatch.style.background = runColor(t.id);
+    const swatch = runSwatch(t.id);
     const rest = ids.filter(id => id !== t.id);
     const li = RL.el("li", {"data-task": t.id, class: hidden.has(t.id) ? "run-hidden" : null}, [
       RL.el("label", null, [box, swatch]),

@@ -1,5 +1,6 @@
 /* Task table: filters, sortable columns (incl. any summary metric / hyperparameter), paging,
    selection for compare. Everything is answered by /api/tasks (the store's catalog). */
+import {runSwatch} from "./chart.js";
 import {RL} from "./common.js";
 import {ColumnPrefs, columnsOf, download, renderChooser, stickPinned, toCSV} from "./columns.js";
 
@@ -86,7 +87,7 @@ import {ColumnPrefs, columnsOf, download, renderChooser, stickPinned, toCSV} fro
         all.checked = n === data.tasks.length; all.indeterminate = n > 0 && n < data.tasks.length;
         updateCompare();
       });
-      tbody.appendChild(RL.el("tr", {"data-id": t.id}, [RL.el("td", {class: "pinned select"}, box),
+      tbody.appendChild(RL.el("tr", {"data-id": t.id}, [RL.el("td", {class: "pinned select"}, [box, runSwatch(t.id)]),
                                                         ...visibleCols.map(c => cellOf(c, t))]));
     }
     stickPinned(table);
