@@ -186,3 +186,24 @@ def test_task_page_view_survives_a_reload(four):
         r = page.evaluate(f"() => document.querySelector('{LOSS} .js-plotly-plot').layout.xaxis.range")
         assert r == [10, 50], r
         assert "#scalars" in page.url
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_compare_shows_images_and_plots_side_by_side(app):
+    a, b = "a" * 32, "b" * 32                           # conftest: A logged images and plots, B none
+    with _load_pw().browser_page(app, width=1300, height=1000) as (srv, page, _):
+        page.goto(f"{srv.url}/compare?ids={a},{b}")
+        page.wait_for_selector("#run-list .swatch")
+        assert page.evaluate("() => document.querySelectorAll('#side-by-side *').length") == 0   # nothing before opened
+        page.click("#side-details summary")
+        page.wait_for_selector("#side-by-side[data-ready='1']")
+        row = page.locator('#side-by-side .side-media tr[data-key=\'["samples","input"]\']')
+        cells = row.locator("td")
+        assert cells.count() == 2
+        assert cells.nth(0).locator("img").get_attribute("src").startswith(f"/media/{a}/")
+        assert "iteration 5" in cells.nth(0).inner_text() and "a <cat>" in cells.nth(0).inner_text()
+        assert cells.nth(1).inner_text().strip() == "—"
+        assert page.locator("#side-by-side .side-plots .js-plotly-plot").count() >= 2
+        heads = page.eval_on_selector_all("#side-by-side .side-media thead th[data-task]", "hs => hs.map(h => h.textContent)")
+        assert heads == ["resnet <b>50</b>", "other"]

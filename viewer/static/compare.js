@@ -2,6 +2,7 @@
    task logged, and a parallel-coordinates chart of hyperparameters against a chosen metric. */
 import {DASHES, RingChart, observeCharts, runColor} from "./chart.js";
 import {RL} from "./common.js";
+import {sideBySide} from "./compare_media.js";
 import {diffTable, parcoords as drawParcoords, runList as buildRunList} from "./compare_tools.js";
 import "./embed.js";
 import {ViewState} from "./viewstate.js";
@@ -18,9 +19,11 @@ import {ViewState} from "./viewstate.js";
                        logy: document.getElementById("logy").checked, hover: "x unified", hidden,
                        x: document.getElementById("xaxis").value, method: "m4"});
 
+  const side = sideBySide(document.getElementById("side-details"), document.getElementById("side-by-side"), () => shown());
   buildRunList(document.getElementById("run-list"), tasks, view, h => {
     hidden = h;
     charts.forEach(c => c.set({hidden}));
+    side.refresh();
     if (window.Plotly) parcoords();
   });
   diffTable(document.getElementById("hp-diff"), tasks);
