@@ -100,16 +100,25 @@ export function renderChooser(list, filterText, cols, prefs, changed) {
     if (q && !c.label.toLowerCase().includes(q)) continue;
     const show = RL.el("input", {type: "checkbox", checked: prefs.visible(c), disabled: !!c.fixed,
                                  "aria-label": "show column " + c.label});
-    show.addEventListener("change", () => { prefs.setVisible(c, show.checked); changed(); });
+    const act = (name, fn) => () => { fn(); list.dataset.focus = c.id + "\u0000" + name; changed(); };
+    show.dataset.act = "show";
+    show.addEventListener("change", act("show", () => prefs.setVisible(c, show.checked)));
     const pin = RL.el("button", {type: "button", class: "pin", text: prefs.isPinned(c) ? "unpin" : "pin",
                                  "aria-pressed": prefs.isPinned(c) ? "true" : "false",
-                                 "aria-label": (prefs.isPinned(c) ? "unpin " : "pin ") + c.label});
-    pin.addEventListener("click", () => { prefs.togglePin(c); changed(); });
-    const up = RL.el("button", {type: "button", text: "↑", "aria-label": "move " + c.label + " left"});
-    up.addEventListener("click", () => { prefs.move(cols, c, -1); changed(); });
-    const down = RL.el("button", {type: "button", text: "↓", "aria-label": "move " + c.label + " right"});
-    down.addEventListener("click", () => { prefs.move(cols, c, 1); changed(); });
+                                 "aria-label": (prefs.isPinned(c) ? "unpin " : "pin ") + c.label, "data-act": "pin"});
+    pin.addEventListener("click", act("pin", () => prefs.togglePin(c)));
+    const up = RL.el("button", {type: "button", text: "↑", "aria-label": "move " + c.label + " left", "data-act": "up"});
+    up.addEventListener("click", act("up", () => prefs.move(cols, c, -1)));
+    const down = RL.el("button", {type: "button", text: "↓", "aria-label": "move " + c.label + " right", "data-act": "down"});
+    down.addEventListener("click", act("down", () => prefs.move(cols, c, 1)));
     list.appendChild(RL.el("li", {"data-col": c.id}, [RL.el("label", null, [show, " " + c.label]), pin, up, down]));
+  }
+  if (list.dataset.focus) {   // the list was rebuilt under the keyboard: focus the same control again
+    const [id, name] = list.dataset.focus.split("\u0000");
+    delete list.dataset.focus;
+    const li = [...list.children].find(x => x.dataset.col === id);
+    const ctl = li && li.querySelector(`[data-act="${name}"]`);
+    if (ctl) ctl.focus();
   }
 }
 
