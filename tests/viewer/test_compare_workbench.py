@@ -207,3 +207,28 @@ def test_compare_shows_images_and_plots_side_by_side(app):
         assert page.locator("#side-by-side .side-plots .js-plotly-plot").count() >= 2
         heads = page.eval_on_selector_all("#side-by-side .side-media thead th[data-task]", "hs => hs.map(h => h.textContent)")
         assert heads == ["resnet <b>50</b>", "other"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_report_editor_widget_picker_inserts_a_widget_in_the_report_theme(four):
+    from ringlog.store.reports import ReportStore
+
+    doc = ReportStore(four.config["RINGLOG_STORE"].root).create(name="Sweep", project="sweep", markdown="# Sweep\n")
+    with _load_pw().browser_page(four, width=1300, height=1000) as (srv, page, _):
+        page.goto(f"{srv.url}/reports/{doc['id']}/edit")
+        page.click("#rl-widget-picker summary")
+        page.wait_for_selector("#rl-pick-runs[data-ready='1']")
+        page.select_option("#rl-pick-runs", ["run0", "run3"])
+        page.wait_for_selector("#rl-pick-metric[data-ready='1']")
+        assert page.eval_on_selector_all("#rl-pick-metric option", "os => os.map(o => o.value)") == ["acc", "loss"]
+        page.select_option("#rl-pick-metric", "loss")
+        page.click("#rl-pick-insert")
+        src = page.input_value("#rl-source")
+        assert src.startswith("# Sweep\n") and '<iframe src="/widgets/?type=scalar&amp;objectType=task&amp;' in src, src
+        assert "objects=run0" in src and "objects=run3" in src and "metrics=loss" in src
+        page.wait_for_selector("#rl-preview iframe")
+        assert "light=true" in page.get_attribute("#rl-preview iframe", "src")        # the report's light theme
+        frame = page.frame_locator("#rl-preview iframe")
+        frame.locator(".rl-w-chart .main-svg").first.wait_for()
+        assert "rl-light" in frame.locator("body").get_attribute("class")

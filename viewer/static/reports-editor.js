@@ -2,6 +2,7 @@
    report page), save with the version the editor loaded (a stale version answers 409 and the
    editor says so instead of overwriting), image upload into the report's storage, Ctrl+S. */
 import { ringlogReports } from "./reports.js";
+import { widgetPicker } from "./widget-picker.js";
 
 (function () {
   var root = document.querySelector(".rl-editor");
@@ -103,5 +104,6 @@ import { ringlogReports } from "./reports.js";
     source.readOnly = true;
     showError("This report is published and locked against edits.");
   }
+  widgetPicker(source);
   showState();
 }());
