@@ -62,7 +62,10 @@ def _trace_arrays(payload: dict, scale: float) -> dict[str, Any]:
                                                "hi": _floats(band["hi"])},
             "nonfinite": {"x": _floats(np.asarray(nf["x"], np.float64) * scale), "kind": list(nf["kind"]),
                           "count": [int(c) for c in nf["count"]]},
-            "raw_count": payload["raw_count"], "exact": payload["exact"], "level": payload["level"]}
+            "raw_count": payload["raw_count"], "exact": payload["exact"], "level": payload["level"],
+            "mean": None if not payload.get("mean") else {
+                "x": _floats(np.asarray(payload["mean"]["x"], np.float64) * scale),
+                "y": _floats(payload["mean"]["y"]), "n": [int(n) for n in payload["mean"]["n"]]}}
 
 
 def task_entry(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,9 +74,11 @@ def task_entry(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def scalar_data(provider: Provider, rows: list[dict], q: WidgetQuery, points: int, *,
-                x_min: float | None = None, x_max: float | None = None) -> dict[str, Any]:
+                x_min: float | None = None, x_max: float | None = None, mean: bool = False) -> dict[str, Any]:
     """One chart per metric, one trace per (task, variant): the task page's scalar pipeline
-    (``scalars.scalar_impl``), so widgets draw the same envelope band and NaN/Inf markers."""
+    (``scalars.scalar_impl``), so widgets draw the same envelope band and NaN/Inf markers.
+    ``mean``: each trace also gets the bucket means (a widget with ``smoothing`` smooths those, as the
+    task page does, so its smoothed line does not move with the zoom)."""
     charts: dict[str, dict[str, Any]] = {}
     multi = len(rows) > 1
     scale = 1000.0 if q.xaxis == "iso_time" else 1.0
@@ -84,7 +89,7 @@ def scalar_data(provider: Provider, rows: list[dict], q: WidgetQuery, points: in
                 continue
             # M4 keeps up to 4 points per bucket: points // 4 buckets keep a trace within ``points``
             payload = scalar_impl(reader, title, series, x=_X_KIND[q.xaxis], points=max(points // 4, 4),
-                                  x_min=x_min, x_max=x_max)
+                                  x_min=x_min, x_max=x_max, mean=mean)
             label = f"{row.get('name') or row['id']} · {series}" if multi else series
             charts.setdefault(title, {"title": title, "traces": []})["traces"].append(
                 {"task": row["id"], "series": series, "name": label, **_trace_arrays(payload, scale)})

@@ -59,7 +59,9 @@ def widget_impl(provider: Provider, args, *, page_limit: int = MAX_PAGE_SIZE) ->
            "live": any(r.get("status") in LIVE_STATUSES for r in rows),
            "source": source_url([r["id"] for r in rows])}
     if q.type == "scalar":
-        out.update(scalar_data(provider, rows, q, points, x_min=x_min, x_max=x_max))
+        smoothing = params.get_float(args, "smoothing")    # the embed's view (widget.js smooths the means)
+        out.update(scalar_data(provider, rows, q, points, x_min=x_min, x_max=x_max,
+                               mean=smoothing is not None and smoothing > 0))
     elif q.type == "plot":
         out.update(plot_data(provider, rows, q))
     elif q.type == "sample":

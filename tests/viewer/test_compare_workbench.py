@@ -232,3 +232,19 @@ def test_report_editor_widget_picker_inserts_a_widget_in_the_report_theme(four):
         frame = page.frame_locator("#rl-preview iframe")
         frame.locator(".rl-w-chart .main-svg").first.wait_for()
         assert "rl-light" in frame.locator("body").get_attribute("class")
+
+
+def test_a_smoothed_widget_gets_the_bucket_means(four):
+    import re
+
+    c = four.test_client()
+    q = "type=scalar&objects=run0&metrics=loss&smoothing=0.6"
+    sig = re.search(r'data-sig="([^"]+)"', c.get(f"/widgets/?{q}").get_data(as_text=True)).group(1)
+    tr = c.get(f"/widgets/data?{q}&sig={sig}&points=200").get_json()["charts"][0]["traces"][0]
+    assert tr["mean"] and sum(tr["mean"]["n"]) == tr["raw_count"] == 2000      # every point in one bucket
+    assert len(tr["mean"]["x"]) == len(tr["mean"]["y"]) < 2000
+    plain = "type=scalar&objects=run0&metrics=loss"
+    sig = re.search(r'data-sig="([^"]+)"', c.get(f"/widgets/?{plain}").get_data(as_text=True)).group(1)
+    assert c.get(f"/widgets/data?{plain}&sig={sig}").get_json()["charts"][0]["traces"][0]["mean"] is None
+    bad = c.get(f"/widgets/data?{plain}&smoothing=x&sig={sig}")
+    assert bad.status_code == 400 and "smoothing" in bad.get_json()["error"]["message"]
