@@ -33,6 +33,8 @@ from .provider import current as current_provider
 from .scalars import series_key
 
 STATS = ("last", "min", "max")
+#: what W&B's init(group=..., job_type=...) records, offered to the table's group-by
+GROUP_KEYS = ("group", "job_type")
 #: tasks whose stats stay in memory (a few hundred bytes each for a typical run)
 CACHE_TASKS = 20_000
 
@@ -58,7 +60,8 @@ def _finite(v: Any) -> float | None:
 
 
 class StatsCache:
-    """``task id -> {key: {"last", "min", "max"}}`` for catalog rows, re-read when a row's version changes."""
+    """``task id -> {key: {"last", "min", "max"}}`` (and the run's group/job type) for catalog rows,
+    re-read when a row's version changes."""
 
     def __init__(self, provider: Provider):
         self._provider = provider
@@ -66,6 +69,14 @@ class StatsCache:
         self._cache: OrderedDict[str, tuple[Any, dict]] = OrderedDict()
 
     def stats(self, row: dict) -> dict:
+        return self._entry(row)[0]
+
+    def groups(self, row: dict) -> dict:
+        """``{"group", "job_type"}`` a W&B ``init(group=..., job_type=...)`` recorded in the task's
+        metadata (``init_args``), str or None; read with the series index, so free once cached."""
+        return self._entry(row)[1]
+
+    def _entry(self, row: dict) -> tuple[dict, dict]:
         tid = row.get("id")
         version = (row.get("updated"), row.get("status"))
         with self._lock:
@@ -74,20 +85,25 @@ class StatsCache:
                 self._cache.move_to_end(tid)
                 return hit[1]
         try:
-            metrics = self._provider.reader(task_id=tid).last_metrics()
+            reader = self._provider.reader(task_id=tid)
+            metrics = reader.last_metrics()
+            init = reader.info.get("init_args")
         except (TaskNotFoundError, OSError, ValueError):
-            metrics = {}  # a catalog row without a readable folder: no series columns
+            metrics, init = {}, None  # a catalog row without a readable folder: no series columns
+        init = init if isinstance(init, dict) else {}
+        groups = {k: str(init[k])[:200] if isinstance(init.get(k), (str, int, float)) else None
+                  for k in GROUP_KEYS}
         out = {}
         for (title, series), st in metrics.items():
             vals = {s: _finite(st.get(s)) for s in STATS}
             if any(v is not None for v in vals.values()):
                 out[series_key(title, series)] = vals
         with self._lock:
-            self._cache[tid] = (version, out)
+            self._cache[tid] = (version, (out, groups))
             self._cache.move_to_end(tid)
             while len(self._cache) > CACHE_TASKS:
                 self._cache.popitem(last=False)
-        return out
+        return out, groups
 
 
 _EXTENSION = "ringlog_series_stats"

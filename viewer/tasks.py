@@ -164,6 +164,7 @@ def tasks_impl(provider: Provider, *, project: str | None = None, text: str | No
                 config_cols.setdefault(k)
         if stats:
             r["stats"] = cache.stats(raw)
+            r.update(cache.groups(raw))   # "group", "job_type": W&B init arguments, for group-by
             for k in r["stats"]:
                 if not k.startswith("_"):
                     stat_cols.setdefault(k)

@@ -47,3 +47,14 @@ def test_console_download_is_plain_text_attachment(client, live):
     assert lines[0] == "2023-11-14T22:13:20.000Z\tstdout\tline 0" and len(lines) == 11
     assert lines[-1] == "2023-11-14T22:13:50.500Z\tstderr\tred <b>x</b>"
     assert client.get("/api/tasks/" + "f" * 32 + "/console.txt").status_code == 404
+
+
+def test_stats_rows_carry_the_wandb_group_and_job_type(live, store, client):
+    from ringlog.store.testing import write_task
+
+    w = write_task(store, "vision", "grouped", task_id="d" * 32, close=False)
+    w.set_meta(init_args={"group": "sweep-7", "job_type": "train"})
+    w.close(status="completed")
+    rows = {t["id"]: t for t in _get(client, project="vision", stats="1")["tasks"]}
+    assert (rows["d" * 32]["group"], rows["d" * 32]["job_type"]) == ("sweep-7", "train")
+    assert rows[A]["group"] is None and rows[A]["job_type"] is None

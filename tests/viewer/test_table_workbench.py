@@ -103,3 +103,24 @@ def test_select_all_and_export_the_shown_table_as_csv(app):
         byid = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
         assert set(byid) == {A, B} and byid[A]["name"] == "resnet <b>50</b>"
         assert byid[A]["loss"] == "0.25" and byid[A]["lr"] == "0.1"
+
+
+def test_group_by_wandb_group_folds_and_is_remembered(live, store, app):
+    from ringlog.store.testing import write_task
+
+    for i, (tid, group) in enumerate((("d" * 32, "sweep-7"), ("e" * 32, "sweep-7"), ("f" * 32, "sweep-8"))):
+        w = write_task(store, "vision", f"g{i}", task_id=tid, close=False, created=1.8e9 + i, updated=1.8e9 + i)
+        w.set_meta(init_args={"group": group, "job_type": "train"})
+        w.close(status="completed")
+    with _load_pw().browser_page(app) as (srv, page, _):
+        page.goto(f"{srv.url}/projects/vision")
+        page.wait_for_selector("#tasks tbody a")
+        page.select_option("#group-by", "group")
+        heads = page.locator("#tasks tr.group-row").all_inner_texts()
+        assert heads == ["▾ group: sweep-8 · 1 task", "▾ group: sweep-7 · 2 tasks", "▾ group: (none) · 2 tasks"], heads
+        page.click("#tasks tr.group-row[data-group=sweep-7] button")
+        assert page.get_attribute("#tasks tr.group-row[data-group=sweep-7] button", "aria-expanded") == "false"
+        assert page.locator("#tasks tr[data-group=sweep-7][data-id]:not([hidden])").count() == 0
+        page.reload()
+        page.wait_for_selector("#tasks tr.group-row")
+        assert page.input_value("#group-by") == "group"

@@ -47,11 +47,13 @@ export class ColumnPrefs {
     const list = v => Array.isArray(v) ? v.filter(x => typeof x === "string") : [];
     this.order = list(saved.order); this.hidden = new Set(list(saved.hidden));
     this.shown = new Set(list(saved.shown)); this.pinned = list(saved.pinned);
+    this.groupBy = typeof saved.groupBy === "string" ? saved.groupBy : "";
   }
   save() {
     try {
       localStorage.setItem(this.key, JSON.stringify({order: this.order, hidden: [...this.hidden],
-                                                     shown: [...this.shown], pinned: this.pinned}));
+                                                     shown: [...this.shown], pinned: this.pinned,
+                                                     groupBy: this.groupBy}));
     } catch (e) { /* private mode or full storage: the choice lasts this page only */ }
   }
   visible(col) {

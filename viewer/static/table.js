@@ -17,6 +17,12 @@ import {ColumnPrefs, columnsOf, download, renderChooser, stickPinned, toCSV} fro
   const chooserList = document.getElementById("col-list");
   const chooserFilter = document.getElementById("col-filter");
   let shown = null, allCols = [], visibleCols = [], focusSort = null;
+  /* group-by: W&B's group / job type (from the task's metadata), status or project; the rows of
+     this page are grouped, each group keeps the sort order and folds away under its header */
+  const groupSel = document.getElementById("group-by");
+  const collapsed = new Set();
+  if ([...groupSel.options].some(o => o.value === prefs.groupBy)) groupSel.value = prefs.groupBy;
+  groupSel.addEventListener("change", () => { prefs.groupBy = groupSel.value; prefs.save(); collapsed.clear(); rerender(); });
 
   /* the metric box takes summary ranges (loss:0:0.5) and series figures (min.loss::0.3) */
   const STAT_RE = /^(last|min|max)\./;
@@ -78,7 +84,28 @@ import {ColumnPrefs, columnsOf, download, renderChooser, stickPinned, toCSV} fro
       tbody.appendChild(RL.el("tr", null, RL.el("td", {colspan: visibleCols.length + 1, class: "muted empty",
                                                        text: "No tasks match these filters."})));
     }
-    for (const t of data.tasks) {
+    const by = groupSel.value;
+    const groupOf = t => (t[by] === null || t[by] === undefined || t[by] === "" ? "(none)" : String(t[by]));
+    let tasks = data.tasks;
+    const groups = new Map();   // group value -> its tasks, in the page's sort order
+    if (by) {
+      for (const t of tasks) {
+        if (!groups.has(groupOf(t))) groups.set(groupOf(t), []);
+        groups.get(groupOf(t)).push(t);
+      }
+      tasks = [...groups.values()].flat();
+    }
+    let current = null;
+    for (const t of tasks) {
+      if (by && groupOf(t) !== current) {
+        const g = current = groupOf(t);
+        const open = !collapsed.has(g), n = groups.get(g).length;
+        const btn = RL.el("button", {type: "button", class: "group-toggle", "aria-expanded": open ? "true" : "false",
+                                     text: `${open ? "▾" : "▸"} ${groupSel.selectedOptions[0].text}: ${g} · ${n} task${n === 1 ? "" : "s"}`});
+        btn.addEventListener("click", () => { collapsed.has(g) ? collapsed.delete(g) : collapsed.add(g); rerender(); });
+        tbody.appendChild(RL.el("tr", {class: "group-row", "data-group": g},
+                                RL.el("th", {colspan: visibleCols.length + 1, scope: "rowgroup"}, btn)));
+      }
       const box = RL.el("input", {type: "checkbox", class: "row-select", "aria-label": "select " + t.name,
                                   checked: selected.has(t.id)});
       box.addEventListener("change", () => {
@@ -87,8 +114,10 @@ import {ColumnPrefs, columnsOf, download, renderChooser, stickPinned, toCSV} fro
         all.checked = n === data.tasks.length; all.indeterminate = n > 0 && n < data.tasks.length;
         updateCompare();
       });
-      tbody.appendChild(RL.el("tr", {"data-id": t.id}, [RL.el("td", {class: "pinned select"}, [box, runSwatch(t.id)]),
-                                                        ...visibleCols.map(c => cellOf(c, t))]));
+      const tr = RL.el("tr", {"data-id": t.id}, [RL.el("td", {class: "pinned select"}, [box, runSwatch(t.id)]),
+                                                ...visibleCols.map(c => cellOf(c, t))]);
+      if (by) { tr.dataset.group = current; tr.hidden = collapsed.has(current); }
+      tbody.appendChild(tr);
     }
     stickPinned(table);
     if (focusSort) {    // keep the keyboard where it was: the header rebuilt under it
