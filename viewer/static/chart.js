@@ -32,11 +32,14 @@ export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "
                  "#7f7f7f", "#bcbd22", "#17becf"];
 
 /* A run's colour, the same on every page (compare, task page, table swatch): derived from its id alone
-   (FNV-1a hash -> hue; two lightness levels), never from its position in a list. */
+   (FNV-1a hash, mixed -> hue; two lightness levels), never from its position in a list. Two runs can
+   still get close colours (4 runs: roughly one chance in five of two hues within 20 degrees). */
 export function runColor(id) {
   let h = 0x811c9dc5;
   for (const ch of String(id)) { h ^= ch.codePointAt(0); h = Math.imul(h, 0x01000193) >>> 0; }
-  const hue = (h % 360), light = (h >>> 9) & 1 ? 0.40 : 0.52, sat = 0.65;
+  // murmur3's finaliser: ids differing in their last character land far apart
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h = (h ^ (h >>> 16)) >>> 0;
+  const hue = (h % 360), light = (h >>> 20) & 1 ? 0.38 : 0.52, sat = 0.68;
   const f = n => { const k = (n + hue / 30) % 12, a = sat * Math.min(light, 1 - light);
                    return Math.round(255 * (light - a * Math.max(-1, Math.min(k - 3, 9 - k, 1)))); };
   return "#" + [f(0), f(8), f(4)].map(v => v.toString(16).padStart(2, "0")).join("");
@@ -195,13 +198,16 @@ export class RingChart {
   }
 
   traces() {
-    const hidden = this.opts.hidden;
+    const hidden = this.opts.hidden, unified = this.opts.hover === "x unified";
     return this.results.flatMap((r, i) => {
       const line = this.lines[i];
       if (hidden && hidden.has(line.task)) return [];
-      return seriesTraces(r, {name: line.name, color: line.color || PALETTE[i % PALETTE.length], dash: line.dash,
-                              group: `g${i}`,
-                              smoothing: this.opts.smoothing, toPlotX: xs => this.toPlotX(xs)});
+      const ts = seriesTraces(r, {name: line.name, color: line.color || PALETTE[i % PALETTE.length], dash: line.dash,
+                                  group: `g${i}`,
+                                  smoothing: this.opts.smoothing, toPlotX: xs => this.toPlotX(xs)});
+      // one tooltip for every line: the x once on top, then each line's name and value
+      if (unified) ts.forEach(t => { if (t.hovertemplate && t.yaxis !== "y2") t.hovertemplate = "%{y:.6g}"; });
+      return ts;
     });
   }
 
