@@ -1,0 +1,196 @@
+/* Group page (issue 16, part 4): the runs W&B's init(group=, job_type=) tied together, and one chart
+   per (title, series): the mean across the runs as a line and, shaded, the lowest to the highest run
+   in every bucket (/api/groups/scalar: exact per bucket, on a bucket grid common to all runs), each
+   run's bucket means faint behind. Zoom/pan re-asks only the visible range (as task charts do), so
+   the band stays exact down to raw points. The band and markers are drawn by chart.js's
+   seriesTraces (the viewer's one chart drawer).
+   State for tests in data-* of each chart box: data-state (loading|ready|error), data-loads,
+   data-buckets (buckets drawn), data-level, data-raw (raw points of all runs in range). */
+import {RL} from "./common.js";
+import {addNonfiniteStrip, escapeHover, observeCharts, plotlyConfig, runColor, runSwatch, seriesTraces} from "./chart.js";
+
+const page = RL.page;
+const who = {project: page.project, group: page.group, job_type: page.job_type};
+const MEAN_COLOR = "#1f4e99";
+const MAX_COMPARE = 20;   // pages.MAX_COMPARE
+const LIVE = new Set(["running", "created"]);
+
+function decode(r) {
+  const out = Object.assign({}, r, {x: RL.f64(r.x), y: RL.f64(r.y), n_runs: RL.f64(r.n_runs), n: RL.f64(r.n),
+                                    band: {x: RL.f64(r.band.x), lo: RL.f64(r.band.lo), hi: RL.f64(r.band.hi)}});
+  out.runs = r.runs.map(u => Object.assign({}, u, {mean: u.mean ? RL.f64(u.mean) : null}));
+  out.nonfinite = {x: RL.f64(r.nonfinite.x), kind: r.nonfinite.kind, count: RL.f64(r.nonfinite.count)};
+  return out;
+}
+
+class GroupChart {
+  constructor(box, chart, opts) {
+    this.box = box;
+    this.chart = chart;
+    this.opts = opts;          // {showRuns}
+    this.range = null;         // [x_min, x_max] in steps, null = every run's whole length
+    this.result = null;
+    this.loads = 0;
+    this.seq = 0;
+    this.drawn = false;
+    this.plotEl = RL.el("div", {class: "plot"});
+    this.footer = RL.el("div", {class: "chart-foot"});
+    box.appendChild(RL.el("h3", {class: "chart-title", text: chart.key}));
+    box.appendChild(this.plotEl);
+    box.appendChild(this.footer);
+    box.dataset.state = "loading";
+  }
+
+  pointsBudget() {
+    const w = this.plotEl.clientWidth || this.box.clientWidth || 600;
+    return Math.max(100, Math.min(8000, Math.round(w)));
+  }
+
+  url() {
+    const p = Object.assign({}, who, {title: this.chart.title, series: this.chart.series,
+                                      points: this.pointsBudget(), enc: "b64"});
+    if (this.range) { p.x_min = this.range[0]; p.x_max = this.range[1]; }
+    return "/api/groups/scalar?" + RL.qs(p);
+  }
+
+  async load(useCache) {
+    const my = ++this.seq;
+    this.box.dataset.state = "loading";
+    try {
+      const a = await RL.getJSON(this.url(), useCache);
+      await RL.plotly();
+      if (my !== this.seq) return;
+      if (useCache && this.drawn && !a.changed) { this.box.dataset.state = "ready"; return; }
+      this.result = decode(a.data);
+      this.loads++;
+      this.render();
+    } catch (e) {
+      if (my !== this.seq) return;
+      this.box.dataset.state = "error";
+      this.footer.textContent = "";
+      this.footer.appendChild(RL.el("span", {class: "error", text: "could not load: " + e.message}));
+    }
+  }
+
+  traces() {
+    const r = this.result, out = [];
+    if (this.opts.showRuns) {
+      for (const u of r.runs) {
+        if (!u.mean) continue;
+        out.push({x: r.x, y: u.mean, type: "scatter", mode: "lines", connectgaps: true, opacity: 0.45,
+                  line: {width: 1, color: runColor(u.id)}, name: escapeHover(u.name || u.id), legendgroup: u.id,
+                  meta: "run", hovertemplate: "%{x}: %{y:.6g}<extra>" + escapeHover(u.name || u.id) + "</extra>"});
+      }
+    }
+    const answered = r.runs.filter(u => u.mean).length;
+    const mean = seriesTraces({x: r.x, y: r.y, band: r.band, nonfinite: r.nonfinite},
+                              {name: `mean of ${answered} run${answered === 1 ? "" : "s"}`, color: MEAN_COLOR,
+                               group: "group", meta: "group"});
+    return out.concat(mean);
+  }
+
+  layout() {
+    const lay = {height: 300, margin: {l: 55, r: 15, t: 28, b: 40}, showlegend: true,
+                 legend: {orientation: "h", x: 0, y: -0.2, yanchor: "top"}, hovermode: "closest", uirevision: "keep",
+                 xaxis: {title: {text: "step"}, type: "linear"}, yaxis: {type: "linear", exponentformat: "e"}};
+    addNonfiniteStrip(lay, [this.result]);
+    if (this.range) lay.xaxis.range = this.range.slice(); else lay.xaxis.autorange = true;
+    return lay;
+  }
+
+  render() {
+    const first = !this.drawn;
+    Plotly.react(this.plotEl, this.traces(), this.layout(), plotlyConfig({modeBarButtonsToRemove: ["select2d", "lasso2d"]}));
+    this.drawn = true;
+    if (first) this.plotEl.on("plotly_relayout", ev => this.onRelayout(ev));
+    const r = this.result;
+    Object.assign(this.box.dataset, {loads: String(this.loads), buckets: String(r.x.length), level: String(r.level),
+                                     raw: String(r.raw_count), range: this.range ? this.range.join(",") : "",
+                                     state: "ready"});
+    this.footer.textContent = "";
+    const skipped = r.runs.filter(u => u.skipped).length;
+    this.footer.appendChild(RL.el("span", {class: "muted", text:
+      `${r.raw_count.toLocaleString()} pts in ${r.runs.length} run${r.runs.length === 1 ? "" : "s"}` +
+      (r.exact ? " (all)" : `, level ${r.level}`) + ` · ${r.x.length.toLocaleString()} buckets` +
+      (skipped ? ` · ${skipped} run(s) left out: ${r.runs.find(u => u.skipped).skipped}` : "")}));
+  }
+
+  onRelayout(ev) {
+    let range;
+    if (ev["xaxis.autorange"]) range = null;
+    else if (ev["xaxis.range[0]"] !== undefined) range = [Number(ev["xaxis.range[0]"]), Number(ev["xaxis.range[1]"])];
+    else if (ev["xaxis.range"]) range = ev["xaxis.range"].map(Number);
+    else return;                       // y-only zoom or a resize: nothing new to fetch
+    this.range = range;
+    clearTimeout(this.relayoutTimer);
+    this.relayoutTimer = setTimeout(() => this.load(false), 120);
+  }
+}
+
+function runItem(u) {
+  const li = RL.el("li", {"data-task": u.id}, [runSwatch(u.id),
+    RL.el("a", {href: "/tasks/" + encodeURIComponent(u.id), text: u.name || u.id}), " ",
+    RL.el("span", {class: "status status-" + u.status, text: u.status})]);
+  if (u.job_type && !who.job_type) li.appendChild(RL.el("span", {class: "muted", text: " · " + u.job_type}));
+  if (u.last_step !== null && u.last_step !== undefined) li.appendChild(RL.el("span", {class: "muted", text: ` · step ${u.last_step}`}));
+  if (!u.aggregated) li.appendChild(RL.el("span", {class: "muted", text: " · not in the charts (only the newest runs are)"}));
+  return li;
+}
+
+(async function main() {
+  const errBox = document.getElementById("group-error");
+  const holder = document.getElementById("charts");
+  const opts = {showRuns: document.getElementById("show-runs").checked};
+  let data;
+  try {
+    data = (await RL.getJSON("/api/groups/runs?" + RL.qs(who), false)).data;
+  } catch (e) {
+    RL.showError(errBox, e);
+    holder.textContent = "";
+    return;
+  }
+  const list = document.getElementById("group-runs");
+  data.runs.forEach(u => list.appendChild(runItem(u)));
+  document.getElementById("group-count").textContent = `${data.runs.length} run${data.runs.length === 1 ? "" : "s"}`;
+  if (data.runs.length <= MAX_COMPARE) {
+    const a = document.getElementById("compare-link");
+    a.href = "/compare?" + RL.qs({ids: data.runs.map(u => u.id).join(",")});
+    a.hidden = false;
+  }
+  holder.textContent = "";
+  if (!data.charts.length) holder.appendChild(RL.el("p", {class: "muted empty", text: "No run of this group logged a scalar."}));
+  const charts = [], later = [];
+  const make = (c, into) => {
+    const box = RL.el("div", {class: "chart-box", "data-title": c.key, "data-chart": c.key});
+    into.appendChild(box);
+    return new GroupChart(box, c, opts);
+  };
+  for (const c of data.charts) if (!c.collapsed) charts.push(make(c, holder)); else later.push(c);
+  observeCharts(charts);
+  const sys = document.getElementById("system-section");
+  if (later.length) {
+    sys.hidden = false;
+    sys.addEventListener("toggle", () => {
+      if (!sys.open || sys.dataset.built) return;
+      sys.dataset.built = "1";
+      const made = later.map(c => make(c, document.getElementById("system-charts")));
+      charts.push(...made);
+      observeCharts(made);
+      applyFilter();
+    });
+  }
+  const filter = document.getElementById("chart-filter");
+  function applyFilter() {
+    const q = filter.value.trim().toLowerCase();
+    for (const c of charts) c.box.hidden = q !== "" && !c.chart.key.toLowerCase().includes(q);
+  }
+  filter.addEventListener("input", applyFilter);
+  document.getElementById("show-runs").addEventListener("change", e => {
+    opts.showRuns = e.target.checked;
+    for (const c of charts) if (c.drawn) c.render();
+  });
+  // while a run of the group is running, redraw what changed (ETags: an unchanged chart costs a 304)
+  if (data.runs.some(u => LIVE.has(u.status))) {
+    setInterval(() => { for (const c of charts) if (c.drawn) c.load(true); }, (page.poll_ms || 2000) * 2);
+  }
+})();
