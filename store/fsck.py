@@ -34,6 +34,7 @@ from .fsck_repair import LINE_RULES, bad_lines, repair_task
 from .layout import CHUNK, LEVEL_CHUNK, TASK_META
 from .media_index import MEDIA_INDEX
 from .reader import TaskReader
+from .multiwriter import namespace_dirs
 from .store import Store
 from .writer_lock import TaskLock, writer_status
 
@@ -114,6 +115,8 @@ def _fsck(root, repair: bool) -> FsckReport:
     report.tasks = len(dirs)
     for d in dirs:
         _check_task(store, d, report, repair)
+        for _, ns in namespace_dirs(d):  # each writer namespace is checked as a task (store/multiwriter.py)
+            _check_task(store, ns, report, repair)
     if why is None and store.catalog.path.exists():
         try:
             rows, _ = store.catalog._query(limit=None)
@@ -161,7 +164,7 @@ def _check_task(store: Store, d: Path, report: FsckReport, repair: bool) -> None
 
 def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) -> None:
     tid = d.name
-    reader = TaskReader(d, store.cache, fallback=lambda: store._catalog_row(tid))
+    reader = TaskReader(d, store.cache, fallback=lambda: store._catalog_row(tid), own_only=True)
     meta_problems = [p for p in reader.problems if str(p.filename).endswith(TASK_META)]
     key_of: dict[int, tuple] = {}
     lost_points: dict = {}

@@ -24,6 +24,7 @@ from . import _fs, tail
 from .errors import CorruptStoreError, MediaNotFoundError, SeriesNotFoundError, bad_type, corrupt
 from .layout import SERIES_INDEX, TIME_RES
 from .media import MediaRecord, media_file, read_console, read_media, read_media_records, read_plots
+from .multiwriter import NS_DIR, Namespaces
 from .query import Decimated, _Axis, _check, decimate
 from .series_reader import ChunkCache, ChunkDamaged, SeriesReader, StaleIndex
 from .taskmeta import read_meta
@@ -48,10 +49,12 @@ class Scalar:
 class TaskReader:
     """Read one task. Open through :meth:`ringlog.store.Store.task`."""
 
-    def __init__(self, path: Path, cache: ChunkCache | None = None, fallback=None):
+    def __init__(self, path: Path, cache: ChunkCache | None = None, fallback=None, own_only: bool = False):
         """``fallback``: None or a callable giving the catalog row of this task (used when its
-        metadata file is unreadable)."""
+        metadata file is unreadable). ``own_only``: this folder's own writer only, without the
+        namespaces of other writers (fsck, reopen: store/multiwriter.py)."""
         self.path = Path(path)
+        self._own_only = own_only
         self._cache = cache or ChunkCache()
         self._fallback = fallback
         self.refresh()
@@ -68,7 +71,12 @@ class TaskReader:
             self._meta, problems = read_meta(self.path, self._fallback())
         self.problems.extend(problems)
         self._entries = self._read_index()
-        self._readers: dict[int, SeriesReader] = {}
+        self._readers: dict = {}  # sid (or a namespace key) -> its series reader
+        # several writers (store/multiwriter.py): their namespaces, merged into this reader's views
+        self._ns = Namespaces(self.path, self._cache) if not self._own_only and (self.path / NS_DIR).is_dir() \
+            else None
+        if self._ns is not None:
+            self.problems.extend(self._ns.problems())
 
     def _problem(self, exc: CorruptStoreError) -> None:
         if all(str(p) != str(exc) for p in self.problems):
@@ -127,6 +135,8 @@ class TaskReader:
             m["heartbeat"] = heartbeat
         if self.problems:
             m["problems"] = [str(p) for p in self.problems]
+        if self._ns is not None and self._ns.readers:
+            m["writers"] = self._ns.writers()
         return m
 
     @property
@@ -135,16 +145,17 @@ class TaskReader:
 
     def series(self) -> list[tuple[str, str]]:
         """Every (title, series) the task holds, sorted."""
-        return sorted(self._entries)
+        return sorted(set(self._entries) | set(self._ns.keys)) if self._ns is not None else sorted(self._entries)
 
     def last_metrics(self) -> dict:
         """``{(title, series): {"last", "min", "max", "count", "last_step"}}`` as of the last sync
         (min/max over finite values; None when there is none)."""
-        return {k: dict(e.get("stats") if isinstance(e.get("stats"), dict) else {})
-                for k, e in sorted(self._entries.items())}
+        own = {k: dict(e.get("stats") if isinstance(e.get("stats"), dict) else {})
+               for k, e in sorted(self._entries.items())}
+        return own if self._ns is None else self._ns.last_metrics(own)
 
     # --- series -------------------------------------------------------------------
-    def _series_reader(self, title, series) -> SeriesReader:
+    def _series_reader(self, title, series, own: bool = False) -> SeriesReader:
         if not isinstance(title, str):
             raise bad_type("title", "must be a str", title)
         if series is None:
@@ -152,6 +163,11 @@ class TaskReader:
         elif not isinstance(series, str):
             raise bad_type("series", "must be a str or None (None: the same as title)", series)
         key = (title, series)
+        if not own and self._ns is not None and key in self._ns.keys:  # written by another process too
+            sr = self._readers.get(key)
+            if sr is None:
+                sr = self._readers[key] = self._ns.series_reader(self, key, key in self._entries)
+            return sr
         e = self._entries.get(key)
         if e is None:
             raise SeriesNotFoundError(f"title={title!r}, series={series!r}: no such series in task {self.id} "
@@ -177,9 +193,9 @@ class TaskReader:
             self._readers[e["sid"]] = sr
         return sr
 
-    def _tolerant(self, title, series, fn):
+    def _tolerant(self, title, series, fn, own: bool = False):
         """``fn(series reader)``, narrowed to what is intact after each damaged chunk it meets."""
-        sr = self._series_reader(title, series)
+        sr = self._series_reader(title, series, own)
         for _ in range(256):
             try:
                 return fn(sr)
@@ -194,6 +210,11 @@ class TaskReader:
     def count(self, title: str, series: str | None = None) -> int:
         """Number of points of a series (its valid prefix when a damaged chunk was met)."""
         return self._series_reader(title, series).n
+
+    def _own_scalar(self, title: str, series: str) -> Scalar:
+        """Every point this folder's own writer stored (not its namespaces'; store/multiwriter.py)."""
+        origin = float(self._meta.get("time_origin", 0.0))
+        return self._tolerant(title, series, lambda sr: Scalar(*sr.export(0, sr.n, origin, TIME_RES)), own=True)
 
     def scalar(self, title: str, series: str | None = None, start: int | None = None,
                stop: int | None = None) -> Scalar:
@@ -267,6 +288,8 @@ class TaskReader:
         return self._intact("plots.jsonl", read_plots, self.path, title=title, series=series)
 
     def console(self, since=0, limit: int | None = None) -> list[dict]:
+        if self._ns is not None and self._ns.readers:  # several writers: merged by time
+            return self._ns.console(self._intact("console.jsonl", read_console, self.path), since, limit)
         return self._intact("console.jsonl", read_console, self.path, since=since, limit=limit)
 
     def __repr__(self) -> str:

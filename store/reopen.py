@@ -74,7 +74,7 @@ def reopen(store, path: Path) -> TaskWriter:
         if prior in ("crashed", "running", "unknown") or problems:
             recovered = _recover(store, path)
         meta, _ = read_meta(path)
-        reader = TaskReader(path, store.cache)
+        reader = TaskReader(path, store.cache, own_only=True)
         entries = sorted(reader._entries.values(), key=lambda e: e["sid"])
         if [e["sid"] for e in entries] != list(range(len(entries))):
             raise CorruptStoreError(f"{path / 'series.json'}: series ids are not 0..{len(entries) - 1} (an entry is "

@@ -1,0 +1,117 @@
+"""Several writers of one task (store/multiwriter.py, FORMAT.md "Several writers of one task")."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from ringlog.store import Store
+from ringlog.store.errors import StoreValueError, TaskLockedError
+from ringlog.store.fsck import fsck
+from ringlog.store.multiwriter import NS_DIR, check_label, open_shared, open_writer
+
+
+def _two(root):
+    st = Store(root)
+    w0, first0 = open_shared(st, "p", "n", "t1", "rank0")
+    w1, first1 = open_shared(st, "p", "n", "t1", "rank1")
+    return st, w0, w1, first0, first1
+
+
+def test_first_process_owns_the_task_others_get_namespaces(store_root):
+    st, w0, w1, first0, first1 = _two(store_root)
+    assert (first0, first1) == (True, False)
+    assert w1.path == st.task("t1").path / NS_DIR / "rank1"
+    t = time.time()
+    for w, off in ((w0, 0), (w1, 100)):
+        w.append(w.series_id("loss"), np.arange(3) + off, np.arange(3) + off * 1.0, t + np.arange(3))
+        w.append(w.series_id(f"only{off}"), np.arange(70_000), np.arange(70_000) * 0.5, t)
+        w.sync()
+    r = st.task("t1")
+    assert r.series() == [("loss", "loss"), ("only0", "only0"), ("only100", "only100")]
+    # a key of several writers: one series, every point, ordered by step
+    assert r.scalar("loss").step.tolist() == [0, 1, 2, 100, 101, 102]
+    assert r.count("loss") == 6
+    d = r.decimate("loss", points=4)
+    assert d.y.tolist() == [0.0, 2.0, 100.0, 102.0] or set(d.y.tolist()) <= {0, 1, 2, 100, 101, 102}
+    # a key of one namespace reads through that namespace's own series (pyramid included)
+    assert r.count("only100") == 70_000
+    assert r.decimate("only100", points=100).level >= 1
+    m = r.last_metrics()[("loss", "loss")]
+    assert (m["count"], m["min"], m["max"], m["last_step"]) == (6, 0.0, 102.0, 102)
+    assert r.info["writers"] == {"rank1": "running"}
+    w1.close()
+    w0.close()
+    assert [x["id"] for x in st.tasks()] == ["t1"]  # one task, one catalog row
+    assert st.task("t1").info["writers"] == {"rank1": "completed"}
+
+
+def test_a_label_in_use_is_refused_and_a_bad_label_named(store_root):
+    st, w0, w1, _, _ = _two(store_root)
+    with pytest.raises(TaskLockedError):
+        open_writer(st, "t1", "rank1", wait=0.1)
+    with pytest.raises(StoreValueError, match="label"):
+        check_label("../x")
+    w1.close()
+    again = open_writer(st, "t1", "rank1")  # reopened: its series continue
+    again.close()
+    w0.close()
+
+
+def test_console_of_all_writers_merges_by_time(store_root):
+    st, w0, w1, _, _ = _two(store_root)
+    t = time.time()
+    w0.media.add_console([(t, "stdout", "info", "a"), (t + 2, "stdout", "info", "c")])
+    w1.media.add_console([(t + 1, "stdout", "info", "b")])
+    w1.close()
+    w0.close()
+    recs = st.task("t1").console()
+    assert [r["text"] for r in recs] == ["a", "b", "c"]
+    assert recs[1]["source"] == "rank1" and "source" not in recs[0]
+
+
+_CHILD = """
+import sys, time, numpy as np
+from ringlog.store import Store
+from ringlog.store.multiwriter import open_writer
+w = open_writer(Store(sys.argv[1]), "t1", sys.argv[2])
+sid = w.series_id("loss")
+i = 0
+while True:
+    w.append(sid, np.arange(i, i + 100), np.ones(100), time.time())
+    i += 100
+    if i == 1000:
+        w.sync()
+        print("synced", flush=True)
+"""
+
+
+def test_kill_9_of_one_writer_loses_only_its_unsynced_points(store_root):
+    st = Store(store_root)
+    w0, _ = open_shared(st, "p", "n", "t1", "rank0")
+    p = subprocess.Popen([sys.executable, "-c", _CHILD, str(store_root), "rank1"], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "synced"
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    p.stdout.close()
+    sid = w0.series_id("loss")
+    w0.append(sid, np.arange(5), np.zeros(5), time.time())  # the other writer goes on
+    w0.sync()
+    r = st.task("t1")
+    assert r.info["writers"] == {"rank1": "crashed"}
+    assert r.count("loss") == 5 + 1000  # the dead writer's synced points, all of them
+    w0.close()
+    rep = fsck(store_root, repair=True)  # namespaces are checked and repaired like tasks
+    assert rep.exit_code() == 1, rep.text()
+    assert any("w/rank1" in f.file and f.repaired for f in rep.findings)
+    assert Store(store_root).task("t1").info["writers"] == {"rank1": "crashed"}
+    w1 = open_writer(st, "t1", "rank1")  # the label restarts: its namespace is repaired and continued
+    w1.append(w1.series_id("loss"), np.arange(1000, 1003), np.ones(3), time.time())
+    w1.close()
+    assert Store(store_root).task("t1").count("loss") == 1008
