@@ -67,12 +67,13 @@ def _b64(v) -> dict:
 
 
 def encode_b64(payload: dict) -> dict:
-    """Every array of a group answer (x, y, n_runs, n, the band's, each run's mean, the non-finite
+    """Every array of a group answer (x, y, n_runs, n, the band's and the spread's, each run's mean, the non-finite
     markers' x and count) as little-endian float64 in base64, as the task scalar route's enc=b64."""
     out = dict(payload)
     for k in ("x", "y", "n_runs", "n"):
         out[k] = _b64(payload[k])
     out["band"] = {k: _b64(v) for k, v in payload["band"].items()}
+    out["spread"] = {k: _b64(v) for k, v in payload["spread"].items()}
     out["runs"] = [dict(r, mean=None if r["mean"] is None else _b64(r["mean"])) for r in payload["runs"]]
     nf = payload["nonfinite"]
     out["nonfinite"] = {"x": _b64(nf["x"]), "kind": nf["kind"], "count": _b64(nf["count"])}

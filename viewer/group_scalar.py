@@ -18,6 +18,8 @@ bucket ``j`` combines them:
 * ``y`` (the mean line): the mean over runs of each run's bucket mean (sum / finite count), over the
   runs with at least one finite value in the bucket (``n_runs``). Runs weigh equally whatever their
   logging rate, as W&B's group mean does; a run that ended earlier simply stops counting.
+* ``spread``: the lowest and the highest run *mean* per bucket (what W&B's band shows when it bins
+  runs by averaging), drawn like the band; narrower than ``band`` when buckets hold many points.
 * NaN and +-Inf are left out of band and means, as in task charts, and reported per bucket in
   ``nonfinite`` (a marker per kind at the bucket's first x, ``count`` summed over runs).
 
@@ -153,6 +155,9 @@ def group_scalar_impl(readers: list[TaskReader], title: str, series: str | None 
     hi = np.fmax.reduce(stack["max"], axis=0) if per else np.full(points, np.nan)
     first = np.fmin.reduce(stack["first"], axis=0) if per else np.full(points, np.nan)
     last = np.fmax.reduce(stack["last"], axis=0) if per else np.full(points, np.nan)
+    with np.errstate(invalid="ignore"):
+        s_lo = np.fmin.reduce(run_mean, axis=0)[keep] if per else np.zeros(0)
+        s_hi = np.fmax.reduce(run_mean, axis=0)[keep] if per else np.zeros(0)
     first, last, lo, hi = first[keep], last[keep], lo[keep], hi[keep]
     for i, row in enumerate(answered):
         row["mean"] = run_mean[i][keep]
@@ -174,5 +179,6 @@ def group_scalar_impl(readers: list[TaskReader], title: str, series: str | None 
         "x": (first + last) / 2, "y": mean[keep], "n_runs": n_runs[keep].astype(np.int64),
         "n": finite.sum(axis=0)[keep].astype(np.int64) if per else np.zeros(0, np.int64),
         "band": {"x": np.stack([first, last], axis=1).ravel(), "lo": np.repeat(lo, 2), "hi": np.repeat(hi, 2)},
+        "spread": {"x": np.stack([first, last], axis=1).ravel(), "lo": np.repeat(s_lo, 2), "hi": np.repeat(s_hi, 2)},
         "nonfinite": {"x": nfx[order], "kind": [nf_k[i] for i in order], "count": np.concatenate(nf_c)[order]},
     }

@@ -38,7 +38,8 @@ def _group(store, lengths, *, group="DDP", job_type="train", project=P, extra=No
 
 
 def _reference(data, x0, x1, points, piece_of=None):
-    """Per grid bucket: (first x, last x, min, max, mean of run means, runs with finite values)."""
+    """Per grid bucket: (first x, last x, min, max, mean of run means, runs with finite values,
+    lowest run mean, highest run mean)."""
     edges = equal_width_edges(x0, x1, points)
     per = []
     for tid, s in data.items():
@@ -58,7 +59,8 @@ def _reference(data, x0, x1, points, piece_of=None):
         allf = np.concatenate(fin)
         means = [u.mean() for u in fin if len(u)]
         rows.append((xs.min(), xs.max(), allf.min() if len(allf) else np.nan, allf.max() if len(allf) else np.nan,
-                     np.mean(means) if means else np.nan, len(means)))
+                     np.mean(means) if means else np.nan, len(means),
+                     min(means) if means else np.nan, max(means) if means else np.nan))
     return np.array(rows, dtype=np.float64)
 
 
@@ -73,6 +75,10 @@ def _check(d, ref):
     np.testing.assert_array_equal(hi, ref[:, 3])
     np.testing.assert_allclose(np.array(d["y"], dtype=np.float64), ref[:, 4], rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(d["n_runs"], ref[:, 5])
+    # the spread: lowest and highest run mean per bucket
+    np.testing.assert_allclose(np.array(d["spread"]["lo"], dtype=np.float64)[::2], ref[:, 6], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(np.array(d["spread"]["hi"], dtype=np.float64)[::2], ref[:, 7], rtol=1e-9, atol=1e-12)
+    assert d["spread"]["x"] == d["band"]["x"]
 
 
 def test_full_view_from_the_pyramid_matches_numpy_per_bucket(live, store, client):

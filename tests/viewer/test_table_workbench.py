@@ -116,7 +116,7 @@ def test_group_by_wandb_group_folds_and_is_remembered(live, store, app):
         page.goto(f"{srv.url}/projects/vision")
         page.wait_for_selector("#tasks tbody a")
         page.select_option("#group-by", "group")
-        heads = page.locator("#tasks tr.group-row").all_inner_texts()
+        heads = page.locator("#tasks tr.group-row button.group-toggle").all_inner_texts()
         assert heads == ["▾ group: sweep-8 · 1 task", "▾ group: sweep-7 · 2 tasks", "▾ group: (none) · 2 tasks"], heads
         page.click("#tasks tr.group-row[data-group=sweep-7] button")
         assert page.get_attribute("#tasks tr.group-row[data-group=sweep-7] button", "aria-expanded") == "false"

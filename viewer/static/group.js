@@ -5,7 +5,8 @@
    the band stays exact down to raw points. The band and markers are drawn by chart.js's
    seriesTraces (the viewer's one chart drawer).
    State for tests in data-* of each chart box: data-state (loading|ready|error), data-loads,
-   data-buckets (buckets drawn), data-level, data-raw (raw points of all runs in range). */
+   data-buckets (buckets drawn), data-level, data-raw (raw points of all runs in range), data-points
+   (the bucket budget asked) and data-grid (the grid's first and last x). */
 import {RL} from "./common.js";
 import {addNonfiniteStrip, escapeHover, observeCharts, plotlyConfig, runColor, runSwatch, seriesTraces} from "./chart.js";
 
@@ -17,7 +18,8 @@ const LIVE = new Set(["running", "created"]);
 
 function decode(r) {
   const out = Object.assign({}, r, {x: RL.f64(r.x), y: RL.f64(r.y), n_runs: RL.f64(r.n_runs), n: RL.f64(r.n),
-                                    band: {x: RL.f64(r.band.x), lo: RL.f64(r.band.lo), hi: RL.f64(r.band.hi)}});
+                                    band: {x: RL.f64(r.band.x), lo: RL.f64(r.band.lo), hi: RL.f64(r.band.hi)},
+                                    spread: {x: RL.f64(r.spread.x), lo: RL.f64(r.spread.lo), hi: RL.f64(r.spread.hi)}});
   out.runs = r.runs.map(u => Object.assign({}, u, {mean: u.mean ? RL.f64(u.mean) : null}));
   out.nonfinite = {x: RL.f64(r.nonfinite.x), kind: r.nonfinite.kind, count: RL.f64(r.nonfinite.count)};
   return out;
@@ -27,7 +29,7 @@ class GroupChart {
   constructor(box, chart, opts) {
     this.box = box;
     this.chart = chart;
-    this.opts = opts;          // {showRuns}
+    this.opts = opts;          // {showRuns, band: "points" | "spread"} (shared by the page's charts)
     this.range = null;         // [x_min, x_max] in steps, null = every run's whole length
     this.result = null;
     this.loads = 0;
@@ -83,7 +85,8 @@ class GroupChart {
       }
     }
     const answered = r.runs.filter(u => u.mean).length;
-    const mean = seriesTraces({x: r.x, y: r.y, band: r.band, nonfinite: r.nonfinite},
+    const band = this.opts.band === "spread" ? r.spread : r.band;
+    const mean = seriesTraces({x: r.x, y: r.y, band, nonfinite: r.nonfinite},
                               {name: `mean of ${answered} run${answered === 1 ? "" : "s"}`, color: MEAN_COLOR,
                                group: "group", meta: "group"});
     return out.concat(mean);
@@ -106,6 +109,7 @@ class GroupChart {
     const r = this.result;
     Object.assign(this.box.dataset, {loads: String(this.loads), buckets: String(r.x.length), level: String(r.level),
                                      raw: String(r.raw_count), range: this.range ? this.range.join(",") : "",
+                                     points: String(r.points), grid: `${r.grid.x0},${r.grid.x1}`,
                                      state: "ready"});
     this.footer.textContent = "";
     const skipped = r.runs.filter(u => u.skipped).length;
@@ -140,7 +144,8 @@ function runItem(u) {
 (async function main() {
   const errBox = document.getElementById("group-error");
   const holder = document.getElementById("charts");
-  const opts = {showRuns: document.getElementById("show-runs").checked};
+  const bandSel = document.getElementById("band-kind");
+  const opts = {showRuns: document.getElementById("show-runs").checked, band: bandSel.value};
   let data;
   try {
     data = (await RL.getJSON("/api/groups/runs?" + RL.qs(who), false)).data;
@@ -187,6 +192,10 @@ function runItem(u) {
   filter.addEventListener("input", applyFilter);
   document.getElementById("show-runs").addEventListener("change", e => {
     opts.showRuns = e.target.checked;
+    for (const c of charts) if (c.drawn) c.render();
+  });
+  bandSel.addEventListener("change", () => {
+    opts.band = bandSel.value;
     for (const c of charts) if (c.drawn) c.render();
   });
   // while a run of the group is running, redraw what changed (ETags: an unchanged chart costs a 304)

@@ -3,6 +3,7 @@
 import {runSwatch} from "./chart.js";
 import {RL} from "./common.js";
 import {ColumnPrefs, columnsOf, download, renderChooser, stickPinned, toCSV} from "./columns.js";
+import {groupLink} from "./group_link.js";
 
 (function () {
   const project = RL.page.project;
@@ -104,7 +105,8 @@ import {ColumnPrefs, columnsOf, download, renderChooser, stickPinned, toCSV} fro
                                      text: `${open ? "▾" : "▸"} ${groupSel.selectedOptions[0].text}: ${g} · ${n} task${n === 1 ? "" : "s"}`});
         btn.addEventListener("click", () => { collapsed.has(g) ? collapsed.delete(g) : collapsed.add(g); rerender(); });
         tbody.appendChild(RL.el("tr", {class: "group-row", "data-group": g},
-                                RL.el("th", {colspan: visibleCols.length + 1, scope: "rowgroup"}, btn)));
+                                RL.el("th", {colspan: visibleCols.length + 1, scope: "rowgroup"},
+                                      [btn, groupLink(project, by, groups.get(g)[0][by])])));
       }
       const box = RL.el("input", {type: "checkbox", class: "row-select", "aria-label": "select " + t.name,
                                   checked: selected.has(t.id)});
