@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from . import params, provider, series_stats
 from .api import json_response
-from .group_scalar import group_scalar_impl
+from .group_scalar import FirstSteps, group_scalar_impl
 from .groups import group_impl, groups_impl, member_rows, readers_of
 from .series_stats import GROUP_KEYS
 
@@ -58,7 +58,9 @@ def group_scalar():
     enc = params.get_choice(a, "enc", ("json", "b64"), "json")
     rows, readers = _members(a)
     names = {r["id"]: r.get("name") for r in rows}
-    payload = group_scalar_impl(readers, title, series_name, x_min=x_min, x_max=x_max, points=points, names=names)
+    firsts = current_app.extensions.setdefault("ringlog_group_first_steps", FirstSteps())
+    payload = group_scalar_impl(readers, title, series_name, x_min=x_min, x_max=x_max, points=points, names=names,
+                                firsts=firsts)
     return json_response(dict(_who(a), **(encode_b64(payload) if enc == "b64" else payload)))
 
 

@@ -23,13 +23,16 @@ bucket ``j`` combines them:
 * NaN and +-Inf are left out of band and means, as in task charts, and reported per bucket in
   ``nonfinite`` (a marker per kind at the bucket's first x, ``count`` summed over runs).
 
-Cost: two small decimate queries per run (one of 4 points for the range when none is given),
+Cost: one decimate query per run (plus, at full view, one of 4 points the first time a run is
+seen: :class:`FirstSteps`),
 O(points * FAN) pyramid records each, plus O(runs * points) numpy work. A run whose steps go
 backwards (the store cannot bucket it from its pyramid) is read raw, up to ``MAX_RAW_RUN`` points,
 else left out and named in ``skipped``.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -103,31 +106,63 @@ def _run_buckets(reader: TaskReader, title: str, series: str, edges: np.ndarray)
     return out, info
 
 
-def _x_range(readers: list[TaskReader], title: str, series: str) -> tuple[float, float]:
-    """The first and the last step of any run (a 4-point decimate each: its first and last point)."""
+class FirstSteps:
+    """``(task id, title, series) -> first step`` of series whose steps are sorted, kept per app: a
+    series only grows at its end, so its first step never changes, and the range of a full view then
+    costs no store query (the last step comes from the series index). Thread-safe; bounded."""
+
+    MAX = 100_000
+
+    def __init__(self):
+        self._d: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            return self._d.get(key)
+
+    def put(self, key, v: float) -> None:
+        with self._lock:
+            if len(self._d) >= self.MAX:
+                self._d.clear()
+            self._d[key] = v
+
+
+def _x_range(readers: list[TaskReader], title: str, series: str, firsts: FirstSteps | None) -> tuple[float, float]:
+    """The first and the last step of any run: the cached first step and the index's last step of a
+    sorted series, else a 4-point decimate (its first and last point)."""
     lo, hi = np.inf, -np.inf
     for r in readers:
+        key = (r.id, title, series)
+        first = firsts.get(key) if firsts is not None else None
+        last = r.last_metrics().get((title, series), {}).get("last_step")
+        if first is not None and isinstance(last, int) and not isinstance(last, bool):
+            lo, hi = min(lo, first), max(hi, float(last))
+            continue
         d = r.decimate(title, series, points=4, x="step")
         xs = np.asarray(d.x, np.float64)
         if len(xs):
             lo, hi = min(lo, float(xs.min())), max(hi, float(xs.max()))
+            if firsts is not None and d.bucket_starts is not None:   # the pyramid path: steps sorted
+                firsts.put(key, float(xs[0]))
     return (lo, hi) if lo <= hi else (0.0, 0.0)
 
 
 def group_scalar_impl(readers: list[TaskReader], title: str, series: str | None = None, *,
                       x_min: float | None = None, x_max: float | None = None, points: int = 1000,
-                      names: dict | None = None) -> dict:
+                      names: dict | None = None, firsts: FirstSteps | None = None) -> dict:
     """Mean line, exact min-max band and each run's bucket means of one series over a group's runs.
 
     ``readers``: the group's runs (those without the series are left out); ``names``: id -> run
-    name for the answer. Raises NotFoundError when no run has the series.
+    name for the answer; ``firsts``: the app's :class:`FirstSteps`. Raises NotFoundError when no run
+    has the series.
     """
     series = title if series is None else series
     have = [r for r in readers if (title, series) in set(map(tuple, r.series()))]
     if not have:
         raise NotFoundError(f"no run of this group has the scalar series title={title!r} series={series!r}")
     if x_min is None or x_max is None:
-        lo, hi = _x_range(have, title, series)
+        lo, hi = _x_range(have, title, series, firsts)
         x0 = lo if x_min is None else x_min
         x1 = max(hi, x0) if x_max is None else x_max
         x0 = min(x0, x1)

@@ -89,6 +89,9 @@ def test_full_view_from_the_pyramid_matches_numpy_per_bucket(live, store, client
     assert [r["id"] for r in d["runs"]] == IDS and all(r["level"] >= 1 for r in d["runs"])
     assert d["grid"] == {"x0": 0.0, "x1": float((1 << 18) - 1)} and not d["exact"]
     _check(d, _reference(data, 0, (1 << 18) - 1, 256))
+    # a second full view takes the range from the cached first steps and the index's last steps
+    again = client.get(f"/api/groups/scalar?project={P}&group=DDP&title=loss&points=256").get_json()
+    assert again["grid"] == d["grid"] and again["band"] == d["band"] and again["y"] == d["y"]
     # runs of different lengths: past 70k only two runs count, past 180k one
     n_runs = np.array(d["n_runs"])
     assert n_runs[0] == 3 and n_runs[-1] == 1 and set(n_runs.tolist()) == {1, 2, 3}
