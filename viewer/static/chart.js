@@ -4,8 +4,10 @@
    - on zoom/pan (plotly_relayout) re-queries only the visible x range, so finer data arrive;
    - draws the min/max envelope as a filled band (spikes always show, even when smoothed);
    - marks NaN/+Inf/-Inf on a hidden 0..1 overlay axis (top: +Inf, middle: NaN, bottom: -Inf);
-   - smoothing (TensorBoard's debiased EMA) runs client-side over the bucket means the API adds with
-     mean=1, each bucket weighted by its point count, so zooming does not move the smoothed line;
+   - smoothing (debiased EMA, running average or Gaussian: smoothers.js) runs client-side over the bucket
+     means the API adds with mean=1, each bucket weighted by its point count, so zooming does not move
+     the smoothed line; the raw line stays faint behind it;
+   - "ignore outliers" (opts.outliers) fits the y axis to the 1st-99th percentile of the drawn points;
    - refresh() re-asks the current range with If-None-Match: an unchanged series costs a 304.
    State for tests lives in data-* attributes of the container: data-loads, data-level,
    data-points (points drawn), data-raw (raw points in range), data-state (loading|ready|error).
@@ -14,6 +16,8 @@
    report widgets draw their scalar traces with seriesTraces(), so both show the same envelope
    band and NaN/Inf markers. */
 import {RL} from "./common.js";
+import {outlierRange} from "./chart_tools.js";
+import {smoothBuckets, smoothPoints} from "./smoothers.js";
 
 /* Every chart's plotly config starts here: no plotly logo, and none of plotly's cloud links ("Edit in
    Chart Studio", "Share"/send-to-cloud): the viewer is local-only and never offers an upload. */
@@ -54,7 +58,7 @@ export function runSwatch(id) {
 /* The plotly traces of one series answer ({x, y, band, nonfinite}, as /api/tasks/<id>/scalar and the
    widget data give them): the min/max band, the (optionally smoothed) line and the non-finite
    markers on the hidden overlay axis "y2" (see NONFINITE_AXIS). */
-export function seriesTraces(r, {name, color, dash, group, smoothing = 0, toPlotX = xs => xs, meta}) {
+export function seriesTraces(r, {name, color, dash, group, smoothing = 0, smoother = "ema", toPlotX = xs => xs, meta}) {
   const out = [];
   const xs = toPlotX(r.x);
   if (r.band && r.band.x.length) {
@@ -73,8 +77,8 @@ export function seriesTraces(r, {name, color, dash, group, smoothing = 0, toPlot
   // smoothing runs over the bucket means when the answer has them (mean=1), so it does not move
   // with the zoom; else (x against a metric, huge ranges) over the drawn points
   const sm = smoothing > 0 && r.mean && r.mean.x.length;
-  out.push({x: sm ? toPlotX(r.mean.x) : xs, y: sm ? RL.emaCounts(r.mean.y, r.mean.n, smoothing)
-                                                  : smoothing > 0 ? RL.ema(r.y, smoothing) : r.y, type: "scatter",
+  out.push({x: sm ? toPlotX(r.mean.x) : xs, y: sm ? smoothBuckets(smoother, r.mean.y, r.mean.n, smoothing)
+                                                  : smoothing > 0 ? smoothPoints(smoother, r.y, smoothing) : r.y, type: "scatter",
             mode: r.x.length < 60 ? "lines+markers" : "lines", line: {width: 1.5, color, dash: dash || "solid"},
             legendgroup: group, name: escapeHover(name), connectgaps: false,
             hovertemplate: "%{x}: %{y}<extra>" + escapeHover(name) + "</extra>"});
@@ -140,7 +144,12 @@ export class RingChart {
     this.box = container;
     this.title = title;
     this.lines = lines;
-    this.opts = Object.assign({smoothing: 0, logy: false, x: "step", method: "m4", height: 300}, opts || {});
+    this.opts = Object.assign({smoothing: 0, smoother: "ema", outliers: false, logy: false, x: "step", method: "m4",
+                               height: 300}, opts || {});
+    // per-chart overrides (its own menu, chart_tools.js): pinned keys ignore the page's toolbar
+    this.pageOpts = Object.assign({}, this.opts);
+    this.pinned = Object.assign({}, this.opts.pinned || {});
+    Object.assign(this.opts, this.pinned);
     this.range = this.opts.range || null;   // [x_min, x_max] in API units, null = everything
     this.results = [];        // last API payloads, one per line
     this.loads = 0;
@@ -204,7 +213,8 @@ export class RingChart {
       if (hidden && hidden.has(line.task)) return [];
       const ts = seriesTraces(r, {name: line.name, color: line.color || PALETTE[i % PALETTE.length], dash: line.dash,
                                   group: `g${i}`,
-                                  smoothing: this.opts.smoothing, toPlotX: xs => this.toPlotX(xs)});
+                                  smoothing: this.opts.smoothing, smoother: this.opts.smoother,
+                                  toPlotX: xs => this.toPlotX(xs)});
       // one tooltip for every line: the x once on top, then each line's name and value
       if (unified) ts.forEach(t => { if (t.hovertemplate && t.yaxis !== "y2") t.hovertemplate = "%{y:.6g}"; });
       return ts;
@@ -227,13 +237,19 @@ export class RingChart {
     addResumeMarkers(lay, this.opts.markers, this.opts.x);
     if (this.range) lay.xaxis.range = this.toPlotX(this.range);
     else lay.xaxis.autorange = true;
+    if (this.opts.height === "fill") lay.height = undefined;
     return lay;
   }
 
   render() {
     const first = !this.drawn;
     this.box.dataset.markers = String(markerXs(this.opts.markers, this.opts.x).length);
-    Plotly.react(this.plotEl, this.traces(), this.layout(), plotlyConfig({modeBarButtonsToRemove: ["select2d", "lasso2d"]}));
+    const traces = this.traces(), lay = this.layout();
+    const shown = this.results.filter((r, i) => !(this.opts.hidden && this.opts.hidden.has(this.lines[i].task)));
+    const yr = this.opts.outliers ? outlierRange(shown, this.opts.logy) : null;
+    if (yr) lay.yaxis.range = yr;                      // "ignore outliers": the 1st-99th percentile
+    this.box.dataset.yrange = yr ? yr.join(",") : "";
+    Plotly.react(this.plotEl, traces, lay, plotlyConfig({modeBarButtonsToRemove: ["select2d", "lasso2d"]}));
     this.drawn = true;
     if (first) this.plotEl.on("plotly_relayout", ev => this.onRelayout(ev));
     const r0 = this.results[0] || {};
@@ -247,9 +263,16 @@ export class RingChart {
 
   renderFooter() {
     this.footer.textContent = "";
-    const parts = this.results.map(r =>
-      `${r.raw_count.toLocaleString()} pts${r.exact ? " (all)" : `, level ${r.level}`}`);
-    this.footer.appendChild(RL.el("span", {class: "muted", text: parts.join(" · ")}));
+    // plain words in the footer; how the points were read (pyramid level, method) in its details
+    const raw = this.results.reduce((n, r) => n + (r.raw_count || 0), 0), drawn = this.results.reduce((n, r) => n + r.x.length, 0);
+    const all = this.results.every(r => r.exact);
+    const how = this.results.map((r, i) => `${this.lines[i].name}: ${r.raw_count.toLocaleString()} points, ` +
+      (r.exact ? "every point drawn" : `read from pyramid level ${r.level} (buckets of about ${Math.max(1, Math.round(r.raw_count / Math.max(1, r.x.length / 4))).toLocaleString()} points)`))
+      .concat([`method ${{m4: "M4 (first, last, min, max of each bucket)", minmax: "MinMax", lttb: "LTTB", minmaxlttb: "MinMaxLTTB"}[this.opts.method] || this.opts.method}`,
+               this.opts.smoothing > 0 ? "smoothed over the bucket means (does not move with the zoom)" : ""]).filter(Boolean).join("\n");
+    this.footer.appendChild(RL.el("span", {class: "muted", text: `${raw.toLocaleString()} points` + (all ? ", all drawn" : `, ${drawn.toLocaleString()} drawn`)}));
+    this.footer.appendChild(RL.el("details", {class: "chart-details"}, [RL.el("summary", {class: "muted", text: "details", title: how}),
+                                                                       RL.el("div", {class: "muted chart-how", text: how})]));
     this.lines.forEach(l => {
       const href = `/api/tasks/${encodeURIComponent(l.task)}/export.csv?` + RL.qs({title: l.title, series: l.series});
       this.footer.appendChild(RL.el("a", {href, class: "csv", download: "", text: "CSV " + l.name}));
@@ -260,6 +283,7 @@ export class RingChart {
     const xaxis = {step: "iter", time: "timestamp", wall: "iso_time"}[this.opts.x] || "iter";
     // the view goes with it: smoothing, log y and the zoomed range (widget.js reads them)
     const view = {smoothing: this.opts.smoothing > 0 ? this.opts.smoothing : undefined,
+                  smoother: this.opts.smoothing > 0 && this.opts.smoother !== "ema" ? this.opts.smoother : undefined,
                   logy: this.opts.logy ? 1 : undefined, zoom: this.range ? this.range.join(",") : undefined};
     this.footer.appendChild(RL.el("button", {type: "button", class: "embed", title: "copy embed code for a report",
       "data-ringlog-embed": JSON.stringify({type: "scalar", objects, metrics: this.opts.metric || this.title, variants, xaxis,
@@ -281,7 +305,11 @@ export class RingChart {
     this.relayoutTimer = setTimeout(() => this.load(false), 120);
   }
 
-  set(opts) {
+  set(opts, own) {
+    if (!own) {                         // from the page's toolbar: pinned keys keep the chart's own value
+      Object.assign(this.pageOpts, opts);
+      opts = Object.fromEntries(Object.entries(opts).filter(([k]) => !(k in this.pinned)));
+    }
     const reload = ("x" in opts && opts.x !== this.opts.x) || ("method" in opts && opts.method !== this.opts.method);
     // smoothing needs the bucket means, which answers asked without smoothing lack
     const needMeans = opts.smoothing > 0 && this.results.some(r => !r.mean && r.x_kind !== "metric");
@@ -289,6 +317,16 @@ export class RingChart {
     if (reload) { this.range = null; this.load(false); }
     else if (needMeans && this.drawn) this.load(false);
     else if (this.drawn) this.render();
+  }
+
+  /* the chart's own view (its menu): {key: value} pins a key, {key: undefined} follows the page again */
+  override(pins) {
+    const apply = {};
+    for (const [k, v] of Object.entries(pins)) {
+      if (v === undefined) { delete this.pinned[k]; apply[k] = this.pageOpts[k]; }
+      else { this.pinned[k] = v; apply[k] = v; }
+    }
+    this.set(apply, true);
   }
 }
 

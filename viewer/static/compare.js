@@ -1,10 +1,12 @@
 /* Compare page: charts with one line per task (legend per task) for every chart title any
    task logged, and a parallel-coordinates chart of hyperparameters against a chosen metric. */
-import {DASHES, RingChart, observeCharts, runColor} from "./chart.js";
+import {DASHES, RingChart, runColor} from "./chart.js";
+import {chartFilter, chartHeight, chartMenu, chartSize, smoothingControls} from "./chart_tools.js";
 import {RL} from "./common.js";
 import {sideBySide} from "./compare_media.js";
 import {diffTable, parcoords as drawParcoords, runList as buildRunList} from "./compare_tools.js";
 import "./embed.js";
+import {ChartSections} from "./sections.js";
 import {ViewState} from "./viewstate.js";
 
 (function () {
@@ -16,6 +18,8 @@ import {ViewState} from "./viewstate.js";
 
   // every line of a run's series shows in one tooltip at the hovered step ("x unified")
   const opts = () => ({smoothing: Number(document.getElementById("smoothing").value),
+                       smoother: document.getElementById("smoother").value,
+                       outliers: document.getElementById("outliers").checked, height: chartHeight(),
                        logy: document.getElementById("logy").checked, hover: "x unified", hidden,
                        x: document.getElementById("xaxis").value, method: "m4"});
 
@@ -48,41 +52,23 @@ import {ViewState} from "./viewstate.js";
     // the collapsed system section (one chart per system figure) comes last
     const ordered = [...byChart.values()].sort((a, b) => (a.collapsed - b.collapsed) ||
       a.section.localeCompare(b.section) || a.name.localeCompare(b.name, undefined, {numeric: true}));
-    let section = null, grid = null, details = null;
-    const eager = [];
-    const make = (g, c) => {
-      const cbox = RL.el("div", {class: "chart-box", "data-title": c.name, "data-chart": c.id});
-      g.appendChild(cbox);
-      const chart = new RingChart(cbox, c.name, c.lines, Object.assign(opts(), {metric: c.title}, view.chartOpts(c.id)));
-      chart.opts.height = 320;
-      cbox.hidden = !filterMatch(chart.title);    // a chart built later (a section opened) obeys the filter
-      charts.push(chart);
-      return chart;
-    };
-    for (const c of ordered) {
-      if (grid === null || c.section !== section || details.dataset.collapsed !== String(c.collapsed)) {
-        section = c.section;
-        details = RL.el("details", {class: "section", open: !c.collapsed, "data-section": section,
-                                    "data-collapsed": String(c.collapsed)}, [RL.el("summary", {text: section || "Charts"})]);
-        grid = RL.el("div", {class: "chart-grid"});
-        details.appendChild(grid);
-        box.appendChild(details);
-        if (c.collapsed) {   // built on first open (a hidden plot has no width to size its budget)
-          const pending = details._pending = [];
-          details.addEventListener("toggle", function onToggle() {
-            if (!this.open) return;
-            this.removeEventListener("toggle", onToggle);
-            observeCharts(pending.map(([g, ch]) => make(g, ch)));
-          });
-        }
-      }
-      if (details._pending) details._pending.push([grid, c]);
-      else eager.push(make(grid, c));
-    }
+    sections.render(ordered);
     view.sections(box);
     if (!byChart.size) box.appendChild(RL.el("p", {class: "muted", text: "These tasks logged no scalars."}));
-    observeCharts(eager);
   }
+  const make = (g, c) => {
+    const cbox = RL.el("div", {class: "chart-box", "data-title": c.name, "data-chart": c.id});
+    g.appendChild(cbox);
+    const sys = c.section === "system" && opts().x === "step" ? {x: "wall"} : {};   // system metrics: wall time
+    const chart = new RingChart(cbox, c.name, c.lines, Object.assign(opts(), sys, {metric: c.title}, view.chartOpts(c.id)));
+    chart.system = c.section === "system";
+    chartMenu(chart, pinned => view.setPin(c.id, pinned));
+    charts.push(chart);
+    return chart;
+  };
+  const sections = new ChartSections(document.getElementById("charts"), {
+    make, test: name => filterTest(name),
+    drop: ch => { const i = charts.indexOf(ch); if (i >= 0) charts.splice(i, 1); }});
 
   /* report_single_value numbers: one row per task, one column per value name */
   function singleValues(perTask) {
@@ -108,23 +94,12 @@ import {ViewState} from "./viewstate.js";
   }
 
   document.getElementById("pc-metric").addEventListener("change", parcoords);
-  document.getElementById("smoothing").addEventListener("input", e => {
-    document.getElementById("smoothing-out").textContent = e.target.value;
-    charts.forEach(c => c.set({smoothing: Number(e.target.value)}));
-  });
+  smoothingControls(o => charts.forEach(c => c.set(o)));
+  chartSize(() => charts);
   document.getElementById("logy").addEventListener("change", e => charts.forEach(c => c.set({logy: e.target.checked})));
-  document.getElementById("xaxis").addEventListener("change", e => charts.forEach(c => c.set({x: e.target.value})));
-  function filterMatch(title) {
-    const q = document.getElementById("chart-filter").value.toLowerCase();
-    return q === "" || title.toLowerCase().includes(q);
-  }
-  document.getElementById("chart-filter").addEventListener("input", () => {
-    charts.forEach(c => {
-      const was = c.box.hidden;
-      c.box.hidden = !filterMatch(c.title);
-      if (was && !c.box.hidden && c.drawn) Plotly.Plots.resize(c.plotEl);   // drawn while hidden: no width then
-    });
-  });
+  document.getElementById("xaxis").addEventListener("change", e => charts.forEach(c =>
+    c.set({x: c.system && e.target.value === "step" ? "wall" : e.target.value})));
+  const filterTest = chartFilter(() => sections.refilter());
   /* live: while a compared run is running, re-ask its status (ETag: an unchanged task is a 304) and
      refresh the charts it is drawn in; a run that finished or crashed is no longer polled */
   const POLL_MS = RL.page.poll_ms || 2000;

@@ -1,10 +1,12 @@
 /* Task page: tabs, Scalars charts grouped in sections, Summary, Console, live polling. */
-import {DASHES, RingChart, observeCharts, runColor} from "./chart.js";
+import {DASHES, RingChart, runColor} from "./chart.js";
+import {chartFilter, chartHeight, chartMenu, chartSize, smoothingControls} from "./chart_tools.js";
 import {RL} from "./common.js";
 import {consoleView} from "./console.js";
 import {mediaTab} from "./media_view.js";
 import "./embed.js";
 import {RLSamples} from "./samples.js";
+import {ChartSections} from "./sections.js";
 import {ViewState} from "./viewstate.js";
 
 (function () {
@@ -44,6 +46,8 @@ import {ViewState} from "./viewstate.js";
   // ---- scalars ------------------------------------------------------------------------
   const opts = () => ({
     smoothing: Number(document.getElementById("smoothing").value),
+    smoother: document.getElementById("smoother").value,
+    outliers: document.getElementById("outliers").checked, height: chartHeight(),
     logy: document.getElementById("logy").checked,
     x: document.getElementById("xaxis").value,
     method: document.getElementById("method").value,
@@ -76,44 +80,17 @@ import {ViewState} from "./viewstate.js";
     box.textContent = "";
     state.charts = [];
     renderSingleValues(document.getElementById("single-values"), data.single_values);
-    if (!data.charts.length && !(data.single_values || []).length) {
-      box.appendChild(RL.el("p", {class: "muted", text: "No scalars logged yet."}));
-    }
     // x-axis choices: every logged metric can serve as x (W&B step_metric)
     const xsel = document.getElementById("xaxis");
     xsel.querySelectorAll("option[data-metric]").forEach(o => o.remove());
     data.charts.forEach(c => c.series.forEach(s => xsel.appendChild(
       RL.el("option", {value: "metric:" + s.key, "data-metric": "1", text: "metric: " + s.key}))));
     view.applyX();
-    let section = null, grid = null, details = null;
-    const eager = [];
-    for (const c of data.charts) {
-      if (grid === null || c.section !== section || details.dataset.collapsed !== String(!!c.collapsed)) {
-        section = c.section;
-        details = RL.el("details", {class: "section", open: !c.collapsed, "data-section": section,
-                                    "data-collapsed": String(!!c.collapsed)}, [
-          RL.el("summary", {text: section || "Charts"})]);
-        grid = RL.el("div", {class: "chart-grid"});
-        details.appendChild(grid);
-        box.appendChild(details);
-        if (c.collapsed) {
-          // charts of a collapsed section are built when it is first opened: a hidden plot has
-          // no width to size its decimation budget by, and nobody may ever look at them
-          const pending = [];
-          details._pending = pending;
-          details.addEventListener("toggle", function onToggle() {
-            if (!this.open) return;
-            this.removeEventListener("toggle", onToggle);
-            const made = pending.map(([g, ch]) => makeChart(g, ch));
-            observeCharts(made);
-          });
-        }
-      }
-      if (details._pending) details._pending.push([grid, c]);
-      else eager.push(makeChart(grid, c));
-    }
+    sections.render(data.charts);
     view.sections(box);
-    observeCharts(eager);
+    if (!data.charts.length && !(data.single_values || []).length) {
+      box.appendChild(RL.el("p", {class: "muted", text: "No scalars logged yet."}));
+    }
   }
 
   function makeChart(grid, c) {
@@ -122,13 +99,19 @@ import {ViewState} from "./viewstate.js";
     // the run's colour (as on compare and the table), a dash per series
     const lines = c.series.map((s, j) => ({task, title: c.title, series: s.series, name: s.series,
                                            color: runColor(task), dash: DASHES[j % DASHES.length]}));
-    const chart = new RingChart(cbox, c.name || c.title, lines, Object.assign(opts(), {metric: c.title,
+    // system metrics are drawn against wall time (W&B's system panels) while the page's x is the step
+    const sys = c.section === "system" && opts().x === "step" ? {x: "wall"} : {};
+    const chart = new RingChart(cbox, c.name || c.title, lines, Object.assign(opts(), sys, {metric: c.title,
       markers: page.resumes || [], hover: lines.length > 1 ? "x unified" : "closest"}, view.chartOpts(c.id || c.title)));
     chart.id = c.id || c.title;
-    cbox.hidden = !filterMatch(chart.title);      // a chart built later (a section opened) obeys the filter
+    chart.system = c.section === "system";
+    chartMenu(chart, pinned => view.setPin(chart.id, pinned));
     state.charts.push(chart);
     return chart;
   }
+  const sections = new ChartSections(document.getElementById("charts"), {
+    make: makeChart, test: name => filterTest(name),
+    drop: ch => { const i = state.charts.indexOf(ch); if (i >= 0) state.charts.splice(i, 1); }});
 
   const seriesSig = d => JSON.stringify([d.charts.map(c => [c.id, c.series.map(s => s.series)]),
                                          (d.single_values || []).map(v => [v.name, v.value])]);
@@ -145,24 +128,13 @@ import {ViewState} from "./viewstate.js";
       RL.el("tr", null, [RL.el("th", {text: v.name}), RL.el("td", {class: "num", text: RL.fmtNum(v.value)})]))));
   }
 
-  document.getElementById("smoothing").addEventListener("input", e => {
-    document.getElementById("smoothing-out").textContent = e.target.value;
-    state.charts.forEach(c => c.set({smoothing: Number(e.target.value)}));
-  });
+  smoothingControls(o => state.charts.forEach(c => c.set(o)));
+  chartSize(() => state.charts);
   document.getElementById("logy").addEventListener("change", e => state.charts.forEach(c => c.set({logy: e.target.checked})));
-  document.getElementById("xaxis").addEventListener("change", e => state.charts.forEach(c => c.set({x: e.target.value})));
+  document.getElementById("xaxis").addEventListener("change", e => state.charts.forEach(c =>
+    c.set({x: c.system && e.target.value === "step" ? "wall" : e.target.value})));
   document.getElementById("method").addEventListener("change", e => state.charts.forEach(c => c.set({method: e.target.value})));
-  function filterMatch(title) {
-    const q = document.getElementById("chart-filter").value.toLowerCase();
-    return q === "" || title.toLowerCase().includes(q);
-  }
-  document.getElementById("chart-filter").addEventListener("input", () => {
-    state.charts.forEach(c => {
-      const was = c.box.hidden;
-      c.box.hidden = !filterMatch(c.title);
-      if (was && !c.box.hidden && c.drawn) Plotly.Plots.resize(c.plotEl);   // drawn while hidden: no width then
-    });
-  });
+  const filterTest = chartFilter(() => sections.refilter());
 
   // ---- summary ------------------------------------------------------------------------
   async function loadSummary(useCache) {
