@@ -177,6 +177,21 @@ def write_json_atomic(path: Path, obj, durable: bool = True) -> None:
                  durable)
 
 
+#: called with a path that does not exist before :func:`open_rb` gives up: an object-store root's read
+#: cache (store/objstore/mirror.py) fetches immutable chunk objects on first read; True when it did
+ON_MISSING = []
+
+
+def open_rb(path):
+    """``open(path, "rb")`` for chunk files; a missing file is first offered to :data:`ON_MISSING`."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        if not any(fetch(path) for fetch in ON_MISSING):
+            raise
+        return open(path, "rb")
+
+
 def read_json(path: Path):
     with open(path, "rb") as f:
         return json.loads(f.read())

@@ -138,7 +138,7 @@ def _write(p: Path, data: bytes, replace: bool) -> None:
 
 
 def read_chunk(folder: Path, *index: int) -> bytes:
-    with open(chunk_path(folder, *index), "rb") as f:
+    with _fs.open_rb(chunk_path(folder, *index)) as f:
         return f.read()
 
 

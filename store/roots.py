@@ -4,6 +4,9 @@
 ``./ringlog_data`` in the current working directory (made absolute when called, so a later
 ``chdir`` does not move it). The SDK, the CLI, the demo and the viewer all ask this function;
 none of them reads ``RINGLOG_DIR`` itself.
+
+An object-store URL (``s3://bucket/prefix``) as a root stands for its local spool when writing
+(:func:`local_root`; store/objstore/spool.py): the writer's files go there first, then to the bucket.
 """
 
 from __future__ import annotations
@@ -18,4 +21,13 @@ DEFAULT_DIR = "ringlog_data"
 def default_root() -> Path:
     """``$RINGLOG_DIR`` if set and not empty, else ``<cwd>/ringlog_data``; see the module docstring."""
     env = os.environ.get(ENV_VAR)
-    return Path(env) if env else Path.cwd() / DEFAULT_DIR
+    return local_root(env) if env else Path.cwd() / DEFAULT_DIR
+
+
+def local_root(root) -> Path:
+    """``root`` as a local folder: itself, or the spool of an object-store URL (``s3://...``)."""
+    if isinstance(root, str) and "://" in root:
+        from .objstore.spool import spool_root  # deferred: only object-store roots need it
+
+        return spool_root(root)
+    return Path(root)

@@ -126,7 +126,7 @@ def read_index(folder: Path, j: int, shard: int) -> np.ndarray:
     """The ``(shard, 2)`` uint64 index of complete shard ``j``."""
     n = 16 * shard
     try:
-        with open(chunk_path(folder, j), "rb") as f:
+        with _fs.open_rb(chunk_path(folder, j)) as f:
             f.seek(0, os.SEEK_END)
             size = f.tell()
             if size < n:
@@ -138,7 +138,7 @@ def read_index(folder: Path, j: int, shard: int) -> np.ndarray:
 
 
 def read_range(folder: Path, j: int, offset: int, nbytes: int) -> bytes:
-    with open(chunk_path(folder, j), "rb") as f:
+    with _fs.open_rb(chunk_path(folder, j)) as f:
         f.seek(offset)
         data = f.read(nbytes)
     if len(data) != nbytes:

@@ -37,6 +37,14 @@ class Store:
     bounds the decoded-chunk cache shared by this store's readers.
     """
 
+    #: the class of ``Store("s3://...")`` (objstore/remote.py's RemoteStore; set by ``ringlog.store``)
+    url_store: type | None = None
+
+    def __new__(cls, root=None, *args, **kwargs):
+        if cls is Store and isinstance(root, str) and "://" in root and Store.url_store is not None:
+            return object.__new__(Store.url_store)
+        return object.__new__(cls)
+
     def __init__(self, root, *, durable: bool = True, cache_bytes: int = 256 << 20):
         if not isinstance(root, (str, Path)):
             raise bad_type("root", "must be a str or pathlib.Path", root)

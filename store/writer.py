@@ -61,6 +61,7 @@ class TaskWriter:
         self._closed = False
         self._media = None
         self._origin = float(meta["time_origin"])
+        self.after_close: list = []  # callables run once the task is closed (an object-store root's final upload)
         self._lock_file = TaskLock(self.path, meta["id"])
         meta["writer"] = self._lock_file.acquire()  # TaskLockedError when another writer holds the task
         try:
@@ -275,6 +276,9 @@ class TaskWriter:
             for pool in (self._pool, self._fsync_pool):
                 if pool is not None:
                     pool.shutdown(wait=True)
+            hooks, self.after_close = self.after_close, []
+        for hook in hooks:  # outside the lock: an upload must not hold the writer
+            hook()
 
     def __enter__(self):
         return self

@@ -70,6 +70,8 @@ class Settings:
     git: bool = True
     upload_timeout: float = 30.0
     wandb_media_history: Optional[int] = None
+    mode: Optional[str] = None  # W&B's Settings(mode=...); init(mode=...) wins; "shared": ringlog._engine.shared
+    x_label: Optional[str] = None  # W&B's: this process's label in a shared task (ringlog._engine.shared)
     _root: Optional[Path] = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -105,6 +107,10 @@ class Settings:
     def root(self) -> Path:
         """The store root: ``dir``, else :func:`ringlog.store.default_root` (read once, then kept)."""
         if self.dir is not None:
+            if isinstance(self.dir, str) and "://" in self.dir:  # s3://...: the spool (store/objstore)
+                from ringlog.store.roots import local_root  # deferred, as below
+
+                return local_root(self.dir)
             return Path(self.dir)
         if self._root is None:
             from ringlog.store.roots import default_root  # deferred: ringlog.store imports numba (~1 s)

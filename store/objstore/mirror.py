@@ -1,0 +1,188 @@
+"""The read cache of an object-store root: a local folder laid out like a local store root.
+
+Readers (``Store("s3://...")``, the viewer) read the mirror with the ordinary local readers. What
+comes down when:
+
+* the catalog: one LIST of ``.tasks/`` and a GET of each task object whose ETag changed (8 at a
+  time), upserted into the mirror's ``catalog.sqlite``; ``writer.lock`` gets the writer record and
+  the uploaded heartbeat as its mtime, so crashed runs read as crashed (store/writer_lock.py);
+* a task's small files (``zarr.json``, ``series.json``, tails, media listings, media files), when a
+  reader opens the task: one LIST of the task and a GET of each changed object;
+* chunk objects (everything under a ``c/`` folder: raw shards, pyramid level chunks) only when a
+  reader opens one (:data:`ringlog.store._fs.ON_MISSING`), so a decimated query fetches the few
+  level chunks it reads, not the raw data. They are kept in a byte-bounded LRU (``max_bytes``);
+  a cached copy whose object changed in the bucket (an open shard, a growing level chunk) is
+  dropped at the next task LIST and fetched again when read.
+
+Every file is written to a temp name and renamed in. Thread-safe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .. import _fs
+from ..writer_lock import LOCK_FILE
+from .upload import TASKS
+
+STATE = ".mirror"  # <mirror>/.mirror/etags.json: key -> ETag of every file fetched
+
+
+def lazy(key: str) -> bool:
+    """Chunk objects (raw shards, level chunks) come down only when read."""
+    return "/c/" in key
+
+
+class Mirror:
+    def __init__(self, client, root: Path, max_bytes: int = 1 << 30, ttl: float = 1.0):
+        self.client, self.root, self.max_bytes, self.ttl = client, Path(root), int(max_bytes), float(ttl)
+        self._lock = threading.RLock()
+        self._etags: dict = {}
+        self._lru: OrderedDict = OrderedDict()  # lazily fetched files -> size
+        self._lru_bytes = 0
+        self._synced: dict = {}  # task folder -> monotonic time of its last LIST
+        self._tasks_at = -1e9
+        self.gets = self.get_bytes = self.lists = 0
+        try:
+            self._etags = json.loads((self.root / STATE / "etags.json").read_text())
+        except (OSError, ValueError):
+            pass
+        for k in list(self._etags):
+            p = self.root / k
+            if lazy(k) and p.exists():
+                self._remember(p, p.stat().st_size)
+        _fs.ON_MISSING.append(self.fetch_missing)
+
+    def close(self) -> None:
+        try:
+            _fs.ON_MISSING.remove(self.fetch_missing)
+        except ValueError:
+            pass
+
+    # --- files ---------------------------------------------------------------------------------
+    def _get(self, key: str) -> bytes:
+        r = self.client.store.get(self.client._k(key))
+        data = bytes(r.bytes())
+        with self._lock:
+            self.gets += 1
+            self.get_bytes += len(data)
+            self._etags[key] = str(r.meta.get("e_tag") or "").strip('"')
+        return data
+
+    def _write(self, key: str, data: bytes) -> Path:
+        p = self.root / key
+        _fs.makedirs(p.parent)
+        _fs.write_atomic(p, data, durable=False)
+        return p
+
+    def _remember(self, p: Path, size: int) -> None:
+        with self._lock:
+            old = self._lru.pop(p, None)
+            self._lru_bytes += size - (old or 0)
+            self._lru[p] = size
+            while self._lru_bytes > self.max_bytes and len(self._lru) > 1:
+                q, n = self._lru.popitem(last=False)
+                self._lru_bytes -= n
+                try:
+                    q.unlink()
+                except OSError:
+                    pass
+
+    def fetch_missing(self, path) -> bool:
+        """The :data:`_fs.ON_MISSING` hook: fetch a chunk object of this mirror; False when ``path``
+        is not one or the bucket has no such object."""
+        try:
+            key = Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        if not lazy(key):
+            return False
+        try:
+            data = self._get(key)
+        except FileNotFoundError:
+            return False
+        self._remember(self._write(key, data), len(data))
+        return True
+
+    def save(self) -> None:
+        with self._lock:
+            _fs.makedirs(self.root / STATE)
+            _fs.write_json_atomic(self.root / STATE / "etags.json", self._etags, durable=False)
+
+    # --- a task --------------------------------------------------------------------------------
+    def sync_task(self, rel: str, force: bool = False) -> None:
+        """Bring task folder ``rel`` (``<project dir>/<task id>``) up to date (see the module docstring)."""
+        now = time.monotonic()
+        if not force and now - self._synced.get(rel, -1e9) < self.ttl:
+            return
+        self._synced[rel] = now
+        listed = {e.key: e.etag for e in self.client.list(rel + "/")}
+        self.lists += 1
+        for key, etag in listed.items():
+            p = self.root / key
+            if self._etags.get(key) == etag and (lazy(key) or p.exists()):
+                continue
+            if lazy(key):  # changed in the bucket (an open shard grew): fetched again when read
+                with self._lock:
+                    n = self._lru.pop(p, None)
+                    if n is not None:
+                        self._lru_bytes -= n
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
+                self._etags[key] = etag
+                continue
+            self._write(key, self._get(key))
+        base = self.root / rel
+        for dirpath, _dirs, files in os.walk(base):  # gone from the bucket (a float32 array migrated)
+            for f in files:
+                k = Path(dirpath, f).relative_to(self.root).as_posix()
+                if f != LOCK_FILE and not f.startswith(".") and k not in listed and not lazy(k):
+                    try:
+                        os.unlink(Path(dirpath, f))
+                    except OSError:
+                        pass
+        self.save()
+
+    # --- the catalog ---------------------------------------------------------------------------
+    def refresh_tasks(self, force: bool = False, threads: int = 8) -> list:
+        """LIST ``.tasks/``, fetch the changed task objects; returns ``[(meta, folder), ...]`` of
+        those changed and the set of every task id listed (as the second item)."""
+        now = time.monotonic()
+        if not force and now - self._tasks_at < self.ttl:
+            return [], None
+        self._tasks_at = now
+        entries = list(self.client.list(TASKS + "/"))
+        self.lists += 1
+        ids = {e.key[len(TASKS) + 1:-5] for e in entries if e.key.endswith(".json")}
+        todo = [e for e in entries if e.key.endswith(".json") and self._etags.get(e.key) != e.etag]
+
+        def one(e):
+            try:
+                obj = json.loads(self._get(e.key))
+                meta, rel = obj["meta"], obj["path"]
+            except (FileNotFoundError, ValueError, KeyError, TypeError):
+                return None
+            folder = self.root / rel
+            self._write(f"{rel}/zarr.json", json.dumps({"zarr_format": 3, "node_type": "group", "attributes": meta},
+                                                      allow_nan=True).encode())
+            lock = self._write(f"{rel}/{LOCK_FILE}", json.dumps(meta.get("writer") or {}).encode())
+            beat = obj.get("heartbeat")
+            if isinstance(beat, (int, float)):
+                os.utime(lock, (beat, beat))
+            return meta, folder
+
+        if len(todo) > 4:
+            with ThreadPoolExecutor(threads) as pool:
+                rows = [r for r in pool.map(one, todo) if r is not None]
+        else:
+            rows = [r for r in map(one, todo) if r is not None]
+        self.save()
+        return rows, ids

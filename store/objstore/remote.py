@@ -1,0 +1,83 @@
+"""``Store("s3://bucket/prefix")``: a store whose root is a bucket.
+
+Reading goes through the local read cache (:mod:`.mirror`, ``$RINGLOG_CACHE``): ``tasks()`` and
+``projects()`` refresh the catalog from the bucket (at most once per ``ttl`` second), ``task(id)``
+brings the task's small files up to date and leaves chunk objects to be fetched when read.
+Writing (``create_task``) goes to the local spool and an uploader thread (:mod:`.uploader`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import StoreValueError
+from ..store import Store
+from . import spool
+from .attach import attach_uploader
+from .client import Client
+from .mirror import Mirror
+
+
+class RemoteStore(Store):
+    """A :class:`~ringlog.store.Store` over ``url``; see the module docstring. ``cache_bytes``
+    bounds decoded chunks in memory (as for a local store), ``mirror_bytes`` the chunk objects
+    kept on disk."""
+
+    def __init__(self, root, *, durable: bool = True, cache_bytes: int = 256 << 20, mirror_bytes: int = 1 << 30,
+                 ttl: float = 1.0):
+        self.url = str(root).rstrip("/")
+        self.client = Client(self.url)
+        super().__init__(spool.cache_for(self.url), durable=False, cache_bytes=cache_bytes)
+        self.mirror = Mirror(self.client, self.root, mirror_bytes, ttl)
+        self._write_durable = durable
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def create_task(self, *args, **kwargs):
+        """Create the task in the local spool and upload it from there."""
+        w = Store(spool.spool_root(self.url), durable=self._write_durable).create_task(*args, **kwargs)
+        attach_uploader(w)
+        return w
+
+    def refresh(self, force: bool = False) -> int:
+        """Bring the local catalog up to date with the bucket; returns how many tasks changed."""
+        rows, ids = self.mirror.refresh_tasks(force)
+        if ids is None:
+            return 0
+        self.catalog._healing = True  # upserts of fetched rows; a rebuild would recurse into the bucket
+        try:
+            if rows:
+                self.catalog.upsert(rows)
+            self.catalog.remove_missing(list(ids))
+        finally:
+            self.catalog._healing = False
+        return len(rows)
+
+    def tasks(self, project=None):
+        self.refresh()
+        return super().tasks(project)
+
+    def projects(self):
+        self.refresh()
+        return super().projects()
+
+    def _ensure_catalog(self) -> None:
+        self.refresh()
+
+    def task(self, task_id: str):
+        path = self._find(task_id)
+        if path is None:
+            self.refresh(force=True)
+            path = self._find(task_id)
+        if path is not None:
+            self.mirror.sync_task(Path(path).relative_to(self.root).as_posix())
+        return super().task(task_id)
+
+    def delete_task(self, task_id: str) -> None:
+        raise StoreValueError("task_id: deleting a task of an object-store root is not supported here")
+
+    def rebuild_catalog(self) -> int:
+        n = super().rebuild_catalog()
+        self.refresh(force=True)
+        return n

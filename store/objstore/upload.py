@@ -1,0 +1,134 @@
+"""Copying one task folder of a spool to the bucket: one pass, resumable and idempotent.
+
+A pass lists the task's files, picks those whose (size, mtime) differ from what the spool's state
+records as uploaded, reads them, and PUTs each as a whole object at the same relative key. Order
+makes a bucket reader always see a consistent task: ``series.json`` is read *before* the data files
+(so the uploaded data is at least as new as the index that names it) and PUT *after* them, then the
+task's ``zarr.json``, then its catalog object ``.tasks/<task id>.json`` (metadata, folder,
+heartbeat). With the writer in this process, the reads happen under its lock (an exact snapshot);
+otherwise (``ringlog sync`` of a folder a live writer may still change) ``series.json`` is read
+again after the data and the pass retried while it moved. Files that vanished locally (a float32
+value array after its float64 migration) are deleted from the bucket after the new index is up.
+
+Costs: one ``stat`` per file per pass; one PUT per changed file. Sealed shards and full level
+chunks are PUT once; the growing tail, the open shard and the growing level chunk again when they
+changed (at most once per pass).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Optional
+
+from ..layout import SERIES_INDEX, TASK_META
+from ..writer_lock import LOCK_FILE
+from . import spool
+
+TASKS = ".tasks"  # <prefix>/.tasks/<task id>.json: one catalog object per task
+_LAST = (SERIES_INDEX, TASK_META)
+
+
+def task_files(task_dir: Path) -> dict:
+    """``{relative path: (size, mtime_ns)}`` of every file of the task (no lock, no temp files)."""
+    out = {}
+    for dirpath, dirs, files in os.walk(task_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for f in files:
+            if f.startswith(".") or f == LOCK_FILE:
+                continue
+            p = os.path.join(dirpath, f)
+            try:
+                st = os.stat(p)
+            except FileNotFoundError:
+                continue
+            out[os.path.relpath(p, task_dir).replace(os.sep, "/")] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _read(task_dir: Path, rels) -> dict:
+    out = {}
+    for r in rels:
+        try:
+            out[r] = (task_dir / r).read_bytes()
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def snapshot(task_dir: Path, done: dict, lock=None, tries: int = 3):
+    """(files now, {rel: bytes} of those changed since ``done``), consistent as the module says."""
+    for _ in range(tries):
+        with (lock if lock is not None else nullcontext()):
+            index = _read(task_dir, [SERIES_INDEX])
+            files = task_files(task_dir)
+            changed = [r for r, sig in files.items() if r != SERIES_INDEX and done.get(r) != list(sig)]
+            data = _read(task_dir, changed)
+            if lock is not None:
+                break
+            again = _read(task_dir, [SERIES_INDEX])
+        if again == index:
+            break
+    if SERIES_INDEX in index and done.get(SERIES_INDEX) != list(files.get(SERIES_INDEX, ())):
+        data[SERIES_INDEX] = index[SERIES_INDEX]
+    return files, data
+
+
+def meta_object(task_dir: Path, rel_task: str) -> Optional[bytes]:
+    """The task's catalog object: its metadata, folder (relative to the root) and heartbeat."""
+    try:
+        meta = json.loads((task_dir / TASK_META).read_bytes())["attributes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        beat = os.stat(task_dir / LOCK_FILE).st_mtime
+    except OSError:
+        beat = meta.get("updated")
+    return json.dumps({"format": 1, "path": rel_task, "heartbeat": beat, "meta": meta},
+                      separators=(",", ":"), allow_nan=True, default=str).encode()
+
+
+def upload_pass(client, root: Path, task_dir: Path, lock=None, beat_every: float = 10.0) -> dict:
+    """Upload what changed in ``task_dir`` (a task folder of spool ``root``). Returns counters
+    ``{"objects", "bytes", "deleted"}``; raises the client's error on the first failed request
+    (what was PUT before it is recorded, so the next pass goes on from there)."""
+    root, task_dir = Path(root), Path(task_dir)
+    task_id = task_dir.name
+    rel_task = task_dir.relative_to(root).as_posix()
+    state = spool.load_state(root, task_id)
+    done = state["files"]
+    files, data = snapshot(task_dir, done, lock)
+    order = sorted((r for r in data if r not in _LAST), key=lambda r: (r.count("/"), r)) + \
+        [r for r in _LAST if r in data]
+    stats = {"objects": 0, "bytes": 0, "deleted": 0}
+    try:
+        for r in order:
+            client.put(f"{rel_task}/{r}", data[r])
+            done[r] = list(files.get(r, (len(data[r]), 0)))
+            stats["objects"] += 1
+            stats["bytes"] += len(data[r])
+        for r in [r for r in done if r not in files]:
+            client.delete(f"{rel_task}/{r}")
+            del done[r]
+            stats["deleted"] += 1
+        now = time.time()
+        if TASK_META in data or now - state.get("beat", 0) >= beat_every:
+            obj = meta_object(task_dir, rel_task)
+            if obj is not None:
+                client.put(f"{TASKS}/{task_id}.json", obj)
+                state["beat"] = now
+                stats["objects"] += 1
+                stats["bytes"] += len(obj)
+    finally:
+        state.update(remote=client.url, path=rel_task)
+        spool.save_state(root, task_id, state)
+    return stats
+
+
+def pending(root: Path, task_dir: Path) -> list[str]:
+    """Files of the task not uploaded as they are now (relative paths)."""
+    done = spool.load_state(root, Path(task_dir).name)["files"]
+    return sorted(r for r, sig in task_files(Path(task_dir)).items() if done.get(r) != list(sig))
