@@ -198,8 +198,21 @@ function runItem(u) {
     opts.band = bandSel.value;
     for (const c of charts) if (c.drawn) c.render();
   });
-  // while a run of the group is running, redraw what changed (ETags: an unchanged chart costs a 304)
-  if (data.runs.some(u => LIVE.has(u.status))) {
-    setInterval(() => { for (const c of charts) if (c.drawn) c.load(true); }, (page.poll_ms || 2000) * 2);
+  // while a run of the group is running, re-ask the runs and the drawn charts (ETags: an unchanged
+  // answer costs a 304); polling stops once no run of the group runs
+  async function poll() {
+    try {
+      const a = await RL.getJSON("/api/groups/runs?" + RL.qs(who), true);
+      if (a.changed) {
+        data = a.data;
+        list.textContent = "";
+        data.runs.forEach(u => list.appendChild(runItem(u)));
+      }
+    } catch (e) { /* keep what is shown; try again later */ }
+    for (const c of charts) if (c.drawn) c.load(true);
+    list.dataset.live = data.runs.some(u => LIVE.has(u.status)) ? "1" : "0";
+    if (list.dataset.live === "1") setTimeout(poll, page.poll_ms || 2000);
   }
+  list.dataset.live = data.runs.some(u => LIVE.has(u.status)) ? "1" : "0";
+  if (list.dataset.live === "1") setTimeout(poll, page.poll_ms || 2000);
 })();
