@@ -209,10 +209,11 @@ class Namespaces:
                     cur["last_step"], cur["last"] = m["last_step"], m.get("last")
         return dict(sorted(out.items()))
 
-    def console(self, own: list, since: int, limit) -> list:
+    def console(self, own: list, since: int, limit, own_label=None) -> list:
         """Console records of every writer merged by time (stable: the first writer first); each
-        namespace record carries ``source`` (its label). ``since``/``limit`` count merged records."""
-        recs = [dict(r) for r in own]
+        record carries ``source``, its writer's label (the first writer's when it recorded one).
+        ``since``/``limit`` count merged records."""
+        recs = [dict(r, source=own_label) if own_label else dict(r) for r in own]
         for label, r in self.readers.items():
             recs.extend(dict(x, source=label) for x in r.console())
         recs.sort(key=lambda x: x.get("time", 0.0) if isinstance(x.get("time"), (int, float)) else 0.0)

@@ -289,7 +289,8 @@ class TaskReader:
 
     def console(self, since=0, limit: int | None = None) -> list[dict]:
         if self._ns is not None and self._ns.readers:  # several writers: merged by time
-            return self._ns.console(self._intact("console.jsonl", read_console, self.path), since, limit)
+            return self._ns.console(self._intact("console.jsonl", read_console, self.path), since, limit,
+                                    self._meta.get("label"))
         return self._intact("console.jsonl", read_console, self.path, since=since, limit=limit)
 
     def __repr__(self) -> str:

@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .runcore import RunCore
 
 #: the values ``init(mode=...)`` / ``$RINGLOG_MODE`` / ``$WANDB_MODE`` accept, and what each means here
-MODES = {"online": "online", "offline": "offline", "disabled": "disabled", "run": "online", "dryrun": "offline"}
+MODES = {"online": "online", "offline": "offline", "disabled": "disabled", "run": "online", "dryrun": "offline",
+         "shared": "shared"}  # shared: several processes write one task (ringlog._engine.shared)
 
 
 class NullIntake(Intake):

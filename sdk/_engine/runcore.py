@@ -26,7 +26,7 @@ import uuid
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
 
-from . import lifecycle, startup
+from . import lifecycle, shared, startup
 from ..errors import LoggingWarning
 from .environment import collect
 from .flusher import Clock, Flusher, nonfinite_replace
@@ -85,6 +85,11 @@ class RunCore:
         self.disabled = False  # mode="disabled" (.disabled.disable): no thread, no store, nothing written
         self.resumed: Optional[dict] = None  # set when init() continues a stored task (.resume)
         self.auto_resume_file: Optional[Any] = None  # W&B resume="auto": removed when the run completes
+        # several processes, one task (.shared): this process's label, how its writer is opened, and
+        # the title of its system metrics ("system/<label>" when shared)
+        self.shared: Optional[str] = None
+        self.opener: Optional[Callable[["RunCore"], Any]] = None
+        self.system_title = "system"
 
     def start(self) -> "RunCore":
         """On the caller's thread: import what the threads need, create the task (so it exists when
@@ -95,13 +100,14 @@ class RunCore:
             return self
         try:
             startup.preload()
-            self.flusher.writer = startup.open_task(self)
+            self.flusher.writer = (self.opener or startup.open_task)(self)
         except Exception as exc:
             self.flusher.store_failed(exc)
         self.flusher.ready.set()
         self.flusher.start()
         self.clock.start()
         lifecycle.register(self)
+        shared.follow(self)  # forked children log into this task too
         env = threading.Thread(target=self._environment, name=f"ringlog-env-{self.id[:8]}", daemon=True)
         env.start()
         if self.flusher.writer is not None:

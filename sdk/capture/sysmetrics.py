@@ -233,8 +233,9 @@ class SystemSampler(threading.Thread):
                 self.gpu.failures.clear()
         step = self.samples
         report = self.run_.report_scalar
+        title = getattr(self.run_, "system_title", TITLE)  # "system/<label>" for a process of a shared task
         for series, value in figures:
-            report(TITLE, series, value, step)
+            report(title, series, value, step)
         self.samples += 1
         return len(figures)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .._engine import context
 from .._engine import resume as engine_resume
+from .._engine import shared
 from .._engine.runcore import RunCore
 from .._engine.settings import Settings
 from ..capture import manager as captures
@@ -128,7 +129,9 @@ class Task:
         """The open task of this process (also for a run started with ``ringlog.init``), or None."""
         core = context.current_core()
         if core is None:
-            return None
+            core = shared.attach_from_env()  # a child of a process with an open task: that task
+            if core is None:
+                return None
         return core.task_facade if core.task_facade is not None else cls(core)
 
     @classmethod

@@ -15,10 +15,11 @@ from .._engine import context
 from .._engine.runcore import RunCore
 from .._engine import resume as engine_resume
 from .._engine.disabled import disable, resolve_mode
+from .._engine.shared import label_of, share
 from .._engine.settings import Settings
 from .._engine.values import STEP_END
 from ..capture import manager as captures
-from ..errors import LoggingWarning, type_error
+from ..errors import LoggingWarning, type_error, value_error
 from . import resume as resume_rules
 from .run import Run, current_run
 from .state import as_mapping
@@ -44,8 +45,11 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     auto-capture of console, TensorBoard, matplotlib, system metrics, git.
 
     ``id`` and ``resume`` continue a stored run, with W&B's rules (:mod:`ringlog.wandb.resume`).
-    ``mode`` (else ``$RINGLOG_MODE``, else ``$WANDB_MODE``): "online"/"offline" (both write the
-    local store) or "disabled" (a run that works and writes nothing: :mod:`ringlog.wandb.disabled`).
+    ``mode`` (else ``settings.mode``, ``$RINGLOG_MODE``, ``$WANDB_MODE``): "online"/"offline" (both
+    write the local store), "disabled" (a run that works and writes nothing:
+    :mod:`ringlog.wandb.disabled`) or "shared" (several processes write task ``id``, each under its
+    ``settings.x_label``, else ``$RINGLOG_LABEL``: :mod:`ringlog._engine.shared`; ``$RINGLOG_LABEL``
+    with an id also selects it).
     """
     unknown = [k for k in kwargs if k not in _RECORDED]
     if unknown:
@@ -53,7 +57,8 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
                         f"tags, dir, settings, strict, capture, reinit, id and the W&B arguments {list(_RECORDED)}")
     if settings is not None and not isinstance(settings, Settings):
         raise type_error("settings", "must be a ringlog.Settings", settings)
-    mode = resolve_mode(kwargs.get("mode"), os.environ)
+    mode = resolve_mode(kwargs["mode"] if kwargs.get("mode") is not None else getattr(settings, "mode", None),
+                        os.environ)
     s = (settings or Settings()).updated(dir=dir, strict=strict).with_capture(capture).resolved()
     _check_name("project", project)
     _check_name("name", name)
@@ -67,7 +72,15 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     if mode == "disabled":
         return _disabled_run(core, id, config)
     run_id, rule = resume_rules.resolve(id, kwargs.get("resume"), os.environ)
-    resumed = resume_rules.apply(core, run_id, rule, project, name) if run_id is not None or rule else False
+    resumed = False
+    if mode == "shared" or (run_id is not None and os.environ.get("RINGLOG_LABEL", "").strip()):
+        if run_id is None:  # several processes, one task: ringlog._engine.shared
+            raise value_error("id", "mode='shared' needs the id of the task every process writes (id=, "
+                                    "$RINGLOG_RUN_ID or $WANDB_RUN_ID)", None)
+        core.id = core.intake.run_id = core.outputs.run_id = run_id
+        share(core, label_of(s.x_label, os.environ))
+    elif run_id is not None or rule:
+        resumed = resume_rules.apply(core, run_id, rule, project, name)
     if not core.name:
         core.name = f"run-{core.id[:8]}"
     recorded = {k: v for k, v in kwargs.items() if v is not None}
