@@ -183,3 +183,23 @@ def test_bad_group_queries_name_the_argument(live, store, client, q, code, word)
 def test_bad_group_list_query(client):
     r = client.get("/api/groups?by=colour")
     assert r.status_code == 400 and "by" in r.get_json()["error"]["message"]
+
+
+def test_runs_logged_with_wandb_group_form_the_group(tmp_path):
+    """The SDK's W&B facade records group/job_type; the viewer groups those runs (ends to ends)."""
+    import ringlog
+    from ringlog.viewer import create_app
+
+    for rank in range(3):
+        ringlog.init(project="ddp", name=f"rank{rank}", group="DDP", job_type="train", dir=str(tmp_path),
+                     capture=False)
+        for step in range(100 + 50 * rank):
+            ringlog.log({"loss": 1.0 / (step + 1) + 0.01 * rank})
+        ringlog.finish()
+    c = create_app(tmp_path).test_client()
+    g = c.get("/api/groups?project=ddp").get_json()["groups"]
+    assert [(e["name"], e["runs"], e["job_types"]) for e in g] == [("DDP", 3, {"train": 3})]
+    d = c.get("/api/groups/scalar?project=ddp&group=DDP&title=loss&points=200").get_json()
+    assert [r["raw_count"] for r in d["runs"]] == [100, 150, 200] and d["exact"]
+    assert d["n_runs"][0] == 3 and d["n_runs"][-1] == 1
+    np.testing.assert_allclose(d["y"][0], 1.0 + 0.01, rtol=1e-12)   # step 0: mean of 1.00, 1.01, 1.02
