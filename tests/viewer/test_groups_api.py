@@ -203,3 +203,19 @@ def test_runs_logged_with_wandb_group_form_the_group(tmp_path):
     assert [r["raw_count"] for r in d["runs"]] == [100, 150, 200] and d["exact"]
     assert d["n_runs"][0] == 3 and d["n_runs"][-1] == 1
     np.testing.assert_allclose(d["y"][0], 1.0 + 0.01, rtol=1e-12)   # step 0: mean of 1.00, 1.01, 1.02
+
+
+def test_a_run_whose_steps_go_back_is_bucketed_from_its_raw_points(live, store, client):
+    data = _group(store, [1500, 900], ids=IDS[:2])
+    step = np.r_[np.arange(1000), np.arange(500, 1700)].astype(np.int64)   # ClearML-style iterations re-logged
+    v = np.sin(step / 50.0) + np.r_[np.zeros(1000), np.full(1200, 0.5)]
+    w = write_task(store, P, "rank2", task_id=IDS[2], close=False, created=1.8e9 + 2, updated=1.8e9 + 2,
+                   scalars={"loss": Scalar(step, v, 1.7e9 + np.arange(len(step)) * 0.01)})
+    w.set_meta(init_args={"group": "DDP", "job_type": "train"})
+    w.close(status="completed")
+    data[IDS[2]] = Scalar(step, v, step * 0.0)
+    for _ in range(2):   # the second full view must not trust a cached first step of an unsorted run
+        d = client.get(f"/api/groups/scalar?project={P}&group=DDP&title=loss&points=100").get_json()
+        assert d["grid"] == {"x0": 0.0, "x1": 1699.0}
+        assert d["runs"][2]["raw_count"] == 2200 and not d["runs"][2]["exact"] and "skipped" not in d["runs"][2]
+        _check(d, _reference(data, 0, 1699, 100))
