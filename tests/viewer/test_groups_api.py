@@ -164,6 +164,11 @@ def test_group_list_members_and_charts(live, store, client):
     np.testing.assert_array_equal(np.nan_to_num(y, nan=-9), np.nan_to_num(np.array(d["y"], dtype=float), nan=-9))
     page = client.get(f"/groups?project={P}&group=DDP")
     assert page.status_code == 200 and b"group.js" in page.data and b"group DDP" in page.data
+    # All tasks: no project named, every project's runs of the group
+    assert [e["name"] for e in client.get("/api/groups").get_json()["groups"]] == ["DDP"]
+    assert len(client.get("/api/groups/runs?group=DDP").get_json()["runs"]) == 4
+    assert client.get("/groups?job_type=eval").status_code == 200
+    assert client.get("/groups?project=nope&group=DDP").status_code == 404
 
 
 @pytest.mark.parametrize("q, code, word", [
