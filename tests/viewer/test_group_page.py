@@ -126,3 +126,37 @@ def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(l
         # the runs can be hidden: the mean and band stay
         page.uncheck("#show-runs")
         assert box.evaluate(DRAWN)["runs"] == 0
+
+
+def test_group_page_follows_a_running_run_then_stops_polling(tmp_path):
+    from ringlog.store import Store
+    from ringlog.store.testing import append_points
+    from ringlog.viewer import create_app
+
+    st = Store(tmp_path / "root", durable=False)
+    step = np.arange(500, dtype=np.int64)
+    writers = []
+    for i, (status, n) in enumerate((("completed", 500), ("running", 200))):
+        w = write_task(st, P, f"rank{i}", task_id=IDS[i], status=status, close=False,
+                       scalars={"loss": Scalar(step[:n], np.cos(step[:n] / 40.0) + i, 1.7e9 + step[:n])})
+        w.set_meta(init_args={"group": "DDP"})
+        writers.append(w)
+    writers[0].close(status="completed")
+    live = writers[1]
+    app = create_app(st.root, config={"RINGLOG_STORE": st, "RINGLOG_POLL_MS": 250})
+    try:
+        with _load_pw().browser_page(app) as (srv, page, _):
+            page.goto(f"{srv.url}/groups?project={P}&group=DDP")
+            chart = ".chart-box[data-chart=loss]"
+            page.wait_for_selector(f"{chart}[data-raw='700']")
+            assert page.get_attribute("#group-runs", "data-live") == "1"
+            append_points(live, "loss", (step[200:], np.cos(step[200:] / 40.0) + 1, 1.7e9 + step[200:]))
+            page.wait_for_selector(f"{chart}[data-raw='1000']", timeout=10_000)   # the new points are drawn
+            live.close(status="completed")
+            page.wait_for_selector("#group-runs[data-live='0']", timeout=10_000)
+            assert page.locator("#group-runs .status").all_inner_texts() == ["completed", "completed"]
+            loads = page.get_attribute(chart, "data-loads")
+            page.wait_for_timeout(800)
+            assert page.get_attribute(chart, "data-loads") == loads          # polling stopped
+    finally:
+        live.close(status="completed")
