@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     gc.add_argument("--dry-run", action="store_true", help="count what would be removed, remove nothing")
     gc.add_argument("--grace", type=float, default=3600.0, metavar="SECONDS",
                     help="spare unreferenced blobs younger than this (an upload may be committing them; default 3600)")
+    sy = sub.add_parser("sync", help="copy tasks between a local store and a bucket (resumable)",
+                        description="Copy every task of a local store root (or an s3:// spool) to a bucket, or a "
+                                    "bucket to a local root. Resumable and idempotent: only what changed moves.")
+    sy.add_argument("src", help="local store root or s3://bucket/prefix")
+    sy.add_argument("dst", nargs="?", default=None,
+                    help="s3://bucket/prefix or local folder (default: the URL recorded in SRC's spool)")
     return p
 
 
@@ -108,6 +114,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{verb} {stats['blobs']} blob(s), {stats['bytes']:,} bytes; {stats['manifests']} manifest(s) of "
               f"deleted tasks; {stats['tmp']} temp file(s); kept {stats['kept']} referenced blob(s) and "
               f"{stats['young']} younger than {args.grace:g} s")
+        return 0
+    if args.command == "sync":
+        from ringlog.store.objstore.sync import sync  # deferred: the object-store client only here
+
+        from ringlog.store.objstore.spool import remote_of
+
+        dst = args.dst or remote_of(args.src)
+        try:
+            if dst is None:
+                raise ValueError(f"DST: missing, and {args.src} is not a spool that names its bucket")
+            st = sync(args.src, dst)
+        except (OSError, ValueError) as e:
+            print(f"ringlog sync: {e}", file=sys.stderr)
+            return 2
+        print(f"synced {st['tasks']} task(s) {args.src} -> {dst}: {st['objects']} object(s), {st['bytes']:,} bytes, "
+              f"{st['deleted']} deleted")
         return 0
     if args.command == "import-tensorboard":
         from ringlog.capture.tb_import import import_logdir  # deferred: the TensorBoard reader only here

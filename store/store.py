@@ -157,6 +157,11 @@ class Store:
         finally:
             shutil.rmtree(trash, ignore_errors=True)
 
+    def refresh(self, force: bool = False) -> int:
+        """Catch the catalog up with the root; returns the tasks changed. A local root's writers keep
+        it current (0); an object-store root lists its bucket (objstore/remote.py)."""
+        return 0
+
     def _ensure_catalog(self) -> None:
         if not self.catalog.path.exists() and self.root.is_dir():
             self.rebuild_catalog()

@@ -51,6 +51,7 @@ class Provider:
                     offset: int = 0, limit: int | None = 50,
                     metric_filters: tuple = ()) -> tuple[list[dict], int]:
         """One page of catalog rows and the total count (the catalog is rebuilt first if missing)."""
+        self._store.refresh()  # an s3:// root: the local catalog catches up with the bucket (cheap, TTL)
         if not self._store.catalog.path.exists():
             self._store.projects()  # rebuilds a missing catalog from the task folders
         return self._store.catalog.query(project=project, text=text, tags=tuple(tags), status=status, sort=sort,

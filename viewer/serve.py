@@ -68,8 +68,17 @@ def serve(root: str | Path | None = None, host: str = DEFAULT_HOST, port: int = 
 
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
         raise ValueError(f"argument 'port' must be an integer in 0..65535; got {port!r}")
-    root = Path(root) if root is not None else default_root()
+    url = root if isinstance(root, str) and "://" in root else None  # s3://...: read from the bucket
+    if root is None and "://" in os.environ.get("RINGLOG_DIR", ""):
+        url = os.environ["RINGLOG_DIR"]
+    if url is None:
+        root = Path(root) if root is not None else default_root()
     access = access_config(host, allow_hosts=allow_hosts, token=token, no_auth=no_auth)
+    if url is not None and app is None:  # a bucket: the app reads Store(url), a local read cache of it
+        from ringlog.store import Store
+
+        app = create_app(config={**access, "RINGLOG_STORE": Store(url)})
+        root = app.config["RINGLOG_ROOT"]
     app = app or create_app(root, config=access)
     start_warmup()
     url = f"http://{_url_host(host)}:{port}/"
