@@ -93,8 +93,9 @@ class GroupChart {
   }
 
   layout() {
-    const lay = {height: 300, margin: {l: 55, r: 15, t: 28, b: 40}, showlegend: true,
-                 legend: {orientation: "h", x: 0, y: -0.2, yanchor: "top"}, hovermode: "closest", uirevision: "keep",
+    // the legend under the axis title (the title "step" would sit on it at -0.2)
+    const lay = {height: 320, margin: {l: 55, r: 15, t: 28, b: 40}, showlegend: true,
+                 legend: {orientation: "h", x: 0, y: -0.3, yanchor: "top"}, hovermode: "closest", uirevision: "keep",
                  xaxis: {title: {text: "step"}, type: "linear"}, yaxis: {type: "linear", exponentformat: "e"}};
     addNonfiniteStrip(lay, [this.result]);
     if (this.range) lay.xaxis.range = this.range.slice(); else lay.xaxis.autorange = true;
