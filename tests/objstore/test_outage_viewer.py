@@ -1,5 +1,5 @@
 """The S3 server stopped mid-run: training goes on, nothing is lost once it is back. The viewer
-serves the task table and a chart from a bucket."""
+serves the task table, a chart and a debug sample from a bucket."""
 
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def test_viewer_serves_a_bucket(s3_url):
                        settings=ringlog.Settings(flush_interval=0.05, capture=False, handle_signals=False))
     for i in range(3000):
         ringlog.log({"loss": 1.0 / (i + 1)}, step=i)
+    ringlog.log({"img": ringlog.Image(np.full((4, 4, 3), 9, np.uint8))}, step=3000)
     ringlog.finish()
     store = Store(s3_url)
     client = create_app(config={"RINGLOG_STORE": store, "TESTING": True}).test_client()
@@ -77,4 +78,8 @@ def test_viewer_serves_a_bucket(s3_url):
     assert r.status_code == 200
     body = r.get_json()
     assert max(body["y"]) == 1.0 and min(body["y"]) == pytest.approx(1 / 3000)
+    media = client.get(f"/api/tasks/{run.id}/media?title=img").get_json()
+    item = media["groups"][0]["items"][0]
+    with client.get(item["url"]) as r:
+        assert r.status_code == 200 and r.data[:4] == b"\x89PNG"
     assert client.get("/").status_code == 200
