@@ -12,7 +12,8 @@
   incremental refresh with nothing changed and with 10 changed.
 
 Skips (prints why, asserts nothing) when rclone is not installed. Run:
-``.venv/bin/python -m benchmarks.run [--quick] bench_objstore``.
+``.venv/bin/python -m benchmarks.run [--quick] bench_objstore``; the catalog alone for N tasks:
+``.venv/bin/python -m benchmarks.bench_objstore --tasks 10000``.
 """
 
 from __future__ import annotations
@@ -203,7 +204,28 @@ def run(quick: bool = False) -> list[Row]:
     return rows
 
 
+def catalog_only(ntasks: int) -> None:
+    """``--tasks N``: only the catalog figures, for N task objects (the issue's 10,000)."""
+    from ringlog.store.objstore.testing import RcloneS3
+
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="ringlog-bench-s3-") as d, RcloneS3(Path(d) / "s3") as srv:
+        try:
+            _env(srv, Path(d))
+            t0 = time.perf_counter()
+            cold, none, ten, changed, total, page = _catalog(srv.url("cat"), ntasks, Path(d))
+            print(f"{ntasks:,} task objects (written in {time.perf_counter() - t0 - cold - none - ten:.1f} s): "
+                  f"refresh into an empty cache {cold:.2f} s, nothing changed {none * 1e3:.0f} ms, "
+                  f"10 changed {ten * 1e3:.0f} ms ({changed} fetched), table page {page * 1e3:.1f} ms, {total:,} rows")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
 if __name__ == "__main__":
     import sys
 
-    run(quick="--quick" in sys.argv)
+    if "--tasks" in sys.argv:
+        catalog_only(int(sys.argv[sys.argv.index("--tasks") + 1]))
+    else:
+        run(quick="--quick" in sys.argv)
