@@ -97,6 +97,7 @@ def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(l
         link = page.locator("#tasks tr.group-row[data-group=DDP] a.group-link")
         page.wait_for_function("() => document.querySelector('a.group-link') && "
                                "document.querySelector('a.group-link').dataset.runs === '3'")
+        assert link.get_attribute("title") == "3 completed"      # the whole group's statuses
         link.click()
         page.wait_for_url("**/groups?*")
         assert page.locator("#group-runs li").count() == 3

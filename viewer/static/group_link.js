@@ -29,6 +29,7 @@ export function groupLink(project, by, value) {
     if (!g) return;
     a.dataset.runs = String(g.runs);
     a.textContent = `group charts (${g.runs} run${g.runs === 1 ? "" : "s"} in all)`;
+    a.title = Object.entries(g.statuses).map(([s, n]) => `${n} ${s}`).join(", ");
   });
   return a;
 }
