@@ -64,23 +64,29 @@ def series(task_id: str):
     return json_response(series_impl(provider.current().reader(task_id=task_id)))
 
 
+def scalar_args(a) -> dict:
+    """The checked arguments of one /scalar query ``a`` (also each query of /scalars, scalar_batch.py)."""
+    out = {"title": params.get_str(a, "title", required=True), "series": params.get_str(a, "series"),
+           "x": params.get_str(a, "x", "step", max_len=1024),
+           "x_min": params.get_float(a, "x_min"), "x_max": params.get_float(a, "x_max")}
+    params.check_range("x_min", out["x_min"], "x_max", out["x_max"])
+    out.update(points=params.get_int(a, "points", 2000, lo=4, hi=current_app.config["RINGLOG_MAX_POINTS"]),
+               method=params.get_choice(a, "method", METHODS, "m4"),
+               enc=params.get_choice(a, "enc", ENCODINGS, "json"), mean=params.get_bool(a, "mean"))
+    return out
+
+
+def scalar_answer(reader, args: dict) -> dict:
+    """The /scalar answer for ``args`` (from :func:`scalar_args`) out of ``reader``."""
+    a = dict(args)
+    title, series_name, enc = a.pop("title"), a.pop("series"), a.pop("enc")
+    return encode_arrays(scalar_impl(reader, title, series_name, **a), enc)
+
+
 @bp.get("/tasks/<task_id>/scalar")
 def scalar(task_id: str):
-    a = request.args
-    title = params.get_str(a, "title", required=True)
-    series_name = params.get_str(a, "series")
-    x = params.get_str(a, "x", "step", max_len=1024)
-    x_min = params.get_float(a, "x_min")
-    x_max = params.get_float(a, "x_max")
-    params.check_range("x_min", x_min, "x_max", x_max)
-    points = params.get_int(a, "points", 2000, lo=4, hi=current_app.config["RINGLOG_MAX_POINTS"])
-    method = params.get_choice(a, "method", METHODS, "m4")
-    enc = params.get_choice(a, "enc", ENCODINGS, "json")
-    mean = params.get_bool(a, "mean")
-    reader = provider.current().reader(task_id=task_id)
-    payload = scalar_impl(reader, title, series_name, x=x, x_min=x_min, x_max=x_max, points=points, method=method,
-                          mean=mean)
-    return json_response(encode_arrays(payload, enc))
+    args = scalar_args(request.args)
+    return json_response(scalar_answer(provider.current().reader(task_id=task_id), args))
 
 
 @bp.get("/tasks/<task_id>/export.csv")

@@ -17,7 +17,7 @@ from flask import Flask
 
 from ringlog.store import Store
 
-from . import api, artifacts, group_routes, guard, media, pages, provider, reports, security, static_assets, widgets
+from . import api, artifacts, group_routes, guard, media, pages, provider, reports, scalar_batch, security, static_assets, widgets
 from .errors import register_error_handlers
 from .jsonsafe import SafeJSONProvider
 
@@ -54,6 +54,6 @@ def create_app(root: str | Path | None = None, *, config: dict[str, Any] | None 
     register_error_handlers(app)
     guard.install(app)  # Host, token and same-origin checks before any route (guard.py)
     security.install(app)
-    for module in (pages, api, media, static_assets, reports, widgets, artifacts, group_routes):
+    for module in (pages, api, scalar_batch, media, static_assets, reports, widgets, artifacts, group_routes):
         app.register_blueprint(module.bp)
     return app

@@ -51,11 +51,13 @@ def running_average(values, w: float) -> np.ndarray:
 def gaussian(values, w: float) -> np.ndarray:
     v, ok, f = _finite(values)
     n, s = len(f), math.sqrt(w) / (1 - w)
-    edges = np.arange(n + 1, dtype=np.float64)
+    # the kernel's CDF at rank edge e seen from point j's middle depends on e - j only: tabulate it
+    offsets = np.arange(-n, n + 1)
+    table = np.array([0.5 * (1 + math.erf((k - 0.5) / (s * math.sqrt(2)))) for k in offsets])
+    edges = np.arange(n + 1)
     res = []
     for j in range(n):
-        cdf = np.array([0.5 * (1 + math.erf((e - j - 0.5) / (s * math.sqrt(2)))) for e in edges])
-        wt = np.diff(cdf)
+        wt = np.diff(table[edges - j + n])
         res.append(float((wt * f).sum() / wt.sum()))
     out = np.full(len(v), np.nan)
     out[ok] = res

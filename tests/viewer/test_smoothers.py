@@ -104,7 +104,7 @@ SMOOTHED = f"""() => {{ const d = document.querySelector('{CHART} .js-plotly-plo
 def test_every_smoother_is_zoom_independent_and_kept_in_the_url(tmp_path):
     from ringlog.viewer import create_app
 
-    n = 1_000_000
+    n = 600_000
     rng = np.random.default_rng(0)
     step = np.arange(n, dtype=np.int64)
     value = 0.3 + 0.01 * rng.standard_normal(n)

@@ -16,7 +16,8 @@
    report widgets draw their scalar traces with seriesTraces(), so both show the same envelope
    band and NaN/Inf markers. */
 import {RL} from "./common.js";
-import {outlierRange} from "./chart_tools.js";
+import {drawTurn, footerSummary, outlierRange} from "./chart_tools.js";
+import {batchedScalar} from "./scalar_batch.js";
 import {smoothBuckets, smoothPoints} from "./smoothers.js";
 
 /* Every chart's plotly config starts here: no plotly logo, and none of plotly's cloud links ("Edit in
@@ -180,10 +181,16 @@ export class RingChart {
     const my = ++this.seq;
     this.box.dataset.state = "loading";
     try {
-      const answers = await Promise.all(this.lines.map(l => RL.getJSON(this.urlFor(l), useCache)));
+      // first loads and zooms of one moment go out together (scalar_batch.js); refreshes are conditional
+      const answers = await Promise.all(this.lines.map(l => (useCache ? RL.getJSON(this.urlFor(l), true)
+                                                                     : batchedScalar(l.task, this.urlFor(l)))));
       await RL.plotly();                     // the data may arrive before plotly.js has run
+      if (useCache && this.drawn && answers.every(a => !a.changed)) {
+        if (my === this.seq) this.box.dataset.state = "ready";
+        return;
+      }
+      await drawTurn();                      // one chart drawn per task: the first shows before the rest
       if (my !== this.seq) return;           // a newer request superseded this one
-      if (useCache && this.drawn && answers.every(a => !a.changed)) { this.box.dataset.state = "ready"; return; }
       this.results = answers.map(a => decode(a.data));
       this.loads++;
       this.render();
@@ -263,16 +270,7 @@ export class RingChart {
 
   renderFooter() {
     this.footer.textContent = "";
-    // plain words in the footer; how the points were read (pyramid level, method) in its details
-    const raw = this.results.reduce((n, r) => n + (r.raw_count || 0), 0), drawn = this.results.reduce((n, r) => n + r.x.length, 0);
-    const all = this.results.every(r => r.exact);
-    const how = this.results.map((r, i) => `${this.lines[i].name}: ${r.raw_count.toLocaleString()} points, ` +
-      (r.exact ? "every point drawn" : `read from pyramid level ${r.level} (buckets of about ${Math.max(1, Math.round(r.raw_count / Math.max(1, r.x.length / 4))).toLocaleString()} points)`))
-      .concat([`method ${{m4: "M4 (first, last, min, max of each bucket)", minmax: "MinMax", lttb: "LTTB", minmaxlttb: "MinMaxLTTB"}[this.opts.method] || this.opts.method}`,
-               this.opts.smoothing > 0 ? "smoothed over the bucket means (does not move with the zoom)" : ""]).filter(Boolean).join("\n");
-    this.footer.appendChild(RL.el("span", {class: "muted", text: `${raw.toLocaleString()} points` + (all ? ", all drawn" : `, ${drawn.toLocaleString()} drawn`)}));
-    this.footer.appendChild(RL.el("details", {class: "chart-details"}, [RL.el("summary", {class: "muted", text: "details", title: how}),
-                                                                       RL.el("div", {class: "muted chart-how", text: how})]));
+    this.footer.append(...footerSummary(this.results, this.lines, this.opts));   // plain words; jargon in details
     this.lines.forEach(l => {
       const href = `/api/tasks/${encodeURIComponent(l.task)}/export.csv?` + RL.qs({title: l.title, series: l.series});
       this.footer.appendChild(RL.el("a", {href, class: "csv", download: "", text: "CSV " + l.name}));

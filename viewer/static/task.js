@@ -80,11 +80,23 @@ import {ViewState} from "./viewstate.js";
     box.textContent = "";
     state.charts = [];
     renderSingleValues(document.getElementById("single-values"), data.single_values);
-    // x-axis choices: every logged metric can serve as x (W&B step_metric)
+    // x-axis choices: every logged metric can serve as x (W&B step_metric); a run of 5,000 keys gets
+    // its 5,000 options when the menu is first used, not before its first chart is drawn
     const xsel = document.getElementById("xaxis");
     xsel.querySelectorAll("option[data-metric]").forEach(o => o.remove());
-    data.charts.forEach(c => c.series.forEach(s => xsel.appendChild(
-      RL.el("option", {value: "metric:" + s.key, "data-metric": "1", text: "metric: " + s.key}))));
+    const keys = data.charts.flatMap(c => c.series.map(s => s.key));
+    const addOptions = list => list.forEach(k => xsel.appendChild(
+      RL.el("option", {value: "metric:" + k, "data-metric": "1", text: "metric: " + k})));
+    if (keys.length <= 200) addOptions(keys);
+    else {
+      const wanted = view.v.x.startsWith("metric:") ? keys.filter(k => "metric:" + k === view.v.x) : [];
+      addOptions(wanted);
+      let built = false;
+      const all = () => { if (built) return; built = true;
+                          xsel.querySelectorAll("option[data-metric]").forEach(o => o.remove()); addOptions(keys);
+                          view.applyX(); };
+      ["focus", "mousedown", "keydown"].forEach(ev => xsel.addEventListener(ev, all, {once: true}));
+    }
     view.applyX();
     sections.render(data.charts);
     view.sections(box);

@@ -24,6 +24,7 @@ import {RLOverlays} from "./overlays.js";
   /* the view an embed snippet carries (chart.js renderFooter): smoothing, log y, a zoomed x range */
   var viewQ = new URLSearchParams(body.dataset.query);
   var smoothing = Math.min(0.999, Math.max(0, Number(viewQ.get("smoothing")) || 0));
+  var smoother = viewQ.get("smoother") || "ema";     /* ema, avg or gauss (smoothers.js; others: EMA) */
   var logy = viewQ.get("logy") === "1";
   var startZoom = (viewQ.get("zoom") || "").split(",").map(Number);
   startZoom = startZoom.length === 2 && startZoom.every(isFinite) && startZoom[0] < startZoom[1] ? startZoom : null;
@@ -127,7 +128,8 @@ import {RLOverlays} from "./overlays.js";
       var traces = c.traces.flatMap(function (t, j) {
         var k = perTask[t.task] = (perTask[t.task] === undefined ? 0 : perTask[t.task] + 1);
         return seriesTraces(t, { name: t.name, color: runColor(t.task), dash: DASHES[k % DASHES.length], group: "g" + j,
-                                 meta: t.task, toPlotX: toPlotX, smoothing: smoothing });
+                                 meta: t.task, toPlotX: toPlotX, smoothing: smoothing,
+                                 smoother: smoother });
       });
       var xaxis = { gridcolor: grid, zerolinecolor: grid,
                     title: { text: d.xaxis === "iter" ? "iteration" : d.xaxis === "timestamp" ? "seconds from start"

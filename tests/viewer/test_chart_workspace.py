@@ -1,0 +1,141 @@
+"""Issue 19, items 6 and 8: the chart workspace. Sections paged (the filter applied first), a regex
+filter that marks a bad pattern instead of throwing, a chart's own log y / smoothing kept in the URL,
+full screen, the chart-size control, system metrics against wall time, plain chart footers with the
+jargon in a details disclosure, and the batched first loads (/api/tasks/<id>/scalars)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import numpy as np
+import pytest
+
+from ringlog.store.testing import add_task, make_store
+
+HERE = Path(__file__).parent
+LOSS = '.chart-box[data-title="loss"]'
+SECTION = 'details[data-section="layers"]'
+
+
+def _pw():
+    key = "ringlog_viewer_tests_pw"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, HERE / "pw.py")
+        sys.modules[key] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[key])
+    return sys.modules[key]
+
+
+@pytest.fixture
+def wide(tmp_path):
+    from ringlog.viewer import create_app
+
+    rng = np.random.default_rng(0)
+    step = np.arange(20, dtype=np.int64)
+    scalars = {f"layers/c{i:03d}": (step, rng.standard_normal(20), 1.7e9 + step) for i in range(30)}
+    s = np.arange(5000, dtype=np.int64)
+    scalars["loss"] = (s, 1.0 / (1 + s) + 0.01 * rng.standard_normal(5000), 1.7e9 + s * 0.5)
+    scalars[("system", "cpu_percent")] = (step, rng.uniform(0, 100, 20), 1.7e9 + step * 2.0)
+    st = make_store(tmp_path / "s")
+    t = add_task(st, "p", "wide", scalars=scalars)
+    return create_app(st.root, config={"RINGLOG_STORE": st}), t.id
+
+
+def test_scalars_batch_answers_each_query_as_scalar_does(wide):
+    app, tid = wide
+    c = app.test_client()
+    qs = [urlencode({"title": "loss", "points": 100}), urlencode({"title": "nope"}),
+          urlencode({"title": "layers/c003", "points": 50, "mean": 1}), "title=loss&points=zero"]
+    d = c.get(f"/api/tasks/{tid}/scalars?" + urlencode([("q", q) for q in qs])).get_json()
+    a = d["answers"]
+    assert a[0] == c.get(f"/api/tasks/{tid}/scalar?{qs[0]}").get_json()
+    assert a[2] == c.get(f"/api/tasks/{tid}/scalar?{qs[2]}").get_json()
+    assert a[1]["status"] == 404 and "nope" in a[1]["error"]["message"]
+    assert a[3]["status"] == 400 and "points" in a[3]["error"]["message"]
+    r = c.get(f"/api/tasks/{tid}/scalars")
+    assert r.status_code == 400 and "q" in r.get_json()["error"]["message"]
+    r = c.get(f"/api/tasks/{tid}/scalars?" + urlencode([("q", qs[0])] * 97))
+    assert r.status_code == 400 and "96" in r.get_json()["error"]["message"]
+    assert c.get("/api/tasks/" + "f" * 32 + "/scalars?q=title%3Dloss").status_code == 404
+
+
+def _titles(page):
+    return page.eval_on_selector_all(f"{SECTION} .chart-box", "bs => bs.map(b => b.dataset.title)")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_chart_workspace(wide):
+    app, tid = wide
+    with _pw().browser_page(app, width=1300, height=900) as (srv, page, _):
+        asked = []
+        page.on("request", lambda r: asked.append(r.url) if "/api/tasks/" in r.url else None)
+        page.goto(f"{srv.url}/tasks/{tid}")
+        page.wait_for_selector(f"{LOSS}[data-state=ready]")
+        # a page of 12 charts out of 30, the first loads in one batched request
+        assert _titles(page) == [f"layers/c{i:03d}" for i in range(12)]
+        assert page.get_attribute(SECTION, "data-count") == "30"
+        assert sum("/scalars?" in u for u in asked) == 1 and not any("/scalar?" in u for u in asked), asked
+        page.click(f"{SECTION} .page-next")
+        page.wait_for_function(f"() => document.querySelector('{SECTION} .chart-box').dataset.title === 'layers/c012'")
+        assert "charts 13–24 of 30" in page.inner_text(f"{SECTION} .section-pager")
+
+        # the footer speaks plain words; the pyramid level is in its details
+        foot = page.inner_text(f"{LOSS} .chart-foot > span.muted")
+        assert "level" not in foot and "points" in foot, foot
+        assert "pyramid level" in page.eval_on_selector(f"{LOSS} .chart-how", "e => e.textContent")
+
+        # regex filter; a bad pattern is marked, filters nothing, throws nothing (pw fails on page errors)
+        page.check("#chart-regex")
+        page.fill("#chart-filter", r"c00[0-3]$")
+        page.wait_for_function(f"() => document.querySelectorAll('{SECTION} .chart-box').length === 4")
+        assert page.get_attribute(SECTION, "data-count") == "4" and page.locator(LOSS).count() == 0
+        page.fill("#chart-filter", "c0[")
+        page.wait_for_selector("#chart-filter[aria-invalid=true]")
+        assert "invalid regular expression" in page.inner_text("#chart-filter-msg")
+        assert page.get_attribute(SECTION, "data-count") == "30"
+        page.fill("#chart-filter", "")
+        page.wait_for_selector(f"{LOSS}[data-state=ready]")
+        assert page.get_attribute("#chart-filter", "aria-invalid") is None
+
+        # the loss chart's own log y and smoothing; the others follow the page
+        page.click(f"{LOSS} .chart-menu > summary")
+        page.select_option(f"{LOSS} select.pin-logy", "1")
+        page.select_option(f"{LOSS} select.pin-smoother", "gauss")
+        page.wait_for_function(f"() => document.querySelector('{LOSS} .js-plotly-plot').data.some(t => t.name === 'loss raw')")
+        ytype = "(sel) => document.querySelector(sel + ' .js-plotly-plot').layout.yaxis.type"
+        assert page.evaluate(ytype, LOSS) == "log"
+        assert page.evaluate(ytype, f'{SECTION} .chart-box[data-title="layers/c000"]') == "linear"
+        q = parse_qs(urlparse(page.url).query)
+        assert q["pin"] == ["loss~logy:1~smooth:gauss:0.6"], q
+        page.check("#logy")                              # the page's log y: the pinned chart keeps its own
+        page.uncheck("#logy")
+        assert page.evaluate(ytype, LOSS) == "log"
+
+        # full screen, Escape leaves it
+        page.click(f"{LOSS} .chart-fs")
+        page.wait_for_function(f"() => document.querySelector('{LOSS}').classList.contains('fullscreen')")
+        page.wait_for_function(f"() => document.querySelector('{LOSS} .js-plotly-plot').layout.height > 700")
+        page.keyboard.press("Escape")
+        page.wait_for_function(f"() => !document.querySelector('{LOSS}').classList.contains('fullscreen')")
+
+        # chart size, kept in the URL with the rest
+        page.select_option("#chart-size", "l")
+        page.wait_for_function(f"() => document.querySelector('{LOSS} .js-plotly-plot').layout.height === 460")
+        assert "size=l" in page.url
+
+        # system metrics against wall time while the page's x is the step
+        page.click('details[data-section="system"] > summary')
+        page.wait_for_selector('.chart-box[data-title="cpu_percent"][data-state=ready]')
+        assert page.evaluate("() => document.querySelector('.chart-box[data-title=\"cpu_percent\"] .js-plotly-plot')"
+                             ".layout.xaxis.type") == "date"
+
+        # a reload shows the same view
+        page.reload()
+        page.wait_for_selector(f"{LOSS}[data-state=ready]")
+        page.wait_for_function(f"() => document.querySelector('{LOSS} .js-plotly-plot').layout.yaxis.type === 'log'")
+        assert page.input_value(f"{LOSS} select.pin-smoother") == "gauss" and page.input_value("#chart-size") == "l"
+        assert page.is_checked("#chart-regex")
