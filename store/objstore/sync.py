@@ -20,7 +20,7 @@ from ..errors import TaskLockedError
 from ..writer_lock import TaskLock
 from . import spool
 from .client import Client, is_url
-from .upload import TASKS, pending, upload_pass
+from .upload import TASKS, pending, settled, upload_pass
 
 
 def task_dirs(root: Path) -> list[Path]:
@@ -56,7 +56,9 @@ def upload_leftovers(client, root: Path, skip: Optional[str] = None, stop: Optio
     """Upload the spool's tasks left with pending files by runs that died; returns how many."""
     n = 0
     for d in task_dirs(Path(root)):
-        if (stop is not None and stop.is_set()) or d.name == skip or not pending(root, d):
+        if stop is not None and stop.is_set():
+            break
+        if d.name == skip or settled(root, d) or not pending(root, d):
             continue
         lock = TaskLock(d, d.name)
         try:

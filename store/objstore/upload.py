@@ -122,10 +122,30 @@ def upload_pass(client, root: Path, task_dir: Path, lock=None, beat_every: float
                 state["beat"] = now
                 stats["objects"] += 1
                 stats["bytes"] += len(obj)
+        state["closed"] = closed(task_dir) and all(done.get(r) == list(sig) for r, sig in files.items())
     finally:
         state.update(remote=client.url, path=rel_task)
         spool.save_state(root, task_id, state)
     return stats
+
+
+def closed(task_dir: Path) -> bool:
+    """Whether the task's metadata says it is no longer running (its files will not change unless
+    it is resumed, which rewrites zarr.json)."""
+    try:
+        return json.loads((task_dir / TASK_META).read_bytes())["attributes"]["status"] != "running"
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def settled(root: Path, task_dir: Path) -> bool:
+    """Cheap check (one stat) that a closed task was wholly uploaded and not reopened since."""
+    st = spool.load_state(root, Path(task_dir).name)
+    try:
+        sig = os.stat(Path(task_dir) / TASK_META)
+    except OSError:
+        return False
+    return bool(st.get("closed")) and st["files"].get(TASK_META) == [sig.st_size, sig.st_mtime_ns]
 
 
 def pending(root: Path, task_dir: Path) -> list[str]:

@@ -4,9 +4,9 @@ Every ``interval`` seconds (``$RINGLOG_UPLOAD_INTERVAL``, default 2) it runs an 
 the task's spool folder (:mod:`.upload`): sealed shards and level chunks as they appear, the growing
 tail and index replaced, so a bucket reader sees the run live, ``interval`` plus a flush behind.
 A failed pass is retried with backoff (0.5 s doubling to 30 s) and warned about once; the training
-loop never waits for it (the writer's points are already durable in the spool). The thread's first
-job is the spool's leftovers: tasks of earlier runs on this machine whose writer died (their lock
-is free) are uploaded too.
+loop never waits for it (the writer's points are already durable in the spool). After its first
+pass the thread uploads the spool's leftovers: tasks of earlier runs on this machine whose writer died (their lock
+is free) and were not wholly uploaded.
 
 :meth:`Uploader.finish` (the writer's ``after_close`` hook, so on the run's flusher thread inside
 ``finish()``'s bounded wait) stops the loop and uploads what is left until done or ``timeout``,
@@ -81,6 +81,7 @@ class Uploader:
             return True
 
     def _run(self) -> None:
+        self.run_pass()  # this run's task is in the bucket at once; then the leftovers of dead runs
         try:
             upload_leftovers(self.client, self.root, skip=self.task_dir.name, stop=self._stop)
         except Exception:  # noqa: BLE001 - leftovers are retried by the next run or `ringlog sync`

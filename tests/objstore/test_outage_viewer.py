@@ -33,6 +33,7 @@ def own_server(tmp_path, monkeypatch):
     context.set_current(None)
 
 
+@pytest.mark.slow
 def test_server_down_mid_run_training_goes_on(own_server):
     url = own_server.url("outage")
     run = ringlog.init(project="team", name="outage", dir=url, settings=ringlog.Settings(
@@ -59,6 +60,7 @@ def test_server_down_mid_run_training_goes_on(own_server):
     np.testing.assert_array_equal(sc.value, np.arange(i) * 0.5)
 
 
+@pytest.mark.slow
 def test_viewer_serves_a_bucket(s3_url):
     from ringlog.viewer import create_app
 
