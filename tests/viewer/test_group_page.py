@@ -46,7 +46,8 @@ def _runs(store):
 
 
 def _reference(data, x0, x1, points):
-    """Per non-empty grid bucket: (first x, last x, lowest run, highest run, mean of the run means)."""
+    """Per non-empty grid bucket: (first x, last x, lowest value, highest value, mean of the run means,
+    runs with finite values)."""
     edges = equal_width_edges(x0, x1, points)
     rows = []
     placed = []
@@ -60,7 +61,8 @@ def _reference(data, x0, x1, points):
         fin = [v[(j == b) & np.isfinite(v)] for _, v, j in placed]
         allf = np.concatenate(fin)
         rows.append((xs.min(), xs.max(), allf.min() if len(allf) else np.nan, allf.max() if len(allf) else np.nan,
-                     np.mean([f.mean() for f in fin if len(f)]) if len(allf) else np.nan))
+                     np.mean([f.mean() for f in fin if len(f)]) if len(allf) else np.nan,
+                     sum(1 for f in fin if len(f))))
     return np.array(rows)
 
 
@@ -70,7 +72,7 @@ DRAWN = """box => {
   const line = d.find(t => t.meta === 'group' && !/ (min|max|non-finite)$/.test(String(t.name)));
   const arr = a => Array.from(a, v => (v === null || v === undefined ? NaN : Number(v)));
   return {bx: arr(pick(' min').x), lo: arr(pick(' min').y), hi: arr(pick(' max').y), x: arr(line.x), y: arr(line.y),
-          name: line.name, runs: d.filter(t => t.meta === 'run').length,
+          name: line.name, nruns: arr(line.customdata), runs: d.filter(t => t.meta === 'run').length,
           points: Number(box.dataset.points), grid: box.dataset.grid.split(',').map(Number)};
 }"""
 
@@ -85,6 +87,7 @@ def _assert_matches(drawn, data):
     np.testing.assert_array_equal(np.array(drawn["hi"])[::2], ref[:, 3])
     np.testing.assert_allclose(np.array(drawn["y"]), ref[:, 4], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(np.array(drawn["x"]), ref[:, :2].mean(axis=1))
+    np.testing.assert_array_equal(drawn["nruns"], ref[:, 5])     # the tooltip's "mean of k runs"
 
 
 def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(live, store, app):

@@ -89,6 +89,12 @@ class GroupChart {
     const mean = seriesTraces({x: r.x, y: r.y, band, nonfinite: r.nonfinite},
                               {name: `mean of ${answered} run${answered === 1 ? "" : "s"}`, color: MEAN_COLOR,
                                group: "group", meta: "group"});
+    // the mean's tooltip says over how many runs it is taken (runs that ended or skip the bucket do not count)
+    const line = mean.find(t => t.hovertemplate && t.yaxis !== "y2");
+    if (line) {
+      line.customdata = Array.from(r.n_runs);
+      line.hovertemplate = "%{x}: %{y:.6g}, mean of %{customdata} run(s)<extra></extra>";
+    }
     return out.concat(mean);
   }
 
