@@ -130,6 +130,13 @@ def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(l
         # the runs can be hidden: the mean and band stay
         page.uncheck("#show-runs")
         assert box.evaluate(DRAWN)["runs"] == 0
+        # the view is in the URL: a reload shows the same zoom, band and hidden runs
+        assert "zoom=train%2Floss%7E1000.5%7E1650" in page.url and "band=spread" in page.url, page.url
+        page.reload()
+        page.wait_for_selector(".chart-box[data-chart='train/loss'][data-state=ready]")
+        assert page.input_value("#band-kind") == "spread" and not page.is_checked("#show-runs")
+        again = box.evaluate(DRAWN)
+        assert again["grid"] == [1000.5, 1650] and again["runs"] == 0
 
 
 def test_group_page_follows_a_running_run_then_stops_polling(tmp_path):

@@ -26,11 +26,12 @@ function decode(r) {
 }
 
 class GroupChart {
-  constructor(box, chart, opts) {
+  constructor(box, chart, opts, range, onRange) {
     this.box = box;
     this.chart = chart;
     this.opts = opts;          // {showRuns, band: "points" | "spread"} (shared by the page's charts)
-    this.range = null;         // [x_min, x_max] in steps, null = every run's whole length
+    this.range = range || null;   // [x_min, x_max] in steps, null = every run's whole length
+    this.onRange = onRange;
     this.result = null;
     this.loads = 0;
     this.seq = 0;
@@ -133,6 +134,7 @@ class GroupChart {
     else if (ev["xaxis.range"]) range = ev["xaxis.range"].map(Number);
     else return;                       // y-only zoom or a resize: nothing new to fetch
     this.range = range;
+    if (this.onRange) this.onRange();
     clearTimeout(this.relayoutTimer);
     this.relayoutTimer = setTimeout(() => this.load(false), 120);
   }
@@ -152,6 +154,19 @@ function runItem(u) {
   const errBox = document.getElementById("group-error");
   const holder = document.getElementById("charts");
   const bandSel = document.getElementById("band-kind");
+  /* the view lives in the query string (reload and shared links keep it): band=spread, runs=0,
+     filter=<text>, zoom=<chart key>~<x_min>~<x_max> (repeatable); malformed values are ignored */
+  const q = new URLSearchParams(location.search);
+  const zooms = new Map();
+  for (const z of q.getAll("zoom")) {
+    const b = z.lastIndexOf("~"), a = z.lastIndexOf("~", b - 1);
+    const x0 = Number(z.slice(a + 1, b)), x1 = Number(z.slice(b + 1));
+    if (a > 0 && z.slice(a + 1, b) !== "" && Number.isFinite(x0) && Number.isFinite(x1) && x0 <= x1) zooms.set(z.slice(0, a), [x0, x1]);
+  }
+  if (q.get("band") === "spread") bandSel.value = "spread";
+  if (q.get("runs") === "0") document.getElementById("show-runs").checked = false;
+  const filter = document.getElementById("chart-filter");
+  filter.value = q.get("filter") || "";
   const opts = {showRuns: document.getElementById("show-runs").checked, band: bandSel.value};
   let data;
   try {
@@ -175,7 +190,7 @@ function runItem(u) {
   const make = (c, into) => {
     const box = RL.el("div", {class: "chart-box", "data-title": c.key, "data-chart": c.key});
     into.appendChild(box);
-    return new GroupChart(box, c, opts);
+    return new GroupChart(box, c, opts, zooms.get(c.key), saveState);
   };
   for (const c of data.charts) if (!c.collapsed) charts.push(make(c, holder)); else later.push(c);
   observeCharts(charts);
@@ -191,18 +206,31 @@ function runItem(u) {
       applyFilter();
     });
   }
-  const filter = document.getElementById("chart-filter");
+  function saveState() {
+    const out = new URLSearchParams();
+    for (const k of ["project", "group", "job_type"]) if (who[k] !== null && who[k] !== undefined) out.set(k, who[k]);
+    if (opts.band === "spread") out.set("band", "spread");
+    if (!opts.showRuns) out.set("runs", "0");
+    if (filter.value) out.set("filter", filter.value);
+    const shown = new Set(charts.map(c => c.chart.key));
+    for (const c of charts) if (c.range) out.append("zoom", `${c.chart.key}~${c.range[0]}~${c.range[1]}`);
+    for (const [k, r] of zooms) if (!shown.has(k)) out.append("zoom", `${k}~${r[0]}~${r[1]}`);  // not built yet
+    history.replaceState(null, "", location.pathname + "?" + out.toString() + location.hash);
+  }
   function applyFilter() {
     const q = filter.value.trim().toLowerCase();
     for (const c of charts) c.box.hidden = q !== "" && !c.chart.key.toLowerCase().includes(q);
   }
-  filter.addEventListener("input", applyFilter);
+  applyFilter();
+  filter.addEventListener("input", () => { applyFilter(); saveState(); });
   document.getElementById("show-runs").addEventListener("change", e => {
     opts.showRuns = e.target.checked;
+    saveState();
     for (const c of charts) if (c.drawn) c.render();
   });
   bandSel.addEventListener("change", () => {
     opts.band = bandSel.value;
+    saveState();
     for (const c of charts) if (c.drawn) c.render();
   });
   // while a run of the group is running, re-ask the runs and the drawn charts (ETags: an unchanged
