@@ -34,7 +34,7 @@ from .fsck_repair import LINE_RULES, bad_lines, repair_task
 from .layout import CHUNK, LEVEL_CHUNK, TASK_META
 from .media_index import MEDIA_INDEX
 from .reader import TaskReader
-from .multiwriter import namespace_dirs
+from .namespaces import namespace_dirs
 from .store import Store
 from .writer_lock import TaskLock, writer_status
 

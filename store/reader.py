@@ -24,7 +24,7 @@ from . import _fs, tail
 from .errors import CorruptStoreError, MediaNotFoundError, SeriesNotFoundError, bad_type, corrupt
 from .layout import SERIES_INDEX, TIME_RES
 from .media import MediaRecord, media_file, read_console, read_media, read_media_records, read_plots
-from .multiwriter import NS_DIR, Namespaces
+from .namespaces import NS_DIR, Namespaces
 from .query import Decimated, _Axis, _check, decimate
 from .series_reader import ChunkCache, ChunkDamaged, SeriesReader, StaleIndex
 from .taskmeta import read_meta
@@ -73,8 +73,9 @@ class TaskReader:
         self._entries = self._read_index()
         self._readers: dict = {}  # sid (or a namespace key) -> its series reader
         # several writers (store/multiwriter.py): their namespaces, merged into this reader's views
-        self._ns = Namespaces(self.path, self._cache) if not self._own_only and (self.path / NS_DIR).is_dir() \
-            else None
+        self._ns = None
+        if not self._own_only and (self.path / NS_DIR).is_dir():
+            self._ns = Namespaces(self.path, self._cache, TaskReader)
         if self._ns is not None:
             self.problems.extend(self._ns.problems())
 

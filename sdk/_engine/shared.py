@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from ..errors import value_error
 from . import context, lifecycle
@@ -35,7 +35,8 @@ from . import context, lifecycle
 if TYPE_CHECKING:  # pragma: no cover
     from .runcore import RunCore
 
-ENV_TASK, ENV_ROOT, ENV_PID, ENV_LABEL = "RINGLOG_TASK_ID", "RINGLOG_TASK_ROOT", "RINGLOG_TASK_PID", "RINGLOG_TASK_LABEL"
+ENV_TASK, ENV_ROOT, ENV_PID = "RINGLOG_TASK_ID", "RINGLOG_TASK_ROOT", "RINGLOG_TASK_PID"
+ENV_LABEL = "RINGLOG_TASK_LABEL"
 _followed: "weakref.WeakSet[RunCore]" = weakref.WeakSet()
 _hooked = threading.Event()
 
@@ -43,7 +44,7 @@ _hooked = threading.Event()
 def label_of(x_label: Any, env: Mapping[str, str]) -> str:
     """The process's label: ``x_label``, else ``$RINGLOG_LABEL``, else ``rank$RANK`` (torchrun),
     else ``pid<pid>``. Checked (1-64 of ``[A-Za-z0-9_.-]``)."""
-    from ringlog.store.multiwriter import LABEL  # deferred: the store's rule, one definition
+    from ringlog.store.namespaces import LABEL  # deferred: the store's rule, one definition
 
     arg, label = "x_label", x_label
     if label is None and env.get("RINGLOG_LABEL", "").strip():
@@ -187,6 +188,7 @@ def arm_child(core: "RunCore", label: str) -> None:
     core.shared = label
     core.system_title = f"system/{label}"
     core.capture = None  # the parent's capture threads do not exist here
+    core.auto_resume_file = None  # the parent's W&B resume file is the parent's to remove
     flusher = Flusher(core)
     staging = Staging(core.settings.staging_limit, core.created)
     it = core.intake
@@ -219,20 +221,21 @@ def _finish_at_exit(core: "RunCore") -> None:
         pass
 
 
-def attach_from_env(env: Mapping[str, str] = os.environ) -> Optional["RunCore"]:
+def attach_from_env(make_core: Callable[[Any], "RunCore"],
+                    env: Mapping[str, str] = os.environ) -> Optional["RunCore"]:
     """In a process started by one with an open ClearML task (``$RINGLOG_TASK_ID``...), a run of
-    this process writing into that task (namespace ``<label>.pid<pid>``); None when there is none."""
+    this process writing into that task (namespace ``<label>.pid<pid>``), made by
+    ``make_core(settings)``; None when there is none."""
     tid, root, pid = env.get(ENV_TASK), env.get(ENV_ROOT), env.get(ENV_PID)
     if not tid or not root or pid != str(os.getppid()):  # only the announcing process's own children
         return None
     from . import startup
-    from .runcore import RunCore  # deferred: runcore imports this module
     from .settings import Settings
 
     startup.preload()  # what the run's threads need, imported here on the caller's thread
     settings = Settings(dir=root, capture=False, console=False, tensorboard=False, matplotlib=False,
                         system_metrics=False, git=False).resolved()
-    core = RunCore(project="default", name="", settings=settings, kind="clearml")
+    core = make_core(settings)
     core.id = core.intake.run_id = core.outputs.run_id = tid
     try:
         from ringlog.store import Store  # deferred: this process logs into the store from now on

@@ -129,7 +129,8 @@ class Task:
         """The open task of this process (also for a run started with ``ringlog.init``), or None."""
         core = context.current_core()
         if core is None:
-            core = shared.attach_from_env()  # a child of a process with an open task: that task
+            # a child of a process with an open task: that task
+            core = shared.attach_from_env(lambda s: RunCore(project="default", name="", settings=s, kind="clearml"))
             if core is None:
                 return None
         return core.task_facade if core.task_facade is not None else cls(core)
