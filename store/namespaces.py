@@ -137,6 +137,16 @@ class Namespaces:
         since = max(0, int(since or 0))
         return recs[since:] if limit is None else recs[since:since + int(limit)]
 
+    def plots(self, own: list, title, series, own_label=None) -> list:
+        """Plot records of every writer merged by time (stable: the first writer first), each with
+        ``source`` as in :meth:`console`. A plot whose figure points at debug samples of a
+        namespace (a table of images) keeps those samples in that namespace."""
+        recs = [dict(r, source=own_label) if own_label else dict(r) for r in own]
+        for label, r in self.readers.items():
+            recs.extend(dict(x, source=label) for x in r.plots(title=title, series=series))
+        recs.sort(key=lambda x: x.get("time", 0.0) if isinstance(x.get("time"), (int, float)) else 0.0)
+        return recs
+
     def writers(self) -> dict:
         """``{label: status}`` of each namespace (``crashed`` for a dead writer, as for tasks)."""
         return {label: r.info.get("status") for label, r in self.readers.items()}

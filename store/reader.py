@@ -286,7 +286,10 @@ class TaskReader:
         raise MediaNotFoundError(f"record_id: task {self.id} keeps no media record {int(record_id)}")
 
     def plots(self, title=None, series=None) -> list[dict]:
-        return self._intact("plots.jsonl", read_plots, self.path, title=title, series=series)
+        own = self._intact("plots.jsonl", read_plots, self.path, title=title, series=series)
+        if self._ns is not None and self._ns.readers:  # several writers: merged by time
+            return self._ns.plots(own, title, series, self._meta.get("label"))
+        return own
 
     def console(self, since=0, limit: int | None = None) -> list[dict]:
         if self._ns is not None and self._ns.readers:  # several writers: merged by time

@@ -64,16 +64,20 @@ def test_a_label_in_use_is_refused_and_a_bad_label_named(store_root):
     w0.close()
 
 
-def test_console_of_all_writers_merges_by_time(store_root):
+def test_console_and_plots_of_all_writers_merge_by_time(store_root):
     st, w0, w1, _, _ = _two(store_root)
     t = time.time()
     w0.media.add_console([(t, "stdout", "info", "a"), (t + 2, "stdout", "info", "c")])
     w1.media.add_console([(t + 1, "stdout", "info", "b")])
+    w1.media.add_plot("conf", "val", 3, {"data": []})
+    w0.media.add_plot("conf", "val", 1, {"data": []})
     w1.close()
     w0.close()
     recs = st.task("t1").console()
     assert [r["text"] for r in recs] == ["a", "b", "c"]
     assert [r["source"] for r in recs] == ["rank0", "rank1", "rank0"]
+    plots = st.task("t1").plots(title="conf")  # plots too, by time, with their writer
+    assert [(p["iteration"], p["source"]) for p in plots] == [(3, "rank1"), (1, "rank0")]
 
 
 _CHILD = """
