@@ -76,7 +76,8 @@ def encode_b64(payload: dict) -> dict:
         out[k] = _b64(payload[k])
     out["band"] = {k: _b64(v) for k, v in payload["band"].items()}
     out["spread"] = {k: _b64(v) for k, v in payload["spread"].items()}
-    out["runs"] = [dict(r, mean=None if r["mean"] is None else _b64(r["mean"])) for r in payload["runs"]]
+    out["runs"] = [dict(r, mean=None if r["mean"] is None else _b64(r["mean"]), n=None if r["n"] is None else _b64(r["n"]))
+                   for r in payload["runs"]]
     nf = payload["nonfinite"]
     out["nonfinite"] = {"x": _b64(nf["x"]), "kind": nf["kind"], "count": _b64(nf["count"])}
     return out

@@ -172,7 +172,7 @@ def group_scalar_impl(readers: list[TaskReader], title: str, series: str | None 
     runs, per, answered = [], [], []
     for r in have:
         agg, info = _run_buckets(r, title, series, edges)
-        row = {"id": r.id, "name": (names or {}).get(r.id, r.info.get("name")), **info, "mean": None}
+        row = {"id": r.id, "name": (names or {}).get(r.id, r.info.get("name")), **info, "mean": None, "n": None}
         if agg is None:
             row["skipped"] = f"steps not sorted and more than {MAX_RAW_RUN:,} points"
         else:
@@ -195,7 +195,7 @@ def group_scalar_impl(readers: list[TaskReader], title: str, series: str | None 
         s_hi = np.fmax.reduce(run_mean, axis=0)[keep] if per else np.zeros(0)
     first, last, lo, hi = first[keep], last[keep], lo[keep], hi[keep]
     for i, row in enumerate(answered):
-        row["mean"] = run_mean[i][keep]
+        row["mean"], row["n"] = run_mean[i][keep], finite[i][keep].astype(np.int64)
     nf_x, nf_k, nf_c = [], [], []
     for k in _KINDS:
         c = stack[k].sum(axis=0)[keep] if per else np.zeros(0, np.int64)

@@ -47,7 +47,7 @@ def _runs(store):
 
 def _reference(data, x0, x1, points):
     """Per non-empty grid bucket: (first x, last x, lowest value, highest value, mean of the run means,
-    runs with finite values)."""
+    runs with finite values, finite values)."""
     edges = equal_width_edges(x0, x1, points)
     rows = []
     placed = []
@@ -62,19 +62,32 @@ def _reference(data, x0, x1, points):
         allf = np.concatenate(fin)
         rows.append((xs.min(), xs.max(), allf.min() if len(allf) else np.nan, allf.max() if len(allf) else np.nan,
                      np.mean([f.mean() for f in fin if len(f)]) if len(allf) else np.nan,
-                     sum(1 for f in fin if len(f))))
+                     sum(1 for f in fin if len(f)), len(allf)))
     return np.array(rows)
 
 
 DRAWN = """box => {
   const d = box.querySelector('.plot').data;
   const pick = s => d.find(t => t.meta === 'group' && String(t.name).endsWith(s));
-  const line = d.find(t => t.meta === 'group' && !/ (min|max|non-finite)$/.test(String(t.name)));
+  const line = d.find(t => t.meta === 'group' && !/ (min|max|non-finite|raw)$/.test(String(t.name)));
   const arr = a => Array.from(a, v => (v === null || v === undefined ? NaN : Number(v)));
   return {bx: arr(pick(' min').x), lo: arr(pick(' min').y), hi: arr(pick(' max').y), x: arr(line.x), y: arr(line.y),
           name: line.name, nruns: arr(line.customdata), runs: d.filter(t => t.meta === 'run').length,
           points: Number(box.dataset.points), grid: box.dataset.grid.split(',').map(Number)};
 }"""
+
+
+def _ema_counts(ys, ns, w):
+    """TensorBoard's debiased EMA over bucket means, a bucket of n points weighing n steps (RL.emaCounts)."""
+    out, s, den = [], 0.0, 0.0
+    for y, n in zip(ys, ns):
+        if not n > 0 or not np.isfinite(y):
+            out.append(np.nan)
+            continue
+        a = w ** n
+        s, den = a * s + (1 - a) * y, a * den + (1 - a)
+        out.append(s / den)
+    return np.array(out)
 
 
 def _assert_matches(drawn, data):
@@ -110,6 +123,16 @@ def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(l
         assert drawn["name"] == "mean of 3 runs" and drawn["runs"] == 3
         assert drawn["grid"] == [0, 2999] and drawn["points"] >= 100
         _assert_matches(drawn, data)
+        # smoothing: the EMA of the bucket means, each bucket weighing its runs' average point count
+        page.evaluate("() => { const s = document.getElementById('smoothing'); s.value = '0.6'; "
+                      "s.dispatchEvent(new Event('input')); }")
+        smoothed = box.evaluate(DRAWN)
+        ref = _reference(data, 0, 2999, drawn["points"])
+        want = _ema_counts(ref[:, 4], ref[:, 6] / np.maximum(ref[:, 5], 1), 0.6)
+        np.testing.assert_allclose(np.array(smoothed["y"]), want, rtol=1e-9)
+        assert "smooth=0.6" in page.url
+        page.evaluate("() => { const s = document.getElementById('smoothing'); s.value = '0'; "
+                      "s.dispatchEvent(new Event('input')); }")
         # a box zoom re-asks the API for the visible range only
         page.evaluate("""() => Plotly.relayout(document.querySelector(".chart-box[data-chart='train/loss'] .plot"),
                                                {'xaxis.range[0]': 1000.5, 'xaxis.range[1]': 1650})""")

@@ -105,6 +105,7 @@ def test_full_view_from_the_pyramid_matches_numpy_per_bucket(live, store, client
     assert len(r0) == len(d["x"]) and np.isnan(r0).sum() == 0
     r2 = np.array(d["runs"][2]["mean"], dtype=np.float64)
     assert np.isnan(r2[-1]) and not np.isnan(r2[0])
+    assert sum(d["runs"][0]["n"]) == (1 << 18) - 2 and sum(d["runs"][2]["n"]) == 70_000 - 2   # finite points
 
 
 def test_zoom_matches_numpy_aligned_and_by_pieces(live, store, client):

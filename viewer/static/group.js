@@ -20,7 +20,7 @@ function decode(r) {
   const out = Object.assign({}, r, {x: RL.f64(r.x), y: RL.f64(r.y), n_runs: RL.f64(r.n_runs), n: RL.f64(r.n),
                                     band: {x: RL.f64(r.band.x), lo: RL.f64(r.band.lo), hi: RL.f64(r.band.hi)},
                                     spread: {x: RL.f64(r.spread.x), lo: RL.f64(r.spread.lo), hi: RL.f64(r.spread.hi)}});
-  out.runs = r.runs.map(u => Object.assign({}, u, {mean: u.mean ? RL.f64(u.mean) : null}));
+  out.runs = r.runs.map(u => Object.assign({}, u, {mean: u.mean ? RL.f64(u.mean) : null, n: u.n ? RL.f64(u.n) : null}));
   out.nonfinite = {x: RL.f64(r.nonfinite.x), kind: r.nonfinite.kind, count: RL.f64(r.nonfinite.count)};
   return out;
 }
@@ -29,7 +29,7 @@ class GroupChart {
   constructor(box, chart, opts, range, onRange) {
     this.box = box;
     this.chart = chart;
-    this.opts = opts;          // {showRuns, band: "points" | "spread"} (shared by the page's charts)
+    this.opts = opts;          // {showRuns, band: "points" | "spread", smoothing} (shared by the page's charts)
     this.range = range || null;   // [x_min, x_max] in steps, null = every run's whole length
     this.onRange = onRange;
     this.result = null;
@@ -76,20 +76,24 @@ class GroupChart {
   }
 
   traces() {
-    const r = this.result, out = [];
+    const r = this.result, out = [], sm = this.opts.smoothing;
     if (this.opts.showRuns) {
       for (const u of r.runs) {
         if (!u.mean) continue;
-        out.push({x: r.x, y: u.mean, type: "scatter", mode: "lines", connectgaps: true, opacity: 0.45,
+        const y = sm > 0 ? RL.emaCounts(u.mean, u.n, sm) : u.mean;
+        out.push({x: r.x, y, type: "scatter", mode: "lines", connectgaps: true, opacity: 0.45,
                   line: {width: 1, color: runColor(u.id)}, name: escapeHover(u.name || u.id), legendgroup: u.id,
                   meta: "run", hovertemplate: "%{x}: %{y:.6g}<extra>" + escapeHover(u.name || u.id) + "</extra>"});
       }
     }
     const answered = r.runs.filter(u => u.mean).length;
     const band = this.opts.band === "spread" ? r.spread : r.band;
-    const mean = seriesTraces({x: r.x, y: r.y, band, nonfinite: r.nonfinite},
+    // smoothing: TensorBoard's debiased EMA over the bucket means, a bucket weighing as many EMA steps
+    // as its runs have points there on average (the task page's rule), so it does not move with the zoom
+    const perRun = Float64Array.from(r.n, (v, i) => (r.n_runs[i] > 0 ? v / r.n_runs[i] : 0));
+    const mean = seriesTraces({x: r.x, y: r.y, band, nonfinite: r.nonfinite, mean: {x: r.x, y: r.y, n: perRun}},
                               {name: `mean of ${answered} run${answered === 1 ? "" : "s"}`, color: MEAN_COLOR,
-                               group: "group", meta: "group"});
+                               group: "group", meta: "group", smoothing: sm});
     // the mean's tooltip says over how many runs it is taken (runs that ended or skip the bucket do not count)
     const line = mean.find(t => t.hovertemplate && t.yaxis !== "y2");
     if (line) {
@@ -154,7 +158,7 @@ function runItem(u) {
   const errBox = document.getElementById("group-error");
   const holder = document.getElementById("charts");
   const bandSel = document.getElementById("band-kind");
-  /* the view lives in the query string (reload and shared links keep it): band=spread, runs=0,
+  /* the view lives in the query string (reload and shared links keep it): smooth=0.6, band=spread, runs=0,
      filter=<text>, zoom=<chart key>~<x_min>~<x_max> (repeatable); malformed values are ignored */
   const q = new URLSearchParams(location.search);
   const zooms = new Map();
@@ -167,7 +171,12 @@ function runItem(u) {
   if (q.get("runs") === "0") document.getElementById("show-runs").checked = false;
   const filter = document.getElementById("chart-filter");
   filter.value = q.get("filter") || "";
-  const opts = {showRuns: document.getElementById("show-runs").checked, band: bandSel.value};
+  const smooth = document.getElementById("smoothing"), smoothOut = document.getElementById("smoothing-out");
+  const sq = Number(q.get("smooth"));
+  if (sq > 0 && sq < 1) smooth.value = String(sq);
+  smoothOut.textContent = smooth.value;
+  const opts = {showRuns: document.getElementById("show-runs").checked, band: bandSel.value,
+                smoothing: Number(smooth.value)};
   let data;
   try {
     data = (await RL.getJSON("/api/groups/runs?" + RL.qs(who), false)).data;
@@ -210,6 +219,7 @@ function runItem(u) {
     const out = new URLSearchParams();
     for (const k of ["project", "group", "job_type"]) if (who[k] !== null && who[k] !== undefined) out.set(k, who[k]);
     if (opts.band === "spread") out.set("band", "spread");
+    if (opts.smoothing > 0) out.set("smooth", String(opts.smoothing));
     if (!opts.showRuns) out.set("runs", "0");
     if (filter.value) out.set("filter", filter.value);
     const shown = new Set(charts.map(c => c.chart.key));
@@ -225,6 +235,12 @@ function runItem(u) {
   filter.addEventListener("input", () => { applyFilter(); saveState(); });
   document.getElementById("show-runs").addEventListener("change", e => {
     opts.showRuns = e.target.checked;
+    saveState();
+    for (const c of charts) if (c.drawn) c.render();
+  });
+  smooth.addEventListener("input", () => {
+    opts.smoothing = Number(smooth.value);
+    smoothOut.textContent = smooth.value;
     saveState();
     for (const c of charts) if (c.drawn) c.render();
   });
