@@ -139,3 +139,20 @@ def test_chart_workspace(wide):
         page.wait_for_function(f"() => document.querySelector('{LOSS} .js-plotly-plot').layout.yaxis.type === 'log'")
         assert page.input_value(f"{LOSS} select.pin-smoother") == "gauss" and page.input_value("#chart-size") == "l"
         assert page.is_checked("#chart-regex")
+
+
+def test_task_page_preloads_every_module_task_js_imports():
+    """The modulepreload list in task.html is the import closure of task.js (a module missing from it
+    loads one import level later; one no longer imported is a wasted request)."""
+    import re
+
+    static = HERE.parents[1] / "viewer" / "static"
+    seen, todo = set(), ["task.js"]
+    while todo:
+        f = todo.pop()
+        if f not in seen:
+            seen.add(f)
+            todo += re.findall(r'(?:from|import) "\./([\w.-]+\.js)"', (static / f).read_text())
+    html = (HERE.parents[1] / "viewer" / "templates" / "task.html").read_text()
+    listed = re.search(r'\{% for m in \[(.*?)\] %\}\s*<link rel="modulepreload"', html, re.S).group(1)
+    assert set(re.findall(r'"([\w.-]+\.js)"', listed)) == seen - {"task.js"}

@@ -218,6 +218,8 @@ import {ViewState} from "./viewstate.js";
   });
   const initial = (location.hash || "#scalars").slice(1);
   show(loaders[initial] || ["config", "info"].includes(initial) ? initial : "scalars");
-  loadSummary(false).catch(() => {});
+  // the header's times after the series list: on a run of 5,000 series both requests open the task,
+  // and the charts wait for the list, not for the times
+  (state.loaded.scalars ? getSeries().catch(() => {}) : Promise.resolve()).then(() => loadSummary(false)).catch(() => {});
   if (state.status === "running" || state.status === "created") setTimeout(poll, POLL_MS);
 })();
