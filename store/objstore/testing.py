@@ -86,7 +86,7 @@ class RcloneS3:
         if p is not None and p.poll() is None:
             p.send_signal(signal.SIGTERM)
             try:
-                p.wait(5)
+                p.wait(1)  # rclone waits for idle keep-alive connections to close; an outage need not
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(5)
