@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 import sys
 import time
+import traceback
 from pathlib import Path
 
 
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         except AssertionError as exc:
             failures.append(f"{name}: {exc}")
             print(f"FAILED {name}: {exc}", file=sys.stderr)
+        except Exception as exc:  # a broken benchmark fails the run but does not hide the ones after it
+            traceback.print_exc()
+            failures.append(f"{name}: raised {exc!r}")
         print(f"\n({name} took {time.perf_counter() - t0:.1f} s)")
     if failures:
         print("\nbenchmark assertions failed:\n  " + "\n  ".join(failures), file=sys.stderr)
