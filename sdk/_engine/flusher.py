@@ -235,7 +235,7 @@ class Flusher(threading.Thread):
             if self.writer is None:
                 self._open()
             self._write()
-            if durable:
+            if durable and not final:  # the final cycle's close() syncs everything: one sync, not two (issue 18)
                 self.writer.sync()
                 self.syncs += 1
                 synced = True

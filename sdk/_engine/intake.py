@@ -90,9 +90,33 @@ class Intake:
                 va, sa = wfast[k]
                 va(v)
                 sa(step)
+        except KeyError:  # the lookup missed (a new key, a nested dict, a full staging): nothing appended
+            return k
         except BaseException as exc:
             if k is not MISSING:
                 self._unpair(k, k)
+            if not isinstance(exc, Exception):
+                raise
+            return k
+        return None
+
+    def put_mapped(self, row: Any, names: dict, step: int) -> Any:
+        """``put_row`` for a row whose keys are stored under other names (``names[key]``: a W&B nested
+        dict's inner keys under "outer.inner"): None when every key went in, else the key of ``row``
+        the caller continues from on its checked path (a key without a name, a new or refused one)."""
+        wfast = self._wfast
+        k = MISSING
+        try:
+            for k, v in row.items():
+                va, sa = wfast[names[k]]
+                va(v)
+                sa(step)
+        except KeyError:
+            return k
+        except BaseException as exc:
+            flat = names.get(k) if isinstance(k, str) else None
+            if flat is not None:
+                self._unpair(flat, flat)
             if not isinstance(exc, Exception):
                 raise
             return k

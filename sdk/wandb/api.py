@@ -147,7 +147,7 @@ def log(data: Any = None, step: Any = None, commit: Optional[bool] = None, sync:
             return
         run._step = st + 1
         return
-    run.log(data, step=step, commit=commit, complete=complete)
+    run.log(data, step, commit, None, complete)
 
 
 def finish(exit_code: Optional[int] = None, quiet: Any = None) -> None:

@@ -11,27 +11,28 @@ A str is kept in the history (a one-cell table record per step) and in the summa
 non-numeric values go to ``ringlog.media.types.log_value``. Keys set in ``run.history.row`` go
 in with the next ``log`` call (the legacy history API).
 
-Cost: ``log({k: v, ...})`` with only numbers and no ``step``/``commit`` is one
-dict lookup and two C appends per key (:meth:`ringlog._engine.intake.Intake.put_row`); anything
-else takes the checked path.
+Cost: ``log({k: v, ...})`` with only numbers is one dict lookup and two C appends per key
+(:meth:`ringlog._engine.intake.Intake.put_row`), with or without ``step``/``commit``, nested dicts
+and step metrics included (:mod:`.rows`); only a new key, a bad value or an unusual call (a
+non-dict mapping, a lower step) takes the checked path.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import numpy as np
 
 from .._engine import context
-from .._engine.intake import MISSING
 from .._engine.runcore import RunCore
 from .._engine.runstate import SUMMARY_NAMES
 from .._engine.values import MAX_NESTING, STEP_END, as_number, as_step
 from ..errors import type_error, value_error
 from ..media.types import log_value
 from .artifacts import RunArtifacts
+from .rows import Rows
 from .state import Config, History, Summary
 
 
@@ -52,6 +53,7 @@ class Run:
     def __init__(self, core: RunCore) -> None:
         self._core = core
         self._put_row = core.intake.put_row  # the fast path: None when the whole row went in
+        self._intake = core.intake
         self._step = 0
         self.starting_step = 0  # W&B's: the step a resumed run continues from (0 for a new run)
         self._pending: Optional[dict] = None
@@ -62,6 +64,7 @@ class Run:
         core.run_facade = self
         core.before_finish.append(self._commit)  # a commit=False row is written at any finish
         self._artifacts = RunArtifacts(core)  # wandb.save globs are stored again at finish
+        self._rows = Rows(core.intake, self._put, core.state.metric_spec)
 
     # --- identity ---------------------------------------------------------------
     @property
@@ -110,12 +113,27 @@ class Run:
     # --- logging ----------------------------------------------------------------
     def log(self, data: Any = None, step: Any = None, commit: Optional[bool] = None, sync: Any = None,
             complete: Optional[bool] = None) -> None:
-        """Log a dict of metrics for one step (see the module docstring for the rules)."""
+        """Log a dict of metrics for one step (see the module docstring for the rules). A plain dict
+        with ``step`` None or an int step not below the current one takes the fast path (a held row
+        is the run's own copy: the caller may reuse its dict); anything else the checked path."""
         if self.history.row:  # the legacy row is saved by the next log call (W&B's history.add(row))
             data = _merged(self.history, data)
-        if step is None and commit is None and complete is None and self._pending is None and not self._sync:
-            st = self._step
-            stop = self._put_row(data, st)
+        if commit is None:
+            commit = complete
+        plain = type(data) is dict
+        if step is None and (commit is None or commit is True) and (
+                plain or (commit is None and self._pending is None and not self._sync)):
+            st = self._step  # a non-dict is refused by _rest below, and still takes its step
+            pend = self._pending
+            if pend is not None:
+                self._pending = None
+                pend.update(data)
+                data = pend
+            elif self._sync:
+                data = dict(data)  # step sync adds keys: never to the caller's dict
+            if self._sync:
+                self._rows.step_sync(data, self._last)
+            stop = self._put_row(data, st)  # a Ctrl-C inside it: the call took no step
             if stop is not None:
                 try:
                     self._rest(data, stop, st)
@@ -124,7 +142,30 @@ class Run:
                 return
             self._step = st + 1
             return
-        self._log_checked(data, step, commit if commit is not None else complete)
+        if plain:
+            if step is None:
+                if commit is False and not self._intake.closed:
+                    if self._pending is None:
+                        self._pending = dict(data)
+                    else:
+                        self._pending.update(data)
+                    return
+            elif type(step) is int and commit is None and self._step <= step < STEP_END and not self._intake.closed:
+                pend = self._pending
+                if step == self._step and pend is not None:
+                    pend.update(data)
+                    return
+                if pend is not None:  # a later step: the held row is written at its own step (_commit)
+                    self._pending = None
+                    if self._sync:
+                        self._rows.step_sync(pend, self._last)
+                    stop = self._put_row(pend, self._step)
+                    if stop is not None:
+                        self._rest(pend, stop, self._step)
+                self._step = step
+                self._pending = dict(data)  # held until a later step or commit (W&B's rule); a copy
+                return
+        self._log_checked(data, step, commit)
 
     def _rest(self, data: Any, failed: Any, step: int) -> None:
         """Finish a fast-path call from the key that missed (``MISSING``: from the start), checked."""
@@ -132,17 +173,14 @@ class Run:
         if core.finished:
             core.closed_input("log")
             return
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             core.bad_input("data", str(type_error("data", "must be a dict of key -> value", data)), kind="type")
             return
-        seen = failed is MISSING
-        for k, v in list(data.items()):
-            if not seen:
-                if k is failed or k == failed:
-                    seen = True
-                else:
-                    continue
-            self._put(k, v, step)
+        self._rows.write(data, step, failed)
+
+    def _last(self, key: str) -> Optional[float]:
+        """The last value logged under W&B key ``key`` (None if none): a step metric to sync."""
+        return self._core.intake.summary(key, None)
 
     def _log_checked(self, data: Any, step: Any, commit: Optional[bool]) -> None:
         core = self._core
@@ -192,23 +230,8 @@ class Run:
         row, self._pending = self._pending, None
         if row:
             if self._sync:
-                self._step_sync(row)
-            for k, v in row.items():
-                self._put(k, v, self._step)
-
-    def _step_sync(self, row: dict) -> None:
-        """W&B's step sync: a row that logs a metric whose ``step_metric`` it lacks gets that step
-        metric's last logged value (wandb/sdk/internal/handler.py, ``_history_update_leaf``)."""
-        core = self._core
-        keys = set(_flat_keys(row))
-        for k in list(keys):
-            spec = core.state.metric_spec(k)
-            sm = spec.get("step_metric")
-            if sm and spec.get("step_sync", True) and sm not in keys:
-                last = core.intake.summary(sm, None)
-                if last is not None:
-                    row[sm] = last
-                    keys.add(sm)
+                self._rows.step_sync(row, self._last)
+            self._rows.write(row, self._step)
 
     def _put(self, key: Any, value: Any, step: int, path: tuple = (), parents: tuple = ()) -> None:
         core = self._core
@@ -303,6 +326,7 @@ class Run:
         if hidden is not None:
             spec["hidden"] = bool(hidden)
         core.state.define_metric(name, spec)
+        self._rows.reset_sync()
         if spec.get("step_metric") and spec.get("step_sync", True):
             self._sync = True
         return dict(spec, name=name)
@@ -373,17 +397,3 @@ def _merged(history: Any, data: Any) -> Any:
         row.update(data)
         return row
     return data if data is not None else row
-
-
-def _flat_keys(row: Mapping, prefix: str = "", parents: tuple = ()) -> Iterator[str]:
-    """The keys a row stores: nested dicts as "outer.inner" (a dict containing itself, or nested
-    deeper than MAX_NESTING, stops there: ``_put`` reports it)."""
-    if id(row) in parents or len(parents) > MAX_NESTING:
-        return
-    for k, v in list(row.items()):
-        if isinstance(k, str):
-            key = prefix + k
-            if isinstance(v, Mapping) and not isinstance(v.get("data"), list):
-                yield from _flat_keys(v, key + ".", parents + (id(row),))
-            else:
-                yield key
