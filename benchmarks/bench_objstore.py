@@ -13,7 +13,8 @@
 
 Skips (prints why, asserts nothing) when rclone is not installed. Run:
 ``.venv/bin/python -m benchmarks.run [--quick] bench_objstore``; the catalog alone for N tasks:
-``.venv/bin/python -m benchmarks.bench_objstore --tasks 10000``.
+``.venv/bin/python -m benchmarks.bench_objstore --tasks 10000``; Icechunk against plain PUTs
+(``pip install icechunk`` first): ``... --icechunk``.
 """
 
 from __future__ import annotations
@@ -222,10 +223,74 @@ def catalog_only(ntasks: int) -> None:
             os.environ.update(saved)
 
 
+def icechunk_probe(passes: int = 60) -> None:
+    """``--icechunk``: an upload pass (4 sealed 200 KB chunks) as plain PUTs (+ the index) against the
+    same pass as an Icechunk commit (``pip install icechunk``; not a ringlog dependency), and what
+    a second writer committing to the same branch meets."""
+    import icechunk
+    import zarr
+    from zarr.core.buffer import cpu
+    from zarr.core.sync import sync
+
+    from ringlog.store.objstore.client import Client
+    from ringlog.store.objstore.testing import RcloneS3
+
+    chunks = [os.urandom(200_000) for _ in range(4)]
+    with tempfile.TemporaryDirectory(prefix="ringlog-bench-ice-") as d, RcloneS3(Path(d) / "s3") as srv:
+        env = srv.env()
+        saved = dict(os.environ)
+        os.environ.update(env)
+        try:
+            c = Client(srv.url("plain"))
+            plain = []
+            for p in range(passes):
+                t0 = time.perf_counter()
+                for i, b in enumerate(chunks):
+                    c.put(f"task/s0/value/c/{p}_{i}", b)
+                c.put("task/series.json", b"{}" * 500)
+                plain.append(time.perf_counter() - t0)
+            st = icechunk.s3_storage(bucket=srv.bucket, prefix="ice", endpoint_url=srv.endpoint, allow_http=True,
+                                     force_path_style=True, region="us-east-1",
+                                     access_key_id=env["AWS_ACCESS_KEY_ID"], secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+            repo = icechunk.Repository.create(st)
+            s = repo.writable_session("main")
+            zarr.group(store=s.store).create_array("value", shape=(1 << 30,), chunks=(65536,), dtype="f4",
+                                                   compressors=None, fill_value=0)
+            s.commit("init")
+            ice, k = [], 0
+            for p in range(passes):
+                t0 = time.perf_counter()
+                s = repo.writable_session("main")
+                for b in chunks:
+                    sync(s.store.set(f"value/c/{k}", cpu.Buffer.from_bytes(b)))
+                    k += 1
+                s.commit(f"pass {p}")
+                ice.append(time.perf_counter() - t0)
+            n_obj = sum(1 for _ in Client(srv.url("ice")).list())
+            a, b = repo.writable_session("main"), repo.writable_session("main")
+            sync(a.store.set("value/c/9000", cpu.Buffer.from_bytes(b"x")))
+            sync(b.store.set("value/c/9001", cpu.Buffer.from_bytes(b"y")))
+            a.commit("a")
+            try:
+                b.commit("b")
+                second = "committed"
+            except Exception as exc:  # noqa: BLE001 - what it raises is the finding
+                second = type(exc).__name__
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+    med = statistics.median
+    print(f"icechunk {icechunk.__version__}: a pass of 4 x 200 KB chunks: plain PUTs {med(plain) * 1e3:.1f} ms; "
+          f"Icechunk commit {med(ice[:10]) * 1e3:.1f} ms (passes 1-10), {med(ice[-10:]) * 1e3:.1f} ms (last 10 of "
+          f"{passes}); {n_obj} objects for {4 * passes} chunks; a second writer on the branch: {second}")
+
+
 if __name__ == "__main__":
     import sys
 
-    if "--tasks" in sys.argv:
+    if "--icechunk" in sys.argv:
+        icechunk_probe()
+    elif "--tasks" in sys.argv:
         catalog_only(int(sys.argv[sys.argv.index("--tasks") + 1]))
     else:
         run(quick="--quick" in sys.argv)
