@@ -96,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ringlog view: {e}", file=sys.stderr)
             return 2
         return 0
+    if args.command in ("fsck", "gc") and "://" in str(_root(args.root)):
+        print(f"ringlog {args.command}: {args.root or 'RINGLOG_DIR'}: an object-store root is checked through a "
+              f"local copy: its spool, or `ringlog sync URL FOLDER` first", file=sys.stderr)
+        return 2
     if args.command == "fsck":
         from ringlog.store.fsck import fsck  # deferred: ringlog.store imports numba; --help stays instant
 
