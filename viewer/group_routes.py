@@ -76,8 +76,7 @@ def encode_b64(payload: dict) -> dict:
         out[k] = _b64(payload[k])
     out["band"] = {k: _b64(v) for k, v in payload["band"].items()}
     out["spread"] = {k: _b64(v) for k, v in payload["spread"].items()}
-    out["runs"] = [dict(r, mean=None if r["mean"] is None else _b64(r["mean"]), n=None if r["n"] is None else _b64(r["n"]))
-                   for r in payload["runs"]]
+    out["runs"] = [dict(r, **{k: None if r[k] is None else _b64(r[k]) for k in ("mean", "n")}) for r in payload["runs"]]
     nf = payload["nonfinite"]
     out["nonfinite"] = {"x": _b64(nf["x"]), "kind": nf["kind"], "count": _b64(nf["count"])}
     return out
@@ -91,4 +90,5 @@ def group_page():
     rows = member_rows(provider.current(), series_stats.current(), **who)
     label = " · ".join(f"{k.replace('_', ' ')} {v}" for k, v in who.items() if v is not None and k != "project")
     return render_template("group.html", who=who, label=label, runs=len(rows),
-                           page={"view": "group", **who, "poll_ms": int(current_app.config.get("RINGLOG_POLL_MS", 2000))})
+                           page={"view": "group", **who,
+                                 "poll_ms": int(current_app.config.get("RINGLOG_POLL_MS", 2000))})
