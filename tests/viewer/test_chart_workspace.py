@@ -75,13 +75,14 @@ def test_chart_workspace(wide):
         page.on("request", lambda r: asked.append(r.url) if "/api/tasks/" in r.url else None)
         page.goto(f"{srv.url}/tasks/{tid}")
         page.wait_for_selector(f"{LOSS}[data-state=ready]")
-        # a page of 12 charts out of 30, the first loads in one batched request
-        assert _titles(page) == [f"layers/c{i:03d}" for i in range(12)]
+        # a page of 24 charts out of 30, the first loads in one batched request
+        assert _titles(page) == [f"layers/c{i:03d}" for i in range(24)]
         assert page.get_attribute(SECTION, "data-count") == "30"
         assert sum("/scalars?" in u for u in asked) == 1 and not any("/scalar?" in u for u in asked), asked
         page.click(f"{SECTION} .page-next")
-        page.wait_for_function(f"() => document.querySelector('{SECTION} .chart-box').dataset.title === 'layers/c012'")
-        assert "charts 13–24 of 30" in page.inner_text(f"{SECTION} .section-pager")
+        page.wait_for_function(f"() => document.querySelector('{SECTION} .chart-box').dataset.title === 'layers/c024'")
+        assert _titles(page) == [f"layers/c{i:03d}" for i in range(24, 30)]
+        assert "charts 25–30 of 30" in page.inner_text(f"{SECTION} .section-pager")
 
         # the footer speaks plain words; the pyramid level is in its details
         foot = page.inner_text(f"{LOSS} .chart-foot > span.muted")

@@ -26,7 +26,7 @@ export function outlierRange(results, logy) {
 }
 
 /* Charts whose data came together draw one per macrotask, in order, so the browser can paint the
-   first before plotly has drawn the other 11 of a page (they would all draw in one task otherwise). */
+   first before plotly has drawn the other 23 of a page (they would all draw in one task otherwise). */
 let drawChain = Promise.resolve();
 export function drawTurn() {
   drawChain = drawChain.then(() => new Promise(resolve => setTimeout(resolve, 0)));

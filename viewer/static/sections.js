@@ -1,7 +1,7 @@
 /* Chart sections with pages (issue 19, item 6), for the task page and compare.
 
    Charts come grouped in sections (W&B's key prefixes; the collapsed system and hidden sections last).
-   A section shows at most PAGE_SIZE (12) charts at a time, with a pager under it: a run of 5,000 keys
+   A section shows at most PAGE_SIZE (24) charts at a time, with a pager under it: a run of 5,000 keys
    builds one page of charts, not 5,000 chart boxes (first paint measured by
    benchmarks/bench_viewer_wide.py). The chart filter applies before paging, so the pages hold only
    matching charts; a chart not on a shown page is never built (no box, no request). A collapsed
@@ -10,7 +10,7 @@
 import {RL} from "./common.js";
 import {observeCharts} from "./chart.js";
 
-export const PAGE_SIZE = 12;
+export const PAGE_SIZE = 24;
 
 export class ChartSections {
   /* make(grid, c) -> a RingChart (the page keeps it), drop(chart): the page forgets it,
