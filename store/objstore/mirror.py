@@ -111,12 +111,12 @@ class Mirror:
         return True
 
     def save(self) -> None:
-        with self._lock:
+        with self._lock:  # request threads sync tasks at once: one writer of the state file at a time
             _fs.makedirs(self.root / STATE)
-            _fs.write_json_atomic(self.root / STATE / "etags.json", self._etags, durable=False)
+            _fs.write_json_atomic(self.root / STATE / "etags.json", dict(self._etags), durable=False)
 
     # --- a task --------------------------------------------------------------------------------
-    def sync_task(self, rel: str, force: bool = False) -> None:
+    def sync_task(self, rel: str, force: bool = False, again: bool = True) -> None:
         """Bring task folder ``rel`` (``<project dir>/<task id>``) up to date (see the module docstring)."""
         now = time.monotonic()
         if not force and now - self._synced.get(rel, -1e9) < self.ttl:
@@ -124,6 +124,7 @@ class Mirror:
         self._synced[rel] = now
         listed = {e.key: e.etag for e in self.client.list(rel + "/")}
         self.lists += 1
+        moved = False
         for key, etag in listed.items():
             p = self.root / key
             if self._etags.get(key) == etag and (lazy(key) or p.exists()):
@@ -133,13 +134,15 @@ class Mirror:
                     n = self._lru.pop(p, None)
                     if n is not None:
                         self._lru_bytes -= n
-                try:
-                    p.unlink()
-                except OSError:
-                    pass
-                self._etags[key] = etag
+                    try:
+                        p.unlink()
+                    except OSError:
+                        pass
+                    self._etags[key] = etag
                 continue
             self._write(key, self._get(key))
+            if again and key.endswith("/series.json") and self._etags.get(key) != etag:
+                moved = True  # uploaded after the LIST: its open shards may be newer than listed
         base = self.root / rel
         for dirpath, _dirs, files in os.walk(base):  # gone from the bucket (a float32 array migrated)
             for f in files:
@@ -150,6 +153,8 @@ class Mirror:
                     except OSError:
                         pass
         self.save()
+        if moved:
+            self.sync_task(rel, force=True, again=False)
 
     # --- the catalog ---------------------------------------------------------------------------
     def refresh_tasks(self, force: bool = False, threads: int = 8) -> list:

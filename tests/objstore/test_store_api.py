@@ -1,0 +1,50 @@
+"""``Store("s3://...")`` with the store's own API: a writer through the spool, a reader through the
+read cache; an open shard that grows in the bucket is fetched again (its cached copy is dropped)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ringlog.store import Store
+from ringlog.store.objstore.remote import RemoteStore
+
+
+def _wait_for(fn, want, timeout=15.0):
+    end = time.monotonic() + timeout
+    got = None
+    while time.monotonic() < end:
+        got = fn()
+        if got == want:
+            return got
+        time.sleep(0.1)
+    return got
+
+
+def test_growing_open_shard_is_fetched_again(s3_url, monkeypatch):
+    monkeypatch.setenv("RINGLOG_UPLOAD_INTERVAL", "0.1")
+    s = Store(s3_url)
+    assert isinstance(s, RemoteStore) and repr(s) == f"Store({s3_url!r})"
+    w = s.create_task("team", "api")
+    sid = w.series_id("x")
+    n1 = 70_000  # one whole chunk: the first shard is open with one inner chunk
+    w.append(sid, np.arange(n1), np.arange(n1) * 0.25, 1.7e9)
+    w.sync()
+
+    def count():
+        try:
+            return len(s.task(w.id).scalar("x").step)
+        except KeyError:
+            return 0
+
+    assert _wait_for(count, n1) == n1
+    assert s.mirror.gets > 0
+    n2 = 140_000  # a second inner chunk in the same shard object
+    w.append(sid, np.arange(n1, n2), np.arange(n1, n2) * 0.25, 1.7e9)
+    w.sync()
+    assert _wait_for(count, n2) == n2
+    sc = s.task(w.id).scalar("x")
+    np.testing.assert_array_equal(sc.value, np.arange(n2) * 0.25)
+    w.close()
+    assert [r["status"] for r in s.tasks() if r["id"] == w.id] == ["completed"]
