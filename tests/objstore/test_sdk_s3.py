@@ -81,3 +81,12 @@ def test_live_run_is_visible_in_the_bucket(s3_url, fast):
     assert n == 499  # W&B semantics: step 499's row is committed when a later step starts
     assert next(r for r in s.tasks() if r["id"] == run.id)["status"] == "running"
     ringlog.finish()
+
+
+def test_ringlog_dir_may_be_a_bucket(s3_url, fast, monkeypatch):
+    monkeypatch.setenv("RINGLOG_DIR", s3_url)
+    run = ringlog.init(project="team", name="env", settings=fast)
+    for i in range(10):
+        ringlog.log({"x": float(i)}, step=i)
+    ringlog.finish()
+    np.testing.assert_array_equal(Store(s3_url).task(run.id).scalar("x").value, np.arange(10.0))
