@@ -165,6 +165,9 @@ def test_group_list_members_and_charts(live, store, client):
     np.testing.assert_array_equal(np.nan_to_num(y, nan=-9), np.nan_to_num(np.array(d["y"], dtype=float), nan=-9))
     page = client.get(f"/groups?project={P}&group=DDP")
     assert page.status_code == 200 and b"group.js" in page.data and b"group DDP" in page.data
+    # a run's task page links to its group
+    assert f'href="/groups?project={P}&amp;group=DDP"'.encode() in client.get(f"/tasks/{IDS[0]}").data
+    assert b'class="group-link"' not in client.get("/tasks/" + "a" * 32).data
     # All tasks: no project named, every project's runs of the group
     assert [e["name"] for e in client.get("/api/groups").get_json()["groups"]] == ["DDP"]
     assert len(client.get("/api/groups/runs?group=DDP").get_json()["runs"]) == 4
