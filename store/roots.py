@@ -27,7 +27,8 @@ def default_root() -> Path:
 def local_root(root) -> Path:
     """``root`` as a local folder: itself, or the spool of an object-store URL (``s3://...``)."""
     if isinstance(root, str) and "://" in root:
-        from .objstore.spool import spool_root  # deferred: only object-store roots need it
+        from .objstore import uploader  # noqa: F401 - loaded on the caller's thread, not by a writer's
+        from .objstore.spool import spool_root  # deferred: only object-store roots need them
 
         return spool_root(root)
     return Path(root)

@@ -28,6 +28,7 @@ from ringlog.core.stats import SeriesStats
 
 from . import _fs, _kern
 from .errors import StoreValueError, TaskClosedError, bad_type, bad_value
+from .objstore.attach import attach_uploader
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
 from .series_writer import TAIL_COMPACT, SeriesWriter
 from .tail_writer import TailSet
@@ -71,6 +72,7 @@ class TaskWriter:
         except BaseException:
             self._lock_file.release()
             raise
+        self.uploader = attach_uploader(self)  # a spool root (s3://...): uploads as it goes, else None
 
     def _setup(self, store, meta: dict, durable: bool, existing: bool = False) -> None:
         # compresses the three arrays of a chunk in parallel (Blosc releases the GIL)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: modules every run needs on its background threads (imported once per process, on the caller's thread)
 _NEEDED = ("concurrent.futures.thread", "getpass", "importlib.metadata", "email.parser", "email.feedparser",
-           "multiprocessing.synchronize", "ringlog.store", "ringlog.store.media", "ringlog.store.objstore.attach",
+           "multiprocessing.synchronize", "ringlog.store", "ringlog.store.media",
            "ringlog.core", "ringlog.core.stats", "ringlog.core.pyramid", "ringlog.core._warm", "numpy.ma", "numba.core.boxing", "numba.core.runtime.context")
 #: optional: imported when installed (the environment collector's hardware figures)
 _OPTIONAL = ("psutil", "pynvml")
@@ -73,9 +73,6 @@ def open_task(core: Any) -> "TaskWriter":
     resumed = core.resumed.pop("writer", None) if core.resumed else None  # opened by resume.continue_task
     writer = resumed or Store(core.settings.root).create_task(project=core.project, name=core.name,
                                                               tags=tuple(core.tags), task_id=core.id)
-    from ringlog.store.objstore.attach import attach_uploader  # an s3:// root: upload from the spool
-
-    attach_uploader(writer, timeout=core.settings.finish_timeout, warn=lambda m: core.warn_once("objstore", m))
     try:
         writer.set_meta(status="running", **core.meta_snapshot())
     except Exception:  # the task exists: the flusher writes the metadata at its next cycle

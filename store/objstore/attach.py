@@ -1,5 +1,6 @@
 """Connects a task writer of a spool root to its bucket: an uploader thread, and the final upload
-at close (the writer's ``after_close`` hook). A writer of an ordinary local root gets nothing."""
+at close (the writer's ``after_close`` hook). Called by every TaskWriter (a new task, a resumed one,
+a writer namespace of a shared task); a writer of an ordinary local root gets nothing."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import warnings
 from typing import Callable, Optional
 
 from . import spool
+from .upload import unit_root
 
 
-def attach_uploader(writer, *, timeout: float = 30.0, warn: Optional[Callable[[str], None]] = None):
+def attach_uploader(writer, *, timeout: Optional[float] = None, warn: Optional[Callable[[str], None]] = None):
     """Start uploading ``writer``'s task when its root is a spool; returns the Uploader or None.
     Cost for a local root: one failed file open."""
-    root = writer.path.parent.parent
+    root = unit_root(writer.path)
     url = spool.remote_of(root)
     if url is None:
         return None
@@ -26,6 +28,19 @@ def attach_uploader(writer, *, timeout: float = 30.0, warn: Optional[Callable[[s
                f"spool {root} only: `ringlog sync {root} {url}` uploads it later")
         (warn or (lambda m: warnings.warn(m, RuntimeWarning, stacklevel=3)))(msg)
         return None
+    if timeout is None:
+        timeout = _finish_timeout()
     writer.after_close.append(lambda: up.finish(timeout))
     writer.uploader = up
     return up
+
+
+def _finish_timeout() -> float:
+    """``$RINGLOG_UPLOAD_FINISH_TIMEOUT`` (s), default 30: how long a writer's close waits for the
+    last upload (the SDK's finish() waits for the close within its own finish_timeout)."""
+    import os
+
+    try:
+        return max(0.0, float(os.environ.get("RINGLOG_UPLOAD_FINISH_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0

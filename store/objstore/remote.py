@@ -13,7 +13,6 @@ from pathlib import Path
 from ..errors import StoreValueError
 from ..store import Store
 from . import spool
-from .attach import attach_uploader
 from .client import Client
 from .mirror import Mirror
 
@@ -36,9 +35,7 @@ class RemoteStore(Store):
 
     def create_task(self, *args, **kwargs):
         """Create the task in the local spool and upload it from there."""
-        w = Store(spool.spool_root(self.url), durable=self._write_durable).create_task(*args, **kwargs)
-        attach_uploader(w)
-        return w
+        return Store(spool.spool_root(self.url), durable=self._write_durable).create_task(*args, **kwargs)
 
     def refresh(self, force: bool = False) -> int:
         """Bring the local catalog up to date with the bucket; returns how many tasks changed."""

@@ -83,9 +83,10 @@ def save_state(root: Path, task_id: str, state: dict) -> None:
 def spool_root(url: str) -> Path:
     """The local root that stands for ``url`` when writing: its spool, marked with the URL.
     ValueError naming ``root`` for a malformed URL."""
-    from .client import split
+    from .client import load_backend, split
 
     split(url)
+    load_backend()
     root = spool_for(url)
     try:
         mark(root, url.rstrip("/"))

@@ -1,6 +1,6 @@
 """``ringlog sync SRC DST``: a local store root to a bucket, or a bucket to a local root.
 
-Up (local -> ``s3://``): every task folder of SRC gets upload passes (:mod:`.upload`) until nothing
+Up (local -> ``s3://``): every task folder of SRC (and each writer namespace in it) gets upload passes (:mod:`.upload`) until nothing
 is pending; a task whose writer is dead (its lock is free) is uploaded holding its lock, one a live
 writer holds is uploaded from consistent snapshots (the live uploader does the same). What was
 uploaded is recorded in SRC's ``.spool/`` state, so an interrupted sync resumes and a repeated one
@@ -11,7 +11,6 @@ DST's ``.spool/down.json`` is fetched (temp file + rename), then DST's catalog i
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Optional
 
@@ -20,13 +19,7 @@ from ..errors import TaskLockedError
 from ..writer_lock import TaskLock
 from . import spool
 from .client import Client, is_url
-from .upload import TASKS, pending, settled, upload_pass
-
-
-def task_dirs(root: Path) -> list[Path]:
-    from ..store import Store  # deferred: store imports this package's users
-
-    return Store(root).task_dirs()
+from .upload import TASKS, pending, units, upload_pass
 
 
 def upload_task(client, root: Path, task_dir: Path, passes: int = 3) -> dict:
@@ -52,36 +45,15 @@ def upload_task(client, root: Path, task_dir: Path, passes: int = 3) -> dict:
     return total
 
 
-def upload_leftovers(client, root: Path, skip: Optional[str] = None, stop: Optional[threading.Event] = None) -> int:
-    """Upload the spool's tasks left with pending files by runs that died; returns how many."""
-    n = 0
-    for d in task_dirs(Path(root)):
-        if stop is not None and stop.is_set():
-            break
-        if d.name == skip or settled(root, d) or not pending(root, d):
-            continue
-        lock = TaskLock(d, d.name)
-        try:
-            lock.acquire(wait=0.0, record=False)
-        except TaskLockedError:
-            continue  # a live writer: its own uploader sends it
-        try:
-            upload_pass(client, root, d)
-            n += 1
-        finally:
-            lock.release()
-    return n
-
-
 def sync_up(src: Path, url: str) -> dict:
     client = Client(url)
     src = Path(src)
     if spool.remote_of(src) is None:
         spool.mark(src, url)
     out = {"tasks": 0, "objects": 0, "bytes": 0, "deleted": 0}
-    for d in task_dirs(src):
+    for d in units(src):
         st = upload_task(client, src, d)
-        out["tasks"] += 1
+        out["tasks"] += d.parent.name != "w"
         for k in ("objects", "bytes", "deleted"):
             out[k] += st[k]
     return out

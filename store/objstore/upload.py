@@ -25,18 +25,59 @@ from pathlib import Path
 from typing import Optional
 
 from ..layout import SERIES_INDEX, TASK_META
-from ..writer_lock import LOCK_FILE
+from ..namespaces import NS_DIR, namespace_dirs
+from ..writer_lock import LOCK_FILE, TaskLock
+from ..errors import TaskLockedError
 from . import spool
 
 TASKS = ".tasks"  # <prefix>/.tasks/<task id>.json: one catalog object per task
 _LAST = (SERIES_INDEX, TASK_META)
 
 
+def is_namespace(unit: Path) -> bool:
+    """Whether ``unit`` is a writer namespace ``<task>/w/<label>`` (else a task folder)."""
+    return Path(unit).parent.name == NS_DIR
+
+
+def unit_root(unit: Path) -> Path:
+    """The store root holding a task folder or a writer namespace."""
+    unit = Path(unit)
+    return unit.parents[3] if is_namespace(unit) else unit.parents[1]
+
+
+def unit_key(root: Path, unit: Path) -> str:
+    """The unit's name in the spool's state: the task id, or ``<task id>~<label>``."""
+    parts = Path(unit).relative_to(root).parts
+    return parts[1] if len(parts) == 2 else f"{parts[1]}~{parts[-1]}"
+
+
+def units(root: Path) -> list[Path]:
+    """Every task folder of ``root`` and every writer namespace inside them."""
+    out = []
+    try:
+        projects = sorted(d for d in Path(root).iterdir() if d.is_dir() and not d.name.startswith("."))
+    except OSError:
+        return out
+    for pd in projects:
+        try:
+            tasks = sorted(t for t in pd.iterdir() if t.is_dir() and not t.name.startswith("."))
+        except OSError:
+            continue
+        for t in tasks:
+            if any((t / n).exists() for n in (TASK_META, SERIES_INDEX, LOCK_FILE)):
+                out.append(t)
+                out.extend(q for _, q in namespace_dirs(t))
+    return out
+
+
 def task_files(task_dir: Path) -> dict:
-    """``{relative path: (size, mtime_ns)}`` of every file of the task (no lock, no temp files)."""
+    """``{relative path: (size, mtime_ns)}`` of every file of the unit (no lock, no temp files; a
+    task folder's writer namespaces are units of their own, uploaded by their own writers)."""
     out = {}
+    top = True
     for dirpath, dirs, files in os.walk(task_dir):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not (top and d == NS_DIR)]
+        top = False
         for f in files:
             if f.startswith(".") or f == LOCK_FILE:
                 continue
@@ -92,11 +133,11 @@ def meta_object(task_dir: Path, rel_task: str) -> Optional[bytes]:
 
 
 def upload_pass(client, root: Path, task_dir: Path, lock=None, beat_every: float = 10.0) -> dict:
-    """Upload what changed in ``task_dir`` (a task folder of spool ``root``). Returns counters
-    ``{"objects", "bytes", "deleted"}``; raises the client's error on the first failed request
-    (what was PUT before it is recorded, so the next pass goes on from there)."""
+    """Upload what changed in ``task_dir`` (a task folder or writer namespace of spool ``root``).
+    Returns counters ``{"objects", "bytes", "deleted"}``; raises the client's error on the first
+    failed request (what was PUT before it is recorded, so the next pass goes on from there)."""
     root, task_dir = Path(root), Path(task_dir)
-    task_id = task_dir.name
+    task_id = unit_key(root, task_dir)
     rel_task = task_dir.relative_to(root).as_posix()
     state = spool.load_state(root, task_id)
     done = state["files"]
@@ -115,7 +156,7 @@ def upload_pass(client, root: Path, task_dir: Path, lock=None, beat_every: float
             del done[r]
             stats["deleted"] += 1
         now = time.time()
-        if TASK_META in data or now - state.get("beat", 0) >= beat_every:
+        if not is_namespace(task_dir) and (TASK_META in data or now - state.get("beat", 0) >= beat_every):
             obj = meta_object(task_dir, rel_task)
             if obj is not None:
                 client.put(f"{TASKS}/{task_id}.json", obj)
@@ -140,7 +181,7 @@ def closed(task_dir: Path) -> bool:
 
 def settled(root: Path, task_dir: Path) -> bool:
     """Cheap check (one stat) that a closed task was wholly uploaded and not reopened since."""
-    st = spool.load_state(root, Path(task_dir).name)
+    st = spool.load_state(root, unit_key(root, task_dir))
     try:
         sig = os.stat(Path(task_dir) / TASK_META)
     except OSError:
@@ -150,5 +191,27 @@ def settled(root: Path, task_dir: Path) -> bool:
 
 def pending(root: Path, task_dir: Path) -> list[str]:
     """Files of the task not uploaded as they are now (relative paths)."""
-    done = spool.load_state(root, Path(task_dir).name)["files"]
+    done = spool.load_state(root, unit_key(root, task_dir))["files"]
     return sorted(r for r, sig in task_files(Path(task_dir)).items() if done.get(r) != list(sig))
+
+
+def upload_leftovers(client, root: Path, skip=(), stop=None) -> int:
+    """Upload the spool's units (tasks, namespaces) left with pending files by writers that died
+    (their lock is free); ``skip``: units a live uploader of this process sends. Returns how many."""
+    n = 0
+    for d in units(Path(root)):
+        if stop is not None and stop.is_set():
+            break
+        if d in skip or settled(root, d) or not pending(root, d):
+            continue
+        lock = TaskLock(d, Path(d).name)
+        try:
+            lock.acquire(wait=0.0, record=False)
+        except TaskLockedError:
+            continue  # a live writer: its own uploader sends it
+        try:
+            upload_pass(client, root, d)
+            n += 1
+        finally:
+            lock.release()
+    return n

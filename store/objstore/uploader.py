@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from . import spool
-from .sync import upload_leftovers
-from .upload import pending, upload_pass
+from .upload import pending, upload_leftovers, upload_pass
 
 DEFAULT_INTERVAL = 2.0
 BACKOFF_MAX = 30.0
@@ -45,7 +44,7 @@ class Uploader:
                  warn: Optional[Callable[[str], None]] = None):
         self.client, self.root, self.task_dir, self.lock = client, Path(root), Path(task_dir), lock
         self.interval = interval_from_env() if interval is None else float(interval)
-        self._warn = warn or (lambda m: warnings.warn(m, RuntimeWarning, stacklevel=2))
+        self._warn_fn = warn or (lambda m: warnings.warn(m, RuntimeWarning, stacklevel=3))
         self._warned = False
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -53,6 +52,12 @@ class Uploader:
         self.passes = self.failures = self.objects = self.bytes = 0
         self.last_ok: Optional[float] = None
         self.last_error: Optional[BaseException] = None
+
+    def _warn(self, message: str) -> None:
+        try:
+            self._warn_fn(message)
+        except Exception:  # noqa: BLE001 - warnings turned into errors must not stop the uploads
+            pass
 
     def start(self) -> "Uploader":
         spool.mark(self.root, self.client.url)
@@ -83,7 +88,7 @@ class Uploader:
     def _run(self) -> None:
         self.run_pass()  # this run's task is in the bucket at once; then the leftovers of dead runs
         try:
-            upload_leftovers(self.client, self.root, skip=self.task_dir.name, stop=self._stop)
+            upload_leftovers(self.client, self.root, skip=(self.task_dir,), stop=self._stop)
         except Exception:  # noqa: BLE001 - leftovers are retried by the next run or `ringlog sync`
             pass
         delay = self.interval

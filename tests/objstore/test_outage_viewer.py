@@ -34,6 +34,7 @@ def own_server(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:ringlog. uploading task:RuntimeWarning")  # the outage, said once
 def test_server_down_mid_run_training_goes_on(own_server):
     url = own_server.url("outage")
     run = ringlog.init(project="team", name="outage", dir=url, settings=ringlog.Settings(
@@ -54,6 +55,8 @@ def test_server_down_mid_run_training_goes_on(own_server):
         if i % 1000 == 0:
             time.sleep(0.01)
     assert slowest < 0.5  # log() never waited for the dead server
+    uploader = run._core.flusher.writer.uploader
+    assert uploader.failures > 0  # the outage was met (and retried)
     own_server.start()
     ringlog.finish()
     sc = Store(url).task(run.id).scalar("x")

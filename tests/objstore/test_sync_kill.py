@@ -21,8 +21,9 @@ from ringlog.store.objstore.spool import spool_for
 CHILD = str(Path(__file__).with_name("_child.py"))
 
 
-def _spawn(url, steps, every, env=None):
-    return subprocess.Popen([sys.executable, CHILD, url, str(steps), str(every)], stdout=subprocess.PIPE,
+def _spawn(url, steps, every, env=None, shared=None):
+    return subprocess.Popen([sys.executable, CHILD, url, str(steps), str(every)] + ([shared] if shared else []),
+                            stdout=subprocess.PIPE,
                             text=True, env={**os.environ, **(env or {})})
 
 
@@ -38,8 +39,8 @@ def _wait(p, timeout=120):
     return rc
 
 
-def _exact(store, task_id, n_min):
-    sc = store.task(task_id).scalar("x")
+def _exact(store, task_id, n_min, key="x"):
+    sc = store.task(task_id).scalar(key)
     n = len(sc.step)
     assert n >= n_min
     np.testing.assert_array_equal(sc.step, np.arange(n))
@@ -100,3 +101,18 @@ def test_writer_processes_on_different_tasks(s3_url):
     assert {r["id"] for r in s.tasks()} == set(ids)
     for t in ids:
         assert _exact(s, t, 5_000) == 5_000  # finish() commits the last step's row
+
+
+@pytest.mark.slow
+def test_writer_processes_on_one_task(s3_url):
+    """W&B's shared mode: the first process writes the task, each other its own namespace in it;
+    each uploads only its own objects, and the bucket reads back as one task with every point."""
+    task_id = "shared-" + os.urandom(4).hex()
+    labels = [f"rank{k}" for k in range(4)]
+    procs = [_spawn(s3_url, 3_000, 3_000, shared=f"{task_id}:{lab}") for lab in labels]
+    assert [p.stdout.readline().split()[1] for p in procs] == [task_id] * 4
+    assert [_wait(p) for p in procs] == [0] * 4
+    s = Store(s3_url)
+    assert [r["id"] for r in s.tasks()] == [task_id]
+    for lab in labels:
+        assert _exact(s, task_id, 3_000, key=f"{lab}/x") == 3_000
