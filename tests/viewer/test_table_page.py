@@ -33,7 +33,13 @@ def test_all_tasks_has_a_sortable_project_column_and_a_project_page_does_not(app
         rows = {r[1]: r[2] for r in page.evaluate(ROWS)}
         assert rows == {"resnet <b>50</b>": "vision", "other": "vision", "bert": "nlp"}
         page.locator("#tasks th", has_text="project").click()
-        page.wait_for_function("() => document.querySelector('#tasks th.desc') !== null")
+        # the default sort ("updated") already has th.desc: wait for the project header to carry it
+        # and for the re-sorted rows, not for any sorted header (that read the rows before the re-sort)
+        page.wait_for_function("""() => {
+            const th = [...document.querySelectorAll('#tasks th')].find(h => h.innerText.trim() === 'project');
+            const rows = [...document.querySelectorAll('#tasks tbody tr')].map(tr => tr.cells[2]?.innerText);
+            return th && th.classList.contains('desc') && rows.join() === 'vision,vision,nlp';
+        }""")
         assert [r[2] for r in page.evaluate(ROWS)] == ["vision", "vision", "nlp"]
         page.goto(f"{srv.url}/projects/vision")
         page.wait_for_selector("#tasks tbody a")
