@@ -144,6 +144,12 @@ def follow(core: "RunCore") -> None:
     """Called when ``core`` starts: its forked children re-arm it (once per process the hook is
     installed); a ClearML task is also announced to spawned children through the environment."""
     _followed.add(core)
+    # a forked child's flusher opens its namespace with this: imported here, on the caller's thread
+    # (a background thread must import nothing: see .startup), before any fork
+    try:
+        from ringlog.store import multiwriter  # noqa: F401  # deferred: the store is loaded by now
+    except Exception:  # the store could not even load (said at init): children will warn instead
+        pass
     try:  # multiprocessing clears its finalizers in a new child, then runs these: finish at its exit
         from multiprocessing import util
 
@@ -233,6 +239,7 @@ def attach_from_env(make_core: Callable[[Any], "RunCore"],
     from .settings import Settings
 
     startup.preload()  # what the run's threads need, imported here on the caller's thread
+    from ringlog.store import multiwriter  # noqa: F401  # likewise: the flusher opens the namespace with it
     settings = Settings(dir=root, capture=False, console=False, tensorboard=False, matplotlib=False,
                         system_metrics=False, git=False).resolved()
     core = make_core(settings)
