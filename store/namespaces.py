@@ -51,7 +51,18 @@ class MergedSeries:
 
     sorted = {"step": False, "time": False}  # decimate's exact raw path (x sorted per query)
 
-    def __init__(self, parts, origin: float):
+    DTYPE = np.dtype([("step", "<i8"), ("value", "<f8"), ("tsec", "<f8"), ("tms", "<i8")])
+
+    def __init__(self, points: np.ndarray):
+        """``points``: the merged points (:meth:`merge`), one record of :attr:`DTYPE` each."""
+        self.points = points
+        self._step, self._value = points["step"], points["value"]
+        self._tsec, self._tms = points["tsec"], points["tms"]
+        self.n = len(points)
+        self.problems, self.cuts = [], []
+
+    @classmethod
+    def merge(cls, parts, origin: float) -> np.ndarray:
         """``parts``: :class:`~ringlog.store.reader.Scalar` of each writer, first writer first."""
         step = np.concatenate([p.step for p in parts]) if parts else np.zeros(0, np.int64)
         value = np.concatenate([p.value for p in parts]) if parts else np.zeros(0)
@@ -59,12 +70,10 @@ class MergedSeries:
         src = np.concatenate([np.full(len(p), i, np.int64) for i, p in enumerate(parts)]) if parts else \
             np.zeros(0, np.int64)
         order = np.lexsort((src, t, step))
-        self._step = step[order].astype(np.int64)
-        self._value = value[order].astype(np.float64)
-        self._tsec = t[order]
-        self._tms = np.rint((self._tsec - origin) / TIME_RES).astype(np.int64)
-        self.n = len(order)
-        self.problems, self.cuts = [], []
+        out = np.empty(len(order), cls.DTYPE)
+        out["step"], out["value"], out["tsec"] = step[order], value[order], t[order]
+        out["tms"] = np.rint((out["tsec"] - origin) / TIME_RES).astype(np.int64)
+        return out
 
     def raw(self, name: str, lo: int, hi: int) -> np.ndarray:
         lo, hi = max(0, lo), min(self.n, hi)
@@ -100,12 +109,21 @@ class Namespaces:
         labels = self.keys.get(key, [])
         if not in_root and len(labels) == 1:
             return self.readers[labels[0]]._series_reader(*key)
-        parts = [owner._own_scalar(*key)] if in_root else []
-        parts += [self.readers[lb].scalar(*key) for lb in labels]
+        # merged once per content (the point counts of every part) in the store's shared cache, so
+        # a viewer's successive requests on an unchanged merged series do not merge it again
+        counts = (owner._series_reader(*key, own=True).n if in_root else -1,
+                  tuple(self.readers[lb].count(*key) for lb in labels))
+        ck = ("merged", str(owner.path), key, tuple(labels), counts)
+        points = owner._cache.get(ck)
+        if points is None:
+            parts = [owner._own_scalar(*key)] if in_root else []
+            parts += [self.readers[lb].scalar(*key) for lb in labels]
+            points = MergedSeries.merge(parts, float(owner._meta.get("time_origin", 0.0)))
+            owner._cache.put(ck, points)
         for lb in labels:
             for p in self.readers[lb].problems:
                 owner._problem(p)
-        return MergedSeries(parts, float(owner._meta.get("time_origin", 0.0)))
+        return MergedSeries(points)
 
     def last_metrics(self, own: dict) -> dict:
         """``own`` (the first writer's figures) merged with each namespace's, per key: counts add,

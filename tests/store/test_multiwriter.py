@@ -38,6 +38,10 @@ def test_first_process_owns_the_task_others_get_namespaces(store_root):
     # a key of several writers: one series, every point, ordered by step
     assert r.scalar("loss").step.tolist() == [0, 1, 2, 100, 101, 102]
     assert r.count("loss") == 6
+    merged = [k for k in st.cache._d if k[0] == "merged"]
+    assert len(merged) == 1  # merged once, then read from the store's cache by later readers
+    assert st.task("t1").scalar("loss").step.tolist() == [0, 1, 2, 100, 101, 102]
+    assert [k for k in st.cache._d if k[0] == "merged"] == merged
     d = r.decimate("loss", points=4)
     assert d.y.tolist() == [0.0, 2.0, 100.0, 102.0] or set(d.y.tolist()) <= {0, 1, 2, 100, 101, 102}
     # a key of one namespace reads through that namespace's own series (pyramid included)
