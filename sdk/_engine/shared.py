@@ -66,6 +66,24 @@ def share(core: "RunCore", label: str) -> None:
     core.opener = _open_shared
 
 
+def join_now(core: "RunCore") -> Optional[int]:
+    """Open ``core``'s shared writer now, on the caller's thread (``init``), so a restarted process
+    continues its own series: returns the highest step its writer already holds over W&B keys
+    (title == series; not system metrics), None for a new writer. The run's start uses this writer."""
+    from . import startup
+
+    try:
+        startup.preload()
+        writer = _open_shared(core)
+    except Exception as exc:  # never fails init: the run's start tries again (then the flusher retries)
+        core.warn_once("shared", f"ringlog could not join task {core.id} as {core.shared!r} yet: {exc!r}")
+        return None
+    core.opener = lambda _core: writer
+    steps = [st.last_step for (title, series), sid in list(writer._ids.items())
+             if title == series and not title.startswith("system") and (st := writer.series_stats(sid)).count]
+    return max(steps) if steps else None
+
+
 def _open_shared(core: "RunCore") -> Any:
     from ringlog.store import Store  # deferred: imported by startup.preload() already
     from ringlog.store.multiwriter import open_shared

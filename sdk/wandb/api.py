@@ -15,7 +15,7 @@ from .._engine import context
 from .._engine.runcore import RunCore
 from .._engine import resume as engine_resume
 from .._engine.disabled import disable, resolve_mode
-from .._engine.shared import label_of, share
+from .._engine.shared import join_now, label_of, share
 from .._engine.settings import Settings
 from .._engine.values import STEP_END
 from ..capture import manager as captures
@@ -72,13 +72,15 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     if mode == "disabled":
         return _disabled_run(core, id, config)
     run_id, rule = resume_rules.resolve(id, kwargs.get("resume"), os.environ)
-    resumed = False
+    resumed, shared_last = False, None
     if mode == "shared" or (run_id is not None and os.environ.get("RINGLOG_LABEL", "").strip()):
         if run_id is None:  # several processes, one task: ringlog._engine.shared
             raise value_error("id", "mode='shared' needs the id of the task every process writes (id=, "
                                     "$RINGLOG_RUN_ID or $WANDB_RUN_ID)", None)
         core.id = core.intake.run_id = core.outputs.run_id = run_id
         share(core, label_of(s.x_label, os.environ))
+        core.name = core.name or f"run-{run_id[:8]}"
+        shared_last = join_now(core)  # a restarted process continues after its own last step
     elif run_id is not None or rule:
         resumed = resume_rules.apply(core, run_id, rule, project, name)
     if not core.name:
@@ -95,6 +97,8 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
         except BaseException:  # strict mode: a bad config; a continued task is handed back as it was
             engine_resume.give_back(core)
             raise
+    if shared_last is not None:
+        run._step = run.starting_step = shared_last + 1
     if resumed:
         last = engine_resume.last_step(core, wandb_keys=True)
         run._step = run.starting_step = 0 if last is None else last + 1

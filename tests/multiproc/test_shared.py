@@ -125,3 +125,18 @@ def test_shared_mode_needs_an_id(tmp_path, monkeypatch):
         ringlog.init(project="p", dir=str(tmp_path), id="x", settings=ringlog.Settings(mode="shared", x_label="a/b"),
                      capture=False)
     assert not (tmp_path / "p").exists()
+
+
+def test_a_restarted_process_continues_its_own_steps(tmp_path):
+    settings = ringlog.Settings(flush_interval=0.05, capture=False, handle_signals=False, mode="shared")
+    for attempt in range(2):  # a preempted rank started again with the same id and label
+        for label in ("rank0", "rank1"):
+            run = ringlog.init(project="p", id="job", dir=str(tmp_path), settings=settings.updated(x_label=label))
+            for _ in range(3):
+                run.log({f"{label}/loss": float(attempt)})
+            run.finish()
+    r = Store(tmp_path).task("job")
+    for label in ("rank0", "rank1"):
+        s = r.scalar(f"{label}/loss")
+        assert s.step.tolist() == [0, 1, 2, 3, 4, 5] and s.value.tolist() == [0.0] * 3 + [1.0] * 3
+    assert len(r.info["resumes"]) == 1 and r.info["writers"] == {"rank1": "completed"}
