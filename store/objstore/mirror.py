@@ -23,6 +23,7 @@ import json
 import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,6 +33,13 @@ from ..writer_lock import LOCK_FILE
 from .upload import TASKS
 
 STATE = ".mirror"  # <mirror>/.mirror/etags.json: key -> ETag of every file fetched
+
+
+def _unhook(hook) -> None:
+    try:
+        _fs.ON_MISSING.remove(hook)
+    except ValueError:
+        pass
 
 
 def lazy(key: str) -> bool:
@@ -57,13 +65,18 @@ class Mirror:
             p = self.root / k
             if lazy(k) and p.exists():
                 self._remember(p, p.stat().st_size)
-        _fs.ON_MISSING.append(self.fetch_missing)
+        wm = weakref.WeakMethod(self.fetch_missing)  # the hook must not keep a dropped Store alive
+
+        def hook(path) -> bool:
+            m = wm()
+            return m(path) if m is not None else False
+
+        self._hook = hook
+        _fs.ON_MISSING.append(hook)
+        self._finalizer = weakref.finalize(self, _unhook, hook)
 
     def close(self) -> None:
-        try:
-            _fs.ON_MISSING.remove(self.fetch_missing)
-        except ValueError:
-            pass
+        self._finalizer()
 
     # --- files ---------------------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
