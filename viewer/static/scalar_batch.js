@@ -8,8 +8,17 @@ import {RL} from "./common.js";
 
 /* queries per request: a page of 24 charts goes out as 6 requests (a browser's connections to one host),
    answered in parallel by the server's threads, each opening the task once instead of 4 times */
-const MAX = 4;                        // at most viewer/scalar_batch.py MAX_QUERIES (96)
+const MAX = 4;
+const LIMIT = 96;                     // viewer/scalar_batch.py MAX_QUERIES
 const pending = new Map();            // task id -> [{query, resolve, reject}]
+const perRequest = new Map();         // task id -> queries per request, when not MAX
+
+/* A task of many series (the page knows from its series list) gets its queries in as few requests
+   as the server takes: there, opening the task (reading and checking its series index) costs more
+   than the parallel decimation saves (a 5,000-series task opened 7 times for a page of 25 charts). */
+export function manySeries(task, count) {
+  if (count > 1000) perRequest.set(task, LIMIT); else perRequest.delete(task);
+}
 
 /* the answer to ``url`` (a /api/tasks/<id>/scalar?... URL), as RL.getJSON gives it: {data, changed} */
 export function batchedScalar(task, url) {
@@ -25,7 +34,7 @@ export function batchedScalar(task, url) {
 async function send(task) {
   const all = pending.get(task);
   pending.delete(task);
-  const k = Math.ceil(all.length / MAX);          // parts of even size: 25 queries -> 4,3,4,3,4,3,4
+  const k = Math.ceil(all.length / (perRequest.get(task) || MAX));          // parts of even size: 25 queries -> 4,3,4,3,4,3,4
   for (let i = 0; i < k; i++) {
     const part = all.slice(Math.round(i * all.length / k), Math.round((i + 1) * all.length / k));
     if (part.length === 1) {          // nothing to share: the plain route (and its error page)

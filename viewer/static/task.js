@@ -6,6 +6,7 @@ import {consoleView} from "./console.js";
 import {mediaTab} from "./media_view.js";
 import "./embed.js";
 import {RLSamples} from "./samples.js";
+import {manySeries} from "./scalar_batch.js";
 import {ChartSections} from "./sections.js";
 import {ViewState} from "./viewstate.js";
 
@@ -85,6 +86,7 @@ import {ViewState} from "./viewstate.js";
     const xsel = document.getElementById("xaxis");
     xsel.querySelectorAll("option[data-metric]").forEach(o => o.remove());
     const keys = data.charts.flatMap(c => c.series.map(s => s.key));
+    manySeries(task, keys.length);      // first loads in one request when opening the task is the cost
     const addOptions = list => list.forEach(k => xsel.appendChild(
       RL.el("option", {value: "metric:" + k, "data-metric": "1", text: "metric: " + k})));
     if (keys.length <= 200) addOptions(keys);
