@@ -79,8 +79,12 @@ def join_now(core: "RunCore") -> Optional[int]:
         core.warn_once("shared", f"ringlog could not join task {core.id} as {core.shared!r} yet: {exc!r}")
         return None
     core.opener = lambda _core: writer
-    steps = [st.last_step for (title, series), sid in list(writer._ids.items())
-             if title == series and not title.startswith("system") and (st := writer.series_stats(sid)).count]
+    from ringlog.store import TaskReader  # deferred: imported by startup.preload() already
+
+    stored = TaskReader(writer.path, own_only=True).last_metrics()  # the index the open wrote
+    steps = [m["last_step"] for (title, series), m in stored.items()
+             if title == series and not title.startswith("system") and m.get("count")
+             and isinstance(m.get("last_step"), int)]
     return max(steps) if steps else None
 
 
