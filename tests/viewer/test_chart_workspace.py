@@ -158,3 +158,28 @@ def test_task_page_preloads_every_module_task_js_imports():
     html = (HERE.parents[1] / "viewer" / "templates" / "task.html").read_text()
     listed = re.search(r'\{% for m in \[(.*?)\] %\}\s*<link rel="modulepreload"', html, re.S).group(1)
     assert set(re.findall(r'"([\w.-]+\.js)"', listed)) == seen - {"task.js"}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_live_run_logging_a_new_key_keeps_the_section_page(tmp_path):
+    from ringlog.store.testing import append_points, write_task
+    from ringlog.viewer import create_app
+
+    st = make_store(tmp_path / "s")
+    step = np.arange(20, dtype=np.int64)
+    scalars = {f"layers/c{i:03d}": (step, np.sin(step + i), 1.7e9 + step) for i in range(30)}
+    w = write_task(st, "p", "live", status="running", close=False, scalars=scalars)
+    app = create_app(st.root, config={"RINGLOG_STORE": st, "RINGLOG_POLL_MS": 300})
+    try:
+        with _pw().browser_page(app) as (srv, page, _):
+            page.goto(f"{srv.url}/tasks/{w.id}")
+            page.wait_for_selector(f"{SECTION} .chart-box[data-state=ready]")
+            page.click(f"{SECTION} .page-next")
+            page.wait_for_function(f"() => document.querySelector('{SECTION}').dataset.page === '1'")
+            append_points(w, "layers/c999", (step, np.cos(step), 1.7e9 + step))     # a new key: sections rebuilt
+            page.wait_for_function(f"() => document.querySelector('{SECTION}').dataset.count === '31'")
+            assert page.get_attribute(SECTION, "data-page") == "1"
+            assert _titles(page)[0] == "layers/c024"
+    finally:
+        w.close(status="completed")

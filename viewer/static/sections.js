@@ -22,13 +22,16 @@ export class ChartSections {
 
   /* charts: the API's list, in order ({id, title, name, section, collapsed, ...}) */
   render(charts) {
-    this.groups.forEach(g => this.clear(g));
+    // a live run that logs a new key rebuilds the sections: each keeps the page it was on
+    const pages = new Map(this.groups.map(x => [`${x.collapsed}|${x.section}`, x.page]));
+    this.groups.forEach(x => this.clear(x));
     this.box.textContent = "";
     this.groups = [];
     let g = null;
     for (const c of charts) {
       if (!g || c.section !== g.section || g.collapsed !== !!c.collapsed) {
         g = this.group(c.section, !!c.collapsed);
+        g.page = pages.get(`${g.collapsed}|${g.section}`) || 0;
         this.groups.push(g);
       }
       g.charts.push(c);
