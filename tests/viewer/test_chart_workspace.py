@@ -183,3 +183,17 @@ def test_a_live_run_logging_a_new_key_keeps_the_section_page(tmp_path):
             assert _titles(page)[0] == "layers/c024"
     finally:
         w.close(status="completed")
+
+
+@pytest.mark.browser
+def test_an_embedded_widget_ignores_outliers_when_its_embed_says_so(wide):
+    app, tid = wide
+    with _pw().browser_page(app, width=900, height=500) as (srv, page, _):
+        ranges = {}
+        for flag in ("", "&outliers=1"):
+            page.goto(f"{srv.url}/widgets/?type=scalar&objects={tid}&metrics=loss{flag}")
+            page.wait_for_selector(".rl-w-chart .main-svg")
+            ranges[flag] = page.evaluate("() => document.querySelector('.rl-w-chart').layout.yaxis.range")
+    # the loss starts at 1.0 and settles near 0: the first points are the outliers the range leaves out
+    assert ranges[""] is None or ranges[""][1] >= 1.0
+    assert ranges["&outliers=1"][1] < 0.5, ranges

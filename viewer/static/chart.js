@@ -282,7 +282,8 @@ export class RingChart {
     // the view goes with it: smoothing, log y and the zoomed range (widget.js reads them)
     const view = {smoothing: this.opts.smoothing > 0 ? this.opts.smoothing : undefined,
                   smoother: this.opts.smoothing > 0 && this.opts.smoother !== "ema" ? this.opts.smoother : undefined,
-                  logy: this.opts.logy ? 1 : undefined, zoom: this.range ? this.range.join(",") : undefined};
+                  logy: this.opts.logy ? 1 : undefined, outliers: this.opts.outliers ? 1 : undefined,
+                  zoom: this.range ? this.range.join(",") : undefined};
     this.footer.appendChild(RL.el("button", {type: "button", class: "embed", title: "copy embed code for a report",
       "data-ringlog-embed": JSON.stringify({type: "scalar", objects, metrics: this.opts.metric || this.title, variants, xaxis,
                                             ...view}),

@@ -4,6 +4,7 @@
    An ES module: scalar traces are drawn by chart.js's seriesTraces(), the task page's own drawer,
    so a widget shows the same min/max envelope band and NaN/Inf markers. */
 import {DASHES, addNonfiniteStrip, runColor, fromLocalDate, localDate, plotlyConfig, seriesTraces, zoneLabel} from "./chart.js";
+import {outlierRange} from "./chart_tools.js";
 import {RLOverlays} from "./overlays.js";
 
 (function () {
@@ -25,6 +26,7 @@ import {RLOverlays} from "./overlays.js";
   var viewQ = new URLSearchParams(body.dataset.query);
   var smoothing = Math.min(0.999, Math.max(0, Number(viewQ.get("smoothing")) || 0));
   var smoother = viewQ.get("smoother") || "ema";     /* ema, avg or gauss (smoothers.js; others: EMA) */
+  var outliers = viewQ.get("outliers") === "1";
   var logy = viewQ.get("logy") === "1";
   var startZoom = (viewQ.get("zoom") || "").split(",").map(Number);
   startZoom = startZoom.length === 2 && startZoom.every(isFinite) && startZoom[0] < startZoom[1] ? startZoom : null;
@@ -138,6 +140,8 @@ import {RLOverlays} from "./overlays.js";
       var z = zoomed[c0.title];
       if (z && z.initial) { xaxis.range = d.xaxis === "iso_time" ? z.range.map(localDate) : z.range.slice(); }
       var yaxis = { gridcolor: grid, zerolinecolor: grid, type: logy ? "log" : "linear" };
+      var yr = outliers ? outlierRange(c.traces, logy) : null;       // "ignore outliers", as on the task page
+      if (yr) { yaxis.range = yr; }
       Plotly.react(div, traces, addNonfiniteStrip(layoutBase({ title: { text: c.title, font: { size: 13 } }, xaxis: xaxis,
                                                                yaxis: yaxis }),
                                                   c.traces), plotlyConfig());
