@@ -91,7 +91,7 @@ def test_browser_smoothers_match_the_references(tmp_path):
             np.testing.assert_allclose(got[inner], at[inner], rtol=0.01, err_msg=kind)
 
 
-AT = 502_500   # 2,500 steps after a spike, 2,500 before the next
+AT = 102_500   # 2,500 steps after a spike, 2,500 before the next
 CHART = '.chart-box[data-title="loss"]'
 SMOOTHED = f"""() => {{ const d = document.querySelector('{CHART} .js-plotly-plot').data;
   const t = d.find(t => t.name === 'loss'); let v = null;
@@ -104,7 +104,7 @@ SMOOTHED = f"""() => {{ const d = document.querySelector('{CHART} .js-plotly-plo
 def test_every_smoother_is_zoom_independent_and_kept_in_the_url(tmp_path):
     from ringlog.viewer import create_app
 
-    n = 600_000
+    n = 200_000
     rng = np.random.default_rng(0)
     step = np.arange(n, dtype=np.int64)
     value = 0.3 + 0.01 * rng.standard_normal(n)

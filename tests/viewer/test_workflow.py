@@ -17,8 +17,8 @@ import pytest
 from ringlog.store.testing import add_task, make_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-N = 200_000
-AT = 102_500                      # 2,500 steps after a spike, 2,500 before the next
+N = 60_000
+AT = 32_500                       # 2,500 steps after a spike, 2,500 before the next
 LOSS = '.chart-box[data-title="loss"]'
 IDS = [f"wf{i}" for i in range(7)]
 ROWS = "() => [...document.querySelectorAll('#tasks tbody tr[data-id]')].map(r => r.dataset.id)"
