@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .. import _fs
 from ..writer_lock import LOCK_FILE
+from . import segments
 from .upload import TASKS
 
 STATE = ".mirror"  # <mirror>/.mirror/etags.json: key -> ETag of every file fetched
@@ -55,6 +56,7 @@ class Mirror:
         self._lru: OrderedDict = OrderedDict()  # lazily fetched files -> size
         self._lru_bytes = 0
         self._synced: dict = {}  # task folder -> monotonic time of its last LIST
+        self._segs: dict = {}  # shard key -> (offsets, etags) of its segments (an open shard)
         self._tasks_at = -1e9
         self.gets = self.get_bytes = self.lists = 0
         try:
@@ -107,6 +109,16 @@ class Mirror:
                 except OSError:
                     pass
 
+    def _drop_cached(self, p: Path) -> None:
+        with self._lock:
+            n = self._lru.pop(p, None)
+            if n is not None:
+                self._lru_bytes -= n
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
     def fetch_missing(self, path) -> bool:
         """The :data:`_fs.ON_MISSING` hook: fetch a chunk object of this mirror; False when ``path``
         is not one or the bucket has no such object."""
@@ -119,7 +131,15 @@ class Mirror:
         try:
             data = self._get(key)
         except FileNotFoundError:
-            return False
+            # an open or sealed shard sent as segments (segments.py): listed now, not from the last
+            # task LIST, which another Store over the same cache folder may not have seen
+            offs = [got[1] for got in (segments.parse(e.key) for e in self.client.list(key + segments.SEG)) if got]
+            if not offs:
+                return False
+            try:
+                data = segments.assemble(self._get, key, offs)
+            except (FileNotFoundError, ValueError):  # changed meanwhile, or a gap: the next read
+                return False
         self._remember(self._write(key, data), len(data))
         return True
 
@@ -138,19 +158,23 @@ class Mirror:
         listed = {e.key: e.etag for e in self.client.list(rel + "/")}
         self.lists += 1
         moved = False
+        found: dict = {}
+        for key in [k for k in listed if segments.SEG in k]:
+            got = segments.parse(key)
+            if got is not None:
+                found.setdefault(got[0], []).append((got[1], listed.pop(key)))
+        for shard, parts in found.items():
+            sig = (tuple(sorted(o for o, _ in parts)), tuple(e for _, e in sorted(parts)))
+            if shard not in listed and self._segs.get(shard) != sig:
+                self._drop_cached(self.root / shard)  # grew: assembled again when read
+            self._segs[shard] = sig
         for key, etag in listed.items():
             p = self.root / key
             if self._etags.get(key) == etag and (lazy(key) or p.exists()):
                 continue
             if lazy(key):  # changed in the bucket (an open shard grew): fetched again when read
+                self._drop_cached(p)
                 with self._lock:
-                    n = self._lru.pop(p, None)
-                    if n is not None:
-                        self._lru_bytes -= n
-                    try:
-                        p.unlink()
-                    except OSError:
-                        pass
                     self._etags[key] = etag
                 continue
             self._write(key, self._get(key))

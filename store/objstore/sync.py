@@ -17,7 +17,7 @@ from typing import Optional
 from .. import _fs
 from ..errors import TaskLockedError
 from ..writer_lock import TaskLock
-from . import spool
+from . import segments, spool
 from .client import Client, is_url
 from .upload import TASKS, pending, units, upload_pass
 
@@ -68,9 +68,28 @@ def sync_down(url: str, dst: Path) -> dict:
     except (OSError, ValueError):
         seen = {}
     out = {"tasks": 0, "objects": 0, "bytes": 0, "deleted": 0}
+    entries = list(client.list())
+    keys = {e.key for e in entries}
+    parts: dict = {}  # open shards uploaded as segments (segments.py): assembled below
+    for e in entries:
+        got = segments.parse(e.key)
+        if got is not None and got[0] not in keys:
+            parts.setdefault(got[0], []).append((got[1], e.etag))
     try:
-        for e in client.list():
-            if e.key.startswith((TASKS + "/", spool.STATE_DIR + "/")) or e.key == spool.REMOTE_FILE:
+        for shard, segs in parts.items():
+            tag = "segs:" + ",".join(f"{o}:{t}" for o, t in sorted(segs))
+            target = dst / shard
+            if seen.get(shard) == tag and target.exists():
+                continue
+            data = segments.assemble(client.get, shard, [o for o, _ in segs])
+            _fs.makedirs(target.parent)
+            _fs.write_atomic(target, data, durable=False)
+            seen[shard] = tag
+            out["objects"] += 1
+            out["bytes"] += len(data)
+        for e in entries:
+            if e.key.startswith((TASKS + "/", spool.STATE_DIR + "/")) or e.key == spool.REMOTE_FILE \
+                    or segments.SEG in e.key:
                 continue
             target = dst / e.key
             if seen.get(e.key) == e.etag and target.exists():

@@ -28,7 +28,7 @@ from ..layout import SERIES_INDEX, TASK_META
 from ..namespaces import NS_DIR, namespace_dirs
 from ..writer_lock import LOCK_FILE, TaskLock
 from ..errors import TaskLockedError
-from . import spool
+from . import segments, spool
 
 TASKS = ".tasks"  # <prefix>/.tasks/<task id>.json: one catalog object per task
 _LAST = (SERIES_INDEX, TASK_META)
@@ -145,14 +145,30 @@ def upload_pass(client, root: Path, task_dir: Path, lock=None, beat_every: float
     order = sorted((r for r in data if r not in _LAST), key=lambda r: (r.count("/"), r)) + \
         [r for r in _LAST if r in data]
     stats = {"objects": 0, "bytes": 0, "deleted": 0}
+    segs = state.setdefault("segs", {})  # raw shards sent as segments (segments.py)
+    whole = state.setdefault("whole", [])  # raw shards whose whole object is in the bucket
     try:
         for r in order:
-            client.put(f"{rel_task}/{r}", data[r])
+            key = f"{rel_task}/{r}"
+            if segments.is_raw(r):
+                if r in whole:  # reopened and grown after its compaction: segments from 0 again
+                    client.delete(key)
+                    whole.remove(r)
+                segs[r], n = segments.put(client, key, data[r], segs.get(r))
+                stats["objects"] += n > 0
+                stats["bytes"] += n
+            else:
+                client.put(key, data[r])
+                stats["objects"] += 1
+                stats["bytes"] += len(data[r])
             done[r] = list(files.get(r, (len(data[r]), 0)))
-            stats["objects"] += 1
-            stats["bytes"] += len(data[r])
         for r in [r for r in done if r not in files]:
-            client.delete(f"{rel_task}/{r}")
+            if r in segs:
+                segments.drop(client, f"{rel_task}/{r}", segs.pop(r))
+            else:
+                client.delete(f"{rel_task}/{r}")
+                if r in whole:
+                    whole.remove(r)
             del done[r]
             stats["deleted"] += 1
         now = time.time()

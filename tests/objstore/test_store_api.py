@@ -1,5 +1,6 @@
 """``Store("s3://...")`` with the store's own API: a writer through the spool, a reader through the
-read cache; an open shard that grows in the bucket is fetched again (its cached copy is dropped)."""
+read cache; an open shard goes up as appended segments and is assembled again by readers when it
+grew."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import time
 import numpy as np
 
 from ringlog.store import Store
+from ringlog.store.objstore.client import Client
 from ringlog.store.objstore.remote import RemoteStore
+from ringlog.store.objstore.sync import sync_down
 
 
 def _wait_for(fn, want, timeout=15.0):
@@ -22,7 +25,7 @@ def _wait_for(fn, want, timeout=15.0):
     return got
 
 
-def test_growing_open_shard_is_fetched_again(s3_url, monkeypatch):
+def test_growing_open_shard_is_fetched_again(s3_url, monkeypatch, tmp_path):
     monkeypatch.setenv("RINGLOG_UPLOAD_INTERVAL", "0.1")
     s = Store(s3_url)
     assert isinstance(s, RemoteStore) and repr(s) == f"Store({s3_url!r})"
@@ -46,5 +49,10 @@ def test_growing_open_shard_is_fetched_again(s3_url, monkeypatch):
     assert _wait_for(count, n2) == n2
     sc = s.task(w.id).scalar("x")
     np.testing.assert_array_equal(sc.value, np.arange(n2) * 0.25)
+    keys = [e.key for e in Client(s3_url).list()]
+    assert any(".seg/" in k for k in keys)  # the open shard went up as appended segments
+    sync_down(s3_url, tmp_path / "copy")  # assembled from its segments
+    np.testing.assert_array_equal(Store(tmp_path / "copy").task(w.id).scalar("x").value, np.arange(n2) * 0.25)
     w.close()
     assert [r["status"] for r in s.tasks() if r["id"] == w.id] == ["completed"]
+    assert len(Store(s3_url).task(w.id).scalar("x").step) == n2  # a new reader, the sealed shard's segments
