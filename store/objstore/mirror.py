@@ -134,6 +134,8 @@ class Mirror:
             # an open or sealed shard sent as segments (segments.py): listed now, not from the last
             # task LIST, which another Store over the same cache folder may not have seen
             offs = [got[1] for got in (segments.parse(e.key) for e in self.client.list(key + segments.SEG)) if got]
+            with self._lock:
+                self.lists += 1
             if not offs:
                 return False
             try:
