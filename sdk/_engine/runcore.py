@@ -80,6 +80,7 @@ class RunCore:
         self.task_facade: Optional[object] = None
         self.logger_facade: Optional[object] = None
         self.before_finish: list[Callable[[], None]] = []  # run (once) at the start of finish()
+        self.after_fork: list[Callable[[], None]] = []  # run in a forked child that logs on (.shared)
         self._finishing = False
         self._finish_lock = threading.Lock()
         self.disabled = False  # mode="disabled" (.disabled.disable): no thread, no store, nothing written

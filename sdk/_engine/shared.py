@@ -228,6 +228,11 @@ def arm_child(core: "RunCore", label: str) -> None:
     core._finish_lock = threading.Lock()
     core._finishing = False
     flusher.writer = LazyNamespace(core, label)
+    for hook in core.after_fork:  # the facades forget what is the parent's to write (a W&B pending row)
+        try:
+            hook()
+        except Exception as exc:
+            core.warn_once("after-fork", f"ringlog: {exc!r} while re-arming run {core.id} in a forked child")
     for ev in (flusher.ready, flusher.warm, flusher.env_done):
         ev.set()
     flusher.start()

@@ -91,6 +91,7 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     if recorded:
         core.state.set_meta(init_args=recorded)
     run = Run(core)
+    core.after_fork.append(lambda: _forget_rows(run))  # a forked child must not write the parent's row again
     if config is not None:
         try:
             core.state.update_config(as_mapping(config, core))
@@ -107,6 +108,12 @@ def init(project: Optional[str] = None, name: Optional[str] = None, config: Any 
     captures.attach(core)
     context.set_current(core)
     return run
+
+
+def _forget_rows(run: Run) -> None:
+    """In a forked child (ringlog._engine.shared): the ``commit=False`` row accumulating at the fork
+    and ``history.row`` are the parent's to write; the child starts with none."""
+    run._pending, run.history.row = None, {}
 
 
 def _disabled_run(core: RunCore, id: Any, config: Any) -> Run:

@@ -93,3 +93,30 @@ def test_dataloader_workers_log_into_the_parents_task(tmp_path):
     assert idx.step.tolist() == list(range(16)) and idx.value.tolist() == [float(i) for i in range(16)]
     assert sorted(set(r.scalar("item", "worker").value.tolist())) == [0.0, 1.0]  # both workers logged
     assert len(r.info["writers"]) == 2 and set(r.info["writers"].values()) == {"completed"}
+
+
+def test_a_wandb_row_pending_at_the_fork_is_written_once(tmp_path):
+    """A ``commit=False`` row accumulating when a DataLoader-like child forks is the parent's: the
+    child, which logs and finishes on its own, does not write it again."""
+    import os
+
+    import ringlog
+
+    run = ringlog.init(project="mp", dir=str(tmp_path), settings=ringlog.Settings(
+        flush_interval=0.05, capture=False, handle_signals=False))
+    run.log({"lr": 0.5}, commit=False)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            ringlog.log({"worker": 1.0})
+            ringlog.finish()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    run.log({"loss": 1.0})
+    run.finish()
+    r = Store(tmp_path).task(run.id)
+    assert r.scalar("lr").value.tolist() == [0.5] and r.scalar("worker").value.tolist() == [1.0]
