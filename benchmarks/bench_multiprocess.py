@@ -101,10 +101,11 @@ def run(quick: bool = False, n: int | None = None, procs=None) -> list[Row]:
                             f"x{m['calls_s'] / base:.2f} of 1 process; slowest finish {m['finish_s']:.2f} s"))
     print_table(f"Many processes logging ({n:,} calls of 2 keys per process, {os.cpu_count()} cores)", rows)
     got = {r.name: r.value for r in rows}
+    floor = 0.15 if quick else 0.4  # quick trials last ~0.1 s: a loaded CI machine swings them more
     for p in procs[1:]:  # writers of one task share nothing: as fast as separate tasks, noise aside
         one, sep = got[f"{p} process(es), one task"], got[f"{p} process(es), {p} separate tasks"]
-        check(one >= 0.4 * sep, f"{p} processes into one task: {one:,.0f} calls/s, under 0.4x of {p} separate "
-                                f"tasks' {sep:,.0f}")
+        check(one >= floor * sep, f"{p} processes into one task: {one:,.0f} calls/s, under {floor}x of {p} "
+                                  f"separate tasks' {sep:,.0f}")
     return rows
 
 
