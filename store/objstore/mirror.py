@@ -196,6 +196,12 @@ class Mirror:
             self.sync_task(rel, force=True, again=False)
 
     # --- the catalog ---------------------------------------------------------------------------
+    def forget_tasks(self) -> None:
+        """Make the next refresh fetch every task object again (a rebuilt catalog)."""
+        with self._lock:
+            for k in [k for k in self._etags if k.startswith(TASKS + "/")]:
+                del self._etags[k]
+
     def refresh_tasks(self, force: bool = False, threads: int = 8) -> list:
         """LIST ``.tasks/``, fetch the changed task objects; returns ``[(meta, folder), ...]`` of
         those changed and the set of every task id listed (as the second item)."""

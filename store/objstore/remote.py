@@ -42,13 +42,9 @@ class RemoteStore(Store):
         rows, ids = self.mirror.refresh_tasks(force)
         if ids is None:
             return 0
-        self.catalog._healing = True  # upserts of fetched rows; a rebuild would recurse into the bucket
-        try:
-            if rows:
-                self.catalog.upsert(rows)
-            self.catalog.remove_missing(list(ids))
-        finally:
-            self.catalog._healing = False
+        if rows:  # a damaged local catalog is moved aside and rebuilt (rebuild_catalog) by the catalog itself
+            self.catalog.upsert(rows)
+        self.catalog.remove_missing(list(ids))
         return len(rows)
 
     def tasks(self, project=None):
@@ -75,6 +71,9 @@ class RemoteStore(Store):
         raise StoreValueError("task_id: deleting a task of an object-store root is not supported here")
 
     def rebuild_catalog(self) -> int:
-        n = super().rebuild_catalog()
+        """Rebuild the local catalog (a damaged file is moved aside first) from every task object
+        of the bucket, fetched again."""
+        super().rebuild_catalog()
+        self.mirror.forget_tasks()
         self.refresh(force=True)
-        return n
+        return len(self.catalog._query(limit=None)[0])

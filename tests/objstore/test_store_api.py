@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from ringlog.store import Store
 from ringlog.store.objstore.client import Client
@@ -56,3 +57,20 @@ def test_growing_open_shard_is_fetched_again(s3_url, monkeypatch, tmp_path):
     w.close()
     assert [r["status"] for r in s.tasks() if r["id"] == w.id] == ["completed"]
     assert len(Store(s3_url).task(w.id).scalar("x").step) == n2  # a new reader, the sealed shard's segments
+
+
+def test_a_damaged_read_cache_catalog_is_rebuilt_from_the_bucket(s3_url):
+    s = Store(s3_url)
+    ids = []
+    for k in range(3):
+        w = s.create_task("team", f"t{k}")
+        w.append(w.series_id("x"), np.arange(10), np.arange(10.0), 1.7e9)
+        w.close()
+        ids.append(w.id)
+    assert sorted(r["id"] for r in s.tasks()) == sorted(ids)
+    s.catalog.path.write_bytes(b"not a database" * 100)
+    s.mirror._tasks_at = -1e9  # past the refresh TTL
+    with pytest.warns(RuntimeWarning, match="catalog"):
+        rows = s.tasks()
+    assert sorted(r["id"] for r in rows) == sorted(ids)
+    assert {r["status"] for r in rows} == {"completed"}
