@@ -74,3 +74,20 @@ def test_a_damaged_read_cache_catalog_is_rebuilt_from_the_bucket(s3_url):
         rows = s.tasks()
     assert sorted(r["id"] for r in rows) == sorted(ids)
     assert {r["status"] for r in rows} == {"completed"}
+
+
+def test_ringlog_view_root_may_be_a_bucket(s3_url, monkeypatch, capsys):
+    import waitress
+
+    from ringlog import cli
+
+    calls = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append(app))  # serve() would block
+    w = Store(s3_url).create_task("team", "viewed")
+    w.close()
+    assert cli.main(["view", "--root", s3_url]) == 0
+    (app,) = calls
+    store = app.config["RINGLOG_STORE"]
+    assert isinstance(store, RemoteStore) and store.url == s3_url
+    assert [r["id"] for r in store.tasks()] == [w.id]
+    capsys.readouterr()
