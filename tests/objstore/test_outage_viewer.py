@@ -89,3 +89,27 @@ def test_viewer_serves_a_bucket(s3_url):
     with client.get(item["url"]) as r:
         assert r.status_code == 200 and r.data[:4] == b"\x89PNG"
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:ringlog. uploading task:RuntimeWarning")
+def test_finish_with_the_server_down_is_bounded_and_names_the_spool(own_server, monkeypatch):
+    from ringlog.cli import main as cli
+    from ringlog.store.objstore.spool import spool_for
+
+    monkeypatch.setenv("RINGLOG_UPLOAD_FINISH_TIMEOUT", "1")
+    url = own_server.url("down-at-finish")
+    run = ringlog.init(project="team", name="late", dir=url, settings=ringlog.Settings(
+        flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30))
+    own_server.stop()
+    for i in range(1000):
+        ringlog.log({"x": i * 0.5}, step=i)
+    t0 = time.monotonic()
+    with pytest.warns(RuntimeWarning, match="still only in the spool") as rec:
+        ringlog.finish()
+    assert time.monotonic() - t0 < 15  # bounded: 1 s of upload retries (+ a request in flight)
+    assert any("ringlog sync" in str(w.message) for w in rec)
+    own_server.start()
+    assert cli(["sync", str(spool_for(url))]) == 0
+    sc = Store(url).task(run.id).scalar("x")
+    np.testing.assert_array_equal(sc.value, np.arange(1000) * 0.5)
