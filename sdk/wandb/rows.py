@@ -53,27 +53,33 @@ class Rows:
     def _drain(self, items: list, stop: Any, step: int, names: Optional[dict], outer: str, parent: int) -> None:
         """From key ``stop`` of ``items`` on: that key on its checked path, then the keys after it
         through the fast path again (``put_row``, or ``put_mapped`` with ``names`` for the inner keys
-        of nested dict ``outer``, whose ``id`` is ``parent``), until the next miss. O(keys) per miss."""
+        of nested dict ``outer``, whose ``id`` is ``parent``): all of them at once, and after a second
+        miss one key at a time, so a row of many new keys costs O(keys), not O(keys**2)."""
         i = 0
         if stop is not MISSING:
             while i < len(items) and not (items[i][0] is stop or items[i][0] == stop):
                 i += 1
+        if i == len(items):
+            return
         intake = self._intake
-        while i < len(items):
-            k, v = items[i]
-            if names is None:
-                self._one(k, v, step)
-            else:
-                self._inner(outer, parent, names, k, v, step)
-            i += 1
-            if i == len(items):
-                return
-            rest = dict(items[i:])
-            nxt = intake.put_row(rest, step) if names is None else intake.put_mapped(rest, names, step)
+        fast = intake.put_row if names is None else (lambda row, st: intake.put_mapped(row, names, st))
+        self._miss(items[i], step, names, outer, parent)
+        i += 1
+        if i < len(items):
+            nxt = fast(dict(items[i:]), step)
             if nxt is None:
                 return
             while i < len(items) and not (items[i][0] is nxt or items[i][0] == nxt):
                 i += 1
+        for item in items[i:]:
+            if fast(dict((item,)), step) is not None:
+                self._miss(item, step, names, outer, parent)
+
+    def _miss(self, item: tuple, step: int, names: Optional[dict], outer: str, parent: int) -> None:
+        if names is None:
+            self._one(item[0], item[1], step)
+        else:
+            self._inner(outer, parent, names, item[0], item[1], step)
 
     def _one(self, k: Any, v: Any, step: int) -> None:
         """A top-level key the fast path missed: a nested dict seen before by its cached names, else

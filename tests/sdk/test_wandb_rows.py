@@ -120,3 +120,18 @@ def test_held_rows_after_finish_are_refused_with_a_warning(store_root, fast):
     assert len(rec) == 1
     assert run._pending is None
     assert read(store_root, run.id, "a") == ([0], [1.0])
+
+
+def test_a_row_with_several_misses_keeps_every_key_once(store_root, fast):
+    run = ringlog.init(project="p", dir=store_root, settings=fast)
+    ringlog.log({"a": 0.0, "c": 0.0})
+    with pytest.warns(LoggingWarning):
+        # known, new, known, refused, new, nested new, known: each key once, at step 1
+        ringlog.log({"a": 1.0, "b": 1.0, "c": 1.0, "z": 10 ** 400, "d": 1.0, "n": {"x": 1.0}, "e": 1.0})
+    ringlog.log({f"k{i}": float(i) for i in range(300)})  # a wide row of new keys
+    run.finish()
+    for key in ("a", "c"):
+        assert read(store_root, run.id, key) == ([0, 1], [0.0, 1.0])
+    for key in ("b", "d", "n.x", "e"):
+        assert read(store_root, run.id, key) == ([1], [1.0])
+    assert read(store_root, run.id, "k299") == ([2], [299.0])
