@@ -39,15 +39,15 @@ from ._common import Row, check, print_table
 REPO = Path(__file__).resolve().parents[1]
 
 # form -> (setup lines, loop body over ``i, v``, points per iteration, W&B flavour?)
-# ``K`` is the list of keys of a wide row; ``log`` is ringlog.log, ``run`` the Run, ``lg`` the Logger
+# (steps from 1: the timed first log() took step 0) ``K`` is the list of keys of a wide row; ``log`` is ringlog.log, ``run`` the Run, ``lg`` the Logger
 FORMS: dict[str, tuple[str, str, int, bool]] = {
     "log": ("", "log({'loss': v})", 1, True),
-    "log_step": ("", "log({'loss': v}, step=i)", 1, True),
+    "log_step": ("", "log({'loss': v}, step=i + 1)", 1, True),
     "log_commit_false": ("", "log({'loss': v}, commit=False)\n    log({'acc': 1.0 - v})", 2, True),
     "run.log": ("", "run.log({'loss': v})", 1, True),
     "nested": ("", "log({'train': {'loss': v, 'acc': 1.0 - v}})", 2, True),
     "keys10": ("K = [f'layer{j}/grad' for j in range(10)]", "log({k: v for k in K})", 10, True),
-    "keys10_step": ("K = [f'layer{j}/grad' for j in range(10)]", "log({k: v for k in K}, step=i)", 10, True),
+    "keys10_step": ("K = [f'layer{j}/grad' for j in range(10)]", "log({k: v for k in K}, step=i + 1)", 10, True),
     "keys100": ("K = [f'layer{j}/grad' for j in range(100)]", "log({k: v for k in K})", 100, True),
     "keys5000": ("K = [f'layer{j}/grad' for j in range(5000)]", "log({k: v for k in K})", 5000, True),
     "history": ("", "run.history.add({'loss': v})", 1, True),
@@ -124,7 +124,7 @@ def child_code(form: str) -> str:
     dict as theirs)."""
     setup, body, _, _ = FORMS[form]
     base = body if not body.startswith(("run.", "lg.")) else "log({'loss': v})"
-    base = base.replace(", step=i", "").replace(", commit=False", "")
+    base = base.replace(", step=i + 1", "").replace(", commit=False", "")
     keys = "\n".join(line for line in setup.splitlines() if line.startswith("K ="))
     rest = "\n".join(line for line in setup.splitlines() if not line.startswith("K ="))
     return CHILD.substitute(keys=keys, setup=rest, base=base, body=body)
