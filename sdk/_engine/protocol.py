@@ -27,6 +27,7 @@ class RunSink(Protocol):
     media_destination: Optional[str]  # a folder or fsspec URI for debug samples; None: the task's own
     nan_value: Optional[float]  # ClearML's set_reporting_nan_value: NaN stored as this (None: kept)
     inf_value: Optional[float]  # ... set_reporting_inf_value: +-Inf stored as +-this (None: kept)
+    system_title: str  # where system metrics go: "system", or "system/<label>" for a process of a shared task
 
     def warn_once(self, kind: str, message: str) -> None:
         """One warning per ``kind`` per run."""

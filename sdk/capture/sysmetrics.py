@@ -233,7 +233,7 @@ class SystemSampler(threading.Thread):
                 self.gpu.failures.clear()
         step = self.samples
         report = self.run_.report_scalar
-        title = getattr(self.run_, "system_title", TITLE)  # "system/<label>" for a process of a shared task
+        title = self.run_.system_title  # "system", or "system/<label>" for a process of a shared task
         for series, value in figures:
             report(title, series, value, step)
         self.samples += 1
