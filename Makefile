@@ -37,7 +37,7 @@ demo: $(DEMO_STAMP)
 	$(PY) -m ringlog.demo --port $(PORT)
 
 test: $(STAMP) system-deps
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=25
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
