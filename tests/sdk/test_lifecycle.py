@@ -191,10 +191,16 @@ def test_ctrl_c_marks_aborted_and_keeps_everything(tmp_path):
     assert proc.stdout.readline().strip() == "flushed"
     assert proc.stdout.readline().strip() == "ready"
     proc.send_signal(signal.SIGINT)
-    code = proc.wait(60)
+    try:
+        code = proc.wait(60)
+    except subprocess.TimeoutExpired:  # say what the child was doing instead of leaking it
+        proc.kill()
+        proc.wait()
+        code = None
     proc.stdout.close()
     err = proc.stderr.read()
     proc.stderr.close()
+    assert code is not None, f"the child did not end within 60 s of SIGINT; its stderr:\n{err}"
     assert code != 0 and "KeyboardInterrupt" in err
     status, s = reopen(root, task_id)
     assert status == "aborted"
