@@ -26,7 +26,7 @@ import os
 import subprocess
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ringlog.store import TaskWriter
