@@ -3,12 +3,10 @@ into a real run (engine and store on ``tmp_path``); what landed is read back fro
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import importlib
 import sys
 import types
-from array import array
 
 import numpy as np
 import pytest
@@ -299,29 +297,6 @@ def test_train_and_val_writers_never_interleave(engine, tmp_path):
     assert [v for _, v in _points(r, "acc", "top1 (val)")] == [0.4] * 3
 
 
-@contextlib.contextmanager
-def _interrupt_after_value_append():
-    """The first ``array('d').append`` (a point's value) inside the block returns, then
-    ``KeyboardInterrupt`` is raised at once: a Ctrl-C between a point's two appends, made
-    deterministic with a profile hook (same helper as tests/sdk/conftest.py)."""
-    fired = []
-
-    def prof(frame, event, arg):
-        if event == "c_return" and getattr(arg, "__name__", "") == "append" and not fired:
-            owner = getattr(arg, "__self__", None)
-            if isinstance(owner, array) and owner.typecode == "d":
-                fired.append(owner)
-                sys.setprofile(None)
-                raise KeyboardInterrupt
-
-    sys.setprofile(prof)
-    try:
-        yield
-    finally:
-        sys.setprofile(None)
-    assert fired, "no value append happened inside the block"
-
-
 def _fake_writer_module(name="tensorboardX.writer"):
     mod = types.ModuleType(name)
 
@@ -335,7 +310,7 @@ def _fake_writer_module(name="tensorboardX.writer"):
     return mod
 
 
-def test_ctrl_c_between_the_two_appends_leaves_the_series_paired(engine, monkeypatch):
+def test_ctrl_c_between_the_two_appends_leaves_the_series_paired(engine, monkeypatch, interrupt_after_value_append):
     run, core = engine
     mod = _fake_writer_module()
     monkeypatch.delitem(sys.modules, "tensorboardX.writer", raising=False)
@@ -347,7 +322,7 @@ def test_ctrl_c_between_the_two_appends_leaves_the_series_paired(engine, monkeyp
         w.add_scalar("loss", 1.0, 0)
         w.add_scalar("loss", 1.5, 1)  # now on the fast path
         with pytest.raises(KeyboardInterrupt):
-            with _interrupt_after_value_append():
+            with interrupt_after_value_append():
                 w.add_scalar("loss", 2.0, 2)
         w.add_scalar("loss", 3.0, 3)
     finally:

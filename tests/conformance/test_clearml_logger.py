@@ -18,11 +18,6 @@ from ringlog.store import Store
 
 
 @pytest.fixture
-def fast():
-    return ringlog.Settings(flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30)
-
-
-@pytest.fixture
 def task(store_root, fast):
     t = Task.init(project_name="seed", task_name="logger", dir=store_root, settings=fast)
     yield t

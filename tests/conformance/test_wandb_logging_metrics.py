@@ -15,21 +15,7 @@ import numpy as np
 import pytest
 
 import ringlog as wandb
-from ringlog._engine import context, lifecycle
 from ringlog.store import Store
-
-
-@pytest.fixture
-def settings():
-    return wandb.Settings(flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30)
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_runs():
-    yield
-    for core in lifecycle.open_runs():
-        core.finish("aborted")
-    context.set_current(None)
 
 
 def history(root, run_id, key):
@@ -49,8 +35,8 @@ def stored_summary(root, run_id):
     return Store(root).task(run_id).info["summary"]
 
 
-def test_simple_logging_saves_every_key_of_the_dict(store_root, settings):
-    run = wandb.init(dir=str(store_root), settings=settings)
+def test_simple_logging_saves_every_key_of_the_dict(store_root, fast):
+    run = wandb.init(dir=str(store_root), settings=fast)
     wandb.log({"accuracy": 0.9, "epoch": 5})
     wandb.finish()
     assert history(store_root, run.id, "accuracy") == [(0, 0.9)]
@@ -58,10 +44,10 @@ def test_simple_logging_saves_every_key_of_the_dict(store_root, settings):
     assert stored_summary(store_root, run.id) == {"accuracy": 0.9, "epoch": 5}
 
 
-def test_incremental_logging_complete_false_joins_the_next_call(store_root, settings):
+def test_incremental_logging_complete_false_joins_the_next_call(store_root, fast):
     # the legacy complete= is W&B's commit= (wandb/sdk/wandb_run.py, log(): partial history
     # rows are flushed on the next committing call, handler.py handle_request_partial_history)
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     wandb.log({"loss": 0.2}, complete=False)
     wandb.log({"accuracy": 0.8})
     wandb.log({"loss": 0.1})
@@ -71,10 +57,10 @@ def test_incremental_logging_complete_false_joins_the_next_call(store_root, sett
 
 
 @pytest.mark.parametrize("shape, mode", [((6, 5, 1), "L"), ((6, 5, 3), "RGB"), ((6, 5, 4), "RGBA")])
-def test_media_list_of_images_from_numpy_by_last_dimension(store_root, settings, shape, mode):
+def test_media_list_of_images_from_numpy_by_last_dimension(store_root, fast, shape, mode):
     rng = np.random.default_rng(1)
     numpy_array = rng.integers(0, 256, shape, dtype=np.uint8)
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     wandb.log({"examples": [wandb.Image(numpy_array, caption="Label")]})
     wandb.finish()
     task = Store(store_root).task(run.id)
@@ -84,10 +70,10 @@ def test_media_list_of_images_from_numpy_by_last_dimension(store_root, settings,
     assert got == mode and np.array_equal(pixels, numpy_array.squeeze())
 
 
-def test_media_floats_become_0_to_255_as_wandb_converts_them(store_root, settings):
+def test_media_floats_become_0_to_255_as_wandb_converts_them(store_root, fast):
     # wandb/sdk/data_types/image.py to_uint8: negative -> min-max scaled, max <= 1 -> x255 and
     # astype(int32) (a truncation), then clipped: 0.5 -> 127, 1.0 -> 255
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     wandb.log({"examples": [wandb.Image(np.array([[0.0, 0.5], [0.999, 1.0]]), caption="Label")]})
     wandb.finish()
     task = Store(store_root).task(run.id)
@@ -95,11 +81,11 @@ def test_media_floats_become_0_to_255_as_wandb_converts_them(store_root, setting
     assert picture(task.media_file(rec.id))[0].tolist() == [[0, 127], [254, 255]]
 
 
-def test_media_mode_given_or_a_pil_image(store_root, settings):
+def test_media_mode_given_or_a_pil_image(store_root, fast):
     from PIL import Image as PILImage
 
     pil = PILImage.new("RGB", (4, 3), (10, 20, 30))
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     wandb.log({"examples": [wandb.Image(pil, caption="Label"),
                             wandb.Image(np.full((3, 4, 3), 200, dtype=np.uint8), mode="L")]})
     wandb.finish()
@@ -109,9 +95,9 @@ def test_media_mode_given_or_a_pil_image(store_root, settings):
     assert picture(task.media_file(second.id))[1] == "L"
 
 
-def test_summary_defaults_to_the_last_row_and_keeps_the_last_value_set(store_root, settings):
+def test_summary_defaults_to_the_last_row_and_keeps_the_last_value_set(store_root, fast):
     args = argparse.Namespace(epochs=4, lr=0.1)
-    run = wandb.init(config=args, dir=str(store_root), settings=settings)
+    run = wandb.init(config=args, dir=str(store_root), settings=fast)
     best_accuracy = 0
     for epoch, (test_loss, test_accuracy) in enumerate([(0.9, 0.5), (0.5, 0.8), (0.6, 0.7), (0.4, 0.75)], 1):
         wandb.log({"test_loss": test_loss, "test_accuracy": test_accuracy})
@@ -124,10 +110,10 @@ def test_summary_defaults_to_the_last_row_and_keeps_the_last_value_set(store_roo
     assert Store(store_root).task(run.id).info["config"] == {"epochs": 4, "lr": 0.1}
 
 
-def test_history_row_is_saved_by_add_or_the_next_log(store_root, settings):
+def test_history_row_is_saved_by_add_or_the_next_log(store_root, fast):
     # legacy wandb History (wandb 0.8 wandb/history.py): log() and add() write the row and start a
     # new one; complete=False updates it without saving
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     run.history.row["lr"] = 0.1
     wandb.log({"loss": 1.0})  # saves lr with this step
     run.history.row.update({"lr": 0.05})
@@ -140,13 +126,13 @@ def test_history_row_is_saved_by_add_or_the_next_log(store_root, settings):
     assert history(store_root, run.id, "acc") == [(2, 0.9)]
 
 
-def test_tensorflow_example_with_absl_flags_as_config(store_root, settings):
+def test_tensorflow_example_with_absl_flags_as_config(store_root, fast):
     flags = pytest.importorskip("absl.flags")
     fv = flags.FlagValues()
     flags.DEFINE_integer("num_steps", 3, "steps", flag_values=fv)
     flags.DEFINE_integer("batch_size", 8, "batch", flag_values=fv)
     fv(["prog"])
-    run = wandb.init(config=fv, dir=str(store_root), settings=settings)
+    run = wandb.init(config=fv, dir=str(store_root), settings=fast)
     for step in range(1, run.config.num_steps + 1):
         loss, acc = 1.0 / step, step / 10
         wandb.log({"acc": acc, "loss": loss})
@@ -156,10 +142,10 @@ def test_tensorflow_example_with_absl_flags_as_config(store_root, settings):
     assert history(store_root, run.id, "acc") == [(0, 0.1), (1, 0.2), (2, 0.3)]
 
 
-def test_pytorch_example_logs_torch_scalars(store_root, settings, tmp_path):
+def test_pytorch_example_logs_torch_scalars(store_root, fast, tmp_path):
     torch = pytest.importorskip("torch")
     args = argparse.Namespace(epochs=2)
-    run = wandb.init(config=args, dir=str(store_root), settings=settings)
+    run = wandb.init(config=args, dir=str(store_root), settings=fast)
     model = torch.nn.Linear(2, 1)
     for epoch in range(1, args.epochs + 1):
         train_loss = torch.tensor(1.0 / epoch)
@@ -171,8 +157,8 @@ def test_pytorch_example_logs_torch_scalars(store_root, settings, tmp_path):
     assert history(store_root, run.id, "val_loss") == [(0, 2.0), (1, 1.0)]
 
 
-def test_context_manager_step_adds_the_row_and_exposes_compute(store_root, settings):
-    run = wandb.init(dir=str(store_root), settings=settings)
+def test_context_manager_step_adds_the_row_and_exposes_compute(store_root, fast):
+    run = wandb.init(dir=str(store_root), settings=fast)
     log_interval, computed = 2, []
     for batch_idx in range(4):
         with run.history.step(batch_idx % log_interval == 0):

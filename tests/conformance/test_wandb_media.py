@@ -19,22 +19,8 @@ import numpy as np
 import pytest
 
 import ringlog as wandb
-from ringlog._engine import context, lifecycle
 from ringlog.errors import LoggingWarning
 from ringlog.store import Store
-
-
-@pytest.fixture
-def settings():
-    return wandb.Settings(flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30)
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_runs():
-    yield
-    for core in lifecycle.open_runs():
-        core.finish("aborted")
-    context.set_current(None)
 
 
 def history(root, run_id, key):
@@ -42,10 +28,10 @@ def history(root, run_id, key):
     return list(zip(s.step.tolist(), s.value.tolist()))
 
 
-def test_each_log_call_is_a_new_step_and_one_step_is_one_dict(store_root, settings):
+def test_each_log_call_is_a_new_step_and_one_step_is_one_dict(store_root, fast):
     # wandb/sdk/internal/handler.py handle_request_partial_history: data for the same step merges
     # into one row; a later step flushes the row; a lower step is dropped with a warning
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     wandb.log({"loss": 0.5})
     wandb.log({"loss": 0.4})
     wandb.log({"loss": 0.3, "acc": 0.1}, step=2)
@@ -62,10 +48,10 @@ def test_each_log_call_is_a_new_step_and_one_step_is_one_dict(store_root, settin
     assert history(store_root, run.id, "val") == [(2, 7.0)]
 
 
-def test_the_commented_commit_false_snippet(store_root, settings):
+def test_the_commented_commit_false_snippet(store_root, fast):
     # the page's commented example: commit=False accumulates, the next log (commit=True) persists the row
     # (wandb/sdk/wandb_run.py Run.log: commit=False adds to the open step, which the next commit saves)
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     wandb.log({'loss': 0.2}, commit=False)
     # Somewhere else when I'm ready to report this step:
     wandb.log({'accuracy': 0.8})
@@ -122,8 +108,8 @@ def test_automatically_logged_system_metrics_console_packages(tmp_path):
     assert info["env"]["git"]["commit"] == head and "+LAYERS = 3" in info["env"]["git"]["diff"]
 
 
-def test_datasets_plots_tables_and_config(store_root, settings):
-    run = wandb.init(config={"arch": "cnn", "dataset": "local/mnist"}, dir=str(store_root), settings=settings)
+def test_datasets_plots_tables_and_config(store_root, fast):
+    run = wandb.init(config={"arch": "cnn", "dataset": "local/mnist"}, dir=str(store_root), settings=fast)
     samples = [wandb.Image(np.full((4, 4), i * 60, dtype=np.uint8), caption=f"digit {i}") for i in range(3)]
     table = wandb.Table(columns=["step", "loss"], data=[[0, 1.0], [1, 0.5], [2, 0.25]])
     wandb.log({"dataset": samples, "losses": table,
@@ -138,9 +124,9 @@ def test_datasets_plots_tables_and_config(store_root, settings):
     assert task.info["config"] == {"arch": "cnn", "dataset": "local/mnist"}
 
 
-def test_watch_logs_gradient_histograms(store_root, settings):
+def test_watch_logs_gradient_histograms(store_root, fast):
     torch = pytest.importorskip("torch")
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     model = torch.nn.Sequential(torch.nn.Linear(3, 2))
     wandb.watch(model, log="gradients", log_freq=1)
     for _ in range(2):
@@ -152,11 +138,11 @@ def test_watch_logs_gradient_histograms(store_root, settings):
     assert sorted({p["iteration"] for p in grads}) == [0, 1]  # the backward passes, as the run's steps
 
 
-def test_example_usage_metrics_image_histogram_html(store_root, settings):
+def test_example_usage_metrics_image_histogram_html(store_root, fast):
     inputs = np.random.default_rng(0).random((8, 8, 3))
     outputs = np.random.default_rng(1).normal(size=1000)
     captions = "<p>a cat</p>"
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     wandb.log({"loss": 0.314, "epoch": 5, "inputs": wandb.Image(inputs), "logits": wandb.Histogram(outputs),
                "captions": wandb.Html(captions)})
     wandb.finish()
@@ -173,8 +159,8 @@ def test_example_usage_metrics_image_histogram_html(store_root, settings):
     assert history(store_root, run.id, "loss") == [(0, 0.314)] and history(store_root, run.id, "epoch") == [(0, 5.0)]
 
 
-def test_common_workflows(store_root, settings):
-    run = wandb.init(dir=str(store_root), settings=settings)
+def test_common_workflows(store_root, fast):
+    run = wandb.init(dir=str(store_root), settings=fast)
     # 3. custom x-axis: define_metric's step_metric (wandb/sdk/internal/handler.py _history_update_leaf)
     wandb.define_metric("acc", step_metric="epoch")
     best_accuracy = 0.0
@@ -200,11 +186,11 @@ def test_common_workflows(store_root, settings):
     assert [p["figure"]["data"][0]["type"] for p in task.plots() if p["title"] == "bars"] == ["bar"]
 
 
-def test_tables_of_media_are_shown_with_their_media_in_the_viewer(store_root, settings):
+def test_tables_of_media_are_shown_with_their_media_in_the_viewer(store_root, fast):
     pytest.importorskip("flask")
     from ringlog.viewer.media import plots_impl
 
-    run = wandb.init(dir=str(store_root), settings=settings)
+    run = wandb.init(dir=str(store_root), settings=fast)
     table = wandb.Table(columns=["id", "image"])
     for i in range(2):
         table.add_data(i, wandb.Image(np.full((3, 3), i * 100, dtype=np.uint8), caption=f"img {i}"))

@@ -11,21 +11,7 @@ import numpy as np
 import pytest
 
 import ringlog
-from ringlog._engine import context, lifecycle
 from ringlog.errors import LoggingValueError
-
-
-@pytest.fixture
-def settings():
-    return ringlog.Settings(flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30)
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_runs():
-    yield
-    for core in lifecycle.open_runs():
-        core.finish("aborted")
-    context.set_current(None)
 
 
 TRIANGLE = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 2]], dtype=np.float32)
@@ -83,12 +69,12 @@ def test_point_clouds_from_files(tmp_path):
         ringlog.Object3D(str(stl))
 
 
-def test_object3d_and_molecule_logged_and_read_back(store_root, settings, tmp_path):
+def test_object3d_and_molecule_logged_and_read_back(store_root, fast, tmp_path):
     from ringlog.store import Store
 
     pdb = tmp_path / "water.pdb"
     pdb.write_text("HETATM    1  O   HOH A   1       0.000   0.000   0.000  1.00  0.00           O\nEND\n")
-    run = ringlog.init(project="media", dir=str(store_root), settings=settings)
+    run = ringlog.init(project="media", dir=str(store_root), settings=fast)
     ringlog.log({"cloud": ringlog.Object3D(np.random.default_rng(0).normal(size=(50, 3))),
                  "scene": ringlog.Object3D({"type": "lidar/beta", "points": np.zeros((2, 3)),
                                             "boxes": np.array([{"corners": [[0, 0, 0]] * 8, "label": "car"}])}),

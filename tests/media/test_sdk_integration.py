@@ -8,20 +8,6 @@ import numpy as np
 import pytest
 
 import ringlog
-from ringlog._engine import context, lifecycle
-
-
-@pytest.fixture
-def settings():
-    return ringlog.Settings(flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30)
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_runs():
-    yield
-    for core in lifecycle.open_runs():
-        core.finish("aborted")
-    context.set_current(None)
 
 
 def _reader(root, task_id):
@@ -30,8 +16,8 @@ def _reader(root, task_id):
     return Store(root).task(task_id)
 
 
-def test_wandb_flavour_round_trip(store_root, settings):
-    run = ringlog.init(project="media", name="wandb", dir=str(store_root), settings=settings)
+def test_wandb_flavour_round_trip(store_root, fast):
+    run = ringlog.init(project="media", name="wandb", dir=str(store_root), settings=fast)
     table = ringlog.Table(columns=["x", "y"], data=[[0, 1.0], [1, 0.5]])
     for step in range(3):
         ringlog.log({
@@ -58,10 +44,10 @@ def test_wandb_flavour_round_trip(store_root, settings):
     assert list(r.scalar("loss").value) == [1.0, 0.5, 1.0 / 3]
 
 
-def test_clearml_flavour_round_trip(store_root, settings):
+def test_clearml_flavour_round_trip(store_root, fast):
     from ringlog import Task
 
-    task = Task.init(project_name="media", task_name="clearml", dir=str(store_root), settings=settings)
+    task = Task.init(project_name="media", task_name="clearml", dir=str(store_root), settings=fast)
     lg = task.get_logger()
     lg.report_text("starting", level=logging.WARNING, print_console=False)
     for i in range(6):
@@ -81,10 +67,10 @@ def test_clearml_flavour_round_trip(store_root, settings):
     assert np.isnan(v[0]) and np.isinf(v[1])  # NaN/Inf kept as logged by default
 
 
-def test_nan_inf_replacement_settings(store_root, settings):
+def test_nan_inf_replacement_settings(store_root, fast):
     from ringlog import Task
 
-    task = Task.init(project_name="media", task_name="nan", dir=str(store_root), settings=settings)
+    task = Task.init(project_name="media", task_name="nan", dir=str(store_root), settings=fast)
     lg = task.get_logger()
     lg.set_reporting_nan_value(-1.0)
     lg.set_reporting_inf_value(1e6)
@@ -95,8 +81,8 @@ def test_nan_inf_replacement_settings(store_root, settings):
     assert list(_reader(store_root, task_id).scalar("m", "s").value) == [-1.0, -1e6]
 
 
-def test_lenient_bad_media_does_not_harm_the_run(store_root, settings):
-    run = ringlog.init(project="media", name="bad", dir=str(store_root), settings=settings)
+def test_lenient_bad_media_does_not_harm_the_run(store_root, fast):
+    run = ringlog.init(project="media", name="bad", dir=str(store_root), settings=fast)
     from ringlog.errors import LoggingWarning
 
     with pytest.warns(LoggingWarning, match="weird"):
@@ -107,10 +93,10 @@ def test_lenient_bad_media_does_not_harm_the_run(store_root, settings):
     assert list(r.scalar("ok").value) == [1.0] and r.media() == [] and r.plots() == []
 
 
-def test_upload_destination_through_task(store_root, settings, tmp_path):
+def test_upload_destination_through_task(store_root, fast, tmp_path):
     from ringlog import Task
 
-    task = Task.init(project_name="media", task_name="dest", dir=str(store_root), settings=settings)
+    task = Task.init(project_name="media", task_name="dest", dir=str(store_root), settings=fast)
     lg = task.get_logger()
     dest = tmp_path / "shared-samples"
     lg.set_default_upload_destination(str(dest))
@@ -122,10 +108,10 @@ def test_upload_destination_through_task(store_root, settings, tmp_path):
     assert (dest / ringlog_id / "img" / "s" / "1_0.png").is_file()
 
 
-def test_bad_media_constructor_follows_the_run_mode(store_root, settings):
+def test_bad_media_constructor_follows_the_run_mode(store_root, fast):
     from ringlog.errors import LoggingValueError, LoggingWarning
 
-    run = ringlog.init(project="media", name="lenient", dir=str(store_root), settings=settings)
+    run = ringlog.init(project="media", name="lenient", dir=str(store_root), settings=fast)
     with pytest.warns(LoggingWarning, match="data_or_path: must have shape"):
         bad = ringlog.Image(np.zeros((2, 3, 5)))
     with pytest.warns(LoggingWarning, match="num_bins"):
@@ -152,17 +138,17 @@ def test_bad_media_constructor_follows_the_run_mode(store_root, settings):
         ringlog.Image(np.zeros((2, 3, 5)))
 
 
-def test_wandb_media_keep_every_step_unless_a_setting_bounds_it(store_root, settings):
+def test_wandb_media_keep_every_step_unless_a_setting_bounds_it(store_root, fast):
     # W&B keeps every step of a media key; ClearML's last-100 applies to the ClearML Logger only
     img = np.zeros((2, 2), dtype=np.uint8)
-    run = ringlog.init(project="media", dir=str(store_root), settings=settings)
+    run = ringlog.init(project="media", dir=str(store_root), settings=fast)
     for step in range(130):
         ringlog.log({"img": ringlog.Image(img), "pair": [ringlog.Image(img), ringlog.Image(img)]})
     run.finish()
     r = _reader(store_root, run.id)
     assert len([m for m in r.media() if m["title"] == "img"]) == 130
     assert len([m for m in r.media() if m["title"] == "pair"]) == 260
-    run = ringlog.init(project="media", dir=str(store_root), settings=settings.updated(wandb_media_history=5))
+    run = ringlog.init(project="media", dir=str(store_root), settings=fast.updated(wandb_media_history=5))
     for step in range(12):
         ringlog.log({"img": ringlog.Image(img)})
     run.finish()
@@ -171,18 +157,18 @@ def test_wandb_media_keep_every_step_unless_a_setting_bounds_it(store_root, sett
         ringlog.Settings(wandb_media_history=0)
 
 
-def test_a_dataframe_logged_directly_becomes_a_table(store_root, settings):
+def test_a_dataframe_logged_directly_becomes_a_table(store_root, fast):
     pd = pytest.importorskip("pandas")
     # wandb/sdk/data_types/utils.py (val_to_json) wraps a pandas DataFrame in wandb.Table
-    run = ringlog.init(project="media", dir=str(store_root), settings=settings)
+    run = ringlog.init(project="media", dir=str(store_root), settings=fast)
     ringlog.log({"df": pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})})
     run.finish()
     (rec,) = [p for p in _reader(store_root, run.id).plots() if p["title"] == "df"]
     assert rec["kind"] == "table" and rec["data"] == {"columns": ["a", "b"], "data": [[1, "x"], [2, "y"]]}
 
 
-def test_media_in_a_table_are_stored_as_media_and_referenced_by_the_table(store_root, settings):
-    run = ringlog.init(project="media", dir=str(store_root), settings=settings)
+def test_media_in_a_table_are_stored_as_media_and_referenced_by_the_table(store_root, fast):
+    run = ringlog.init(project="media", dir=str(store_root), settings=fast)
     table = ringlog.Table(columns=["id", "img"])
     table.add_data(0, ringlog.Image(np.zeros((3, 3), dtype=np.uint8), caption="zero"))
     table.add_data(1, ringlog.Image(np.full((3, 3), 255, dtype=np.uint8)))
@@ -198,7 +184,7 @@ def test_media_in_a_table_are_stored_as_media_and_referenced_by_the_table(store_
     assert rec["figure"]["data"][0]["cells"]["values"][1] == ["[image: zero]", "[image]"]
 
 
-def test_image_masks_boxes_and_classes_are_stored_with_the_sample(store_root, settings):
+def test_image_masks_boxes_and_classes_are_stored_with_the_sample(store_root, fast):
     import base64
     import io
 
@@ -213,7 +199,7 @@ def test_image_masks_boxes_and_classes_are_stored_with_the_sample(store_root, se
                              "box_caption": "cat 0.9", "scores": {"acc": 0.9}},
                             {"position": {"middle": [3, 2], "width": 2, "height": 2}, "domain": "pixel",
                              "class_id": 1}], "class_labels": {1: "cat"}}})
-    run = ringlog.init(project="media", dir=str(store_root), settings=settings)
+    run = ringlog.init(project="media", dir=str(store_root), settings=fast)
     ringlog.log({"seg": img})
     run.finish()
     (rec,) = _reader(store_root, run.id).media_records("seg")
