@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from ..errors import type_error
 from .._engine.runcore import RunCore
@@ -19,7 +19,32 @@ if TYPE_CHECKING:  # pragma: no cover
     from .run import Run
 
 
-class Config:
+class _View:
+    """The read side both views share: iteration, length, keys/items/values over the subclass's
+    ``as_dict()`` (a fresh copy, so iterating never races with the run's writes)."""
+
+    as_dict: Callable[[], dict]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_dict())
+
+    def __len__(self) -> int:
+        return len(self.as_dict())
+
+    def keys(self):
+        return self.as_dict().keys()
+
+    def items(self):
+        return self.as_dict().items()
+
+    def values(self):
+        return self.as_dict().values()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.as_dict()!r})"
+
+
+class Config(_View):
     """``run.config``: dict-like with attribute access; every change is stored with the task."""
 
     def __init__(self, core: RunCore) -> None:
@@ -59,32 +84,14 @@ class Config:
     def __contains__(self, key: object) -> bool:
         return self._state.has_config(key)
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.as_dict())
-
-    def __len__(self) -> int:
-        return len(self.as_dict())
-
     def get(self, key: str, default: Any = None) -> Any:
         try:
             return self._state.config_get(key)
         except KeyError:
             return default
 
-    def keys(self):
-        return self.as_dict().keys()
 
-    def items(self):
-        return self.as_dict().items()
-
-    def values(self):
-        return self.as_dict().values()
-
-    def __repr__(self) -> str:
-        return f"Config({self.as_dict()!r})"
-
-
-class Summary:
+class Summary(_View):
     """``run.summary``: each key defaults to its last logged value (or its define_metric
     aggregate); values the user sets stick and win over logged ones."""
 
@@ -133,23 +140,6 @@ class Summary:
             return False
         return True
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.as_dict())
-
-    def __len__(self) -> int:
-        return len(self.as_dict())
-
-    def keys(self):
-        return self.as_dict().keys()
-
-    def items(self):
-        return self.as_dict().items()
-
-    def values(self):
-        return self.as_dict().values()
-
-    def __repr__(self) -> str:
-        return f"Summary({self.as_dict()!r})"
 
 
 class History:
