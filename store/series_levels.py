@@ -46,13 +46,13 @@ class LevelsMixin:
 
     def _rollup_raw(self, step, value, tms) -> None:
         """Level-1 records of every bucket completed by these new points."""
-        lv1 = self._level(1)
-        done = lv1.count * FAN1           # raw index covered by level 1
-        pend0 = self.n_chunks * CHUNK     # raw index of pending[0]
+        done = self.levels[0].count * FAN1 if self.levels else 0  # raw index covered by level 1
         have = self.count - done          # points not yet in a level-1 bucket (< FAN1)
         m = len(step)
-        if have + m < FAN1:
+        if have + m < FAN1:  # no bucket completed (and no level made yet for a tiny series)
             return
+        lv1 = self._level(1)
+        pend0 = self.n_chunks * CHUNK     # raw index of pending[0]
         recs = []
         at = 0
         if have:
@@ -71,6 +71,8 @@ class LevelsMixin:
         self._add_records(1, recs[0] if len(recs) == 1 else np.concatenate(recs, axis=1))
 
     def _level(self, k: int) -> _Level:
+        if len(self.levels) < k and not isinstance(self.levels, list):
+            self.levels = list(self.levels)
         while len(self.levels) < k:
             self.levels.append(_Level(len(self.levels) + 1))
         return self.levels[k - 1]

@@ -22,17 +22,22 @@ TAIL_COMPACT = 256 << 10  # bytes of tail file beyond which a chunk-boundary mov
 SPILL_MIN = 512  # durable pending points from which a series drops them from memory (reads them back later)
 
 
+_EMPTY = {t: np.empty(0, t) for t in (np.int64, np.float64)}  # shared by empty buffers, never written to
+
+
 class _Grow:
     """A growable column buffer (amortised O(1) append)."""
 
-    def __init__(self, dtype, cap=16):  # small: most series of a many-key run stay tiny
-        self.a = np.empty(cap, dtype)
+    __slots__ = ("a", "n")
+
+    def __init__(self, dtype, cap=0):  # empty until the first point: most series of a many-key run stay tiny
+        self.a = np.empty(cap, dtype) if cap or dtype not in _EMPTY else _EMPTY[dtype]
         self.n = 0
 
     def extend(self, x):
         m = len(x)
         if self.n + m > len(self.a):
-            b = np.empty(max(2 * len(self.a), self.n + m), self.a.dtype)
+            b = np.empty(max(2 * len(self.a), self.n + m, 4), self.a.dtype)
             b[: self.n] = self.a[: self.n]
             self.a = b
         self.a[self.n:self.n + m] = x
