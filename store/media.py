@@ -71,6 +71,7 @@ class MediaRecord:
     uri: str | None = None
     external: bool = False
     extra: dict | None = None
+    source: str | None = None  # the writer namespace that keeps it (a task read with several writers)
 
     @classmethod
     def from_index(cls, rec: dict) -> "MediaRecord":

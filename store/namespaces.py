@@ -6,14 +6,18 @@ by one writer reads as that writer's series (pyramid and all); one written by se
 series holding every writer's points, ordered by step, then wall time, then writer (the first
 writer, then the labels in sorted order). Such a merged series is read whole into memory on first
 use (O(points) per reader snapshot); its decimation takes the exact raw path (``sorted`` false).
-Console records of all writers merge by time, each marked with its writer's ``source`` label.
+Console records, plots and debug samples of all writers merge by time, each marked with its
+writer's ``source`` label; a namespace's sample gets the id :func:`media_id` (its own id above
+2**32, so ids stay unique and stable across listings and namespaces appearing later).
 Metadata, config, summary and status are the first writer's; each namespace keeps its own in its
 ``zarr.json``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +46,15 @@ def namespace_dirs(task_path) -> list[tuple[str, Path]]:
         return []
     return [(p.name, p) for p in items if LABEL.match(p.name) and p.is_dir()
             and any((p / n).exists() for n in (TASK_META, SERIES_INDEX, "writer.lock"))]
+
+
+ID_SHIFT = 32  # a namespace's sample ids: (1 + crc32(label) mod (2**20 - 1)) << 32 | own id (< 2**53)
+
+
+def media_base(label: str) -> int:
+    """The id offset of namespace ``label``'s debug samples (never 0: the task folder's own ids
+    are below 2**32)."""
+    return (1 + zlib.crc32(label.encode()) % ((1 << 20) - 1)) << ID_SHIFT
 
 
 # --- readers -------------------------------------------------------------------------------------
@@ -165,6 +178,38 @@ class Namespaces:
         recs.sort(key=lambda x: x.get("time", 0.0) if isinstance(x.get("time"), (int, float)) else 0.0)
         return recs
 
+    def media(self, own: list, title, series, own_label=None, typed: bool = False) -> list:
+        """Debug samples of every writer merged by time (stable: the first writer first); a
+        namespace's records carry ``source`` (raw dicts, which have no id), or, with ``typed``,
+        :class:`~ringlog.store.media.MediaRecord` with the id :func:`media_base` + their own)."""
+        if typed:
+            recs = [dataclasses.replace(r, source=own_label) if own_label else r for r in own]
+        else:
+            recs = [dict(r, source=own_label) if own_label else dict(r) for r in own]
+        for label, r in self.readers.items():
+            if typed:
+                base = media_base(label)
+                recs.extend(dataclasses.replace(x, id=base + x.id, source=label)
+                            for x in r.media_records(title=title, series=series))
+            else:
+                recs.extend(dict(x, source=label) for x in r.media(title=title, series=series))
+        recs.sort(key=lambda x: _time(x.time if typed else x.get("time")))
+        return recs
+
+    def media_owner(self, record_id: int):
+        """(namespace reader, its own id) of a merged sample id; None for an id of the task folder's."""
+        if record_id < (1 << ID_SHIFT):
+            return None
+        for label, r in self.readers.items():
+            base = media_base(label)
+            if base <= record_id < base + (1 << ID_SHIFT):
+                return r, record_id - base
+        return None
+
     def writers(self) -> dict:
         """``{label: status}`` of each namespace (``crashed`` for a dead writer, as for tasks)."""
         return {label: r.info.get("status") for label, r in self.readers.items()}
+
+
+def _time(t) -> float:
+    return float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else 0.0

@@ -15,7 +15,7 @@ running task whose writer is gone (store/writer_lock.py), with ``heartbeat`` its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -262,12 +262,19 @@ class TaskReader:
             return []
 
     def media(self, title=None, series=None) -> list[dict]:
-        """Kept samples as raw index dicts (see :func:`ringlog.store.media.read_media`)."""
-        return self._intact("media.jsonl", read_media, self.path, title=title, series=series)
+        """Kept samples as raw index dicts (see :func:`ringlog.store.media.read_media`); with
+        several writers, every writer's merged by time (FORMAT.md, "Several writers of one task")."""
+        own = self._intact("media.jsonl", read_media, self.path, title=title, series=series)
+        if self._ns is not None and self._ns.readers:
+            return self._ns.media(own, title, series, self._meta.get("label"))
+        return own
 
     def media_records(self, title: str | None = None, series: str | None = None) -> list[MediaRecord]:
         """Kept samples as typed :class:`MediaRecord` (each with its stable ``id``), oldest first."""
-        return self._intact("media.jsonl", read_media_records, self.path, title=title, series=series)
+        own = self._intact("media.jsonl", read_media_records, self.path, title=title, series=series)
+        if self._ns is not None and self._ns.readers:
+            return self._ns.media(own, title, series, self._meta.get("label"), typed=True)
+        return own
 
     def media_file(self, record_id: int | MediaRecord) -> Path:
         """The file of the kept sample ``record_id``, checked to lie inside ``<task>/media/``.
@@ -277,10 +284,16 @@ class TaskReader:
         given a :class:`MediaRecord` this reader listed (then only its path is checked).
         """
         if isinstance(record_id, MediaRecord):
+            owner = self._ns.media_owner(record_id.id) if self._ns is not None else None
+            if owner is not None:  # a sample another writer keeps in its namespace
+                return owner[0].media_file(replace(record_id, id=owner[1], source=None))
             return media_file(self.path, record_id)
         if isinstance(record_id, bool) or not isinstance(record_id, (int, np.integer)):
             raise bad_type("record_id", "must be an int (a MediaRecord id)", record_id)
-        for rec in self.media_records():
+        owner = self._ns.media_owner(int(record_id)) if self._ns is not None else None
+        if owner is not None:
+            return owner[0].media_file(owner[1])
+        for rec in self._intact("media.jsonl", read_media_records, self.path):
             if rec.id == record_id:
                 return media_file(self.path, rec)
         raise MediaNotFoundError(f"record_id: task {self.id} keeps no media record {int(record_id)}")

@@ -68,7 +68,7 @@ def media_impl(reader: TaskReader, title: str | None = None, series: str | None 
             url = None
         g["items"].append({
             "id": rec.id, "iteration": rec.iteration, "kind": rec.kind, "ext": rec.ext,
-            "caption": rec.caption, "time": rec.time, "url": url,
+            "caption": rec.caption, "time": rec.time, "url": url, "source": rec.source,
             "uri": rec.uri if rec.uri and "://" in rec.uri and not rec.uri.startswith("file:") else None,
             "overlays": (overlays_payload(reader.id, rec, inline=True) if inline_masks else overlays_stub(reader.id, rec))
             if rec.kind == "image" else None,

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from ringlog.store import Store
-from ringlog.store.errors import StoreValueError, TaskLockedError
+from ringlog.store.errors import MediaNotFoundError, StoreValueError, TaskLockedError
 from ringlog.store.fsck import fsck
 from ringlog.store.multiwriter import NS_DIR, check_label, open_shared, open_writer
+from ringlog.store.namespaces import media_base
 
 
 def _two(root):
@@ -82,6 +83,26 @@ def test_console_and_plots_of_all_writers_merge_by_time(store_root):
     assert [r["source"] for r in recs] == ["rank0", "rank1", "rank0"]
     plots = st.task("t1").plots(title="conf")  # plots too, by time, with their writer
     assert [(p["iteration"], p["source"]) for p in plots] == [(3, "rank1"), (1, "rank0")]
+
+
+def test_debug_samples_of_all_writers_merge_and_each_file_is_served(store_root):
+    st, w0, w1, _, _ = _two(store_root)
+    w0.media.add_media("img", "x", 0, b"rank0-png", ext="png")
+    w1.media.add_media("img", "x", 1, b"rank1-png", ext="png")  # id 0 again, in its own namespace
+    w1.media.add_media("img", "y", 1, b"only-rank1", ext="png")
+    w1.close()
+    w0.close()
+    r = st.task("t1")
+    recs = r.media_records(title="img")
+    assert [(x.series, x.iteration, x.source) for x in recs] == [("x", 0, "rank0"), ("x", 1, "rank1"),
+                                                                ("y", 1, "rank1")]
+    assert [x.id for x in recs] == [0, media_base("rank1"), media_base("rank1") + 1]  # unique once merged
+    assert 2 ** 32 <= media_base("rank1") < 2 ** 53  # exact in a browser's numbers
+    assert [r.media_file(x).read_bytes() for x in recs] == [b"rank0-png", b"rank1-png", b"only-rank1"]
+    assert [st.task("t1").media_file(x.id).read_bytes() for x in recs] == [b"rank0-png", b"rank1-png", b"only-rank1"]
+    assert [m["source"] for m in r.media(title="img", series="x")] == ["rank0", "rank1"]
+    with pytest.raises(MediaNotFoundError):
+        r.media_file(recs[1].id + 7)  # an id no writer keeps
 
 
 _CHILD = """
