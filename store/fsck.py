@@ -28,6 +28,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .crashring_replay import fsck_ring
 from .damage import ChunkDamaged
 from .errors import CorruptStoreError, TaskLockedError
 from .fsck_repair import LINE_RULES, bad_lines, repair_task
@@ -160,6 +161,7 @@ def _check_task(store: Store, d: Path, report: FsckReport, repair: bool) -> None
     finally:
         if lock is not None:
             lock.release()
+    fsck_ring(store, d, report.findings, lock is not None)  # a killed writer's crash ring (store/crashring.py)
 
 
 def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) -> None:

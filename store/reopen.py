@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from . import codecs, shards, tail
+from .crashring import retire
+from .crashring_replay import replay_into
 from .errors import CorruptStoreError, StoreValueError
 from .layout import CHUNK, SHARD, value_dir
 from .reader import TaskReader
@@ -83,6 +85,7 @@ def reopen(store, path: Path) -> TaskWriter:
             s = _load(writer, reader, e)
             writer._series.append(s)
             writer._ids[(s.title, s.series)] = s.sid
+        recovered += replay_into(writer, path)  # a killed writer's crash ring: the points the store lacks
         _first_sync(writer)
         now = time.time()
         record = {"time": now, "from_status": prior or meta.get("status")}
@@ -93,6 +96,7 @@ def reopen(store, path: Path) -> TaskWriter:
         m = dict(meta, status="running", updated=now, writer=writer._meta["writer"])
         m["resumes"] = list(m.get("resumes") or []) + [record]
         write_task_meta(path, m, store.durable)
+        retire(path)  # its points are durable now (a crash before this replays it again: nothing twice)
         writer._meta = m
         writer._origin = float(m["time_origin"])
         store._catalog_upsert(path, m)

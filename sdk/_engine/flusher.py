@@ -100,6 +100,7 @@ class Flusher(threading.Thread):
         self._retry_at = 0.0  # monotonic time of the next try after a failure (backoff)
         self._last_summary = 0.0
         self._big = 1024  # points of a cycle that make it durable though not due (see _cycle)
+        self.ring = None  # the crash ring's copier (.crashring): harvests through it, told of each sync
         self.synced_mark = core.started  # monotonic start of the last completed durable cycle (see lag)
 
     # --- called from other threads -------------------------------------------------
@@ -221,7 +222,7 @@ class Flusher(threading.Thread):
         core = self.core
         synced = False
         try:
-            batches = core.staging.harvest(time.time())
+            batches = (self.ring.harvest if self.ring is not None else core.staging.harvest)(time.time())
             self._pending.extend(batches)  # after any kept by a failed cycle: log order holds
             self.harvested += sum(len(b.step) for b in batches)
             with self._cond:
@@ -238,6 +239,8 @@ class Flusher(threading.Thread):
             if durable and not final:  # the final cycle's close() syncs everything: one sync, not two (issue 18)
                 self.writer.sync()
                 self.syncs += 1
+                if self.ring is not None:
+                    self.ring.synced(self)
                 synced = True
             self._failed = 0
             self._retry_at = 0.0
@@ -333,6 +336,8 @@ class Flusher(threading.Thread):
         core.status = status
         try:
             self.writer.close(status=status)
+            if self.ring is not None:  # every point is stored: nothing for a replay
+                self.ring.close(remove=True)
         except Exception as exc:
             core.warn_once("close", f"ringlog could not close task {core.id}: {exc!r}")
 

@@ -26,7 +26,7 @@ import uuid
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
 
-from . import lifecycle, shared, startup
+from . import crashring, lifecycle, shared, startup
 from ..errors import LoggingWarning
 from .environment import collect
 from .flusher import Clock, Flusher, nonfinite_replace
@@ -105,6 +105,7 @@ class RunCore:
         except Exception as exc:
             self.flusher.store_failed(exc)
         self.flusher.ready.set()
+        crashring.attach(self)  # a kill -9 then loses ~a clock period, not up to the flush interval
         self.flusher.start()
         self.clock.start()
         lifecycle.register(self)

@@ -32,6 +32,19 @@ def _env_flag(name: str) -> Optional[bool]:
     return raw.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _env_bytes(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        v = int(raw)
+    except ValueError:
+        raise value_error(name, "must be an int (bytes; 0: off)", raw) from None
+    if v and v < 1 << 20:
+        raise value_error(name, "must be 0 (off) or an int >= 1048576 (bytes)", raw)
+    return v
+
+
 @dataclass
 class Settings:
     """How a run logs. Every field has a safe default; see the module docstring.
@@ -49,7 +62,11 @@ class Settings:
     remote destination; after it the sample is dropped with one warning (a hung remote never hangs
     the training loop). ``wandb_media_history``: samples kept per media key logged through
     ``ringlog.log`` (times the list length for a list of media); None keeps every step, as W&B does
-    (ClearML's ``Logger`` keeps its own last 100 per title/series).
+    (ClearML's ``Logger`` keeps its own last 100 per title/series). ``crash_ring``: bytes of the
+    crash ring, a memory-mapped file beside the task's files that staged points are copied into
+    every ``clock_period``, so a ``kill -9`` loses ~tens of ms instead of up to the flush interval
+    (:mod:`ringlog._engine.crashring`; FORMAT.md, "Crash ring"); 0 turns it off; env
+    ``RINGLOG_CRASH_RING`` (bytes) when not given.
     """
 
     dir: Optional[str] = None
@@ -71,6 +88,7 @@ class Settings:
     upload_timeout: float = 30.0
     wandb_media_history: Optional[int] = None
     mode: Optional[str] = None  # W&B's Settings(mode=...); init(mode=...) wins; "shared": ringlog._engine.shared
+    crash_ring: Optional[int] = None  # bytes; None: $RINGLOG_CRASH_RING, else 64 MiB; 0: off
     x_label: Optional[str] = None  # W&B's: this process's label in a shared task (ringlog._engine.shared)
     _root: Optional[Path] = field(default=None, init=False, repr=False, compare=False)
 
@@ -91,6 +109,9 @@ class Settings:
         h = self.wandb_media_history
         if h is not None and (isinstance(h, bool) or not isinstance(h, int) or h < 1):
             raise value_error("wandb_media_history", "must be None (keep every step) or an int >= 1", h)
+        c = self.crash_ring
+        if c is not None and (isinstance(c, bool) or not isinstance(c, int) or (c and c < 1 << 20)):
+            raise value_error("crash_ring", "must be 0 (off) or an int >= 1048576 (bytes)", c)
         if self.dir is not None and not isinstance(self.dir, (str, os.PathLike)):
             raise type_error("dir", "must be a str or os.PathLike folder", self.dir)
 
@@ -101,7 +122,8 @@ class Settings:
         The store root is resolved on first use of :attr:`root` and then kept: the SDK must not
         import ``ringlog.store`` (numba, ~1 s) on the caller's thread at ``init``.
         """
-        return replace(self, strict=self.is_strict)
+        return replace(self, strict=self.is_strict, crash_ring=self.crash_ring if self.crash_ring is not None
+                       else _env_bytes("RINGLOG_CRASH_RING", 64 << 20))
 
     @property
     def root(self) -> Path:
