@@ -48,9 +48,11 @@ def attach(core: "RunCore") -> Optional["Copier"]:
     if size is None:  # settings not resolved (init() resolves them): the environment, else the default
         size = _env_bytes("RINGLOG_CRASH_RING", 64 << 20)
     writer = core.flusher.writer
-    if not size or writer is None:
-        return None
-    from ringlog.store.crashring import RingWriter  # already loaded by startup.preload (store)
+    from ringlog.store import TaskWriter  # already loaded by startup.preload (store)
+    from ringlog.store.crashring import RingWriter
+
+    if not size or not isinstance(writer, TaskWriter):
+        return None  # no task yet (the flusher retries the store), or a forked child's lazily opened namespace
 
     try:
         ring = RingWriter(writer.path, size)
