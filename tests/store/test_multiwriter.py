@@ -144,3 +144,32 @@ def test_kill_9_of_one_writer_loses_only_its_unsynced_points(store_root):
     w1.append(w1.series_id("loss"), np.arange(1000, 1003), np.ones(3), time.time())
     w1.close()
     assert Store(store_root).task("t1").count("loss") == 1008
+
+
+@pytest.mark.parametrize("method", ["m4", "minmax", "lttb"])
+def test_merged_series_decimates_on_its_range_as_the_exact_sorting_path_does(store_root, method):
+    from ringlog.store import query
+
+    st, w0, w1, _, _ = _two(store_root)
+    rng = np.random.default_rng(7)
+    t = time.time()
+    for w, steps in ((w0, np.arange(0, 40_000, 2)), (w1, np.arange(1, 40_000, 2))):  # interleaved steps
+        v = rng.normal(size=len(steps)).cumsum()
+        v[rng.integers(0, len(v), 20)] = np.nan
+        w.append(w.series_id("loss"), steps, v, t + steps * 1e-3)
+    w1.close()
+    w0.close()
+    r = st.task("t1")
+    sr = r._series_reader("loss", "loss")
+    assert sr.in_memory and r.count("loss") == 40_000
+    for lo, hi in ((None, None), (1_234, 30_001), (5, 900)):
+        got = r.decimate("loss", points=300, method=method, x_min=lo, x_max=hi)
+        axis = query._Axis("step", float(r._meta.get("time_origin", 0.0)), 0.0)
+        ref = query._unsorted(sr, axis, lo, hi, 300, method)  # sorts all points: the old path
+        assert got.raw_count == ref.raw_count
+        if method != "lttb":  # lttb picks by triangle areas over the same points: same points either way
+            assert set(zip(got.x.tolist(), np.nan_to_num(got.y).tolist())) == \
+                set(zip(ref.x.tolist(), np.nan_to_num(ref.y).tolist()))
+        else:
+            assert got.x.tolist() == ref.x.tolist()
+        assert sorted(got.nonfinite_x.tolist()) == sorted(ref.nonfinite_x.tolist())
