@@ -26,7 +26,7 @@ import numpy as np
 
 from ringlog.core.stats import SeriesStats
 
-from . import _fs, _kern
+from . import _fs, _kern, batch_append
 from .errors import StoreValueError, TaskClosedError, bad_type, bad_value
 from .objstore.attach import attach_uploader
 from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
@@ -174,6 +174,22 @@ class TaskWriter:
                 raise bad_value("sid", f"must be an id from series_id() (0..{len(self._series) - 1})", sid)
             self._series[int(sid)].append(step.astype(np.int64, copy=False),
                                           value.astype(np.float64, copy=False), tms, tms_sorted=tsorted)
+
+    def append_many(self, items, outcome: list | None = None) -> list:
+        """Append several series' points: ``items`` is a sequence of ``(sid, step, value, time)`` as
+        :meth:`append` takes them, applied in order. The same result as one :meth:`append` per item,
+        but small items (a few points each of many short series: a W&B row of thousands of keys)
+        are checked and added together, vectorised (store/batch_append.py: ~2-3 us per item
+        against ~15-30 us). Returns ``outcome`` (a new list when not given), which gets one entry
+        per item taken: None, or the exception that refused it (a bad argument: the other items
+        go on). An ``OSError`` (a full disk...) is raised; the items before it - as many as
+        ``outcome`` holds - are taken, that one and the rest are not. An ``append`` replaced on the
+        instance (a test's fault injection, someone's instrumentation) is called for every item."""
+        outcome = [] if outcome is None else outcome
+        with self._lock:
+            self._check_open()
+            batch_append.run(self, items, outcome, fast="append" not in self.__dict__)
+        return outcome
 
     def series_stats(self, sid: int) -> SeriesStats:
         """The running figures (count, first/last, finite min/max/sum) of series ``sid``: the live

@@ -289,27 +289,45 @@ class Flusher(threading.Thread):
                                      f"{left:,} points were dropped")
 
     def _write(self) -> None:
-        """Hand each pending batch to the writer, in order; a batch leaves ``_pending`` once it is
-        written or counted as dropped, so an error raised here leaves the rest for a retry. An
-        ``OSError`` (disk full, I/O error) keeps the batch for the retry; any other refusal of the
-        store drops that batch alone (counted)."""
+        """Hand the pending batches to the writer in order, together (``TaskWriter.append_many``:
+        a W&B row of thousands of keys is added vectorised, not one call per key); a batch leaves
+        ``_pending`` once it is written or counted as dropped, so an error raised here leaves the
+        rest for a retry. An ``OSError`` (disk full, I/O error) keeps the batch for the retry; any
+        other refusal of the store drops that batch alone (counted)."""
         core, writer, pending = self.core, self.writer, self._pending
         while pending:
-            b = pending[0]
-            n = len(b.step)
+            items, refused = [], None
+            for b in pending:
+                try:
+                    core.apply_nonfinite(b)
+                    items.append((self._sid(b.buf), b.step, b.value, b.time))
+                except OSError:
+                    if not items:
+                        raise
+                    break  # write the batches before it; the next round raises it again
+                except Exception as exc:  # this batch is dropped once the ones before it are written
+                    refused = exc
+                    break
+            outcome: list = []
             try:
-                core.apply_nonfinite(b)
-                writer.append(self._sid(b.buf), b.step, b.value, b.time)
-                self.written += n
-            except OSError:
-                raise
-            except Exception as exc:  # one bad batch must not take the others along
-                self.dropped += n
-                self.store_error = exc
-                core.warn_once("write", f"ringlog could not write {n:,} points of {b.buf.title!r}/"
-                                        f"{b.buf.series!r}: {exc!r}; logging goes on")
-            pending.popleft()
-            b.buf.landed()
+                writer.append_many(items, outcome)
+            finally:
+                for exc in outcome:  # the batches taken (written or refused), even when an OSError stopped it
+                    self._landed(pending.popleft(), exc)
+            if refused is not None:
+                self._landed(pending.popleft(), refused)
+
+    def _landed(self, b, exc) -> None:
+        """Batch ``b`` was written (``exc`` None) or refused by the store: count it, say so once."""
+        n = len(b.step)
+        if exc is None:
+            self.written += n
+        else:  # one bad batch must not take the others along
+            self.dropped += n
+            self.store_error = exc
+            self.core.warn_once("write", f"ringlog could not write {n:,} points of {b.buf.title!r}/"
+                                         f"{b.buf.series!r}: {exc!r}; logging goes on")
+        b.buf.landed()
 
     def _sid(self, buf) -> int:
         sids = self._sids
