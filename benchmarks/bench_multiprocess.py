@@ -6,7 +6,8 @@ time after its ``init``), either all into **one task** (W&B's shared mode: the f
 the task folder, the others their writer namespace, store/multiwriter.py) or each into **its own
 task**. Aggregate calls/s = P * n / (last process done logging - start); the ratio is to one
 process in the same run. Then every point is read back (merged series of the one task; each
-separate task) and counted.
+separate task) and counted, and the merged key is charted: first chart (reading and merging every
+part), a later full view and a zoom, against reading the parts' points once.
 
 The machine this was measured on has 2 cores: each process runs a logging thread plus a flusher,
 so no scaling beyond ~2x can be expected; more processes share the same two cores.
@@ -81,13 +82,47 @@ def measure(procs: int, how: str, n: int, root: str) -> dict:
     else:
         count = sum(st.task(f"task-r{i}").count("loss") for i in range(procs))
     check(count == procs * n, f"{how}: {count:,} of {procs * n:,} points read back")
-    return {"calls_s": procs * n / span, "finish_s": max(o["finish"] for o in outs)}
+    out = {"calls_s": procs * n / span, "finish_s": max(o["finish"] for o in outs)}
+    if how == "one" and procs > 1:
+        out["chart"] = merged_chart(root, procs * n)
+    return out
+
+
+def merged_chart(root: str, total: int) -> dict:
+    """Chart latency of the merged "loss" (every writer's points in one series): the first chart
+    (reading and merging every part), a later full view and a 10 % zoom, each from a fresh reader
+    of one store (as the viewer asks), against reading every part's raw points once (baseline)."""
+    from ringlog.store import Store
+    from ringlog.store.namespaces import namespace_dirs
+    from ringlog.store.reader import TaskReader
+
+    st = Store(root)
+    path = st.task("shared").path
+    t0 = time.perf_counter()
+    parts = [TaskReader(path, own_only=True).scalar("loss")]
+    parts += [TaskReader(p).scalar("loss") for _, p in namespace_dirs(path)]
+    read = time.perf_counter() - t0
+    check(sum(len(p) for p in parts) == total, "the parts hold every point")
+    from ringlog.core import warmup
+
+    warmup()  # the kernels load once per viewer process: not part of a chart's cost
+    st = Store(root)  # a cold cache for the charts
+    t0 = time.perf_counter()
+    first = st.task("shared").decimate("loss", points=2000)
+    t1 = time.perf_counter()
+    st.task("shared").decimate("loss", points=2000)
+    t2 = time.perf_counter()
+    hi = int(first.x[-1])
+    st.task("shared").decimate("loss", points=2000, x_min=hi * 0.45, x_max=hi * 0.55)
+    t3 = time.perf_counter()
+    return {"read": read, "first": t1 - t0, "again": t2 - t1, "zoom": t3 - t2, "points": total}
 
 
 def run(quick: bool = False, n: int | None = None, procs=None) -> list[Row]:
     n = n or (20_000 if quick else 200_000)
     procs = procs or ((1, 2) if quick else (1, 2, 4, 8))
     rows = []
+    charts: list[dict] = []
     base = None
     for p in procs:
         for how in ("one", "separate"):
@@ -99,6 +134,15 @@ def run(quick: bool = False, n: int | None = None, procs=None) -> list[Row]:
             what = "one task" if how == "one" else f"{p} separate tasks"
             rows.append(Row(f"{p} process(es), {what}", m["calls_s"], "calls/s", "",
                             f"x{m['calls_s'] / base:.2f} of 1 process; slowest finish {m['finish_s']:.2f} s"))
+            if "chart" in m:
+                c = m["chart"]
+                charts.append(c)
+                note = f"{p} writers, {c['points']:,} points"
+                rows.append(Row(f"{p} writers: read every part's points (baseline)", c["read"] * 1e3, "ms", "", note))
+                rows.append(Row(f"{p} writers: first chart of the merged key", c["first"] * 1e3, "ms",
+                                "<= 4x baseline + 0.5 s", f"x{c['first'] / c['read']:.2f} of baseline"))
+                rows.append(Row(f"{p} writers: later full view", c["again"] * 1e3, "ms", "<= 1x baseline + 0.2 s"))
+                rows.append(Row(f"{p} writers: 10 % zoom", c["zoom"] * 1e3, "ms", "<= 1x baseline + 0.2 s"))
     print_table(f"Many processes logging ({n:,} calls of 2 keys per process, {os.cpu_count()} cores)", rows)
     got = {r.name: r.value for r in rows}
     floor = 0.15 if quick else 0.4  # quick trials last ~0.1 s: a loaded CI machine swings them more
@@ -106,6 +150,10 @@ def run(quick: bool = False, n: int | None = None, procs=None) -> list[Row]:
         one, sep = got[f"{p} process(es), one task"], got[f"{p} process(es), {p} separate tasks"]
         check(one >= floor * sep, f"{p} processes into one task: {one:,.0f} calls/s, under {floor}x of {p} "
                                   f"separate tasks' {sep:,.0f}")
+    for c in charts:  # the merge is a sort of every point: a small multiple of reading them
+        check(c["first"] <= 4 * c["read"] + 0.5, f"merged first chart {c['first']:.2f} s vs reading {c['read']:.2f} s")
+        for k in ("again", "zoom"):
+            check(c[k] <= c["read"] + 0.2, f"merged {k} {c[k]:.2f} s vs reading {c['read']:.2f} s")
     return rows
 
 
