@@ -29,15 +29,17 @@ MAX_RAW = 50_000_000
 
 def bucket_means(reader: TaskReader, title: str, series: str, d: Decimated, xs: np.ndarray,
                  ys: np.ndarray, exact: bool) -> dict | None:
-    """``{"x", "y", "n"}`` per bucket: x = the middle of the bucket's first and last x, y = the mean
-    of its finite values (NaN when it has none), n = how many finite values it holds.
+    """``{"x", "x_last", "y", "n"}`` per bucket: x = the middle of the bucket's first and last x,
+    x_last = its last x, y = the mean of its finite values (NaN when it has none), n = how many
+    finite values it holds. The pages draw a centred smoother (running average, Gaussian) at x and
+    place the EMA, which lags, between x and x_last by its weight (``emaX`` in static/smoothers.js).
 
     ``exact`` (every raw point came back): each point is its own bucket. None when the store gave
     no bucket boundaries (x not monotone) or the range holds more than ``MAX_RAW`` points.
     """
     if exact:
         finite = np.isfinite(ys)
-        return {"x": xs, "y": np.where(finite, ys, np.nan), "n": finite.astype(np.int64)}
+        return {"x": xs, "x_last": xs, "y": np.where(finite, ys, np.nan), "n": finite.astype(np.int64)}
     starts = d.bucket_starts
     if starts is None or d.band_x is None or len(starts) < 2:
         return None
@@ -47,7 +49,7 @@ def bucket_means(reader: TaskReader, title: str, series: str, d: Decimated, xs: 
         counts = np.asarray(d.bucket_finite, np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(counts > 0, np.asarray(d.bucket_sum, np.float64) / np.maximum(counts, 1), np.nan)
-        return {"x": bx.mean(axis=1), "y": mean, "n": counts}
+        return {"x": bx.mean(axis=1), "x_last": bx[:, 1], "y": mean, "n": counts}
     lo, hi = int(starts[0]), int(starts[-1])
     if hi - lo > MAX_RAW:
         return None
@@ -67,4 +69,4 @@ def bucket_means(reader: TaskReader, title: str, series: str, d: Decimated, xs: 
         return None
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return {"x": bx.mean(axis=1), "y": mean, "n": counts}
+    return {"x": bx.mean(axis=1), "x_last": bx[:, 1], "y": mean, "n": counts}

@@ -65,6 +65,7 @@ def _trace_arrays(payload: dict, scale: float) -> dict[str, Any]:
             "raw_count": payload["raw_count"], "exact": payload["exact"], "level": payload["level"],
             "mean": None if not payload.get("mean") else {
                 "x": _floats(np.asarray(payload["mean"]["x"], np.float64) * scale),
+                "x_last": _floats(np.asarray(payload["mean"]["x_last"], np.float64) * scale),
                 "y": _floats(payload["mean"]["y"]), "n": [int(n) for n in payload["mean"]["n"]]}}
 
 

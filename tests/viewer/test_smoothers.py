@@ -89,6 +89,18 @@ def test_browser_smoothers_match_the_references(tmp_path):
             at = np.interp(ranks, np.arange(fin.sum()), want)
             inner = slice(10, -10)                              # the ends: windows cut differently
             np.testing.assert_allclose(got[inner], at[inner], rtol=0.01, err_msg=kind)
+        # where the EMA is drawn (emaX): on a ramp, each bucket's EMA value is the raw EMA's at the x it
+        # is drawn at, light or heavy (the bucket middle is right for a light EMA only, the last point for
+        # a heavy one: either is off by up to half a bucket, 14.5 steps here)
+        ramp = np.arange(3000.0)
+        edges = np.arange(0, 3000, size)
+        mid, last = ramp[edges] + (size - 1) / 2, ramp[edges] + size - 1
+        for w in (0.5, 0.9, 0.99, 0.999):
+            ys, xs = page.evaluate("""async ([ys, ns, mid, last, w]) => { const m = await import('/static/smoothers.js');
+                return [m.smoothBuckets('ema', ys, ns, w), m.emaX(mid, last, ns, w)]; }""",
+                                   [mid.tolist(), [size] * len(edges), mid.tolist(), last.tolist(), w])
+            want = np.interp(xs, ramp, ref.ema(ramp, w))
+            np.testing.assert_allclose(np.array(ys)[30:], want[30:], atol=0.3, err_msg=f"EMA {w} drawn at {xs[40]}")
 
 
 AT = 102_500   # 2,500 steps after a spike, 2,500 before the next

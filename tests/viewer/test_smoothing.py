@@ -39,6 +39,12 @@ def test_bucket_means_hold_every_finite_point_of_the_range_once(client, store, q
     assert n.sum() == fin.sum() and d["raw_count"] == inside.sum()
     assert np.nansum(y * n) == pytest.approx(v[fin].sum(), rel=1e-12)
     assert np.all(np.diff(x) > 0) and (n > 0).all() == np.isfinite(y).all()
+    # x_last: each bucket's last raw x (where the EMA is placed from): the finite points up to it are
+    # the buckets' counts so far
+    xl = np.asarray(m["x_last"], np.float64)
+    upto = np.searchsorted(xs[inside], xl + 1e-6, side="right")      # relative time: float rounding
+    assert np.all(xl >= x) and np.allclose(xs[inside][upto - 1], xl, rtol=0, atol=1e-6)
+    assert list(np.cumsum(fin)[upto - 1]) == list(np.cumsum(n))
     if not d["exact"]:
         assert len(n) <= q["points"] + 1
     else:  # every raw point is its own bucket
@@ -66,6 +72,7 @@ def test_bucket_means_come_from_the_pyramid_without_reading_raw_values(store, po
     assert list(fast["n"]) == list(slow["n"])
     np.testing.assert_allclose(fast["y"], slow["y"], rtol=1e-12)
     np.testing.assert_array_equal(fast["x"], slow["x"])
+    np.testing.assert_array_equal(fast["x_last"], slow["x_last"])
 
 
 def test_no_means_unless_asked_and_none_against_a_metric(client):
@@ -74,7 +81,7 @@ def test_no_means_unless_asked_and_none_against_a_metric(client):
     assert r["mean"] is None
     assert client.get(f"/api/tasks/{A}/scalar?title=loss&mean=maybe").status_code == 400
     b = client.get(f"/api/tasks/{A}/scalar?title=loss&points=50&mean=1&enc=b64").get_json()
-    assert set(b["mean"]) == {"x", "y", "n"} and b["mean"]["n"]["dtype"] == "<f8"
+    assert set(b["mean"]) == {"x", "x_last", "y", "n"} and b["mean"]["n"]["dtype"] == "<f8"
 
 
 def _load_pw():

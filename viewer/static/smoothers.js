@@ -52,6 +52,23 @@ export function smoothBuckets(kind, ys, ns, w) {
   return out;
 }
 
+/* Where each bucket's EMA value stands on the x axis (x: the bucket's middle, xLast: its last x, ns:
+   its finite points). A centred smoother's value belongs at the middle; the EMA lags: after a
+   bucket of n points of mean m it is s = a s' + (1 - a) m (a = w^n). On a steady linear trend, the
+   raw-point EMA takes that value at rank (n - 1) / 2 + w / (1 - w) - n a / (1 - a) of the bucket
+   (0: its first point): the middle for a light EMA, the last point for a heavy one, and exactly
+   the point itself for a bucket of one point. Ranks map to x linearly between the bucket's first
+   and last x. */
+export function emaX(x, xLast, ns, w) {
+  return Array.from(x, (m, i) => {
+    const n = ns[i], last = xLast[i];
+    if (!(n > 1) || !(w > 0) || !(w < 1)) return n === 1 ? last : m;
+    const a = Math.pow(w, n), p = (n - 1) / 2 + w / (1 - w) - n * a / (1 - a);
+    const first = 2 * m - last;
+    return first + Math.min(n - 1, Math.max(0, p)) / (n - 1) * (last - first);
+  });
+}
+
 /* the same over drawn points (no bucket means: x against a metric, huge ranges): each point one rank */
 export function smoothPoints(kind, ys, w) {
   const ns = Array.from(ys, y => (y !== null && isFinite(y) ? 1 : 0));
