@@ -5,8 +5,9 @@
    run (the HTTP layer's overhead = the ratio). Target <= 50 ms.
 2. Task table: first page of N tasks (10,000; quick: 500) sorted by a summary metric, over HTTP,
    against ``catalog.query`` directly. Target <= 300 ms.
-3. Task page with 20 charts in headless chromium: navigation until every chart is drawn.
-   Target <= 2 s. Skipped (row says why) without chromium + playwright.
+3. Task page with 20 charts in headless chromium: navigation until every chart is drawn (the
+   SVG first paint of static/quickdraw.js counts: the data are on screen) and until every chart is
+   an interactive plotly chart, on a fresh browser and on later visits. Target: drawn <= 2 s. Skipped (row says why) without chromium + playwright.
 
 Data is written through ``ringlog.store``'s TaskWriter (``durable=False``: setup speed only) into
 ``bench_data/viewer`` (removed at the end). ``python -m benchmarks.run bench_viewer [--quick]``.
@@ -94,18 +95,27 @@ class _Client:
         return body
 
 
-def _page_time(url: str, repeat: int) -> tuple[float, float] | str:
-    """(plotly.js alone cold, first visit, median of later visits) in seconds from navigation until every chart is
-    drawn, or why it was skipped. The browser is fresh and has seen only the projects page (as a
-    user arriving at a task would), so the first visit also downloads plotly.min.js (4.6 MB) and
-    compiles it cold; later visits run it from the browser's caches, as a returning user's do."""
+DRAWN = ("() => { const b = [...document.querySelectorAll('.chart-box')];"
+         " return b.length >= 20 && b.every(x => x.dataset.drawn); }")
+READY = ("() => { const b = [...document.querySelectorAll('.chart-box')];"
+         " return b.length >= 20 && b.every(x => x.dataset.state === 'ready' && x.querySelector('.main-svg')); }")
+
+
+def _page_time(url: str, repeat: int) -> dict | str:
+    """Seconds from navigation until every chart is drawn (its data on screen: the SVG first paint of
+    static/quickdraw.js or the plotly chart) and until every chart is an interactive plotly chart, on
+    a fresh browser's first visit and as the median of later visits; plus the baseline: plotly.js
+    alone fetched, compiled and drawing one chart cold. Or why it was skipped. The browser is fresh
+    and has seen only the projects page (as a user arriving at a task would), so the first visit
+    also downloads plotly.min.js (4.6 MB) and compiles it cold; later visits run it from the
+    browser's caches, as a returning user's do."""
     if not os.path.exists(CHROMIUM):
         return f"skipped: no chromium at {CHROMIUM}"
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return "skipped: playwright not installed"
-    times = []
+    drawn, ready = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -120,21 +130,21 @@ def _page_time(url: str, repeat: int) -> tuple[float, float] | str:
                 s.onload = () => { const d = document.createElement('div'); document.body.appendChild(d);
                                    Plotly.newPlot(d, [{y: [1, 3, 2]}]).then(() => ok()); };
                 s.onerror = err; document.head.appendChild(s); })""")
-            times.append(time.perf_counter() - t0)
+            cold = time.perf_counter() - t0
             ctx.close()
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url.split("/tasks/")[0] + "/")   # the projects page: no plotly.js there
             for _ in range(repeat + 1):
                 t0 = time.perf_counter()
-                page.goto(url, wait_until="domcontentloaded")
-                page.wait_for_function(
-                    "() => { const b = [...document.querySelectorAll('.chart-box')];"
-                    " return b.length >= 20 && b.every(x => x.dataset.state === 'ready' && x.querySelector('.main-svg')); }",
-                    timeout=60_000)
-                times.append(time.perf_counter() - t0)
+                page.goto(url, wait_until="commit")
+                page.wait_for_function(DRAWN, polling="raf", timeout=60_000)
+                drawn.append(time.perf_counter() - t0)
+                page.wait_for_function(READY, timeout=60_000)
+                ready.append(time.perf_counter() - t0)
         finally:
             browser.close()
-    return times[0], times[1], statistics.median(times[2:])
+    return {"cold": cold, "first_drawn": drawn[0], "first_ready": ready[0],
+            "drawn": statistics.median(drawn[1:]), "ready": statistics.median(ready[1:])}
 
 
 def run(quick: bool = False) -> list[Row]:
@@ -199,12 +209,14 @@ def run(quick: bool = False) -> list[Row]:
             if isinstance(page_s, str):
                 rows.append(Row("20-chart task page in headless chromium", float("nan"), "s", "<= 2 s", page_s))
             else:
-                cold_s, first_s, page_s = page_s
-                rows.append(Row("plotly.js fetched + compiled cold, one chart (baseline)", cold_s, "s"))
-                rows.append(Row("20-chart task page, first visit (plotly.js fetched + compiled cold)", first_s, "s",
-                                "<= 2x (baseline + later visit)", "navigation until every chart drawn"))
-                rows.append(Row("20-chart task page in headless chromium", page_s, "s", "<= 2 s",
-                                "median of later visits"))
+                pt = page_s
+                rows += [Row("plotly.js fetched + compiled cold, one chart (baseline)", pt["cold"], "s"),
+                         Row("20-chart task page, fresh browser: every chart drawn", pt["first_drawn"], "s", "<= 2 s",
+                             "first visit; SVG first paint, plotly.js not run yet"),
+                         Row("20-chart task page, fresh browser: every chart interactive (plotly)", pt["first_ready"], "s",
+                             "", "plotly.js fetched + compiled cold"),
+                         Row("20-chart task page, later visits: every chart drawn", pt["drawn"], "s", "<= 2 s", "median"),
+                         Row("20-chart task page, later visits: every chart interactive", pt["ready"], "s", "", "median")]
         rows.append(Row("setup: write long series", write_s, "s", note=f"{n_points:,} points"))
         rows.append(Row("setup: write tasks", tasks_s, "s", note=f"{n_tasks:,} tasks"))
     finally:
@@ -216,11 +228,15 @@ def run(quick: bool = False) -> list[Row]:
     check(t_http <= max(0.300, t_direct * 3 + 0.050),
           f"task table over HTTP {t_http * 1e3:.1f} ms vs catalog {t_direct * 1e3:.1f} ms")
     if not isinstance(page_s, str):
-        check(page_s <= 2.0 * (2 if quick else 1.5), f"20-chart page drawn in {page_s:.2f} s")
-        # the first visit pays plotly.js cold (the baseline) plus one drawing of the page
-        check(first_s <= max(2.0, 2.0 * (cold_s + page_s)),
-              f"20-chart page first visit drawn in {first_s:.2f} s; plotly.js alone cold {cold_s:.2f} s,"
-              f" a later visit {page_s:.2f} s")
+        check(pt["ready"] <= 2.0 * (2 if quick else 1.5), f"20-chart page interactive in {pt['ready']:.2f} s (later visits)")
+        # a fresh browser draws the page without waiting for plotly.js: about what a later visit takes
+        # (not a later visit plus plotly.js cold, as before the SVG first paint: 2.5-2.6 s quiet)
+        check(pt["first_drawn"] <= max(2.0, 2.0 * pt["drawn"]),
+              f"20-chart page drawn on a fresh browser in {pt['first_drawn']:.2f} s; later visits {pt['drawn']:.2f} s")
+        # interactive: plotly.js cold (the baseline) plus one drawing of the page
+        check(pt["first_ready"] <= max(2.0, 2.0 * (pt["cold"] + pt["ready"])),
+              f"20-chart page interactive on a fresh browser in {pt['first_ready']:.2f} s; plotly.js alone cold"
+              f" {pt['cold']:.2f} s, a later visit {pt['ready']:.2f} s")
     return rows
 
 

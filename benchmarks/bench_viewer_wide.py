@@ -1,10 +1,11 @@
 """A wide run's task page (issue 19, item 6): 5,000 series (a W&B row of 5,000 keys, one per layer,
 20 steps each; 4,999 of them in one ``grads/`` section), first paint in headless chromium.
 
-First paint = from the start of the navigation until the first chart is drawn (its plotly SVG is in
-the page), polled every animation frame. Measured on a fresh browser (arriving from the projects
-page, so plotly.min.js is fetched and compiled cold) and on later visits (median), against a
-same-run baseline: the same page of a run with one series. Also the ``/series`` listing the page
+First paint = from the start of the navigation until the first chart's data are drawn (the SVG
+chart static/quickdraw.js draws before plotly.js has run, or the plotly chart), polled every
+animation frame; the first interactive (plotly) chart is timed too. Measured on a fresh browser
+(arriving from the projects page, so plotly.min.js is fetched and compiled cold) and on later visits
+(median), against a same-run baseline: the same page of a run with one series. Also the ``/series`` listing the page
 asks first (5,000 series, cold and warm). Target: first paint <= 1 s.
 ``python -m benchmarks.run bench_viewer_wide [--quick]`` (quick: 1,000 series, 3 visits).
 """
@@ -21,8 +22,12 @@ import numpy as np
 from benchmarks._common import Row, check, print_table
 from benchmarks.bench_viewer import CHROMIUM, CHROMIUM_ARGS
 
-FIRST_CHART = ("() => { const b = document.querySelector('.chart-box[data-state=ready]');"
-               " return !!(b && b.querySelector('.main-svg')); }")
+#: first paint: a chart's data on screen, as the SVG of static/quickdraw.js (drawn before plotly.js
+#: has run) or as a plotly chart
+FIRST_CHART = "() => !!document.querySelector('.chart-box[data-drawn] svg')"
+#: the first chart interactive: a plotly chart
+FIRST_PLOTLY = ("() => { const b = document.querySelector('.chart-box[data-state=ready]');"
+                " return !!(b && b.querySelector('.main-svg')); }")
 
 
 def _write(st, n_series: int) -> tuple[str, str]:
@@ -42,7 +47,8 @@ def _write(st, n_series: int) -> tuple[str, str]:
 
 
 def _paint_times(base: str, paths: list[str], repeat: int) -> dict | str:
-    """{path: (first visit of a fresh browser, median of later visits)} in seconds, or why skipped."""
+    """{path: (first paint on a fresh browser's first visit, median of later visits, first plotly chart
+    on the first visit, median of later visits)} in seconds, or why skipped."""
     import os
     if not os.path.exists(CHROMIUM):
         return f"skipped: no chromium at {CHROMIUM}"
@@ -57,13 +63,15 @@ def _paint_times(base: str, paths: list[str], repeat: int) -> dict | str:
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.goto(base + "/")                 # the projects page: no plotly.js there
-                times = []
+                times, plotly = [], []
                 for _ in range(repeat + 1):
                     t0 = time.perf_counter()
                     page.goto(base + path, wait_until="commit")
                     page.wait_for_function(FIRST_CHART, polling="raf", timeout=60_000)
                     times.append(time.perf_counter() - t0)
-                out[path] = (times[0], statistics.median(times[1:]))
+                    page.wait_for_function(FIRST_PLOTLY, polling="raf", timeout=60_000)
+                    plotly.append(time.perf_counter() - t0)
+                out[path] = (times[0], statistics.median(times[1:]), plotly[0], statistics.median(plotly[1:]))
             finally:
                 browser.close()
     return out
@@ -99,14 +107,18 @@ def run(quick: bool = False) -> list[Row]:
         if isinstance(times, str):
             rows.append(Row(f"{n:,}-series task page, first paint", float("nan"), "s", "<= 1 s", times))
         else:
-            b_first, b_later = times[f"/tasks/{one}"]
-            w_first, w_later = times[f"/tasks/{wide}"]
+            b_first, b_later, b_pf, b_pl = times[f"/tasks/{one}"]
+            w_first, w_later, w_pf, w_pl = times[f"/tasks/{wide}"]
             rows += [Row("1-series task page, first paint, fresh browser (baseline)", b_first, "s"),
                      Row("1-series task page, first paint, later visits (baseline)", b_later, "s", note="median"),
-                     Row(f"{n:,}-series task page, first paint, fresh browser", w_first, "s", "",
-                         f"{w_first / b_first:.2f}x baseline; plotly.js fetched + compiled cold"),
+                     Row(f"{n:,}-series task page, first paint, fresh browser", w_first, "s", "<= 1 s",
+                         f"{w_first / b_first:.2f}x baseline; SVG first paint, plotly.js not run yet"),
                      Row(f"{n:,}-series task page, first paint, later visits", w_later, "s", "<= 1 s",
-                         f"median; {w_later / b_later:.2f}x baseline")]
+                         f"median; {w_later / b_later:.2f}x baseline"),
+                     Row(f"{n:,}-series task page, first plotly chart, fresh browser", w_pf, "s", "",
+                         f"plotly.js fetched + compiled cold; one series: {b_pf:.2f} s"),
+                     Row(f"{n:,}-series task page, first plotly chart, later visits", w_pl, "s", "",
+                         f"median; one series: {b_pl:.2f} s")]
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print_table("viewer, a wide run" + (" (quick)" if quick else ""), rows)
@@ -114,6 +126,9 @@ def run(quick: bool = False) -> list[Row]:
         # ratio to the same-run one-series page, with a floor: before sections were paged and first loads
         # batched this was 13x (8.7 s against 0.67 s); 2-4x since, measured on 2 cores under load
         check(w_later <= max(1.0, 5 * b_later), f"{n}-series first paint {w_later:.2f} s vs one series {b_later:.2f} s")
+        # a fresh browser's first paint no longer waits for plotly.js: within reach of a later visit's
+        check(w_first <= max(1.0, 2 * w_later), f"{n}-series first paint on a fresh browser {w_first:.2f} s vs later"
+              f" visits {w_later:.2f} s")
     return rows
 
 

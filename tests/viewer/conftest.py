@@ -64,3 +64,19 @@ def app(store):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def pw():
+    """tests/viewer/pw.py (``pw.browser_page(app, ...)``: a served app and one chromium page), loaded
+    by file path once (tests/viewer is not a package); the browser tests share it from here."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    key = "ringlog_viewer_tests_pw"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
+        sys.modules[key] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[key])
+    return sys.modules[key]

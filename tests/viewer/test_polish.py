@@ -89,7 +89,8 @@ def _plotly_url(client) -> str:
     import re
 
     html = client.get(f"/tasks/{A}").get_data(as_text=True)
-    m = re.search(r'<script async id="plotly-js" src="(/static/plotly\.min\.js[^"]*)"', html)
+    # preloaded (quickdraw.js draws the first paint; RL.plotly() runs it afterwards)
+    m = re.search(r'<link rel="preload" as="script" id="plotly-preload" href="(/static/plotly\.min\.js[^"]*)"', html)
     assert m, "task page does not load plotly.js"
     return m.group(1).replace("&amp;", "&")
 

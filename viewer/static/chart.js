@@ -18,7 +18,8 @@
 import {RL} from "./common.js";
 import {drawTurn, footerSummary, outlierRange} from "./chart_tools.js";
 import {batchedScalar} from "./scalar_batch.js";
-import {smoothBuckets, smoothPoints} from "./smoothers.js";
+import {drawPreview, plotlyAfterPreviews, previewSettled, previewStarted, upgradeTurn} from "./quickdraw.js";
+import {emaX, smoothBuckets, smoothPoints} from "./smoothers.js";
 
 /* Every chart's plotly config starts here: no plotly logo, and none of plotly's cloud links ("Edit in
    Chart Studio", "Share"/send-to-cloud): the viewer is local-only and never offers an upload. */
@@ -30,31 +31,9 @@ export function plotlyConfig(extra = {}) {
   return {...PLOTLY_CONFIG, ...extra};
 }
 
-/* line dashes of the series of one run (compare: colour = run, dash = series) */
-export const DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"];
-
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                 "#7f7f7f", "#bcbd22", "#17becf"];
-
-/* A run's colour, the same on every page (compare, task page, table swatch): derived from its id alone
-   (FNV-1a hash, mixed -> hue; two lightness levels), never from its position in a list. Two runs can
-   still get close colours (4 runs: roughly one chance in five of two hues within 20 degrees). */
-export function runColor(id) {
-  let h = 0x811c9dc5;
-  for (const ch of String(id)) { h ^= ch.codePointAt(0); h = Math.imul(h, 0x01000193) >>> 0; }
-  // murmur3's finaliser: ids differing in their last character land far apart
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h = (h ^ (h >>> 16)) >>> 0;
-  const hue = (h % 360), light = (h >>> 20) & 1 ? 0.38 : 0.52, sat = 0.68;
-  const f = n => { const k = (n + hue / 30) % 12, a = sat * Math.min(light, 1 - light);
-                   return Math.round(255 * (light - a * Math.max(-1, Math.min(k - 3, 9 - k, 1)))); };
-  return "#" + [f(0), f(8), f(4)].map(v => v.toString(16).padStart(2, "0")).join("");
-}
-/* a run's colour swatch (the task table's rows, compare's run list) */
-export function runSwatch(id) {
-  const sw = RL.el("span", {class: "swatch", "data-task": id, "aria-hidden": "true"});
-  sw.style.background = runColor(id);
-  return sw;
-}
+/* colours and dashes live in colors.js; re-exported for the pages that import them from here */
+export {DASHES, PALETTE, runColor, runSwatch} from "./colors.js";
+import {PALETTE} from "./colors.js";
 
 /* The plotly traces of one series answer ({x, y, band, nonfinite}, as /api/tasks/<id>/scalar and the
    widget data give them): the min/max band, the (optionally smoothed) line and the non-finite
@@ -78,7 +57,8 @@ export function seriesTraces(r, {name, color, dash, group, smoothing = 0, smooth
   // smoothing runs over the bucket means when the answer has them (mean=1), so it does not move
   // with the zoom; else (x against a metric, huge ranges) over the drawn points
   const sm = smoothing > 0 && r.mean && r.mean.x.length;
-  out.push({x: sm ? toPlotX(r.mean.x) : xs, y: sm ? smoothBuckets(smoother, r.mean.y, r.mean.n, smoothing)
+  const mx = sm && smoother === "ema" && r.mean.x_last ? emaX(r.mean.x, r.mean.x_last, r.mean.n, smoothing) : sm && r.mean.x;
+  out.push({x: sm ? toPlotX(mx) : xs, y: sm ? smoothBuckets(smoother, r.mean.y, r.mean.n, smoothing)
                                                   : smoothing > 0 ? smoothPoints(smoother, r.y, smoothing) : r.y, type: "scatter",
             mode: r.x.length < 60 ? "lines+markers" : "lines", line: {width: 1.5, color, dash: dash || "solid"},
             legendgroup: group, name: escapeHover(name), connectgaps: false,
@@ -182,14 +162,22 @@ export class RingChart {
     this.box.dataset.state = "loading";
     try {
       // first loads and zooms of one moment go out together (scalar_batch.js); refreshes are conditional
-      const answers = await Promise.all(this.lines.map(l => (useCache ? RL.getJSON(this.urlFor(l), true)
-                                                                     : batchedScalar(l.task, this.urlFor(l)))));
-      await RL.plotly();                     // the data may arrive before plotly.js has run
+      const early = !window.Plotly && !this.drawn && !this.previewing;
+      if (early) { this.previewing = true; previewStarted(); }
+      let answers;
+      try {
+        answers = await Promise.all(this.lines.map(l => (useCache ? RL.getJSON(this.urlFor(l), true)
+                                                                  : batchedScalar(l.task, this.urlFor(l)))));
+        // plotly.js not run yet: draw the data at once as an SVG chart (quickdraw.js), plotly after
+        if (!window.Plotly && my === this.seq) { this.results = answers.map(a => decode(a.data)); this.preview(); }
+      } finally { if (early) previewSettled(); }
+      const wasPreview = !window.Plotly && !this.drawn;
+      await plotlyAfterPreviews();           // runs plotly.js once the first previews have painted
       if (useCache && this.drawn && answers.every(a => !a.changed)) {
         if (my === this.seq) this.box.dataset.state = "ready";
         return;
       }
-      await drawTurn();                      // one chart drawn per task: the first shows before the rest
+      await (wasPreview ? upgradeTurn(this.box) : drawTurn());   // one chart drawn per task, charts in view first
       if (my !== this.seq) return;           // a newer request superseded this one
       this.results = answers.map(a => decode(a.data));
       this.loads++;
@@ -248,8 +236,22 @@ export class RingChart {
     return lay;
   }
 
+  /* the view drawn as an SVG chart while plotly.js loads (quickdraw.js): same traces, axes and ranges */
+  preview() {
+    const shown = this.results.filter((r, i) => !(this.opts.hidden && this.opts.hidden.has(this.lines[i].task)));
+    const save = this.opts.x;
+    const traces = this.traces.call(Object.assign(Object.create(this), {toPlotX: xs => xs}));
+    const yr = this.opts.outliers ? outlierRange(shown, this.opts.logy) : null;
+    drawPreview(this.plotEl, traces, {height: this.opts.height, xTitle: this.layout().xaxis.title.text, wall: save === "wall",
+      logy: this.opts.logy, xrange: this.range, yrange: yr,
+      markers: (this.opts.markers || []).map(m => ({step: m.step, time: m.t, wall: m.time})[save]).filter(v => v !== undefined)});
+    this.box.dataset.drawn = "preview";
+  }
+
   render() {
     const first = !this.drawn;
+    this.plotEl.querySelectorAll(".quick-svg").forEach(e => e.remove());   // plotly takes the preview's place
+    this.box.dataset.drawn = "plotly";
     this.box.dataset.markers = String(markerXs(this.opts.markers, this.opts.x).length);
     const traces = this.traces(), lay = this.layout();
     const shown = this.results.filter((r, i) => !(this.opts.hidden && this.opts.hidden.has(this.lines[i].task)));
@@ -356,7 +358,7 @@ export function zoneLabel(unixSeconds) {
 function decode(r) {
   const out = Object.assign({}, r, {x: RL.f64(r.x), y: RL.f64(r.y)});
   if (r.band) out.band = {x: RL.f64(r.band.x), lo: RL.f64(r.band.lo), hi: RL.f64(r.band.hi)};
-  if (r.mean) out.mean = {x: RL.f64(r.mean.x), y: RL.f64(r.mean.y), n: RL.f64(r.mean.n)};
+  if (r.mean) out.mean = {x: RL.f64(r.mean.x), x_last: RL.f64(r.mean.x_last), y: RL.f64(r.mean.y), n: RL.f64(r.mean.n)};
   return out;
 }
 

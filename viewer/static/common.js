@@ -117,12 +117,19 @@ export const RL = (function () {
   }
 
   /* plotly.js once it has run. Pages that load it with <script async id="plotly-js"> fetch their
-     data while the browser compiles the 4.6 MB bundle; drawing code awaits this first. */
+     data while the browser compiles the 4.6 MB bundle; drawing code awaits this first. A page that
+     only preloads it (<link rel="preload" id="plotly-preload">: the task page, quickdraw.js) gets the
+     script tag on the first call. */
   let plotlyWait = null;
   function plotly() {
     if (window.Plotly) return Promise.resolve(window.Plotly);
     if (plotlyWait) return plotlyWait;
-    const tag = document.getElementById("plotly-js");
+    let tag = document.getElementById("plotly-js");
+    const pre = document.getElementById("plotly-preload");
+    if (!tag && pre) {                 // only preloaded (the task page): run it now, on first use
+      tag = Object.assign(document.createElement("script"), {id: "plotly-js", src: pre.href, async: true});
+      document.head.appendChild(tag);
+    }
     if (!tag) return Promise.reject(new Error("plotly.js is not on this page"));
     plotlyWait = new Promise((resolve, reject) => {
       tag.addEventListener("load", () => resolve(window.Plotly));
