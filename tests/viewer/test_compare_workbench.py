@@ -71,9 +71,10 @@ def test_select_four_compare_hover_hide_reload_embed(four):
         # select four runs on the table and compare them
         page.goto(f"{srv.url}/projects/sweep")
         page.wait_for_selector("#tasks tbody input.row-select")
-        table_swatch = page.evaluate("() => getComputedStyle(document.querySelector('#tasks tbody .swatch[data-task=run2]')).backgroundColor")
         for name in NAMES:
             page.check(f'#tasks tbody input.row-select[aria-label="select {name}"]')
+        # the selected runs' swatches take the colours compare gives them (colors.js: none shared)
+        table_swatch = page.evaluate("() => getComputedStyle(document.querySelector('#tasks tbody .swatch[data-task=run2]')).backgroundColor")
         page.click("#compare-btn")
         page.wait_for_url("**/compare?ids=*")
         page.wait_for_function(READY)

@@ -1,6 +1,7 @@
 /* Compare page: charts with one line per task (legend per task) for every chart title any
    task logged, and a parallel-coordinates chart of hyperparameters against a chosen metric. */
 import {DASHES, RingChart, runColor} from "./chart.js";
+import {useRuns} from "./colors.js";
 import {chartFilter, chartHeight, chartMenu, chartSize, smoothingControls} from "./chart_tools.js";
 import {RL} from "./common.js";
 import {sideBySide} from "./compare_media.js";
@@ -11,6 +12,7 @@ import {ViewState} from "./viewstate.js";
 
 (function () {
   const tasks = JSON.parse(document.getElementById("compare-data").textContent);
+  useRuns(tasks.map(t => t.id));          // up to 20 runs never share a colour, on every chart (colors.js)
   const charts = [];
   const view = new ViewState();          // smoothing, log y, x, filter, sections, zooms, hidden runs in the URL
   let hidden = new Set();

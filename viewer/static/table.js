@@ -1,6 +1,7 @@
 /* Task table: filters, sortable columns (incl. any summary metric / hyperparameter), paging,
    selection for compare. Everything is answered by /api/tasks (the store's catalog). */
-import {runSwatch} from "./chart.js";
+import {runColor, runSwatch} from "./chart.js";
+import {useRuns} from "./colors.js";
 import {RL} from "./common.js";
 import {ColumnPrefs, columnsOf, download, renderChooser, stickPinned, toCSV} from "./columns.js";
 import {groupLink} from "./group_link.js";
@@ -146,6 +147,9 @@ import {groupLink} from "./group_link.js";
   });
 
   function updateCompare() {
+    // the selected runs get the colours compare will give them (colors.js: never shared up to 20)
+    useRuns(selected);
+    table.querySelectorAll(".swatch[data-task]").forEach(s => { s.style.background = runColor(s.dataset.task); });
     const b = document.getElementById("compare-btn");
     b.disabled = selected.size < 1 || selected.size > MAX_COMPARE;
     b.textContent = selected.size > MAX_COMPARE ? `Compare: at most ${MAX_COMPARE} (${selected.size} selected)`

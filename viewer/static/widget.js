@@ -4,6 +4,7 @@
    An ES module: scalar traces are drawn by chart.js's seriesTraces(), the task page's own drawer,
    so a widget shows the same min/max envelope band and NaN/Inf markers. */
 import {DASHES, addNonfiniteStrip, runColor, fromLocalDate, localDate, plotlyConfig, seriesTraces, zoneLabel} from "./chart.js";
+import {useRuns} from "./colors.js";
 import {outlierRange} from "./chart_tools.js";
 import {RLOverlays} from "./overlays.js";
 
@@ -116,6 +117,7 @@ import {RLOverlays} from "./overlays.js";
   function drawScalar(d) {
     if (!d.charts.length) { message("No scalar matches this query yet."); return; }
     box.classList.toggle("rl-w-multi", d.charts.length > 1);
+    useRuns(d.tasks.map(function (t) { return t.id; }));   // its runs never share a colour (colors.js)
     var divs = d.charts.map(function (c, i) { return chartDiv("s" + i); });
     attach(divs);
     d.charts.forEach(function (c0, i) {
