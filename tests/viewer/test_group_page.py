@@ -131,6 +131,16 @@ def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(l
         want = _ema_counts(ref[:, 4], ref[:, 6] / np.maximum(ref[:, 5], 1), 0.6)
         np.testing.assert_allclose(np.array(smoothed["y"]), want, rtol=1e-9)
         assert "smooth=0.6" in page.url
+        # the task page's other smoothers, by the same rule (smoothers.js over the same bucket means)
+        page.select_option("#smoother", "gauss")
+        gauss = box.evaluate(DRAWN)
+        want = page.evaluate("async ([ys, ns]) => (await import('/static/smoothers.js')).smoothBuckets('gauss', ys, ns, 0.6)",
+                             [[None if not np.isfinite(v) else float(v) for v in ref[:, 4]],
+                              (ref[:, 6] / np.maximum(ref[:, 5], 1)).tolist()])
+        want = np.array([np.nan if v is None else v for v in want])
+        np.testing.assert_allclose(np.array(gauss["y"]), want, rtol=1e-9)
+        assert not np.allclose(np.array(gauss["y"]), np.array(smoothed["y"]), equal_nan=True)
+        assert "smoother=gauss" in page.url
         page.evaluate("() => { const s = document.getElementById('smoothing'); s.value = '0'; "
                       "s.dispatchEvent(new Event('input')); }")
         # a box zoom re-asks the API for the visible range only
@@ -158,6 +168,7 @@ def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(l
         page.reload()
         page.wait_for_selector(".chart-box[data-chart='train/loss'][data-state=ready]")
         assert page.input_value("#band-kind") == "spread" and not page.is_checked("#show-runs")
+        assert page.input_value("#smoother") == "gauss"
         again = box.evaluate(DRAWN)
         assert again["grid"] == [1000.5, 1650] and again["runs"] == 0
 

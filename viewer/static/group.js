@@ -9,6 +9,8 @@
    (the bucket budget asked) and data-grid (the grid's first and last x). */
 import {RL} from "./common.js";
 import {addNonfiniteStrip, escapeHover, observeCharts, plotlyConfig, runColor, runSwatch, seriesTraces} from "./chart.js";
+import {useRuns} from "./colors.js";
+import {emaX, smoothBuckets, smootherOf, smootherParam} from "./smoothers.js";
 
 const page = RL.page;
 const who = {project: page.project, group: page.group, job_type: page.job_type};
@@ -76,24 +78,29 @@ class GroupChart {
   }
 
   traces() {
-    const r = this.result, out = [], sm = this.opts.smoothing;
+    const r = this.result, out = [], sm = this.opts.smoothing, kind = this.opts.smoother;
+    // each bucket's last x (the band's pairs are its first and last x): where an EMA is placed from (emaX)
+    const xLast = r.band.x.length === 2 * r.x.length ? r.band.x.filter((_, i) => i % 2) : null;
     if (this.opts.showRuns) {
       for (const u of r.runs) {
         if (!u.mean) continue;
-        const y = sm > 0 ? RL.emaCounts(u.mean, u.n, sm) : u.mean;
-        out.push({x: r.x, y, type: "scatter", mode: "lines", connectgaps: true, opacity: 0.45,
+        // the task page's smoothers and rule: over the bucket means, each weighing its points (smoothers.js)
+        const y = sm > 0 ? smoothBuckets(kind, u.mean, u.n, sm) : u.mean;
+        const x = sm > 0 && smootherOf(kind) === "ema" && xLast ? emaX(r.x, xLast, u.n, sm) : r.x;
+        out.push({x, y, type: "scatter", mode: "lines", connectgaps: true, opacity: 0.45,
                   line: {width: 1, color: runColor(u.id)}, name: escapeHover(u.name || u.id), legendgroup: u.id,
                   meta: "run", hovertemplate: "%{x}: %{y:.6g}<extra>" + escapeHover(u.name || u.id) + "</extra>"});
       }
     }
     const answered = r.runs.filter(u => u.mean).length;
     const band = this.opts.band === "spread" ? r.spread : r.band;
-    // smoothing: TensorBoard's debiased EMA over the bucket means, a bucket weighing as many EMA steps
-    // as its runs have points there on average (the task page's rule), so it does not move with the zoom
+    // smoothing (EMA, running average or Gaussian) over the bucket means, a bucket weighing as many points
+    // as its runs have there on average (the task page's rule), so it does not move with the zoom
     const perRun = Float64Array.from(r.n, (v, i) => (r.n_runs[i] > 0 ? v / r.n_runs[i] : 0));
-    const mean = seriesTraces({x: r.x, y: r.y, band, nonfinite: r.nonfinite, mean: {x: r.x, y: r.y, n: perRun}},
+    const mean = seriesTraces({x: r.x, y: r.y, band, nonfinite: r.nonfinite,
+                               mean: {x: r.x, x_last: xLast, y: r.y, n: perRun}},
                               {name: `mean of ${answered} run${answered === 1 ? "" : "s"}`, color: MEAN_COLOR,
-                               group: "group", meta: "group", smoothing: sm});
+                               group: "group", meta: "group", smoothing: sm, smoother: kind});
     // the mean's tooltip says over how many runs it is taken (runs that ended or skip the bucket do not count)
     const line = mean.find(t => t.hovertemplate && t.yaxis !== "y2");
     if (line) {
@@ -172,11 +179,14 @@ function runItem(u) {
   const filter = document.getElementById("chart-filter");
   filter.value = q.get("filter") || "";
   const smooth = document.getElementById("smoothing"), smoothOut = document.getElementById("smoothing-out");
-  const sq = Number(q.get("smooth"));
+  const sq = Number(q.get("smooth")), smoother = document.getElementById("smoother");
   if (sq > 0 && sq < 1) smooth.value = String(sq);
-  smoothOut.textContent = smooth.value;
+  smoother.value = smootherOf(q.get("smoother"));
+  const readOut = () => { const w = Number(smooth.value);
+                          smoothOut.textContent = w > 0 ? `${w} (${smootherParam(smoother.value, w)})` : "0"; };
+  readOut();
   const opts = {showRuns: document.getElementById("show-runs").checked, band: bandSel.value,
-                smoothing: Number(smooth.value)};
+                smoothing: Number(smooth.value), smoother: smoother.value};
   let data;
   try {
     data = (await RL.getJSON("/api/groups/runs?" + RL.qs(who), false)).data;
@@ -186,6 +196,7 @@ function runItem(u) {
     return;
   }
   const list = document.getElementById("group-runs");
+  useRuns(data.runs.map(u => u.id));      // up to 20 runs never share a colour (colors.js)
   data.runs.forEach(u => list.appendChild(runItem(u)));
   document.getElementById("group-count").textContent = `${data.runs.length} run${data.runs.length === 1 ? "" : "s"}`;
   if (data.runs.length <= MAX_COMPARE) {
@@ -220,6 +231,7 @@ function runItem(u) {
     for (const k of ["project", "group", "job_type"]) if (who[k] !== null && who[k] !== undefined) out.set(k, who[k]);
     if (opts.band === "spread") out.set("band", "spread");
     if (opts.smoothing > 0) out.set("smooth", String(opts.smoothing));
+    if (opts.smoother !== "ema") out.set("smoother", opts.smoother);
     if (!opts.showRuns) out.set("runs", "0");
     if (filter.value) out.set("filter", filter.value);
     const shown = new Set(charts.map(c => c.chart.key));
@@ -238,12 +250,15 @@ function runItem(u) {
     saveState();
     for (const c of charts) if (c.drawn) c.render();
   });
-  smooth.addEventListener("input", () => {
+  const resmooth = () => {
     opts.smoothing = Number(smooth.value);
-    smoothOut.textContent = smooth.value;
+    opts.smoother = smoother.value;
+    readOut();
     saveState();
     for (const c of charts) if (c.drawn) c.render();
-  });
+  };
+  smooth.addEventListener("input", resmooth);
+  smoother.addEventListener("change", resmooth);
   bandSel.addEventListener("change", () => {
     opts.band = bandSel.value;
     saveState();
