@@ -37,11 +37,17 @@ class Peer:
     caps: dict[str, int]  # variant -> most points per process (a very slow call form)
     bulk: tuple[str, ...] = ()
     note: str = ""
+    warm: str = ""  # Python run once with the venv's python before measuring (a cache users have warm)
 
 
 PEERS: dict[str, Peer] = {
     "ringlog": Peer("peer_ringlog.py", [RINGLOG], ["ringlog", "numba", "zarr", "numcodecs", "numpy"],
-                    {"wandb": "log({'loss': v}, step=i)", "clearml": "report_scalar('loss', 'train', v, i)"}, {}),
+                    {"wandb": "log({'loss': v}, step=i)", "clearml": "report_scalar('loss', 'train', v, i)"}, {},
+                    note="default settings (capture on); read with Store(dir).task(id).scalar(title, series)",
+                    # numba's on-disk cache of the store's kernels, as after a user's first long run: a
+                    # run shorter than the compile (~20 s) ends its compiling child before it writes
+                    # the cache, so without this every measured process would compile again
+                    warm="from ringlog.core import warmup; warmup(('pyramid',))"),
     "tensorboardX": Peer("peer_tensorboardx.py", ["tensorboardX", "crc32c", "tensorboard"],
                          ["tensorboardX", "crc32c", "protobuf", "tensorboard"], {"": "add_scalar('loss', v, i)"}, {},
                          note="read back with TensorBoard's EventAccumulator"),
@@ -85,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         peer = PEERS[name]
         venv, versions, err = build(name, peer, cache / "venvs")
+        if peer.warm and not err and not a.build_only:
+            t0 = time.perf_counter()
+            got = subprocess.run([str(venv / "bin" / "python"), "-c", peer.warm], capture_output=True, text=True)
+            err = f"warm-up failed: {(got.stderr.strip().splitlines() or ['?'])[-1][:200]}" if got.returncode else ""
+            print(f"[{name}] warm-up {time.perf_counter() - t0:.1f} s", flush=True)
         for variant, label in peer.variants.items():
             n = a.points if a.no_caps else min(a.points, peer.caps.get(variant, a.points))
             row = Row(name, label, versions, points=n, bulk=variant in peer.bulk, error=err, note=peer.note)
