@@ -310,7 +310,8 @@ class Flusher(threading.Thread):
                     break
             outcome: list = []
             try:
-                writer.append_many(items, outcome)
+                many = getattr(writer, "append_many", None)  # a forked child's LazyNamespace has append only
+                many(items, outcome) if many is not None else _append_each(writer, items, outcome)
             finally:
                 for exc in outcome:  # the batches taken (written or refused), even when an OSError stopped it
                     self._landed(pending.popleft(), exc)
@@ -358,6 +359,19 @@ class Flusher(threading.Thread):
                 self.ring.close(remove=True)
         except Exception as exc:
             core.warn_once("close", f"ringlog could not close task {core.id}: {exc!r}")
+
+
+def _append_each(writer, items, outcome: list) -> None:
+    """``TaskWriter.append_many``'s contract for a writer that has only ``append``."""
+    for item in items:
+        try:
+            writer.append(*item)
+        except OSError:
+            raise
+        except Exception as exc:  # refused: the caller drops that batch alone
+            outcome.append(exc)
+        else:
+            outcome.append(None)
 
 
 def _backoff(tries: int) -> float:
