@@ -7,7 +7,9 @@
 
 Reports live in the same store as the tasks (``<root>/.reports/<id>/``); the viewer shows one
 at ``/reports/<id>``. Where the store is: the ``root`` argument, else the current run's store,
-else :func:`ringlog.store.default_root` (``$RINGLOG_DIR``, else ``./ringlog_data``).
+else :func:`ringlog.store.default_root` (``$RINGLOG_DIR``, else ``./ringlog_data``). On an object-store
+root (``s3://...``, or a run writing to one) reports are read from and written to the bucket
+(store/objstore/reports.py).
 
 Edits are checked against the version this object last read, so a script cannot silently
 overwrite a change made meanwhile in the viewer: it gets
@@ -23,16 +25,17 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ringlog.store import default_root
+from ringlog.store.objstore.reports import open_reports
 from ringlog.store.reports import ReportStore, embed_code, metric_id
 
 from ._engine import context
 
 
-def _resolve_root(root: str | os.PathLike[str] | None) -> Path:
+def _resolve_root(root: str | os.PathLike[str] | None) -> Path | str:
     if root is not None:
         if not isinstance(root, (str, os.PathLike)):
             raise TypeError(f"root must be a str or os.PathLike folder, got {type(root).__name__}")
-        return Path(root)
+        return root if isinstance(root, str) and "://" in root else Path(root)  # s3://...: the bucket
     core = context.current_core()
     if core is not None:  # the store root the current run writes under
         return Path(core.settings.root)
@@ -51,20 +54,20 @@ class Report:
     def create(cls, name: str, project: str, markdown: str = "", description: str | None = None,
                tags: Iterable[str] | None = None, *, root: str | os.PathLike[str] | None = None) -> "Report":
         """Create a draft report and return it (``.id`` names it; ``.url`` is its viewer path)."""
-        store = ReportStore(_resolve_root(root))
+        store = open_reports(_resolve_root(root))
         return cls(store, store.create(name=name, project=project, markdown=markdown, description=description,
                                        tags=tags))
 
     @classmethod
     def get(cls, report_id: str, *, root: str | os.PathLike[str] | None = None) -> "Report":
-        store = ReportStore(_resolve_root(root))
+        store = open_reports(_resolve_root(root))
         return cls(store, store.get(report_id))
 
     @classmethod
     def list(cls, project: str | None = None, *, archived: bool | None = False, tags: Iterable[str] = (),
              root: str | os.PathLike[str] | None = None) -> list["Report"]:
         """Reports (most recently updated first); ``archived=None`` lists active and archived."""
-        store = ReportStore(_resolve_root(root))
+        store = open_reports(_resolve_root(root))
         return [cls(store, d) for d in store.list(project, archived=archived, tags=tags)]
 
     embed = staticmethod(embed_code)

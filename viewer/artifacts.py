@@ -47,7 +47,7 @@ _MAGIC = {"image/png": (b"\x89PNG",), "image/jpeg": (b"\xff\xd8",), "image/gif":
 
 
 def artifact_store(p: Provider) -> ArtifactStore:
-    return ArtifactStore(p.root)
+    return p.artifacts
 
 
 def _summary(m: dict) -> dict:

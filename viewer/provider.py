@@ -19,6 +19,8 @@ from pathlib import Path
 from flask import current_app
 
 from ringlog.store import MediaRecord, Store, TaskNotFoundError, TaskReader
+from ringlog.store.objstore.artifacts import open_artifacts
+from ringlog.store.objstore.reports import open_reports
 from ringlog.store.reports import ReportStore
 
 _EXTENSION = "ringlog_provider"
@@ -33,6 +35,7 @@ class Provider:
             raise TypeError(f"store: must be a ringlog.store.Store (given: {type(store).__name__})")
         self._store = store
         self._reports: ReportStore | None = None
+        self._artifacts = None
 
     @property
     def root(self) -> Path:
@@ -75,10 +78,17 @@ class Provider:
     # --- reports -----------------------------------------------------------------------------
     @property
     def reports(self) -> ReportStore:
-        """The reports under ``<root>/.reports`` (built once)."""
+        """The reports under ``<root>/.reports`` (built once; an ``s3://`` root's are its bucket's)."""
         if self._reports is None:
-            self._reports = ReportStore(self._store.root)
+            self._reports = open_reports(getattr(self._store, "url", None) or self._store.root)
         return self._reports
+
+    @property
+    def artifacts(self):
+        """The artifact store of the root (built once; an ``s3://`` root's is read from its bucket)."""
+        if self._artifacts is None:
+            self._artifacts = open_artifacts(getattr(self._store, "url", None) or self._store.root)
+        return self._artifacts
 
 
 def install(app, store: Store) -> Provider:

@@ -16,10 +16,10 @@ from ..errors import LoggingTypeError, LoggingValueError, LoggingWarning
 
 
 def artifact_store(root) -> Any:
-    """The ArtifactStore of store root ``root``."""
-    from ringlog.store.artifacts import ArtifactStore  # deferred: ringlog.store imports numba (~1 s)
+    """The ArtifactStore of store root ``root`` (an object-store root's spool uploads what it writes)."""
+    from ringlog.store.objstore.artifacts import open_artifacts  # deferred: ringlog.store imports numba (~1 s)
 
-    return ArtifactStore(Path(root))
+    return open_artifacts(root if isinstance(root, str) and "://" in root else Path(root))
 
 
 def store_module() -> Any:

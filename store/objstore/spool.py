@@ -3,7 +3,8 @@
 A root ``s3://bucket/prefix`` is written through a spool folder, an ordinary local store root
 (same files, same fsyncs, same crash safety), ``$RINGLOG_SPOOL/<slug>-<hash>`` (default
 ``~/.cache/ringlog/spool``). The spool's ``.remote`` file names its URL, so ``ringlog sync`` and
-the next run on the machine know where a killed run's files go. ``.spool/<task id>.json`` records
+the next run on the machine know where a killed run's files go; ``.spool-root`` tells a spool from
+a local root that ``ringlog sync`` once marked with ``.remote``. ``.spool/<task id>.json`` records
 what was uploaded (file -> size and mtime), which makes every upload pass resumable and idempotent.
 """
 
@@ -21,6 +22,7 @@ from .. import _fs
 SPOOL_ENV = "RINGLOG_SPOOL"
 CACHE_ENV = "RINGLOG_CACHE"
 REMOTE_FILE = ".remote"
+SPOOL_MARK = ".spool-root"  # only in real spools: a local root once synced up has .remote, not this
 STATE_DIR = ".spool"
 
 
@@ -54,6 +56,15 @@ def remote_of(root) -> Optional[str]:
         return (Path(root) / REMOTE_FILE).read_text().strip() or None
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def is_spool(root) -> bool:
+    """Whether ``root`` is a spool (made by :func:`spool_root`), not a local root synced up once:
+    only a spool's reports and artifacts live in the bucket, only a spool is pruned."""
+    try:
+        return (Path(root) / SPOOL_MARK).is_file() and remote_of(root) is not None
+    except OSError:
+        return False
 
 
 def mark(root: Path, url: str) -> None:
@@ -90,6 +101,8 @@ def spool_root(url: str) -> Path:
     root = spool_for(url)
     try:
         mark(root, url.rstrip("/"))
+        if not (root / SPOOL_MARK).is_file():
+            _fs.write_atomic(root / SPOOL_MARK, b"", durable=False)
     except OSError:  # unwritable: the store's own write reports it, with its retry and warning
         pass
     return root

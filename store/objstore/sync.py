@@ -4,7 +4,7 @@ Up (local -> ``s3://``): every task folder of SRC (and each writer namespace in 
 is pending; a task whose writer is dead (its lock is free) is uploaded holding its lock, one a live
 writer holds is uploaded from consistent snapshots (the live uploader does the same). What was
 uploaded is recorded in SRC's ``.spool/`` state, so an interrupted sync resumes and a repeated one
-PUTs nothing. Down (``s3://`` -> local): every object whose ETag differs from the one recorded in
+PUTs nothing. The spool's artifacts and models (``.artifacts/``) go up too (objstore/artifacts.py). Down (``s3://`` -> local): every object whose ETag differs from the one recorded in
 DST's ``.spool/down.json`` is fetched (temp file + rename), then DST's catalog is rebuilt.
 """
 
@@ -17,7 +17,9 @@ from .. import _fs
 from ..errors import TaskLockedError
 from ..writer_lock import TaskLock
 from . import segments, spool
+from .artifacts import upload_tree
 from .client import Client, is_url
+from .prune import prune
 from .upload import TASKS, pending, units, upload_pass
 
 
@@ -55,6 +57,11 @@ def sync_up(src: Path, url: str) -> dict:
         out["tasks"] += d.parent.name != "w"
         for k in ("objects", "bytes", "deleted"):
             out[k] += st[k]
+    st = upload_tree(client, src)  # artifacts and models (reports are written to the bucket directly)
+    out["objects"] += st["objects"]
+    out["bytes"] += st["bytes"]
+    if spool.is_spool(src) and spool.remote_of(src) == client.url:
+        out["pruned"] = len(prune(src))  # a spool: what is wholly in the bucket leaves it (prune.py)
     return out
 
 

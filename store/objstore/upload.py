@@ -162,7 +162,10 @@ def upload_pass(client, root: Path, task_dir: Path, lock=None, beat_every: float
                 stats["objects"] += 1
                 stats["bytes"] += len(data[r])
             done[r] = list(files.get(r, (len(data[r]), 0)))
-        for r in [r for r in done if r not in files]:
+        gone = [r for r in done if r not in files]
+        if gone and not (task_dir / TASK_META).exists():  # the folder was pruned or moved away meanwhile
+            gone = []  # (prune.py): its objects in the bucket are all that is left of it
+        for r in gone:
             if r in segs:
                 segments.drop(client, f"{rel_task}/{r}", segs.pop(r))
             else:

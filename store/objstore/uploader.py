@@ -10,7 +10,8 @@ is free) and were not wholly uploaded.
 
 :meth:`Uploader.finish` (the writer's ``after_close`` hook, so on the run's flusher thread inside
 ``finish()``'s bounded wait) stops the loop and uploads what is left until done or ``timeout``,
-then warns naming what is still only in the spool and the ``ringlog sync`` command that sends it.
+then warns naming what is still only in the spool and the ``ringlog sync`` command that sends it;
+once everything is up it prunes the spool (:mod:`.prune`, ``$RINGLOG_SPOOL_KEEP``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import warnings
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import spool
+from . import artifacts, spool
+from .prune import finished_here, prune
 from .upload import pending, upload_leftovers, upload_pass
 
 DEFAULT_INTERVAL = 2.0
@@ -61,6 +63,8 @@ class Uploader:
 
     def start(self) -> "Uploader":
         spool.mark(self.root, self.client.url)
+        artifacts.register(self.root, +1)
+        artifacts.mark(self.root)  # the first pass also sends artifacts an earlier run left unsent
         self._thread = threading.Thread(target=self._run, name=f"ringlog-s3-{self.task_dir.name[:8]}", daemon=True)
         self._thread.start()
         return self
@@ -70,6 +74,13 @@ class Uploader:
         with self._pass_lock:
             try:
                 st = upload_pass(self.client, self.root, self.task_dir, self.lock)
+                if artifacts.take_dirty(self.root):  # artifacts/models committed since the last pass
+                    try:
+                        at = artifacts.upload_tree(self.client, self.root)
+                    except BaseException:
+                        artifacts.mark(self.root)
+                        raise
+                    st = {k: st[k] + at[k] for k in ("objects", "bytes")}
             except Exception as exc:  # noqa: BLE001 - network, server, credentials: retried
                 self.failures += 1
                 self.last_error = exc
@@ -99,16 +110,28 @@ class Uploader:
         """Stop the loop, upload what is left until done or ``timeout`` s; returns (and warns about)
         the files still only in the spool."""
         self._stop.set()  # a pass in flight ends on its own; passes are serialised by _pass_lock
+        artifacts.mark(self.root)
+        try:
+            return self._finish(timeout)
+        finally:
+            artifacts.register(self.root, -1)
+
+    def _finish(self, timeout: float) -> list[str]:
         end = time.monotonic() + timeout
         delay = 0.25
         while True:
-            if self.run_pass() and not pending(self.root, self.task_dir):
+            if self.run_pass() and not pending(self.root, self.task_dir) and not artifacts.is_dirty(self.root):
+                try:
+                    finished_here.add(self.task_dir)
+                    prune(self.root)  # finished tasks wholly in the bucket leave the spool (prune.py)
+                except Exception as exc:  # noqa: BLE001 - the spool only keeps more than it must
+                    self._warn(f"ringlog: pruning the spool {self.root} failed ({exc!r})")
                 return []
             if time.monotonic() + delay >= end:
                 break
             time.sleep(delay)  # backoff between retries at finish; bounded by ``timeout``
             delay = min(5.0, delay * 2)
-        left = pending(self.root, self.task_dir)
+        left = pending(self.root, self.task_dir) + [f"{artifacts.ARTIFACTS_DIR}/{r}" for r in artifacts.pending(self.root)]
         if left:
             self._warn(f"ringlog: task {self.task_dir.name}: {len(left)} files are still only in the spool "
                        f"{self.task_dir} after {timeout:g} s ({self.last_error!r}); they are safe there: "
