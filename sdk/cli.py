@@ -7,10 +7,12 @@
 * ``ringlog fsck [ROOT] [--repair]`` checks every file of a store and reports each problem per task
   and file; ``--repair`` cuts torn tails, rewrites unreadable metadata and logs, records crashed
   runs, rebuilds the catalog and lists what was lost (``ringlog.store.fsck``). Exit status 0: no
-  problem, 1: every problem repaired, 4: problems left.
+  problem, 1: every problem repaired, 4: problems left. For ``s3://...`` it checks this machine's
+  spool against the bucket and ``--repair`` re-uploads from the spool (``ringlog.store.objstore.check``).
 * ``ringlog gc [ROOT] [--dry-run] [--grace SECONDS]`` removes artifact blobs no manifest references
   (and the artifacts of deleted tasks); a blob another task's manifest names is never removed
-  (``ringlog.store.artifacts_gc``).
+  (``ringlog.store.artifacts_gc``). An ``s3://`` root is refused (its blobs are shared by every
+  machine's manifests).
 
 Heavy modules (flask, waitress, tensorboard) are imported only by the subcommand that needs
 them, so ``ringlog --help`` is instant.
@@ -97,15 +99,31 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return 0
     if args.command in ("fsck", "gc") and "://" in str(_root(args.root)):
-        print(f"ringlog {args.command}: {args.root or 'RINGLOG_DIR'}: an object-store root is checked through a "
-              f"local copy: its spool, or `ringlog sync URL FOLDER` first", file=sys.stderr)
-        return 2
+        from ringlog.store.objstore import check  # deferred: the object-store client only here
+
+        if args.command == "gc":
+            print(check.gc_refusal(str(_root(args.root))), file=sys.stderr)
+            return 2
+        try:
+            report = check.fsck_url(str(_root(args.root)), repair=args.repair)
+        except (OSError, ValueError) as e:
+            print(f"ringlog fsck: {e}", file=sys.stderr)
+            return 2
+        print(report.text())
+        return report.exit_code()
     if args.command == "fsck":
         from ringlog.store.fsck import fsck  # deferred: ringlog.store imports numba; --help stays instant
 
+        replayed = []
+        if args.repair:  # a killed writer's crash ring first: its points go back into the store (FORMAT.md)
+            from ringlog.store.crashring_recover import recover
+
+            replayed = recover(_root(args.root))
+            for line in replayed:
+                print(f"replayed: {line}")
         report = fsck(_root(args.root), repair=args.repair)
         print(report.text())
-        return report.exit_code()
+        return max(report.exit_code(), 1 if replayed else 0)
     if args.command == "gc":
         from ringlog.store.artifacts import ArtifactStore  # deferred: ringlog.store imports numba; --help stays instant
 
