@@ -166,12 +166,23 @@ class Catalog:
         return self._guard(lambda: self._upsert(rows))
 
     def _upsert(self, rows) -> None:
-        """Insert or replace tasks given as ``(meta dict, task path)`` pairs, in one transaction."""
+        """Insert or replace tasks given as ``(meta dict, task path)`` pairs, in one transaction
+        (batched: a cold object-store refresh upserts 10,000 rows at once)."""
+        last = {meta["id"]: (meta, path) for meta, path in rows}  # a task given twice: its last row
+        tasks, metrics = [], []
+        for tid, (meta, path) in last.items():
+            summary = meta.get("summary") or {}
+            tasks.append((tid, meta.get("project", ""), meta.get("name", ""), meta.get("status"),
+                          json.dumps(list(meta.get("tags") or [])), meta.get("created"), meta.get("updated"),
+                          json.dumps(summary, default=str), json.dumps(meta.get("config") or {}, default=str),
+                          str(path)))
+            metrics += [(tid, k, _number(v)) for k, v in summary.items() if _number(v) is not None]
         con = self._connect(create=True)
         try:
             con.execute("BEGIN IMMEDIATE")
-            for meta, path in rows:
-                self._upsert_one(con, meta, path)
+            con.executemany("INSERT OR REPLACE INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)", tasks)
+            con.executemany("DELETE FROM metrics WHERE task_id=?", [(t[0],) for t in tasks])
+            con.executemany("INSERT INTO metrics VALUES (?,?,?)", metrics)
             con.execute("COMMIT")
         except BaseException:
             if con.in_transaction:
@@ -179,20 +190,6 @@ class Catalog:
             raise
         finally:
             con.close()
-
-    @staticmethod
-    def _upsert_one(con, meta: dict, path) -> None:
-        tid = meta["id"]
-        summary = meta.get("summary") or {}
-        con.execute(
-            "INSERT OR REPLACE INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (tid, meta.get("project", ""), meta.get("name", ""), meta.get("status"),
-             json.dumps(list(meta.get("tags") or [])), meta.get("created"), meta.get("updated"),
-             json.dumps(summary, default=str), json.dumps(meta.get("config") or {}, default=str), str(path)))
-        con.execute("DELETE FROM metrics WHERE task_id=?", (tid,))
-        vals = [(tid, k, _number(v)) for k, v in summary.items() if _number(v) is not None]
-        if vals:
-            con.executemany("INSERT INTO metrics VALUES (?,?,?)", vals)
 
     def remove_missing(self, keep_ids) -> None:
         return self._guard(lambda: self._remove_missing(keep_ids))

@@ -117,22 +117,49 @@ def _check(points, x, method, x_min, x_max):
         raise bad_value("x_max", f"must be >= x_min={x_min}", x_max)
 
 
-def locate(sr, field: int, raw_name: str, v: float, side: str) -> int:
-    """First raw index whose x is ``>= v`` (side 'left') or ``> v`` ('right'); x sorted."""
+#: store roots (as str, with a trailing separator) whose raw chunks are objects of a bucket, fetched
+#: whole on first read (store/objstore/mirror.py registers its read cache): there a decimated query
+#: widens its range to whole level-1 buckets instead of reading raw points at its edges
+COARSE_ROOTS: set = set()
+
+
+def coarse(sr) -> bool:
+    """Whether ``sr`` reads from an object store's read cache (see :data:`COARSE_ROOTS`)."""
+    if not COARSE_ROOTS:
+        return False
+    p = str(getattr(sr, "task_path", ""))
+    return any(p.startswith(r) for r in COARSE_ROOTS)
+
+
+def locate(sr, field: int, raw_name: str, v: float, side: str, last: int | None = None) -> int:
+    """First raw index whose x is ``>= v`` (side 'left') or ``> v`` ('right'); x sorted.
+
+    With ``last`` (the records' last-x field) on an object store (:func:`coarse`): the index widened
+    to the level-1 bucket boundary (left: its start, right: its end), read from the pyramid alone."""
     n = sr.n
     if n == 0:
         return 0
     runs = _cover(sr, 0, n, top=MAX_LEVELS)
+    wide = last is not None and coarse(sr)
     firsts = []
     for kind, k, a, b in runs:
-        firsts.append(sr.records(k, a, a + 1)[field, 0] if kind == "L" else float(sr.raw(raw_name, a, a + 1)[0]))
+        if kind == "L":
+            firsts.append(sr.records(k, a, a + 1)[field, 0])
+        elif wide and a > 0:  # the series' last partial bucket: after the last complete one's last x
+            firsts.append(np.nextafter(sr.records(1, a // FAN1 - 1, a // FAN1)[last, 0], np.inf))
+        else:
+            firsts.append(float(sr.raw(raw_name, a, a + 1)[0]))
     j = int(np.searchsorted(np.asarray(firsts), v, side)) - 1
     if j < 0:
         return 0
     kind, k, a, b = runs[j]
+    if wide and kind == "R":
+        return a if side == "left" else n
     while kind == "L":
         fx = sr.records(k, a, b)[field]
         bb = a + int(np.searchsorted(fx, v, side)) - 1
+        if k == 1 and wide:
+            return bb * FAN1 if side == "left" else min(n, (bb + 1) * FAN1)
         if k == 1:
             kind, a, b = "R", bb * FAN1, (bb + 1) * FAN1
         else:
@@ -174,8 +201,10 @@ def decimate(sr, axis: _Axis, x_min, x_max, points: int, method: str) -> Decimat
     if not sr.sorted.get(axis.raw_name, True):
         return _unsorted(sr, axis, x_min, x_max, points, method)
     f_first = axis.field_first
-    lo = 0 if x_min is None else locate(sr, f_first, axis.raw_name, axis.to_internal(x_min), "left")
-    hi = sr.n if x_max is None else locate(sr, f_first, axis.raw_name, axis.to_internal(x_max), "right")
+    wide = coarse(sr)  # an object store: whole level-1 buckets at the edges, no raw chunk fetched
+    last = axis.field_last if wide else None
+    lo = 0 if x_min is None else locate(sr, f_first, axis.raw_name, axis.to_internal(x_min), "left", last)
+    hi = sr.n if x_max is None else locate(sr, f_first, axis.raw_name, axis.to_internal(x_max), "right", last)
     hi = max(hi, lo)
     count = hi - lo
     if count <= points:
@@ -187,6 +216,8 @@ def decimate(sr, axis: _Axis, x_min, x_max, points: int, method: str) -> Decimat
             L = k
         else:
             break
+    if L == 0 and wide and hi // FAN1 - (-(-lo // FAN1)) >= points // 4:
+        L = 1  # at least points/4 level-1 buckets: those, rather than the raw range's chunks
     if L == 0:
         return _from_raw(sr, axis, lo, hi, x_min, x_max, points, method)
     runs = _cover(sr, lo, hi, top=L)

@@ -104,10 +104,12 @@ class Client:
     def delete(self, key: str) -> None:
         self.store.delete(self._k(key))
 
-    def list(self, prefix: str = "") -> Iterator[Entry]:
-        """Every object whose key starts with ``prefix`` (relative), in pages of 1,000."""
+    def list(self, prefix: str = "", offset: Optional[str] = None) -> Iterator[Entry]:
+        """Every object whose key starts with ``prefix`` (relative), in pages of 1,000; with
+        ``offset`` (relative), only keys after it (S3's StartAfter), so ranges list in parallel."""
         full = self._k(prefix) if prefix else (self.prefix + "/" if self.prefix else None)
-        for page in self.store.list(full):
+        kw = {"offset": self._k(offset)} if offset else {}
+        for page in self.store.list(full, **kw):
             for m in page:
                 yield self._entry(m)
 

@@ -3,16 +3,21 @@
 Readers (``Store("s3://...")``, the viewer) read the mirror with the ordinary local readers. What
 comes down when:
 
-* the catalog: one LIST of ``.tasks/`` and a GET of each task object whose ETag changed (8 at a
-  time), upserted into the mirror's ``catalog.sqlite``; ``writer.lock`` gets the writer record and
-  the uploaded heartbeat as its mtime, so crashed runs read as crashed (store/writer_lock.py);
+* the catalog: a LIST of ``.tasks/`` (in parallel ranges once the keys are known) and a GET of each
+  task object whose ETag changed (8 at a time), upserted into the mirror's ``catalog.sqlite``; a cold
+  cache starts from the newest catalog snapshot (:mod:`.catalog_snap`); a running task's
+  ``writer.lock`` gets the writer record and the uploaded heartbeat as its mtime, so crashed runs read
+  as crashed (store/writer_lock.py);
 * a task's small files (``zarr.json``, ``series.json``, tails, media listings, media files), when a
   reader opens the task: one LIST of the task and a GET of each changed object;
 * chunk objects (everything under a ``c/`` folder: raw shards, pyramid level chunks) only when a
   reader opens one (:data:`ringlog.store._fs.ON_MISSING`), so a decimated query fetches the few
   level chunks it reads, not the raw data. They are kept in a byte-bounded LRU (``max_bytes``);
   a cached copy whose object changed in the bucket (an open shard, a growing level chunk) is
-  dropped at the next task LIST and fetched again when read.
+  dropped at the next task LIST and fetched again when read. A decimated query over the mirror
+  widens its range to whole level-1 buckets (store/query.py, ``COARSE_ROOTS``): it reads raw chunks
+  only for a range of fewer than ``points / 4`` level-1 buckets, or one that reaches the last,
+  partial level-1 bucket of a closed series (its last raw shard).
 
 Every file is written to a temp name and renamed in. Thread-safe.
 """
@@ -28,9 +33,9 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .. import _fs
+from .. import _fs, query
 from ..writer_lock import LOCK_FILE
-from . import segments
+from . import catalog_snap, segments
 from .upload import TASKS
 
 STATE = ".mirror"  # <mirror>/.mirror/etags.json: key -> ETag of every file fetched
@@ -75,6 +80,7 @@ class Mirror:
 
         self._hook = hook
         _fs.ON_MISSING.append(hook)
+        query.COARSE_ROOTS.add(os.path.join(str(self.root), ""))  # decimate: no raw chunk at a range's edges
         self._finalizer = weakref.finalize(self, _unhook, hook)
 
     def close(self) -> None:
@@ -204,35 +210,63 @@ class Mirror:
 
     def refresh_tasks(self, force: bool = False, threads: int = 8) -> list:
         """LIST ``.tasks/``, fetch the changed task objects; returns ``[(meta, folder), ...]`` of
-        those changed and the set of every task id listed (as the second item)."""
+        those changed and the set of every task id listed (as the second item).
+
+        A cold cache first takes the newest catalog snapshot (:mod:`.catalog_snap`): the objects
+        whose ETag it matches are not fetched. The LIST is split into ranges listed in parallel at
+        the keys last seen. A refresh that fetched many objects leaves a snapshot for the next."""
         now = time.monotonic()
         if not force and now - self._tasks_at < self.ttl:
             return [], None
         self._tasks_at = now
-        entries = list(self.client.list(TASKS + "/"))
-        self.lists += 1
-        ids = {e.key[len(TASKS) + 1:-5] for e in entries if e.key.endswith(".json")}
-        todo = [e for e in entries if e.key.endswith(".json") and self._etags.get(e.key) != e.etag]
+        with self._lock:
+            known = sorted(k for k in self._etags if k.startswith(TASKS + "/"))
+        snap = {}
+        if len(known) < catalog_snap.MIN_TASKS:  # a cold cache: a snapshot may spare the GETs
+            snap = catalog_snap.latest(self.client)
+            self.lists += 1
+            self.gets += bool(snap)
+            if len(snap) > len(known):
+                known = sorted(snap)
+        splits = catalog_snap.bounds(known)
+        entries = [e for e in catalog_snap.list_ranges(self.client, TASKS + "/", splits, threads)
+                   if e.key.endswith(".json")]
+        self.lists += len(splits) + 1
+        ids = {e.key[len(TASKS) + 1:-5] for e in entries}
+        todo = [e for e in entries if self._etags.get(e.key) != e.etag]
+        objs: dict = {}
 
         def one(e):
             try:
-                obj = json.loads(self._get(e.key))
+                hit = snap.get(e.key)
+                if hit is not None and hit[0] == e.etag:
+                    obj = hit[1]
+                    with self._lock:
+                        self._etags[e.key] = e.etag
+                else:
+                    obj = json.loads(self._get(e.key))
                 meta, rel = obj["meta"], obj["path"]
             except (FileNotFoundError, ValueError, KeyError, TypeError):
                 return None
-            folder = self.root / rel
-            self._write(f"{rel}/zarr.json", json.dumps({"zarr_format": 3, "node_type": "group", "attributes": meta},
-                                                      allow_nan=True).encode())
-            lock = self._write(f"{rel}/{LOCK_FILE}", json.dumps(meta.get("writer") or {}).encode())
-            beat = obj.get("heartbeat")
-            if isinstance(beat, (int, float)):
-                os.utime(lock, (beat, beat))
+            objs[e.key] = (e.etag, obj)
+            folder = self.root / rel  # its files come down when a reader opens it (sync_task)
+            if meta.get("status") == "running":  # its liveness: the writer record, the heartbeat as mtime
+                lock = self._write(f"{rel}/{LOCK_FILE}", json.dumps(meta.get("writer") or {}).encode())
+                beat = obj.get("heartbeat")
+                if isinstance(beat, (int, float)):
+                    os.utime(lock, (beat, beat))
             return meta, folder
 
-        if len(todo) > 4:
+        gets = self.gets
+        hits = [e for e in todo if snap.get(e.key, (None,))[0] == e.etag]  # no request: inline
+        miss = [e for e in todo if snap.get(e.key, (None,))[0] != e.etag]
+        rows = [r for r in map(one, hits) if r is not None]
+        if len(miss) > 4:
             with ThreadPoolExecutor(threads) as pool:
-                rows = [r for r in pool.map(one, todo) if r is not None]
+                rows += [r for r in pool.map(one, miss) if r is not None]
         else:
-            rows = [r for r in map(one, todo) if r is not None]
+            rows += [r for r in map(one, miss) if r is not None]
+        if self.gets - gets >= catalog_snap.MIN_TASKS and len(objs) == len(entries):
+            catalog_snap.write(self.client, objs)  # every task object is in hand: the next cold reader's
         self.save()
         return rows, ids

@@ -8,6 +8,7 @@ Writing (``create_task``) goes to the local spool and an uploader thread (:mod:`
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from ..errors import StoreValueError
@@ -57,6 +58,17 @@ class RemoteStore(Store):
 
     def _ensure_catalog(self) -> None:
         self.refresh()
+
+    def _find(self, task_id: str):
+        """The task's folder in the read cache, from its catalog row (the refresh writes no file of
+        a task; :meth:`task` fetches them), else from the folders."""
+        try:
+            p = self.catalog.path_of(task_id)
+        except sqlite3.Error:
+            p = None
+        if p is not None and Path(p).name == task_id and Path(p).is_relative_to(self.root):
+            return Path(p)
+        return super()._find(task_id)
 
     def task(self, task_id: str):
         path = self._find(task_id)

@@ -91,3 +91,76 @@ def test_ringlog_view_root_may_be_a_bucket(s3_url, monkeypatch, capsys):
     assert isinstance(store, RemoteStore) and store.url == s3_url
     assert [r["id"] for r in store.tasks()] == [w.id]
     capsys.readouterr()
+
+
+def test_the_spool_is_pruned_of_uploaded_finished_tasks(s3_url, monkeypatch):
+    from ringlog.store.objstore import spool
+    from ringlog.store.objstore.prune import prune
+
+    monkeypatch.setenv("RINGLOG_SPOOL_KEEP", "1")
+    s = Store(s3_url)
+    live = s.create_task("team", "live")  # running: never pruned
+    live.append(live.series_id("x"), np.arange(5), np.arange(5.0), 1.7e9)
+    live.sync()
+    done = []
+    for k in range(3):
+        w = s.create_task("team", f"d{k}")
+        w.append(w.series_id("x"), np.arange(100), np.arange(100.0) * k, 1.7e9)
+        w.close()  # its uploader's finish uploads it, then prunes all but the newest settled task
+        done.append(w)
+    root = spool.spool_for(s3_url)
+    left = {p.name for p in root.glob("*/*") if p.is_dir()}
+    assert left == {live.id, done[-1].id}
+    assert prune(root, keep=0) == [done[-1].id]
+    np.testing.assert_array_equal(s.task(done[0].id).scalar("x").value, np.zeros(100))  # the bucket has it
+    resumed = Store(root).task(done[1].id)  # a resume on this machine: fetched back from the bucket
+    np.testing.assert_array_equal(resumed.scalar("x").value, np.arange(100.0))
+    assert (root / resumed.path.relative_to(root)).is_dir()
+    live.close()
+
+
+def test_fsck_of_a_bucket_reports_and_re_uploads_from_the_spool(s3_url, capsys):
+    from ringlog import cli
+
+    w = Store(s3_url).create_task("team", "checked")
+    w.append(w.series_id("x"), np.arange(50), np.arange(50.0), 1.7e9)
+    w.close()
+    assert cli.main(["fsck", s3_url]) == 0
+    c = Client(s3_url)
+    lost = [e.key for e in c.list(f"team/{w.id}/")] + [f".tasks/{w.id}.json"]
+    for k in lost:  # the bucket lost the task's objects (a lifecycle rule, a mistaken delete)
+        c.delete(k)
+    assert cli.main(["fsck", s3_url]) == 4
+    out = capsys.readouterr().out
+    assert "missing from the bucket" in out and "catalog object" in out
+    assert cli.main(["fsck", s3_url, "--repair"]) == 1
+    assert "re-uploaded from the spool" in capsys.readouterr().out
+    assert cli.main(["fsck", s3_url]) == 0
+    np.testing.assert_array_equal(Store(s3_url).task(w.id).scalar("x").value, np.arange(50.0))
+    assert cli.main(["gc", s3_url]) == 2
+    assert "not collected" in capsys.readouterr().err
+
+
+def test_a_decimated_query_reads_the_pyramid_not_the_raw_chunks(s3_url, tmp_path):
+    from ringlog.store.objstore.segments import is_raw
+    from ringlog.store.objstore.sync import sync_up
+
+    n = 2400 * 256  # whole level-1 buckets: the series' end needs no raw point either
+    local = Store(tmp_path / "local", durable=False)
+    w = local.create_task("team", "long")
+    step = np.arange(n)
+    w.append(w.series_id("loss"), step, np.sin(step / 5000.0), 1.7e9 + step * 1e-3)
+    w.close()
+    sync_up(tmp_path / "local", s3_url)
+    s = RemoteStore(s3_url)
+    keys = []
+    get = s.mirror._get
+    s.mirror._get = lambda key: keys.append(key) or get(key)
+    full = s.task(w.id).decimate("loss", points=2000)
+    want = local.task(w.id).decimate("loss", points=2000)
+    np.testing.assert_array_equal(full.y, want.y)  # the same answer as the local store's
+    zoom = s.task(w.id).decimate("loss", x_min=n * 0.3 + 17, x_max=n * 0.7 + 123, points=500)
+    assert zoom.level >= 1 and zoom.x[0] <= n * 0.3 + 17 and zoom.x[-1] >= n * 0.7 - 256
+    lazy = [k for k in keys if "/c/" in k]
+    assert lazy and not [k for k in lazy if is_raw(k.split("/", 2)[2])], lazy  # level chunks only
+    assert len(lazy) <= 8 and s.mirror.get_bytes < 1_000_000
