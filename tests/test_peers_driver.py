@@ -15,8 +15,10 @@ sys.modules[_spec.name] = table  # dataclasses look their module up while buildi
 _spec.loader.exec_module(table)
 
 
-def _out(points, loop, finish, nbytes=0, rss=100.0):
-    return {"points": points, "loop": loop, "finish": finish, "total": loop + finish, "bytes": nbytes, "rss": rss}
+def _out(points, loop, finish, nbytes=0, rss=100.0, cpu=None):
+    cpu = loop + finish if cpu is None else cpu
+    return {"points": points, "loop": loop, "finish": finish, "total": loop + finish, "bytes": nbytes, "rss": rss,
+            "cpu_total": cpu}
 
 
 def _row(tool, label, n, loops, finish, nbytes, read_s, bulk=False):
@@ -44,6 +46,8 @@ def test_ratios_take_the_best_peer_and_leave_bulk_rows_out_of_per_call():
     assert "tb" in per_call.against
     assert got["bytes per point"].value == pytest.approx(4.0) and got["bytes per point"].met
     assert got["read-back rate"].value == pytest.approx(50.0)
+    cpu = got["(secondary) per-call CPU per point of the logging process"]  # 1 vs 20 us per point
+    assert cpu.value == pytest.approx(20.0) and "tb" in cpu.against
     assert table.fastest_peer([ours, slow, fast, bulk]) == "tb"
 
 
