@@ -12,8 +12,9 @@ the ring also holds the point just before the first missing one, it must equal t
 point (step and value bits), or that series is left alone and reported.
 
 Who replays: whoever opens the folder for writing next - a resume (``store/reopen.py``), a writer
-namespace reopened by a restarted rank, ``ringlog fsck --repair``, ``ringlog.recover(root)`` /
-``ringlog recover ROOT``. Readers do not replay (see FORMAT.md for why).
+namespace reopened by a restarted rank, ``ringlog fsck --repair`` and
+:func:`ringlog.store.crashring_recover.recover` (store/crashring_recover.py). Readers do not replay
+(see FORMAT.md for why).
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from pathlib import Path
 import numpy as np
 
 from . import crashring
-from .namespaces import NS_DIR, namespace_dirs
-from .taskmeta import read_meta
-from .writer_lock import writer_status
 
 
 def plan(ring: crashring.Ring, counts: dict) -> list[tuple]:
@@ -102,79 +100,21 @@ def pending(folder: Path, reader) -> int:
     return sum(len(p[3]) for p in plan(ring, counts) if p[6] is None)
 
 
-def recover_task(store, folder: Path) -> list[str]:
-    """Replay the ring of a task (or writer namespace) folder whose writer is gone: reopen it
-    (fsck's repairs, then the replay), record ``crashed`` again and close it. Returns report lines
-    (empty when there was nothing to do)."""
-    from .multiwriter import _NsStore  # deferred: multiwriter imports reopen, which imports this module
-    from .reopen import reopen
-
-    folder = Path(folder)
-    if not (folder / crashring.RING_FILE).exists():
-        return []
-    meta, _ = read_meta(folder)
-    status, heartbeat = writer_status(folder, meta)
-    if status not in ("crashed", "running", None):
-        crashring.retire(folder)  # closed after its last sync: the store has every point
-        return []
-    ns = folder.parent.name == NS_DIR
-    writer = reopen(_NsStore(store) if ns else store, folder)
-    lines = list((writer.meta.get("resumes") or [{}])[-1].get("recovered") or [])
-    m = writer._meta
-    resumes = list(m.get("resumes") or [])
-    if resumes:
-        resumes[-1] = dict(resumes[-1], by="recover")
-    writer.set_meta(crashed_at=heartbeat if heartbeat is not None else m.get("crashed_at"), resumes=resumes)
-    writer.close(status="crashed")
-    return lines
-
-
-def recover(root) -> list[str]:
-    """``ringlog.recover(root)`` / ``ringlog recover ROOT``: replay every crash ring left in the store
-    at ``root`` by a writer that is gone (task folders and writer namespaces); a live writer's ring
-    is left alone. Returns one line per replayed series."""
-    from .errors import TaskLockedError
-    from .store import Store
-
-    store = Store(root)
-    out = []
-    for d in store.task_dirs():
-        for folder in [d] + [ns for _, ns in namespace_dirs(d)]:
-            if not (folder / crashring.RING_FILE).exists():
-                continue
-            try:
-                out += [f"{d.name}: {line}" for line in recover_task(store, folder)]
-            except TaskLockedError:
-                continue  # a live writer: its ring is its own
-    return out
-
-
-def fsck_ring(store, folder: Path, findings: list, repair: bool) -> None:
-    """``ringlog fsck``: a ring whose writer is gone and that holds points the store lacks is a
-    finding (those points are lost unless replayed); ``--repair`` replays them (:func:`recover_task`)."""
-    from .fsck import Finding  # deferred: fsck imports this module
+def ring_finding(store, folder: Path, repairing: bool):
+    """For ``ringlog fsck``: ``(file, problem, lost)`` when the ring in ``folder`` belongs to a writer
+    that is gone and holds points the store lacks (lost unless replayed: ``ringlog fsck --repair``
+    or :func:`ringlog.store.crashring_recover.recover` replays them), else None. ``repairing``: fsck
+    holds the folder's lock (the writer is gone)."""
     from .reader import TaskReader
 
     folder = Path(folder)
-    if not (folder / crashring.RING_FILE).exists():
-        return
-    if not repair and _held(folder):
-        return  # a live writer's ring (with repair, fsck held the lock: the writer is gone)
-    reader = TaskReader(folder, store.cache, own_only=True)
-    k = pending(folder, reader)
+    if not (folder / crashring.RING_FILE).exists() or (not repairing and _held(folder)):
+        return None  # no ring, or a live writer's
+    k = pending(folder, TaskReader(folder, store.cache, own_only=True))
     if not k:
-        if repair:
-            crashring.retire(folder)
-        return
-    f = Finding(folder.name, str(folder / crashring.RING_FILE), f"{k} points beyond the last flush of a killed writer "
-                "(its crash ring); --repair appends them", lost=None if repair else f"{k} points until replayed")
-    if repair:
-        try:
-            lines = recover_task(store, folder)
-            f.repaired = f"{k} points replayed into the store ({'; '.join(lines[:5])})"
-        except Exception as exc:  # noqa: BLE001 - reported, the ring stays for another try
-            f.lost = f"{k} points (replay failed: {exc!r}; the ring is kept)"
-    findings.append(f)
+        return None
+    return (str(folder / crashring.RING_FILE), f"{k} points beyond the last flush of a killed writer (its crash "
+            "ring)", f"{k} points until replayed (`ringlog fsck --repair` or a resume replays them)")
 
 
 def _held(folder: Path) -> bool:

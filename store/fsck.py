@@ -28,7 +28,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .crashring_replay import fsck_ring
+from .crashring_replay import ring_finding
 from .damage import ChunkDamaged
 from .errors import CorruptStoreError, TaskLockedError
 from .fsck_repair import LINE_RULES, bad_lines, repair_task
@@ -161,7 +161,9 @@ def _check_task(store: Store, d: Path, report: FsckReport, repair: bool) -> None
     finally:
         if lock is not None:
             lock.release()
-    fsck_ring(store, d, report.findings, lock is not None)  # a killed writer's crash ring (store/crashring.py)
+    ring = ring_finding(store, d, lock is not None)  # a killed writer's crash ring (store/crashring.py)
+    if ring is not None:
+        report.findings.append(Finding(tid, ring[0], ring[1], lost=ring[2]))
 
 
 def _check_task_locked(store: Store, d: Path, report: FsckReport, repair: bool) -> None:

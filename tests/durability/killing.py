@@ -99,7 +99,7 @@ def check(root: Path, tid: str, mode: str, marks, kill_t: float, after: float, e
     acked = marks[-1][1] if marks else 0
     try:
         if recover:  # what the next writer of the task (or `ringlog fsck --repair`) does: replay the crash ring
-            from ringlog.store.crashring_replay import recover as replay
+            from ringlog.store.crashring_recover import recover as replay
 
             replay(root)
         reader = Store(root).task(tid)

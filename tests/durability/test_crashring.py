@@ -42,7 +42,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 @pytest.mark.parametrize("flavour", ["wandb", "clearml"])
 def test_a_kill_loses_nothing_the_ring_copied(tmp_path, flavour):
     from ringlog.store import Store
-    from ringlog.store.crashring_replay import recover
+    from ringlog.store.crashring_recover import recover
 
     (tmp_path / "s.py").write_text(SCRIPT.format(n=N))
     out = run_script(f"import sys; sys.argv = ['s.py', {flavour!r}]; exec(open('s.py').read())", tmp_path)

@@ -1,8 +1,10 @@
 """Kill loop (CI-sized): children logging at full speed - per call, 8 keys per call, bulk arrays -
 in both flavours are SIGKILLed at seeded random moments, a share within the first second and a share
-on a cold numba cache (every kernel still to compile). After each kill the store must open, every
-series must be a bit-exact prefix of what was logged, and every point acknowledged more than the
-promised window (``flush_interval``, 1 s by default) before the kill must be there.
+on a cold numba cache (every kernel still to compile). After each kill the crash ring is replayed
+(store/FORMAT.md, "Crash ring"), the store must open, every series must be a bit-exact prefix of what
+was logged, and every point acknowledged more than the promised window (``flush_interval``, 1 s by
+default) before the kill must be there; per-call and multi-key logging must lose far less (the ring's
+window: median at most ``RING_P50``, none over the flush interval).
 
 The long version (hundreds of kills, p50/p99/max of the loss window) is
 ``python -m benchmarks.bench_durability --kills 200``; its figures are in benchmarks/RESULTS.md."""
@@ -21,6 +23,9 @@ PROMISE = 1.0  # Settings.flush_interval's default: README's "kill -9 loses at m
 # (before issue 13 the first durable sync came 2.2-2.8 s after init, and none for 20 s on a cold cache)
 SLACK = 1.0
 MODES = ("percall", "multikey", "bulk")
+# measured with the ring at load 11-15 on 2 cores: per-call/multi-key p50 0.04-0.13 s, max 0.17-0.76 s
+# (a copier starved of the GIL and the CPU in the first second); bulk up to the flush's window
+RING_P50 = 0.25
 
 
 def _plan(seed: int, n: int) -> list[tuple[str, str, float]]:
@@ -45,3 +50,10 @@ def test_kill_loop_loses_nothing_older_than_the_promised_window(tmp_path, cache)
            or (o.after > 2.5 and o.acked and o.stored == 0)]  # logging for seconds and nothing durable: a lost run
     assert not bad, "\n".join(map(str, bad))
     assert sum(o.stored for o in outcomes) > 0  # the check saw data, not only empty stores
+    # the crash ring (replayed by kill_once's check, as the next writer would): per-call and multi-key
+    # logging lose about a copier period. Bulk arrays are left out: at full speed they outrun the store
+    # on a busy box, and once more points than the ring holds wait for a sync the window is the flush's
+    ring = [o for o in outcomes if o.mode != "bulk"]
+    windows = sorted(o.window for o in ring)
+    assert windows[len(windows) // 2] <= RING_P50, windows  # before the ring: p50 0.8 s (issue 13)
+    assert windows[-1] <= PROMISE, [o for o in ring if o.window > PROMISE]

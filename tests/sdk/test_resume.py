@@ -168,7 +168,10 @@ def test_resume_after_sigterm_and_kill_9(tmp_path, fast, sig, status):
     np.testing.assert_array_equal(step, np.arange(n2))  # every point before the kill window, bit-exact
     np.testing.assert_array_equal(value, np.arange(n2, dtype=np.float64))
     run = ringlog.init(id="job", resume="must", dir=str(tmp_path), settings=fast)
-    assert run.step == n2 and run.resumed
+    # after a kill -9 the resume first replays the crash ring (store/FORMAT.md): the points acknowledged
+    # after the last sync come back, and the run goes on after them
+    assert run.resumed and (run.step == n2 if sig == signal.SIGTERM else run.step >= n2)
+    n2 = run.step
     run.flush()
     assert Store(tmp_path).task("job").info["status"] == "running"
     for i in range(n2, n2 + 50):
