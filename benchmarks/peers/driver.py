@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", default=str(REPO / "bench_data" / "peers"), help="venvs and run folders")
     p.add_argument("--build-only", action="store_true")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds per process")
+    p.add_argument("--from-json", default="", help="render a saved run (the driver saves each under --cache)")
     p.add_argument("--write-results", action="store_true",
                    help="replace the peer table in benchmarks/RESULTS.md (between its peers markers)")
     a = p.parse_args(argv)
@@ -88,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--peers: unknown {unknown}; expected some of {list(PEERS)}")
     cache = Path(a.cache)
     rows: list[Row] = []
+    if a.from_json:
+        saved = json.loads(Path(a.from_json).read_text())
+        rows, a.points, a.repeat, a.peers = [Row(**r) for r in saved["rows"]], saved["points"], saved["repeat"], saved["peers"]
+        names, when, load = [], saved["when"], saved["load"]
+    else:
+        when, load = "", 0.0
     for name in names:
         peer = PEERS[name]
         venv, versions, err = build(name, peer, cache / "venvs")
@@ -106,7 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     if a.build_only:
         print("\n".join(f"{r.tool}: {r.error or r.versions}" for r in rows))
         return 0
-    text = render(rows, a)
+    if not a.from_json:
+        when, load = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.getloadavg()[0]
+        saved_at = cache / f"run-{a.points}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}.json"
+        saved_at.write_text(json.dumps({"points": a.points, "repeat": a.repeat, "peers": a.peers, "when": when, "load": load,
+                                        "rows": [dataclasses.asdict(r) for r in rows]}))
+        print(f"raw outputs: {saved_at} (--from-json renders them again)")
+    text = render(rows, a, when, load)
     print("\n" + text)
     if a.write_results:
         RESULTS.write_text(table.replace_section(RESULTS.read_text(), text))
@@ -209,13 +223,11 @@ def measure(row: Row, venv: Path, script: str, variant: str, n: int, repeat: int
         print(f"[{tag}] {row.rate('one'):,.0f} points/s incl. finish", flush=True)
 
 
-def render(rows: list[Row], a: argparse.Namespace) -> str:
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    load = os.getloadavg()
+def render(rows: list[Row], a: argparse.Namespace, when: str, load: float) -> str:
     lines = [f"Measured {when} with `python -m benchmarks.peers --points {a.points} --repeat {a.repeat}"
              + (f" --peers {a.peers}" if a.peers else "") + "`"
              f" (Python {platform.python_version()}, {os.cpu_count()} CPUs, load average at the end "
-             f"{load[0]:.1f}); each figure the median of {a.repeat} fresh processes, each tool in its own venv.",
+             f"{load:.1f}); each figure the median of {a.repeat} fresh processes, each tool in its own venv.",
              "", table.markdown(rows), "", "Ratios (issue 18, item 6), in this run:", ""]
     lines += [r.line() for r in table.ratios(rows, a.points)] or ["- (no ringlog row and peer row to compare)"]
     lines += ["", "Versions and notes:", ""]
