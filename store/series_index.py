@@ -11,6 +11,8 @@ from .layout import CHUNK
 
 _ENC = json.JSONEncoder(separators=(",", ":"), allow_nan=True, default=str)  # as _fs.write_json_atomic
 _INF = float("inf")
+_SORTED = {(a, b): f'{{"step":{"true" if a else "false"},"time":{"true" if b else "false"}}}'
+           for a in (False, True) for b in (False, True)}
 
 
 def _jnum(x) -> str:
@@ -49,12 +51,18 @@ class IndexMixin:
         if not self.sealed and self.n_chunks % self.shard:
             open_ = '"open":' + _ENC.encode({f.name: sw.open_sizes(self.n_chunks)
                                              for f, sw in self.shard_writers.items()}) + ","
-        stats = ",".join(f'"{k}":{_jnum(v)}' for k, v in self.stats.entry().items())
+        st = self.stats  # SeriesStats.entry(), written out: this runs for every changed series at every sync
+        if st.count:
+            stats = (f'"last":{_jnum(st.last)},"min":{_jnum(st.min) if st.finite else "null"},'
+                     f'"max":{_jnum(st.max) if st.finite else "null"},"count":{_jnum(st.count)},'
+                     f'"last_step":{_jnum(st.last_step)}')
+        else:
+            stats = '"last":null,"min":null,"max":null,"count":0,"last_step":null'
         srt = self.sorted
+        levels = ",".join([str(lv.persisted) for lv in self.levels]) if self.levels else ""
         self._entry_json = (f'{{"sid":{self.sid},{self._names_json},"dtype":"{self.dtype}","chunks":{chunks},'
-                            f'{sealed}"shard":{self.shard},{open_}"levels":[{",".join(str(lv.persisted) for lv in self.levels)}],'
-                            f'"stats":{{{stats}}},"sorted":{{"step":{"true" if srt["step"] else "false"},'
-                            f'"time":{"true" if srt["time"] else "false"}}}}}')
+                            f'{sealed}"shard":{self.shard},{open_}"levels":[{levels}],'
+                            f'"stats":{{{stats}}},"sorted":{_SORTED[srt["step"], srt["time"]]}}}')
         return self._entry_json
 
     def entry(self) -> dict:

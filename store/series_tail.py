@@ -140,11 +140,11 @@ class SeriesTail:
         shared tail file (``full``: every point, for a rewrite of that file). None when there is
         nothing new. The count advances at :meth:`tail_commit`, once the record is durable."""
         k = 0 if full else self.tail_count
-        if self.step.n <= k:
+        n = self.step.n
+        if n <= k:
             return None
-        rec = tail.encode_shared_record(self.sid, k, self.step.view()[k:], self.value.view()[k:],
-                                        self.time.view()[k:])
-        self.staged = (self.tail_base, self.step.n, self.tail_bytes)
+        rec = tail.encode_shared_record(self.sid, k, self.step.a[k:n], self.value.a[k:n], self.time.a[k:n])
+        self.staged = (self.tail_base, n, self.tail_bytes)
         return rec
 
     def leave_shared(self) -> None:

@@ -29,7 +29,7 @@ from ringlog.core.stats import SeriesStats
 from . import _fs, _kern, batch_append
 from .errors import StoreValueError, TaskClosedError, bad_type, bad_value
 from .objstore.attach import attach_uploader
-from .layout import FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
+from .layout import CHUNK, FORMAT_VERSION, SERIES_INDEX, TASK_META, TIME_RES
 from .series_writer import TAIL_COMPACT, SeriesWriter
 from .tail_writer import TailSet
 from .writer_lock import TaskLock
@@ -209,13 +209,15 @@ class TaskWriter:
 
     def _sync(self, final: bool = False) -> None:
         changed = self._index_dirty
+        durable = self._durable
         for s in self._series:
             if final:
                 s.seal()
             if s.meta_dirty or s.structure_dirty() or (final and not s.short):
-                s.sync_files(final)  # a short series has no Zarr arrays or level files to write
                 changed = True
-            if self._durable:
+                if not s.short or s.pending >= CHUNK:  # a short series has no Zarr arrays or level files
+                    s.sync_files(final)                # to write (unless failed chunk writes left some)
+            if durable:
                 s.fsync()
             else:
                 s.forget_unsynced()
