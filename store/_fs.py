@@ -178,7 +178,8 @@ def write_json_atomic(path: Path, obj, durable: bool = True) -> None:
 
 
 #: called with a path that does not exist before :func:`open_rb` gives up: an object-store root's read
-#: cache (store/objstore/mirror.py) fetches immutable chunk objects on first read; True when it did
+#: cache (store/objstore/mirror.py) fetches immutable chunk objects on first read; True when it did,
+#: or a binary file object (seek/tell/read) that fetches the parts of the file that are read
 ON_MISSING = []
 
 
@@ -187,9 +188,13 @@ def open_rb(path):
     try:
         return open(path, "rb")
     except FileNotFoundError:
-        if not any(fetch(path) for fetch in ON_MISSING):
-            raise
-        return open(path, "rb")
+        for fetch in ON_MISSING:
+            got = fetch(path)
+            if got is True:
+                return open(path, "rb")
+            if got:
+                return got
+        raise
 
 
 def read_json(path: Path):

@@ -38,6 +38,7 @@ from ..writer_lock import LOCK_FILE
 from . import catalog_snap, segments
 from .upload import TASKS
 
+_SEGINFO: dict = {}  # cache folder -> {shard key: [(offset, size, etag)]}
 STATE = ".mirror"  # <mirror>/.mirror/etags.json: key -> ETag of every file fetched
 
 
@@ -61,7 +62,10 @@ class Mirror:
         self._lru: OrderedDict = OrderedDict()  # lazily fetched files -> size
         self._lru_bytes = 0
         self._synced: dict = {}  # task folder -> monotonic time of its last LIST
-        self._segs: dict = {}  # shard key -> (offsets, etags) of its segments (an open shard)
+        self._segs: dict = {}  # shard key -> [(offset, size, etag)] of its segments, as last listed
+        # the same for fetch_missing (also filled by its own LIST), shared by every Mirror of this
+        # folder: each one's hook is asked, and the freshest listing must answer
+        self._seginfo: dict = _SEGINFO.setdefault(str(self.root), {})
         self._tasks_at = -1e9
         self.gets = self.get_bytes = self.lists = 0
         try:
@@ -125,31 +129,57 @@ class Mirror:
             except OSError:
                 pass
 
-    def fetch_missing(self, path) -> bool:
-        """The :data:`_fs.ON_MISSING` hook: fetch a chunk object of this mirror; False when ``path``
-        is not one or the bucket has no such object."""
+    def fetch_missing(self, path):
+        """The :data:`_fs.ON_MISSING` hook: fetch a chunk object of this mirror (True), or for a shard
+        sent as segments a :class:`SegmentFile` that GETs only the segments read; False when
+        ``path`` is not one or the bucket has no such object."""
         try:
             key = Path(path).relative_to(self.root).as_posix()
         except ValueError:
             return False
         if not lazy(key):
             return False
-        try:
-            data = self._get(key)
-        except FileNotFoundError:
+        with self._lock:
+            info = self._seginfo.get(key)
+        if info is None:
+            try:
+                data = self._get(key)
+                self._remember(self._write(key, data), len(data))
+                return True
+            except FileNotFoundError:
+                pass
             # an open or sealed shard sent as segments (segments.py): listed now, not from the last
             # task LIST, which another Store over the same cache folder may not have seen
-            offs = [got[1] for got in (segments.parse(e.key) for e in self.client.list(key + segments.SEG)) if got]
+            info = sorted((got[1], e.size, e.etag) for e, got in
+                          ((e, segments.parse(e.key)) for e in self.client.list(key + segments.SEG)) if got)
             with self._lock:
                 self.lists += 1
-            if not offs:
+                self._seginfo[key] = info
+        end = 0
+        for off, size, _ in info:  # contiguous from 0, else not readable now (changed meanwhile)
+            if off != end:
                 return False
+            end += size
+        return SegmentFile(self, key, info) if info else False
+
+    def segment(self, key: str, off: int, etag: str) -> bytes:
+        """The bytes of one segment of shard ``key``: from the cache when its ETag matches, else GET."""
+        skey = segments.seg_key(key, off)
+        p = self.root / skey
+        with self._lock:
+            fresh = self._etags.get(skey) == etag
+        if fresh:
             try:
-                data = segments.assemble(self._get, key, offs)
-            except (FileNotFoundError, ValueError):  # changed meanwhile, or a gap: the next read
-                return False
-        self._remember(self._write(key, data), len(data))
-        return True
+                data = p.read_bytes()
+                with self._lock:
+                    if p in self._lru:
+                        self._lru.move_to_end(p)
+                return data
+            except FileNotFoundError:
+                pass
+        data = self._get(skey)
+        self._remember(self._write(skey, data), len(data))
+        return data
 
     def save(self) -> None:
         with self._lock:  # request threads sync tasks at once: one writer of the state file at a time
@@ -163,19 +193,27 @@ class Mirror:
         if not force and now - self._synced.get(rel, -1e9) < self.ttl:
             return
         self._synced[rel] = now
-        listed = {e.key: e.etag for e in self.client.list(rel + "/")}
+        entries = {e.key: e for e in self.client.list(rel + "/")}
+        listed = {k: e.etag for k, e in entries.items()}
         self.lists += 1
         moved = False
         found: dict = {}
         for key in [k for k in listed if segments.SEG in k]:
             got = segments.parse(key)
             if got is not None:
-                found.setdefault(got[0], []).append((got[1], listed.pop(key)))
+                found.setdefault(got[0], []).append((got[1], entries[key].size, listed.pop(key)))
         for shard, parts in found.items():
-            sig = (tuple(sorted(o for o, _ in parts)), tuple(e for _, e in sorted(parts)))
-            if shard not in listed and self._segs.get(shard) != sig:
-                self._drop_cached(self.root / shard)  # grew: assembled again when read
-            self._segs[shard] = sig
+            parts.sort()
+            if shard not in listed:
+                if self._segs.get(shard) != parts:
+                    self._drop_cached(self.root / shard)  # an older copy assembled whole: read by segments now
+                with self._lock:
+                    self._seginfo[shard] = parts
+            for off, _, etag in parts:  # a segment rewritten (a repaired shard sent again): fetched again
+                skey = segments.seg_key(shard, off)
+                if skey in self._etags and self._etags[skey] != etag:
+                    self._drop_cached(self.root / skey)
+            self._segs[shard] = parts
         for key, etag in listed.items():
             p = self.root / key
             if self._etags.get(key) == etag and (lazy(key) or p.exists()):
@@ -270,3 +308,41 @@ class Mirror:
             catalog_snap.write(self.client, objs)  # every task object is in hand: the next cold reader's
         self.save()
         return rows, ids
+
+
+class SegmentFile:
+    """A shard sent as segments, opened for reading (seek/tell/read): each read GETs only the
+    segments it overlaps (kept in the mirror's LRU), so one inner chunk costs the index and that
+    chunk's segment, not the whole shard."""
+
+    def __init__(self, mirror: Mirror, key: str, info):
+        self.mirror, self.key, self.info = mirror, key, info
+        self.size = info[-1][0] + info[-1][1]
+        self.pos = 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.pos = offset if whence == 0 else self.pos + offset if whence == 1 else self.size + offset
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def read(self, n: int = -1) -> bytes:
+        end = self.size if n is None or n < 0 else min(self.size, self.pos + n)
+        out = bytearray()
+        for off, size, etag in self.info:
+            if off + size <= self.pos or off >= end:
+                continue
+            data = self.mirror.segment(self.key, off, etag)
+            out += data[max(0, self.pos - off):end - off]
+        self.pos = max(self.pos, end)
+        return bytes(out)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "SegmentFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

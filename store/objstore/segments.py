@@ -8,13 +8,18 @@ again from offset 0, its old segments deleted). A reader assembles the shard fro
 offset order (they must be contiguous from 0). A shard stays in segments after it is complete and
 after the task is closed: PUTting it whole then would send every byte twice (measured, 2M points
 logged: 6.65 bytes PUT per point with that compaction, 3.4 without, ~3.3 on disk), so a sealed shard
-costs its readers one GET per segment (as many as the upload passes it grew in, at most 17).
+costs its readers one GET per segment they read. The bytes of a complete shard (its index found at
+its end) go as one segment per inner chunk and one for the index, whichever pass sends them; a reader
+of the mirror opens a segmented shard as a file that GETs only the segments it reads (mirror.py), so
+reading one inner chunk costs the index and that chunk, not the shard.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+
+import numpy as np
 
 SEG = ".seg/"
 _RAW = re.compile(r"^s\d+/(step|value|value64|time)/c/\d+$")
@@ -36,19 +41,40 @@ def parse(key: str):
     return (m.group(1), int(m.group(2))) if m else None
 
 
+def cuts(data: bytes) -> list[int]:
+    """Where a *complete* shard's inner chunks and index start (from the index at its end: 16-byte
+    ``(offset, nbytes)`` entries, chunks back to back from 0, ending where the index starts); []
+    for an open shard (no index) or anything that does not parse as one."""
+    for n in (16, 32, 8, 64, 4, 2, 1):  # inner chunks per shard: 16 (FORMAT.md, "Shards") first
+        size = 16 * n
+        if len(data) <= size:
+            continue
+        idx = np.frombuffer(data[-size:], "<u8").reshape(n, 2)
+        have = idx[idx[:, 0] != np.uint64(2**64 - 1)]
+        if not len(have) or int(have[0, 0]) != 0:
+            continue
+        ends = have[:, 0] + have[:, 1]
+        if np.all(have[1:, 0] == ends[:-1]) and int(ends[-1]) == len(data) - size:
+            return [int(o) for o in have[:, 0]] + [len(data) - size]
+    return []
+
+
 def put(client, key: str, data: bytes, rec) -> tuple[list, int]:
     """Send the bytes of shard ``key`` not yet sent; ``rec`` = ``[sent, crc of those, offsets]`` or
-    None. Returns (the new record, bytes PUT)."""
+    None. Returns (the new record, bytes PUT). The bytes of a complete shard go as one segment per
+    inner chunk and one for the index, so a reader fetches only the chunks it reads."""
     if rec and len(data) >= rec[0] and zlib.crc32(data[:rec[0]]) == rec[1]:
         sent, _, offs = rec
         if len(data) == sent:
             return rec, 0
-        client.put(seg_key(key, sent), data[sent:])
-        return [len(data), zlib.crc32(data), offs + [sent]], len(data) - sent
-    if rec:
-        drop(client, key, rec)
-    client.put(seg_key(key, 0), data)
-    return [len(data), zlib.crc32(data), [0]], len(data)
+    else:
+        if rec:
+            drop(client, key, rec)
+        sent, offs = 0, []
+    bounds = [sent] + [c for c in cuts(data) if c > sent] + [len(data)]
+    for a, b in zip(bounds, bounds[1:]):
+        client.put(seg_key(key, a), data[a:b])
+    return [len(data), zlib.crc32(data), offs + bounds[:-1]], len(data) - sent
 
 
 def drop(client, key: str, rec) -> int:
