@@ -1,5 +1,5 @@
 /* Chart workspace tools (issue 19, items 3 and 6): the "ignore outliers" y range, a chart's own menu
-   (full screen, log y / smoothing / outliers overrides) and the chart-size control. */
+   (full screen, log y / smoothing / outliers overrides), the chart-size control and drag-resize. */
 import {RL} from "./common.js";
 import {smootherParam} from "./smoothers.js";
 
@@ -103,7 +103,7 @@ export function chartSize(charts) {
     apply();
     charts().forEach(c => {
       if (c.box.classList.contains("fullscreen")) { c.normalHeight = chartHeight(); return; }
-      c.opts.height = chartHeight();
+      c.opts.height = c.panelHeight || chartHeight();   // a chart resized by hand keeps its height
       if (c.drawn) c.load(false);                     // a wider chart asks finer data
     });
   });
@@ -168,4 +168,56 @@ export function chartMenu(chart, onPin) {
   fs.addEventListener("click", () => full(!box.classList.contains("fullscreen")));
   box.insertBefore(RL.el("div", {class: "chart-tools"}, [menu, fs]), box.firstChild);
   return {full};
+}
+
+/* Drag-resize of a chart panel (issue 19, item 6, "resizable panels"): the grip at the box's
+   bottom-right corner sets the chart's height (dragged down or up, 160-1200 px) and how many grid
+   columns it spans (dragged right or left, snapped to whole columns); on the focused grip the arrow
+   keys do the same (up/down 20 px, left/right one column). The chart then re-asks its data for its
+   new width. ``panel`` ({h, span}) is where it starts (the URL's panel=...); onPanel({h, span}) records
+   each change. The page's size control leaves a resized chart's height alone. */
+const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+export function panelGrip(chart, panel, onPanel) {
+  const box = chart.box;
+  const grip = RL.el("span", {class: "panel-grip", role: "separator", tabindex: "0", title: "drag to resize",
+                              "aria-label": "resize this chart (drag, or arrow keys)"});
+  box.appendChild(grip);
+  const cols = () => (box.parentElement ? getComputedStyle(box.parentElement).gridTemplateColumns.split(" ").filter(Boolean).length : 1);
+  let cur = {h: 0, span: 1};
+  const show = p => {                    // the box's size now (the plot follows on commit)
+    box.style.gridColumn = p.span > 1 && cols() > 1 ? `span ${Math.min(p.span, cols())}` : "";
+    chart.plotEl.style.minHeight = p.h ? p.h + "px" : "";
+    box.dataset.panel = p.h ? `${p.h}x${p.span}` : "";
+  };
+  const commit = (p, save) => {
+    cur = p;
+    show(p);
+    chart.panelHeight = p.h;
+    if (p.h) chart.opts.height = p.h;
+    if (save) { onPanel(p); if (chart.drawn) chart.load(false); }
+  };
+  if (panel && panel.h) commit({h: clamp(panel.h, 160, 1200), span: Math.max(1, panel.span || 1)}, false);
+  window.addEventListener("resize", () => show(cur));          // fewer columns: the span shrinks with them
+  const colWidth = () => { const g = box.parentElement, n = cols(), gap = parseFloat(getComputedStyle(g).columnGap) || 0;
+                           return (g.clientWidth - gap * (n - 1)) / n; };
+  grip.addEventListener("pointerdown", e => {
+    e.preventDefault();
+    grip.setPointerCapture(e.pointerId);
+    const x0 = e.clientX, y0 = e.clientY, h0 = cur.h || chart.plotEl.clientHeight || 300;
+    const w0 = box.getBoundingClientRect().width, cw = colWidth();
+    let p = cur;
+    const move = ev => { p = {h: Math.round(clamp(h0 + ev.clientY - y0, 160, 1200)),
+                              span: clamp(Math.round((w0 + ev.clientX - x0) / cw), 1, cols())}; show(p); };
+    const up = () => { grip.removeEventListener("pointermove", move); grip.removeEventListener("pointerup", up);
+                       commit(p, true); };
+    grip.addEventListener("pointermove", move);
+    grip.addEventListener("pointerup", up);
+  });
+  grip.addEventListener("keydown", e => {
+    const h = cur.h || chart.plotEl.clientHeight || 300;
+    const d = {ArrowUp: [-20, 0], ArrowDown: [20, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]}[e.key];
+    if (!d) return;
+    e.preventDefault();
+    commit({h: clamp(h + d[0], 160, 1200), span: clamp(cur.span + d[1], 1, cols())}, true);
+  });
 }

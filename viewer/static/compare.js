@@ -2,7 +2,7 @@
    task logged, and a parallel-coordinates chart of hyperparameters against a chosen metric. */
 import {DASHES, RingChart, runColor} from "./chart.js";
 import {useRuns} from "./colors.js";
-import {chartFilter, chartHeight, chartMenu, chartSize, smoothingControls} from "./chart_tools.js";
+import {chartFilter, chartHeight, chartMenu, chartSize, panelGrip, smoothingControls} from "./chart_tools.js";
 import {RL} from "./common.js";
 import {sideBySide} from "./compare_media.js";
 import {diffTable, parcoords as drawParcoords, runList as buildRunList} from "./compare_tools.js";
@@ -65,6 +65,7 @@ import {ViewState} from "./viewstate.js";
     const chart = new RingChart(cbox, c.name, c.lines, Object.assign(opts(), sys, {metric: c.title}, view.chartOpts(c.id)));
     chart.system = c.section === "system";
     chartMenu(chart, pinned => view.setPin(c.id, pinned));
+    panelGrip(chart, view.v.panels.get(c.id), p => view.setPanel(c.id, p));
     charts.push(chart);
     return chart;
   };

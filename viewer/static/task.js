@@ -1,6 +1,6 @@
 /* Task page: tabs, Scalars charts grouped in sections, Summary, Console, live polling. */
 import {DASHES, RingChart, runColor} from "./chart.js";
-import {chartFilter, chartHeight, chartMenu, chartSize, smoothingControls} from "./chart_tools.js";
+import {chartFilter, chartHeight, chartMenu, chartSize, panelGrip, smoothingControls} from "./chart_tools.js";
 import {RL} from "./common.js";
 import {consoleView} from "./console.js";
 import {mediaTab} from "./media_view.js";
@@ -120,6 +120,7 @@ import {ViewState} from "./viewstate.js";
     chart.id = c.id || c.title;
     chart.system = c.section === "system";
     chartMenu(chart, pinned => view.setPin(chart.id, pinned));
+    panelGrip(chart, view.v.panels.get(chart.id), p => view.setPanel(chart.id, p));
     state.charts.push(chart);
     return chart;
   }

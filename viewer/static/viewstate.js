@@ -6,12 +6,13 @@
      pin=<chart id>~logy:1~smooth:<smoother>:<strength>~outliers:0 (a chart's own view, one per chart)
      open=<section> / shut=<section> (sections opened/closed against their default, repeated)
      zoom=<chart id>~<x_min>~<x_max> (one per zoomed chart, API units)  hide=<task id> (compare)
+     panel=<chart id>~<height px>~<columns> (a chart resized by dragging its corner grip)
 
    readView() parses it (anything malformed is ignored: a stale link still opens the page),
    new ViewState(...) sets the toolbar's controls from it, then keeps the URL in step with the
    controls, sections, zooms and hidden runs (history.replaceState: no new history entries). */
 const KEYS = ["smooth", "smoother", "outliers", "logy", "x", "method", "filter", "re", "size", "pin", "open", "shut",
-              "zoom", "hide"];
+              "zoom", "hide", "panel"];
 const SMOOTHER_KINDS = ["ema", "avg", "gauss"];
 
 /* "logy:1~smooth:gauss:0.9~outliers:0" -> {logy: true, smoother: "gauss", smoothing: 0.9, outliers: false} */
@@ -44,6 +45,15 @@ export function readView(search = location.search) {
     const hi = Number(parts.pop()), lo = Number(parts.pop());
     if (isFinite(lo) && isFinite(hi) && lo < hi) zoom.set(parts.join("~"), [lo, hi]);
   }
+  const panels = new Map();
+  for (const z of q.getAll("panel")) {
+    const parts = z.split("~");
+    if (parts.length < 3) continue;
+    const span = Number(parts.pop()), h = Number(parts.pop());
+    if (Number.isInteger(h) && h >= 160 && h <= 1200 && Number.isInteger(span) && span >= 1 && span <= 12) {
+      panels.set(parts.join("~"), {h, span});
+    }
+  }
   const pins = new Map();
   for (const z of q.getAll("pin")) {
     const all = z.split("~");            // a chart id may itself hold "~": the view starts at the first key
@@ -55,7 +65,7 @@ export function readView(search = location.search) {
   return {smooth: num > 0 && num < 1 ? num : 0, logy: q.get("logy") === "1", x: q.get("x") || "",
           smoother: SMOOTHER_KINDS.includes(q.get("smoother")) ? q.get("smoother") : "ema",
           outliers: q.get("outliers") === "1", re: q.get("re") === "1", size: ["s", "l"].includes(q.get("size")) ? q.get("size") : "",
-          pins, method: q.get("method") || "", filter: q.get("filter") || "",
+          pins, panels, method: q.get("method") || "", filter: q.get("filter") || "",
           open: new Set(q.getAll("open")), shut: new Set(q.getAll("shut")), zoom, hide: new Set(q.getAll("hide"))};
 }
 
@@ -133,6 +143,9 @@ export class ViewState {
   /* a chart's own view (its menu), {} = follows the page again */
   setPin(id, o) { if (Object.keys(o).length) this.v.pins.set(id, o); else this.v.pins.delete(id); this.save(); }
 
+  /* a chart resized by hand ({h, span}, panelGrip in chart_tools.js) */
+  setPanel(id, p) { this.v.panels.set(id, p); this.save(); }
+
   setHidden(ids) { this.v.hide = new Set(ids); this.save(); }
 
   /* the query string of the view alone (compare's add/remove links keep it) */
@@ -152,6 +165,7 @@ export class ViewState {
     v.shut.forEach(s => q.append("shut", s));
     v.zoom.forEach((r, id) => q.append("zoom", `${id}~${r[0]}~${r[1]}`));
     v.hide.forEach(id => q.append("hide", id));
+    v.panels.forEach((p, id) => q.append("panel", `${id}~${p.h}~${p.span}`));
     return q;
   }
 
