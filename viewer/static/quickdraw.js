@@ -5,7 +5,7 @@
    the download overlaps the page's own requests) and a chart whose data arrive before plotly.js has
    run draws them at once as a small SVG chart: the same traces seriesTraces() gives plotly (min/max
    band, the raw or smoothed line, dashes, NaN/Inf markers in their strip above the plot), axes with
-   ticks and titles, resume markers. When every chart that started has drawn (or after SETTLE_MS),
+   ticks and titles, resume markers. When every chart that started has drawn (or SETTLE_MS after the first),
    plotly.js is run, and the charts in view become interactive plotly charts first, the others after
    them (upgradeTurn), each replacing its SVG in one task, so there is no blank gap.
 
@@ -14,7 +14,8 @@
 import {RL} from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const SETTLE_MS = 600;                 // the longest plotly.js waits for slower charts' first data
+const SETTLE_MS = 800;                 // after the first preview: the longest plotly.js waits for the others
+const STALL_MS = 5000;                 // ...and for the first one (a request that hangs)
 const DASH = {dash: "6,4", dot: "2,3", dashdot: "6,3,2,3", longdash: "10,5", longdashdot: "10,4,2,4"};
 
 /* ---- when plotly.js runs: after the first previews have painted ------------------------------ */
@@ -35,14 +36,17 @@ function theGate() {
   if (!gate) gate = new Promise(res => { openGate = res; }).then(() => RL.plotly()).then(remember);
   return gate;
 }
+let first = true;
 /* a chart's first load started while plotly.js has not run (its preview is awaited) */
 export function previewStarted() {
   theGate();
-  if (open++ === 0 && !timer) timer = setTimeout(release, SETTLE_MS);
+  if (open++ === 0 && !timer) timer = setTimeout(release, STALL_MS);
 }
-/* that chart has drawn its preview (or failed): the last one lets plotly.js run */
+/* that chart has drawn its preview (or failed): the last one lets plotly.js run; slower charts get
+   SETTLE_MS after the first preview (their data then wait for plotly.js, as before this module) */
 export function previewSettled() {
-  if (--open <= 0) { open = 0; release(); }
+  if (--open <= 0) { open = 0; release(); return; }
+  if (first) { first = false; clearTimeout(timer); timer = setTimeout(release, SETTLE_MS); }
 }
 /* plotly.js, run once the previews asked for have painted (at once when none were) */
 export function plotlyAfterPreviews() {
