@@ -30,6 +30,7 @@ import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Optional
 from .. import _fs
 from ..artifacts import ARTIFACTS_DIR, ArtifactStore
 from ..artifacts_blobs import LocalBlobs, check_digest
@@ -44,6 +45,7 @@ BIG = 8 << 20  # files larger than this are PUT from their path (obstore streams
 _dirty: set = set()
 _live: dict = {}  # spool root -> number of uploaders of this process sending it
 _mu = threading.Lock()
+_state_mu = threading.RLock()  # .spool/_artifacts.json: one reader-modifier-writer at a time (uploads, pulls)
 
 
 def open_artifacts(root, *, durable: bool = True) -> ArtifactStore:
@@ -113,9 +115,14 @@ def pending(root: Path) -> list[str]:
 
 def upload_tree(client, root: Path) -> dict:
     """PUT the spool's artifact files not yet sent as they are (see the module docstring)."""
-    root = Path(root)
+    with _state_mu:
+        return _upload_tree(client, Path(root))
+
+
+def _upload_tree(client, root: Path) -> dict:
     state = spool.load_state(root, STATE)
     done = state["files"]
+    tags = state.setdefault("etags", {})
     stats = {"objects": 0, "bytes": 0}
     base = root / ARTIFACTS_DIR
     try:
@@ -124,13 +131,14 @@ def upload_tree(client, root: Path) -> dict:
                 continue
             p = base / rel
             if sig[0] > BIG:
-                client.put(PREFIX + rel, p)
+                tag = client.put(PREFIX + rel, p)
             else:
                 try:
-                    client.put(PREFIX + rel, p.read_bytes())
+                    tag = client.put(PREFIX + rel, p.read_bytes())
                 except FileNotFoundError:
                     continue
             done[rel] = list(sig)
+            tags[rel] = tag
             stats["objects"] += 1
             stats["bytes"] += sig[0]
     finally:
@@ -139,11 +147,79 @@ def upload_tree(client, root: Path) -> dict:
 
 
 class SpoolArtifacts(ArtifactStore):
-    """The artifact store of a spool folder: local writes, uploaded as the module says."""
+    """The artifact store of a spool folder: local writes, uploaded as the module says. Reads first
+    bring the names they read up to date from the bucket (what other machines committed): files
+    changed only in the bucket are fetched into the spool and recorded as sent (never sent back); a
+    file changed here and not yet uploaded is kept. A blob is fetched when a file is opened. With
+    the bucket unreachable, the spool's copy answers."""
 
     def __init__(self, root: Path, url: str, durable: bool = True):
-        super().__init__(root, durable=durable)
+        super().__init__(root, durable=durable, blobs=SpoolBlobs(Path(root).expanduser() / ARTIFACTS_DIR, self, durable))
         self.url = url
+        self._client = None
+
+    def client(self):
+        if self._client is None:
+            self._client = Client(self.url)
+        return self._client
+
+    def fetch(self, rel: str, listed_etag: Optional[str] = None) -> bool:
+        """GET ``.artifacts/<rel>`` into the spool, recorded as sent; False when the bucket lacks it."""
+        try:
+            data = self.client().get(PREFIX + rel)
+        except FileNotFoundError:
+            return False
+        p = self.base / rel
+        with _state_mu:
+            _fs.makedirs(p.parent)
+            _fs.write_atomic(p, data, durable=False)
+            st = p.stat()
+            state = spool.load_state(self.root, STATE)
+            state["files"][rel] = [st.st_size, st.st_mtime_ns]
+            state.setdefault("etags", {})[rel] = listed_etag or ""
+            spool.save_state(self.root, STATE, state)
+        return True
+
+    def pull(self, rel_prefix: str) -> int:
+        """Bring ``.artifacts/<rel_prefix>`` up to date from the bucket; returns the files fetched."""
+        try:
+            listed = [(e.key[len(PREFIX):], e.etag) for e in self.client().list(PREFIX + rel_prefix)]
+        except Exception:  # noqa: BLE001 - offline, no credentials: the spool's copy answers
+            return 0
+        state = spool.load_state(self.root, STATE)
+        done, tags = state["files"], state.get("etags", {})
+        n = 0
+        for rel, etag in listed:
+            p = self.base / rel
+            try:
+                st = p.stat()
+                sig = [st.st_size, st.st_mtime_ns]
+            except FileNotFoundError:
+                sig = None
+            if sig is not None and (done.get(rel) != sig or tags.get(rel) in (etag, None)):
+                continue  # changed here and not yet sent, or as the bucket has it (or sent by this spool)
+            n += self.fetch(rel, etag)
+        return n
+
+    def _rel(self, scope: str, name: str) -> str:
+        return self._dir(scope, name).relative_to(self.base).as_posix() + "/"
+
+    def commit(self, scope: str, name: str, **kw) -> dict:
+        self.pull(self._rel(scope, name))  # the versions other machines made: numbered after them
+        return super().commit(scope, name, **kw)
+
+    def get(self, scope: str, name: str, ref: str = "latest") -> dict:
+        self.pull(self._rel(scope, name))
+        return super().get(scope, name, ref)
+
+    def versions(self, scope: str, name: str) -> list:
+        self.pull(self._rel(scope, name))
+        return super().versions(scope, name)
+
+    def latest(self, scope: str) -> list:
+        if isinstance(scope, str) and "/" not in scope and not scope.startswith("."):
+            self.pull(f"m/{scope}/")
+        return super().latest(scope)
 
     def _write_json(self, path: Path, obj) -> None:
         super()._write_json(path, obj)
@@ -158,6 +234,29 @@ class SpoolArtifacts(ArtifactStore):
                 warnings.warn(f"ringlog: artifact files could not be uploaded to {self.url} ({type(exc).__name__}: "
                               f"{str(exc)[:200]}); they are in the spool {self.root}: `ringlog sync {self.root} "
                               f"{self.url}` sends them", RuntimeWarning, stacklevel=3)
+
+
+class SpoolBlobs(LocalBlobs):
+    """The spool's blobs; a blob another machine uploaded is fetched when a file is opened."""
+
+    def __init__(self, base: Path, owner: "SpoolArtifacts", durable: bool = True):
+        super().__init__(base, durable=durable)
+        self.owner = owner
+
+    def _ensure(self, digest: str) -> Path:
+        p = self.path(check_digest(digest))
+        if not p.is_file():
+            self.owner.fetch(f"blobs/{digest[:2]}/{digest}")
+        return p
+
+    def open(self, digest: str):
+        return open(self._ensure(digest), "rb")
+
+    def local_path(self, digest: str) -> Path:
+        return self._ensure(digest)
+
+    def size(self, digest: str) -> int:
+        return self._ensure(digest).stat().st_size
 
 
 # --- the read side --------------------------------------------------------------------------------

@@ -87,8 +87,10 @@ class Client:
     def _k(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def put(self, key: str, data: bytes) -> None:
-        self.store.put(self._k(key), data)
+    def put(self, key: str, data) -> str:
+        """PUT ``data`` (bytes, or a Path streamed in parts); returns the new object's ETag."""
+        r = self.store.put(self._k(key), data)
+        return str((r or {}).get("e_tag") or "").strip('"')
 
     def get(self, key: str) -> bytes:
         """The object's bytes; FileNotFoundError when there is none."""

@@ -105,3 +105,26 @@ def test_spool_artifacts_outside_a_run_upload_at_once(s3_url, tmp_path):
     m = BucketArtifacts(s3_url, local=tmp_path / "r").get("p-x", "ds")
     with BucketArtifacts(s3_url, local=tmp_path / "r").open_file(m, "f.bin") as fh:
         assert fh.read() == bytes(range(4))
+
+
+def test_a_run_on_another_machine_uses_an_artifact_from_the_bucket(s3_url, fast, monkeypatch, tmp_path):
+    run = ringlog.init(project="team", name="producer", dir=s3_url, settings=fast)
+    art = ringlog.Artifact("ds", type="dataset")
+    with art.new_file("x.txt") as f:
+        f.write("from A")
+    run.log_artifact(art)
+    ringlog.finish()
+    monkeypatch.setenv("RINGLOG_SPOOL", str(tmp_path / "spool-B"))  # another node: its own spool and cache
+    monkeypatch.setenv("RINGLOG_CACHE", str(tmp_path / "cache-B"))
+    run2 = ringlog.init(project="team", name="consumer", dir=s3_url, settings=fast)
+    got = run2.use_artifact("ds:latest")
+    assert (tmp_path / "dl" / "x.txt").exists() is False
+    got.download(root=str(tmp_path / "dl"))
+    assert (tmp_path / "dl" / "x.txt").read_text() == "from A"
+    art2 = ringlog.Artifact("ds", type="dataset")
+    with art2.new_file("x.txt") as f:
+        f.write("from B")
+    run2.log_artifact(art2)  # numbered after A's version, which this node pulled first
+    ringlog.finish()
+    vs = BucketArtifacts(s3_url, local=tmp_path / "reader").versions("p-team", "ds")
+    assert [v["version"] for v in vs] == ["v0", "v1"] and vs[0]["consumers"] == [run2.id]
