@@ -67,17 +67,23 @@ class RingWriter:
         path = self.folder / RING_FILE
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            # allocated up front: a write into a hole of a full disk would kill the process (SIGBUS), and
-            # blocks allocated during the run would be flushed with every fsync of the store (ext4's
-            # data=ordered journal), slowing the syncs the ring relies on
-            os.posix_fallocate(fd, 0, self.base + self.data_bytes)
-            self._mm = mmap.mmap(fd, self.base + self.data_bytes, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-        finally:
+            self._map(fd)
+        except BaseException:
             os.close(fd)
+            retire(self.folder)  # no ring is better than one the next writer cannot read
+            raise
+        os.close(fd)
         self._u8 = np.frombuffer(self._mm, dtype=np.uint8)
         _HDR.pack_into(self._mm, 0, MAGIC, VERSION, slots, self.data_bytes, self.nonce, os.getpid(), time.time())
         self._names = os.open(self.folder / NAMES_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
         os.write(self._names, (json.dumps({"format": VERSION, "nonce": self.nonce}) + "\n").encode())
+
+    def _map(self, fd: int) -> None:
+        """Allocate the whole file and map it. Allocated up front: a write into a hole of a full disk
+        would kill the process (SIGBUS), and blocks allocated during the run would be flushed with
+        every fsync of the store (ext4's data=ordered journal), slowing the syncs the ring relies on."""
+        os.posix_fallocate(fd, 0, self.base + self.data_bytes)
+        self._mm = mmap.mmap(fd, self.base + self.data_bytes, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
 
     def name(self, entries: list[tuple[int, str, str]]) -> None:
         """Record the names of new series (``(lid, title, series)``), one write."""

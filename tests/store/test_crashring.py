@@ -130,3 +130,17 @@ def test_a_resume_replays_the_ring_before_it_goes_on(tmp_path):
     w.close()
     st, va = _points(store, tid)
     assert np.array_equal(st, np.append(step, 10_000)) and va[-1] == 1.5
+
+
+def test_a_ring_that_cannot_be_allocated_leaves_no_file(tmp_path, monkeypatch):
+    import os
+
+    import pytest
+
+    def full(fd, offset, length):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    with pytest.raises(OSError):
+        crashring.RingWriter(tmp_path, 1 << 20)
+    assert not (tmp_path / crashring.RING_FILE).exists() and not (tmp_path / crashring.NAMES_FILE).exists()
