@@ -144,3 +144,27 @@ def test_a_ring_that_cannot_be_allocated_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         crashring.RingWriter(tmp_path, 1 << 20)
     assert not (tmp_path / crashring.RING_FILE).exists() and not (tmp_path / crashring.NAMES_FILE).exists()
+
+
+def test_a_killed_rank_namespace_is_replayed_and_merged(tmp_path):
+    from ringlog.store.multiwriter import open_writer
+
+    store = Store(tmp_path, durable=False)
+    w0 = store.create_task("p", "ddp", task_id="t1")
+    s0 = w0.series_id("loss")
+    w0.append(s0, np.arange(0, 100, 2), np.zeros(50), np.full(50, 2e9))
+    w1 = open_writer(store, "t1", "rank1")  # a second process's namespace w/rank1/
+    s1 = w1.series_id("loss")
+    w1.append(s1, np.arange(1, 41, 2), np.ones(20), np.full(20, 2e9))
+    w1.sync()
+    ring = crashring.RingWriter(w1.path, 1 << 20)
+    ring.name([(0, "loss", "loss")])
+    ring.mark(0, 20, 20)  # after rank1's sync: its next points were only in its ring
+    ring.put(0, 20, np.arange(41, 101, 2), np.ones(30), np.full(30, 2e9))
+    ring.close(remove=False)
+    w1._lock_file.release()  # rank1 is killed
+    w0.close()
+    lines = recover(store.root)
+    assert any("30 points of loss/loss replayed" in x for x in lines), lines
+    sc = Store(store.root).task("t1").scalar("loss", "loss")
+    assert np.array_equal(sc.step, np.arange(100)) and sc.value[1::2].tolist() == [1.0] * 50
