@@ -77,8 +77,14 @@ def replay_into(writer, folder: Path) -> list[str]:
         if note is not None:
             lines.append(f"{crashring.RING_FILE}: {title}/{series}: {note}")
             continue
-        sid = writer.series_id(title, series)
-        writer.append(sid, st, va, tm)
+        try:
+            sid = writer.series_id(title, series)
+            writer.append(sid, st, va, tm)
+        except OSError:
+            raise  # the disk: the reopen fails as a whole and the ring stays for another try
+        except Exception as exc:  # noqa: BLE001 - what the store refused then, it refuses now: that series only
+            lines.append(f"{crashring.RING_FILE}: {title}/{series}: not replayed ({exc!r})")
+            continue
         lines.append(f"{crashring.RING_FILE}: {len(st)} points of {title}/{series} replayed")
     return lines
 
