@@ -164,3 +164,18 @@ def test_a_decimated_query_reads_the_pyramid_not_the_raw_chunks(s3_url, tmp_path
     lazy = [k for k in keys if "/c/" in k]
     assert lazy and not [k for k in lazy if is_raw(k.split("/", 2)[2])], lazy  # level chunks only
     assert len(lazy) <= 8 and s.mirror.get_bytes < 1_000_000
+
+
+def test_a_slow_catalog_refresh_goes_to_the_background(s3_url):
+    s = Store(s3_url)
+    a = s.create_task("team", "a")
+    a.close()
+    assert [r["id"] for r in s.tasks()] == [a.id]
+    s._cost = 5.0  # as after a refresh of 10,000 tasks: the table must not wait for the next one
+    b = s.create_task("team", "b")
+    b.close()
+    s.mirror._tasks_at = -1e9  # a refresh is due
+    assert s.refresh() == 0 and s._bg is not None  # answered at once, refreshed on a thread
+    s._bg.join(15)
+    assert sorted(r["id"] for r in s.tasks()) == sorted([a.id, b.id])
+    assert s.refresh(force=True) == 0  # force waits (nothing changed since)
