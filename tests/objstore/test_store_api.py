@@ -150,6 +150,8 @@ def test_a_decimated_query_reads_the_pyramid_not_the_raw_chunks(s3_url, tmp_path
     w = local.create_task("team", "long")
     step = np.arange(n)
     w.append(w.series_id("loss"), step, np.sin(step / 5000.0), 1.7e9 + step * 1e-3)
+    tail = np.arange(n + 100)  # ends inside a level-1 bucket: those raw points are in the last shard
+    w.append(w.series_id("tail"), tail, np.cos(tail / 5000.0), 1.7e9 + tail * 1e-3)
     w.close()
     sync_up(tmp_path / "local", s3_url)
     s = RemoteStore(s3_url)
@@ -164,6 +166,11 @@ def test_a_decimated_query_reads_the_pyramid_not_the_raw_chunks(s3_url, tmp_path
     lazy = [k for k in keys if "/c/" in k]
     assert lazy and not [k for k in lazy if is_raw(k.split("/", 2)[2])], lazy  # level chunks only
     assert len(lazy) <= 8 and s.mirror.get_bytes < 1_000_000
+    keys.clear()
+    got = s.task(w.id).decimate("tail", points=2000)
+    np.testing.assert_array_equal(got.y, local.task(w.id).decimate("tail", points=2000).y)
+    raw = [k for k in keys if is_raw(k.split("/", 2)[2].split(".seg/")[0])]
+    assert all(".seg/" in k for k in raw) and len(raw) <= 6, raw  # per array: the index, the last inner chunk
 
 
 def test_a_slow_catalog_refresh_goes_to_the_background(s3_url):
