@@ -21,6 +21,8 @@ def test_charts_draw_before_plotly_js_has_run_then_become_plotly_charts_that_res
     held = []
     with pw.browser_page(app) as (srv, page, _):
         page.route("**/plotly.min.js*", lambda route: held.append(route))
+        series = []
+        page.on("request", lambda r: r.url.endswith("/series") and series.append(r.url))
         page.goto(f"{srv.url}/tasks/{A}")
         page.wait_for_selector(f"{LOSS}[data-drawn=preview] svg.quick-svg")
         got = page.evaluate(f"""() => {{ const b = document.querySelector('{LOSS}'), s = b.querySelector('svg.quick-svg');
@@ -32,6 +34,8 @@ def test_charts_draw_before_plotly_js_has_run_then_become_plotly_charts_that_res
                     title: s.querySelector('.xtitle').textContent,
                     nonfinite: [...s.querySelectorAll('.quick-nonfinite')].map(t => t.textContent)}}; }}""")
         assert held and got["state"] == "loading" and not got["plotly"], got
+        # the series list is preloaded with the page (<link rel=preload>) and that answer is used: one request
+        assert page.get_attribute("#series-preload", "href") == f"/api/tasks/{A}/series" and len(series) == 1
         color = page.evaluate("() => import('/static/colors.js').then(m => m.runColor(%r))" % A)
         assert got["color"] == color and got["segments"] > 100 and got["band"] == 1, got
         assert "0" in got["xt"] and len(got["xt"]) >= 3 and len(got["yt"]) >= 3 and got["title"] == "step", got

@@ -176,6 +176,20 @@ export function drawPreview(el, traces, view) {
     }
     prev = t;
   }
+  const named = main.filter(t => t.showlegend !== false);
+  if (named.length > 1) {                        // a legend in the top margin: each line's dash and name
+    const lg = svg("g", {class: "quick-legend", "font-size": 10, fill: "#444"});
+    let x = m.l;
+    for (const t of named) {
+      if (x > W - 60) break;
+      lg.appendChild(svg("line", {x1: x, x2: x + 18, y1: 10, y2: 10, stroke: t.line.color, "stroke-width": 2,
+                                  "stroke-dasharray": DASH[t.line.dash]}));
+      const name = String(t.name).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+      lg.appendChild(svg("text", {x: x + 22, y: 13})).textContent = name;
+      x += 30 + 6 * Math.min(name.length, 30);
+    }
+    root.appendChild(lg);
+  }
   if (strip) {                                   // NaN/Inf markers in the strip above the plot area
     const sy0 = m.t, sh = ph * 0.1;
     root.appendChild(svg("rect", {x: m.l, y: sy0, width: pw, height: sh, fill: "rgba(120,128,144,0.12)"}));
