@@ -78,6 +78,21 @@ def is_dirty(root: Path) -> bool:
         return Path(root) in _dirty
 
 
+DOWN_FOR = 60.0  # s: after a failed request an artifact call does not ask the bucket again for this long
+_down_until: dict = {}
+_warned_until: dict = {}
+
+
+def _down(url: str) -> bool:
+    return time.monotonic() < _down_until.get(url, 0.0)
+
+
+def _mark_down(url: str) -> None:
+    """The bucket failed a request: artifact calls answer from the spool for DOWN_FOR s (an outage
+    must not make every log_artifact/use_artifact wait for a connect timeout)."""
+    _down_until[url] = time.monotonic() + DOWN_FOR
+
+
 def register(root: Path, delta: int) -> None:
     """An uploader of this process starts (+1) or stops (-1) sending spool ``root``."""
     with _mu:
@@ -164,10 +179,16 @@ class SpoolArtifacts(ArtifactStore):
         return self._client
 
     def fetch(self, rel: str, listed_etag: Optional[str] = None) -> bool:
-        """GET ``.artifacts/<rel>`` into the spool, recorded as sent; False when the bucket lacks it."""
+        """GET ``.artifacts/<rel>`` into the spool, recorded as sent; False when the bucket lacks it
+        (or failed: then it is not asked again for DOWN_FOR s)."""
+        if _down(self.url):
+            return False
         try:
             data = self.client().get(PREFIX + rel)
         except FileNotFoundError:
+            return False
+        except Exception:  # noqa: BLE001 - an outage: the caller reads what the spool has
+            _mark_down(self.url)
             return False
         p = self.base / rel
         with _state_mu:
@@ -182,9 +203,12 @@ class SpoolArtifacts(ArtifactStore):
 
     def pull(self, rel_prefix: str) -> int:
         """Bring ``.artifacts/<rel_prefix>`` up to date from the bucket; returns the files fetched."""
+        if _down(self.url):
+            return 0
         try:
             listed = [(e.key[len(PREFIX):], e.etag) for e in self.client().list(PREFIX + rel_prefix)]
         except Exception:  # noqa: BLE001 - offline, no credentials: the spool's copy answers
+            _mark_down(self.url)
             return 0
         state = spool.load_state(self.root, STATE)
         done, tags = state["files"], state.get("etags", {})
@@ -226,14 +250,22 @@ class SpoolArtifacts(ArtifactStore):
         mark(self.root)
         with _mu:
             live = _live.get(Path(self.root), 0) > 0
-        if not live:  # no run's uploader here: send it now (small, a few objects)
+        if live:
+            return
+        why = "the bucket failed a request less than a minute ago"
+        if not _down(self.url):  # no run's uploader here: send it now (small, a few objects)
             try:
-                upload_tree(Client(self.url), self.root)
+                upload_tree(self.client(), self.root)
                 take_dirty(self.root)
+                return
             except Exception as exc:  # noqa: BLE001 - the files are safe in the spool
-                warnings.warn(f"ringlog: artifact files could not be uploaded to {self.url} ({type(exc).__name__}: "
-                              f"{str(exc)[:200]}); they are in the spool {self.root}: `ringlog sync {self.root} "
-                              f"{self.url}` sends them", RuntimeWarning, stacklevel=3)
+                _mark_down(self.url)
+                why = f"{type(exc).__name__}: {str(exc)[:200]}"
+        if _warned_until.get(self.url, 0.0) <= time.monotonic():  # once per outage window
+            _warned_until[self.url] = _down_until.get(self.url, 0.0)
+            warnings.warn(f"ringlog: artifact files could not be uploaded to {self.url} ({why}); they are in the "
+                          f"spool {self.root}: `ringlog sync {self.root} {self.url}` (or the next run on this "
+                          f"machine) sends them", RuntimeWarning, stacklevel=3)
 
 
 class SpoolBlobs(LocalBlobs):

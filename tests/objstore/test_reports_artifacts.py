@@ -128,3 +128,29 @@ def test_a_run_on_another_machine_uses_an_artifact_from_the_bucket(s3_url, fast,
     ringlog.finish()
     vs = BucketArtifacts(s3_url, local=tmp_path / "reader").versions("p-team", "ds")
     assert [v["version"] for v in vs] == ["v0", "v1"] and vs[0]["consumers"] == [run2.id]
+
+
+def test_artifacts_with_the_bucket_down_answer_from_the_spool_and_warn_once(s3_url, monkeypatch):
+    import time
+    import warnings
+
+    from ringlog.store.objstore import artifacts as objart
+    from ringlog.store.objstore.testing import free_port
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    monkeypatch.setattr(objart, "_down_until", {})
+    monkeypatch.setattr(objart, "_warned_until", {})
+    from ringlog.store.roots import local_root
+
+    store = SpoolArtifacts(local_root(s3_url), s3_url)
+    with pytest.warns(RuntimeWarning, match="could not be uploaded"):
+        store.commit("p-x", "ds", files=[("a.txt", b"one")])
+    t0 = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once: the next calls neither warn nor wait for the bucket
+        store.commit("p-x", "ds", files=[("a.txt", b"two")])
+        m = store.get("p-x", "ds")
+        with store.open_file(m, "a.txt") as fh:
+            assert fh.read() == b"two"
+    assert time.monotonic() - t0 < 2.0 and m["version"] == "v1"
+    assert objart.pending(local_root(s3_url))  # left for the uploader or `ringlog sync`
