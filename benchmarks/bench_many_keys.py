@@ -39,7 +39,7 @@ CHILD = textwrap.dedent("""
     TaskWriter.append = counted
     root, keys, wide = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "wide"
     run = ringlog.init(project="bench", name="many-keys", dir=root,
-                       settings=ringlog.Settings(capture=False, handle_signals=False))
+                       settings=ringlog.Settings(capture=False, handle_signals=False, finish_timeout=900))
     run._core.flusher.warm.wait(120)
     names = [f"layer{i:06d}/grad_norm" for i in range(keys)]
     t0, c0 = time.perf_counter(), time.thread_time()
