@@ -12,6 +12,7 @@ put back to the bucket's, so nothing half-saved stays behind.
 
 Reads: :meth:`list` does one LIST of ``.reports/`` and a GET of each ``report.json`` whose ETag
 changed (at most once per ``ttl`` s); :meth:`get` one GET; an image is fetched when first shown.
+With the bucket unreachable, reads answer from the local copy and changes raise ReportError.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .. import _fs
-from ..reports import ReportError, ReportNotFoundError, ReportStore, _check_id
+from ..reports import ReportError, ReportNotArchivedError, ReportNotFoundError, ReportStore, _check_id
 from . import spool
 from .client import Client, is_url
 
@@ -83,9 +84,17 @@ class BucketReports(ReportStore):
             for k in [k for k in self._etags if k.startswith(f"{PREFIX}{report_id}/")]:
                 del self._etags[k]
 
-    def _pull_one(self, report_id: str) -> None:
+    def _pull_one(self, report_id: str, strict: bool = False) -> None:
+        """Fetch one report document. The bucket unreachable: a read answers from the local copy
+        (``strict=False``), a change raises :class:`ReportError` (nothing changed)."""
         key = f"{PREFIX}{_check_id(report_id)}/report.json"
-        data = self._fetch(key)
+        try:
+            data = self._fetch(key)
+        except Exception as exc:  # noqa: BLE001 - network, server, credentials
+            if strict:
+                raise ReportError(f"report: {self.url} cannot be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                                  "nothing changed") from exc
+            return
         if data is None:
             self._forget(report_id)
         else:
@@ -98,7 +107,10 @@ class BucketReports(ReportStore):
         if not force and now - self._at < self.ttl:
             return 0
         self._at = now
-        docs = {e.key: e.etag for e in self.client.list(PREFIX) if e.key.endswith("/report.json")}
+        try:
+            docs = {e.key: e.etag for e in self.client.list(PREFIX) if e.key.endswith("/report.json")}
+        except Exception:  # noqa: BLE001 - the bucket unreachable: the local copy answers
+            return 0
         todo = [k for k, tag in docs.items() if self._etags.get(k) != tag or not (self.root / k).exists()]
 
         def one(key):
@@ -139,7 +151,10 @@ class BucketReports(ReportStore):
         try:
             return super().image_path(report_id, name)
         except ReportNotFoundError:
-            data = self._fetch(f"{PREFIX}{_check_id(report_id)}/assets/{name}")
+            try:
+                data = self._fetch(f"{PREFIX}{_check_id(report_id)}/assets/{name}")
+            except Exception:  # noqa: BLE001 - the bucket unreachable: not shown this time
+                data = None
             if data is None:
                 raise
             self._store_local(f"{PREFIX}{report_id}/assets/{name}", data)
@@ -148,7 +163,7 @@ class BucketReports(ReportStore):
     # --- writing: through to the bucket ------------------------------------------------------
     @contextmanager
     def _locked(self, report_id: str):
-        self._pull_one(report_id)  # the version check below is against the bucket's copy
+        self._pull_one(report_id, strict=True)  # the version check below is against the bucket's copy
         with super()._locked(report_id) as folder:
             yield folder
 
@@ -179,8 +194,18 @@ class BucketReports(ReportStore):
         self._etags.pop(f"{PREFIX}{rid}/report.json", None)  # the next read fetches the PUT's ETag
 
     def delete(self, report_id: str) -> None:
-        super().delete(report_id)
-        self.client.delete(f"{PREFIX}{report_id}/report.json")  # readers stop seeing it first
-        for e in list(self.client.list(f"{PREFIX}{report_id}/")):
-            self.client.delete(e.key)
+        """Delete an archived report from the bucket (its document first: readers stop seeing it),
+        then the local copy."""
+        with self._locked(report_id):
+            doc = self._read(report_id)
+            if not doc.get("archived"):
+                raise ReportNotArchivedError(
+                    f"report {doc['name']!r} must be archived before it can be deleted; archive it first")
+            try:
+                self.client.delete(f"{PREFIX}{report_id}/report.json")
+                for e in list(self.client.list(f"{PREFIX}{report_id}/")):
+                    self.client.delete(e.key)
+            except Exception as exc:  # noqa: BLE001 - network, server, credentials
+                raise ReportError(f"report: could not be deleted from {self.url} ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]}); delete it again") from exc
         self._forget(report_id)

@@ -154,3 +154,20 @@ def test_artifacts_with_the_bucket_down_answer_from_the_spool_and_warn_once(s3_u
             assert fh.read() == b"two"
     assert time.monotonic() - t0 < 2.0 and m["version"] == "v1"
     assert objart.pending(local_root(s3_url))  # left for the uploader or `ringlog sync`
+
+
+def test_reports_with_the_bucket_down_read_the_local_copy_and_refuse_changes(s3_url, monkeypatch):
+    from ringlog.store.objstore import spool
+    from ringlog.store.objstore.testing import free_port
+    from ringlog.store.reports import ReportError
+
+    live = open_reports(s3_url)
+    doc = live.create(name="Kept", project="p", markdown="m")
+    assert [d["name"] for d in live.list()] == ["Kept"]
+    folder = spool.cache_for(s3_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    down = BucketReports(s3_url, local=folder)
+    assert [d["name"] for d in down.list()] == ["Kept"] and down.get(doc["id"])["markdown"] == "m"
+    with pytest.raises(ReportError, match="cannot be read"):
+        down.update(doc["id"], markdown="lost?")
+    assert down.get(doc["id"])["markdown"] == "m"
