@@ -21,6 +21,7 @@ import pytest
 
 import ringlog
 from ringlog.store import Store
+from ringlog.store.crashring_recover import recover
 from ringlog.store.fsck import fsck
 
 _WRITER = textwrap.dedent("""
@@ -113,7 +114,13 @@ def test_kill_9_of_one_writer_loses_only_its_last_flush_window(tmp_path):
     titles = {t for t, _ in r.series() if t.startswith("system")}
     assert titles == {"system/k0", "system/k2"}  # system metrics per process
     rep = fsck(tmp_path / "store", repair=True)  # the dead namespace is recorded crashed, nothing lost
-    assert rep.exit_code() == 1 and Store(tmp_path / "store").task("many").count("p1") == len(kept)
+    assert [f.file.endswith(".crashring.bin") for f in rep.unrepaired] == [True]  # its crash ring, reported
+    assert Store(tmp_path / "store").task("many").count("p1") == len(kept)
+    # replayed by `ringlog fsck --repair` (the command) or the rank's restart: what it logged after its last flush
+    assert recover(tmp_path / "store")
+    p1 = Store(tmp_path / "store").task("many").scalar("p1").value
+    assert len(p1) >= len(kept) and np.array_equal(p1, np.arange(len(p1), dtype=np.float64))
+    assert fsck(tmp_path / "store").exit_code() == 0
 
 
 def test_shared_mode_needs_an_id(tmp_path, monkeypatch):
