@@ -228,7 +228,10 @@ def run(quick: bool = False) -> list[Row]:
     check(t_http <= max(0.300, t_direct * 3 + 0.050),
           f"task table over HTTP {t_http * 1e3:.1f} ms vs catalog {t_direct * 1e3:.1f} ms")
     if not isinstance(page_s, str):
-        check(pt["ready"] <= 2.0 * (2 if quick else 1.5), f"20-chart page interactive in {pt['ready']:.2f} s (later visits)")
+        # a returning visit: 20 interactive charts in about what plotly.js alone takes cold for one (0.75x
+        # quiet, 0.5-0.92x at load 10-25); the absolute floor is the issue-4 target with room for 2 cores
+        check(pt["ready"] <= max(2.0 * (2 if quick else 1.5), 1.25 * pt["cold"]),
+              f"20-chart page interactive in {pt['ready']:.2f} s (later visits); plotly.js alone cold {pt['cold']:.2f} s")
         # a fresh browser draws the page without waiting for plotly.js: about what a later visit takes
         # (not a later visit plus plotly.js cold, as before the SVG first paint: 2.5-2.6 s quiet)
         check(pt["first_drawn"] <= max(2.0, 2.0 * pt["drawn"]),
