@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
-from ..errors import type_error, value_error
+from ..errors import LoggingWarning, type_error, value_error
 
 #: the keys ``init(capture={...})`` accepts
 CAPTURE_KEYS = ("console", "tensorboard", "matplotlib", "system_metrics", "system_interval", "git")
@@ -33,15 +33,19 @@ def _env_flag(name: str) -> Optional[bool]:
 
 
 def _env_bytes(name: str, default: int) -> int:
+    """An environment size in bytes (0: off); a bad value warns once and keeps ``default`` (an
+    environment variable must not stop a training job)."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
         v = int(raw)
     except ValueError:
-        raise value_error(name, "must be an int (bytes; 0: off)", raw) from None
-    if v and v < 1 << 20:
-        raise value_error(name, "must be 0 (off) or an int >= 1048576 (bytes)", raw)
+        v = -1
+    if v < 0 or 0 < v < 1 << 20:
+        warnings.warn(f"ringlog: {name}={raw!r} must be 0 (off) or an int >= 1048576 (bytes); using {default}",
+                      LoggingWarning, stacklevel=3)
+        return default
     return v
 
 

@@ -78,3 +78,20 @@ def test_a_resumed_series_starts_at_the_points_the_store_holds(tmp_path):
     ring = crashring.read(tmp_path)
     assert ring.marks == {0: (0, 1234), 1: (0, 0)}
     assert ring.run(0, 0)[0].tolist() == [1234]
+
+
+def test_crash_ring_settings_name_a_bad_size_and_a_bad_environment_only_warns(monkeypatch):
+    import pytest
+
+    import ringlog
+    from ringlog.errors import LoggingWarning
+
+    for bad in (5, -1, True, 1.5, "64M"):
+        with pytest.raises((ValueError, TypeError), match="crash_ring"):
+            ringlog.Settings(crash_ring=bad)
+    assert ringlog.Settings(crash_ring=0).resolved().crash_ring == 0
+    monkeypatch.setenv("RINGLOG_CRASH_RING", str(2 << 20))
+    assert ringlog.Settings().resolved().crash_ring == 2 << 20
+    monkeypatch.setenv("RINGLOG_CRASH_RING", "lots")
+    with pytest.warns(LoggingWarning, match="RINGLOG_CRASH_RING"):
+        assert ringlog.Settings().resolved().crash_ring == 64 << 20
