@@ -13,7 +13,8 @@
   stack unwinds normally (no lock is held mid-update) and ``atexit`` writes the
   rest; a previous Python handler is called first.
 * ``kill -9`` cannot be caught: the flusher's periodic sync bounds the loss to
-  one ``flush_interval``.
+  one ``flush_interval``, and the crash ring (:mod:`.crashring`) to about a copier period once the
+  task is recovered (resumed, or ``ringlog fsck --repair``).
 
 The registry of open runs is the only process-wide state besides the current-run
 ``ContextVar``; it exists because these hooks are process-wide too.
