@@ -51,7 +51,6 @@ class LevelsMixin:
         m = len(step)
         if have + m < FAN1:  # no bucket completed (and no level made yet for a tiny series)
             return
-        lv1 = self._level(1)
         pend0 = self.n_chunks * CHUNK     # raw index of pending[0]
         recs = []
         at = 0

@@ -14,12 +14,12 @@ a chunk that cannot be written stays pending (and is retried at the next append 
 error surfaces at the next sync. Tail counts advance only once a record is written and synced;
 after a failed fsync the files written since the last good one are written again from the kept
 bytes (shards, level chunks) before anything else, and the tail's next append starts at its last
-durable size. Pending points and tail records: :mod:`.series_tail`; the pyramid: :mod:`.series_levels`.
+durable size. Pending points and tail records: :mod:`.series_tail`; the pyramid: :mod:`.series_levels`;
+the fsync bookkeeping: :mod:`.series_sync`.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -27,17 +27,18 @@ import numpy as np
 from ringlog.core import pyramid as pyr
 from ringlog.core.stats import SeriesStats
 
-from . import _fs, _kern, codecs, layout, shards
+from . import _kern, codecs, layout, shards
 from .series_index import IndexMixin
+from .series_sync import SyncMixin
 from .series_levels import LevelsMixin, _Level
 from .series_tail import TAIL_COMPACT, SeriesTail, _Grow  # noqa: F401 - TAIL_COMPACT: writer.py reads it here
-from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, level_dir, series_dir, value_dir
+from .layout import CHUNK, FAN, FAN1, LEVEL_CHUNK, level_dir, value_dir
 
 MAX_PENDING = 8 * CHUNK  # pending points beyond which append refuses (only while chunk writes fail)
 LEVEL_PERSIST = 512  # new records of a level that make a sync rewrite its growing chunk
 
 
-class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
+class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin, SyncMixin):
     def __init__(self, task_path: Path, sid: int, title: str, series: str, float64: bool = False, pool=None,
                  fsync_pool=None):
         self.pool = pool
@@ -74,34 +75,6 @@ class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
         self.shard = layout.SHARD                 # inner chunks per shard file (schema 2)
         self.shard_writers: dict[Path, shards.ShardWriter] = {}
         # the folder is created by the first file written into it (many series stay tiny)
-
-    # Made on first use: a task may hold 100,000 tiny series that never write a file of their own,
-    # and every container created per series costs memory and garbage-collector passes (measured:
-    # ~70 % of creating a series before these were lazy).
-    @cached_property
-    def dir(self) -> Path:
-        return series_dir(self.task_path, self.sid)
-
-    @cached_property
-    def unsynced(self) -> list[Path]:
-        return []
-
-    @cached_property
-    def unsynced_dirs(self) -> set[Path]:
-        return set()
-
-    @cached_property
-    def eager(self) -> list:  # futures of fsyncs started when shards were completed
-        return []
-
-    @cached_property
-    def eager_paths(self) -> set[Path]:
-        return set()
-
-    def _fsync_state(self) -> bool:
-        """Whether any file of this series awaits an fsync (without making the lazy containers)."""
-        d = self.__dict__
-        return bool(d.get("eager") or d.get("unsynced") or d.get("unsynced_dirs") or self.must_redo)
 
     @property
     def short(self) -> bool:
@@ -371,54 +344,3 @@ class SeriesWriter(SeriesTail, LevelsMixin, IndexMixin):
             f()
         if jobs:
             self.meta_dirty = True  # persisted level counts may have moved: series.json must say so
-
-    def fsync(self) -> None:
-        """fsync the files written since the last sync, then their folders (new names must last too).
-
-        Raw chunk files had their fsync started when written; this waits for all of those and
-        raises the first error. After a failed fsync the kernel may have dropped the pages, so the
-        next call first writes every file of the failed round again from the kept bytes
-        (:attr:`must_redo`), and only a clean round clears them."""
-        if not self._fsync_state():
-            return  # nothing written since the last sync (most series of a many-key run)
-        eager, self.eager = self.eager, []
-        first = None
-        for f in eager:
-            try:
-                f.result()
-            except OSError as exc:
-                first = first or exc
-        try:
-            if first is not None:
-                raise first
-            if self.must_redo:
-                for sw in self.shard_writers.values():
-                    self.unsynced += sw.redo()
-                for (d, c), blob in self.level_redo.items():
-                    self.unsynced.append(codecs.write_chunk(d, blob, 0, c, replace=True))
-            files = set(self.unsynced) - (set() if self.must_redo else self.eager_paths)
-            codecs.fsync_paths(files, self.fsync_pool)
-            codecs.fsync_paths(self.unsynced_dirs | {p.parent for p in files}, self.fsync_pool)
-        except OSError as exc:
-            self.must_redo = True
-            self.unsynced_dirs |= {p.parent for p in self.eager_paths}
-            raise _fs.write_error(exc, "fsync", self.dir) from exc
-        self.must_redo = False
-        for sw in self.shard_writers.values():
-            sw.synced()
-        self.level_redo.clear()
-        self.eager_paths.clear()
-        self.unsynced.clear()
-        self.unsynced_dirs.clear()
-
-    def forget_unsynced(self) -> None:
-        """Not durable: drop the bookkeeping of files to fsync."""
-        if not (self._fsync_state() or self.shard_writers or self.level_redo or self.__dict__.get("eager_paths")):
-            return
-        for sw in self.shard_writers.values():
-            sw.synced()
-        self.level_redo.clear()
-        self.unsynced.clear()
-        self.unsynced_dirs.clear()
-        self.eager.clear()
-        self.eager_paths.clear()
