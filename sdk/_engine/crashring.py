@@ -12,8 +12,10 @@ dies, and the next writer of the task replays what the store lacks.
 * Each series' points get a *sequence*: their position in the series' log order (staged points and
   ``report_scalar_array`` arrays interleaved as the flusher hands them to the store). The flusher
   harvests through :meth:`Copier.harvest` (under the copier's lock), which counts what left the
-  staging per series and copies any harvested point the copier had not reached yet (the batches
-  carry exact times), so no point ever slips between a pass and a harvest.
+  staging per series and queues any harvested point the copier had not reached yet (the batches
+  carry exact times) for the next pass, so no point slips between a pass and a harvest, and the
+  flusher (whose throughput bounds the window) does no copying. A kill before that pass leaves a
+  gap in the ring: the replay of that series stops before it (nothing wrong, less replayed).
 * After each durable sync the flusher calls :meth:`Copier.synced`: each series' watermark becomes
   (points harvested, points the store holds), both exact then (nothing pending). The replay maps
   sequences to store indices with it.
@@ -79,6 +81,7 @@ class Copier(threading.Thread):
         self.copied: list[int] = []  # per local series id: points copied into the ring
         self.marked: dict[int, tuple[int, int]] = {}
         self.dirty: set[int] = set()  # series harvested since the last watermark
+        self.late: list = []  # harvested points no pass had copied: the next pass copies them
         self.named = 0
         self.cpu_s = 0.0
         self.passes = 0
@@ -94,9 +97,11 @@ class Copier(threading.Thread):
             except Exception as exc:  # never take the run down: fall back to the flush interval
                 self._broken(exc)
                 return
-            cost = time.thread_time() - t0
-            self.cpu_s += cost
-            period = max(base, 20.0 * cost)  # under ~5% of a core at full speed
+            self.cpu_s += time.thread_time() - t0
+            # a pass costs O(series) plus the points it copies; only the first is stretched away (~2%
+            # of a core with many series, as the clock does): a longer period would not copy fewer
+            # points, only let more of them pile up between passes (and into the next harvest)
+            period = max(base, 2e-5 * self.named)
 
     def copy_pass(self, now: float) -> None:
         """Copy every staged point not in the ring yet (all series)."""
@@ -104,7 +109,7 @@ class Copier(threading.Thread):
         with self.lock:
             if self.broken:
                 return
-            todo = []
+            todo, self.late = self.late, []  # harvested before this pass reached them
             with staging.lock:
                 bufs = staging.bufs
                 self._grow(len(bufs))
@@ -113,7 +118,8 @@ class Copier(threading.Thread):
                     if n or buf.bulks:
                         todo += self._take(buf, n, now)
             for lid, seq, steps, vals, tms in todo:
-                self.ring.put(lid, seq, steps, vals, tms)
+                self.ring.put(lid, seq, np.asarray(steps, np.int64), np.asarray(vals, np.float64),
+                              np.asarray(tms, np.float64))
             self.passes += 1
 
     def _grow(self, nbufs: int) -> None:
@@ -185,10 +191,9 @@ class Copier(threading.Thread):
                 for b in batches:
                     lid, k = b.buf.lid, len(b.step)
                     h, have = self.harvested[lid], self.copied[lid]
-                    if have < h + k:
+                    if have < h + k:  # copied by the copier's next pass, off the flusher's path
                         skip = max(0, have - h)
-                        self.ring.put(lid, h + skip, np.asarray(b.step[skip:], np.int64),
-                                      np.asarray(b.value[skip:], np.float64), np.asarray(b.time[skip:], np.float64))
+                        self.late.append((lid, h + skip, b.step[skip:], b.value[skip:], b.time[skip:]))
                         self.copied[lid] = h + k
                     self.harvested[lid] = h + k
                     self.dirty.add(lid)
