@@ -4,10 +4,7 @@ above the data in a neutral ink (real chromium)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -21,22 +18,13 @@ LOSS = '.chart-box[data-title="loss"]'
 READY = f"() => document.querySelector('{LOSS}') && document.querySelector('{LOSS}').dataset.state === 'ready'"
 
 
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
-def test_filter_applies_to_charts_of_a_section_opened_later(live, app):
+def test_filter_applies_to_charts_of_a_section_opened_later(live, app, pw):
     w = live[A]
     step = np.arange(20, dtype=np.int64)
     for name in ("cpu_percent", "cpu0_percent", "memory_percent", "gpu0/utilization"):
         append_points(w, ("system", name), (step, np.linspace(0, 50, 20), 1.7e9 + step), sync=False)
     w.sync()
-    with _load_pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         for url in (f"/tasks/{A}", f"/compare?ids={A},{B}"):
             page.goto(srv.url + url)
             page.wait_for_function(READY)
@@ -51,11 +39,11 @@ def test_filter_applies_to_charts_of_a_section_opened_later(live, app):
             assert page.locator(LOSS).is_hidden()
 
 
-def test_wall_time_axis_is_local_time_with_its_zone(app, store):
+def test_wall_time_axis_is_local_time_with_its_zone(app, store, pw):
     s = store.task(A).scalar("loss")
     t0 = float(s.time[0])
     tokyo = datetime.fromtimestamp(t0, timezone.utc).astimezone(ZoneInfo("Asia/Tokyo"))
-    with _load_pw().browser_page(app, timezone="Asia/Tokyo") as (srv, page, _):
+    with pw.browser_page(app, timezone="Asia/Tokyo") as (srv, page, _):
         page.goto(f"{srv.url}/tasks/{A}")
         page.wait_for_function(READY)
         loads = int(page.locator(LOSS).get_attribute("data-loads"))
@@ -75,8 +63,8 @@ def test_wall_time_axis_is_local_time_with_its_zone(app, store):
         assert page.locator(LOSS).get_attribute("data-raw") == str(inside)
 
 
-def test_nonfinite_markers_sit_in_a_strip_above_the_data_in_a_neutral_ink(app):
-    with _load_pw().browser_page(app) as (srv, page, _):
+def test_nonfinite_markers_sit_in_a_strip_above_the_data_in_a_neutral_ink(app, pw):
+    with pw.browser_page(app) as (srv, page, _):
         for url in (f"/tasks/{A}", f"/compare?ids={A},{B}"):
             page.goto(srv.url + url)
             page.wait_for_function(READY)
@@ -98,10 +86,10 @@ def test_nonfinite_markers_sit_in_a_strip_above_the_data_in_a_neutral_ink(app):
             assert bottom is not None and bottom <= top, (top, bottom)
 
 
-def test_no_chart_offers_a_cloud_upload(app):
+def test_no_chart_offers_a_cloud_upload(app, pw):
     """Plotly's "Edit in Chart Studio"/"Share" (an upload to plotly's cloud) and its logo link are off on
     the task page, compare (line charts and parallel coordinates) and report widgets."""
-    with _load_pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         titles = []
         for url, sel in ((f"/tasks/{A}", f"{LOSS} .js-plotly-plot"), (f"/compare?ids={A},{B}", "#parcoords"),
                          (f"/widgets/?type=scalar&objects={A}&metrics=loss", ".rl-w-chart")):

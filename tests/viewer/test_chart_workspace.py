@@ -5,8 +5,6 @@ jargon in a details disclosure, and the batched first loads (/api/tasks/<id>/sca
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -18,15 +16,6 @@ from ringlog.store.testing import add_task, make_store
 HERE = Path(__file__).parent
 LOSS = '.chart-box[data-title="loss"]'
 SECTION = 'details[data-section="layers"]'
-
-
-def _pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, HERE / "pw.py")
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
 
 @pytest.fixture
@@ -68,9 +57,9 @@ def _titles(page):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_chart_workspace(wide):
+def test_chart_workspace(wide, pw):
     app, tid = wide
-    with _pw().browser_page(app, width=1300, height=900) as (srv, page, _):
+    with pw.browser_page(app, width=1300, height=900) as (srv, page, _):
         asked = []
         page.on("request", lambda r: asked.append(r.url) if "/api/tasks/" in r.url else None)
         page.goto(f"{srv.url}/tasks/{tid}")
@@ -162,7 +151,7 @@ def test_task_page_preloads_every_module_task_js_imports():
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_live_run_logging_a_new_key_keeps_the_section_page(tmp_path):
+def test_a_live_run_logging_a_new_key_keeps_the_section_page(tmp_path, pw):
     from ringlog.store.testing import append_points, write_task
     from ringlog.viewer import create_app
 
@@ -172,7 +161,7 @@ def test_a_live_run_logging_a_new_key_keeps_the_section_page(tmp_path):
     w = write_task(st, "p", "live", status="running", close=False, scalars=scalars)
     app = create_app(st.root, config={"RINGLOG_STORE": st, "RINGLOG_POLL_MS": 300})
     try:
-        with _pw().browser_page(app) as (srv, page, _):
+        with pw.browser_page(app) as (srv, page, _):
             page.goto(f"{srv.url}/tasks/{w.id}")
             page.wait_for_selector(f"{SECTION} .chart-box[data-state=ready]")
             page.click(f"{SECTION} .page-next")
@@ -186,9 +175,9 @@ def test_a_live_run_logging_a_new_key_keeps_the_section_page(tmp_path):
 
 
 @pytest.mark.browser
-def test_an_embedded_widget_ignores_outliers_when_its_embed_says_so(wide):
+def test_an_embedded_widget_ignores_outliers_when_its_embed_says_so(wide, pw):
     app, tid = wide
-    with _pw().browser_page(app, width=900, height=500) as (srv, page, _):
+    with pw.browser_page(app, width=900, height=500) as (srv, page, _):
         ranges = {}
         for flag in ("", "&outliers=1"):
             page.goto(f"{srv.url}/widgets/?type=scalar&objects={tid}&metrics=loss{flag}")

@@ -4,9 +4,6 @@ legend is not under plotly's toolbar."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,15 +11,6 @@ from ringlog.store.testing import write_task
 
 A, B, C = "a" * 32, "b" * 32, "c" * 32
 LR = '.chart-box[data-title="lr"]'
-
-
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
 
 def test_more_than_20_tasks_get_a_page_offering_the_first_20(client):
@@ -39,11 +27,11 @@ def test_more_than_20_tasks_get_a_page_offering_the_first_20(client):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_compare_colours_dashes_parcoords_and_legend(store, app):
+def test_compare_colours_dashes_parcoords_and_legend(store, app, pw):
     # D lacks lr and the summary metric acc: it must keep its line in the parallel coordinates
     write_task(store, "vision", "no lr", task_id="d" * 32, config={"optim": {"name": "adam"}}, summary={"loss": 0.7})
     ids = ",".join([A, B, C, "d" * 32])
-    with _load_pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/compare?ids={A},{B}")
         page.wait_for_selector(f"{LR}[data-state=ready]")
         lines = page.evaluate(f"""() => document.querySelector('{LR} .js-plotly-plot').data

@@ -6,10 +6,7 @@ embed snippet carries it; report widgets follow the report's light theme)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -23,15 +20,6 @@ LOSS = '.chart-box[data-title="loss"]'
 READY = f"() => document.querySelector('{LOSS}[data-state=ready] .js-plotly-plot') !== null"
 LEGEND = f"""() => document.querySelector('{LOSS} .js-plotly-plot').data
     .filter(t => t.showlegend !== false && t.yaxis !== 'y2').map(t => [t.name, t.line.color])"""
-
-
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
 
 @pytest.fixture
@@ -66,8 +54,8 @@ def _run_colors(page):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_select_four_compare_hover_hide_reload_embed(four):
-    with _load_pw().browser_page(four, width=1300, height=1000) as (srv, page, _):
+def test_select_four_compare_hover_hide_reload_embed(four, pw):
+    with pw.browser_page(four, width=1300, height=1000) as (srv, page, _):
         # select four runs on the table and compare them
         page.goto(f"{srv.url}/projects/sweep")
         page.wait_for_selector("#tasks tbody input.row-select")
@@ -162,8 +150,8 @@ def test_select_four_compare_hover_hide_reload_embed(four):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_task_page_view_survives_a_reload(four):
-    with _load_pw().browser_page(four, width=1300, height=1000) as (srv, page, _):
+def test_task_page_view_survives_a_reload(four, pw):
+    with pw.browser_page(four, width=1300, height=1000) as (srv, page, _):
         page.goto(f"{srv.url}/tasks/run1")
         page.wait_for_function(READY)
         color = _run_colors(page)[1]
@@ -191,9 +179,9 @@ def test_task_page_view_survives_a_reload(four):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_compare_shows_images_and_plots_side_by_side(app):
+def test_compare_shows_images_and_plots_side_by_side(app, pw):
     a, b = "a" * 32, "b" * 32                           # conftest: A logged images and plots, B none
-    with _load_pw().browser_page(app, width=1300, height=1000) as (srv, page, _):
+    with pw.browser_page(app, width=1300, height=1000) as (srv, page, _):
         page.goto(f"{srv.url}/compare?ids={a},{b}")
         page.wait_for_selector("#run-list .swatch")
         assert page.evaluate("() => document.querySelectorAll('#side-by-side *').length") == 0   # nothing before opened
@@ -212,11 +200,11 @@ def test_compare_shows_images_and_plots_side_by_side(app):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_report_editor_widget_picker_inserts_a_widget_in_the_report_theme(four):
+def test_report_editor_widget_picker_inserts_a_widget_in_the_report_theme(four, pw):
     from ringlog.store.reports import ReportStore
 
     doc = ReportStore(four.config["RINGLOG_STORE"].root).create(name="Sweep", project="sweep", markdown="# Sweep\n")
-    with _load_pw().browser_page(four, width=1300, height=1000) as (srv, page, _):
+    with pw.browser_page(four, width=1300, height=1000) as (srv, page, _):
         page.goto(f"{srv.url}/reports/{doc['id']}/edit")
         page.click("#rl-widget-picker summary")
         page.wait_for_selector("#rl-pick-runs[data-ready='1']")

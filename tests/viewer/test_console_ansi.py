@@ -3,9 +3,6 @@ raw escape code is shown (real chromium)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,16 +11,7 @@ A = "a" * 32
 ESC = "\x1b"
 
 
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
-def test_console_renders_ansi_colours_as_text_spans(live, app):
+def test_console_renders_ansi_colours_as_text_spans(live, app, pw):
     w = live[A]
     w.media.add_console([
         (1.7e9 + 20, "stdout", "info", f"{ESC}[31mred{ESC}[0m plain {ESC}[1;32mbold green{ESC}[39m still bold"),
@@ -32,7 +20,7 @@ def test_console_renders_ansi_colours_as_text_spans(live, app):
         (1.7e9 + 23, "stdout", "info", f"50%{ESC}[1A{ESC}[?25l|{ESC}(B ok"),
     ])
     w.sync()
-    with _load_pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/tasks/{A}#console")
         page.wait_for_function("() => document.querySelectorAll('#console span.line').length >= 14")
         text = page.locator("#console").inner_text()

@@ -4,8 +4,6 @@ Enter, can hide the other lines, and the download link serves the whole console 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,20 +12,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 A = "a" * 32
 
 
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
-def test_console_numbers_times_search_and_download(live, app):
+def test_console_numbers_times_search_and_download(live, app, pw):
     live[A].media.add_console([(1.7e9 + 20.25, "stderr", "info", "\x1b[31mLINE <img src=x onerror=alert(1)>\x1b[0m tail"),
                                (1.7e9 + 21, "stdout", "info", "epoch 3 done")])
     live[A].sync()
-    with _load_pw().browser_page(app, timezone="Asia/Kolkata") as (srv, page, _):
+    with pw.browser_page(app, timezone="Asia/Kolkata") as (srv, page, _):
         page.goto(f"{srv.url}/tasks/{A}#console")
         page.wait_for_function("() => document.querySelectorAll('#console span.line').length === 12")
         gutter = page.evaluate("""() => { const s = document.querySelectorAll('#console span.line')[10];

@@ -5,9 +5,6 @@ re-asks the API for the visible range)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,15 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 P = "ddp"
 IDS = ["7" * 32, "8" * 32, "9" * 32]
 LENGTHS = (3000, 2000, 1200)
-
-
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
 
 def _runs(store):
@@ -103,9 +91,9 @@ def _assert_matches(drawn, data):
     np.testing.assert_array_equal(drawn["nruns"], ref[:, 5])     # the tooltip's "mean of k runs"
 
 
-def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(live, store, app):
+def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(live, store, app, pw):
     data = _runs(store)
-    with _load_pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         # from the task table: grouped by W&B group, the header links to the group page
         page.goto(f"{srv.url}/projects/{P}")
         page.wait_for_selector("#tasks tbody a")
@@ -173,7 +161,7 @@ def test_group_page_draws_mean_and_band_matching_numpy_at_full_view_and_zoomed(l
         assert again["grid"] == [1000.5, 1650] and again["runs"] == 0
 
 
-def test_group_page_follows_a_running_run_then_stops_polling(tmp_path):
+def test_group_page_follows_a_running_run_then_stops_polling(tmp_path, pw):
     from ringlog.store import Store
     from ringlog.store.testing import append_points
     from ringlog.viewer import create_app
@@ -190,7 +178,7 @@ def test_group_page_follows_a_running_run_then_stops_polling(tmp_path):
     live = writers[1]
     app = create_app(st.root, config={"RINGLOG_STORE": st, "RINGLOG_POLL_MS": 250})
     try:
-        with _load_pw().browser_page(app) as (srv, page, _):
+        with pw.browser_page(app) as (srv, page, _):
             page.goto(f"{srv.url}/groups?project={P}&group=DDP")
             chart = ".chart-box[data-chart=loss]"
             page.wait_for_selector(f"{chart}[data-raw='700']")

@@ -4,9 +4,6 @@ the step × series grid lays the images out and opens the viewer at a cell."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,24 +13,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 A = "a" * 32
 
 
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
 WHERE = "() => { const d = document.getElementById('image-viewer'); return [d.open, d.dataset.series, Number(d.dataset.iteration)]; }"
 
 
-def test_browse_images_with_the_keyboard_and_the_grid(live, app):
+def test_browse_images_with_the_keyboard_and_the_grid(live, app, pw):
     w = live[A]     # samples/input already has iteration 5; add 1..4 and a second series at 2 and 9
     add_samples(w, [image("samples", "input", i, caption=f"in <{i}>") for i in (1, 2, 3, 4)]
                 + [image("samples", "output", i, caption=f"out {i}") for i in (2, 9)])
     w.sync()
-    with _load_pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/tasks/{A}#media")
         card = page.locator("#media .sample-card[data-series=input]")
         card.locator("img.opens-viewer").wait_for()

@@ -3,9 +3,6 @@ scroll sideways; wide content (tables, code) scrolls inside its own box."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,18 +11,9 @@ A, B = "a" * 32, "b" * 32
 WIDTH = "() => [document.documentElement.scrollWidth, document.body.scrollWidth]"
 
 
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
-def test_pages_fit_390px(app):
+def test_pages_fit_390px(app, pw):
     wide = {}
-    with _load_pw().browser_page(app, width=390, height=844) as (srv, page, _):
+    with pw.browser_page(app, width=390, height=844) as (srv, page, _):
         page.goto(f"{srv.url}/tasks/{A}")
         page.wait_for_selector(".chart-box[data-state=ready]")
         for tab in ("scalars", "plots", "media", "console", "config", "info", "summary", "artifacts"):

@@ -3,9 +3,6 @@ not rebuild the shown image (no flicker); a slider left on the newest sample fol
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,15 +10,6 @@ from ringlog.store.testing import add_samples, image
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 B = "b" * 32
-
-
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
 
 SLIDER = "#media .sample-card input[type=range]"
@@ -37,13 +25,13 @@ def _add(w, *iterations):
     w.sync()
 
 
-def test_live_refresh_keeps_the_picked_sample_and_its_element(live, store):
+def test_live_refresh_keeps_the_picked_sample_and_its_element(live, store, pw):
     from ringlog.viewer import create_app
 
     w = live[B]                                   # B is running: the page polls it
     _add(w, 1, 2, 3)
     app = create_app(store.root, config={"RINGLOG_STORE": store, "RINGLOG_POLL_MS": 250})
-    with _load_pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/tasks/{B}#media")
         page.wait_for_selector("#media .sample img")
         assert page.locator(SLIDER).input_value() == "2"

@@ -46,16 +46,12 @@ def test_references_on_values_worked_by_hand():
     np.testing.assert_allclose(out[[0, 2, 4]], [2.0, 3.0, 4.0])
 
 
-def _pw():
-    return _load("pw.py", "ringlog_viewer_tests_pw")
-
-
 RUN_JS = """async ([kind, ys, ns, w]) => { const m = await import('/static/smoothers.js');
   return m.smoothBuckets(kind, ys, ns, w); }"""
 
 
 @pytest.mark.browser
-def test_browser_smoothers_match_the_references(tmp_path):
+def test_browser_smoothers_match_the_references(tmp_path, pw):
     from ringlog.viewer import create_app
 
     st = make_store(tmp_path / "s")
@@ -64,7 +60,7 @@ def test_browser_smoothers_match_the_references(tmp_path):
     raw = 1.0 + 0.5 * np.sin(i / 300) + 0.1 * rng.standard_normal(3000)      # a slow trend under noise
     raw[[7, 500, 501]] = np.nan
     app = create_app(st.root, config={"RINGLOG_STORE": st})
-    with _pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(srv.url + "/")
         small = raw[:300]
         ns = [0 if not np.isfinite(v) else 1 for v in small]
@@ -113,7 +109,7 @@ SMOOTHED = f"""() => {{ const d = document.querySelector('{CHART} .js-plotly-plo
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_every_smoother_is_zoom_independent_and_kept_in_the_url(tmp_path):
+def test_every_smoother_is_zoom_independent_and_kept_in_the_url(tmp_path, pw):
     from ringlog.viewer import create_app
 
     n = 200_000
@@ -124,7 +120,7 @@ def test_every_smoother_is_zoom_independent_and_kept_in_the_url(tmp_path):
     st = make_store(tmp_path / "s")
     t = add_task(st, "p", "spiky", scalars={"loss": (step, value, 1.7e9 + step * 0.01)})
     app = create_app(st.root, config={"RINGLOG_STORE": st})
-    with _pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/tasks/{t.id}")
         page.wait_for_selector(f"{CHART}[data-state=ready]")
         page.fill("#smoothing", "0.99")

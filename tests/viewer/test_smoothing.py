@@ -4,9 +4,6 @@ zoomed in (the old page smoothed the M4 points, so a spiky series read several t
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -84,15 +81,6 @@ def test_no_means_unless_asked_and_none_against_a_metric(client):
     assert set(b["mean"]) == {"x", "x_last", "y", "n"} and b["mean"]["n"]["dtype"] == "<f8"
 
 
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
 AT = 502_500  # 2,500 steps after a spike, 2,500 before the next
 
 SMOOTHED = f"""() => {{ const d = document.querySelector('.chart-box[data-title="loss"] .js-plotly-plot').data;
@@ -103,7 +91,7 @@ SMOOTHED = f"""() => {{ const d = document.querySelector('.chart-box[data-title=
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_the_smoothed_value_at_a_step_does_not_move_with_the_zoom(tmp_path):
+def test_the_smoothed_value_at_a_step_does_not_move_with_the_zoom(tmp_path, pw):
     from ringlog.viewer import create_app
 
     n = 1_000_000
@@ -115,7 +103,7 @@ def test_the_smoothed_value_at_a_step_does_not_move_with_the_zoom(tmp_path):
     t = add_task(store, "p", "spiky", scalars={"loss": (step, value, 1.7e9 + step * 0.01)})
     true = value[AT - 200:AT + 1].mean()
     app = create_app(store.root, config={"RINGLOG_STORE": store})
-    with _load_pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/tasks/{t.id}")
         page.wait_for_selector('.chart-box[data-title="loss"][data-state=ready]')
         page.fill("#smoothing", "0.99")

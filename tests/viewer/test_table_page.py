@@ -3,29 +3,17 @@ and an API error replaces the rows (no "Loading…" forever, no stale rows under
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
 ROWS = "() => [...document.querySelectorAll('#tasks tbody tr')].map(tr => [...tr.cells].map(c => c.innerText))"
 
 
-def test_all_tasks_has_a_sortable_project_column_and_a_project_page_does_not(app):
-    with _load_pw().browser_page(app) as (srv, page, _):
+def test_all_tasks_has_a_sortable_project_column_and_a_project_page_does_not(app, pw):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/tasks")
         page.wait_for_selector("#tasks tbody a")
         heads = page.locator("#tasks thead th").all_inner_texts()
@@ -46,8 +34,8 @@ def test_all_tasks_has_a_sortable_project_column_and_a_project_page_does_not(app
         assert "project" not in page.locator("#tasks thead th").all_inner_texts()
 
 
-def test_an_api_error_replaces_loading_and_the_old_rows(app):
-    with _load_pw().browser_page(app, allow_errors=("400",)) as (srv, page, _):
+def test_an_api_error_replaces_loading_and_the_old_rows(app, pw):
+    with pw.browser_page(app, allow_errors=("400",)) as (srv, page, _):
         page.goto(f"{srv.url}/tasks#sort=bogus")          # the API refuses this sort key
         page.wait_for_selector("#tasks tbody td.error")
         assert "Loading" not in page.locator("#tasks").inner_text()

@@ -5,9 +5,7 @@ export the shown table as CSV."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,21 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 A, B, C = "a" * 32, "b" * 32, "c" * 32
 
 
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
 IDS = "() => [...document.querySelectorAll('#tasks tbody tr')].map(tr => tr.dataset.id)"
 HEADS = "() => [...document.querySelectorAll('#tasks thead th')].slice(1).map(th => th.dataset.col)"
 
 
-def test_find_by_tag_and_series_figure_then_sort_with_the_keyboard(app):
-    with _load_pw().browser_page(app) as (srv, page, _):
+def test_find_by_tag_and_series_figure_then_sort_with_the_keyboard(app, pw):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/tasks")
         page.wait_for_selector("#tasks tbody a")
         page.fill("input[name=tag]", "baseline")
@@ -54,8 +43,8 @@ def test_find_by_tag_and_series_figure_then_sort_with_the_keyboard(app):
         assert page.get_attribute("#tasks th[data-col=status]", "aria-sort") == "none"
 
 
-def test_columns_chosen_pinned_and_reordered_survive_a_reload_per_project(app):
-    with _load_pw().browser_page(app) as (srv, page, _):
+def test_columns_chosen_pinned_and_reordered_survive_a_reload_per_project(app, pw):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/projects/vision")
         page.wait_for_selector("#tasks tbody a")
         assert "min.loss" not in page.evaluate(HEADS)          # series figures are offered, not shown
@@ -85,8 +74,8 @@ def test_columns_chosen_pinned_and_reordered_survive_a_reload_per_project(app):
         assert "tags" in page.evaluate(HEADS) and page.evaluate(HEADS)[0] == "name"
 
 
-def test_select_all_and_export_the_shown_table_as_csv(app):
-    with _load_pw().browser_page(app) as (srv, page, _):
+def test_select_all_and_export_the_shown_table_as_csv(app, pw):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/projects/vision")
         page.wait_for_selector("#tasks tbody a")
         page.check("#select-all")
@@ -105,14 +94,14 @@ def test_select_all_and_export_the_shown_table_as_csv(app):
         assert byid[A]["loss"] == "0.25" and byid[A]["lr"] == "0.1"
 
 
-def test_group_by_wandb_group_folds_and_is_remembered(live, store, app):
+def test_group_by_wandb_group_folds_and_is_remembered(live, store, app, pw):
     from ringlog.store.testing import write_task
 
     for i, (tid, group) in enumerate((("d" * 32, "sweep-7"), ("e" * 32, "sweep-7"), ("f" * 32, "sweep-8"))):
         w = write_task(store, "vision", f"g{i}", task_id=tid, close=False, created=1.8e9 + i, updated=1.8e9 + i)
         w.set_meta(init_args={"group": group, "job_type": "train"})
         w.close(status="completed")
-    with _load_pw().browser_page(app) as (srv, page, _):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/projects/vision")
         page.wait_for_selector("#tasks tbody a")
         page.select_option("#group-by", "group")

@@ -4,23 +4,11 @@ task page's tabs are WAI-ARIA tabs (selected state, one tab stop, arrow keys, Ho
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 A = "a" * 32
-
-
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
 
 # every visible HTML element holding text of its own (not plotly's SVG, not disabled controls):
@@ -47,8 +35,8 @@ LOW_CONTRAST = """() => {
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_text_contrast_passes_wcag_aa(app, scheme):
-    with _load_pw().browser_page(app) as (srv, page, _):
+def test_text_contrast_passes_wcag_aa(app, scheme, pw):
+    with pw.browser_page(app) as (srv, page, _):
         page.emulate_media(color_scheme=scheme)
         page.goto(f"{srv.url}/tasks")
         page.wait_for_selector("#tasks tbody a")
@@ -64,8 +52,8 @@ def test_text_contrast_passes_wcag_aa(app, scheme):
         assert not bad, bad
 
 
-def test_task_tabs_are_aria_tabs_with_arrow_keys(app):
-    with _load_pw().browser_page(app) as (srv, page, _):
+def test_task_tabs_are_aria_tabs_with_arrow_keys(app, pw):
+    with pw.browser_page(app) as (srv, page, _):
         page.goto(f"{srv.url}/tasks/{A}#info")
         page.wait_for_selector("#tab-info:not([hidden])")
         sel = "() => [...document.querySelectorAll('nav.tabs [role=tab]')].filter(b => b.getAttribute('aria-selected') === 'true').map(b => [b.dataset.tab, b.tabIndex])"

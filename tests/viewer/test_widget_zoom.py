@@ -4,10 +4,7 @@ everything else of its query."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,20 +40,11 @@ def test_zoom_bounds_ride_outside_the_signature(zoom_app):
     assert bad.status_code == 400 and "x_max" in bad.get_json()["error"]["message"]
 
 
-def _load_pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
-
-
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_zoomed_widget_draws_every_raw_point_of_its_range(zoom_app):
+def test_a_zoomed_widget_draws_every_raw_point_of_its_range(zoom_app, pw):
     chart = ".rl-w-chart"
-    with _load_pw().browser_page(zoom_app, width=900, height=500) as (srv, page, _):
+    with pw.browser_page(zoom_app, width=900, height=500) as (srv, page, _):
         page.goto(f"{srv.url}/widgets/?{Q}")
         page.wait_for_selector(f"{chart}[data-raw]")
         before = int(page.locator(chart).get_attribute("data-points"))

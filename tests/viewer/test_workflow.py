@@ -6,10 +6,7 @@ zoomed in (within 1%), reload and get the same view, embed the chart into a repo
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,15 +23,6 @@ SMOOTHED = f"""(name) => {{ const d = document.querySelector('{LOSS} .js-plotly-
   const t = d.find(t => t.name === name && t.yaxis !== 'y2' && t.showlegend !== false); let v = null;
   for (let i = 0; i < t.x.length; i++) if (t.x[i] <= {AT} && t.y[i] !== null) v = t.y[i];
   return v; }}"""
-
-
-def _pw():
-    key = "ringlog_viewer_tests_pw"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name("pw.py"))
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
 
 
 @pytest.fixture
@@ -62,8 +50,8 @@ def _zoom(page, lo, hi):
     page.wait_for_selector(f"{LOSS}[data-state=ready]")
 
 
-def test_find_compare_smooth_reload_embed(sweep):
-    with _pw().browser_page(sweep, width=1300, height=1000) as (srv, page, _):
+def test_find_compare_smooth_reload_embed(sweep, pw):
+    with pw.browser_page(sweep, width=1300, height=1000) as (srv, page, _):
         # find by tag and metric, sort by name (descending), select the four, compare
         page.goto(f"{srv.url}/projects/sweep")
         page.wait_for_selector("#tasks tbody tr")
