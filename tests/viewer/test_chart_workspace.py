@@ -67,6 +67,8 @@ def test_chart_workspace(wide, pw):
         # a page of 24 charts out of 30, the first loads batched
         assert _titles(page) == [f"layers/c{i:03d}" for i in range(24)]
         assert page.get_attribute(SECTION, "data-count") == "30"
+        # the section's title shows the count (attr() reads the summary's own attribute)
+        assert page.evaluate(f"() => getComputedStyle(document.querySelector('{SECTION} > summary'), '::after').content") == '" (30)"'
         # 25 charts (24 + loss), 4 queries a request (scalar_batch.js), none asked one by one
         assert sum("/scalars?" in u for u in asked) == 7 and not any("/scalar?" in u for u in asked), asked
         page.click(f"{SECTION} .page-next")
@@ -88,6 +90,8 @@ def test_chart_workspace(wide, pw):
         page.wait_for_selector("#chart-filter[aria-invalid=true]")
         assert "invalid regular expression" in page.inner_text("#chart-filter-msg")
         assert page.get_attribute(SECTION, "data-count") == "30"
+        # the section's title shows the count (attr() reads the summary's own attribute)
+        assert page.evaluate(f"() => getComputedStyle(document.querySelector('{SECTION} > summary'), '::after').content") == '" (30)"'
         page.fill("#chart-filter", "")
         page.wait_for_selector(f"{LOSS}[data-state=ready]")
         assert page.get_attribute("#chart-filter", "aria-invalid") is None

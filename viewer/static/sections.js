@@ -75,7 +75,7 @@ export class ChartSections {
     g.page = Math.min(Math.max(0, g.page), pages - 1);
     const shown = match.slice(g.page * this.pageSize, (g.page + 1) * this.pageSize);
     g.built = shown.map(c => this.make(g.grid, c));
-    g.details.dataset.count = String(match.length);
+    g.details.dataset.count = g.details.firstElementChild.dataset.count = String(match.length);   // summary: its "(n)"
     g.details.dataset.page = String(g.page);
     g.details.hidden = !match.length && match.length !== g.charts.length;   // the filter left none
     this.renderPager(g, pages, match.length);
@@ -102,7 +102,7 @@ export class ChartSections {
       if (g.filled) this.fill(g);
       else {
         const n = g.charts.filter(c => this.test(c.name || c.title)).length;
-        g.details.dataset.count = String(n);
+        g.details.dataset.count = g.details.firstElementChild.dataset.count = String(n);
         g.details.hidden = !n && n !== g.charts.length;
       }
     });
