@@ -61,7 +61,9 @@ def task(task_id: str):
 
 @bp.get("/tasks/<task_id>/series")
 def series(task_id: str):
-    return json_response(series_impl(provider.current().reader(task_id=task_id)))
+    prov = provider.current()
+    reader = prov.reader(task_id=task_id)
+    return json_response(prov.memo(reader, "series", lambda: series_impl(reader)))
 
 
 def scalar_args(a) -> dict:
