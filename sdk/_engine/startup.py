@@ -97,9 +97,12 @@ warmup(("pyramid",))
 def cached(module: Any) -> bool:
     """Whether numba's on-disk cache holds a compiled version of every kernel of ``module`` (then
     loading them takes milliseconds; otherwise compiling takes seconds). Reads numba's cache index
-    (``numba.core.caching``); anything unexpected answers False."""
+    (``numba.core.caching``); anything unexpected answers False. Helpers compiled into their
+    callers (``inline="always"``, such as ``pyramid._no_finite``) have no cache entry of their own
+    and are left out: counting them made every run, warm cache or not, start a compile process."""
     try:
-        kernels = [v for v in vars(module).values() if hasattr(v, "signatures") and hasattr(v, "_cache")]
+        kernels = [v for v in vars(module).values() if hasattr(v, "signatures") and hasattr(v, "_cache")
+                   and getattr(v, "targetoptions", {}).get("inline") != "always"]
         return bool(kernels) and all(k._cache._cache_file._load_index() for k in kernels)
     except Exception:
         return False

@@ -93,3 +93,17 @@ def test_package_folder_not_writable(tmp_path):
                                       "os.W_OK))"], cwd=home, env=env, capture_output=True, text=True, timeout=120)
         assert probe.stdout.split() == ["False"], probe.stderr  # the package folder really is read-only to it
         _check(json.loads(out.read_text()), proc.stderr)
+
+
+def test_a_warm_cache_is_seen_as_warm_and_a_cold_one_as_cold(tmp_path):
+    """``startup.cached`` decides whether a run starts a compile process: with every pyramid kernel
+    in numba's cache it must say so (an inlined helper without a cache entry of its own once made
+    it answer False for ever, so every run compiled again), and an empty cache folder must not."""
+    from ringlog.core import pyramid, warmup
+    from ringlog._engine.startup import cached
+
+    warmup(("pyramid",))
+    assert cached(pyramid)
+    probe = "from ringlog.core import pyramid; from ringlog._engine.startup import cached; print(cached(pyramid))"
+    out = run_script(probe, tmp_path, env={"NUMBA_CACHE_DIR": str(tmp_path / "empty")})
+    assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
