@@ -68,9 +68,11 @@ class Settings:
     ``ringlog.log`` (times the list length for a list of media); None keeps every step, as W&B does
     (ClearML's ``Logger`` keeps its own last 100 per title/series). ``crash_ring``: bytes of the
     crash ring, a memory-mapped file beside the task's files that staged points are copied into
-    every ``clock_period``, so a ``kill -9`` loses ~tens of ms instead of up to the flush interval
-    (:mod:`ringlog._engine.crashring`; FORMAT.md, "Crash ring"); 0 turns it off; env
-    ``RINGLOG_CRASH_RING`` (bytes) when not given.
+    every ``clock_period``, so a ``kill -9`` of a per-call logger loses ~tens of ms instead of up to
+    the flush interval (:mod:`ringlog._engine.crashring`; FORMAT.md, "Crash ring"); env
+    ``RINGLOG_CRASH_RING`` (bytes) when not given; **off (0) by default**: with 8 keys per call at
+    ~2M points a second its copier took enough CPU that the flusher fell seconds behind and a kill
+    lost more than without it (README, "Durability").
     """
 
     dir: Optional[str] = None
@@ -92,7 +94,7 @@ class Settings:
     upload_timeout: float = 30.0
     wandb_media_history: Optional[int] = None
     mode: Optional[str] = None  # W&B's Settings(mode=...); init(mode=...) wins; "shared": ringlog._engine.shared
-    crash_ring: Optional[int] = None  # bytes; None: $RINGLOG_CRASH_RING, else 64 MiB; 0: off
+    crash_ring: Optional[int] = None  # bytes; None: $RINGLOG_CRASH_RING, else 0 (off); 64 MiB is a good size
     x_label: Optional[str] = None  # W&B's: this process's label in a shared task (ringlog._engine.shared)
     _root: Optional[Path] = field(default=None, init=False, repr=False, compare=False)
 
@@ -127,7 +129,7 @@ class Settings:
         import ``ringlog.store`` (numba, ~1 s) on the caller's thread at ``init``.
         """
         return replace(self, strict=self.is_strict, crash_ring=self.crash_ring if self.crash_ring is not None
-                       else _env_bytes("RINGLOG_CRASH_RING", 64 << 20))
+                       else _env_bytes("RINGLOG_CRASH_RING", 0))
 
     @property
     def root(self) -> Path:

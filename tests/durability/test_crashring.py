@@ -17,7 +17,7 @@ import ringlog
 from ringlog import Settings, Task
 N = {n}
 vals = np.random.default_rng(5).standard_normal(N)  # float64 bits that float32 cannot hold
-run = ringlog.init(project="p", dir="data", settings=Settings(flush_interval=60.0, capture=False))
+run = ringlog.init(project="p", dir="data", settings=Settings(flush_interval=60.0, capture=False, crash_ring=64 << 20))
 logger = Task.current_task().get_logger()  # the ClearML flavour of the same run
 for i in range(N):
     ringlog.log({{"a": float(vals[i]), "b": -float(vals[i])}})  # W&B rows

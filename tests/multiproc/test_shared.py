@@ -89,7 +89,7 @@ def test_kill_9_of_one_writer_loses_only_its_last_flush_window(tmp_path):
     interval = 0.2
     first = _start(tmp_path, "k0", 3.0, interval, SYSMETRICS="1")
     json.loads(first.stdout.readline())  # k0 created the task: the victim is a namespace writer
-    victim = _start(tmp_path, "k1", 30.0, interval, REPORT="1")
+    victim = _start(tmp_path, "k1", 30.0, interval, REPORT="1", RINGLOG_CRASH_RING=str(64 << 20))
     other = _start(tmp_path, "k2", 3.0, interval, SYSMETRICS="1", RINGLOG_RUN_ID="many", RINGLOG_LABEL="k2")
     acked = []
     json.loads(victim.stdout.readline())

@@ -94,4 +94,4 @@ def test_crash_ring_settings_name_a_bad_size_and_a_bad_environment_only_warns(mo
     assert ringlog.Settings().resolved().crash_ring == 2 << 20
     monkeypatch.setenv("RINGLOG_CRASH_RING", "lots")
     with pytest.warns(LoggingWarning, match="RINGLOG_CRASH_RING"):
-        assert ringlog.Settings().resolved().crash_ring == 64 << 20
+        assert ringlog.Settings().resolved().crash_ring == 0  # the default: off (opt-in)

@@ -128,7 +128,7 @@ _CHILD = textwrap.dedent("""
     import sys, time, ringlog
     root, rid = sys.argv[1], sys.argv[2]
     run = ringlog.init(project="p", id=rid, resume="allow", dir=root,
-                       settings=ringlog.Settings(flush_interval=0.05, capture=False))
+                       settings=ringlog.Settings(flush_interval=0.05, capture=False, crash_ring=64 << 20))
     print("START", run.step, flush=True)
     i = run.step
     while True:
