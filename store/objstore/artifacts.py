@@ -28,7 +28,6 @@ import json
 import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 from .. import _fs
@@ -36,7 +35,7 @@ from ..artifacts import ARTIFACTS_DIR, ArtifactStore
 from ..artifacts_blobs import LocalBlobs, check_digest
 from ..errors import StoreValueError
 from . import spool
-from .client import Client
+from .client import Client, each
 from .reports import url_of
 
 PREFIX = ARTIFACTS_DIR + "/"
@@ -268,7 +267,21 @@ class SpoolArtifacts(ArtifactStore):
                           f"machine) sends them", RuntimeWarning, stacklevel=3)
 
 
-class SpoolBlobs(LocalBlobs):
+class _FetchedOnUse(LocalBlobs):
+    """Blobs whose file is fetched from the bucket when first opened: every read goes through the
+    subclass's ``_ensure(digest) -> Path``."""
+
+    def open(self, digest: str):
+        return open(self._ensure(digest), "rb")
+
+    def local_path(self, digest: str) -> Path:
+        return self._ensure(digest)
+
+    def size(self, digest: str) -> int:
+        return self._ensure(digest).stat().st_size
+
+
+class SpoolBlobs(_FetchedOnUse):
     """The spool's blobs; a blob another machine uploaded is fetched when a file is opened."""
 
     def __init__(self, base: Path, owner: "SpoolArtifacts", durable: bool = True):
@@ -281,18 +294,9 @@ class SpoolBlobs(LocalBlobs):
             self.owner.fetch(f"blobs/{digest[:2]}/{digest}")
         return p
 
-    def open(self, digest: str):
-        return open(self._ensure(digest), "rb")
-
-    def local_path(self, digest: str) -> Path:
-        return self._ensure(digest)
-
-    def size(self, digest: str) -> int:
-        return self._ensure(digest).stat().st_size
-
 
 # --- the read side --------------------------------------------------------------------------------
-class BucketBlobs(LocalBlobs):
+class BucketBlobs(_FetchedOnUse):
     """Blobs of the read cache, each fetched from the bucket on first use."""
 
     def __init__(self, base: Path, client):
@@ -312,15 +316,6 @@ class BucketBlobs(LocalBlobs):
 
     def has(self, digest: str) -> bool:
         return self._ensure(digest).is_file()
-
-    def open(self, digest: str):
-        return open(self._ensure(digest), "rb")
-
-    def local_path(self, digest: str) -> Path:
-        return self._ensure(digest)
-
-    def size(self, digest: str) -> int:
-        return self._ensure(digest).stat().st_size
 
     def _refuse(self, *a, **k):
         raise StoreValueError("root: the artifacts of an object-store root are written by runs (their spool), "
@@ -366,12 +361,7 @@ class BucketArtifacts(ArtifactStore):
                 _fs.write_atomic(p, data, durable=False)
                 self._etags[key] = listed[key]
 
-            if len(todo) > 4:
-                with ThreadPoolExecutor(8) as pool:
-                    list(pool.map(one, todo))
-            else:
-                for k in todo:
-                    one(k)
+            each(one, todo)
             if todo:
                 _fs.makedirs(self.base)
                 _fs.write_json_atomic(self.base / ".etags.json", self._etags, durable=False)

@@ -16,6 +16,7 @@ why the store only ever GETs whole objects: every object ringlog writes is small
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
@@ -120,3 +121,14 @@ class Client:
         key = path[len(self.prefix) + 1:] if self.prefix else path
         mt = m.get("last_modified")
         return Entry(key, int(m["size"]), str(m.get("e_tag") or "").strip('"'), mt.timestamp() if mt is not None else 0.0)
+
+
+def each(fn, keys: list, threads: int = 8) -> None:
+    """``fn(key)`` for every key: on ``threads`` threads when there are more than 4 (a GET or PUT is
+    mostly waiting), else in turn (a pool costs more than a few requests)."""
+    if len(keys) > 4:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(fn, keys))
+    else:
+        for k in keys:
+            fn(k)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
@@ -28,7 +27,7 @@ from typing import Any, Optional
 from .. import _fs
 from ..reports import ReportError, ReportNotArchivedError, ReportNotFoundError, ReportStore, _check_id
 from . import spool
-from .client import Client, is_url
+from .client import Client, each, is_url
 
 PREFIX = ".reports/"
 
@@ -118,12 +117,7 @@ class BucketReports(ReportStore):
             if data is not None:
                 self._store_local(key, data)
 
-        if len(todo) > 4:
-            with ThreadPoolExecutor(8) as pool:
-                list(pool.map(one, todo))
-        else:
-            for k in todo:
-                one(k)
+        each(one, todo)
         listed = {k.split("/")[1] for k in docs}
         if self.dir.is_dir():
             for d in self.dir.iterdir():  # deleted in the bucket (by another machine's viewer)
