@@ -44,3 +44,10 @@ def s3_url(s3_server, monkeypatch, tmp_path):
     monkeypatch.setenv("RINGLOG_SPOOL", str(tmp_path / "spool"))
     monkeypatch.setenv("RINGLOG_CACHE", str(tmp_path / "cache"))
     return f"{base}/t-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def fast(fast, monkeypatch):
+    """tests/conftest.py's settings, with the spool's uploader passing every 0.2 s (not 2 s)."""
+    monkeypatch.setenv("RINGLOG_UPLOAD_INTERVAL", "0.2")
+    return fast

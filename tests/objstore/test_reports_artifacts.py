@@ -8,21 +8,11 @@ import numpy as np
 import pytest
 
 import ringlog
-from ringlog._engine import context, lifecycle
 from ringlog.store import Store
 from ringlog.store.objstore.artifacts import BucketArtifacts, SpoolArtifacts
 from ringlog.store.objstore.client import Client
 from ringlog.store.objstore.reports import BucketReports, open_reports
 from ringlog.store.reports import ReportVersionConflictError
-
-
-@pytest.fixture
-def fast(monkeypatch):
-    monkeypatch.setenv("RINGLOG_UPLOAD_INTERVAL", "0.2")
-    yield ringlog.Settings(flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30)
-    for core in lifecycle.open_runs():
-        core.finish("aborted")
-    context.set_current(None)
 
 
 def _fresh_reader(monkeypatch, tmp_path, name):

@@ -6,21 +6,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pytest
 
 import ringlog
-from ringlog._engine import context, lifecycle
 from ringlog.store import Store
 from ringlog.store.objstore.client import Client
-
-
-@pytest.fixture
-def fast(monkeypatch):
-    monkeypatch.setenv("RINGLOG_UPLOAD_INTERVAL", "0.2")
-    yield ringlog.Settings(flush_interval=0.05, capture=False, handle_signals=False, finish_timeout=30)
-    for core in lifecycle.open_runs():
-        core.finish("aborted")
-    context.set_current(None)
 
 
 def _loss(n, seed=0):
