@@ -48,7 +48,7 @@ def attach(core: "RunCore") -> Optional["Copier"]:
     ring cannot be created (one warning; the run goes on with the flush interval's promise)."""
     size = core.settings.crash_ring
     if size is None:  # settings not resolved (init() resolves them): the environment, else the default
-        size = _env_bytes("RINGLOG_CRASH_RING", 64 << 20)
+        size = _env_bytes("RINGLOG_CRASH_RING", 0)  # opt-in, as Settings.resolved() says
     writer = core.flusher.writer
     from ringlog.store import TaskWriter  # already loaded by startup.preload (store)
     from ringlog.store.crashring import RingWriter
